@@ -1,0 +1,63 @@
+"""Shocks: the what-if knobs that arrive at a given month (MODEL.md section 5).
+
+A ``Shock`` is plain data; ``Locality`` schedules it with Mesa's ``schedule_event`` and applies it
+through ``Locality.apply_shock``. What each kind does is documented in docs/ODD.md (submodel
+"Shocks") and in ``KINDS`` below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS: dict[str, str] = {
+    "underperformance": "a critical inspection or poor results: failure recognised, inspection "
+                        "and political pressure rise (003:58, 298; 000:1283)",
+    "leader_arrival": "a new, often external, leader arrives with a strong drive (000:1287)",
+    "leader_departure": "a leader (or core-clique members) leaves: node and links removed (000:475)",
+    "funding_start": "a dedicated grant starts; with a duration it is a pilot grant that ends (003:641)",
+    "funding_end": "a grant ends without a mainstream budget (004:571-574)",
+    "budget_cut": "resources cut: less staff slack, lower base performance, more efficiency pressure",
+    "election": "an election: the political leader may be replaced (000:1430)",
+    "crisis": "a crisis (flood, scandal): performance falls, failure is visible, pressure rises",
+    "efficiency_pressure": "change in efficiency pressure by +/- magnitude (003:325)",
+    "member_pressure": "change in political (member) pressure by +/- magnitude (000:187)",
+    "community_pressure": "change in community pressure by +/- magnitude (003:357)",
+    "central_pressure": "change in central-government pressure by +/- magnitude (003:338-339)",
+}
+PRESSURE_KINDS = ("efficiency_pressure", "member_pressure", "community_pressure", "central_pressure")
+LEADER_ROLES = ("chief_executive", "political_leader", "director", "core_clique")
+
+
+@dataclass(frozen=True)
+class Shock:
+    """One scheduled event.
+
+    month: when it happens (applied at the end of that month, so it shows from month+1 on);
+    kind: one of KINDS; field: a field name, or None for every field; magnitude: its size
+    (1 = a typical event; negative allowed for pressure changes); duration: months until a
+    pressure change, grant or crisis wears off (None = lasting); role: for leadership events.
+    """
+
+    month: int
+    kind: str
+    field: str | None = None
+    magnitude: float = 1.0
+    duration: int | None = None
+    role: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown shock kind '{self.kind}' (allowed: {', '.join(KINDS)})")
+        if self.month < 0:
+            raise ValueError(f"shock month must be >= 0, got {self.month}")
+        if self.duration is not None and self.duration < 1:
+            raise ValueError(f"shock duration must be >= 1 month, got {self.duration}")
+        if self.kind in ("leader_arrival", "leader_departure"):
+            role = self.role or "chief_executive"
+            if role not in LEADER_ROLES or (self.kind == "leader_arrival" and role == "core_clique"):
+                raise ValueError(f"unknown leader role '{self.role}' (allowed: {', '.join(LEADER_ROLES)})")
+            object.__setattr__(self, "role", role)
+            if role == "director" and self.field is None:
+                raise ValueError("a director belongs to one field: give the shock a field")
+        elif self.role is not None:
+            raise ValueError(f"'role' only applies to leader_arrival and leader_departure, not {self.kind}")

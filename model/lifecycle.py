@@ -1,0 +1,101 @@
+"""The lifecycle of a service field: phases and the pure rules for moving between them.
+
+Phases follow 004:230-259 (Figure 4). Every rule here is a function of arrays (one entry per
+field) returning monthly probabilities, so that it can be tested on its own.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Phase(IntEnum):
+    LATENT = 0
+    DESIGN = 1
+    MOBILISATION = 2
+    MAINSTREAMING = 3
+    EMBEDDING = 4
+
+    @property
+    def label(self) -> str:
+        return PHASE_NAMES[self]
+
+
+PHASE_NAMES = ("latent", "design & discovery", "mobilisation", "mainstreaming", "embedding")
+
+# Share of the diversion cost paid in each phase: resources are diverted into unproven work
+# while it is designed and mobilised (004:145-149), less once it is mainstream; assumption.
+EFFORT = np.array([0.0, 1.0, 0.6, 0.3, 0.0])
+# How much of an innovation's potential uplift is realised in each phase: value "first becomes
+# visible" in mobilisation (004:139-141) and is fully delivered once embedded; assumption.
+MATURITY = np.array([0.0, 0.0, 0.3, 0.6, 1.0])
+
+
+def hazard_to_probability(hazard: np.ndarray) -> np.ndarray:
+    """Monthly probability of an event with the given (non-negative) rate."""
+    return -np.expm1(-np.maximum(hazard, 0.0))
+
+
+def will_to_change(recognition, internal, external, authority, drive):
+    """The will to change, channelled by people with authority to act (004:548-554).
+
+    Recognised failure times internal pressure, amplified (not replaced) by external pressure:
+    external pressure "requires internal pressure to act as a catalyst" (000:187); awareness
+    alone is not enough without the decision to act (000:1285). Authority and entrepreneurial
+    drive channel it (004:115-121). Every argument is in [0, 1] or >= 0; the result is
+    non-decreasing in each.
+    """
+    return recognition * internal * (1.0 + external) * authority * (0.5 + drive)
+
+
+def trigger_probability(will, rate, steepness, opportunity, spillover):
+    """Monthly chance that a latent field enters design: the will to change raised to
+    ``steepness`` (factors must align "at a particular time", 000:215), a rare new opportunity
+    (004:548-550), and inspiration from embedded fields (004:3-8)."""
+    return hazard_to_probability(rate * will**steepness + opportunity + spillover)
+
+
+def spawn_probability(rate, authority, drive, risk_appetite, clique, overstretch):
+    """Monthly chance of launching a new trial in design: leadership demands change (004:115-121),
+    a risk-accepting culture tries more (000:230), a dense core clique speeds early work
+    (004:465-478), an overstretched locality launches fewer (003:532-533)."""
+    p = rate * authority * (0.5 + drive) * (0.5 + risk_appetite) * (1.0 + 0.5 * clique)
+    return np.clip(p * (1.0 - overstretch), 0.0, 1.0)
+
+
+def trial_failure_probability(rate, openness, capacity):
+    """Monthly chance that resisters and a resistant culture crush a trial (004:126-130)."""
+    return hazard_to_probability(rate * (1.0 + 2.0 * (1.0 - openness)) * (1.5 - capacity))
+
+
+def reversal_probability(phase, base_rates, adequacy, resistance, opposition, value,
+                         authority, capacity, complacency):
+    """Monthly chance of falling back one phase ("at each point of transition the process may go
+    into reverse", 004:29-30). ``base_rates`` is indexed by phase (0 for latent).
+
+    - design: capacity does not materialise or resisters are too strong (004:126-130);
+    - mobilisation: "mobilisation by enemies" while value is not yet visible, and early innovators
+      who hold on to control when management is weaker than authority (004:150-154);
+    - mainstreaming: weak leadership, management or partnerships (004:188-190);
+    - embedding: complacency and stagnation (004:21-23), low while the triangle holds (004:23-26).
+    """
+    gap = 1.0 - adequacy
+    h = base_rates[phase] * gap * (1.0 + resistance)
+    mob = phase == 2
+    h = h + mob * base_rates[2] * (opposition * (1.0 - value) + np.maximum(authority - capacity, 0.0))
+    emb = phase == 4
+    h = np.where(emb, base_rates[4] * (0.5 * gap + 2.0 * complacency), h)
+    return hazard_to_probability(np.where(phase == 0, 0.0, h))
+
+
+def handover_probability(rate, capacity, authority):
+    """Monthly chance that control passes to people with management skills (004:150-154):
+    likelier the stronger management is relative to the original authorisers."""
+    return np.clip(rate * capacity * (1.0 + capacity - authority), 0.0, 1.0)
+
+
+def overstretch(active_projects: int, threshold: int, penalty: float) -> float:
+    """Fraction of capacity lost by carrying too many projects at once (003:532-533)."""
+    return float(min(0.9, penalty * max(0, active_projects - threshold)))

@@ -1,0 +1,263 @@
+"""The one registry of model parameters.
+
+Every parameter has a default, an allowed range, a unit, help text for non-programmers and a
+source: a citation into the seed reports (``file:line``, files in ``shared/seeds/``) or the word
+"assumption". The scenario schema, the CLI's ``--set``, the app's sliders, sweep definitions and
+the parameter table in ``docs/ODD.md`` are all derived from this registry.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+# Short names for the seed reports used in citations (see docs/ODD.md, "Input data").
+# 000 = Young Foundation/NESTA interim report (2007); 003 = Audit Commission, Seeing the light (2007);
+# 004 = Transformers, NESTA final report (2008).
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: float | int
+    low: float | int
+    high: float | int
+    unit: str
+    help: str
+    source: str
+    group: str
+    kind: type = float
+
+    def check(self, value: Any, where: str = "") -> float | int:
+        """Return ``value`` coerced to this parameter's type, or raise ParameterError."""
+        prefix = f"{where}: " if where else ""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ParameterError(
+                f"{prefix}parameter '{self.name}' must be a number, got {value!r} "
+                f"(allowed: {self.range_text()})"
+            )
+        if self.kind is int:
+            if float(value) != int(value):
+                raise ParameterError(
+                    f"{prefix}parameter '{self.name}' must be a whole number, got {value!r} "
+                    f"(allowed: {self.range_text()})"
+                )
+            value = int(value)
+        else:
+            value = float(value)
+        if not (self.low <= value <= self.high):
+            raise ParameterError(
+                f"{prefix}parameter '{self.name}' = {value!r} is out of range "
+                f"(allowed: {self.range_text()})"
+            )
+        return value
+
+    def range_text(self) -> str:
+        return f"{self.low} to {self.high} {self.unit}".strip()
+
+
+class ParameterError(ValueError):
+    """A parameter name or value that the registry does not allow. Its message is one line."""
+
+
+_P: list[Param] = []
+
+
+def _add(name, default, low, high, unit, group, source, help, kind=float):  # noqa: A002
+    _P.append(Param(name, default, low, high, unit, help, source, group, kind))
+
+
+# --- Network: the local innovation system (004:285-368) -------------------------------------
+G = "network"
+_add("n_cabinet", 6, 0, 20, "agents", G, "004:285-300; assumption (size)",
+     "Cabinet members (authority corner, systemic layer) besides the political leader.", int)
+_add("n_councillors", 12, 0, 80, "agents", G, "000:187; assumption (size)",
+     "Backbench councillors (authority corner, systemic layer).", int)
+_add("n_senior_per_field", 2, 1, 6, "agents per field", G, "003:587-588; assumption (size)",
+     "Directors and senior officers per service field (authority corner, systemic layer).", int)
+_add("n_managers_per_field", 6, 1, 40, "agents per field", G, "003:589; assumption (size)",
+     "Middle managers per field (capacity corner, sectoral layer).", int)
+_add("n_partners", 10, 0, 60, "agents", G, "004:287-292; assumption (size)",
+     "Partner organisations delivering services: schools, health, police, voluntary sector "
+     "(capacity corner, sectoral layer).", int)
+_add("n_frontline_per_field", 12, 1, 80, "agents per field", G, "004:303-307; assumption (size)",
+     "Frontline teams per field (capacity corner, frontline layer).", int)
+_add("n_community_groups", 15, 0, 80, "agents", G, "004:287-292; assumption (size)",
+     "Community groups and NGOs (value corner, frontline layer).", int)
+_add("n_residents", 150, 5, 2000, "agents", G, "004:46-64; assumption (size)",
+     "Residents and service users (value corner, public layer).", int)
+_add("density_within_layer", 0.10, 0.0, 1.0, "probability", G, "004:344-350; assumption (value)",
+     "Chance that two agents of the same layer and field are linked.")
+_add("density_between_layers", 0.06, 0.0, 1.0, "probability", G, "004:344-350; assumption (value)",
+     "Chance that two agents of the same field in adjacent layers are linked.")
+_add("cross_field_density", 0.15, 0.0, 1.0, "fraction", G, "004:3-8; assumption (value)",
+     "Link chance between different fields, as a fraction of the same-field chance: the channel "
+     "along which success in one field inspires others.")
+_add("strength_horizontal", 0.6, 0.0, 1.0, "strength 0-1", G, "004:322-330",
+     "Mean strength of links within a layer (Pittsburgh's grassroots links were fragmented).")
+_add("strength_systemic_sectoral", 0.5, 0.0, 1.0, "strength 0-1", G, "004:303-307",
+     "Mean strength of links between senior leaders and service managers "
+     "(the 'treacle of middle management' when weak).")
+_add("strength_sectoral_frontline", 0.7, 0.0, 1.0, "strength 0-1", G, "004:509-514",
+     "Mean strength of links between service managers and frontline teams "
+     "(strong in the four UK cases).")
+_add("strength_frontline_public", 0.5, 0.0, 1.0, "strength 0-1", G, "004:287-300",
+     "Mean strength of links between frontline teams or community groups and residents.")
+_add("core_clique_size", 8, 0, 40, "agents", G, "004:465-478",
+     "Members of the dense core group of officers and leaders who drive early work.", int)
+_add("core_clique_density", 0.8, 0.0, 1.0, "probability", G, "004:465-478",
+     "Link chance inside the core clique: speeds design, but the clique's departure is a "
+     "sustainability risk.")
+_add("public_inclusion", 1.0, 0.0, 1.0, "fraction", G, "004:480-499",
+     "How far community groups and residents are inside the networks of influence "
+     "(1 = fully; low = excluded, too little 'connected difference').")
+
+# --- Pressures (003:295-357; 000:187, 1283) ---------------------------------------------------
+G = "pressure"
+_add("efficiency_pressure", 0.5, 0.0, 1.0, "level 0-1", G, "003:57, 325, 337",
+     "Pressure to improve efficiency, felt inside and outside the council: the strongest driver.")
+_add("member_pressure", 0.3, 0.0, 1.0, "level 0-1", G, "000:187; 004:119-121",
+     "Internal pressure from local politicians to improve.")
+_add("community_pressure", 0.1, 0.0, 1.0, "level 0-1", G, "003:357",
+     "Pressure from residents and communities: rare but powerful where felt.")
+_add("central_pressure", 0.5, 0.0, 1.0, "level 0-1", G, "003:338-339",
+     "Pressure from central government: widely felt, weak as a driver.")
+_add("central_pressure_weight", 0.25, 0.0, 1.0, "weight", G, "003:339",
+     "How much central-government pressure counts against efficiency pressure (weight 1).")
+_add("community_pressure_weight", 0.8, 0.0, 2.0, "weight", G, "003:357",
+     "How much community pressure counts, relative to member pressure (weight 1).")
+
+# --- Performance and value (004:29-43; 003:58, 298, 432) -------------------------------------
+G = "performance"
+_add("initial_performance", 0.55, 0.0, 1.0, "level 0-1", G, "assumption",
+     "Mean starting performance of the service fields.")
+_add("performance_spread", 0.08, 0.0, 0.5, "level 0-1", G, "assumption",
+     "Spread of starting performance between fields (uniform, +/- this much).")
+_add("aspiration", 0.70, 0.0, 1.0, "level 0-1", G, "003:431-432",
+     "The performance the locality aspires to; the gap below it is the 'innovation gap'.")
+_add("performance_adjustment", 0.08, 0.01, 1.0, "per month", G, "assumption",
+     "How fast performance moves towards its current potential.")
+_add("performance_noise", 0.005, 0.0, 0.1, "level 0-1", G, "assumption",
+     "Month-to-month random variation in measured performance.")
+_add("innovation_uplift", 0.35, 0.0, 1.0, "level 0-1", G, "004:29-36; assumption (value)",
+     "Performance gained from a perfect innovation once fully embedded.")
+_add("diversion_cost", 0.08, 0.0, 0.5, "level 0-1", G, "004:42-43, 145-149",
+     "Performance lost while resources are diverted into unproven work (the J-curve).")
+
+# --- Lifecycle (004:105-218; 000:215-239) ----------------------------------------------------
+G = "lifecycle"
+_add("recognition_rate", 0.05, 0.0, 1.0, "per month", G, "000:1285",
+     "How fast a performance gap becomes recognised when nothing forces it into view.")
+_add("trigger_rate", 0.2, 0.0, 5.0, "per month", G, "004:548-554; 000:1285",
+     "Scale of the monthly chance that recognised failure, pressure and authority trigger design.")
+_add("trigger_steepness", 3.0, 1.0, 6.0, "exponent", G, "000:215, 1283-1285",
+     "How sharply the chance of triggering rises with the will to change: factors must align "
+     "'at a particular time'; a little of each does little.")
+_add("opportunity_rate", 0.0005, 0.0, 0.05, "per month", G, "004:548-550",
+     "Chance per month that a new opportunity alone triggers design ('occasionally').")
+_add("spawn_rate", 0.4, 0.0, 1.0, "per month", G, "004:130-133",
+     "Scale of the monthly chance that leadership launches a new trial during design.")
+_add("max_trials", 6, 1, 12, "trials", G, "004:130-133; assumption (value)",
+     "Most trials a field runs at once during design.", int)
+_add("trial_quality_mean", 0.40, 0.05, 0.95, "level 0-1", G, "004:130-133; assumption (value)",
+     "Mean quality of a new trial (Beta distributed); most trials are not good enough.")
+_add("trial_quality_concentration", 5.0, 1.0, 50.0, "Beta a+b", G, "assumption",
+     "How alike trials are in quality (higher = less spread).")
+_add("proof_threshold", 0.5, 0.0, 1.0, "level 0-1", G, "004:130-133; assumption (value)",
+     "Quality a completed trial needs to prove itself; below it, the pilot fails.")
+_add("trial_progress_rate", 0.10, 0.01, 1.0, "per month", G, "assumption",
+     "Progress of a trial per month at full capacity (1 = complete).")
+_add("trial_failure_rate", 0.03, 0.0, 1.0, "per month", G, "004:126-130",
+     "Monthly chance that resisters kill a trial, scaled by the resistant culture.")
+_add("capacity_threshold", 0.35, 0.0, 1.0, "level 0-1", G, "004:126-130",
+     "Capacity that must materialise before a proven trial can be mobilised.")
+_add("value_threshold", 0.30, 0.0, 1.0, "level 0-1", G, "004:139-145",
+     "Value corner level at which value is demonstrated and mainstreaming can start.")
+_add("handover_rate", 0.15, 0.0, 1.0, "per month", G, "004:150-154",
+     "Scale of the monthly chance that early innovators hand control to managers.")
+_add("alignment_rate", 0.06, 0.0, 1.0, "per month", G, "004:185-188",
+     "Speed of aligning the innovation with finance, HR, IT and performance management.")
+_add("reversal_rate_design", 0.03, 0.0, 1.0, "per month", G, "004:126-130; 004:29-30",
+     "Scale of the monthly chance that design collapses back to latent.")
+_add("reversal_rate_mobilisation", 0.03, 0.0, 1.0, "per month", G, "004:150-154; 004:29-30",
+     "Scale of the monthly chance that mobilisation falls back to design.")
+_add("reversal_rate_mainstreaming", 0.05, 0.0, 1.0, "per month", G, "004:188-190; 004:29-30",
+     "Scale of the monthly chance that mainstreaming falls back (the most fragile phase).")
+_add("reversal_rate_embedding", 0.02, 0.0, 1.0, "per month", G, "004:21-26; 004:29-30",
+     "Scale of the monthly chance that an embedded innovation stagnates back to mainstreaming.")
+_add("opposition", 0.3, 0.0, 1.0, "level 0-1", G, "004:150-152",
+     "Strength of opponents who mobilise against an innovation whose value is not yet visible.")
+_add("complacency_rate", 0.03, 0.0, 1.0, "per month", G, "004:21-23; 000:1430",
+     "How fast complacency builds in an embedded field when pressure is absent.")
+_add("balance_threshold", 0.6, 0.0, 1.0, "ratio", G, "004:196-210",
+     "Weakest corner / strongest corner needed for sustainable embedding.")
+_add("spillover_strength", 0.03, 0.0, 1.0, "per month", G, "004:3-8; 000:1305",
+     "Monthly trigger chance added to a latent field per embedded field it is linked to.")
+_add("overstretch_threshold", 2, 1, 8, "projects", G, "003:532-533",
+     "Concurrent innovating fields a locality can carry before capacity is overstretched.", int)
+_add("overstretch_penalty", 0.25, 0.0, 1.0, "fraction", G, "003:532-533",
+     "Capacity lost per project beyond the threshold.")
+
+# --- Agents: leadership, culture, resources (000:215-239 factors 3, 4, 6) ----------------------
+G = "agents"
+_add("leader_drive", 0.45, 0.0, 1.0, "level 0-1", G, "000:229; assumption (value)",
+     "Mean entrepreneurial drive of incumbent senior leaders.")
+_add("new_leader_drive", 0.9, 0.0, 1.0, "level 0-1", G, "000:229, 1287",
+     "Drive of a newly arrived (often external, charismatic) leader.")
+_add("new_leader_push_months", 24.0, 1.0, 240.0, "months", G, "000:1287; 000:1154",
+     "Time over which a new leader's push for change fades by about two thirds.")
+_add("risk_appetite", 0.4, 0.0, 1.0, "level 0-1", G, "000:230; 003:436",
+     "Leaders' willingness to take risks (responsive culture).")
+_add("openness", 0.5, 0.0, 1.0, "level 0-1", G, "000:230; 004:126-130",
+     "Staff openness to change (1 - resistance).")
+_add("staff_slack", 0.5, 0.0, 1.0, "level 0-1", G, "000:232",
+     "Staff time and resources free to implement new ideas.")
+_add("skill", 0.6, 0.0, 1.0, "level 0-1", G, "003:589",
+     "Management and staff capability.")
+_add("funding_effect", 0.15, 0.0, 1.0, "slack per unit", G, "003:641; 004:571-574",
+     "Capacity slack added by a grant of magnitude 1: a weak lever.")
+_add("funding_pressure_relief", 0.3, 0.0, 1.0, "fraction", G, "004:571-574",
+     "How much a grant relieves efficiency pressure ('money has propped up failing structures').")
+_add("influence_rate", 0.15, 0.01, 1.0, "per month", G, "assumption",
+     "How fast agents' states move towards what their links and traits support.")
+_add("flow_gain", 1.8, 0.5, 3.0, "multiplier", G, "assumption",
+     "Scale of what agents can reach when their phase demands it: with 1, even strong links and "
+     "able agents settle well below the top of the scale.")
+_add("own_weight", 0.5, 0.0, 1.0, "fraction", G, "assumption",
+     "Weight of an agent's own traits against what flows in along its links.")
+_add("election_turnover", 0.35, 0.0, 1.0, "probability", G, "000:1430; assumption (value)",
+     "Chance that an election replaces the political leader.")
+
+REGISTRY: dict[str, Param] = {p.name: p for p in _P}
+del _P, G
+
+
+def defaults() -> dict[str, float | int]:
+    return {name: p.default for name, p in REGISTRY.items()}
+
+
+def suggest(name: str) -> str:
+    close = difflib.get_close_matches(name, REGISTRY, n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def resolve(overrides: dict[str, Any] | None = None, where: str = "") -> dict[str, float | int]:
+    """Defaults updated with ``overrides``, every value checked against the registry."""
+    params = defaults()
+    prefix = f"{where}: " if where else ""
+    for name, value in (overrides or {}).items():
+        if name not in REGISTRY:
+            raise ParameterError(f"{prefix}unknown parameter '{name}'{suggest(name)}")
+        params[name] = REGISTRY[name].check(value, where)
+    return params
+
+
+def markdown_table() -> str:
+    """The parameter table for docs/ODD.md, generated from the registry."""
+    rows = ["| group | name | default | range | unit | meaning | source |", "|---|---|---|---|---|---|---|"]
+    for p in REGISTRY.values():
+        rows.append(
+            f"| {p.group} | `{p.name}` | {p.default} | {p.low} – {p.high} | {p.unit} | {p.help} | {p.source} |"
+        )
+    return "\n".join(rows)

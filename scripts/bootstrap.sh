@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Creates .venv/ with a Python >= 3.12 and installs the project into it.
+# Idempotent and quick when nothing changed: reinstalls only when pyproject.toml changes.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+
+is_ok() {  # is $1 a runnable Python >= 3.12?
+  [ -n "$1" ] && "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1
+}
+
+find_python() {
+  local c
+  for c in "${INNOVATION_SIM_PYTHON:-}" python3.12 python3.13 python3 python; do
+    if is_ok "$c"; then command -v "$c" 2>/dev/null || echo "$c"; return 0; fi
+  done
+  # pyenv-managed interpreters are not on PATH unless selected: look in pyenv's root.
+  local roots=()
+  command -v pyenv >/dev/null 2>&1 && roots+=("$(pyenv root)")
+  roots+=("${PYENV_ROOT:-$HOME/.pyenv}")
+  for r in "${roots[@]}"; do
+    for c in $(ls -d "$r"/versions/3.* 2>/dev/null | sort -V -r); do
+      if is_ok "$c/bin/python"; then echo "$c/bin/python"; return 0; fi
+    done
+  done
+  for c in /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do
+    if is_ok "$c"; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+
+if ! is_ok "$venv/bin/python"; then
+  py="$(find_python)" || {
+    echo "innovation-sim needs Python 3.12 or newer and none was found (tried python3.13, python3.12, python3, pyenv versions)." >&2
+    echo "Install one (e.g. 'pyenv install 3.12') or set INNOVATION_SIM_PYTHON=/path/to/python3.12." >&2
+    exit 1
+  }
+  echo "Creating .venv with $py ($("$py" --version 2>&1))" >&2
+  rm -rf "$venv"
+  "$py" -m venv "$venv"
+fi
+
+stamp="$venv/.installed-$(cat "$root/pyproject.toml" | sha1sum | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  echo "Installing innovation-sim and its dependencies into .venv (first time takes a minute or two)..." >&2
+  "$venv/bin/python" -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" >&2 || true
+  "$venv/bin/python" -m pip install --quiet -e "$root[app,sweep,dev]" 2>&1 | grep -v "is ignored" >&2 || true
+  "$venv/bin/python" -c 'import model, mesa, pytest' || { echo "Installation failed; see the messages above." >&2; exit 1; }
+  rm -f "$venv"/.installed-*
+  touch "$stamp"
+fi
