@@ -31,6 +31,11 @@ EFFORT = np.array([0.0, 1.0, 0.6, 0.3, 0.0])
 # How much of an innovation's potential uplift is realised in each phase: value "first becomes
 # visible" in mobilisation (004:139-141) and is fully delivered once embedded; assumption.
 MATURITY = np.array([0.0, 0.0, 0.3, 0.6, 1.0])
+# How much each phase relies on entrepreneurial leadership: design most (004:115-126), still in
+# mobilisation (004:139-141) and mainstreaming, where weak leadership "will most threaten
+# success" (004:188-190); little once embedded, since the culture leaders build can outlast them
+# (000:1216). Values are an assumption.
+LEADERSHIP_NEED = np.array([0.0, 1.0, 0.8, 0.6, 0.1])
 
 
 def hazard_to_probability(hazard: np.ndarray) -> np.ndarray:
@@ -71,22 +76,24 @@ def trial_failure_probability(rate, openness, capacity):
 
 
 def reversal_probability(phase, base_rates, adequacy, resistance, opposition, value,
-                         authority, capacity, complacency):
+                         authority, capacity, complacency, drive):
     """Monthly chance of falling back one phase ("at each point of transition the process may go
     into reverse", 004:29-30). ``base_rates`` is indexed by phase (0 for latent).
 
+    In every phase: the triangle falling short of what the phase demands (``adequacy``), and a
+    lack of entrepreneurial leadership weighted by LEADERSHIP_NEED (over-reliance on leaders,
+    000:475), both worse in a resistant culture. Besides:
     - design: capacity does not materialise or resisters are too strong (004:126-130);
     - mobilisation: "mobilisation by enemies" while value is not yet visible, and early innovators
       who hold on to control when management is weaker than authority (004:150-154);
     - mainstreaming: weak leadership, management or partnerships (004:188-190);
     - embedding: complacency and stagnation (004:21-23), low while the triangle holds (004:23-26).
     """
-    gap = 1.0 - adequacy
-    h = base_rates[phase] * gap * (1.0 + resistance)
+    weakness = (1.0 - adequacy) + LEADERSHIP_NEED[phase] * (1.0 - drive)
+    h = base_rates[phase] * weakness * (1.0 + resistance)
     mob = phase == 2
     h = h + mob * base_rates[2] * (opposition * (1.0 - value) + np.maximum(authority - capacity, 0.0))
-    emb = phase == 4
-    h = np.where(emb, base_rates[4] * (0.5 * gap + 2.0 * complacency), h)
+    h = np.where(phase == 4, base_rates[4] * (0.5 * weakness + 2.0 * complacency), h)
     return hazard_to_probability(np.where(phase == 0, 0.0, h))
 
 

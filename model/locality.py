@@ -41,9 +41,9 @@ NEW_LEADER_LEGITIMACY = 0.8  # assumption
 
 # Column order of a field snapshot; timeseries() turns these into the tidy frame.
 _COLUMNS = (
-    "phase", "authority", "capacity", "value", "flow_ac", "flow_cv", "flow_va", "performance",
-    "public_value", "active_trials", "failed_trials", "recognition", "pressure", "alignment",
-    "complacency", "balance", "mode",
+    "phase", "authority", "capacity", "value", "performance", "public_value", "active_trials",
+    "failed_trials", "flow_ac", "flow_cv", "flow_va", "recognition", "pressure", "alignment",
+    "complacency", "balance", "reversals", "mode",
 )
 
 
@@ -350,7 +350,7 @@ class Locality(mesa.Model):
 
         adequacy = tri.adequacy(self.corners, phase)
         p_rev = lc.reversal_probability(phase, self.rates, adequacy, 1.0 - openness, p["opposition"], V, A, C,
-                                        self.complacency)
+                                        self.complacency, drive)
         back = (phase > 0) & ~fwd & (u[:, 3] < p_rev)
         self._transition(fwd, back)
 
@@ -581,9 +581,9 @@ class Locality(mesa.Model):
 
     def _snapshot(self) -> np.ndarray:
         return np.column_stack([
-            self.phase, self.corners, self.flows, self.performance, self.public_value,
-            self.trial_active.sum(axis=1), self.failed_trials, self.recognition, self.total_pressure,
-            self.alignment, self.complacency, tri.balance(self.corners), self.mode,
+            self.phase, self.corners, self.performance, self.public_value, self.trial_active.sum(axis=1),
+            self.failed_trials, self.flows, self.recognition, self.total_pressure, self.alignment,
+            self.complacency, tri.balance(self.corners), self.reversals, self.mode,
         ])
 
     @property
@@ -613,7 +613,7 @@ class Locality(mesa.Model):
         df = pd.DataFrame(snaps.reshape(T * F, -1), columns=_COLUMNS)
         df.insert(0, "field", pd.Categorical(np.tile(self.fields, T), categories=list(self.fields)))
         df.insert(0, "step", np.repeat(np.arange(T), F))
-        for c in ("phase", "active_trials", "failed_trials", "mode"):
+        for c in ("phase", "active_trials", "failed_trials", "reversals", "mode"):
             df[c] = df[c].astype(np.int64)
         df.insert(3, "phase_name", pd.Categorical.from_codes(df["phase"], categories=list(PHASE_NAMES)))
         df["mode"] = pd.Categorical.from_codes(df["mode"], categories=list(MODES))

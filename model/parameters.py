@@ -215,7 +215,7 @@ _add("staff_slack", 0.5, 0.0, 1.0, "level 0-1", G, "000:232",
      "Staff time and resources free to implement new ideas.")
 _add("skill", 0.6, 0.0, 1.0, "level 0-1", G, "003:589",
      "Management and staff capability.")
-_add("funding_effect", 0.15, 0.0, 1.0, "slack per unit", G, "003:641; 004:571-574",
+_add("funding_effect", 0.10, 0.0, 1.0, "slack per unit", G, "003:641; 004:571-574",
      "Capacity slack added by a grant of magnitude 1: a weak lever.")
 _add("funding_pressure_relief", 0.3, 0.0, 1.0, "fraction", G, "004:571-574",
      "How much a grant relieves efficiency pressure ('money has propped up failing structures').")

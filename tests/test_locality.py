@@ -1,0 +1,160 @@
+"""The Locality model: public API, data out, determinism, shocks."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import DEFAULT_FIELDS, PHASE_NAMES, AuthorityAgent, CapacityAgent, Locality, ParameterError, Shock, ValueAgent
+
+COLUMNS = ["step", "field", "phase", "phase_name", "authority", "capacity", "value", "performance",
+           "public_value", "active_trials", "failed_trials"]
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    return Locality(seed=3).run_for(120)
+
+
+def test_default_locality_has_about_300_agents_of_three_kinds_on_a_network(default_run):
+    m = default_run
+    assert 250 <= len(m.agents) <= 350
+    kinds = {cls: len(m.agents_by_type[cls]) for cls in (AuthorityAgent, CapacityAgent, ValueAgent)}
+    assert all(n > 10 for n in kinds.values())
+    assert m.fields == DEFAULT_FIELDS
+    # every agent sits on a cell of the Mesa network, and the network has links across layers
+    assert all(a.cell is not None and a.cell.coordinate == a.idx for a in m.agents)
+    layers = {a.layer for a in m.agents}
+    assert layers == {"systemic", "sectoral", "frontline", "public"}
+    assert m.network.G.number_of_edges() > len(m.agents)
+
+
+def test_timeseries_is_tidy(default_run):
+    ts = default_run.timeseries()
+    assert list(ts.columns[: len(COLUMNS)]) == COLUMNS
+    assert len(ts) == 121 * 5  # steps 0..120, one row per field
+    assert ts.groupby("step").size().eq(5).all()
+    for c in ("authority", "capacity", "value", "performance", "flow_ac", "flow_cv", "flow_va", "balance"):
+        assert ts[c].between(0, 1).all(), c
+    assert set(ts.phase_name.astype(str)) <= set(PHASE_NAMES)
+    assert (ts.phase_name.cat.codes == ts.phase).all()
+    assert ts.locality_phase.eq(ts.groupby("step").phase.transform("max")).all()
+
+
+def test_events_record_transitions_and_shocks():
+    m = Locality(seed=5, events=[Shock(3, "underperformance", field="education"), Shock(10, "budget_cut")]).run_for(60)
+    ev = m.events()
+    assert list(ev.columns) == ["step", "field", "kind", "detail"]
+    shocks = ev[ev.kind.str.startswith("shock:")]
+    assert shocks[["step", "field", "kind"]].values.tolist() == [[3, "education", "shock:underperformance"], [10, "all", "shock:budget_cut"]]
+    # every phase change in the time series appears as an event at that step
+    ts = m.timeseries()
+    changes = ts.sort_values(["field", "step"]).groupby("field", observed=True).phase.diff().fillna(0)
+    assert int((changes != 0).sum()) == int(ev.kind.isin(["forward", "backward"]).sum())
+
+
+def test_same_seed_same_frames_different_seed_different_run():
+    a, b, c = (Locality(seed=s).run_for(60) for s in (11, 11, 12))
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
+    pd.testing.assert_frame_equal(a.events(), b.events())
+    assert not a.timeseries()[["authority", "performance"]].equals(c.timeseries()[["authority", "performance"]])
+
+
+def test_same_seed_identical_across_processes():
+    code = ("import pandas as pd; from model import Locality, Shock;"
+            "m = Locality(seed=21, events=[Shock(5, 'leader_arrival', role='chief_executive')]).run_for(80);"
+            "print(int(pd.util.hash_pandas_object(m.timeseries(), index=False).sum()))")
+    here = Locality(seed=21, events=[Shock(5, "leader_arrival", role="chief_executive")]).run_for(80)
+    expected = int(pd.util.hash_pandas_object(here.timeseries(), index=False).sum())
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout.strip()) == expected
+
+
+def test_parameters_override_and_are_validated():
+    m = Locality(seed=1, n_residents=40, openness=0.9)
+    assert m.p["openness"] == 0.9
+    assert len(m.agents_by_type[ValueAgent]) == 40 + m.p["n_community_groups"]
+    with pytest.raises(ParameterError, match="did you mean 'openness'"):
+        Locality(seed=1, opennes=0.9)
+    with pytest.raises(ParameterError, match="out of range"):
+        Locality(seed=1, openness=2)
+
+
+def test_leader_departure_removes_node_and_links():
+    m = Locality(seed=2)
+    ce = [a for a in m.agents if a.role == "chief_executive"][0]
+    neighbours = [c.coordinate for c in ce.cell.neighborhood.cells]
+    assert neighbours
+    n_agents, n_edges = len(m.agents), m.network.G.number_of_edges()
+    m.apply_shock(Shock(0, "leader_departure", role="chief_executive"))
+    assert len(m.agents) == n_agents - 1
+    assert ce.idx not in m.network.G
+    assert m.network.G.number_of_edges() == n_edges - len(neighbours)
+    assert not m.state.adjacency[ce.idx].any() and not m.state.alive[ce.idx]
+    assert all(ce.idx not in m.network[j].connections for j in neighbours)
+    m.run_for(5)  # the model carries on without it
+
+
+def test_leader_arrival_replaces_incumbent_and_links_to_senior_team():
+    m = Locality(seed=2)
+    n = len(m.agents)
+    m.apply_shock(Shock(0, "leader_arrival", role="director", field="education", magnitude=1.0))
+    directors = [a for a in m.agents if a.role == "director" and a.field == "education"]
+    assert len(directors) == 1 and len(m.agents) == n
+    new = directors[0]
+    assert new.tenure == 0 and new.drive == pytest.approx(m.p["new_leader_drive"])
+    assert any(m.agent_by_idx[c.coordinate].role == "chief_executive" for c in new.cell.neighborhood.cells)
+    m.run_for(3)
+
+
+def test_scheduled_shocks_fire_at_their_month_and_pilot_grants_end():
+    m = Locality(seed=4, events=[Shock(6, "funding_start", field="education", duration=12)])
+    f = m.field_index("education")
+    m.run_for(6)
+    assert m.funding[f] == 1.0  # applied at the end of month 6
+    m.run_for(12)
+    assert m.funding[f] == 0.0
+    assert "pilot grant ended" in m.events().detail.tolist()
+
+
+def test_pressure_change_with_duration_reverts():
+    m = Locality(seed=4, events=[Shock(2, "efficiency_pressure", magnitude=0.3, duration=10)])
+    before = m.pressures["efficiency_pressure"].copy()
+    m.run_for(3)
+    assert np.allclose(m.pressures["efficiency_pressure"], before + 0.3)
+    m.run_for(10)
+    assert np.allclose(m.pressures["efficiency_pressure"], before)
+
+
+@pytest.mark.parametrize("bad", [
+    dict(month=1, kind="earthquake"), dict(month=-1, kind="crisis"),
+    dict(month=1, kind="leader_arrival", role="pope"), dict(month=1, kind="leader_departure", role="director"),
+    dict(month=1, kind="crisis", role="chief_executive"),
+])
+def test_bad_shocks_are_rejected(bad):
+    with pytest.raises(ValueError):
+        Shock(**bad)
+
+
+def test_unknown_field_is_rejected():
+    with pytest.raises(ValueError, match="unknown field 'housing'"):
+        Locality(seed=1, events=[Shock(1, "crisis", field="housing")])
+
+
+def test_initial_phases_and_custom_fields():
+    m = Locality(seed=1, fields=["a", "b"], initial_phases={"b": 4})
+    assert list(m.phase) == [0, 4]
+    m.run_for(12)
+    assert m.timeseries().field.cat.categories.tolist() == ["a", "b"]
+
+
+def test_every_shock_kind_runs():
+    from model import SHOCK_KINDS
+    events = [Shock(1 + i, k, field="education" if k != "election" else None,
+                    role="chief_executive" if k.startswith("leader") else None)
+              for i, k in enumerate(SHOCK_KINDS)]
+    m = Locality(seed=9, events=events).run_for(30)
+    logged = set(m.events().kind)
+    assert {f"shock:{k}" for k in SHOCK_KINDS} <= logged
