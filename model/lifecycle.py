@@ -35,7 +35,7 @@ MATURITY = np.array([0.0, 0.0, 0.3, 0.6, 1.0])
 # mobilisation (004:139-141) and mainstreaming, where weak leadership "will most threaten
 # success" (004:188-190); little once embedded, since the culture leaders build can outlast them
 # (000:1216). Values are an assumption.
-LEADERSHIP_NEED = np.array([0.0, 1.0, 0.8, 0.6, 0.1])
+LEADERSHIP_NEED = np.array([0.0, 1.5, 1.2, 1.0, 0.1])
 
 
 def hazard_to_probability(hazard: np.ndarray) -> np.ndarray:

@@ -149,7 +149,7 @@ _add("diversion_cost", 0.08, 0.0, 0.5, "level 0-1", G, "004:42-43, 145-149",
 G = "lifecycle"
 _add("recognition_rate", 0.05, 0.0, 1.0, "per month", G, "000:1285",
      "How fast a performance gap becomes recognised when nothing forces it into view.")
-_add("trigger_rate", 0.2, 0.0, 5.0, "per month", G, "004:548-554; 000:1285",
+_add("trigger_rate", 0.4, 0.0, 5.0, "per month", G, "004:548-554; 000:1285",
      "Scale of the monthly chance that recognised failure, pressure and authority trigger design.")
 _add("trigger_steepness", 3.0, 1.0, 6.0, "exponent", G, "000:215, 1283-1285",
      "How sharply the chance of triggering rises with the will to change: factors must align "
@@ -178,11 +178,11 @@ _add("handover_rate", 0.15, 0.0, 1.0, "per month", G, "004:150-154",
      "Scale of the monthly chance that early innovators hand control to managers.")
 _add("alignment_rate", 0.06, 0.0, 1.0, "per month", G, "004:185-188",
      "Speed of aligning the innovation with finance, HR, IT and performance management.")
-_add("reversal_rate_design", 0.03, 0.0, 1.0, "per month", G, "004:126-130; 004:29-30",
+_add("reversal_rate_design", 0.02, 0.0, 1.0, "per month", G, "004:126-130; 004:29-30",
      "Scale of the monthly chance that design collapses back to latent.")
-_add("reversal_rate_mobilisation", 0.03, 0.0, 1.0, "per month", G, "004:150-154; 004:29-30",
+_add("reversal_rate_mobilisation", 0.02, 0.0, 1.0, "per month", G, "004:150-154; 004:29-30",
      "Scale of the monthly chance that mobilisation falls back to design.")
-_add("reversal_rate_mainstreaming", 0.05, 0.0, 1.0, "per month", G, "004:188-190; 004:29-30",
+_add("reversal_rate_mainstreaming", 0.035, 0.0, 1.0, "per month", G, "004:188-190; 004:29-30",
      "Scale of the monthly chance that mainstreaming falls back (the most fragile phase).")
 _add("reversal_rate_embedding", 0.02, 0.0, 1.0, "per month", G, "004:21-26; 004:29-30",
      "Scale of the monthly chance that an embedded innovation stagnates back to mainstreaming.")
@@ -215,7 +215,7 @@ _add("staff_slack", 0.5, 0.0, 1.0, "level 0-1", G, "000:232",
      "Staff time and resources free to implement new ideas.")
 _add("skill", 0.6, 0.0, 1.0, "level 0-1", G, "003:589",
      "Management and staff capability.")
-_add("funding_effect", 0.10, 0.0, 1.0, "slack per unit", G, "003:641; 004:571-574",
+_add("funding_effect", 0.05, 0.0, 1.0, "slack per unit", G, "003:641; 004:571-574",
      "Capacity slack added by a grant of magnitude 1: a weak lever.")
 _add("funding_pressure_relief", 0.3, 0.0, 1.0, "fraction", G, "004:571-574",
      "How much a grant relieves efficiency pressure ('money has propped up failing structures').")

@@ -43,9 +43,12 @@ fi
 stamp="$venv/.installed-$(cat "$root/pyproject.toml" | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "Installing innovation-sim and its dependencies into .venv (first time takes a minute or two)..." >&2
-  "$venv/bin/python" -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" >&2 || true
-  "$venv/bin/python" -m pip install --quiet -e "$root[app,sweep,dev]" 2>&1 | grep -v "is ignored" >&2 || true
-  "$venv/bin/python" -c 'import model, mesa, pytest' || { echo "Installation failed; see the messages above." >&2; exit 1; }
+  log="$venv/install.log"
+  if ! { "$venv/bin/python" -m pip install --upgrade pip && "$venv/bin/python" -m pip install -e "$root[app,sweep,dev]"; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "Installation failed; the full log is in $log" >&2
+    exit 1
+  fi
   rm -f "$venv"/.installed-*
   touch "$stamp"
 fi

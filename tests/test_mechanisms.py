@@ -103,7 +103,7 @@ def test_removing_a_dedicated_grant_hurts_less_than_removing_the_leader():
     grant = np.array([outcome(s, [Shock(24, "funding_end", field=FIELD)]) for s in SEEDS])
     leader = np.array([outcome(s, [Shock(24, "leader_departure", role="chief_executive")]) for s in SEEDS])
     loss_grant, loss_leader = control - grant, control - leader
-    assert loss_leader.mean() > loss_grant.mean() + 0.02  # 0.10 vs 0.05 when written
+    assert loss_leader.mean() > 1.5 * loss_grant.mean()  # 0.058 vs 0.029 when written
     assert loss_grant.mean() > 0  # the grant is a lever, just a weaker one
 
 

@@ -44,3 +44,9 @@ def test_markdown_table_lists_every_parameter():
     table = markdown_table()
     for name in REGISTRY:
         assert f"`{name}`" in table
+
+
+def test_odd_parameter_table_is_current():
+    from model.docs import ODD, render
+    text = ODD.read_text()
+    assert render(text) == text, "docs/ODD.md is stale: run `python -m model.docs`"

@@ -1,0 +1,14 @@
+# The two commands of the README. Each sets up .venv/ (Python >= 3.12) on first use.
+.PHONY: run test setup bench
+
+run: setup
+	@.venv/bin/python -m model
+
+test: setup
+	@.venv/bin/python -m pytest -n auto -q
+
+setup:
+	@bash scripts/bootstrap.sh
+
+bench: setup
+	@.venv/bin/python benchmarks/bench_locality.py

@@ -1,0 +1,20 @@
+"""`python -m model.docs`: rewrite the parameter table in docs/ODD.md from the registry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .parameters import markdown_table
+
+ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+BLOCK = re.compile(r"(<!-- parameters:start -->\n).*?(<!-- parameters:end -->)", re.S)
+
+
+def render(text: str) -> str:
+    return BLOCK.sub(lambda m: m.group(1) + markdown_table() + "\n" + m.group(2), text)
+
+
+if __name__ == "__main__":
+    ODD.write_text(render(ODD.read_text()))
+    print(f"updated {ODD}")
