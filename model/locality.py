@@ -107,6 +107,7 @@ class Locality(mesa.Model):
         # --- per-field state ---------------------------------------------------------------------
         self.phase = np.zeros(F, dtype=np.int64)
         self._ext = np.zeros(F + 1)  # per-field values plus the mean, for agents of every field
+        self._ext_phase = np.zeros(F + 1, dtype=np.int64)
         spread = p["performance_spread"]
         self.performance = np.clip(p["initial_performance"] + self.rng.uniform(-spread, spread, F), 0, 1)
         self.performance_base = self.performance.copy()
@@ -138,8 +139,9 @@ class Locality(mesa.Model):
             self._set_initial_phase(self.field_index(name), int(ph))
 
         self._aggregate()
+        self.balance = tri.balance(self.corners)
         self.datacollector = mesa.DataCollector(
-            model_reporters={"fields": lambda m: m._snapshot(), "locality_phase": lambda m: m.locality_phase}
+            model_reporters={"fields": lambda m: m._snapshot()}
         )
         self.datacollector.collect(self)
         for shock in events:
@@ -190,19 +192,25 @@ class Locality(mesa.Model):
         st, F = self.state, self.n_fields
         adj = st.adjacency * st.alive[:, None] * st.alive[None, :]
         up, peer, count = tri.flow_weights(adj, st.corner)
-        # One matrix for both channels: rows 0..N-1 upstream, N..2N-1 peers (one BLAS call a step).
-        self._flow_matrix = np.vstack([up, peer]) / np.concatenate([count, count])[:, None]
+        self._flow_matrix = (up + peer) / count[:, None]  # total inflow, one matrix-vector product a step
+        self._up_matrix = up / count[:, None]
         in_field = (st.field[None, :] == np.arange(F)[:, None]) | (st.field[None, :] < 0)
         base = in_field * (st.weight * st.alive)[None, :]
         members = np.vstack([base * (st.corner == k)[None, :] for k in range(3)])  # (3F, N)
         totals = members.sum(axis=1, keepdims=True)
         self._members = np.divide(members, totals, out=np.zeros_like(members), where=totals > 0)
+        # Reported flows: each receiving corner's mean upstream inflow (A->C, C->V, V->A), folded
+        # into one (3F, N) matrix so that a step computes them with one small product.
+        self._flow_report = (self._members.reshape(3, F, -1)[[1, 2, 0]] @ self._up_matrix).reshape(3 * F, -1)
         m_a, m_c = self._members[:F], self._members[F:2 * F]
         self._risk, self._openness = m_a @ st.risk, m_c @ st.openness
         senior_codes = [net.ROLE_CODE[r] for r in ("political_leader", "chief_executive", "director", "cabinet_member")]
         self._senior_idx = np.flatnonzero(np.isin(st.role, senior_codes) & st.alive)
         self._senior = in_field[:, self._senior_idx]
         self._drive = np.where(self._senior, st.drive[self._senior_idx], 0.0).max(axis=1, initial=0.0)
+        # Agents' own contributions that change only with the roster (7.2 in docs/ODD.md).
+        self._own_a = st.legitimacy * (0.5 + 0.5 * st.drive)
+        self._own_c_static = np.cbrt(st.skill * (0.5 + 0.5 * st.openness))
         self._clique_density = self._density(st.clique & st.alive, adj)
         # Network quality per field: mean link strength of the field's agents' links, times the
         # share of its agents with any link at all (partnership strength; assumption).
@@ -258,30 +266,28 @@ class Locality(mesa.Model):
         stretch = lc.overstretch(active_projects, p["overstretch_threshold"], p["overstretch_penalty"])
 
         # 1. Agents move along the triangle's flows.
-        ext_phase = np.append(phase, phase.max())  # agents of every field follow the most active
+        ext_phase = self._ext_phase
+        ext_phase[:F] = phase
+        ext_phase[F] = phase.max()  # agents of every field follow the most active field
         demand = p["flow_gain"] * tri.PHASE_DEMAND[ext_phase[st.field], st.corner]
-        flows = self._flow_matrix @ st.x
-        n = len(st.x)
-        from_up = flows[:n]
-        flow = from_up + flows[n:]
+        flow = self._flow_matrix @ st.x
         ext = self._ext
         ext[:F] = self.corners[:, 2]
-        ext[F] = ext[:F].mean()
+        ext[F] = ext[:F].sum() / F
         # Authority hears value through its links and through visible value for the public (004:57-60).
         flow = np.where(st.corner == tri.AUTHORITY, 0.5 * flow + 0.5 * ext[st.field], flow)
         ext[:F] = p["funding_effect"] * self.funding - self.cut
-        ext[F] = ext[:F].mean()
+        ext[F] = ext[:F].sum() / F
         slack = np.minimum(np.maximum(st.slack + ext[st.field], 0.0), 1.0) * (1.0 - stretch)
-        own_a = st.legitimacy * (0.5 + 0.5 * st.drive)
-        own_c = np.cbrt(st.skill * slack * (0.5 + 0.5 * st.openness))
+        own_a, own_c = self._own_a, self._own_c_static * np.cbrt(slack)
         ext[:F] = self.performance
-        ext[F] = ext[:F].mean()
+        ext[F] = ext[:F].sum() / F
         own_v = ext[st.field] * (0.5 + 0.5 * st.voice)
         own = np.choose(st.corner, (own_a, own_c, own_v))
         target = tri.targets(demand, own, flow, p["own_weight"])
         st.x = np.where(st.alive, tri.relax(st.x, target, p["influence_rate"]), 0.0)
         st.tenure += st.alive
-        self._aggregate(from_up)
+        self._aggregate()
         A, C, V = self.corners.T
 
         # 2. Drivers: leadership, culture, pressure, recognition of underperformance.
@@ -344,9 +350,9 @@ class Locality(mesa.Model):
 
         # Embedding: balance decides the mode; complacency grows without pressure (004:21-23, 196-218).
         emb = phase == Phase.EMBEDDING
-        bal = tri.balance(self.corners)
-        self.complacency = np.clip(
-            self.complacency + np.where(emb, p["complacency_rate"] * (1 - 2 * self.total_pressure), -0.05), 0, 1)
+        self.balance = bal = tri.balance(self.corners)
+        self.complacency = np.minimum(np.maximum(
+            self.complacency + np.where(emb, p["complacency_rate"] * (1 - 2 * self.total_pressure), -0.05), 0.0), 1.0)
 
         adequacy = tri.adequacy(self.corners, phase)
         p_rev = lc.reversal_probability(phase, self.rates, adequacy, 1.0 - openness, p["opposition"], V, A, C,
@@ -365,13 +371,13 @@ class Locality(mesa.Model):
 
         # 4. Performance: diversion into unproven work, then the innovation's uplift (J-curve).
         ph = self.phase
-        effort = lc.EFFORT[ph] * np.where(ph == Phase.DESIGN, 0.5 + 0.5 * self.trial_active.mean(axis=1), 1.0)
+        effort = lc.EFFORT[ph] * np.where(ph == Phase.DESIGN, 0.5 + 0.5 * self.trial_active.sum(axis=1) / K, 1.0)
         maturity = lc.MATURITY[ph] + np.where(ph == Phase.MAINSTREAMING, 0.4 * np.minimum(self.alignment, 1), 0)
         potential = (self.performance_base - p["diversion_cost"] * effort
                      + p["innovation_uplift"] * self.dominant_quality * maturity)
-        self.performance = np.clip(
+        self.performance = np.minimum(np.maximum(
             self.performance + p["performance_adjustment"] * (potential - self.performance)
-            + p["performance_noise"] * noise, 0, 1)
+            + p["performance_noise"] * noise, 0.0), 1.0)
         self.public_value += (self.performance - self.performance0) / 12.0
         self.datacollector.collect(self)
 
@@ -418,14 +424,11 @@ class Locality(mesa.Model):
         self.trial_proven[f] = False
         self.trial_progress[f] = 0.0
 
-    def _aggregate(self, from_up: np.ndarray | None = None) -> None:
-        F = self.n_fields
-        if from_up is None:
-            from_up = (self._flow_matrix @ self.state.x)[: len(self.state.x)]
-        self.corners[:] = (self._members @ self.state.x).reshape(3, F).T
-        # flow_ac is what reaches capacity from authority, flow_cv value from capacity, flow_va
-        # authority from value.
-        self.flows[:] = (self._members @ from_up).reshape(3, F)[[1, 2, 0]].T
+    def _aggregate(self) -> None:
+        """Corners A, C, V per field from agents' levels; flows A->C, C->V, V->A along links."""
+        F, x = self.n_fields, self.state.x
+        self.corners[:] = (self._members @ x).reshape(3, F).T
+        self.flows[:] = (self._flow_report @ x).reshape(3, F).T
 
     # ------------------------------------------------------------------ shocks
     def schedule_shock(self, shock: Shock) -> None:
@@ -580,11 +583,22 @@ class Locality(mesa.Model):
         self._event_rows.append((int(self.steps), field, kind, detail))
 
     def _snapshot(self) -> np.ndarray:
-        return np.column_stack([
-            self.phase, self.corners, self.performance, self.public_value, self.trial_active.sum(axis=1),
-            self.failed_trials, self.flows, self.recognition, self.total_pressure, self.alignment,
-            self.complacency, tri.balance(self.corners), self.reversals, self.mode,
-        ])
+        out = np.empty((self.n_fields, len(_COLUMNS)))
+        out[:, 0] = self.phase
+        out[:, 1:4] = self.corners
+        out[:, 4] = self.performance
+        out[:, 5] = self.public_value
+        out[:, 6] = self.trial_active.sum(axis=1)
+        out[:, 7] = self.failed_trials
+        out[:, 8:11] = self.flows
+        out[:, 11] = self.recognition
+        out[:, 12] = self.total_pressure
+        out[:, 13] = self.alignment
+        out[:, 14] = self.complacency
+        out[:, 15] = self.balance
+        out[:, 16] = self.reversals
+        out[:, 17] = self.mode
+        return out
 
     @property
     def locality_phase(self) -> int:
@@ -617,8 +631,7 @@ class Locality(mesa.Model):
             df[c] = df[c].astype(np.int64)
         df.insert(3, "phase_name", pd.Categorical.from_codes(df["phase"], categories=list(PHASE_NAMES)))
         df["mode"] = pd.Categorical.from_codes(df["mode"], categories=list(MODES))
-        lp = np.asarray(self.datacollector.model_vars["locality_phase"])
-        df["locality_phase"] = np.repeat(lp, F)
+        df["locality_phase"] = np.repeat(snaps[:, :, 0].max(axis=1).astype(np.int64), F)  # see locality_phase
         return df
 
     def events(self) -> pd.DataFrame:

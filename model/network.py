@@ -119,12 +119,13 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
 
     # Every agent below the systemic layer has at least one link upwards within its field:
     # every team has a line manager, every resident uses a service (assumption).
-    for i in np.flatnonzero(layer > SYSTEMIC):
-        up = (layer == layer[i] - 1) & ((field == field[i]) | (field < 0))
-        cand = np.flatnonzero(up)
-        if len(cand) and not (w[i, cand].any() or w[cand, i].any()):
-            j = int(rng.choice(cand))
-            w[min(i, j), max(i, j)] = np.clip(mean_w[i, j] * (0.5 + rng.random()), 0.05, 1.0)
+    up = (layer[None, :] == layer[:, None] - 1) & ((field[None, :] == field[:, None]) | (field[None, :] < 0))
+    lacking = (layer > SYSTEMIC) & up.any(axis=1) & ~((w + w.T) * up).any(axis=1)
+    rows = np.flatnonzero(lacking)
+    if len(rows):
+        cols = np.argmax(rng.random((len(rows), n)) * up[rows], axis=1)  # a random candidate each
+        strength = np.clip(mean_w[rows, cols] * (0.5 + rng.random(len(rows))), 0.05, 1.0)
+        w[np.minimum(rows, cols), np.maximum(rows, cols)] = strength
 
     # Backbench councillors represent residents: the route by which value feeds back to authority.
     residents = np.flatnonzero(role == ROLE_CODE["resident"])

@@ -54,7 +54,7 @@ def inflow(up: np.ndarray, peer: np.ndarray, count: np.ndarray, x: np.ndarray) -
 
 def targets(demand: np.ndarray, own: np.ndarray, flow: np.ndarray, own_weight: float) -> np.ndarray:
     """What an agent's state moves towards: its phase's demand times own traits and inflow."""
-    return np.clip(demand * (own_weight * own + (1.0 - own_weight) * flow), 0.0, 1.0)
+    return np.minimum(np.maximum(demand * (own_weight * own + (1.0 - own_weight) * flow), 0.0), 1.0)
 
 
 def relax(x: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:

@@ -19,7 +19,7 @@ find_python() {
   command -v pyenv >/dev/null 2>&1 && roots+=("$(pyenv root)")
   roots+=("${PYENV_ROOT:-$HOME/.pyenv}")
   for r in "${roots[@]}"; do
-    for c in $(ls -d "$r"/versions/3.* 2>/dev/null | sort -V -r); do
+    for c in $(ls -d "$r"/versions/3.* 2>/dev/null | sort -V); do  # oldest supported first: 3.12 is what the stack targets
       if is_ok "$c/bin/python"; then echo "$c/bin/python"; return 0; fi
     done
   done
