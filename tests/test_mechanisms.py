@@ -43,8 +43,23 @@ def test_backward_transitions_occur_from_every_phase(pushed):
     """'at each point of transition the process may go into reverse' (004:29-30)."""
     ev = pd.concat([m.events() for m in pushed])
     back = ev[ev.kind == "backward"].detail.str.split(" -> ").str[0].value_counts()
-    for phase in ("design & discovery", "mobilisation", "mainstreaming", "embedding"):
-        assert back.get(phase, 0) >= 5, phase  # 562, 276, 252, 15 when written
+    for phase in ("design & discovery", "mobilisation", "mainstreaming"):
+        assert back.get(phase, 0) >= 20, phase  # 570, 305, 390 when written
+    assert back.get("embedding", 0) >= 1  # 7: rare, as places sustain innovation (004:23-26)
+
+
+def _embedded_fell_back(seed, **kw) -> bool:
+    ev = run(seed, initial_phases={FIELD: 4}, **kw).events()
+    return bool(((ev.field == FIELD) & (ev.kind == "backward") & ev.detail.str.startswith("embedding")).any())
+
+
+def test_complacency_when_pressure_is_absent_reverses_embedding():
+    """'Complacency may set in and what was flexible and flourishing may stagnate' (004:21-23)."""
+    high = dict(efficiency_pressure=1.0, member_pressure=1.0, central_pressure=1.0)
+    calm = rate(_embedded_fell_back(s, **CALM) for s in SEEDS)
+    pressed = rate(_embedded_fell_back(s, **high) for s in SEEDS)
+    assert calm > 0.5  # 0.975 when written
+    assert calm > pressed + 0.3  # 0.32
 
 
 def test_design_shows_several_failed_trials_before_a_dominant_one(pushed):

@@ -1,0 +1,273 @@
+"""The `innovation-sim` command: run, compare and list what-if scenarios.
+
+Bad input (a malformed scenario, an unknown parameter, an out-of-range value) prints one line
+naming the file, the key and what is allowed, and exits with code 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+import tomli_w
+
+from .lifecycle import PHASE_NAMES
+from .parameters import REGISTRY
+from .scenario import Scenario, ScenarioError, load, shipped
+
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(Exception):
+    pass
+
+
+def _version() -> str:
+    try:
+        return version("innovation-sim")
+    except Exception:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def _parse_sets(items: list[str]) -> dict:
+    out = {}
+    for item in items or []:
+        name, eq, raw = item.partition("=")
+        if not eq or not name.strip():
+            raise BadInput(f"--set {item}: expected name=value, e.g. --set openness=0.7")
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        out[name.strip()] = value
+    return out
+
+
+def _scenario(source: str, steps: int | None, sets: list[str]) -> Scenario:
+    s = load(source)
+    overrides = _parse_sets(sets)
+    if steps is not None or overrides:
+        s = s.with_overrides(months=steps, parameters=overrides)
+    return s
+
+
+def _out_dir(requested: str | None, default_name: str) -> Path:
+    if requested:
+        out = Path(requested)
+    else:
+        out = Path("runs") / f"{default_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BadInput(f"--out {out}: already exists and is not empty; choose another folder")
+    return out
+
+
+class _Staging:
+    """Write into a hidden sibling folder; move it into place only when everything is written."""
+
+    def __init__(self, final: Path):
+        self.final = final
+
+    def __enter__(self) -> Path:
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.partial-", dir=self.final.parent))
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            if self.final.exists():
+                self.final.rmdir()  # empty, checked before
+            os.replace(self.tmp, self.final)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return False
+
+
+def _summary_table(summary: dict) -> str:
+    rows = [f"{'field':<22} {'P(design)':>9} {'P(mobil.)':>9} {'P(mainstr.)':>11} {'P(embed)':>8}"
+            f"  {'public value at end (mean, 5-95%)':>34}"]
+    for f, d in summary["fields"].items():
+        p = d["p_reach"]
+        pv = d["public_value_end"]
+        rows.append(f"{f[:22]:<22} {p[PHASE_NAMES[1]]:>9.2f} {p[PHASE_NAMES[2]]:>9.2f} {p[PHASE_NAMES[3]]:>11.2f}"
+                    f" {p[PHASE_NAMES[4]]:>8.2f}  {pv['mean']:>+12.3f}  [{pv['p5']:+.3f}, {pv['p95']:+.3f}]")
+    return "\n".join(rows)
+
+
+def cmd_run(args) -> int:
+    from .plots import run_figures
+    from .runner import run_ensemble, summarise
+
+    s = _scenario(args.scenario, args.steps, args.set)
+    _positive(args.replicates, "--replicates")
+    out = _out_dir(args.out, Path(args.scenario).stem)
+    ts, ev = run_ensemble(s, args.replicates, args.seed, workers=args.workers)
+    summary = summarise(ts, s.fields)
+    summary.update(scenario=s.name, seed=args.seed, version=_version())
+    with _Staging(out) as tmp:
+        ts.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6g")
+        ev.to_csv(tmp / "events.csv", index=False)
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        resolved = s.to_toml_dict()
+        resolved["run"] = {"seed": args.seed, "replicates": args.replicates, "version": _version()}
+        (tmp / "scenario.resolved.toml").write_text(
+            "# Everything needed to reproduce this run:\n"
+            f"#   innovation-sim run scenario.resolved.toml --seed {args.seed} --replicates {args.replicates}\n"
+            + tomli_w.dumps(resolved))
+        if not args.no_figures:
+            run_figures(ts, ev, tmp / "figures", s.name)
+    print(f"{s.name}: {args.replicates} runs x {s.months} months, seed {args.seed}\n")
+    print(_summary_table(summary))
+    print(f"\nWritten to {out}/")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .plots import compare_overlay
+    from .runner import run_ensemble, summarise
+
+    _positive(args.replicates, "--replicates")
+    scenarios = [_scenario(src, args.steps, args.set) for src in args.scenarios]
+    names = [Path(src).stem for src in args.scenarios]
+    if len(set(names)) != len(names):
+        raise BadInput("compare: give each scenario once")
+    fields = scenarios[0].fields
+    for src, s in zip(args.scenarios, scenarios):
+        if s.fields != fields:
+            raise BadInput(f"{src}: fields differ from {args.scenarios[0]}; only scenarios with the same fields compare")
+    out = _out_dir(args.out, "compare-" + "-vs-".join(names))
+    frames, summaries = {}, {}
+    for name, s in zip(names, scenarios):
+        ts, _ = run_ensemble(s, args.replicates, args.seed, workers=args.workers, label=name)
+        frames[name], summaries[name] = ts, summarise(ts, s.fields)
+    with _Staging(out) as tmp:
+        (tmp / "summary.json").write_text(json.dumps(summaries, indent=2, ensure_ascii=False))
+        rows = []
+        for name, sm in summaries.items():
+            for f, d in sm["fields"].items():
+                row = {"scenario": name, "field": f}
+                row.update({f"p_{k.split()[0]}": v for k, v in d["p_reach"].items()})
+                row.update({f"public_value_{k}": v for k, v in d["public_value_end"].items()})
+                rows.append(row)
+        import pandas as pd
+        table = pd.DataFrame(rows)
+        table.to_csv(tmp / "comparison.csv", index=False)
+        if not args.no_figures:
+            (tmp / "figures").mkdir()
+            compare_overlay(frames, "performance", tmp / "figures" / "performance.png", "Performance by scenario")
+            compare_overlay(frames, "public_value", tmp / "figures" / "public_value.png", "Public value created by scenario")
+            compare_overlay(frames, "phase", tmp / "figures" / "phase.png", "Mean phase by scenario")
+    print(f"{args.replicates} runs each, seed {args.seed}; P = chance of reaching the phase within "
+          f"{scenarios[0].months} months; public value = performance-years above the start\n")
+    for f in fields:
+        print(f"{f}")
+        for name in names:
+            d = summaries[name]["fields"][f]
+            p, pv = d["p_reach"], d["public_value_end"]
+            print(f"  {name[:26]:<26} design {p[PHASE_NAMES[1]]:4.2f}  mobil. {p[PHASE_NAMES[2]]:4.2f}  "
+                  f"mainstr. {p[PHASE_NAMES[3]]:4.2f}  embed {p[PHASE_NAMES[4]]:4.2f}  "
+                  f"public value {pv['mean']:+.3f} [{pv['p5']:+.3f}, {pv['p95']:+.3f}]")
+    print(f"\nWritten to {out}/")
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    items = shipped()
+    width = max(len(n) for n, _ in items)
+    print("Shipped scenarios (run one with: innovation-sim run NAME):\n")
+    for name, desc in items:
+        print(f"  {name:<{width}}  {desc}")
+    return 0
+
+
+def cmd_params(args) -> int:
+    rows = [(p.name, str(p.default), f"{p.low} - {p.high}", p.unit, p.help) for p in REGISTRY.values()]
+    if args.markdown:
+        from .parameters import markdown_table
+        print(markdown_table())
+        return 0
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    head = ("name", "default", "range", "unit")
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)) + "  meaning")
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
+    return 0
+
+
+def _positive(n: int, flag: str) -> None:
+    if n < 1:
+        raise BadInput(f"{flag}: must be at least 1, got {n}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="innovation-sim",
+        description="Simulate how a locality's public services innovate, and ask 'what if?'. "
+                    "A scenario file describes a place and a timeline of events; each run repeats it "
+                    "many times so that results come with honest uncertainty.",
+        epilog="Start with: innovation-sim scenarios   then   innovation-sim run baseline",
+    )
+    ap.add_argument("--version", action="version", version=f"innovation-sim {_version()}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p):
+        p.add_argument("--steps", type=int, metavar="N", help="months to simulate (default: the scenario's, usually 120)")
+        p.add_argument("--replicates", type=int, default=50, metavar="R",
+                       help="how many runs of each scenario (default 50); more runs, narrower uncertainty")
+        p.add_argument("--seed", type=int, default=1, metavar="S",
+                       help="random seed (default 1): the same seed gives exactly the same results")
+        p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="change one setting for this run, e.g. --set openness=0.7 (repeatable; "
+                            "see `innovation-sim params`)")
+        p.add_argument("--out", metavar="DIR", help="folder for the results (default: runs/<name>-<time>/)")
+        p.add_argument("--workers", type=int, metavar="W", help="processes to use (default: all cores)")
+        p.add_argument("--no-figures", action="store_true", help="skip drawing the figures")
+
+    run = sub.add_parser("run", help="run one scenario many times and summarise it",
+                         description="Run one scenario many times (in parallel) and write timeseries.csv, "
+                                     "events.csv, summary.json, scenario.resolved.toml and figures/ to a folder.")
+    run.add_argument("scenario", metavar="SCENARIO", help="a shipped scenario's name (see `innovation-sim scenarios`) or a .toml file")
+    common(run)
+    run.set_defaults(func=cmd_run)
+
+    cmp_ = sub.add_parser("compare", help="run several scenarios side by side",
+                          description="Run each scenario the same number of times with the same seeds and "
+                                      "compare them: a table with uncertainty intervals and overlay figures.")
+    cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios (names or .toml files)")
+    common(cmp_)
+    cmp_.set_defaults(func=cmd_compare)
+
+    sc = sub.add_parser("scenarios", help="list the shipped scenarios", description="List the shipped scenarios with one line each.")
+    sc.set_defaults(func=cmd_scenarios)
+
+    pa = sub.add_parser("params", help="list every setting a scenario can change",
+                        description="Every parameter: its name, default, allowed range, unit and meaning.")
+    pa.add_argument("--markdown", action="store_true", help="print as a Markdown table with sources")
+    pa.set_defaults(func=cmd_params)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "compare" and len(args.scenarios) < 2:
+        print("innovation-sim compare: error: give at least two scenarios", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return args.func(args)
+    except (ScenarioError, BadInput) as e:
+        print(f"innovation-sim: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("innovation-sim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

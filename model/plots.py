@@ -1,0 +1,144 @@
+"""Static figures with seaborn/matplotlib: value curve with phase bands (the report's Figure 4,
+004:230-263), the triangle's balance over time, a phase timeline per field, and overlays for
+comparing scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from .lifecycle import PHASE_NAMES  # noqa: E402
+
+PHASE_COLOURS = ["#eeeeee", "#fde0c5", "#facba6", "#c6dbef", "#9ecae1"]
+CORNER_COLOURS = {"authority": "#d95f02", "capacity": "#7570b3", "value": "#1b9e77"}
+
+
+def _grid(n: int, title: str, height: float = 2.6):
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, height * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=12)
+    return fig, list(axes.flat[:n])
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _phase_bands(ax, steps: np.ndarray, phases: np.ndarray) -> None:
+    """Shade the background by the most common phase at each month."""
+    start = 0
+    for i in range(1, len(steps) + 1):
+        if i == len(steps) or phases[i] != phases[start]:
+            ax.axvspan(steps[start] - 0.5, steps[i - 1] + 0.5, color=PHASE_COLOURS[int(phases[start])], lw=0, zorder=0)
+            start = i
+
+
+def value_curve(ts: pd.DataFrame, events: pd.DataFrame, path: Path, title: str) -> Path:
+    """The report's Figure 4 from the ensemble: performance (value delivered to the public) in the
+    months around each run's first trigger (month 0 = trigger point), mean and 5-95% band,
+    background shaded by the most common phase. Fields that never triggered show calendar months."""
+    fields = list(ts.field.cat.categories)
+    fig, axes = _grid(len(fields), f"{title}: value for the public around the trigger point (cf. Figure 4, 004:230-263)")
+    first = (events[(events.kind == "forward") & events.detail.str.startswith("latent")]
+             .groupby(["replicate", "field"], observed=True).step.min().rename("trigger").reset_index())
+    for ax, f in zip(axes, fields):
+        d = ts[ts.field == f].merge(first[first.field == f][["replicate", "trigger"]], on="replicate")
+        if d.empty:  # never triggered in any run
+            d = ts[ts.field == f].assign(rel=lambda x: x.step)
+            ax.set_xlabel("month (never triggered)")
+        else:
+            d = d.assign(rel=d.step - d.trigger)
+            d = d[d.rel >= -24]
+            ax.axvline(0, color="k", ls="--", lw=1)
+            ax.text(0, 0.97, f" trigger ({d.replicate.nunique()} of {ts.replicate.nunique()} runs)",
+                    transform=ax.get_xaxis_transform(), va="top", fontsize=8)
+            ax.set_xlabel("months since the trigger point")
+        g = d.groupby("rel")
+        x = np.asarray(g.size().index)
+        modal = g.phase.agg(lambda s: s.value_counts().idxmax()).to_numpy()
+        _phase_bands(ax, x, modal)
+        ax.fill_between(x, g.performance.quantile(0.05), g.performance.quantile(0.95), color="#1b9e77", alpha=0.2, lw=0)
+        ax.plot(x, g.performance.mean(), color="#1b9e77", lw=1.8)
+        ax.set_title(f, fontsize=10)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("performance")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PHASE_COLOURS]
+    fig.legend(handles, PHASE_NAMES, loc="lower center", ncol=5, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def triangle_balance(ts: pd.DataFrame, path: Path, title: str) -> Path:
+    """Mean authority, capacity and value per field over time."""
+    fields = list(ts.field.cat.categories)
+    fig, axes = _grid(len(fields), f"{title}: the strategic triangle over time")
+    long = ts.melt(id_vars=["step", "field"], value_vars=list(CORNER_COLOURS), var_name="corner", value_name="level")
+    for ax, f in zip(axes, fields):
+        sns.lineplot(data=long[long.field == f], x="step", y="level", hue="corner", palette=CORNER_COLOURS,
+                     errorbar=None, ax=ax, legend=ax is axes[0])
+        ax.set_title(f, fontsize=10)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("month")
+    return _save(fig, path)
+
+
+def phase_timeline(ts: pd.DataFrame, path: Path, title: str) -> Path:
+    """Share of replicates in each phase, month by month, per field."""
+    fields = list(ts.field.cat.categories)
+    fig, axes = _grid(len(fields), f"{title}: phase timeline (share of runs in each phase)")
+    for ax, f in zip(axes, fields):
+        d = ts[ts.field == f]
+        share = pd.crosstab(d.step, d.phase, normalize="index").reindex(columns=range(5), fill_value=0)
+        ax.stackplot(share.index, share.T.values, colors=PHASE_COLOURS, labels=PHASE_NAMES)
+        ax.set_title(f, fontsize=10)
+        ax.set_ylim(0, 1)
+        ax.set_xlim(share.index.min(), share.index.max())
+        ax.set_xlabel("month")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PHASE_COLOURS]
+    fig.legend(handles, PHASE_NAMES, loc="lower center", ncol=5, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def compare_overlay(frames: dict[str, pd.DataFrame], column: str, path: Path, title: str) -> Path:
+    """One line (mean, with 5-95% band) per scenario, one panel per field."""
+    fields = list(next(iter(frames.values())).field.cat.categories)
+    fig, axes = _grid(len(fields), title)
+    palette = sns.color_palette("tab10", len(frames))
+    for ax, f in zip(axes, fields):
+        for colour, (name, ts) in zip(palette, frames.items()):
+            g = ts[ts.field == f].groupby("step")[column]
+            x = np.asarray(g.size().index)
+            ax.fill_between(x, g.quantile(0.05), g.quantile(0.95), color=colour, alpha=0.15, lw=0)
+            ax.plot(x, g.mean(), color=colour, lw=1.6, label=name)
+        ax.set_title(f, fontsize=10)
+        ax.set_xlabel("month")
+        ax.set_ylabel(column.replace("_", " "))
+    axes[0].legend(fontsize=8)
+    return _save(fig, path)
+
+
+def run_figures(ts: pd.DataFrame, events: pd.DataFrame, folder: Path, title: str) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        value_curve(ts, events, folder / "value_curve.png", title),
+        triangle_balance(ts, folder / "triangle.png", title),
+        phase_timeline(ts, folder / "phases.png", title),
+    ]

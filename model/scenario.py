@@ -1,0 +1,317 @@
+"""Scenario files: TOML -> validated parameters, fields and scheduled shocks.
+
+A scenario file (see scenarios/*.toml) has:
+
+    name = "Inspection failure"
+    description = "One line for the scenario list; more lines for the reader."
+    extends = "baseline.toml"        # optional: start from another scenario, override what changes
+    start_year = 2000                # optional: month 0 is January of this year
+    months = 120                     # optional: default run length
+    fields = ["education", ...]      # optional: the service fields (default: five)
+    [initial_phases]                 # optional: field = phase (0-4)
+    [parameters]                     # any subset of the registry (innovation-sim params)
+    [[events]]                       # the timeline of shocks
+    month = 12                       # or: date = "2002-03" (needs start_year)
+    kind = "underperformance"
+    field = "education"              # or "all" (the default)
+    magnitude = 1.0
+    duration = 24                    # optional
+    role = "chief_executive"         # leadership events only
+
+Every error is one line naming the file, the key path, what was wrong and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from .events import KINDS, LEADER_ROLES, Shock
+from .locality import DEFAULT_FIELDS, Locality
+from .parameters import REGISTRY, ParameterError
+
+SHIPPED = Path(__file__).resolve().parent.parent / "scenarios"
+MAX_MONTHS = 1200
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used. The message is one line, starting with the file."""
+
+
+def _param_field(p):
+    kind = int if p.kind is int else float
+    return (kind | None, Field(default=None, ge=p.low, le=p.high, strict=False))
+
+
+ParametersModel = create_model(
+    "Parameters", __config__=ConfigDict(extra="forbid"),
+    **{name: _param_field(p) for name, p in REGISTRY.items()},
+)
+
+
+class EventModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: int | None = Field(default=None, ge=0, le=MAX_MONTHS)
+    date: str | None = Field(default=None, pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+    kind: Literal[tuple(KINDS)]  # type: ignore[valid-type]
+    field: str = "all"
+    magnitude: float = Field(default=1.0, ge=-10.0, le=10.0)
+    duration: int | None = Field(default=None, ge=1, le=MAX_MONTHS)
+    role: Literal[tuple(LEADER_ROLES)] | None = None  # type: ignore[valid-type]
+    note: str | None = None
+
+
+class ScenarioModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    extends: str | None = None
+    start_year: int | None = Field(default=None, ge=1900, le=2200)
+    months: int = Field(default=120, ge=1, le=MAX_MONTHS)
+    fields: list[str] = Field(default_factory=lambda: list(DEFAULT_FIELDS), min_length=1, max_length=12)
+    initial_phases: dict[str, int] = Field(default_factory=dict)
+    parameters: ParametersModel = Field(default_factory=ParametersModel)  # type: ignore[valid-type]
+    events: list[EventModel] = Field(default_factory=list)
+    replace_events: bool = False
+
+
+@dataclass
+class Scenario:
+    """A validated, fully resolved scenario (``extends`` applied)."""
+
+    name: str
+    description: str
+    path: Path | None
+    months: int = 120
+    start_year: int | None = None
+    fields: list[str] = field(default_factory=lambda: list(DEFAULT_FIELDS))
+    initial_phases: dict[str, int] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)  # overrides only
+    events: list[Shock] = field(default_factory=list)
+
+    def build(self, seed: int) -> Locality:
+        return Locality(seed=seed, fields=self.fields, initial_phases=self.initial_phases,
+                        events=self.events, **self.parameters)
+
+    def with_overrides(self, months: int | None = None, parameters: dict[str, Any] | None = None,
+                       where: str = "--set") -> "Scenario":
+        """A copy with a new run length and/or parameter overrides, re-checked."""
+        new = Scenario(**{**self.__dict__, "parameters": dict(self.parameters),
+                          "events": list(self.events)})
+        for name, value in (parameters or {}).items():
+            if name not in REGISTRY:
+                raise ScenarioError(f"{where}: unknown parameter '{name}'{_suggest(name, REGISTRY)}")
+            try:
+                new.parameters[name] = REGISTRY[name].check(value, where)
+            except ParameterError as e:
+                raise ScenarioError(str(e)) from None
+        if months is not None:
+            if not 1 <= months <= MAX_MONTHS:
+                raise ScenarioError(f"--steps: {months} is out of range (allowed: 1 to {MAX_MONTHS} months)")
+            new.months = months
+        _check_event_months(new, str(self.path or self.name), "--steps" if months is not None else None)
+        return new
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """Everything needed to re-run: every parameter's value, not just the overrides."""
+        from .parameters import resolve
+        out: dict[str, Any] = {"name": self.name, "description": self.description, "months": self.months}
+        if self.start_year is not None:
+            out["start_year"] = self.start_year
+        out["fields"] = list(self.fields)
+        if self.initial_phases:
+            out["initial_phases"] = dict(self.initial_phases)
+        out["parameters"] = resolve(self.parameters)
+        out["events"] = [
+            {k: v for k, v in (("month", e.month), ("kind", e.kind), ("field", e.field or "all"),
+                               ("magnitude", e.magnitude), ("duration", e.duration), ("role", e.role))
+             if v is not None}
+            for e in self.events
+        ]
+        out["replace_events"] = True
+        return out
+
+
+def _suggest(name: str, options) -> str:
+    close = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+_SECTION_KEYS = {
+    (): ScenarioModel.model_fields,
+    ("parameters",): REGISTRY,
+    ("events",): EventModel.model_fields,
+}
+
+
+def _explain(err: dict, raw: dict) -> str:
+    """One pydantic error -> 'key.path: what was wrong (what is allowed)'."""
+    loc, kind = tuple(err["loc"]), err["type"]
+    where = _loc(loc)
+    if kind == "extra_forbidden":
+        section = tuple(p for p in loc[:-1] if not isinstance(p, int))
+        options = _SECTION_KEYS.get(section, {})
+        what = "parameter" if section == ("parameters",) else "key"
+        hint = _suggest(loc[-1], options)
+        if not hint and section == ("parameters",):
+            hint = " (see `innovation-sim params`)"
+        return f"{where}: unknown {what}{hint}"
+    if loc and loc[0] == "parameters" and len(loc) == 2 and loc[1] in REGISTRY:
+        p = REGISTRY[loc[1]]
+        value = raw.get("parameters", {}).get(loc[1])
+        if kind in ("greater_than_equal", "less_than_equal"):
+            return f"{where}: {value!r} is out of range (allowed: {p.range_text()})"
+        want = "a whole number" if p.kind is int else "a number"
+        return f"{where}: must be {want}, got {value!r} (allowed: {p.range_text()})"
+    if kind == "literal_error":
+        allowed = err.get("ctx", {}).get("expected", "")
+        return f"{where}: {err['input']!r} is not allowed (allowed: {allowed})"
+    if kind == "missing":
+        return f"{where}: required key is missing"
+    if kind in ("greater_than_equal", "less_than_equal", "too_short", "too_long"):
+        return f"{where}: {err['input']!r} is out of range ({err['msg'].lower()})"
+    return f"{where}: {err['msg']} (got {err.get('input')!r})"
+
+
+def _read(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"{path}: cannot read ({e})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        # tomllib's message ends with "(at line L, column C)"
+        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+
+
+def _raw_chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict]]:
+    """The file and the files it extends, base first."""
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise ScenarioError(f"{seen[0]}: extends: cycle ({chain})")
+    raw = _read(path)
+    ext = raw.get("extends")
+    if ext is None:
+        return [(path, raw)]
+    if not isinstance(ext, str):
+        raise ScenarioError(f"{path}: extends: must be a file name, got {ext!r}")
+    parent = (path.parent / ext)
+    if not parent.exists():
+        raise ScenarioError(f"{path}: extends: file not found: {parent}")
+    return [*_raw_chain(parent, (*seen, path)), (path, raw)]
+
+
+def _merge(base: dict, child: dict) -> dict:
+    out = {k: v for k, v in base.items() if k != "extends"}
+    for key, value in child.items():
+        if key in ("parameters", "initial_phases") and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        elif key == "events" and not child.get("replace_events", False) and isinstance(value, list):
+            out[key] = [*out.get("events", []), *value]
+        else:
+            out[key] = value
+    return out
+
+
+def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> None:
+    for i, e in enumerate(s.events):
+        if e.month > s.months:
+            src = f"{flag} {s.months}" if flag else f"months = {s.months}"
+            raise ScenarioError(f"{where}: events[{i}].month: {e.month} is beyond the run "
+                                f"(allowed: 0 to {s.months}, from {src})")
+
+
+def load(source: str | Path) -> Scenario:
+    """Load, merge (``extends``) and validate a scenario file, or a shipped one by name."""
+    path = resolve_path(source)
+    chain = _raw_chain(path)
+    merged: dict = {}
+    for _, raw in chain:
+        merged = _merge(merged, raw)
+    merged.pop("extends", None)
+    where = str(path)
+    try:
+        m = ScenarioModel.model_validate(merged)
+    except ValidationError as e:
+        raise ScenarioError(f"{where}: {_explain(e.errors()[0], merged)}") from None
+
+    fields = list(m.fields)
+    if len(set(fields)) != len(fields):
+        raise ScenarioError(f"{where}: fields: names must be distinct")
+    for name, ph in m.initial_phases.items():
+        if name not in fields:
+            raise ScenarioError(f"{where}: initial_phases.{name}: unknown field{_suggest(name, fields)} "
+                                f"(fields: {', '.join(fields)})")
+        if not 0 <= ph <= 4:
+            raise ScenarioError(f"{where}: initial_phases.{name}: {ph} is out of range (allowed: 0 to 4)")
+    events = []
+    for i, e in enumerate(m.events):
+        key = f"events[{i}]"
+        if (e.month is None) == (e.date is None):
+            raise ScenarioError(f"{where}: {key}: give exactly one of 'month' or 'date'")
+        month = e.month
+        if e.date is not None:
+            if m.start_year is None:
+                raise ScenarioError(f"{where}: {key}.date: needs 'start_year' at the top of the file")
+            year, _, mon = e.date.partition("-")
+            month = (int(year) - m.start_year) * 12 + (int(mon) - 1 if mon else 0)
+            if month < 0:
+                raise ScenarioError(f"{where}: {key}.date: {e.date} is before start_year {m.start_year}")
+        target = None if e.field == "all" else e.field
+        if target is not None and target not in fields:
+            raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{_suggest(target, fields)} "
+                                f"(allowed: all, {', '.join(fields)})")
+        if e.kind in ("leader_arrival", "leader_departure") and (e.role or "chief_executive") == "director" and target is None:
+            raise ScenarioError(f"{where}: {key}.field: a director belongs to one field; name it")
+        try:
+            events.append(Shock(month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role))
+        except ValueError as err:
+            raise ScenarioError(f"{where}: {key}: {err}") from None
+    params = {k: v for k, v in m.parameters.model_dump().items() if v is not None}
+    s = Scenario(name=m.name, description=m.description, path=path, months=m.months,
+                 start_year=m.start_year, fields=fields, initial_phases=dict(m.initial_phases),
+                 parameters=params, events=events)
+    _check_event_months(s, where)
+    return s
+
+
+def resolve_path(source: str | Path) -> Path:
+    """A path as given, else a shipped scenario by name (with or without .toml)."""
+    p = Path(source)
+    if p.exists():
+        return p
+    name = p.name if p.suffix == ".toml" else p.name + ".toml"
+    shipped = SHIPPED / name
+    if len(p.parts) == 1 and shipped.exists():
+        return shipped
+    known = sorted(q.stem for q in SHIPPED.glob("*.toml"))
+    raise ScenarioError(f"{source}: no such scenario file{_suggest(p.stem, known)} "
+                        f"(see `innovation-sim scenarios`)")
+
+
+def shipped() -> list[tuple[str, str]]:
+    """(name, first line of description) for every shipped scenario."""
+    out = []
+    for path in sorted(SHIPPED.glob("*.toml")):
+        try:
+            s = load(path)
+            out.append((path.stem, s.description.strip().splitlines()[0]))
+        except ScenarioError as e:
+            out.append((path.stem, f"(invalid: {e})"))
+    return out
