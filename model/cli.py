@@ -24,6 +24,7 @@ from .parameters import REGISTRY
 from .scenario import Scenario, ScenarioError, load, shipped
 
 EXIT_BAD_INPUT = 2
+DEFAULT_REPLICATES = 50
 
 
 class BadInput(Exception):
@@ -106,6 +107,10 @@ def cmd_run(args) -> int:
     from .runner import run_ensemble, summarise
 
     s = _scenario(args.scenario, args.steps, args.set)
+    # A resolved scenario remembers its seed and replicates; the command line wins.
+    args.seed = args.seed if args.seed is not None else (s.run_seed if s.run_seed is not None else 1)
+    if args.replicates is None:
+        args.replicates = s.run_replicates or DEFAULT_REPLICATES
     _positive(args.replicates, "--replicates")
     out = _out_dir(args.out, Path(args.scenario).stem)
     ts, ev = run_ensemble(s, args.replicates, args.seed, workers=args.workers)
@@ -118,8 +123,8 @@ def cmd_run(args) -> int:
         resolved = s.to_toml_dict()
         resolved["run"] = {"seed": args.seed, "replicates": args.replicates, "version": _version()}
         (tmp / "scenario.resolved.toml").write_text(
-            "# Everything needed to reproduce this run:\n"
-            f"#   innovation-sim run scenario.resolved.toml --seed {args.seed} --replicates {args.replicates}\n"
+            "# Everything needed to reproduce this run (seed and replicates are read from [run]):\n"
+            "#   innovation-sim run scenario.resolved.toml\n"
             + tomli_w.dumps(resolved))
         if not args.no_figures:
             run_figures(ts, ev, tmp / "figures", s.name)
@@ -133,6 +138,8 @@ def cmd_compare(args) -> int:
     from .plots import compare_overlay
     from .runner import run_ensemble, summarise
 
+    args.seed = 1 if args.seed is None else args.seed
+    args.replicates = DEFAULT_REPLICATES if args.replicates is None else args.replicates
     _positive(args.replicates, "--replicates")
     scenarios = [_scenario(src, args.steps, args.set) for src in args.scenarios]
     names = [Path(src).stem for src in args.scenarios]
@@ -219,9 +226,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(p):
         p.add_argument("--steps", type=int, metavar="N", help="months to simulate (default: the scenario's, usually 120)")
-        p.add_argument("--replicates", type=int, default=50, metavar="R",
-                       help="how many runs of each scenario (default 50); more runs, narrower uncertainty")
-        p.add_argument("--seed", type=int, default=1, metavar="S",
+        p.add_argument("--replicates", type=int, metavar="R",
+                       help=f"how many runs of each scenario (default {DEFAULT_REPLICATES}); more runs, narrower uncertainty")
+        p.add_argument("--seed", type=int, metavar="S",
                        help="random seed (default 1): the same seed gives exactly the same results")
         p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="change one setting for this run, e.g. --set openness=0.7 (repeatable; "

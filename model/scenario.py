@@ -66,6 +66,14 @@ class EventModel(BaseModel):
     note: str | None = None
 
 
+class RunModel(BaseModel):
+    """What a resolved scenario records of the run that wrote it (defaults for re-running it)."""
+    model_config = ConfigDict(extra="forbid")
+    seed: int | None = None
+    replicates: int | None = Field(default=None, ge=1)
+    version: str | None = None
+
+
 class ScenarioModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
@@ -78,6 +86,7 @@ class ScenarioModel(BaseModel):
     parameters: ParametersModel = Field(default_factory=ParametersModel)  # type: ignore[valid-type]
     events: list[EventModel] = Field(default_factory=list)
     replace_events: bool = False
+    run: RunModel | None = None
 
 
 @dataclass
@@ -93,6 +102,8 @@ class Scenario:
     initial_phases: dict[str, int] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)  # overrides only
     events: list[Shock] = field(default_factory=list)
+    run_seed: int | None = None  # from a resolved scenario's [run] table
+    run_replicates: int | None = None
 
     def build(self, seed: int) -> Locality:
         return Locality(seed=seed, fields=self.fields, initial_phases=self.initial_phases,
@@ -286,7 +297,8 @@ def load(source: str | Path) -> Scenario:
     params = {k: v for k, v in m.parameters.model_dump().items() if v is not None}
     s = Scenario(name=m.name, description=m.description, path=path, months=m.months,
                  start_year=m.start_year, fields=fields, initial_phases=dict(m.initial_phases),
-                 parameters=params, events=events)
+                 parameters=params, events=events,
+                 run_seed=m.run.seed if m.run else None, run_replicates=m.run.replicates if m.run else None)
     _check_event_months(s, where)
     return s
 

@@ -1,0 +1,225 @@
+"""The innovation-sim command, run for real in a subprocess on small ensembles."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model.scenario import SHIPPED
+
+EXE = [sys.executable, "-m", "model.cli"]
+ROOT = Path(__file__).resolve().parent.parent
+TS_COLUMNS = ["replicate", "step", "field", "phase", "phase_name", "authority", "capacity", "value",
+              "performance", "public_value", "active_trials", "failed_trials"]
+
+
+def sim(*args, cwd=None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([*EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "base"
+    r = sim("run", "baseline", "--replicates", 6, "--steps", 48, "--seed", 5, "--out", out)
+    assert r.returncode == 0, r.stderr
+    return out, r
+
+
+def test_run_writes_the_documented_files_and_columns(baseline_run):
+    out, r = baseline_run
+    assert {p.name for p in out.iterdir()} == {"timeseries.csv", "events.csv", "summary.json",
+                                               "scenario.resolved.toml", "figures"}
+    assert {p.name for p in (out / "figures").iterdir()} == {"value_curve.png", "triangle.png", "phases.png"}
+    ts = pd.read_csv(out / "timeseries.csv")
+    assert list(ts.columns[: len(TS_COLUMNS)]) == TS_COLUMNS
+    assert sorted(ts.replicate.unique()) == list(range(6)) and ts.step.max() == 48
+    ev = pd.read_csv(out / "events.csv")
+    assert list(ev.columns) == ["replicate", "step", "field", "kind", "detail"]
+    summary = json.loads((out / "summary.json").read_text())
+    edu = summary["fields"]["education"]
+    assert set(edu) >= {"p_reach", "median_month_reached", "public_value_end"}
+    assert set(edu["public_value_end"]) == {"mean", "p5", "p95"}
+    assert edu["public_value_end"]["p5"] <= edu["public_value_end"]["mean"] <= edu["public_value_end"]["p95"]
+    # the summary agrees with the time series it summarises
+    reached = ts[ts.field == "education"].groupby("replicate").phase.max().ge(1).mean()
+    assert edu["p_reach"]["design & discovery"] == pytest.approx(reached, abs=1e-4)  # rounded to 4 places
+    resolved = tomllib.loads((out / "scenario.resolved.toml").read_text())
+    assert resolved["run"]["seed"] == 5 and resolved["run"]["version"]
+    assert set(resolved["parameters"]) == set(__import__("model").REGISTRY)  # every parameter's value
+    assert "education" in r.stdout and "Written to" in r.stdout
+
+
+def test_resolved_scenario_rerun_gives_identical_output(baseline_run, tmp_path):
+    out, _ = baseline_run
+    again = tmp_path / "again"
+    r = sim("run", out / "scenario.resolved.toml", "--out", again, "--no-figures")  # seed, replicates from [run]
+    assert r.returncode == 0, r.stderr
+    assert (again / "timeseries.csv").read_bytes() == (out / "timeseries.csv").read_bytes()
+    assert (again / "events.csv").read_bytes() == (out / "events.csv").read_bytes()
+
+
+def test_extends_and_set_override_as_documented(tmp_path):
+    (tmp_path / "child.toml").write_text(f'''
+name = "child"
+description = "a what-if"
+extends = "{SHIPPED / 'baseline.toml'}"
+months = 30
+[parameters]
+openness = 0.8
+skill = 0.7
+[[events]]
+month = 3
+kind = "underperformance"
+field = "education"
+''')
+    (tmp_path / "grandchild.toml").write_text('''
+name = "grandchild"
+description = "a what-if on a what-if"
+extends = "child.toml"
+[parameters]
+skill = 0.9
+[[events]]
+month = 5
+kind = "budget_cut"
+''')
+    out = tmp_path / "out"
+    r = sim("run", tmp_path / "grandchild.toml", "--replicates", 2, "--set", "risk_appetite=0.2",
+            "--set", "openness=0.6", "--out", out, "--no-figures")
+    assert r.returncode == 0, r.stderr
+    res = tomllib.loads((out / "scenario.resolved.toml").read_text())
+    p = res["parameters"]
+    assert (p["openness"], p["skill"], p["risk_appetite"]) == (0.6, 0.9, 0.2)  # --set > child > parent
+    assert p["staff_slack"] == 0.5  # untouched: the registry default
+    assert res["months"] == 30 and res["name"] == "grandchild"
+    assert [(e["month"], e["kind"]) for e in res["events"]] == [(3, "underperformance"), (5, "budget_cut")]
+    ev = pd.read_csv(out / "events.csv")
+    assert {"shock:underperformance", "shock:budget_cut"} <= set(ev.kind)
+
+
+def test_every_shipped_scenario_loads_and_runs(tmp_path):
+    names = sorted(p.stem for p in SHIPPED.glob("*.toml"))
+    assert "baseline" in names
+    listing = sim("scenarios")
+    assert listing.returncode == 0
+    for name in names:
+        assert name in listing.stdout
+        r = sim("run", name, "--replicates", 2, "--out", tmp_path / name, "--no-figures", "--workers", 1)
+        assert r.returncode == 0, f"{name}: {r.stderr}"
+        assert (tmp_path / name / "timeseries.csv").exists()
+
+
+def test_params_lists_the_registry():
+    r = sim("params")
+    assert r.returncode == 0
+    for name in ("openness", "trigger_rate", "strength_sectoral_frontline"):
+        assert name in r.stdout
+
+
+def test_compare_gives_table_and_overlays(tmp_path):
+    out = tmp_path / "cmp"
+    r = sim("compare", "baseline", SHIPPED / "baseline.toml", "--replicates", 3, "--steps", 24, "--out", out)
+    assert r.returncode == 2 and "each scenario once" in r.stderr  # the same name twice
+    (tmp_path / "pushed.toml").write_text(f'''
+name = "pushed"
+description = "inspection"
+extends = "{SHIPPED / 'baseline.toml'}"
+[[events]]
+month = 0
+kind = "underperformance"
+field = "education"
+''')
+    r = sim("compare", "baseline", tmp_path / "pushed.toml", "--replicates", 4, "--steps", 36, "--out", out)
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table.scenario) == {"baseline", "pushed"}
+    assert {"p_design", "p_embedding", "public_value_mean", "public_value_p5", "public_value_p95"} <= set(table.columns)
+    assert {p.name for p in (out / "figures").iterdir()} == {"performance.png", "public_value.png", "phase.png"}
+    assert "pushed" in r.stdout and "baseline" in r.stdout
+
+
+def test_help_reads_for_non_programmers():
+    for cmd in ([], ["run"], ["compare"], ["scenarios"], ["params"]):
+        r = sim(*cmd, "--help")
+        assert r.returncode == 0 and "usage:" in r.stdout
+    assert "scenario" in sim("run", "--help").stdout.lower()
+
+
+# --- bad input: one line, exit code 2, nothing written ------------------------------------
+
+BASE = f'extends = "{SHIPPED / "baseline.toml"}"\nname = "x"\ndescription = "x"\n'
+BAD = {
+    "unknown_key": (BASE + 'descripton = "typo"\n', r"descripton: unknown key \(did you mean 'description'\?\)"),
+    "unknown_param": (BASE + "[parameters]\nopennes = 0.5\n", r"parameters.opennes: unknown parameter \(did you mean 'openness'\?\)"),
+    "wrong_type": (BASE + '[parameters]\nopenness = "high"\n', r"parameters.openness: must be a number, got 'high' \(allowed: 0.0 to 1.0"),
+    "out_of_range": (BASE + "[parameters]\nopenness = 1.5\n", r"parameters.openness: 1.5 is out of range \(allowed: 0.0 to 1.0"),
+    "month_beyond_run": (BASE + "months = 24\n[[events]]\nmonth = 30\nkind = \"crisis\"\n", r"events\[0\].month: 30 is beyond the run \(allowed: 0 to 24"),
+    "unknown_field": (BASE + '[[events]]\nmonth = 3\nkind = "crisis"\nfield = "educaton"\n', r"events\[0\].field: unknown field 'educaton' \(did you mean 'education'\?\)"),
+    "unknown_kind": (BASE + '[[events]]\nmonth = 3\nkind = "earthquake"\n', r"events\[0\].kind: 'earthquake' is not allowed \(allowed: .*underperformance"),
+    "invalid_toml": (BASE + "[parameters\nopenness = 0.5\n", r"invalid TOML: .*line 4, column 12"),
+    "missing_extends": ('extends = "nowhere.toml"\nname = "x"\ndescription = "x"\n', r"extends: file not found: .*nowhere.toml"),
+}
+
+
+def _assert_clean_failure(r, pattern, out: Path, file_hint: str):
+    import re
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr  # one line, no traceback
+    assert file_hint in lines[0], lines[0]
+    assert re.search(pattern, lines[0]), lines[0]
+    assert not out.exists()
+    assert not list(out.parent.glob(f".{out.name}.partial-*"))
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_scenario_gives_one_clear_line_and_exit_2(case, tmp_path):
+    text, pattern = BAD[case]
+    bad = tmp_path / f"{case}.toml"
+    bad.write_text(text)
+    out = tmp_path / "out"
+    _assert_clean_failure(sim("run", bad, "--replicates", 2, "--out", out), pattern, out, str(bad))
+
+
+def test_extends_cycle_is_reported(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\nname = "a"\ndescription = "a"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\nname = "b"\ndescription = "b"\n')
+    out = tmp_path / "out"
+    _assert_clean_failure(sim("run", tmp_path / "a.toml", "--out", out), r"extends: cycle \(a.toml -> b.toml -> a.toml\)",
+                          out, "a.toml")
+
+
+@pytest.mark.parametrize("args,pattern", [
+    (["--set", "opennes=0.5"], r"--set: unknown parameter 'opennes' \(did you mean 'openness'\?\)"),
+    (["--set", "openness=7"], r"--set: parameter 'openness' = 7.0 is out of range \(allowed: 0.0 to 1.0"),
+    (["--set", "openness"], r"--set openness: expected name=value"),
+    (["--steps", "6"], r"events\[0\].month: 12 is beyond the run \(allowed: 0 to 6, from --steps 6\)"),
+    (["--replicates", "0"], r"--replicates: must be at least 1"),
+])
+def test_bad_command_line_values(args, pattern, tmp_path):
+    scen = tmp_path / "s.toml"
+    scen.write_text(BASE + '[[events]]\nmonth = 12\nkind = "crisis"\n')
+    out = tmp_path / "out"
+    _assert_clean_failure(sim("run", scen, "--out", out, *args), pattern, out, "")
+
+
+def test_unknown_scenario_name_suggests(tmp_path):
+    out = tmp_path / "out"
+    _assert_clean_failure(sim("run", "baselin", "--out", out), r"baselin: no such scenario file \(did you mean 'baseline'\?\)",
+                          out, "baselin")
+
+
+def test_existing_output_folder_is_not_overwritten(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    r = sim("run", "baseline", "--replicates", 1, "--out", out)
+    assert r.returncode == 2 and "already exists" in r.stderr
+    assert (out / "keep.txt").read_text() == "precious"
