@@ -2,7 +2,7 @@
 .PHONY: run test setup bench
 
 run: setup
-	@.venv/bin/python -m model
+	@.venv/bin/innovation-sim run baseline
 
 test: setup
 	@.venv/bin/python -m pytest -n auto -q
@@ -12,3 +12,4 @@ setup:
 
 bench: setup
 	@.venv/bin/python benchmarks/bench_locality.py
+	@.venv/bin/python benchmarks/bench_cli.py

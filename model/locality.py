@@ -147,6 +147,13 @@ class Locality(mesa.Model):
         for shock in events:
             self.schedule_shock(shock)
 
+    @classmethod
+    def from_scenario(cls, scenario, seed: int | None = None) -> "Locality":
+        """A locality built from a scenario file (path or shipped name) or a loaded ``Scenario``."""
+        from .scenario import Scenario, load
+        s = scenario if isinstance(scenario, Scenario) else load(scenario)
+        return s.build(seed)
+
     # ------------------------------------------------------------------ construction helpers
     def _init_agent_state(self, s: net.Structure) -> None:
         p, rng, n = self.p, self.rng, s.n

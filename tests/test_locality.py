@@ -158,3 +158,12 @@ def test_every_shock_kind_runs():
     m = Locality(seed=9, events=events).run_for(30)
     logged = set(m.events().kind)
     assert {f"shock:{k}" for k in SHOCK_KINDS} <= logged
+
+
+def test_from_scenario_matches_explicit_construction():
+    from model.scenario import load
+    a = Locality.from_scenario("baseline", seed=8).run_for(24)
+    b = Locality(seed=8).run_for(24)
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
+    s = load("baseline")
+    pd.testing.assert_frame_equal(Locality.from_scenario(s, seed=8).run_for(24).timeseries(), b.timeseries())
