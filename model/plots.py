@@ -37,6 +37,15 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def _save_with_phase_legend(fig, path: Path) -> Path:
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PHASE_COLOURS]
+    fig.legend(handles, PHASE_NAMES, loc="lower center", ncol=5, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _phase_bands(ax, steps: np.ndarray, phases: np.ndarray) -> None:
     """Shade the background by the most common phase at each month."""
     start = 0
@@ -75,12 +84,7 @@ def value_curve(ts: pd.DataFrame, events: pd.DataFrame, path: Path, title: str) 
         ax.set_title(f, fontsize=10)
         ax.set_ylim(0, 1)
         ax.set_ylabel("performance")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PHASE_COLOURS]
-    fig.legend(handles, PHASE_NAMES, loc="lower center", ncol=5, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save_with_phase_legend(fig, path)
 
 
 def triangle_balance(ts: pd.DataFrame, path: Path, title: str) -> Path:
@@ -109,12 +113,7 @@ def phase_timeline(ts: pd.DataFrame, path: Path, title: str) -> Path:
         ax.set_ylim(0, 1)
         ax.set_xlim(share.index.min(), share.index.max())
         ax.set_xlabel("month")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in PHASE_COLOURS]
-    fig.legend(handles, PHASE_NAMES, loc="lower center", ncol=5, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save_with_phase_legend(fig, path)
 
 
 def compare_overlay(frames: dict[str, pd.DataFrame], column: str, path: Path, title: str) -> Path:
