@@ -208,6 +208,45 @@ def cmd_params(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from .sweep import SweepError, run_sweep, timing_summary
+
+    try:
+        if args.analyse:
+            from .analysis import analyse
+            res = analyse(Path(args.analyse))
+            print(f"Analysed {res['runs']} runs ({res['errors']} with errors); method {res['method']}.")
+            for outcome, rows in res["outcomes"].items():
+                if res["method"] == "sobol":
+                    top = sorted(rows, key=lambda r: -r["ST"])[:10]
+                    print(f"\n{outcome}: Sobol total (first-order) index, 95% conf.")
+                    for r in top:
+                        print(f"  {r['parameter']:<30} ST {r['ST']:6.3f} +/- {r['ST_conf']:.3f}   S1 {r['S1']:6.3f} +/- {r['S1_conf']:.3f}")
+                elif res["method"] == "morris":
+                    top = sorted(rows, key=lambda r: -r["mu_star"])[:10]
+                    print(f"\n{outcome}: Morris mu* (sigma)")
+                    for r in top:
+                        print(f"  {r['parameter']:<30} mu* {r['mu_star']:7.3f} +/- {r['mu_star_conf']:.3f}   sigma {r['sigma']:7.3f}")
+            print(f"\nTables and figures in {Path(args.analyse) / '_analysis'}/")
+            return 0
+        if not args.experiment:
+            raise BadInput("sweep: give an experiment (see experiments/) or --analyse DIR")
+        from .experiment import load_experiment
+        exp = load_experiment(args.experiment)
+        if args.workers is not None:
+            _positive(args.workers, "--workers")
+        out = Path(args.out) if args.out else Path("runs") / f"sweep-{Path(args.experiment).stem}"
+        print(f"{exp.name}: {exp.n_points} design points x {exp.replicates} replicates = {exp.n_runs} runs "
+              f"of {exp.scenario.months} months -> {out}/", flush=True)
+        start = time.perf_counter()
+        run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume)
+        print(f"Done: {timing_summary(start, exp.n_runs)}. Read with pandas.read_parquet('{out}'); "
+              f"analyse with: innovation-sim sweep --analyse {out}")
+        return 0
+    except SweepError as e:
+        raise BadInput(str(e)) from None
+
+
 def _positive(n: int, flag: str) -> None:
     if n < 1:
         raise BadInput(f"{flag}: must be at least 1, got {n}")
@@ -250,6 +289,18 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios (names or .toml files)")
     common(cmp_)
     cmp_.set_defaults(func=cmd_compare)
+
+    sw = sub.add_parser("sweep", help="run a parameter sweep or sensitivity analysis (Dask)",
+                        description="Run an experiment from experiments/ (a grid, Latin hypercube, Sobol or "
+                                    "Morris design) on a local Dask cluster or an existing one, streaming one row "
+                                    "per run into a Parquet folder. Interrupt at any time; --resume finishes it.")
+    sw.add_argument("experiment", nargs="?", metavar="EXPERIMENT", help="a shipped experiment's name or a .toml file")
+    sw.add_argument("--workers", type=int, metavar="N", help="worker processes for the local cluster (default: all cores)")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
+    sw.add_argument("--out", metavar="DIR", help="results folder (default: runs/sweep-<experiment>/)")
+    sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out: run only what is missing")
+    sw.add_argument("--analyse", metavar="DIR", help="analyse a finished sweep folder: Sobol/Morris indices and figures")
+    sw.set_defaults(func=cmd_sweep)
 
     sc = sub.add_parser("scenarios", help="list the shipped scenarios", description="List the shipped scenarios with one line each.")
     sc.set_defaults(func=cmd_scenarios)

@@ -1,0 +1,304 @@
+"""Experiment definitions (experiments/*.toml): what varies, the design, replicates, outcomes.
+
+    name = "Leadership x funding x inspection"
+    description = "One line for listings; more lines for the reader."
+    scenario = "baseline"            # a shipped scenario name, or a path relative to this file
+    months = 120                     # optional: the scenario's run length otherwise
+    replicates = 10                  # runs per design point
+    seed = 1                         # run i's seed derives from this and i alone
+    batch_size = 40                  # optional: runs per task sent to a worker
+
+    [design]
+    method = "grid"                  # grid | lhs | sobol | morris
+    samples = 1024                   # lhs: points; sobol: base samples N (power of 2); morris: trajectories
+    levels = 4                       # morris only
+    second_order = false             # sobol only
+
+    [parameters]                     # grid: a list of levels; other designs: {low, high}
+    leader_drive = [0.2, 0.5, 0.8]
+    staff_slack = { low = 0.2, high = 0.8 }
+    all = 0.5                        # every registry parameter within +/-50% of its default
+
+    [switches.inspection]            # grid only: a timeline switched off (0) or scaled (1, 2, ...)
+    levels = [0, 1]
+    [[switches.inspection.events]]
+    month = 12
+    kind = "underperformance"
+    field = "education"
+
+    [outcomes]
+    timeseries_every = 0             # keep field time series every k months (0 = none)
+
+Validated with the same one-line errors as scenario files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .events import Shock
+from .parameters import REGISTRY
+from .scenario import EventModel, Scenario, ScenarioError, _explain, _read, _suggest, load
+
+SHIPPED = Path(__file__).resolve().parent.parent / "experiments"
+
+
+class DesignModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: Literal["grid", "lhs", "sobol", "morris"]
+    samples: int | None = Field(default=None, ge=1, le=1_000_000)
+    levels: int = Field(default=4, ge=2, le=20)
+    second_order: bool = False
+
+
+class RangeModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    low: float
+    high: float
+
+
+class SwitchModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    levels: list[float] = Field(min_length=1)
+    events: list[EventModel] = Field(min_length=1)
+
+
+class OutcomesModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    timeseries_every: int = Field(default=0, ge=0, le=1200)
+
+
+class ExperimentModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    scenario: str = "baseline"
+    months: int | None = Field(default=None, ge=1, le=1200)
+    replicates: int = Field(default=1, ge=1, le=100_000)
+    seed: int = Field(default=1, ge=0)
+    batch_size: int = Field(default=40, ge=1, le=100_000)
+    design: DesignModel
+    parameters: dict[str, list[float] | RangeModel | float] = Field(default_factory=dict)
+    switches: dict[str, SwitchModel] = Field(default_factory=dict)
+    outcomes: OutcomesModel = Field(default_factory=OutcomesModel)
+
+
+@dataclass
+class Experiment:
+    """A validated experiment: the base scenario and the design points."""
+
+    name: str
+    description: str
+    path: Path
+    scenario: Scenario
+    replicates: int
+    seed: int
+    batch_size: int
+    method: str
+    names: list[str]  # varied parameters, in design column order
+    bounds: list[tuple[float, float]]
+    switch_names: list[str]
+    switch_events: dict[str, list[Shock]]
+    points: np.ndarray  # (n_points, len(names) + len(switch_names))
+    levels: int = 4
+    second_order: bool = False
+    timeseries_every: int = 0
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def n_points(self) -> int:
+        return len(self.points)
+
+    @property
+    def n_runs(self) -> int:
+        return self.n_points * self.replicates
+
+    @property
+    def problem(self) -> dict:
+        """The SALib problem definition for the varied parameters."""
+        return {"num_vars": len(self.names), "names": list(self.names), "bounds": [list(b) for b in self.bounds]}
+
+    def digest(self) -> str:
+        """Identifies the design and everything that changes results: a resume must match it."""
+        h = hashlib.sha256()
+        h.update(json.dumps(self.raw, sort_keys=True, default=str).encode())
+        h.update(self.points.tobytes())
+        h.update(json.dumps(self.scenario.to_toml_dict(), sort_keys=True, default=str).encode())
+        return h.hexdigest()[:16]
+
+    def run_seed(self, run_index: int) -> int:
+        """Run i's seed: a function of the experiment's seed and i only (not of workers or order)."""
+        ss = np.random.SeedSequence(self.seed, spawn_key=(run_index,))
+        return int(ss.generate_state(1, np.uint64)[0])
+
+    def point_settings(self, point: int) -> tuple[dict[str, Any], list[Shock]]:
+        """(parameter overrides, extra shocks) for a design point."""
+        row = self.points[point]
+        params = {}
+        for name, value in zip(self.names, row):
+            p = REGISTRY[name]
+            params[name] = int(round(value)) if p.kind is int else float(value)
+        events = []
+        for name, level in zip(self.switch_names, row[len(self.names):]):
+            if level != 0:
+                events += [Shock(e.month, e.kind, field=e.field, magnitude=e.magnitude * float(level),
+                                 duration=e.duration, role=e.role) for e in self.switch_events[name]]
+        return params, events
+
+
+def _bounds_for_all(rel: float) -> dict[str, tuple[float, float]]:
+    out = {}
+    for name, p in REGISTRY.items():
+        span = abs(p.default) * rel if p.default != 0 else (p.high - p.low) * rel / 2
+        lo, hi = max(p.low, p.default - span), min(p.high, p.default + span)
+        if hi > lo:
+            out[name] = (float(lo), float(hi))
+    return out
+
+
+def load_experiment(source: str | Path) -> Experiment:
+    path = _resolve(source)
+    where = str(path)
+    raw = _read(path)
+    try:
+        m = ExperimentModel.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("list[float]", "RangeModel", "float")))
+        if err["type"] == "extra_forbidden" and loc[:1] == ("parameters",):
+            raise ScenarioError(f"{where}: {'.'.join(map(str, loc))}: unknown key") from None
+        raise ScenarioError(f"{where}: {_explain({**err, 'loc': loc}, raw)}") from None
+
+    scen_path = Path(m.scenario)
+    if not scen_path.is_absolute() and (path.parent / scen_path).exists():
+        scen_path = path.parent / scen_path
+    try:
+        scenario = load(scen_path if scen_path.exists() else m.scenario)
+        if m.months is not None:
+            scenario = scenario.with_overrides(months=m.months)
+    except ScenarioError as e:
+        raise ScenarioError(f"{where}: scenario: {e}") from None
+
+    method = m.design.method
+    names, bounds, levels_by_name = [], [], {}
+    for key, spec in m.parameters.items():
+        if key == "all":
+            if method != "morris" or not isinstance(spec, float):
+                raise ScenarioError(f"{where}: parameters.all: only for method = \"morris\", as a number "
+                                    f"(e.g. all = 0.5 for +/-50% around each default)")
+            for name, b in _bounds_for_all(spec).items():
+                if name not in names:
+                    names.append(name)
+                    bounds.append(b)
+            continue
+        if key not in REGISTRY:
+            raise ScenarioError(f"{where}: parameters.{key}: unknown parameter{_suggest(key, REGISTRY)}")
+        p = REGISTRY[key]
+        if method == "grid":
+            if not isinstance(spec, list) or not spec:
+                raise ScenarioError(f"{where}: parameters.{key}: a grid needs a list of levels, e.g. [0.2, 0.5, 0.8]")
+            for v in spec:
+                _check_value(p, v, f"{where}: parameters.{key}")
+            levels_by_name[key] = [float(v) for v in spec]
+            b = (float(min(spec)), float(max(spec)))
+        else:
+            if not isinstance(spec, RangeModel):
+                raise ScenarioError(f"{where}: parameters.{key}: method \"{method}\" needs a range, "
+                                    f"e.g. {{ low = {p.low}, high = {p.high} }}")
+            for v in (spec.low, spec.high):
+                _check_value(p, v, f"{where}: parameters.{key}")
+            if spec.high <= spec.low:
+                raise ScenarioError(f"{where}: parameters.{key}: high must be above low")
+            b = (spec.low, spec.high)
+        if key in names:
+            bounds[names.index(key)] = b
+        else:
+            names.append(key)
+            bounds.append(b)
+    if not names and not m.switches:
+        raise ScenarioError(f"{where}: parameters: nothing varies; list at least one parameter")
+    if m.switches and method != "grid":
+        raise ScenarioError(f"{where}: switches: only for method = \"grid\"")
+
+    switch_events: dict[str, list[Shock]] = {}
+    for sname, sw in m.switches.items():
+        evs = []
+        for i, e in enumerate(sw.events):
+            key = f"switches.{sname}.events[{i}]"
+            if e.month is None or e.month > scenario.months:
+                raise ScenarioError(f"{where}: {key}.month: give a month from 0 to {scenario.months}")
+            target = None if e.field == "all" else e.field
+            if target is not None and target not in scenario.fields:
+                raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{_suggest(target, scenario.fields)}")
+            try:
+                evs.append(Shock(e.month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role))
+            except ValueError as err:
+                raise ScenarioError(f"{where}: {key}: {err}") from None
+        switch_events[sname] = evs
+
+    points = _design(m, names, bounds, levels_by_name, list(m.switches.values()), where)
+    return Experiment(
+        name=m.name, description=m.description, path=path, scenario=scenario, replicates=m.replicates,
+        seed=m.seed, batch_size=m.batch_size, method=method, names=names, bounds=bounds,
+        switch_names=list(m.switches), switch_events=switch_events, points=points, levels=m.design.levels,
+        second_order=m.design.second_order, timeseries_every=m.outcomes.timeseries_every, raw=raw,
+    )
+
+
+def _check_value(p, v, where: str) -> None:
+    try:
+        p.check(v)
+    except ValueError as e:
+        msg = str(e).split(f"parameter '{p.name}' ", 1)[-1]
+        raise ScenarioError(f"{where}: {msg}") from None
+
+
+def _design(m: ExperimentModel, names, bounds, levels_by_name, switches, where) -> np.ndarray:
+    method, n = m.design.method, m.design.samples
+    problem = {"num_vars": len(names), "names": names, "bounds": [list(b) for b in bounds]}
+    if method == "grid":
+        axes = [levels_by_name[k] for k in names] + [sw.levels for sw in switches]
+        return np.array(list(itertools.product(*axes)), dtype=float)
+    if n is None:
+        raise ScenarioError(f"{where}: design.samples: required for method \"{method}\"")
+    if method == "lhs":
+        from SALib.sample import latin
+        return latin.sample(problem, n, seed=m.seed)
+    if method == "sobol":
+        if n & (n - 1):
+            raise ScenarioError(f"{where}: design.samples: {n} must be a power of 2 for Sobol (e.g. 512, 1024)")
+        from SALib.sample import sobol
+        return sobol.sample(problem, n, calc_second_order=m.design.second_order, seed=m.seed)
+    from SALib.sample import morris
+    return morris.sample(problem, n, num_levels=m.design.levels, seed=m.seed)
+
+
+def _resolve(source: str | Path) -> Path:
+    p = Path(source)
+    if p.exists():
+        return p
+    shipped = SHIPPED / (p.name if p.suffix == ".toml" else p.name + ".toml")
+    if len(p.parts) == 1 and shipped.exists():
+        return shipped
+    known = sorted(q.stem for q in SHIPPED.glob("*.toml"))
+    raise ScenarioError(f"{source}: no such experiment file{_suggest(p.stem, known)} (shipped: {', '.join(known)})")
+
+
+def shipped() -> list[tuple[str, str]]:
+    out = []
+    for path in sorted(SHIPPED.glob("*.toml")):
+        try:
+            raw = tomllib.loads(path.read_text())
+            out.append((path.stem, str(raw.get("description", "")).strip().splitlines()[0]))
+        except (tomllib.TOMLDecodeError, IndexError):
+            out.append((path.stem, "(invalid)"))
+    return out

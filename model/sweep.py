@@ -1,0 +1,271 @@
+"""Running an experiment on Dask: batches to workers, results streamed into a Parquet dataset.
+
+Layout of the output folder (files starting with '_' or '.' are ignored by Parquet readers, so
+``pandas.read_parquet(DIR)`` returns exactly the run rows):
+
+    DIR/part-00000.parquet ...   one row per run: run, point, replicate, seed, varied parameters,
+                                 switches, outcomes, error (None when the run succeeded)
+    DIR/_manifest.json           experiment digest, counts, batch size, version
+    DIR/_experiment.toml         the experiment definition as given
+    DIR/_design.parquet          one row per design point
+    DIR/_timeseries/part-*.parquet  field time series every k months, if asked for
+
+A batch is written to a hidden temporary file and renamed when complete, so an interrupted or
+killed sweep leaves only whole batches; ``resume`` runs the batches that are missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from .experiment import Experiment
+from .lifecycle import Phase
+
+OUTCOMES = ("public_value", "reached_embedding", "fields_embedded", "max_phase", "locality_phase",
+            "reversals", "failed_trials", "months_to_first_trigger")
+
+
+class SweepError(ValueError):
+    """A sweep that cannot start or resume; one line."""
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name).strip("_")
+
+
+def outcome_columns(fields: list[str]) -> list[str]:
+    cols = list(OUTCOMES)
+    for f in fields:
+        s = _slug(f)
+        cols += [f"public_value__{s}", f"max_phase__{s}"]
+    return cols
+
+
+def run_outcomes(model) -> dict[str, float]:
+    """End-of-run measures of one finished run."""
+    ts = model.timeseries()
+    triggered = ts[ts.phase >= Phase.DESIGN]
+    out = {
+        "public_value": float(model.public_value.sum()),
+        "reached_embedding": float((ts.phase == Phase.EMBEDDING).any()),
+        "fields_embedded": float((model.phase == Phase.EMBEDDING).sum()),
+        "max_phase": float(ts.phase.max()),
+        "locality_phase": float(model.locality_phase),
+        "reversals": float(model.reversals.sum()),
+        "failed_trials": float(model.failed_trials.sum()),
+        "months_to_first_trigger": float(triggered.step.min()) if len(triggered) else np.nan,
+    }
+    maxp = ts.groupby("field", observed=True).phase.max()
+    for i, f in enumerate(model.fields):
+        s = _slug(f)
+        out[f"public_value__{s}"] = float(model.public_value[i])
+        out[f"max_phase__{s}"] = float(maxp[f])
+    return out
+
+
+def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.DataFrame]]:
+    """Run these run indices; a run that raises is returned as a row with its error."""
+    rows, series = [], []
+    for i in runs:
+        point, rep = divmod(i, exp.replicates)
+        seed = exp.run_seed(i)
+        row = {"run": i, "point": point, "replicate": rep, "seed": seed}
+        params, events = exp.point_settings(point)
+        row.update(dict(zip(exp.names + exp.switch_names, exp.points[point].tolist())))
+        try:
+            s = exp.scenario.with_overrides(parameters=params, where=f"design point {point}")
+            s.events = [*s.events, *events]
+            m = s.build(seed).run_for(s.months)
+            row.update(run_outcomes(m))
+            row["error"] = None
+            if exp.timeseries_every:
+                ts = m.timeseries()
+                ts = ts[ts.step % exp.timeseries_every == 0]
+                ts.insert(0, "run", i)
+                series.append(ts[["run", "step", "field", "phase", "authority", "capacity", "value",
+                                  "performance", "public_value"]])
+        except Exception as e:  # recorded, not dropped: the sweep goes on
+            row["error"] = f"{type(e).__name__}: {e}".splitlines()[0] + " | " + traceback.format_exc(limit=1).splitlines()[-1]
+        rows.append(row)
+    return rows, series
+
+
+def _schema(exp: Experiment) -> pa.Schema:
+    fields = [pa.field("run", pa.int64()), pa.field("point", pa.int64()), pa.field("replicate", pa.int64()),
+              pa.field("seed", pa.uint64())]
+    fields += [pa.field(n, pa.float64()) for n in exp.names + exp.switch_names]
+    fields += [pa.field(c, pa.float64()) for c in outcome_columns(exp.scenario.fields)]
+    fields.append(pa.field("error", pa.string()))
+    return pa.schema(fields)
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+class Store:
+    """The output folder of one sweep."""
+
+    def __init__(self, folder: Path, exp: Experiment):
+        self.folder, self.exp = Path(folder), exp
+        self.schema = _schema(exp)
+        self.n_batches = -(-exp.n_runs // exp.batch_size)
+
+    def batch_runs(self, b: int) -> list[int]:
+        return list(range(b * self.exp.batch_size, min((b + 1) * self.exp.batch_size, self.exp.n_runs)))
+
+    def part(self, b: int) -> Path:
+        return self.folder / f"part-{b:05d}.parquet"
+
+    def manifest(self) -> dict:
+        from .cli import _version
+        e = self.exp
+        return {"experiment": e.name, "digest": e.digest(), "runs": e.n_runs, "points": e.n_points,
+                "replicates": e.replicates, "batch_size": e.batch_size, "method": e.method,
+                "parameters": e.names, "bounds": e.bounds, "switches": e.switch_names,
+                "levels": e.levels, "second_order": e.second_order, "seed": e.seed,
+                "months": e.scenario.months, "fields": e.scenario.fields, "version": _version()}
+
+    def prepare(self, resume: bool) -> list[int]:
+        """Create or check the folder; return the batches still to run."""
+        mf = self.folder / "_manifest.json"
+        if self.folder.exists() and any(self.folder.iterdir()):
+            if not resume:
+                raise SweepError(f"--out {self.folder}: already holds results; add --resume to finish them, "
+                                 f"or choose another folder")
+            if not mf.exists():
+                raise SweepError(f"{self.folder}: not a sweep folder (no _manifest.json); cannot resume")
+            try:
+                old = json.loads(mf.read_text())
+            except (json.JSONDecodeError, OSError) as e:
+                raise SweepError(f"{mf}: unreadable ({e}); cannot resume") from None
+            if old.get("digest") != self.exp.digest():
+                raise SweepError(f"{self.folder}: was made by a different experiment definition "
+                                 f"(digest {old.get('digest')} != {self.exp.digest()}); cannot resume")
+            for stale in self.folder.glob(".*.tmp"):  # a batch cut off mid-write
+                stale.unlink()
+            for sub in (self.folder / "_timeseries").glob(".*.tmp"):
+                sub.unlink()
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / "_experiment.toml").write_text(self.exp.path.read_text())
+            design = pd.DataFrame(self.exp.points, columns=self.exp.names + self.exp.switch_names)
+            design.insert(0, "point", np.arange(len(design)))
+            _write_atomic(pa.Table.from_pandas(design, preserve_index=False), self.folder / "_design.parquet")
+            _write_json(mf, self.manifest())
+        done = {b for b in range(self.n_batches) if self._valid_part(b)}
+        return [b for b in range(self.n_batches) if b not in done]
+
+    def _valid_part(self, b: int) -> bool:
+        p = self.part(b)
+        if not p.exists():
+            return False
+        try:
+            return pq.read_metadata(p).num_rows == len(self.batch_runs(b))
+        except Exception:  # a corrupt part is run again
+            p.unlink()
+            return False
+
+    def write(self, b: int, rows: list[dict], series: list[pd.DataFrame]) -> None:
+        if series:
+            ts_dir = self.folder / "_timeseries"
+            ts_dir.mkdir(exist_ok=True)
+            df = pd.concat(series, ignore_index=True)
+            df["field"] = df["field"].astype(str)
+            _write_atomic(pa.Table.from_pandas(df, preserve_index=False), ts_dir / f"part-{b:05d}.parquet")
+        cols = {name: [r.get(name) for r in rows] for name in self.schema.names}
+        _write_atomic(pa.Table.from_pydict(cols, schema=self.schema), self.part(b))
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    os.replace(tmp, path)
+
+
+def _task(exp: Experiment, b: int, runs: list[int]):
+    return b, *run_batch(exp, runs)
+
+
+def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler: str | None = None,
+              resume: bool = False, progress: bool | None = None, in_flight: int | None = None) -> Path:
+    """Run every missing batch of ``exp`` into ``out``. Returns ``out``."""
+    store = Store(out, exp)
+    todo = store.prepare(resume)
+    total = exp.n_runs
+    done_runs = total - sum(len(store.batch_runs(b)) for b in todo)
+    bar = tqdm(total=total, initial=done_runs, unit="run", desc=exp.name, disable=None if progress is None else not progress,
+               smoothing=0.05)
+    if not todo:
+        bar.close()
+        return out
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    try:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError) as e:
+                raise SweepError(f"--scheduler {scheduler}: cannot connect ({e})") from None
+        else:
+            n = workers or os.cpu_count() or 1
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   host="127.0.0.1")
+            client = Client(cluster)
+        with client:
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
+            limit = in_flight or 2 * n_workers  # bounded: the driver holds at most this many batches
+            exp_future = client.scatter(exp, broadcast=True)
+            queue = list(todo)
+            futures = as_completed()
+            for _ in range(min(limit, len(queue))):
+                b = queue.pop(0)
+                futures.add(client.submit(_task, exp_future, b, store.batch_runs(b), pure=False))
+            for fut in futures:
+                b, rows, series = fut.result()
+                store.write(b, rows, series)
+                fut.release()
+                bar.update(len(rows))
+                if queue:
+                    nb = queue.pop(0)
+                    futures.add(client.submit(_task, exp_future, nb, store.batch_runs(nb), pure=False))
+    finally:
+        bar.close()
+        if cluster is not None:
+            cluster.close()
+    return out
+
+
+def read_runs(folder: Path) -> pd.DataFrame:
+    """Every run row of a sweep folder, in run order (checks that the folder is readable)."""
+    folder = Path(folder)
+    if not (folder / "_manifest.json").exists():
+        raise SweepError(f"{folder}: not a sweep folder (no _manifest.json)")
+    try:
+        df = pd.read_parquet(folder)
+    except Exception as e:
+        raise SweepError(f"{folder}: cannot read the results ({type(e).__name__}: {str(e).splitlines()[0]})") from None
+    return df.sort_values("run").reset_index(drop=True)
+
+
+def remove(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def timing_summary(start: float, n: int) -> str:
+    dt = time.perf_counter() - start
+    return f"{n} runs in {dt:.1f} s ({n / dt:.1f} runs/s)" if dt > 0 else f"{n} runs"
