@@ -33,11 +33,14 @@ def per_point(runs: pd.DataFrame, n_points: int) -> pd.DataFrame:
 
 def analyse(folder: Path, seed: int = 1) -> dict:
     folder = Path(folder)
-    manifest = json.loads((folder / "_manifest.json").read_text())
-    runs = read_runs(folder)
+    runs = read_runs(folder)  # checks the folder first
+    try:
+        manifest = json.loads((folder / "_manifest.json").read_text())
+        design = pd.read_parquet(folder / "_design.parquet").sort_values("point")
+    except Exception as e:
+        raise SweepError(f"{folder}: cannot read the sweep's manifest or design ({type(e).__name__})") from None
     if len(runs) < manifest["runs"]:
         raise SweepError(f"{folder}: {len(runs)} of {manifest['runs']} runs done; finish with --resume first")
-    design = pd.read_parquet(folder / "_design.parquet").sort_values("point")
     names = manifest["parameters"]
     problem = {"num_vars": len(names), "names": names, "bounds": manifest["bounds"]}
     y = per_point(runs, manifest["points"])

@@ -141,7 +141,9 @@ class Locality(mesa.Model):
         self._aggregate()
         self.balance = tri.balance(self.corners)
         self.datacollector = mesa.DataCollector(
-            model_reporters={"fields": lambda m: m._snapshot()}
+            # "fields" feeds timeseries(); the scalars make mesa.batch_run records useful.
+            model_reporters={"fields": lambda m: m._snapshot(), "locality_phase": "locality_phase",
+                             "public_value": lambda m: float(m.public_value.sum())}
         )
         self.datacollector.collect(self)
         for shock in events:

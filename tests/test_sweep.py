@@ -1,0 +1,275 @@
+"""Sweeps: experiment validation, determinism across workers, interrupt and resume, errors kept,
+a real Dask scheduler with two workers on localhost, analysis, and mesa.batch_run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.experiment import SHIPPED, load_experiment
+from model.scenario import ScenarioError
+from model.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+SMALL = """
+name = "small grid"
+description = "test"
+scenario = "baseline"
+months = 36
+replicates = 3
+seed = 4
+batch_size = 5
+[design]
+method = "grid"
+[parameters]
+leader_drive = [0.2, 0.8]
+openness = [0.3, 0.7]
+[switches.inspection]
+levels = [0, 1]
+[[switches.inspection.events]]
+month = 3
+kind = "underperformance"
+field = "education"
+"""
+
+
+def write(tmp_path, text, name="exp.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def sim(*args, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "model.cli", *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=600, **kw)
+
+
+def test_shipped_experiments_load():
+    names = sorted(p.stem for p in SHIPPED.glob("*.toml"))
+    assert {"grid_leadership", "morris_all", "sobol_top10"} <= set(names)
+    for n in names:
+        e = load_experiment(n)
+        assert e.n_runs > 0
+    sobol = load_experiment("sobol_top10")
+    assert len(sobol.names) == 10 and 15_000 <= sobol.n_runs <= 30_000
+
+
+def test_grid_design_and_seeds(tmp_path):
+    e = load_experiment(write(tmp_path, SMALL))
+    assert e.n_points == 8 and e.n_runs == 24
+    assert e.points.tolist()[:2] == [[0.2, 0.3, 0.0], [0.2, 0.3, 1.0]]
+    seeds = [e.run_seed(i) for i in range(e.n_runs)]
+    assert len(set(seeds)) == e.n_runs and seeds == [e.run_seed(i) for i in range(e.n_runs)]
+    params, events = e.point_settings(1)
+    assert params == {"leader_drive": 0.2, "openness": 0.3} and [s.kind for s in events] == ["underperformance"]
+
+
+@pytest.mark.parametrize("patch,pattern", [
+    (("leader_drive = [0.2, 0.8]", "leader_drve = [0.2, 0.8]"), r"parameters.leader_drve: unknown parameter \(did you mean 'leader_drive'\?\)"),
+    (("leader_drive = [0.2, 0.8]", "leader_drive = [0.2, 1.8]"), r"parameters.leader_drive: = 1.8 is out of range \(allowed: 0.0 to 1.0"),
+    (("leader_drive = [0.2, 0.8]", "leader_drive = {low = 0.1, high = 0.9}"), r"a grid needs a list of levels"),
+    (('method = "grid"', 'method = "sobol"\nsamples = 16'), r'parameters.leader_drive: method "sobol" needs a range'),
+    (('method = "grid"', 'method = "factorial"'), r"design.method: 'factorial' is not allowed"),
+    (("replicates = 3", "replicates = 0"), r"replicates: 0 is out of range"),
+    (('scenario = "baseline"', 'scenario = "baselne"'), r"scenario: baselne: no such scenario file \(did you mean 'baseline'\?\)"),
+    (("month = 3", "month = 99"), r"switches.inspection.events\[0\].month: give a month from 0 to 36"),
+    (("seed = 4", "seed = 4\nbogus = 1"), r"bogus: unknown key"),
+])
+def test_bad_experiments_give_one_line(tmp_path, patch, pattern):
+    path = write(tmp_path, SMALL.replace(*patch))
+    with pytest.raises(ScenarioError, match=pattern) as e:
+        load_experiment(path)
+    assert "\n" not in str(e.value) and str(e.value).startswith(str(path))
+
+
+def test_sobol_needs_power_of_two_and_no_switches(tmp_path):
+    ranged = SMALL.replace("[0.2, 0.8]", "{low = 0.2, high = 0.8}").replace("[0.3, 0.7]", "{low = 0.3, high = 0.7}")
+    with pytest.raises(ScenarioError, match=r"switches: only for method = \"grid\""):
+        load_experiment(write(tmp_path, ranged.replace('method = "grid"', 'method = "sobol"\nsamples = 16')))
+    no_switch = ranged[: ranged.index("[switches")]
+    with pytest.raises(ScenarioError, match=r"design.samples: 10 must be a power of 2"):
+        load_experiment(write(tmp_path, no_switch.replace('method = "grid"', 'method = "sobol"\nsamples = 10')))
+    e = load_experiment(write(tmp_path, no_switch.replace('method = "grid"', 'method = "sobol"\nsamples = 16')))
+    assert e.n_points == 16 * (2 + 2) and e.points.min(axis=0)[0] >= 0.2 and e.points.max(axis=0)[0] <= 0.8
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The small grid run uninterrupted with 2 local workers."""
+    tmp = tmp_path_factory.mktemp("ref")
+    exp = load_experiment(write(tmp, SMALL))
+    out = run_sweep(exp, tmp / "out", workers=2, progress=False)
+    return exp, pd.read_parquet(out).sort_values("run").reset_index(drop=True)
+
+
+def test_sweep_rows_and_independence_from_worker_count(reference, tmp_path):
+    exp, ref = reference
+    assert len(ref) == exp.n_runs and ref.run.tolist() == list(range(exp.n_runs))
+    assert ref.error.isna().all()
+    assert {"leader_drive", "openness", "inspection", "replicate", "seed", "public_value", "reached_embedding",
+            "public_value__education", "max_phase__education"} <= set(ref.columns)
+    one = pd.read_parquet(run_sweep(exp, tmp_path / "one", workers=1, progress=False)).sort_values("run").reset_index(drop=True)
+    pd.testing.assert_frame_equal(one, ref)
+    # the inspection switch does what it says: education triggers more often with it
+    edu = ref.groupby("inspection").max_phase__education.apply(lambda s: (s >= 1).mean())
+    assert edu[1.0] > edu[0.0]
+
+
+def test_a_failing_run_is_recorded_not_dropped(tmp_path):
+    exp = load_experiment(write(tmp_path, SMALL))
+    exp.points[2, 0] = 7.0  # leader_drive out of range at point 2: those runs raise
+    df = pd.read_parquet(run_sweep(exp, tmp_path / "out", workers=1, progress=False))
+    bad = df[df.point == 2]
+    assert len(df) == exp.n_runs and len(bad) == exp.replicates
+    assert bad.error.str.contains("leader_drive").all() and bad.public_value.isna().all()
+    assert df[df.point != 2].error.isna().all()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_interrupt_then_resume_equals_uninterrupted(reference, tmp_path, sig):
+    exp, ref = reference
+    path = write(tmp_path, SMALL.replace("months = 36", "months = 36\n").replace("batch_size = 5", "batch_size = 2"))
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "model.cli", "sweep", str(path), "--out", str(out), "--workers", "1"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("part-*.parquet"))) < 3:
+        time.sleep(0.05)
+    os.killpg(proc.pid, sig)  # the driver and its workers, as Ctrl-C or a kill would
+    proc.wait(timeout=60)
+    parts = list(out.glob("part-*.parquet"))
+    assert 3 <= len(parts) < 12, "interrupted mid-way"
+    assert not list(out.glob("*.tmp"))  or sig == signal.SIGKILL  # a clean interrupt leaves no temporary file
+    r = sim("sweep", path, "--out", out)  # without --resume: refuses, keeps the work
+    assert r.returncode == 2 and "--resume" in r.stderr and len(list(out.glob("part-*.parquet"))) == len(parts)
+    r = sim("sweep", path, "--out", out, "--resume", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    done = pd.read_parquet(out).sort_values("run").reset_index(drop=True)
+    pd.testing.assert_frame_equal(done, ref)  # row for row, whatever the batches and workers
+
+
+def test_resume_refuses_a_different_experiment(reference, tmp_path):
+    exp, _ = reference
+    out = tmp_path / "out"
+    run_sweep(exp, out, workers=1, progress=False)
+    r = sim("sweep", write(tmp_path, SMALL.replace("seed = 4", "seed = 5")), "--out", out, "--resume")
+    assert r.returncode == 2 and "different experiment definition" in r.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_real_scheduler_with_two_workers_on_localhost(reference, tmp_path):
+    exp, ref = reference
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sched = subprocess.Popen([str(VENV_BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                              "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([str(VENV_BIN / "dask"), "worker", address, "--nworkers", "2", "--nthreads", "1",
+                               "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from dask.distributed import Client
+        deadline = time.time() + 60
+        while True:  # wait for both workers to register
+            try:
+                with Client(address, timeout="5s") as c:
+                    if len(c.scheduler_info()["workers"]) >= 2:
+                        break
+            except OSError:
+                pass
+            assert time.time() < deadline, "dask workers did not start"
+            time.sleep(0.5)
+        r = sim("sweep", exp.path, "--scheduler", address, "--out", tmp_path / "out")
+        assert r.returncode == 0, r.stderr
+        got = pd.read_parquet(tmp_path / "out").sort_values("run").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, ref)
+    finally:
+        for p in (worker, sched):
+            p.terminate()
+        for p in (worker, sched):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path, reference):
+    exp, _ = reference
+    r = sim("sweep", exp.path, "--scheduler", f"tcp://127.0.0.1:{_free_port()}", "--out", tmp_path / "o")
+    assert r.returncode == 2 and "cannot connect" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_sobol_and_morris_analysis(tmp_path):
+    sob = write(tmp_path, """
+name = "tiny sobol"
+description = "t"
+scenario = "inspection_failure"
+months = 48
+seed = 3
+batch_size = 16
+[design]
+method = "sobol"
+samples = 16
+[parameters]
+trigger_rate = {low = 0.1, high = 1.0}
+leader_drive = {low = 0.2, high = 0.8}
+""", "sob.toml")
+    r = sim("sweep", sob, "--out", tmp_path / "s", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    r = sim("sweep", "--analyse", tmp_path / "s")
+    assert r.returncode == 0, r.stderr
+    idx = pd.read_csv(tmp_path / "s" / "_analysis" / "indices.csv")
+    assert {"outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"} <= set(idx.columns)
+    assert len(idx) == 4 and np.isfinite(idx.ST).all()
+    assert (tmp_path / "s" / "_analysis" / "indices_public_value.png").exists()
+    assert "ST" in r.stdout
+
+    mor = write(tmp_path, sob.read_text().replace('method = "sobol"\nsamples = 16', 'method = "morris"\nsamples = 4'), "mor.toml")
+    assert sim("sweep", mor, "--out", tmp_path / "m", "--workers", "1").returncode == 0
+    r = sim("sweep", "--analyse", tmp_path / "m")
+    assert r.returncode == 0, r.stderr
+    idx = pd.read_csv(tmp_path / "m" / "_analysis" / "indices.csv")
+    assert {"mu_star", "mu_star_conf", "sigma"} <= set(idx.columns) and (idx.mu_star >= 0).all()
+
+
+def test_corrupt_results_give_one_line(reference, tmp_path):
+    exp, _ = reference
+    out = run_sweep(exp, tmp_path / "out", workers=1, progress=False)
+    (out / "part-00001.parquet").write_bytes(b"not parquet at all")
+    r = sim("sweep", "--analyse", out)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "cannot read" in r.stderr
+    r = sim("sweep", "--analyse", tmp_path)
+    assert r.returncode == 2 and "not a sweep folder" in r.stderr
+    # resume notices the corrupt batch and runs it again
+    r = sim("sweep", exp.path, "--out", out, "--resume", "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_parquet(out)) == exp.n_runs
+
+
+def test_mesa_batch_run_works_on_locality():
+    import mesa
+
+    from model import Locality
+    records = mesa.batch_run(Locality, parameters={"openness": [0.3, 0.7], "n_residents": 60}, rng=[1, 2],
+                             max_steps=12, number_processes=1, display_progress=False)
+    df = pd.DataFrame(records)
+    assert len(df) == 4 and {"openness", "n_residents", "public_value", "locality_phase", "Step"} <= set(df.columns)
+    assert (df.Step == 12).all()
