@@ -112,6 +112,8 @@ def cmd_run(args) -> int:
     if args.replicates is None:
         args.replicates = s.run_replicates or DEFAULT_REPLICATES
     _positive(args.replicates, "--replicates")
+    if args.workers is not None:
+        _positive(args.workers, "--workers")
     out = _out_dir(args.out, Path(args.scenario).stem)
     ts, ev = run_ensemble(s, args.replicates, args.seed, workers=args.workers)
     summary = summarise(ts, s.fields)
@@ -141,6 +143,8 @@ def cmd_compare(args) -> int:
     args.seed = 1 if args.seed is None else args.seed
     args.replicates = DEFAULT_REPLICATES if args.replicates is None else args.replicates
     _positive(args.replicates, "--replicates")
+    if args.workers is not None:
+        _positive(args.workers, "--workers")
     scenarios = [_scenario(src, args.steps, args.set) for src in args.scenarios]
     names = [Path(src).stem for src in args.scenarios]
     if len(set(names)) != len(names):
@@ -239,7 +243,13 @@ def cmd_sweep(args) -> int:
         print(f"{exp.name}: {exp.n_points} design points x {exp.replicates} replicates = {exp.n_runs} runs "
               f"of {exp.scenario.months} months -> {out}/", flush=True)
         start = time.perf_counter()
-        run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume)
+        try:
+            run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume)
+        except KeyboardInterrupt:
+            kept = len(list(out.glob("part-*.parquet")))
+            print(f"innovation-sim: interrupted; {kept} finished batches are kept in {out}/; "
+                  f"finish with: innovation-sim sweep {args.experiment} --out {out} --resume", file=sys.stderr)
+            return 130
         print(f"Done: {timing_summary(start, exp.n_runs)}. Read with pandas.read_parquet('{out}'); "
               f"analyse with: innovation-sim sweep --analyse {out}")
         return 0
