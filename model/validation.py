@@ -372,3 +372,30 @@ def report(results, quick: bool, seconds: float) -> str:
         table(results), "",
     ]
     return "\n".join(lines)
+
+
+def command(quick: bool, out: str | None, only: list[int] | None) -> int:
+    """`innovation-sim validate`: run the checks, print the table, write validation.md if asked.
+    Exit code 1 if any check that ran failed."""
+    import time
+    from pathlib import Path
+    n = QUICK if quick else FULL
+    print(f"Validation: {len(CHECKS) if not only else len(only)} checks, {n} runs per arm"
+          f"{' (quick)' if quick else ''}", flush=True)
+    t = time.perf_counter()
+    results = run_all(quick, only)
+    seconds = time.perf_counter() - t
+    print()
+    for c, r, dt in results:
+        mark = {True: "pass", False: "FAIL", None: "not run"}[r.passed]
+        print(f"[{c.id:>2}] {mark:<7} {c.claim} ({c.source})\n        measured: {r.statistic}"
+              + (f"\n        expected: {r.expected}" if r.expected else ""))
+    failed = [c.id for c, r, _ in results if r.passed is False]
+    print(f"\n{sum(r.passed is True for _, r, _ in results)} passed, {len(failed)} failed, "
+          f"{sum(r.passed is None for _, r, _ in results)} not run ({seconds:.0f} s)")
+    if out:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "validation.md").write_text(report(results, quick, seconds))
+        print(f"Report: {folder / 'validation.md'}")
+    return 1 if failed else 0
