@@ -310,7 +310,10 @@ class Locality(mesa.Model):
         relief = 1.0 - p["funding_pressure_relief"] * np.minimum(self.funding, 1.0)
         internal = (pr["member_pressure"] + pr["efficiency_pressure"] * relief
                     + p["community_pressure_weight"] * pr["community_pressure"] + push)
-        external = p["central_pressure_weight"] * pr["central_pressure"] + self.inspection
+        # Efficiency pressure is felt "under internal and external pressure" (003:57): it counts
+        # in both, which makes it the strongest single driver (003:325).
+        external = (p["central_pressure_weight"] * pr["central_pressure"] + self.inspection
+                    + p["efficiency_external_weight"] * pr["efficiency_pressure"] * relief)
         self.total_pressure = np.minimum((internal + external) / 2.0, 1.0)
         gap = np.minimum(np.maximum((p["aspiration"] - self.performance) / GAP_SCALE, 0.0), 1.0)
         self.recognition += p["recognition_rate"] * (gap - self.recognition)

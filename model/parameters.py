@@ -125,6 +125,8 @@ _add("central_pressure", 0.5, 0.0, 1.0, "level 0-1", G, "003:338-339",
      "Pressure from central government: widely felt, weak as a driver.")
 _add("central_pressure_weight", 0.25, 0.0, 1.0, "weight", G, "003:339",
      "How much central-government pressure counts against efficiency pressure (weight 1).")
+_add("efficiency_external_weight", 0.5, 0.0, 2.0, "weight", G, "003:57, 325",
+     "How much efficiency pressure also counts as external pressure (it is felt inside and outside).")
 _add("community_pressure_weight", 0.8, 0.0, 2.0, "weight", G, "003:357",
      "How much community pressure counts, relative to member pressure (weight 1).")
 
@@ -149,7 +151,7 @@ _add("diversion_cost", 0.08, 0.0, 0.5, "level 0-1", G, "004:42-43, 145-149",
 G = "lifecycle"
 _add("recognition_rate", 0.05, 0.0, 1.0, "per month", G, "000:1285",
      "How fast a performance gap becomes recognised when nothing forces it into view.")
-_add("trigger_rate", 0.4, 0.0, 5.0, "per month", G, "004:548-554; 000:1285",
+_add("trigger_rate", 0.25, 0.0, 5.0, "per month", G, "004:548-554; 000:1285",
      "Scale of the monthly chance that recognised failure, pressure and authority trigger design.")
 _add("trigger_steepness", 3.0, 1.0, 6.0, "exponent", G, "000:215, 1283-1285",
      "How sharply the chance of triggering rises with the will to change: factors must align "

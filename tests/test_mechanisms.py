@@ -29,8 +29,8 @@ def test_underperformance_shock_makes_design_within_24_months_likely():
         return st is not None and 12 < st <= 36
     shocked = rate(design_within_24(s, True) for s in SEEDS)
     control = rate(design_within_24(s, False) for s in SEEDS)
-    assert shocked > 0.5  # 0.79 when written
-    assert control < 0.1  # 0.04
+    assert shocked > 0.5  # 0.765 when written
+    assert control < 0.1  # 0.045
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +44,8 @@ def test_backward_transitions_occur_from_every_phase(pushed):
     ev = pd.concat([m.events() for m in pushed])
     back = ev[ev.kind == "backward"].detail.str.split(" -> ").str[0].value_counts()
     for phase in ("design & discovery", "mobilisation", "mainstreaming"):
-        assert back.get(phase, 0) >= 20, phase  # 570, 305, 390 when written
-    assert back.get("embedding", 0) >= 1  # 7: rare, as places sustain innovation (004:23-26)
+        assert back.get(phase, 0) >= 20, phase  # 607, 316, 403 when written
+    assert back.get("embedding", 0) >= 1  # 10: rare, as places sustain innovation (004:23-26)
 
 
 def _embedded_fell_back(seed, **kw) -> bool:
@@ -59,7 +59,7 @@ def test_complacency_when_pressure_is_absent_reverses_embedding():
     calm = rate(_embedded_fell_back(s, **CALM) for s in SEEDS)
     pressed = rate(_embedded_fell_back(s, **high) for s in SEEDS)
     assert calm > 0.5  # 0.975 when written
-    assert calm > pressed + 0.3  # 0.32
+    assert calm > pressed + 0.3  # 0.325
 
 
 def test_design_shows_several_failed_trials_before_a_dominant_one(pushed):
@@ -70,7 +70,7 @@ def test_design_shows_several_failed_trials_before_a_dominant_one(pushed):
         if st is not None:
             ts = m.timeseries()
             failed.append(int(ts[(ts.field == FIELD) & (ts.step == st)].failed_trials.iloc[0]))
-    assert len(failed) >= 100  # 183 of 200 reached mobilisation
+    assert len(failed) >= 100  # 180 of 200 reached mobilisation
     assert np.median(failed) >= 2 and np.mean(np.array(failed) >= 1) > 0.8  # mean 6.7, 87% >= 2
 
 
@@ -86,7 +86,7 @@ def test_runs_reaching_embedding_dip_below_pre_trigger_performance_first(pushed)
         trigger = int(triggers[triggers < emb].max())
         perf = m.timeseries().query("field == @FIELD").set_index("step").performance
         dips.append(perf.loc[trigger:emb].min() < perf.loc[max(trigger - 1, 0)])
-    assert len(dips) >= 40  # 68 when written
+    assert len(dips) >= 40  # 64 when written
     assert rate(dips) > 0.9  # 1.0
 
 
@@ -104,8 +104,8 @@ def test_leadership_departure_hurts_more_in_design_and_mainstreaming_than_in_emb
     """Over-reliance on leaders (000:475) bites in design (004:115-126) and mainstreaming
     (004:188-190); the culture they build can outlast them once embedded (000:1216)."""
     design, mainstreaming, embedding = _harm(1), _harm(3), _harm(4)
-    assert design > embedding + 0.05  # 0.215 vs 0.0 when written
-    assert mainstreaming > embedding + 0.05  # 0.096
+    assert design > embedding + 0.05  # 0.225 vs 0.0 when written
+    assert mainstreaming > embedding + 0.05  # 0.099
 
 
 def test_removing_a_dedicated_grant_hurts_less_than_removing_the_leader():
@@ -118,7 +118,7 @@ def test_removing_a_dedicated_grant_hurts_less_than_removing_the_leader():
     grant = np.array([outcome(s, [Shock(24, "funding_end", field=FIELD)]) for s in SEEDS])
     leader = np.array([outcome(s, [Shock(24, "leader_departure", role="chief_executive")]) for s in SEEDS])
     loss_grant, loss_leader = control - grant, control - leader
-    assert loss_leader.mean() > 1.5 * loss_grant.mean()  # 0.101 vs 0.027 when written
+    assert loss_leader.mean() > 1.5 * loss_grant.mean()  # 0.088 vs 0.025 when written
     assert loss_grant.mean() > 0  # the grant is a lever, just a weaker one
 
 
@@ -130,7 +130,7 @@ def test_an_embedded_field_raises_other_fields_chance_to_trigger():
     base = rate(others_triggered(s) for s in SEEDS)
     embedded = rate(others_triggered(s, initial_phases={FIELD: 4}) for s in SEEDS)
     no_spill = rate(others_triggered(s, initial_phases={FIELD: 4}, spillover_strength=0.0) for s in SEEDS)
-    assert embedded > base + 0.1  # 0.37 vs 0.12 when written
+    assert embedded > base + 0.1  # 0.40 vs 0.14 when written
     assert embedded > no_spill  # the spillover channel itself carries part of it
 
 
