@@ -257,6 +257,27 @@ def cmd_sweep(args) -> int:
         raise BadInput(str(e)) from None
 
 
+def cmd_app(args) -> int:
+    """Start the workshop app (app.py at the repository root) with solara, on 127.0.0.1 only."""
+    import importlib.util
+
+    if not 1 <= args.port <= 65535:
+        raise BadInput(f"--port: {args.port} is not a port number (allowed: 1 to 65535)")
+    if importlib.util.find_spec("solara") is None:
+        raise BadInput("the app needs solara: pip install -e '.[app]' (or run `make run` once)")
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    if not app.exists():
+        raise BadInput(f"{app}: not found; run the app from a source checkout of innovation-sim")
+    # Serve solara's front-end from the solara-assets package (no CDN), send no telemetry and do
+    # not ask PyPI for a newer solara (--no-check-version): the app works offline.
+    env = {**os.environ, "SOLARA_ASSETS_PROXY": "True", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    cmd = [sys.executable, "-m", "solara", "run", str(app), "--host", "127.0.0.1", "--port", str(args.port),
+           "--production", "--no-check-version", "--open" if args.open else "--no-open"]
+    print(f"innovation-sim app: http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
+    os.execve(sys.executable, cmd, env)  # replaces this process: signals go straight to the server
+    return 0  # not reached
+
+
 def _positive(n: int, flag: str) -> None:
     if n < 1:
         raise BadInput(f"{flag}: must be at least 1, got {n}")
@@ -314,6 +335,14 @@ def _parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("scenarios", help="list the shipped scenarios", description="List the shipped scenarios with one line each.")
     sc.set_defaults(func=cmd_scenarios)
+
+    app = sub.add_parser("app", help="start the workshop app in the browser (http://127.0.0.1:8765)",
+                         description="Start the interactive workshop app (app.py, built on Mesa and solara): "
+                                     "play a scenario month by month, shock it live, compare two runs, and "
+                                     "download the data and figures. Serves on 127.0.0.1 only and works offline.")
+    app.add_argument("--port", type=int, default=8765, metavar="N", help="port to serve on (default 8765)")
+    app.add_argument("--no-open", dest="open", action="store_false", help="do not open a browser window")
+    app.set_defaults(func=cmd_app)
 
     pa = sub.add_parser("params", help="list every setting a scenario can change",
                         description="Every parameter: its name, default, allowed range, unit and meaning.")

@@ -1,0 +1,707 @@
+"""innovation-sim workshop app: watch a locality innovate, month by month, and shock it live.
+
+Start it with `innovation-sim app` (http://127.0.0.1:8765) or `solara run app.py`.
+
+Why the page is built with solara directly and not inside Mesa's ``SolaraViz``
+-------------------------------------------------------------------------------
+1. ``mesa.visualization`` cannot be imported with this project's dependencies: its package
+   ``__init__`` imports altair (Mesa's ``viz`` extra), which the ``app`` extra of pyproject.toml
+   does not install. Importing ``SolaraViz``, ``UserInputs`` or even ``mesa.visualization.utils``
+   fails with "No module named 'altair'".
+2. Even with altair, SolaraViz would get in the way: it owns the whole page (app bar, a fixed
+   sidebar, a draggable grid) and one model, and its controller's play/running state is private.
+   The workshop needs a scenario picker that restarts the run at once, two runs stepped in
+   lockstep (compare mode), shock buttons that change the running model, a presenter mode that
+   changes the sidebar, and a readable message (never a stack trace) when a setting or a scenario
+   file is wrong, with the last good run kept.
+
+So the page is plain solara and follows SolaraViz's design where it fits: one reactive step
+counter that every panel subscribes to and that a step bumps (SolaraViz's ``update_counter`` /
+``force_update``), a play loop in a worker thread like its ``ModelController`` (play, pause, step,
+reset, speed), and sliders generated from a parameter table as its ``UserInputs`` does (here from
+the registry in model/parameters.py, with its ranges, units and help text).
+
+The panels are small hand-built SVGs (model/app_svg.py): a step costs a few milliseconds to draw,
+and the network is drawn once per roster change with a layout computed once per run. The PNG
+download uses matplotlib (model/plots.py, model/app_figures.py), only when asked for.
+
+Offline: solara serves its front-end from the solara-assets package through its local CDN proxy
+(SOLARA_ASSETS_PROXY, on by default; `innovation-sim app` sets it explicitly); this module also
+turns off solara's usage telemetry and its one-off "installation check" iframe, so the page
+requests nothing outside 127.0.0.1 (checked by tests/test_app.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+import time
+import warnings
+from dataclasses import replace
+from html import escape
+
+import ipyvue
+import solara
+import solara.checks
+import solara.lab
+import solara.server.settings as _server_settings
+import solara.settings
+import traitlets
+from model.app_state import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, Settings, Workshop, catalogue,
+                             catalogue_entry, parse_setting, slider_specs)
+from model.app_svg import timeline_svg, triangle_svg, value_curve_svg
+from model.lifecycle import PHASE_NAMES
+from model.scenario import ScenarioError, load
+
+log = logging.getLogger("innovation_sim.app")
+
+# solara warns on every page load that a localhost (http) session cookie cannot be samesite=none.
+warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+
+# --- offline: no telemetry, no phone-home check ---------------------------------------------------
+_server_settings.telemetry.mixpanel_enable = False
+solara.checks.should_perform_solara_check = lambda: False  # an iframe from solara.dev otherwise
+if not solara.settings.assets.proxy:
+    log.warning("SOLARA_ASSETS_PROXY is off: the page will load its front-end from %s. "
+                "Start the app with `innovation-sim app` to serve it locally.", solara.settings.assets.cdn)
+
+SPEEDS = {"slow": 1000, "normal": 400, "fast": 150, "max": 20}  # ms between months
+TITLE = "Innovation in local public services"
+
+# One counter per session, bumped once per step: every panel reads it, so a step redraws them all
+# (as mesa.visualization.utils.update_counter does for SolaraViz components).
+update_counter = solara.reactive(0)
+
+
+def force_update() -> None:
+    update_counter.value += 1
+
+
+# --- per-session state (solara scopes module-level reactives to each browser session) -----------
+settings = solara.reactive(Settings())
+workshop: solara.Reactive[Workshop | None] = solara.reactive(None)
+playing = solara.reactive(False)
+speed = solara.reactive("normal")
+presenter = solara.reactive(False)
+notice: solara.Reactive[tuple[str, str] | None] = solara.reactive(None)  # (level, text)
+shock_field = solara.reactive(ALL)
+shock_role = solara.reactive("chief_executive")
+focus_field: solara.Reactive[str | None] = solara.reactive(None)
+step_ms = solara.reactive(0.0)  # the last step: model step + redraw of every panel, in ms
+
+
+def guarded(handler):
+    """An event handler that reports failures in the page instead of raising."""
+    @functools.wraps(handler)
+    def run(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except Exception as e:
+            log.exception("handler %s failed", handler.__name__)
+            notice.set(("error", f"That did not work ({type(e).__name__}: {e}). The app is still running."))
+            return None
+    return run
+
+
+@solara.component
+def Alert(level: str, text: str):
+    """A message box. (solara.Error/Info/Success fail to render with ipyvuetify 3.)"""
+    icon = {"error": "&#9888;", "warning": "&#9888;", "success": "&#10003;"}.get(level, "&#8505;")
+    solara.HTML(tag="div", unsafe_innerHTML=f"<span class='notice-icon'>{icon}</span> {escape(text)}",
+                classes=["notice", f"notice-{level}"])
+
+
+@solara.component
+def Guard(what: str, component, args: tuple = ()):
+    """An error boundary around ``component(*args)``: if it fails to render, say so in one line
+    (the server log keeps the traceback) and offer to try again, instead of a stack trace. (The
+    component is created here, not passed in as children: reacton only settles that way.)"""
+    exc, clear = solara.use_exception()
+    if exc is not None:
+        log.error("rendering the %s failed", what, exc_info=exc)
+        with solara.Div(classes=["guard-error"]):
+            Alert("error", f"The {what} could not be shown ({type(exc).__name__}: {exc}). "
+                           "The rest of the app is still running.")
+            solara.Button("Try again", on_click=clear, text=True)
+    else:
+        component(*args)
+
+
+@guarded
+def rebuild(new: Settings, note: str | None = None) -> bool:
+    """Build a new workshop from ``new``; on failure keep the current one and say why."""
+    ws, err = Workshop.build(new)
+    if err:
+        notice.set(("error", err))
+        return False
+    playing.set(False)
+    settings.set(new)
+    workshop.set(ws)
+    focus_field.set(_default_focus(ws.view(0)))
+    if shock_field.value not in (ALL, *ws.primary.fields):
+        shock_field.set(ALL)
+    notice.set(("info", note) if note else None)
+    force_update()
+    return True
+
+
+def timed_step(ws: Workshop) -> bool:
+    t0 = time.perf_counter()
+    ok = ws.step()
+    force_update()  # the step signal: every panel redraws (in this thread, before it returns)
+    ws.last_step_ms = (time.perf_counter() - t0) * 1000
+    step_ms.set(ws.last_step_ms)
+    return ok
+
+
+CSS = """
+.panel { padding: 10px 14px !important; }
+.panel svg { display: block; max-width: 100%; height: auto; }
+.triangles { display: flex; flex-wrap: wrap; gap: 10px; }
+.triangles > div { flex: 1 1 0; min-width: 0; max-width: 230px; }
+.wide { max-width: 1100px; }
+.month-label { font-size: 1.6rem; font-weight: 600; line-height: 1.2; }
+.scenario-desc { font-size: 0.85rem; color: #555; margin: -4px 0 8px 0; }
+.param-label { font-size: 0.9rem; margin-top: 6px; }
+.param-help { font-size: 0.75rem; color: #666; margin: -8px 0 8px 0; line-height: 1.25; }
+.speed .v-btn { min-width: 0 !important; padding: 0 10px !important; }
+.downloads { display: flex; flex-direction: column; gap: 6px; }
+.dl-btn { border: 1px solid #1565c0; color: #1565c0; border-radius: 4px; padding: 6px 12px; text-align: left;
+          background: white; cursor: pointer; font-size: 0.9rem; width: 100%; }
+.dl-btn:hover { background: #e3f2fd; }
+.dl-btn:disabled { color: #888; border-color: #bbb; cursor: wait; }
+.step-timing { font-size: 0.75rem; color: #888; }
+.shock-buttons .v-btn { margin: 3px 4px 3px 0; text-transform: none; }
+.scenario-menu .v-list-item-title { white-space: normal; font-size: 0.9rem; line-height: 1.3; }
+.topbar { display: flex; align-items: center; gap: 24px; padding: 6px 20px; color: white;
+          background: #37474f; position: sticky; top: 0; z-index: 5; }
+.topbar .title { font-size: 1.25rem; font-weight: 500; flex: 1; }
+.topbar .v-label { color: white !important; opacity: 1 !important; }
+.shell { display: flex; align-items: flex-start; }
+.sidebar { width: 380px; flex: 0 0 380px; position: sticky; top: 52px; height: calc(100vh - 52px);
+           overflow-y: auto; padding: 12px; background: #fafafa; border-right: 1px solid #e0e0e0; }
+.content { flex: 1 1 auto; min-width: 0; padding: 12px 18px; }
+.run-title { font-size: 1.15rem; font-weight: 600; }
+.notice { padding: 8px 12px; border-radius: 6px; border-left: 5px solid; font-size: 0.95rem; }
+.notice-error { background: #fdecea; border-color: #c62828; color: #7f1d1d; }
+.notice-warning { background: #fff8e1; border-color: #f9a825; color: #5d4037; }
+.notice-success { background: #e8f5e9; border-color: #2e7d32; color: #1b5e20; }
+.notice-info { background: #e3f2fd; border-color: #1565c0; color: #0d47a1; }
+.subtitle { display: block; font-size: 0.8rem; color: #666; margin-bottom: 6px; }
+"""
+PRESENTER_CSS = """
+.v-application { font-size: 20px; }
+.v-application .v-btn { font-size: 1.05rem !important; height: 44px !important; }
+.v-application .v-label, .v-application .v-select__selection-text { font-size: 1.15rem !important; }
+.sidebar { width: 440px !important; flex: 0 0 440px !important; }
+.topbar .title { font-size: 1.8rem !important; }
+.month-label { font-size: 2.6rem !important; }
+.run-title { font-size: 1.6rem !important; }
+.triangles > div { max-width: 360px !important; }
+.wide { max-width: none !important; }
+.compare-table { font-size: 1.25rem; }
+"""
+
+
+# ------------------------------------------------------------------------------------ sidebar
+@solara.component
+def MonthLabel(classes: list[str] | None = None):
+    update_counter.get()
+    ws = workshop.value
+    text = ws.label if ws else "-"
+    solara.Text(text, classes=["month-label", *(classes or [])])
+
+
+@solara.component
+def RunControls():
+    ws = workshop.value
+    generation = solara.use_ref(0)
+
+    def loop():
+        generation.current += 1
+        me = generation.current
+        while playing.value and generation.current == me:
+            t0 = time.perf_counter()
+            w = workshop.value
+            if w is None or not timed_step(w):
+                playing.set(False)
+                force_update()
+                break
+            if w.month == w.primary.months:  # the scenario's run length: pause (Play goes on)
+                playing.set(False)
+                notice.set(("info", f"Paused at the end of the scenario's run ({w.month} months). "
+                                    "Press Play to go on."))
+                break
+            time.sleep(max(0.0, SPEEDS[speed.value] / 1000 - (time.perf_counter() - t0)))
+
+    solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
+
+    @guarded
+
+    def step():
+        if workshop.value is not None:
+            timed_step(workshop.value)
+
+    @guarded
+
+    def reset():
+        rebuild(settings.value, "Restarted at month 0 with the same settings and seed.")
+
+    failed = ws is None or ws.error is not None
+    with solara.Card("Run", classes=["run-controls"], margin=0):
+        MonthLabel(classes=["sidebar-month"])
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap", "margin": "8px 0"}):
+            solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
+                          color="primary", on_click=lambda: playing.set(not playing.value), disabled=failed,
+                          classes=["btn-play"])
+            solara.Button("Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or failed,
+                          classes=["btn-step"])
+            solara.Button("Reset", icon_name="mdi-restart", on_click=reset, classes=["btn-reset"])
+        with solara.Row(style={"align-items": "center", "gap": "8px"}):
+            solara.Text("Speed")
+            solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True, classes=["speed"])
+
+
+@solara.component
+def ScenarioPicker():
+    s = settings.value
+    entries = catalogue()
+    items = [{"title": f"{c.title} — {c.description}", "value": c.key} for c in entries]
+    shipped_key = s.scenario if catalogue_entry(s.scenario) else None
+    file_text, set_file_text = solara.use_state("" if shipped_key else s.scenario)
+
+    @guarded
+
+    def pick(key):
+        if key and key != settings.value.scenario:
+            rebuild(replace(settings.value, scenario=key, overrides=()),
+                    f"Scenario '{catalogue_entry(key).title}' loaded at month 0.")
+
+    @guarded
+
+    def open_file(path):
+        set_file_text(path or "")
+        if path and path.strip():
+            rebuild(replace(settings.value, scenario=path.strip(), overrides=()),
+                    f"Scenario file {path.strip()} loaded at month 0.")
+
+    @guarded
+
+    def set_seed(text):
+        try:
+            seed = int(str(text).strip())
+            if seed < 0:
+                raise ValueError
+        except ValueError:
+            notice.set(("error", f"The seed must be a whole number, 0 or more; got '{text}'. The run is unchanged."))
+            return
+        if seed != settings.value.seed:
+            rebuild(replace(settings.value, seed=seed), f"Seed {seed}: restarted at month 0.")
+
+    with solara.Card("Scenario", margin=0, classes=["scenario-card"]):
+        solara.v.Select(label="Scenario", items=items, v_model=shipped_key, on_v_model=pick,
+                        menu_props={"contentClass": "scenario-menu", "maxWidth": 560, "maxHeight": 480},
+                        class_="scenario-select", hide_details=True)
+        desc = _description(s.scenario)
+        solara.HTML(tag="div", unsafe_innerHTML=_esc(desc), classes=["scenario-desc"])
+        solara.InputText("…or open a scenario file (.toml path)", value=file_text, on_value=open_file,
+                         classes=["scenario-file"])
+        solara.InputText("Seed", value=str(s.seed), on_value=set_seed, classes=["seed-input"])
+
+
+def _description(source: str) -> str:
+    entry = catalogue_entry(source)
+    if entry:
+        return entry.description + (f" Starts in {entry.start_year}." if entry.start_year else "")
+    try:
+        sc = load(source)
+        return sc.description.strip().splitlines()[0]
+    except ScenarioError:
+        return ""
+
+
+def _esc(text: str) -> str:
+    return escape(text)
+
+
+@solara.component
+def ShockPanel():
+    ws = workshop.value
+    fields = ws.primary.fields if ws else []
+
+    @guarded
+
+    def fire(label):
+        w = workshop.value
+        if w is None:
+            return
+        ok, msg = w.shock(label, shock_field.value, shock_role.value)
+        notice.set(("success" if ok else "error", msg))
+        if ok and shock_field.value in fields:
+            focus_field.set(shock_field.value)
+        force_update()
+
+    with solara.Card("Live shocks", margin=0, classes=["shock-card"]):
+        solara.Select("Field", values=[ALL, *fields], value=shock_field, classes=["shock-field"])
+        with solara.Div(classes=["shock-buttons"]):
+            for label in LIVE_SHOCKS:
+                solara.Button(label, on_click=lambda label=label: fire(label), small=True, outlined=True,
+                              color="error", classes=["shock-btn"], disabled=ws is None or ws.error is not None)
+        solara.v.Select(label="Leader (for the two leader buttons)", v_model=shock_role.value,
+                        on_v_model=shock_role.set, hide_details=True, class_="shock-role",
+                        items=[{"title": t, "value": v} for v, t in LEADER_ROLE_LABELS.items()])
+        if ws is not None and len(ws.runs) > 1:
+            solara.Text("Shocks hit " + ("both runs." if ws.settings.shocks_both else "run A only."),
+                        style={"font-size": "0.8rem", "color": "#666"})
+
+
+@solara.component
+def ComparePanel():
+    s = settings.value
+    items = [{"title": "the same scenario, without live shocks", "value": ""}] + [
+        {"title": c.title, "value": c.key} for c in catalogue()]
+
+    with solara.Card("Compare", margin=0, classes=["compare-card"]):
+        solara.Switch(label="Two runs side by side (same seed)", value=s.compare,
+                      on_value=lambda v: rebuild(replace(settings.value, compare=v),
+                                                 "Compare mode: both runs restarted at month 0." if v else None),
+                      classes=["compare-switch"])
+        if s.compare:
+            solara.v.Select(label="Run B", items=items, v_model=s.scenario_b,
+                            on_v_model=lambda v: rebuild(replace(settings.value, scenario_b=v or ""),
+                                                         "Run B changed: both runs restarted at month 0."),
+                            class_="compare-b", hide_details=True)
+            solara.Switch(label="Live shocks hit both runs", value=s.shocks_both, classes=["shocks-both"],
+                          on_value=lambda v: rebuild(replace(settings.value, shocks_both=v),
+                                                     "Both runs restarted at month 0."))
+
+
+@solara.component
+def SettingsPanel():
+    s = settings.value
+    ws = workshop.value
+    scenario = ws.primary.scenario if ws else None
+    overrides = dict(s.overrides)
+    specs = slider_specs(scenario, overrides)
+    typed, set_typed = solara.use_state("")
+
+    @guarded
+
+    def change(name, value):
+        if overrides.get(name) == value:
+            return
+        rebuild(settings.value.with_override(name, value),
+                f"{name.replace('_', ' ')} = {value:g}: restarted at month 0 with the same seed.")
+
+    @guarded
+
+    def type_setting(text):
+        set_typed(text or "")
+        if not text or not text.strip():
+            return
+        try:
+            name, value = parse_setting(text)
+        except ValueError as e:
+            notice.set(("error", f"{e}. The run is unchanged."))
+            return
+        if rebuild(settings.value.with_override(name, value), f"{name} = {value:g}: restarted at month 0."):
+            set_typed("")
+
+    with solara.Card("Settings", subtitle="From the parameter registry; a change restarts the run",
+                     margin=0, classes=["settings-card"]):
+        for spec in specs:
+            value = f"{spec.value:g}" if spec.is_int else f"{spec.value:.3g}"
+            changed = " <b>(changed)</b>" if spec.changed else ""
+            solara.HTML(tag="div", unsafe_innerHTML=f"{_esc(spec.label)} = <b>{value}</b>{changed}",
+                        classes=["param-label", f"param-{spec.name}"])
+            slider = solara.SliderInt if spec.is_int else solara.SliderFloat
+            slider("", value=spec.value, min=spec.low, max=spec.high, step=spec.step,
+                   on_value=lambda v, name=spec.name: change(name, v))
+            solara.HTML(tag="div", unsafe_innerHTML=_esc(spec.help), classes=["param-help"])
+        solara.InputText("Type a setting (name = value)", value=typed, on_value=type_setting,
+                         classes=["typed-setting"])
+        if overrides:
+            solara.Button("Undo my changes", on_click=lambda: rebuild(replace(settings.value, overrides=()),
+                                                                      "Back to the scenario's own settings."),
+                          text=True, classes=["clear-settings"])
+
+
+_DOWNLOAD_TEMPLATE = """
+<template>
+  <button class="dl-btn" :disabled="busy" @click="busy = true; request = request + 1">
+    {{ busy ? 'Preparing ' + filename + '...' : label }}
+  </button>
+</template>
+<script>
+module.exports = {
+  watch: {
+    payload(value) {
+      this.busy = false;
+      const cut = value.indexOf(':');
+      if (cut < 0 || cut === value.length - 1) return;
+      const bin = atob(value.slice(cut + 1));
+      const buf = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);
+      const url = URL.createObjectURL(new Blob([buf], {type: this.mime_type}));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = this.filename;
+      document.body.appendChild(a);
+      a.click();
+      document.body.removeChild(a);
+      setTimeout(() => URL.revokeObjectURL(url), 2000);
+    }
+  }
+}
+</script>
+"""
+
+
+class DownloadWidget(ipyvue.VueTemplate):
+    """A download button. (solara.FileDownload renders no button with ipyvuetify 3: its template's
+    child widget is never mounted.) A click bumps ``request``; Python answers with ``payload`` =
+    "<n>:<base64 data>", which the browser saves as ``filename``."""
+
+    template = traitlets.Unicode(_DOWNLOAD_TEMPLATE).tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    filename = traitlets.Unicode("download").tag(sync=True)
+    mime_type = traitlets.Unicode("application/octet-stream").tag(sync=True)
+    payload = traitlets.Unicode("").tag(sync=True)
+    request = traitlets.Int(0).tag(sync=True)
+    busy = traitlets.Bool(False).tag(sync=True)
+
+
+@solara.component
+def Download(label: str, filename: str, make, mime_type: str = "application/octet-stream"):
+    payload, set_payload = solara.use_state("")
+
+    def on_request(n):
+        try:
+            data = make()
+        except Exception as e:
+            log.exception("preparing %s failed", filename)
+            notice.set(("error", f"{filename} could not be prepared ({type(e).__name__}: {e})."))
+            set_payload(f"{n}:")
+            return
+        set_payload(f"{n}:{base64.b64encode(data).decode()}")
+
+    DownloadWidget.element(label=label, filename=filename, mime_type=mime_type, payload=payload,
+                           on_request=on_request)
+
+
+@solara.component
+def DownloadPanel():
+    ws = workshop.value
+    if ws is None:
+        return
+    stem = f"{(ws.settings.scenario.rsplit('/', 1)[-1]).removesuffix('.toml')}-seed{ws.settings.seed}"
+    with solara.Card("Download", margin=0, classes=["download-card"]):
+        solara.Text("The run so far, up to the current month.", classes=["subtitle"])
+        with solara.Div(classes=["downloads"]):
+            Download("Data (CSV)", f"{stem}-timeseries.csv", ws.timeseries_csv, "text/csv")
+            Download("Events and shocks (CSV)", f"{stem}-events.csv", ws.events_csv, "text/csv")
+            Download("Figures (PNG, zip)", f"{stem}-figures.zip", ws.figures_zip, "application/zip")
+
+
+# ------------------------------------------------------------------------------------ main panels
+def _safe(draw, what: str) -> str | None:
+    try:
+        return draw()
+    except Exception as e:  # a panel that cannot draw says so; the others carry on
+        log.exception("drawing %s failed", what)
+        notice.set(("error", f"The {what} could not be drawn ({type(e).__name__}: {e})."))
+        return None
+
+
+@solara.component
+def Svg(svg: str | None, classes: list[str]):
+    if svg is not None:
+        solara.HTML(tag="div", unsafe_innerHTML=svg, classes=classes)
+
+
+@solara.component
+def TrianglesPanel(run_index: int, title: str, subtitle: bool):
+    update_counter.get()
+    ws = workshop.value
+    if ws is None or run_index >= len(ws.runs):
+        return
+    v, big = ws.view(run_index), presenter.value
+    with solara.Card(classes=["panel", "panel-triangles", f"run-{run_index}"], margin=0):
+        solara.Text(title, classes=["run-title"])
+        if subtitle:
+            solara.Text("Circle size = strength of authority (A), capacity (C) and value (V); arrow width = "
+                        "flow; dotted = weak link.", classes=["subtitle"])
+        with solara.Div(classes=["triangles"]):
+            for i, f in enumerate(v.fields):
+                Svg(_safe(lambda i=i, f=f: triangle_svg(f, v.corners[i], v.flows[i], int(v.phase[i]),
+                                                         int(v.mode[i]), big), "triangle"), ["tri"])
+
+
+@solara.component
+def ValuePanel():
+    """The value curve of the field in focus; in compare mode run B is overlaid."""
+    update_counter.get()
+    ws = workshop.value
+    if ws is None:
+        return
+    v, big = ws.view(0), presenter.value
+    shocks = v.shocks
+    focus = focus_field.value if focus_field.value in v.fields else _default_focus(v)
+    other = None
+    if len(ws.runs) > 1:
+        b = ws.view(1)
+        other = {"label_a": v.label, "label_b": b.label, "phase": b.phase_hist, "performance": b.perf_hist,
+                 "transitions": b.transitions}
+        seen = {(s["month"], s["kind"], s["field"]) for s in shocks}
+        shocks = shocks + [s for s in b.shocks if (s["month"], s["kind"], s["field"]) not in seen]
+    with solara.Card(classes=["panel", "panel-value", "wide"], margin=0):
+        solara.Select("Field in focus", values=v.fields, value=focus_field, classes=["focus-field"], dense=True)
+        Svg(_safe(lambda: value_curve_svg(v.fields.index(focus), v.fields, v.phase_hist, v.perf_hist, shocks,
+                                          v.transitions, v.months, v.start_year, big, other), "value curve"),
+            ["svg"])
+
+
+@solara.component
+def TimelinePanel(run_index: int, title: str):
+    update_counter.get()
+    ws = workshop.value
+    if ws is None or run_index >= len(ws.runs):
+        return
+    v, big = ws.view(run_index), presenter.value
+    with solara.Card(classes=["panel", "panel-timeline", "wide", f"run-{run_index}"], margin=0):
+        Svg(_safe(lambda: timeline_svg(v.fields, v.phase_hist, v.shocks, v.transitions, v.months,
+                                       v.start_year, big, title), "phase timeline"), ["svg"])
+
+
+@solara.component
+def NetworkPanel():
+    update_counter.get()
+    ws = workshop.value
+    if ws is None:
+        return
+    with solara.Card(classes=["panel", "panel-network", "wide"], margin=0):
+        solara.Text("The local innovation system", classes=["run-title"])
+        solara.Text("Who is linked to whom, layer by layer; it changes when leaders leave or arrive.",
+                    classes=["subtitle"])
+        Svg(_safe(lambda: ws.network_svg(0), "network"), ["svg"])
+
+
+def _default_focus(view) -> str:
+    """The field a scenario is about: the first field its timeline of shocks names (else the
+    first field a live shock hit, else the first field)."""
+    for e in sorted(view.events, key=lambda e: e.month):
+        if e.field in view.fields:
+            return e.field
+    for s in view.shocks:
+        if s["field"] in view.fields:
+            return s["field"]
+    return view.fields[0]
+
+
+@solara.component
+def CompareSummary():
+    update_counter.get()
+    ws = workshop.value
+    if ws is None or len(ws.runs) < 2:
+        return
+    a, b = ws.view(0), ws.view(1)
+    rows = "".join(
+        f"<tr><td>{_esc(f)}</td><td>{PHASE_NAMES[int(a.phase[i])]}</td><td>{PHASE_NAMES[int(b.phase[i])]}</td>"
+        f"<td>{a.public_value[i]:+.3f}</td><td>{b.public_value[i]:+.3f}</td>"
+        f"<td><b>{a.public_value[i] - b.public_value[i]:+.3f}</b></td></tr>"
+        for i, f in enumerate(a.fields))
+    html = ("<table class='compare-table' style='border-collapse:collapse;width:100%'>"
+            "<tr style='text-align:left'><th>field</th><th>phase A</th><th>phase B</th><th>public value A</th>"
+            "<th>public value B</th><th>A - B</th></tr>" + rows + "</table>"
+            "<div style='font-size:0.8rem;color:#666'>Public value = performance above the starting level, "
+            "summed over months / 12 (performance-years).</div>")
+    with solara.Card("A against B", classes=["panel", "panel-compare"], margin=0):
+        solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+@solara.component
+def StepTiming():
+    if step_ms.value:
+        solara.Text(f"last month computed and drawn in {step_ms.value:.0f} ms", classes=["step-timing"])
+
+
+@solara.component
+def Notices():
+    ws = workshop.value
+    update_counter.get()
+    if notice.value:
+        level, text = notice.value
+        Alert(level, text)
+    if ws is not None:
+        if ws.error:
+            Alert("error", ws.error)
+        for note in ws.notes:
+            Alert("warning", note)
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 - solara's signature
+    """Replaces solara's default AppLayout (see Page)."""
+    return solara.Div(children=children)
+
+
+@solara.component
+def Page():
+    initial = solara.use_memo(lambda: workshop.value or Workshop.build(settings.value)[0], [])
+    def start():
+        if workshop.value is None and initial is not None:
+            workshop.set(initial)
+            focus_field.set(_default_focus(initial.view(0)))
+
+    solara.use_effect(start, [])
+    ws = workshop.value or initial
+    big = presenter.value
+
+    solara.Title(TITLE)
+    solara.Style(CSS + (PRESENTER_CSS if big else ""))
+    # Own layout, not solara's AppLayout: with Vuetify 3 its sidebar drawer (width "min-content")
+    # covers the page instead of pushing it aside.
+    with solara.Div(classes=["topbar"]):
+        solara.Text(TITLE, classes=["title"])
+        solara.Switch(label="Presenter mode", value=presenter, classes=["presenter-switch"], color="white")
+    with solara.Div(classes=["shell"]):
+        with solara.Div(classes=["sidebar"]):
+            with solara.Column(gap="10px"):
+                Guard("run controls", RunControls)
+                Guard("shock buttons", ShockPanel)
+                if not big:
+                    Guard("scenario picker", ScenarioPicker)
+                    Guard("compare settings", ComparePanel)
+                    Guard("settings", SettingsPanel)
+                    Guard("downloads", DownloadPanel)
+        with solara.Div(classes=["content"]):
+            Guard("dashboard", Main, (ws, big))
+
+
+@solara.component
+def Main(ws: Workshop | None, big: bool):
+    with solara.Column(classes=["main", "presenter" if big else "normal"], gap="12px"):
+        ws = workshop.value or ws
+        if ws is None:
+            Alert("error", "The app could not build its starting locality. See the server log.")
+            return
+        with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap", "gap": "18px"}):
+            MonthLabel(classes=["main-month"])
+            solara.Text(f"{ws.primary.scenario.name} · seed {ws.settings.seed}", classes=["run-title"])
+            if not big:
+                StepTiming()
+        Notices()
+        if len(ws.runs) == 1:
+            TrianglesPanel(0, "The strategic triangle, field by field", subtitle=True)
+            ValuePanel()
+            TimelinePanel(0, "Phase timeline: every field")
+            if not big:
+                NetworkPanel()
+        else:  # compare mode: A and B row by row, one value curve with both
+            CompareSummary()
+            for i, r in enumerate(ws.runs):
+                TrianglesPanel(i, r.label, subtitle=False)
+            ValuePanel()
+            for i, r in enumerate(ws.runs):
+                TimelinePanel(i, f"Phase timeline, {r.label}")

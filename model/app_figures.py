@@ -1,0 +1,62 @@
+"""PNG figures for the workshop app's download button (matplotlib, drawn only when asked for).
+
+The value curve, triangle and phase timeline come from model/plots.py (the figures `innovation-sim
+run` writes); this module adds the network as it stands, with the same layout as the live panel.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+
+from . import network as net  # noqa: E402
+from .app_svg import ROLE_COLOURS  # noqa: E402
+
+
+def network_png(run, title: str) -> bytes:
+    st = run.model.state
+    layout = run.layout
+    alive = np.flatnonzero(st.alive)
+    run.network_svg()  # places any newcomers in the layout
+    fig, ax = plt.subplots(figsize=(10, 6.2))
+    H = layout.H
+    for layer, (lo, hi) in enumerate(layout.LAYER_RANGES):
+        ax.axhspan(H - hi - 8, H - lo + 8, color="#f2f2f2" if layer % 2 == 0 else "#fafafa", zorder=0)
+        ax.text(10, H - (lo + hi) / 2, net.LAYERS[layer], fontsize=9, fontweight="bold", va="center")
+    sub = st.adjacency[np.ix_(alive, alive)]
+    a, b = np.nonzero(np.triu(sub, 1))
+    xy = np.array([layout.pos[int(i)] for i in alive])
+    xy[:, 1] = H - xy[:, 1]
+    segs = np.stack([xy[a], xy[b]], axis=1)
+    ax.add_collection(LineCollection(segs, linewidths=0.3 + 1.7 * sub[a, b], colors="#616161", alpha=0.3, zorder=1))
+    roles = np.array([net.ROLE_NAMES[r] for r in st.role[alive]])
+    for role, colour in ROLE_COLOURS.items():
+        sel = roles == role
+        if sel.any():
+            ax.scatter(xy[sel, 0], xy[sel, 1], s=14 if role == "resident" else 30, color=colour,
+                       edgecolors=np.where(st.clique[alive][sel], "black", "white"), linewidths=0.6,
+                       label=role.replace("_", " "), zorder=2)
+    for ch in run.roster:
+        if ch.kind == "left" and ch.pos is not None:
+            x, y = ch.pos
+            ax.scatter([x], [H - y], marker="x", s=40, color="#9e9e9e", zorder=3)
+            ax.annotate(f"{ch.role.replace('_', ' ')} left m{ch.month}", (x, H - y), fontsize=7, color="#757575",
+                        xytext=(-4, 6), textcoords="offset points", ha="right")
+    for f, name in enumerate(layout.fields):
+        ax.text(layout.LEFT + (f + 0.5) * layout.band, H - 18, name, ha="center", fontsize=8)
+    ax.set_xlim(0, layout.W)
+    ax.set_ylim(H - 410, H)
+    ax.axis("off")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=7, fontsize=7, frameon=False)
+    ax.set_title(f"{title}: the local innovation system", fontsize=10)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
