@@ -63,8 +63,10 @@ def relax(x: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
 
 def aggregate(members: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Weighted means: ``members`` is (fields, agents) weights, zero for non-members."""
-    total = members.sum(axis=1)
-    return np.divide(members @ values, total, out=np.zeros(len(total)), where=total > 0)
+    total = members.sum(axis=1, keepdims=True)
+    # Normalise first: with tiny weights the products would underflow before the division.
+    weights = np.divide(members, total, out=np.zeros_like(members, dtype=float), where=total > 0)
+    return weights @ values
 
 
 def balance(corners: np.ndarray) -> np.ndarray:

@@ -38,6 +38,7 @@ from model.events import Shock
 from model.parameters import REGISTRY
 from model.scenario import load
 
+expect.set_options(timeout=20_000)  # a loaded CI machine can take seconds to redraw
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -307,14 +308,14 @@ def choose(page: Page, select: str, text: str) -> None:
         page.mouse.wheel(0, 250)
         page.wait_for_timeout(80)
     option.first.click()
-    page.wait_for_selector(".v-overlay--active .v-list", state="detached", timeout=5000)
+    page.wait_for_selector(".v-overlay--active .v-list", state="detached", timeout=20000)
 
 
 def notice(page: Page, level: str, contains: str = "") -> str:
     """The text of the first message of this level, once it contains ``contains``."""
     page.wait_for_function(
         "([sel, text]) => { const e = document.querySelector(sel); return e && e.innerText.includes(text) }",
-        arg=[f".notice-{level}", contains], timeout=5000)
+        arg=[f".notice-{level}", contains], timeout=20000)
     return page.locator(f".notice-{level}").first.inner_text()
 
 
@@ -401,9 +402,9 @@ def test_shock_button_changes_the_trajectory_and_is_marked_and_downloads_work(pa
         assert z.read(n)[:8] == b"\x89PNG\r\n\x1a\n"
     # leadership shocks show in the network: the leaver crossed out, the newcomer ringed
     page.get_by_role("button", name="Leader leaves").click()
-    page.locator(".panel-network .departed").first.wait_for(timeout=5000)
+    page.locator(".panel-network .departed").first.wait_for(timeout=20000)
     page.get_by_role("button", name="New leader arrives").click()
-    page.locator(".panel-network .arrived").first.wait_for(timeout=5000)
+    page.locator(".panel-network .arrived").first.wait_for(timeout=20000)
     shots(page, "03-shocks")
 
 
@@ -426,8 +427,8 @@ def test_scenario_picker_switches_scenarios(page, shots):
 def test_compare_mode_with_and_without_a_shock(page, shots):
     choose(page, ".scenario-select", "Inspection failure")
     page.locator(".compare-switch input").check()
-    page.locator(".panel-compare").wait_for(timeout=5000)
-    page.locator(".panel-value .value-line-b").wait_for(state="attached", timeout=5000)
+    page.locator(".panel-compare").wait_for(timeout=20000)
+    page.locator(".panel-value .value-line-b").wait_for(state="attached", timeout=20000)
     expect(page.locator(".panel-triangles")).to_have_count(2)
     step(page, 12)
     choose(page, ".shock-field", "education")
@@ -451,14 +452,14 @@ def test_compare_mode_with_and_without_a_shock(page, shots):
 def test_presenter_mode(page, shots):
     step(page, 8)
     page.locator(".presenter-switch input").check()
-    page.locator(".settings-card").wait_for(state="detached", timeout=5000)
+    page.locator(".settings-card").wait_for(state="detached", timeout=20000)
     expect(page.locator(".panel-network")).to_have_count(0)
     expect(page.locator(".shock-card").count() == 1 and page.locator(".btn-play")).to_have_count(1)
     size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.main-month')).fontSize)")
     assert size >= 36
     shots(page, "06-presenter")
     page.locator(".presenter-switch input").uncheck()
-    page.locator(".settings-card").wait_for(timeout=5000)
+    page.locator(".settings-card").wait_for(timeout=20000)
 
 
 def test_bad_input_shows_a_message_and_the_app_keeps_running(page, shots, tmp_path):
