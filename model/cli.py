@@ -278,6 +278,15 @@ def cmd_app(args) -> int:
     return 0  # not reached
 
 
+def cmd_validate(args) -> int:
+    from .validation import CHECKS, command
+    known = {c.id for c in CHECKS}
+    for i in args.only or []:
+        if i not in known:
+            raise BadInput(f"--only {i}: no such check (checks: {', '.join(map(str, sorted(known)))})")
+    return command(args.quick, args.out, args.only)
+
+
 def _positive(n: int, flag: str) -> None:
     if n < 1:
         raise BadInput(f"{flag}: must be at least 1, got {n}")
@@ -332,6 +341,14 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out: run only what is missing")
     sw.add_argument("--analyse", metavar="DIR", help="analyse a finished sweep folder: Sobol/Morris indices and figures")
     sw.set_defaults(func=cmd_sweep)
+
+    va = sub.add_parser("validate", help="check the model against what the source reports say",
+                        description="Run the named validation checks (claims from the source reports, each "
+                                    "measured on a fixed-seed ensemble) and print a table; exit code 1 if any fails.")
+    va.add_argument("--quick", action="store_true", help="small ensembles (40 runs per arm) for a fast check")
+    va.add_argument("--out", metavar="DIR", help="also write DIR/validation.md")
+    va.add_argument("--only", type=int, nargs="+", metavar="ID", help="run only these checks")
+    va.set_defaults(func=cmd_validate)
 
     sc = sub.add_parser("scenarios", help="list the shipped scenarios", description="List the shipped scenarios with one line each.")
     sc.set_defaults(func=cmd_scenarios)

@@ -223,3 +223,13 @@ def test_existing_output_folder_is_not_overwritten(tmp_path):
     r = sim("run", "baseline", "--replicates", 1, "--out", out)
     assert r.returncode == 2 and "already exists" in r.stderr
     assert (out / "keep.txt").read_text() == "precious"
+
+
+def test_validate_runs_named_checks_and_reports(tmp_path):
+    r = sim("validate", "--quick", "--only", "1", "9", "15", "--out", tmp_path)
+    assert r.returncode == 0, r.stderr  # 1 and 9 pass; 15 (needs the region) is not run, not failed
+    assert "[ 1] pass" in r.stdout and "[15] not run" in r.stdout
+    md = (tmp_path / "validation.md").read_text()
+    assert "| 9 | An embedded field makes other fields more likely to innovate | 004:3-8 |" in md
+    r = sim("validate", "--only", "99")
+    assert r.returncode == 2 and "no such check" in r.stderr
