@@ -298,18 +298,26 @@ def step(page: Page, n: int = 1) -> None:
 
 
 def choose(page: Page, select: str, text: str) -> None:
-    """Pick ``text`` (start of an item) from a Vuetify select; its menu scrolls virtually."""
-    page.locator(select).click()
-    option = page.locator(".v-overlay--active .v-list-item-title").filter(has_text=re.compile("^" + re.escape(text)))
-    for _ in range(40):
-        if option.count():
-            break
-        page.locator(".v-overlay--active .v-list").hover()
-        page.mouse.wheel(0, 250)
-        page.wait_for_timeout(80)
-    option.first.click()
-    page.wait_for_selector(".v-overlay--active .v-list", state="detached", timeout=20000)
-
+    """Pick ``text`` (start of an item) from a Vuetify select; its menu scrolls virtually. On a
+    loaded machine a pick can be lost while the menu re-renders: then close it and pick again."""
+    for attempt in range(3):
+        page.locator(select).click()
+        option = page.locator(".v-overlay--active .v-list-item-title").filter(has_text=re.compile("^" + re.escape(text)))
+        for _ in range(40):
+            if option.count():
+                break
+            page.locator(".v-overlay--active .v-list").hover()
+            page.mouse.wheel(0, 250)
+            page.wait_for_timeout(80)
+        option.first.click()
+        try:
+            page.wait_for_selector(".v-overlay--active .v-list", state="detached", timeout=5000)
+        except Exception:
+            page.keyboard.press("Escape")
+            page.wait_for_selector(".v-overlay--active .v-list", state="detached", timeout=20000)
+        if text in page.locator(select).inner_text():
+            return
+    expect(page.locator(select)).to_contain_text(text)  # fails with a clear message
 
 def notice(page: Page, level: str, contains: str = "") -> str:
     """The text of the first message of this level, once it contains ``contains``."""
