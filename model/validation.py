@@ -154,19 +154,26 @@ def _failures(n: int) -> Result:
                   bool(failed) and med >= 2)
 
 
-@check(4, "Every success looks like a failure in the middle: performance dips before value rises",
-       "004:42-43, 145-149")
-def _jcurve(n: int) -> Result:
+def jcurve_dips(models: list[Locality], field: str = FIELD) -> list[bool]:
+    """For each run whose ``field`` reached embedding: did performance between its last trigger
+    and embedding fall below the month before the trigger?"""
     dips = []
-    for m in _pushed(n):
-        emb = first_step(m, FIELD, "forward", "mainstreaming")
+    for m in models:
+        emb = first_step(m, field, "forward", "mainstreaming")
         if emb is None:
             continue
         ev = m.events()
-        trig = ev[(ev.field == FIELD) & ev.detail.str.startswith("latent")].step
+        trig = ev[(ev.field == field) & ev.detail.str.startswith("latent")].step
         t0 = int(trig[trig < emb].max())
-        perf = m.timeseries().query("field == @FIELD").set_index("step").performance
-        dips.append(perf.loc[t0:emb].min() < perf.loc[max(t0 - 1, 0)])
+        perf = m.timeseries().query("field == @field").set_index("step").performance
+        dips.append(bool(perf.loc[t0:emb].min() < perf.loc[max(t0 - 1, 0)]))
+    return dips
+
+
+@check(4, "Every success looks like a failure in the middle: performance dips before value rises",
+       "004:42-43, 145-149")
+def _jcurve(n: int) -> Result:
+    dips = jcurve_dips(_pushed(n))
     # A J-curve in nine runs out of ten that reach embedding (noise could hide a shallow dip).
     return Result(f"{rate(dips):.2f} of {len(dips)} runs reaching embedding dipped first", "> 0.9 (and >= 5 runs)",
                   len(dips) >= 5 and rate(dips) > 0.9)

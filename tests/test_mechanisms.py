@@ -10,7 +10,7 @@ import pytest
 
 from ensemble import FIELD, SEEDS, first_step, intervene_when, push, rate, run
 from model import Shock
-from model.validation import SIX, WEAK
+from model.validation import SIX, WEAK, jcurve_dips
 
 pytestmark = pytest.mark.ensemble
 CALM = dict(efficiency_pressure=0.0, member_pressure=0.0, community_pressure=0.0, central_pressure=0.0)
@@ -77,16 +77,7 @@ def test_design_shows_several_failed_trials_before_a_dominant_one(pushed):
 
 def test_runs_reaching_embedding_dip_below_pre_trigger_performance_first(pushed):
     """J-curve: 'every success looks like a failure in the middle' (004:42-43, 145-149)."""
-    dips = []
-    for m in pushed:
-        emb = first_step(m, FIELD, "forward", "mainstreaming")
-        if emb is None:
-            continue
-        ev = m.events()
-        triggers = ev[(ev.field == FIELD) & ev.detail.str.startswith("latent")].step
-        trigger = int(triggers[triggers < emb].max())
-        perf = m.timeseries().query("field == @FIELD").set_index("step").performance
-        dips.append(perf.loc[trigger:emb].min() < perf.loc[max(trigger - 1, 0)])
+    dips = jcurve_dips(pushed)
     assert len(dips) >= 40  # 64 when written
     assert rate(dips) > 0.9  # 1.0
 
