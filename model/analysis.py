@@ -19,11 +19,13 @@ import pandas as pd  # noqa: E402
 from .sweep import SweepError, read_runs  # noqa: E402
 
 ANALYSED = {"public_value": "public value (mean)", "reached_embedding": "P(reach embedding)"}
+REGION_ANALYSED = {"share_a_great_deal": "share 'a great deal' at the survey",
+                   "share_hardly_any": "share 'hardly any' at the survey"}
 
 
-def per_point(runs: pd.DataFrame, n_points: int) -> pd.DataFrame:
+def per_point(runs: pd.DataFrame, n_points: int, columns=tuple(ANALYSED)) -> pd.DataFrame:
     ok = runs[runs.error.isna()]
-    agg = ok.groupby("point")[list(ANALYSED)].mean()
+    agg = ok.groupby("point")[list(columns)].mean()
     missing = sorted(set(range(n_points)) - set(agg.index))
     if missing:
         raise SweepError(f"{len(missing)} design points have no successful run (first: point {missing[0]}); "
@@ -43,13 +45,15 @@ def analyse(folder: Path, seed: int = 1) -> dict:
         raise SweepError(f"{folder}: {len(runs)} of {manifest['runs']} runs done; finish with --resume first")
     names = manifest["parameters"]
     problem = {"num_vars": len(names), "names": names, "bounds": manifest["bounds"]}
-    y = per_point(runs, manifest["points"])
+    analysed = REGION_ANALYSED if manifest.get("region") else ANALYSED
+    targets = manifest.get("calibration") or {}
+    y = per_point(runs, manifest["points"], (*analysed, *(k for k in targets if k not in analysed)))
     out_dir = folder / "_analysis"
     out_dir.mkdir(exist_ok=True)
     result: dict = {"method": manifest["method"], "runs": int(len(runs)), "errors": int(runs.error.notna().sum()),
                     "outcomes": {}}
     tables = []
-    for col, label in ANALYSED.items():
+    for col, label in analysed.items():
         Y = y[col].to_numpy()
         if manifest["method"] == "sobol":
             from SALib.analyze import sobol
@@ -71,7 +75,9 @@ def analyse(folder: Path, seed: int = 1) -> dict:
             _indices_figure(t, manifest["method"], label, out_dir / f"indices_{col}.png")
     pd.concat(tables, ignore_index=True).to_csv(out_dir / "indices.csv" if manifest["method"] in ("sobol", "morris")
                                                 else out_dir / "points.csv", index=False)
-    _panels(design, y, names + manifest["switches"], out_dir / "outcome_vs_parameter.png")
+    _panels(design, y, names + manifest["switches"], out_dir / "outcome_vs_parameter.png", analysed)
+    if targets:
+        result["calibration"] = calibrate(design, y, names, targets, out_dir)
     (out_dir / "analysis.json").write_text(json.dumps(result, indent=2, default=float))
     return result
 
@@ -98,15 +104,51 @@ def _indices_figure(t: pd.DataFrame, method: str, label: str, path: Path) -> Non
     plt.close(fig)
 
 
-def _panels(design: pd.DataFrame, y: pd.DataFrame, names: list[str], path: Path) -> None:
+def calibrate(design: pd.DataFrame, y: pd.DataFrame, names: list[str], targets: dict, out_dir: Path) -> dict:
+    """Rejection ABC on the design (Beaumont et al. 2002, without regression adjustment): a point is
+    accepted when every calibrated outcome (mean over its replicates) is within its band of the
+    target. The distance ranks points: the root mean square of (outcome - target) / band, so a
+    distance below 1 is inside the bands on average."""
+    keys = list(targets)
+    t = np.array([targets[k]["target"] for k in keys])
+    band = np.array([targets[k]["band"] for k in keys])
+    Y = y[keys].to_numpy()
+    z = (Y - t) / band
+    dist = np.sqrt((z ** 2).mean(axis=1))
+    accepted = (np.abs(z) <= 1).all(axis=1)
+    table = design.reset_index(drop=True)[["point", *names]].assign(**{k: Y[:, j] for j, k in enumerate(keys)},
+                                                                     distance=dist, accepted=accepted)
+    table = table.sort_values("distance")
+    table.to_csv(out_dir / "calibration.csv", index=False)
+    best = table.iloc[0]
+    acc = table[table.accepted]
+    out = {"points": int(len(table)), "accepted": int(len(acc)),
+           "best": {k: float(best[k]) for k in ["point", *names, *keys, "distance"]},
+           "posterior": {n: {"mean": float(acc[n].mean()), "min": float(acc[n].min()), "max": float(acc[n].max())}
+                         for n in names} if len(acc) else {}}
+    fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names) + 1, 2.6), squeeze=False)
+    for c, n in enumerate(names):
+        ax = axes[0][c]
+        ax.scatter(table[n], table.distance, s=8, c=np.where(table.accepted, "#55a868", "#999999"))
+        ax.axhline(1, color="#c44e52", lw=0.8)
+        ax.set_xlabel(n, fontsize=8)
+        if c == 0:
+            ax.set_ylabel("distance to targets (1 = at the bands)", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out_dir / "calibration.png", dpi=100)
+    plt.close(fig)
+    return out
+
+
+def _panels(design: pd.DataFrame, y: pd.DataFrame, names: list[str], path: Path, analysed=ANALYSED) -> None:
     shown = names[:12]
-    fig, axes = plt.subplots(len(ANALYSED), len(shown), figsize=(2.6 * len(shown) + 1, 2.4 * len(ANALYSED)),
+    fig, axes = plt.subplots(len(analysed), len(shown), figsize=(2.6 * len(shown) + 1, 2.4 * len(analysed)),
                              squeeze=False)
-    for r, (col, label) in enumerate(ANALYSED.items()):
+    for r, (col, label) in enumerate(analysed.items()):
         for c, name in enumerate(shown):
             ax = axes[r][c]
             ax.scatter(design[name], y[col], s=6, alpha=0.4)
-            if r == len(ANALYSED) - 1:
+            if r == len(analysed) - 1:
                 ax.set_xlabel(name, fontsize=8)
             if c == 0:
                 ax.set_ylabel(label, fontsize=8)

@@ -231,6 +231,10 @@ def cmd_sweep(args) -> int:
                     print(f"\n{outcome}: Morris mu* (sigma)")
                     for r in top:
                         print(f"  {r['parameter']:<30} mu* {r['mu_star']:7.3f} +/- {r['mu_star_conf']:.3f}   sigma {r['sigma']:7.3f}")
+            cal = res.get("calibration")
+            if cal:
+                print(f"\nCalibration: {cal['accepted']} of {cal['points']} points within every band.")
+                print("  best point: " + ", ".join(f"{k} {v:.3g}" for k, v in cal["best"].items()))
             print(f"\nTables and figures in {Path(args.analyse) / '_analysis'}/")
             return 0
         if not args.experiment:

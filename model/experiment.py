@@ -46,7 +46,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .events import Shock
-from .parameters import REGISTRY
+from .parameters import REGISTRY, Param
+from .region import REGION_PARAMS, REGIONS, TYPES
 from .scenario import EventModel, Scenario, ScenarioError, _explain, _read, _suggest, load
 
 SHIPPED = Path(__file__).resolve().parent.parent / "experiments"
@@ -77,6 +78,13 @@ class OutcomesModel(BaseModel):
     timeseries_every: int = Field(default=0, ge=0, le=1200)
 
 
+class TargetModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target: float
+    band: float = Field(gt=0)  # accepted when |outcome - target| <= band
+    source: str | None = None
+
+
 class ExperimentModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
@@ -90,6 +98,7 @@ class ExperimentModel(BaseModel):
     parameters: dict[str, list[float] | RangeModel | float] = Field(default_factory=dict)
     switches: dict[str, SwitchModel] = Field(default_factory=dict)
     outcomes: OutcomesModel = Field(default_factory=OutcomesModel)
+    calibration: dict[str, TargetModel] = Field(default_factory=dict)
 
 
 @dataclass
@@ -112,6 +121,7 @@ class Experiment:
     levels: int = 4
     second_order: bool = False
     timeseries_every: int = 0
+    calibration: dict[str, dict] = field(default_factory=dict)  # outcome -> {target, band, source}
     raw: dict = field(default_factory=dict)
 
     @property
@@ -145,7 +155,7 @@ class Experiment:
         row = self.points[point]
         params = {}
         for name, value in zip(self.names, row):
-            p = REGISTRY[name]
+            p = param_spec(name)
             params[name] = int(round(value)) if p.kind is int else float(value)
         events = []
         for name, level in zip(self.switch_names, row[len(self.names):]):
@@ -153,6 +163,21 @@ class Experiment:
                 events += [Shock(e.month, e.kind, field=e.field, magnitude=e.magnitude * float(level),
                                  duration=e.duration, role=e.role) for e in self.switch_events[name]]
         return params, events
+
+
+def param_spec(name: str) -> Param | None:
+    """The registry entry for a design parameter: a locality parameter, ``region.<name>`` (a region
+    parameter) or ``effects.<group>.<name>`` (an offset for one group of places), else None."""
+    if name in REGISTRY:
+        return REGISTRY[name]
+    parts = name.split(".")
+    if parts[0] == "region" and len(parts) == 2:
+        return REGION_PARAMS.get(parts[1])
+    if parts[0] == "effects" and len(parts) == 3 and parts[1] in set(TYPES) | set(REGIONS) and parts[2] in REGISTRY:
+        p = REGISTRY[parts[2]]
+        span = p.high - p.low
+        return Param(name, 0.0, -span, span, p.unit, f"offset of {parts[2]} for {parts[1]}", "", "region")
+    return None
 
 
 def _bounds_for_all(rel: float) -> dict[str, tuple[float, float]]:
@@ -200,9 +225,11 @@ def load_experiment(source: str | Path) -> Experiment:
                     names.append(name)
                     bounds.append(b)
             continue
-        if key not in REGISTRY:
+        p = param_spec(key)
+        if p is None:
             raise ScenarioError(f"{where}: parameters.{key}: unknown parameter{_suggest(key, REGISTRY)}")
-        p = REGISTRY[key]
+        if key not in REGISTRY and scenario.region is None:
+            raise ScenarioError(f"{where}: parameters.{key}: only for a region scenario (one with a [region] table)")
         if method == "grid":
             if not isinstance(spec, list) or not spec:
                 raise ScenarioError(f"{where}: parameters.{key}: a grid needs a list of levels, e.g. [0.2, 0.5, 0.8]")
@@ -245,12 +272,19 @@ def load_experiment(source: str | Path) -> Experiment:
                 raise ScenarioError(f"{where}: {key}: {err}") from None
         switch_events[sname] = evs
 
+    from .sweep import outcome_columns
+    known = outcome_columns(scenario.fields, scenario.region is not None)
+    for key in m.calibration:
+        if key not in known:
+            raise ScenarioError(f"{where}: calibration.{key}: unknown outcome{_suggest(key, known)} "
+                                f"(allowed: {', '.join(known)})")
     points = _design(m, names, bounds, levels_by_name, list(m.switches.values()), where)
     return Experiment(
         name=m.name, description=m.description, path=path, scenario=scenario, replicates=m.replicates,
         seed=m.seed, batch_size=m.batch_size, method=method, names=names, bounds=bounds,
         switch_names=list(m.switches), switch_events=switch_events, points=points, levels=m.design.levels,
-        second_order=m.design.second_order, timeseries_every=m.outcomes.timeseries_every, raw=raw,
+        second_order=m.design.second_order, timeseries_every=m.outcomes.timeseries_every,
+        calibration={k: v.model_dump() for k, v in m.calibration.items()}, raw=raw,
     )
 
 

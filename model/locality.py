@@ -124,6 +124,8 @@ class Locality(mesa.Model):
         self.trial_progress = np.zeros((F, K))
         self.trial_active = np.zeros((F, K), dtype=bool)
         self.trial_proven = np.zeros((F, K), dtype=bool)
+        self.trial_adapted = np.zeros((F, K), dtype=bool)
+        self.dominant_adapted = np.zeros(F, dtype=bool)  # the dominant idea was adapted from a peer's
         self.failed_trials = np.zeros(F, dtype=np.int64)
         self.dominant_quality = np.zeros(F)
         self.alignment = np.zeros(F)
@@ -133,6 +135,12 @@ class Locality(mesa.Model):
         self.corners = np.zeros((F, 3))
         self.flows = np.zeros((F, 3))
         self.total_pressure = np.zeros(F)
+        # Set by a Region each month (zero in a lone locality, which then runs bit for bit as
+        # before): examples elsewhere as a driver (003:344), the best adaptable idea on offer
+        # (003:346, 656) and the cost of showing one's own innovation to peers (003:718).
+        self.peer_pull = np.zeros(F)
+        self.peer_quality = np.zeros(F)
+        self.sharing_cost = np.zeros(F)
         self.rates = np.array([0.0, p["reversal_rate_design"], p["reversal_rate_mobilisation"],
                                p["reversal_rate_mainstreaming"], p["reversal_rate_embedding"]])
         for name, ph in (initial_phases or {}).items():
@@ -285,7 +293,7 @@ class Locality(mesa.Model):
         ext[F] = ext[:F].sum() / F
         # Authority hears value through its links and through visible value for the public (004:57-60).
         flow = np.where(st.corner == tri.AUTHORITY, 0.5 * flow + 0.5 * ext[st.field], flow)
-        ext[:F] = p["funding_effect"] * self.funding - self.cut
+        ext[:F] = p["funding_effect"] * self.funding - self.cut - self.sharing_cost
         ext[F] = ext[:F].sum() / F
         slack = np.minimum(np.maximum(st.slack + ext[st.field], 0.0), 1.0) * (1.0 - stretch)
         own_a, own_c = self._own_a, self._own_c_static * np.cbrt(slack)
@@ -325,7 +333,8 @@ class Locality(mesa.Model):
         embedded = (phase == Phase.EMBEDDING) * np.where(self.mode == 3, 2.0, 1.0)
         spill = p["spillover_strength"] * (self.cross_links @ embedded)
         will = lc.will_to_change(self.recognition, internal, external, A, drive)
-        p_trig = lc.trigger_probability(will, p["trigger_rate"], p["trigger_steepness"], p["opportunity_rate"], spill)
+        p_trig = lc.trigger_probability(will, p["trigger_rate"], p["trigger_steepness"], p["opportunity_rate"],
+                                       spill + self.peer_pull)
         fwd |= (phase == Phase.LATENT) & (u[:, 0] < p_trig)
 
         # Design: trials start, progress, fail or prove themselves (004:126-133).
@@ -336,7 +345,9 @@ class Locality(mesa.Model):
         spawn = design & (u[:, 1] < p_spawn) & free.any(axis=1)
         rows = np.flatnonzero(spawn)
         self.trial_active[rows, slot[rows]] = True
-        self.trial_quality[rows, slot[rows]] = new_quality[rows]
+        # A trial is the locality's own idea or, if better, an adaptation of one proven elsewhere.
+        self.trial_quality[rows, slot[rows]] = np.maximum(new_quality[rows], self.peer_quality[rows])
+        self.trial_adapted[rows, slot[rows]] = self.peer_quality[rows] > new_quality[rows]
         self.trial_progress[rows, slot[rows]] = 0.0
         running = self.trial_active & design[:, None]
         self.trial_progress += running * (p["trial_progress_rate"] * (0.5 + C) * (0.5 + openness))[:, None]
@@ -410,7 +421,9 @@ class Locality(mesa.Model):
             self._clear_trials(f)
         elif ph == Phase.MOBILISATION:
             # The dominant innovation: the best proven trial; the rest close (004:130-133).
-            self.dominant_quality[f] = self.trial_quality[f][self.trial_proven[f]].max()
+            best = int(np.argmax(np.where(self.trial_proven[f], self.trial_quality[f], -1.0)))
+            self.dominant_quality[f] = self.trial_quality[f, best]
+            self.dominant_adapted[f] = self.trial_adapted[f, best]
             self._clear_trials(f)
         elif ph == Phase.MAINSTREAMING:
             self.alignment[f] = 0.0
@@ -621,12 +634,10 @@ class Locality(mesa.Model):
 
     @property
     def innovativeness(self) -> str:
-        """The Audit Commission's three answers (003:267): 'a great deal' when a field is embedded
-        or two are innovating at once, 'some' when one is, else 'hardly any'; assumption."""
-        active = int(((self.phase >= 1) & (self.phase <= 3)).sum())
-        if (self.phase == Phase.EMBEDDING).any() or active >= 2:
-            return "a great deal"
-        return "some" if active else "hardly any"
+        """The Audit Commission survey's answer (003:267) this locality would give: see
+        ``model.region.classify``."""
+        from .region import CATEGORIES, classify
+        return CATEGORIES[int(classify(self.phase))]
 
     def run_for(self, duration: int) -> "Locality":  # noqa: D401 - returns self for chaining
         super().run_for(duration)

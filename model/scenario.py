@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from .events import KINDS, LEADER_ROLES, Shock
 from .locality import DEFAULT_FIELDS, Locality
 from .parameters import REGISTRY, ParameterError
+from .region import REGION_PARAMS, REGIONS, TYPES, Region, RegionEvent, RegionSpec, check_groups
 
 SHIPPED = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_MONTHS = 1200
@@ -74,6 +75,26 @@ class RunModel(BaseModel):
     version: str | None = None
 
 
+def _region_field(p):
+    kind = int if p.kind is int else float
+    return (kind | None, Field(default=None, ge=p.low, le=p.high, strict=False))
+
+
+class RegionEventModel(EventModel):
+    share: float = Field(default=1.0, ge=0.0, le=1.0)  # the share of places it hits, drawn at random
+    group: str | None = None  # a type or an English region (default: every place)
+
+
+RegionModel = create_model(
+    "Region", __config__=ConfigDict(extra="forbid"),
+    survey=(str | None, Field(default=None, pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")),
+    spread=(dict[str, float], Field(default_factory=dict)),
+    effects=(dict[str, dict[str, float]], Field(default_factory=dict)),
+    events=(list[RegionEventModel], Field(default_factory=list)),
+    **{name: _region_field(p) for name, p in REGION_PARAMS.items()},
+)
+
+
 class ScenarioModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
@@ -87,6 +108,7 @@ class ScenarioModel(BaseModel):
     events: list[EventModel] = Field(default_factory=list)
     replace_events: bool = False
     run: RunModel | None = None
+    region: RegionModel | None = None  # type: ignore[valid-type]
 
 
 @dataclass
@@ -104,8 +126,11 @@ class Scenario:
     events: list[Shock] = field(default_factory=list)
     run_seed: int | None = None  # from a resolved scenario's [run] table
     run_replicates: int | None = None
+    region: RegionSpec | None = None  # a [region] table: many localities built from this template
 
-    def build(self, seed: int) -> Locality:
+    def build(self, seed: int) -> Locality | Region:
+        if self.region is not None:
+            return Region(self, self.region, seed=seed)
         return Locality(seed=seed, fields=self.fields, initial_phases=self.initial_phases,
                         events=self.events, **self.parameters)
 
@@ -114,7 +139,13 @@ class Scenario:
         """A copy with a new run length and/or parameter overrides, re-checked."""
         new = Scenario(**{**self.__dict__, "parameters": dict(self.parameters),
                           "events": list(self.events)})
+        if new.region is not None:
+            new.region = RegionSpec(dict(new.region.params), dict(new.region.spread),
+                                    {g: dict(v) for g, v in new.region.effects.items()}, list(new.region.events))
         for name, value in (parameters or {}).items():
+            if name.startswith(("region.", "effects.")):
+                _override_region(new, name, value, where)
+                continue
             if name not in REGISTRY:
                 raise ScenarioError(f"{where}: unknown parameter '{name}'{_suggest(name, REGISTRY)}")
             try:
@@ -145,7 +176,37 @@ class Scenario:
             for e in self.events
         ]
         out["replace_events"] = True
+        if self.region is not None:
+            out["region"] = self.region.to_toml_dict()
         return out
+
+
+def _override_region(s: Scenario, name: str, value, where: str) -> None:
+    """``region.<parameter>`` or ``effects.<group>.<parameter>`` on a region scenario."""
+    if s.region is None:
+        raise ScenarioError(f"{where}: {name}: this scenario has no [region] table")
+    parts = name.split(".")
+    if parts[0] == "region" and len(parts) == 2:
+        p = REGION_PARAMS.get(parts[1])
+        if p is None:
+            raise ScenarioError(f"{where}: unknown region parameter '{parts[1]}'{_suggest(parts[1], REGION_PARAMS)}")
+        try:
+            s.region.params[parts[1]] = p.check(value, where)
+        except ParameterError as e:
+            raise ScenarioError(str(e)) from None
+        return
+    if parts[0] == "effects" and len(parts) == 3:
+        try:
+            check_groups([parts[1]])
+        except ValueError as e:
+            raise ScenarioError(f"{where}: {name}: {e}") from None
+        if parts[2] not in REGISTRY:
+            raise ScenarioError(f"{where}: {name}: unknown parameter{_suggest(parts[2], REGISTRY)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(f"{where}: {name}: must be a number, got {value!r}")
+        s.region.effects.setdefault(parts[1], {})[parts[2]] = float(value)
+        return
+    raise ScenarioError(f"{where}: {name}: expected region.<parameter> or effects.<group>.<parameter>")
 
 
 def _suggest(name: str, options) -> str:
@@ -162,6 +223,8 @@ def _loc(loc: tuple) -> str:
 
 _SECTION_KEYS = {
     (): ScenarioModel.model_fields,
+    ("region",): RegionModel.model_fields,
+    ("region", "events"): RegionEventModel.model_fields,
     ("parameters",): REGISTRY,
     ("events",): EventModel.model_fields,
 }
@@ -295,12 +358,68 @@ def load(source: str | Path) -> Scenario:
         except ValueError as err:
             raise ScenarioError(f"{where}: {key}: {err}") from None
     params = {k: v for k, v in m.parameters.model_dump().items() if v is not None}
+    region = _region_spec(m, fields, where) if m.region is not None else None
     s = Scenario(name=m.name, description=m.description, path=path, months=m.months,
                  start_year=m.start_year, fields=fields, initial_phases=dict(m.initial_phases),
                  parameters=params, events=events,
-                 run_seed=m.run.seed if m.run else None, run_replicates=m.run.replicates if m.run else None)
+                 run_seed=m.run.seed if m.run else None, run_replicates=m.run.replicates if m.run else None,
+                 region=region)
     _check_event_months(s, where)
     return s
+
+
+def _month(date: str, start_year: int | None, where: str, key: str) -> int:
+    if start_year is None:
+        raise ScenarioError(f"{where}: {key}: needs 'start_year' at the top of the file")
+    year, _, mon = date.partition("-")
+    month = (int(year) - start_year) * 12 + (int(mon) - 1 if mon else 0)
+    if month < 0:
+        raise ScenarioError(f"{where}: {key}: {date} is before start_year {start_year}")
+    return month
+
+
+def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
+    r = m.region
+    params = {k: v for k, v in r.model_dump(exclude={"survey", "spread", "effects", "events"}).items()
+              if v is not None}
+    if r.survey is not None:
+        params["survey_month"] = _month(r.survey, m.start_year, where, "region.survey")
+    if params.get("councils", 1) + params.get("fire_authorities", 1) < 1:
+        raise ScenarioError(f"{where}: region: needs at least one place (councils + fire_authorities >= 1)")
+    for name, sd in r.spread.items():
+        if name not in REGISTRY:
+            raise ScenarioError(f"{where}: region.spread.{name}: unknown parameter{_suggest(name, REGISTRY)}")
+        p = REGISTRY[name]
+        if not 0 <= sd <= p.high - p.low:
+            raise ScenarioError(f"{where}: region.spread.{name}: {sd!r} is out of range "
+                                f"(allowed: 0 to {p.high - p.low:g}, the parameter's range)")
+    groups = set(TYPES) | set(REGIONS)
+    for group, offsets in r.effects.items():
+        if group not in groups:
+            raise ScenarioError(f"{where}: region.effects.{group}: unknown group{_suggest(group, groups)} "
+                                f"(allowed: {', '.join(TYPES)} or an English region: {', '.join(REGIONS)})")
+        for name in offsets:
+            if name not in REGISTRY:
+                raise ScenarioError(f"{where}: region.effects.{group}.{name}: unknown parameter{_suggest(name, REGISTRY)}")
+    events = []
+    for i, e in enumerate(r.events):
+        key = f"region.events[{i}]"
+        if (e.month is None) == (e.date is None):
+            raise ScenarioError(f"{where}: {key}: give exactly one of 'month' or 'date'")
+        month = e.month if e.date is None else _month(e.date, m.start_year, where, f"{key}.date")
+        if month > m.months:
+            raise ScenarioError(f"{where}: {key}.month: {month} is beyond the run (allowed: 0 to {m.months})")
+        if e.group is not None and e.group not in groups:
+            raise ScenarioError(f"{where}: {key}.group: unknown group '{e.group}'{_suggest(e.group, groups)}")
+        target = None if e.field == "all" else e.field
+        if target is not None and target not in fields:
+            raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{_suggest(target, fields)}")
+        try:
+            shock = Shock(month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role)
+        except ValueError as err:
+            raise ScenarioError(f"{where}: {key}: {err}") from None
+        events.append(RegionEvent(shock, e.share, e.group))
+    return RegionSpec(params, dict(r.spread), {g: dict(v) for g, v in r.effects.items()}, events)
 
 
 def resolve_path(source: str | Path) -> Path:

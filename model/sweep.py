@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from .experiment import Experiment
 from .lifecycle import Phase
+from .region import CATEGORIES, SURVEY_GROUPS, Region
 
 OUTCOMES = ("public_value", "reached_embedding", "fields_embedded", "max_phase", "locality_phase",
             "reversals", "failed_trials", "months_to_first_trigger")
@@ -44,7 +45,15 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name).strip("_")
 
 
-def outcome_columns(fields: list[str]) -> list[str]:
+# A region run's outcomes: the survey's answers at the survey month (003:267), 'a great deal' in
+# the groups of 003:284, and diffusion between places.
+REGION_OUTCOMES = ("share_a_great_deal", "share_some", "share_hardly_any", *(f"great_deal__{g}" for g in SURVEY_GROUPS),
+                   "public_value", "adopted_share", "months_to_majority", "adapted_share")
+
+
+def outcome_columns(fields: list[str], region: bool = False) -> list[str]:
+    if region:
+        return list(REGION_OUTCOMES)
     cols = list(OUTCOMES)
     for f in fields:
         s = _slug(f)
@@ -52,8 +61,23 @@ def outcome_columns(fields: list[str]) -> list[str]:
     return cols
 
 
+def region_outcomes(region: Region) -> dict[str, float]:
+    sv = region.survey().set_index("group")
+    out = {f"share_{c.replace(' ', '_')}": float(sv.loc["all", c]) for c in CATEGORIES}
+    for g in SURVEY_GROUPS:
+        out[f"great_deal__{g}"] = float(sv.loc[g, "a great deal"]) if g in sv.index else np.nan
+    d = region.diffusion()
+    out.update(public_value=float(region.aggregates().public_value.iloc[-1]),
+               adopted_share=float(d.adopted_share.mean()),
+               months_to_majority=float(d.months_to_majority.mean()),
+               adapted_share=float(d.adapted_share.mean()))
+    return out
+
+
 def run_outcomes(model) -> dict[str, float]:
     """End-of-run measures of one finished run (from the recorded phases, without building frames)."""
+    if isinstance(model, Region):
+        return region_outcomes(model)
     phases = np.stack(model.datacollector.model_vars["fields"])[:, :, 0]  # (steps, fields)
     triggered = np.flatnonzero((phases >= Phase.DESIGN).any(axis=1))
     maxp = phases.max(axis=0)
@@ -89,7 +113,12 @@ def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.Dat
             m = s.build(seed).run_for(s.months)
             row.update(run_outcomes(m))
             row["error"] = None
-            if exp.timeseries_every:
+            if exp.timeseries_every and isinstance(m, Region):
+                ts = m.aggregates()
+                ts = ts[ts.step % exp.timeseries_every == 0]
+                ts.insert(0, "run", i)
+                series.append(ts)
+            elif exp.timeseries_every:
                 ts = m.timeseries()
                 ts = ts[ts.step % exp.timeseries_every == 0]
                 ts.insert(0, "run", i)
@@ -105,7 +134,7 @@ def _schema(exp: Experiment) -> pa.Schema:
     fields = [pa.field("run", pa.int64()), pa.field("point", pa.int64()), pa.field("replicate", pa.int64()),
               pa.field("seed", pa.uint64())]
     fields += [pa.field(n, pa.float64()) for n in exp.names + exp.switch_names]
-    fields += [pa.field(c, pa.float64()) for c in outcome_columns(exp.scenario.fields)]
+    fields += [pa.field(c, pa.float64()) for c in outcome_columns(exp.scenario.fields, exp.scenario.region is not None)]
     fields.append(pa.field("error", pa.string()))
     return pa.schema(fields)
 
@@ -137,7 +166,8 @@ class Store:
                 "replicates": e.replicates, "batch_size": e.batch_size, "method": e.method,
                 "parameters": e.names, "bounds": e.bounds, "switches": e.switch_names,
                 "levels": e.levels, "second_order": e.second_order, "seed": e.seed,
-                "months": e.scenario.months, "fields": e.scenario.fields, "version": _version()}
+                "months": e.scenario.months, "fields": e.scenario.fields, "version": _version(),
+                "region": e.scenario.region is not None, "calibration": e.calibration}
 
     def prepare(self, resume: bool) -> list[int]:
         """Create or check the folder; return the batches still to run."""

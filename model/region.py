@@ -1,0 +1,494 @@
+"""Region: many localities that learn from each other (issue 6).
+
+A ``Region`` is a Mesa model whose agents are ``Place``s, one per local authority, on a peer
+network (``mesa.discrete_space.Network``). Each place carries a full ``Locality`` (its own fields,
+triangle and lifecycle) whose parameters are drawn around the scenario's template. Each month the
+region works out, for every place and field, what its peers show it (vectorised across places),
+then steps every locality:
+
+- examples of success elsewhere are a driver (003:344): a field whose peers have mainstreamed an
+  innovation is more likely to leave latent; face-to-face channels count more than written ones
+  (003:672);
+- adoption is adaptation, not copying (003:346, 656): a new trial may be an adapted version of the
+  best idea shown, its quality scaled by its fit to the adopter; it still needs the adopter's own
+  capacity to progress and to move on;
+- the innovator bears the cost of showing others (003:718) unless it holds Beacon status, whose
+  scheme exists to cover that cost (003:718);
+- "watch and copy" places innovate less on their own and lean on examples (004:995-1001).
+
+Central levers are region parameters (inspection regime, innovation fund, intermediaries, the
+Beacon scheme) or timed region events (any locality shock, applied to a share of places).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+from mesa.discrete_space import FixedAgent, Network
+
+from .events import Shock
+from .lifecycle import PHASE_NAMES, Phase
+from .locality import Locality
+from .parameters import REGISTRY, Param, ParameterError
+
+# --- the survey's population (003:781): 388 councils and 47 fire authorities -------------------
+# Councils by English region and type in 2006 (county, district, metropolitan, London borough,
+# unitary; "london_borough" as a type, "london" as a region): the public record of the time, rounded within regions; assumption. Totals: 34 counties,
+# 238 districts, 36 metropolitan, 33 London, 47 unitary = 388.
+TYPES = ("county", "district", "metropolitan", "london_borough", "unitary", "fire")
+REGIONS = {
+    #                           cty dist met  lon unit fire
+    "north_east":               (2, 12, 5, 0, 6, 4),
+    "north_west":               (3, 24, 15, 0, 4, 5),
+    "yorkshire_humber":         (1, 8, 9, 0, 4, 4),
+    "east_midlands":            (5, 37, 0, 0, 4, 5),
+    "west_midlands":            (4, 23, 7, 0, 4, 5),
+    "east":                     (6, 44, 0, 0, 4, 6),
+    "london":                   (0, 0, 0, 33, 0, 1),
+    "south_east":               (7, 55, 0, 0, 12, 9),
+    "south_west":               (6, 35, 0, 0, 9, 8),
+}
+CATEGORIES = ("hardly any", "some", "a great deal")  # the survey's answers (003:267)
+SURVEY = {"a great deal": 0.43, "some": 0.52, "hardly any": 0.02}  # 003:267 (3% other answers)
+# 003:284: 'a great deal' in fire authorities 57%, North West 63%; London, East Midlands and South
+# West "around a third".
+SURVEY_GROUPS = {"fire": 0.57, "north_west": 0.63, "london": 0.33, "east_midlands": 0.33, "south_west": 0.33}
+
+REGION_PARAMS: dict[str, Param] = {}
+
+
+def _add(name, default, low, high, unit, source, help, kind=float):
+    REGION_PARAMS[name] = Param(name, default, low, high, unit, help, source, "region", kind)
+
+
+_add("councils", 388, 0, 388, "count", "003:781", "Councils, drawn from the 2006 roster in region order.", int)
+_add("fire_authorities", 47, 0, 47, "count", "003:781", "Fire and rescue authorities.", int)
+_add("spread_scale", 1.0, 0.0, 3.0, "multiplier", "calibrated",
+     "Scales every standard deviation in [region.spread]: how different places are.")
+_add("followers", 0.5, 0.0, 1.0, "share", "004:995-1001; 003:347 (value: assumption)",
+     "Share of places that 'watch and copy': they innovate less on their own and lean on examples.")
+_add("follower_own_rate", 0.4, 0.0, 1.0, "multiplier", "004:995-999; assumption (value)",
+     "A follower's own trigger rate, relative to an innovator's.")
+_add("follower_pull", 2.0, 1.0, 10.0, "multiplier", "004:995-999; assumption (value)",
+     "How much more a follower is moved by examples than an innovator.")
+_add("sharers", 0.6, 0.0, 1.0, "share", "003:670",
+     "Share of places with mechanisms to share their innovations (60%, 003:670).")
+_add("example_strength", 0.02, 0.0, 1.0, "per month", "003:344; calibrated",
+     "Monthly trigger hazard added by full exposure to examples elsewhere.")
+_add("face_degree", 6.0, 0.0, 50.0, "links", "003:673, 727 (regional network meetings); assumption (value)",
+     "Mean face-to-face contacts of a place within its English region.")
+_add("written_degree", 10.0, 0.0, 100.0, "links", "003:672, 140; assumption (value)",
+     "Mean written contacts (websites, publications) of a place with places of its own type, nationwide.")
+_add("written_weight", 0.3, 0.0, 1.0, "weight", "003:672 (face-to-face strongest); assumption (value)",
+     "Strength of a written channel relative to a face-to-face one (1).")
+_add("adaptation_sd", 0.15, 0.0, 1.0, "log-sd", "003:656 ('second wave'); 003:672 (context); assumption",
+     "Spread of an idea's fit to an adopter: fit = exp(N(0, sd)), so some adopters do better than the originator.")
+_add("dissemination_cost", 0.02, 0.0, 0.5, "slack per adopter", "003:718; assumption (value)",
+     "Staff slack an innovator loses per peer it is helping adopt (Beacons are reimbursed).")
+_add("beacon_scheme", 1, 0, 1, "on/off", "003:718, 136-137",
+     "Beacon scheme: each year the leading innovators become Beacons for two years.", int)
+_add("beacon_awards", 12, 0, 100, "per year", "003:718; assumption (value)",
+     "Beacon awards a year.")
+_add("beacon_reach", 0.05, 0.0, 1.0, "weight", "003:718, 136; assumption (value)",
+     "Face-to-face showcase link from a Beacon to every other place (open days, visits).")
+_add("intermediaries", 1.0, 0.0, 5.0, "multiplier", "003:716-720 (IDeA, LGA, regional centres)",
+     "Support for intermediaries and spread: scales every channel between places.")
+_add("inspection_interval", 12, 0, 120, "months", "003:260-261 (CPA); assumption (value)",
+     "Months between inspection rounds (0 = no inspection regime).", int)
+_add("inspection_threshold", 0.45, 0.0, 1.0, "performance", "003:58, 298; assumption (value)",
+     "A field performing below this fails its inspection.")
+_add("inspection_strength", 0.6, 0.0, 2.0, "magnitude", "000:90; 003:338; assumption (value)",
+     "Magnitude of the underperformance shock a failed inspection gives.")
+_add("fund_share", 0.13, 0.0, 1.0, "share a year", "003:644 (13% have innovation funds)",
+     "Share of places awarded a two-year innovation grant each year (innovation fund).")
+_add("fund_size", 1.0, 0.0, 5.0, "magnitude", "003:640-644; assumption (value)",
+     "Size of an innovation-fund grant (a funding_start shock on the place's worst field).")
+_add("survey_month", 77, 0, 1200, "month", "003:267, 783 (survey June 2006)",
+     "Month of the survey the region is compared with (default June 2006 from January 2000).", int)
+
+
+@dataclass
+class RegionEvent:
+    """A locality shock applied, at ``shock.month``, to a share of places (optionally one group)."""
+
+    shock: Shock
+    share: float = 1.0
+    group: str | None = None
+
+
+@dataclass
+class RegionSpec:
+    params: dict[str, Any] = field(default_factory=dict)  # overrides of REGION_PARAMS
+    spread: dict[str, float] = field(default_factory=dict)  # locality parameter -> sd across places
+    effects: dict[str, dict[str, float]] = field(default_factory=dict)  # group -> {parameter: offset}
+    events: list[RegionEvent] = field(default_factory=list)
+
+    def resolved(self) -> dict[str, Any]:
+        return {k: self.params.get(k, p.default) for k, p in REGION_PARAMS.items()}
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.resolved())
+        if self.spread:
+            out["spread"] = dict(self.spread)
+        if self.effects:
+            out["effects"] = {g: dict(v) for g, v in self.effects.items()}
+        if self.events:
+            out["events"] = [{k: v for k, v in (("month", e.shock.month), ("kind", e.shock.kind),
+                                                 ("field", e.shock.field or "all"), ("magnitude", e.shock.magnitude),
+                                                 ("duration", e.shock.duration), ("role", e.shock.role),
+                                                 ("share", e.share), ("group", e.group)) if v is not None}
+                             for e in self.events]
+        return out
+
+
+def roster(councils: int = 388, fire: int = 47) -> tuple[np.ndarray, np.ndarray]:
+    """(type, region) of each place: the first ``councils`` councils and ``fire`` fire authorities
+    of the 2006 roster, interleaved by region so that a smaller region keeps the mix."""
+    c_rows, f_rows = [], []
+    for reg, counts in REGIONS.items():
+        for t, k in zip(TYPES, counts):
+            (f_rows if t == "fire" else c_rows).extend([(t, reg)] * k)
+    def spread(rows, k):  # an even subsample keeps the regional and type mix
+        idx = np.linspace(0, len(rows), k, endpoint=False).astype(int) if k < len(rows) else np.arange(len(rows))
+        return [rows[i] for i in idx]
+    rows = spread(c_rows, councils) + spread(f_rows, fire)
+    if not rows:
+        raise ValueError("a region needs at least one place (councils + fire_authorities >= 1)")
+    return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+
+
+def check_groups(names) -> None:
+    known = set(TYPES) | set(REGIONS)
+    for g in names:
+        if g not in known:
+            raise ValueError(f"unknown group '{g}' (allowed: {', '.join(sorted(known))})")
+
+
+class Place(FixedAgent):
+    """One local authority: a Locality on the region's peer network."""
+
+    def __init__(self, model: "Region", i: int, cell, locality: Locality, kind: str, region: str,
+                 follower: bool, sharer: bool):
+        super().__init__(model)
+        self.cell = cell
+        self.i, self.locality, self.kind, self.region = i, locality, kind, region
+        self.follower, self.sharer = follower, sharer
+
+
+class Region(mesa.Model):
+    """Many localities and the channels between them.
+
+    ``template`` supplies what every locality shares (fields, initial phases, parameters, events):
+    a ``Scenario`` or anything with those attributes. ``spec`` holds the region parameters,
+    the spread of locality parameters across places and the group effects.
+    """
+
+    def __init__(self, template, spec: RegionSpec | None = None, *, seed: int | None = None):
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.spec = spec = spec or RegionSpec()
+        self.rp = rp = spec.resolved()
+        self.template = template
+        self.fields = tuple(template.fields)
+        kinds, regions = roster(rp["councils"], rp["fire_authorities"])
+        self.kinds, self.regions = kinds, regions
+        L, F = len(kinds), len(self.fields)
+        self.n = L
+        rng = self.rng
+
+        # Each place's parameters: the template, its groups' effects, then its own draw.
+        names = sorted(spec.spread)
+        z = rng.standard_normal((L, len(names)))
+        self.follower = rng.random(L) < rp["followers"]
+        self.sharer = rng.random(L) < rp["sharers"]
+        self.fit = np.exp(rng.normal(0.0, rp["adaptation_sd"], (L, F)))
+        seeds = [int(s.generate_state(1, np.uint64)[0]) for s in np.random.SeedSequence(seed).spawn(L)]
+        base = dict(template.parameters)
+        self.place_params: list[dict[str, float]] = []
+        localities = []
+        for i in range(L):
+            params = dict(base)
+            for group in (kinds[i], regions[i]):
+                for k, d in spec.effects.get(group, {}).items():
+                    params[k] = params.get(k, REGISTRY[k].default) + d
+            for j, k in enumerate(names):
+                params[k] = params.get(k, REGISTRY[k].default) + rp["spread_scale"] * spec.spread[k] * z[i, j]
+            if self.follower[i]:
+                params["trigger_rate"] = params.get("trigger_rate", REGISTRY["trigger_rate"].default) * rp["follower_own_rate"]
+            params = {k: _clip(k, v) for k, v in params.items()}
+            self.place_params.append(params)
+            localities.append(Locality(seed=seeds[i], fields=self.fields, initial_phases=template.initial_phases,
+                                       events=template.events, **params))
+        self.localities = localities
+
+        # Peer network: face-to-face within the English region, written within the type.
+        self.face, self.written = self._peer_links(rp)
+        g = nx.Graph()
+        g.add_nodes_from(range(L))
+        a, b = np.nonzero(np.triu((self.face + self.written) > 0, 1))
+        g.add_edges_from(zip(a.tolist(), b.tolist()))
+        self.network = Network(g, layout=None, random=self.random)
+        for i in range(L):
+            Place(self, i, self.network[i], localities[i], str(kinds[i]), str(regions[i]),
+                  bool(self.follower[i]), bool(self.sharer[i]))
+
+        self.beacon_until = np.full(L, -1)
+        self.adopted_first = np.full((L, F), -1)  # month each place first reached mainstreaming
+        self.adapted = np.zeros((L, F), dtype=bool)  # whether that innovation was an adaptation
+        self._phase = np.zeros((0, L, F), dtype=np.int8)
+        self._records: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._event_rows: list[tuple[int, int, str, str]] = []
+        self._scheduled: list = []
+        self._record()
+        for ev in spec.events:
+            self._schedule(ev.shock.month, self._region_event, ev)
+        if rp["inspection_interval"]:
+            self._schedule(rp["inspection_interval"], self._inspection_round)
+        if rp["fund_share"] > 0:
+            self._schedule(3, self._fund_round)  # the financial year starts in April
+        if rp["beacon_scheme"]:
+            self._schedule(12, self._beacon_round)
+
+    # ------------------------------------------------------------------ construction
+    def _peer_links(self, rp) -> tuple[np.ndarray, np.ndarray]:
+        """Symmetric (L, L) link indicators: face-to-face within region, written within type."""
+        L, rng = self.n, self.rng
+        same_region = self.regions[:, None] == self.regions[None, :]
+        same_type = self.kinds[:, None] == self.kinds[None, :]
+        u = rng.random((L, L))
+        u = np.triu(u, 1) + np.triu(u, 1).T
+        out = []
+        for same, degree in ((same_region, rp["face_degree"]), (same_type, rp["written_degree"])):
+            k = np.maximum(same.sum(axis=1) - 1, 1)
+            prob = np.minimum(degree / np.sqrt(np.outer(k, k)), 1.0)
+            link = same & (u < prob)
+            np.fill_diagonal(link, False)
+            out.append(link.astype(float))
+        return out[0], out[1]
+
+    def _schedule(self, month: int, fn, *args) -> None:
+        call = _Call(fn, args)
+        self._scheduled.append(call)  # Mesa holds event callbacks weakly
+        self.schedule_event(call, at=float(month), priority=mesa.time.Priority.LOW)
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        rp, locs = self.rp, self.localities
+        phase = np.stack([m.phase for m in locs])  # (L, F)
+        quality = np.stack([m.dominant_quality for m in locs])
+        beacon = self.beacon_until >= self.steps
+        shown = (phase >= Phase.MAINSTREAMING) & (self.sharer | beacon)[:, None]
+        # Channel strength from j to i; Beacons reach everyone face to face (003:718, 136).
+        w = rp["intermediaries"] * (self.face + rp["written_weight"] * self.written)
+        w = w + rp["intermediaries"] * rp["beacon_reach"] * beacon[None, :]
+        np.fill_diagonal(w, 0.0)
+        exposure = 1.0 - np.exp(-(w @ shown))  # (L, F)
+        pull = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
+        # The best idea on show to each place, per field, adapted to its own fit.
+        visible = w > 0
+        offer = np.zeros_like(exposure)
+        q_shown = np.where(shown, quality, 0.0)
+        for f in range(len(self.fields)):
+            offer[:, f] = np.where(visible, q_shown[None, :, f], 0.0).max(axis=1, initial=0.0)
+        offer = np.minimum(offer * self.fit, 1.0)
+        # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
+        learners = (phase == Phase.DESIGN).astype(float)
+        cost = rp["dissemination_cost"] * (visible.T.astype(float) @ learners) * shown * ~beacon[:, None]
+        for i, m in enumerate(locs):
+            m.peer_pull[:] = pull[i]
+            m.peer_quality[:] = offer[i]
+            m.sharing_cost[:] = cost[i]
+            m.step()
+        self._record()
+
+    def _record(self) -> None:
+        locs = self.localities
+        phase = np.stack([m.phase for m in locs]).astype(np.int8)
+        perf = np.stack([m.performance for m in locs]).astype(np.float32)
+        pv = np.stack([m.public_value for m in locs]).astype(np.float32)
+        new = (phase >= Phase.MAINSTREAMING) & (self.adopted_first < 0)
+        self.adopted_first[new] = self.steps
+        self.adapted[new] = np.stack([m.dominant_adapted for m in locs])[new]
+        self._records.append((phase, perf, pv))
+
+    # ------------------------------------------------------------------ central levers
+    def _members(self, group: str | None) -> np.ndarray:
+        if group is None:
+            return np.arange(self.n)
+        return np.flatnonzero((self.kinds == group) | (self.regions == group))
+
+    def _region_event(self, ev: RegionEvent) -> None:
+        idx = self._members(ev.group)
+        chosen = idx[self.rng.random(len(idx)) < ev.share]
+        for i in chosen:
+            self.localities[i].apply_shock(ev.shock)
+        self._log(-1, f"region:{ev.shock.kind}", f"{len(chosen)} places, magnitude={ev.shock.magnitude:g}")
+
+    def _inspection_round(self) -> None:
+        """Inspection (CPA, 003:260-261): a field below the threshold fails and gets the shock."""
+        rp = self.rp
+        failed = 0
+        for i, m in enumerate(self.localities):
+            for f in np.flatnonzero(m.performance < rp["inspection_threshold"]):
+                m.apply_shock(Shock(int(self.time), "underperformance", field=self.fields[f],
+                                    magnitude=rp["inspection_strength"]))
+                failed += 1
+        self._log(-1, "region:inspection", f"{failed} fields failed")
+        self._schedule(int(self.time) + rp["inspection_interval"], self._inspection_round)
+
+    def _fund_round(self) -> None:
+        """An innovation fund: a share of places win a two-year grant for their worst field."""
+        rp = self.rp
+        winners = np.flatnonzero(self.rng.random(self.n) < rp["fund_share"])
+        for i in winners:
+            m = self.localities[i]
+            f = int(np.argmin(m.performance))
+            m.apply_shock(Shock(int(self.time), "funding_start", field=self.fields[f],
+                                magnitude=rp["fund_size"], duration=24))
+        self._log(-1, "region:innovation_fund", f"{len(winners)} grants")
+        self._schedule(int(self.time) + 12, self._fund_round)
+
+    def _beacon_round(self) -> None:
+        """Beacon awards to the places with most fields mainstreamed or embedded, for two years."""
+        rp = self.rp
+        phase = np.stack([m.phase for m in self.localities])
+        score = (phase >= Phase.MAINSTREAMING).sum(axis=1) + 1e-3 * np.stack(
+            [m.public_value.sum() for m in self.localities])
+        eligible = np.flatnonzero((phase >= Phase.MAINSTREAMING).any(axis=1) & (self.beacon_until < self.steps))
+        top = eligible[np.argsort(-score[eligible], kind="stable")[: rp["beacon_awards"]]]
+        self.beacon_until[top] = self.steps + 24
+        for i in top:
+            self._log(int(i), "region:beacon", "Beacon status for two years")
+        self._schedule(int(self.time) + 12, self._beacon_round)
+
+    def _log(self, place: int, kind: str, detail: str) -> None:
+        self._event_rows.append((int(self.steps), place, kind, detail))
+
+    # ------------------------------------------------------------------ outputs
+    def run_for(self, duration: int) -> "Region":  # noqa: D401 - returns self for chaining
+        super().run_for(duration)
+        return self
+
+    @property
+    def phases(self) -> np.ndarray:
+        """(steps + 1, places, fields) phases."""
+        return np.stack([r[0] for r in self._records])
+
+    def categories(self) -> np.ndarray:
+        """(steps + 1, places) survey answer codes (index into CATEGORIES): see classify()."""
+        return classify(self.phases)
+
+    def places(self) -> pd.DataFrame:
+        """One row per place: its type, English region, strategy and drawn parameters."""
+        df = pd.DataFrame({"place": np.arange(self.n), "type": self.kinds, "region": self.regions,
+                           "follower": self.follower, "sharer": self.sharer})
+        params = pd.DataFrame(self.place_params)
+        return pd.concat([df, params[sorted(params.columns)]], axis=1)
+
+    def timeseries(self, every: int = 1) -> pd.DataFrame:
+        """Tidy rows per (step, place, field): phase, performance, public value, the place's answer."""
+        phase = self.phases[::every]
+        perf = np.stack([r[1] for r in self._records])[::every]
+        pv = np.stack([r[2] for r in self._records])[::every]
+        T, L, F = phase.shape
+        steps = np.arange(0, len(self._records), every)
+        cat = classify(phase)
+        df = pd.DataFrame({
+            "step": np.repeat(steps, L * F),
+            "place": np.tile(np.repeat(np.arange(L), F), T),
+            "field": pd.Categorical(np.tile(self.fields, T * L), categories=list(self.fields)),
+            "phase": phase.reshape(-1).astype(np.int64),
+            "performance": perf.reshape(-1),
+            "public_value": pv.reshape(-1),
+            "answer": pd.Categorical.from_codes(np.repeat(cat.reshape(-1), F), categories=list(CATEGORIES)),
+        })
+        return df
+
+    def aggregates(self) -> pd.DataFrame:
+        """Per step: the share of places giving each survey answer, and of fields in each phase."""
+        cat = self.categories()
+        ph = self.phases
+        out = {"step": np.arange(len(cat))}
+        for k, name in enumerate(CATEGORIES):
+            out[f"share_{name.replace(' ', '_')}"] = (cat == k).mean(axis=1)
+        for k, name in enumerate(PHASE_NAMES):
+            out[f"fields_{name.split()[0].lower()}"] = (ph == k).mean(axis=(1, 2))
+        out["public_value"] = np.stack([r[2] for r in self._records]).sum(axis=2).mean(axis=1)
+        return pd.DataFrame(out)
+
+    def survey(self, month: int | None = None) -> pd.DataFrame:
+        """Shares of each answer at ``month`` (default: the survey month), overall and by group."""
+        month = min(self.rp["survey_month"] if month is None else month, len(self._records) - 1)
+        cat = self.categories()[month]
+        rows = []
+        groups = [("all", np.ones(self.n, dtype=bool))]
+        groups += [(t, self.kinds == t) for t in TYPES if (self.kinds == t).any()]
+        groups += [(r, self.regions == r) for r in REGIONS if (self.regions == r).any()]
+        for name, mask in groups:
+            row = {"group": name, "places": int(mask.sum())}
+            for k, c in enumerate(CATEGORIES):
+                row[c] = float((cat[mask] == k).mean())
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def adoption(self) -> pd.DataFrame:
+        """Adoption curves: per step and field, the share of places that have mainstreamed it."""
+        T = len(self._records)
+        rows = []
+        for f, name in enumerate(self.fields):
+            first = self.adopted_first[:, f]
+            reached = np.array([(first >= 0) & (first <= t) for t in range(T)]).mean(axis=1)
+            rows.append(pd.DataFrame({"step": np.arange(T), "field": name, "adopted": reached}))
+        return pd.concat(rows, ignore_index=True)
+
+    def diffusion(self) -> pd.DataFrame:
+        """Per field: first innovator's month, months from it to a majority (NaN if not reached),
+        share adopted by the end, and the share of adoptions that adapted an idea from elsewhere."""
+        rows = []
+        for f, name in enumerate(self.fields):
+            first = self.adopted_first[:, f]
+            got = np.sort(first[first >= 0])
+            half = (self.n + 1) // 2
+            rows.append({
+                "field": name,
+                "first_month": float(got[0]) if len(got) else np.nan,
+                "months_to_majority": float(got[half - 1] - got[0]) if len(got) >= half else np.nan,
+                "adopted_share": len(got) / self.n,
+                "adapted_share": float(self.adapted[first >= 0, f].mean()) if len(got) else np.nan,
+            })
+        return pd.DataFrame(rows)
+
+    def events(self) -> pd.DataFrame:
+        return pd.DataFrame(self._event_rows, columns=["step", "place", "kind", "detail"])
+
+
+def classify(phase: np.ndarray) -> np.ndarray:
+    """The survey's answer for each place (last axis = fields), as a code into CATEGORIES, from the
+    place's own phase, the phase of its leading innovation (``Locality.locality_phase``, 004:274):
+    'hardly any' while every field is latent, 'some' while the leading innovation is in design &
+    discovery (experiments, trials), 'a great deal' once one has been proven and is mobilised,
+    mainstreamed or embedded. The rule is an assumption (003:267 gives only the answers); why it
+    does not count concurrent fields is in docs/ODD.md, "Region"."""
+    lead = phase.max(axis=-1)
+    return np.where(lead >= Phase.MOBILISATION, 2, np.where(lead >= Phase.DESIGN, 1, 0)).astype(np.int8)
+
+
+def _clip(name: str, value):
+    p = REGISTRY.get(name)
+    if p is None:
+        raise ParameterError(f"unknown parameter '{name}'")
+    v = min(max(value, p.low), p.high)
+    return int(round(v)) if p.kind is int else float(v)
+
+
+class _Call:
+    def __init__(self, fn, args):
+        self.fn, self.args = fn, args
+
+    def __call__(self) -> None:
+        self.fn(*self.args)
