@@ -93,6 +93,8 @@ def catalogue() -> tuple[CatalogueEntry, ...]:
     for path in sorted(SHIPPED.glob("*.toml")):
         try:
             s = load(path)
+            if s.region is not None:  # the app shows one locality; regions run from the command line
+                continue
             out.append(CatalogueEntry(path.stem, s.name, s.description.strip().splitlines()[0], s.start_year))
         except ScenarioError as e:  # listed, so that choosing it shows why it cannot run
             out.append(CatalogueEntry(path.stem, path.stem, f"(invalid: {e})", None))
@@ -479,6 +481,9 @@ class Workshop:
 
 def _scenario(source: str, overrides) -> Scenario:
     s = load(source)
+    if s.region is not None:
+        raise ScenarioError(f"{source}: a region of {s.region.resolved()['councils'] + s.region.resolved()['fire_authorities']} "
+                            f"places; the app shows one locality (run regions with `innovation-sim run`)")
     if overrides:
         s = s.with_overrides(parameters=dict(overrides), where="setting")
     resolve(s.parameters)  # every value checked again

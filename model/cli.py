@@ -115,6 +115,8 @@ def cmd_run(args) -> int:
     if args.workers is not None:
         _positive(args.workers, "--workers")
     out = _out_dir(args.out, Path(args.scenario).stem)
+    if s.region is not None:
+        return _run_region(s, args, out)
     ts, ev = run_ensemble(s, args.replicates, args.seed, workers=args.workers)
     summary = summarise(ts, s.fields)
     summary.update(scenario=s.name, seed=args.seed, version=_version())
@@ -136,6 +138,40 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _write_resolved(s: Scenario, args, folder: Path) -> None:
+    resolved = s.to_toml_dict()
+    resolved["run"] = {"seed": args.seed, "replicates": args.replicates, "version": _version()}
+    (folder / "scenario.resolved.toml").write_text(
+        "# Everything needed to reproduce this run (seed and replicates are read from [run]):\n"
+        "#   innovation-sim run scenario.resolved.toml\n"
+        + tomli_w.dumps(resolved))
+
+
+def _run_region(s: Scenario, args, out: Path) -> int:
+    """A region scenario: per place per field per step in timeseries.parquet, region tables as CSV."""
+    from .region_run import region_figures, run_region_ensemble, summarise_region, survey_table
+    t = time.perf_counter()
+    tables = run_region_ensemble(s, args.replicates, args.seed, workers=args.workers)
+    summary = summarise_region(tables)
+    summary.update(scenario=s.name, seed=args.seed, version=_version(), months=s.months,
+                   survey_month=s.region.resolved()["survey_month"])
+    with _Staging(out) as tmp:
+        tables["timeseries"].to_parquet(tmp / "timeseries.parquet", index=False)
+        for name in ("aggregates", "survey", "diffusion", "adoption", "places", "events"):
+            tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        _write_resolved(s, args, tmp)
+        if not args.no_figures:
+            region_figures(tables, tmp / "figures", s.name, summary["survey_month"])
+    n = summary["survey"]["all"]["places"]
+    print(f"{s.name}: {args.replicates} runs x {n} places x {s.months} months, seed {args.seed} "
+          f"({time.perf_counter() - t:.0f} s)\n")
+    print(f"At the survey (month {summary['survey_month']}):")
+    print(survey_table(summary))
+    print(f"\nWritten to {out}/")
+    return 0
+
+
 def cmd_compare(args) -> int:
     from .plots import compare_overlay
     from .runner import run_ensemble, summarise
@@ -146,6 +182,10 @@ def cmd_compare(args) -> int:
     if args.workers is not None:
         _positive(args.workers, "--workers")
     scenarios = [_scenario(src, args.steps, args.set) for src in args.scenarios]
+    for src, s in zip(args.scenarios, scenarios):
+        if s.region is not None:
+            raise BadInput(f"compare: {src} is a region scenario; run it with `innovation-sim run {src}` "
+                           f"(its survey table compares it with the 2006 survey)")
     names = [Path(src).stem for src in args.scenarios]
     if len(set(names)) != len(names):
         raise BadInput("compare: give each scenario once")

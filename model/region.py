@@ -93,7 +93,7 @@ _add("dissemination_cost", 0.02, 0.0, 0.5, "slack per adopter", "003:718; assump
 _add("beacon_scheme", 1, 0, 1, "on/off", "003:718, 136-137",
      "Beacon scheme: each year the leading innovators become Beacons for two years.", int)
 _add("beacon_awards", 12, 0, 100, "per year", "003:718; assumption (value)",
-     "Beacon awards a year.")
+     "Beacon awards a year.", int)
 _add("beacon_reach", 0.05, 0.0, 1.0, "weight", "003:718, 136; assumption (value)",
      "Face-to-face showcase link from a Beacon to every other place (open days, visits).")
 _add("intermediaries", 1.0, 0.0, 5.0, "multiplier", "003:716-720 (IDeA, LGA, regional centres)",

@@ -298,16 +298,36 @@ def _merge(base: dict, child: dict) -> dict:
             out[key] = {**out[key], **value}
         elif key == "events" and not child.get("replace_events", False) and isinstance(value, list):
             out[key] = [*out.get("events", []), *value]
+        elif key == "region" and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge_region(out[key], value, child.get("replace_events", False))
+        else:
+            out[key] = value
+    return out
+
+
+def _merge_region(base: dict, child: dict, replace_events: bool) -> dict:
+    """A child's [region] overrides key by key; spread and effects merge; events add up."""
+    out = dict(base)
+    for key, value in child.items():
+        if key == "spread" and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        elif key == "effects" and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {g: {**out[key].get(g, {}), **v} if isinstance(v, dict) else v for g, v in {**out[key], **value}.items()}
+        elif key == "events" and not replace_events and isinstance(value, list):
+            out[key] = [*out.get("events", []), *value]
         else:
             out[key] = value
     return out
 
 
 def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> None:
-    for i, e in enumerate(s.events):
+    timed = [(f"events[{i}]", e) for i, e in enumerate(s.events)]
+    if s.region is not None:
+        timed += [(f"region.events[{i}]", e.shock) for i, e in enumerate(s.region.events)]
+    for key, e in timed:
         if e.month > s.months:
             src = f"{flag} {s.months}" if flag else f"months = {s.months}"
-            raise ScenarioError(f"{where}: events[{i}].month: {e.month} is beyond the run "
+            raise ScenarioError(f"{where}: {key}.month: {e.month} is beyond the run "
                                 f"(allowed: 0 to {s.months}, from {src})")
 
 
@@ -407,8 +427,6 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
         if (e.month is None) == (e.date is None):
             raise ScenarioError(f"{where}: {key}: give exactly one of 'month' or 'date'")
         month = e.month if e.date is None else _month(e.date, m.start_year, where, f"{key}.date")
-        if month > m.months:
-            raise ScenarioError(f"{where}: {key}.month: {month} is beyond the run (allowed: 0 to {m.months})")
         if e.group is not None and e.group not in groups:
             raise ScenarioError(f"{where}: {key}.group: unknown group '{e.group}'{_suggest(e.group, groups)}")
         target = None if e.field == "all" else e.field
