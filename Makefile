@@ -14,4 +14,5 @@ bench: setup
 	@.venv/bin/python benchmarks/bench_locality.py
 	@.venv/bin/python benchmarks/bench_cli.py
 	@.venv/bin/python benchmarks/bench_sweep.py
+	@.venv/bin/python benchmarks/bench_region.py
 	@.venv/bin/python -m pytest tests/test_app.py -m benchmark -q -s

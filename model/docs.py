@@ -6,13 +6,16 @@ import re
 from pathlib import Path
 
 from .parameters import markdown_table
+from .region import region_markdown_table
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 BLOCK = re.compile(r"(<!-- parameters:start -->\n).*?(<!-- parameters:end -->)", re.S)
+REGION_BLOCK = re.compile(r"(<!-- region-parameters:start -->\n).*?(<!-- region-parameters:end -->)", re.S)
 
 
 def render(text: str) -> str:
-    return BLOCK.sub(lambda m: m.group(1) + markdown_table() + "\n" + m.group(2), text)
+    text = BLOCK.sub(lambda m: m.group(1) + markdown_table() + "\n" + m.group(2), text)
+    return REGION_BLOCK.sub(lambda m: m.group(1) + region_markdown_table() + "\n" + m.group(2), text)
 
 
 if __name__ == "__main__":

@@ -167,13 +167,15 @@ class Experiment:
 
 def param_spec(name: str) -> Param | None:
     """The registry entry for a design parameter: a locality parameter, ``region.<name>`` (a region
-    parameter) or ``effects.<group>.<name>`` (an offset for one group of places), else None."""
+    parameter) or ``effects.<group>.<name>`` (an offset for one group of places; ``g1+g2`` gives
+    several groups the same offset), else None."""
     if name in REGISTRY:
         return REGISTRY[name]
     parts = name.split(".")
     if parts[0] == "region" and len(parts) == 2:
         return REGION_PARAMS.get(parts[1])
-    if parts[0] == "effects" and len(parts) == 3 and parts[1] in set(TYPES) | set(REGIONS) and parts[2] in REGISTRY:
+    groups = parts[1].split("+") if len(parts) == 3 else []
+    if parts[0] == "effects" and groups and set(groups) <= set(TYPES) | set(REGIONS) and parts[2] in REGISTRY:
         p = REGISTRY[parts[2]]
         span = p.high - p.low
         return Param(name, 0.0, -span, span, p.unit, f"offset of {parts[2]} for {parts[1]}", "", "region")

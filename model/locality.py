@@ -210,7 +210,7 @@ class Locality(mesa.Model):
         adj = st.adjacency * st.alive[:, None] * st.alive[None, :]
         up, peer, count = tri.flow_weights(adj, st.corner)
         self._flow_matrix = (up + peer) / count[:, None]  # total inflow, one matrix-vector product a step
-        self._up_matrix = up / count[:, None]
+        up_matrix = up / count[:, None]  # local: a region holds hundreds of localities
         in_field = (st.field[None, :] == np.arange(F)[:, None]) | (st.field[None, :] < 0)
         base = in_field * (st.weight * st.alive)[None, :]
         members = np.vstack([base * (st.corner == k)[None, :] for k in range(3)])  # (3F, N)
@@ -218,7 +218,7 @@ class Locality(mesa.Model):
         self._members = np.divide(members, totals, out=np.zeros_like(members), where=totals > 0)
         # Reported flows: each receiving corner's mean upstream inflow (A->C, C->V, V->A), folded
         # into one (3F, N) matrix so that a step computes them with one small product.
-        self._flow_report = (self._members.reshape(3, F, -1)[[1, 2, 0]] @ self._up_matrix).reshape(3 * F, -1)
+        self._flow_report = (self._members.reshape(3, F, -1)[[1, 2, 0]] @ up_matrix).reshape(3 * F, -1)
         m_a, m_c = self._members[:F], self._members[F:2 * F]
         self._risk, self._openness = m_a @ st.risk, m_c @ st.openness
         senior_codes = [net.ROLE_CODE[r] for r in ("political_leader", "chief_executive", "director", "cabinet_member")]

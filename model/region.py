@@ -112,6 +112,14 @@ _add("survey_month", 77, 0, 1200, "month", "003:267, 783 (survey June 2006)",
      "Month of the survey the region is compared with (default June 2006 from January 2000).", int)
 
 
+def region_markdown_table() -> str:
+    """The region parameter table for docs/ODD.md (section 10), generated from REGION_PARAMS."""
+    rows = ["| name | default | range | unit | meaning | source |", "|---|---|---|---|---|---|"]
+    for p in REGION_PARAMS.values():
+        rows.append(f"| `{p.name}` | {p.default} | {p.low} – {p.high} | {p.unit} | {p.help} | {p.source} |")
+    return "\n".join(rows)
+
+
 @dataclass
 class RegionEvent:
     """A locality shock applied, at ``shock.month``, to a share of places (optionally one group)."""
@@ -447,16 +455,19 @@ class Region(mesa.Model):
         return pd.concat(rows, ignore_index=True)
 
     def diffusion(self) -> pd.DataFrame:
-        """Per field: first innovator's month, months from it to a majority (NaN if not reached),
+        """Per field: first innovator's month, months from it to 16% of places (innovators and early
+        adopters) and to a majority (NaN if not reached),
         share adopted by the end, and the share of adoptions that adapted an idea from elsewhere."""
         rows = []
         for f, name in enumerate(self.fields):
             first = self.adopted_first[:, f]
             got = np.sort(first[first >= 0])
-            half = (self.n + 1) // 2
+            half, early = (self.n + 1) // 2, max(1, int(np.ceil(0.16 * self.n)))
             rows.append({
                 "field": name,
                 "first_month": float(got[0]) if len(got) else np.nan,
+                # Rogers' innovators and early adopters are the first 16% (assumption: the yardstick).
+                "months_to_early_adopters": float(got[early - 1] - got[0]) if len(got) >= early else np.nan,
                 "months_to_majority": float(got[half - 1] - got[0]) if len(got) >= half else np.nan,
                 "adopted_share": len(got) / self.n,
                 "adapted_share": float(self.adapted[first >= 0, f].mean()) if len(got) else np.nan,

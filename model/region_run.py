@@ -58,7 +58,7 @@ def summarise_region(tables: dict[str, pd.DataFrame]) -> dict:
     for group, d in sv.groupby("group", sort=False):
         out["survey"][group] = {c: _interval(d[c]) for c in CATEGORIES} | {"places": int(d.places.iloc[0])}
     dif = tables["diffusion"]
-    out["diffusion"] = {f: {c: _interval(d[c]) for c in ("first_month", "months_to_majority", "adopted_share",
+    out["diffusion"] = {f: {c: _interval(d[c]) for c in ("first_month", "months_to_early_adopters", "months_to_majority", "adopted_share",
                                                           "adapted_share")}
                         for f, d in dif.groupby("field", sort=False)}
     return out

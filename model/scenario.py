@@ -196,17 +196,19 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
             raise ScenarioError(str(e)) from None
         return
     if parts[0] == "effects" and len(parts) == 3:
+        groups = parts[1].split("+")  # g1+g2: the same offset for several groups
         try:
-            check_groups([parts[1]])
+            check_groups(groups)
         except ValueError as e:
             raise ScenarioError(f"{where}: {name}: {e}") from None
         if parts[2] not in REGISTRY:
             raise ScenarioError(f"{where}: {name}: unknown parameter{_suggest(parts[2], REGISTRY)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ScenarioError(f"{where}: {name}: must be a number, got {value!r}")
-        s.region.effects.setdefault(parts[1], {})[parts[2]] = float(value)
+        for g in groups:
+            s.region.effects.setdefault(g, {})[parts[2]] = float(value)
         return
-    raise ScenarioError(f"{where}: {name}: expected region.<parameter> or effects.<group>.<parameter>")
+    raise ScenarioError(f"{where}: {name}: expected region.<parameter> or effects.<group>[+<group>...].<parameter>")
 
 
 def _suggest(name: str, options) -> str:

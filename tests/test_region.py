@@ -202,6 +202,8 @@ def test_outputs_are_tidy_and_consistent():
     assert (ad.groupby("field", observed=True).adopted.diff().dropna() >= 0).all()  # cumulative
     d = r.diffusion()
     assert list(d.field) == list(r.fields) and d.adopted_share.between(0, 1).all()
+    ok = d.months_to_majority.notna()
+    assert (d.months_to_early_adopters[ok] <= d.months_to_majority[ok]).all()
 
 
 @pytest.mark.parametrize("text, message", [
@@ -230,6 +232,9 @@ def test_region_overrides_are_checked():
         load("baseline").with_overrides(parameters={"region.followers": 0.2})
     with pytest.raises(ScenarioError, match="unknown group"):
         s.with_overrides(parameters={"effects.mars.leader_drive": 0.2})
+    tied = s.with_overrides(parameters={"effects.london+south_west.openness": -0.1}).region.effects
+    assert tied["london"]["openness"] == tied["south_west"]["openness"] == -0.1
+    assert "openness" not in s.region.effects.get("london", {})  # the original is untouched
 
 
 def test_resolved_region_scenario_round_trips(tmp_path):
