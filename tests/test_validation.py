@@ -21,3 +21,17 @@ def test_exit_code_counts_failures_and_unexpected_passes(monkeypatch, capsys, tm
     out = capsys.readouterr().out
     assert "[ 1] pass" in out and f"[ 2] {status}" in out
     assert status in (tmp_path / "validation.md").read_text()
+
+
+def test_check6_lowering_leaves_the_control_untouched_and_lowers_the_corner():
+    """Check 6's control arm is an ordinary run; a lowered corner settles about 0.1 lower."""
+    from model import Locality
+    control = v._Lowered(seed=3, events=v.push()).run_for(30)
+    plain = Locality(seed=3, events=v.push()).run_for(30)
+    assert control.timeseries().equals(plain.timeseries())
+    lowered = v._Lowered(seed=3, events=v.push())
+    f = lowered.field_index(v.FIELD)
+    lowered.lower = (f, 1, 0.1)
+    lowered.run_for(30)
+    assert 0.05 < control.corners[f, 1] - lowered.corners[f, 1] < 0.15
+    assert v.progress_after(1001, 1, 0) == v.progress_after(1001, 1, 0)  # same seed, same answer
