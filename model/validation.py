@@ -3,7 +3,9 @@
 Each check states a claim from the sources, measures one statistic on an ensemble and compares it
 with an expected direction or band. Ensemble size, seeds and threshold are visible in each
 function; thresholds are justified in comments and were set from the claim, not from the result.
-``innovation-sim validate`` runs them all (``--quick``: small ensembles, for CI).
+``innovation-sim validate`` runs them all (``--quick``: small ensembles, for CI); with ``--out``
+it writes validation.md and each check's figure. A check may carry ``known_disagreement``, naming
+where docs/ODD.md records why the model disagrees with its source: strict, like xfail(strict=True).
 """
 
 from __future__ import annotations
