@@ -58,7 +58,7 @@ LIVE_SHOCKS: dict[str, tuple[str, bool]] = {
 SHORT_KIND = {  # marker labels on the charts
     "underperformance": "inspection", "leader_departure": "leader leaves",
     "leader_arrival": "new leader", "funding_start": "grant starts", "funding_end": "grant ends",
-    "election": "election", "crisis": "crisis", "budget_cut": "budget cut",
+    "election": "election", "crisis": "crisis", "budget_cut": "budget cut", "commissioning": "commissioning",
     "efficiency_pressure": "efficiency pressure", "member_pressure": "member pressure",
     "community_pressure": "community pressure", "central_pressure": "central pressure",
 }

@@ -17,6 +17,8 @@ KINDS: dict[str, str] = {
     "funding_start": "a dedicated grant starts; with a duration it is a pilot grant that ends (003:641)",
     "funding_end": "a grant ends without a mainstream budget (004:571-574)",
     "budget_cut": "resources cut: less staff slack, lower base performance, more efficiency pressure",
+    "commissioning": "the field's delivery is commissioned out: 12 x magnitude voluntary-sector "
+                     "providers join its capacity corner with their own staff and openness (000:1102-1136, 1248)",
     "election": "an election: the political leader may be replaced (000:1430)",
     "crisis": "a crisis (flood, scandal): performance falls, failure is visible, pressure rises",
     "efficiency_pressure": "change in efficiency pressure by +/- magnitude (003:325)",

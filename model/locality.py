@@ -38,6 +38,7 @@ SPARE_SLOTS = 16  # preallocated agent slots for arriving leaders
 GAP_SCALE = 0.3  # a performance gap this large is fully alarming; assumption
 INSPECTION_DECAY = 1.0 / 24  # inspection pressure fades over about two years; assumption
 NEW_LEADER_LEGITIMACY = 0.8  # assumption
+COMMISSION_PROVIDERS = 12  # providers per commissioning round of magnitude 1: Tower Hamlets let 8 area and 4 curriculum contracts (000:1134)
 
 # Column order of a field snapshot; timeseries() turns these into the tidy frame.
 _COLUMNS = (
@@ -495,6 +496,8 @@ class Locality(mesa.Model):
             detail = self._leader_arrival(shock.role, shock.field, p["new_leader_drive"] * mag) + ", " + detail
         elif kind == "leader_departure":
             detail = self._leader_departure(shock.role, shock.field, mag) + ", " + detail
+        elif kind == "commissioning":
+            detail = self._commission(fields, mag) + ", " + detail
         elif kind == "election":
             if self.rng.random() < min(1.0, p["election_turnover"] * mag):
                 detail = "political leader replaced; " + self._leader_arrival(
@@ -591,6 +594,47 @@ class Locality(mesa.Model):
         self.agent_by_idx[i] = AGENT_CLASSES[corner](self, i, cell)
         self._structure_changed()
         return f"new {role} (drive {drive:.2f}); {replaced}"
+
+    def _commission(self, fields: np.ndarray, magnitude: float) -> str:
+        """Commissioning out (000:1102-1136): the council lets contracts for a field's delivery to
+        voluntary and community organisations. Each provider joins the field's capacity corner
+        (sectoral layer) as a partner with its own staff and resources, not the council's: its
+        skill is the locality's, but it is open to change and has slack (it bid for the work and
+        levers in funding, 000:1104, 1132; "initial capacity of the sector was crucial", 000:1248;
+        the values are an assumption). A core team keeps oversight (000:1136): providers link to
+        the field's director and managers, and to its community groups and residents, whom they
+        reach better than the council (000:1104)."""
+        st, p = self.state, self.p
+        k = int(round(COMMISSION_PROVIDERS * magnitude))
+        for f in fields:
+            for _ in range(k):
+                free = np.flatnonzero(~st.alive)
+                free = free[~np.isin(free, list(self.agent_by_idx))]
+                if len(free) == 0:
+                    self._grow(SPARE_SLOTS)
+                    st = self.state
+                    free = np.flatnonzero(~st.alive)
+                    free = free[~np.isin(free, list(self.agent_by_idx))]
+                i = int(free[0])
+                corner, layer, weight = net.ROLES["partner"]
+                st.role[i], st.corner[i], st.layer[i], st.weight[i] = net.ROLE_CODE["partner"], corner, layer, weight
+                st.field[i], st.alive[i], st.x[i], st.clique[i], st.tenure[i] = f, True, 0.3, False, 0
+                st.skill[i] = np.clip(p["skill"] + self.rng.uniform(-0.2, 0.2), 0, 1)
+                st.openness[i] = self.rng.uniform(0.6, 0.9)
+                st.slack[i] = self.rng.uniform(0.5, 0.8)
+                st.legitimacy[i], st.drive[i], st.risk[i], st.voice[i] = 0.7, 0.0, 0.5, 0.5
+                codes = [net.ROLE_CODE[r] for r in ("director", "manager", "community_group", "resident")]
+                near = np.flatnonzero(st.alive & (st.field == f) & np.isin(st.role, codes))
+                near = near[(st.role[near] != net.ROLE_CODE["resident"]) | (self.rng.random(len(near)) < 0.2)]
+                cell = Cell(i, random=self.random)
+                self.network.add_cell(cell)
+                for j in near:
+                    w = float(np.clip(p["strength_sectoral_frontline"] * (0.5 + self.rng.random()), 0.05, 1))
+                    st.adjacency[i, j] = st.adjacency[j, i] = w
+                    self.network.add_connection(cell, self.network[int(j)])
+                self.agent_by_idx[i] = AGENT_CLASSES[corner](self, i, cell)
+        self._structure_changed()
+        return f"{k * len(fields)} providers contracted"
 
     def _grow(self, extra: int) -> None:
         st = self.state

@@ -3,12 +3,15 @@
 Each check states a claim from the sources, measures one statistic on an ensemble and compares it
 with an expected direction or band. Ensemble size, seeds and threshold are visible in each
 function; thresholds are justified in comments and were set from the claim, not from the result.
-``innovation-sim validate`` runs them all (``--quick``: small ensembles, for CI).
+``innovation-sim validate`` runs them all (``--quick``: small ensembles, for CI); with ``--out``
+it writes validation.md and each check's figure. A check may carry ``known_disagreement``, naming
+where docs/ODD.md records why the model disagrees with its source: strict, like xfail(strict=True).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -79,6 +82,7 @@ class Result:
     statistic: str
     expected: str
     passed: bool | None  # None: not run
+    plot: Callable[[Path], None] | None = field(default=None, repr=False)  # draws the check's figure
 
 
 @dataclass
@@ -87,16 +91,52 @@ class Check:
     claim: str
     source: str
     fn: Callable[[int], Result]
+    # Where docs/ODD.md records why the model disagrees with the source. A marked check that fails
+    # reports "disagrees (known)" and does not fail the run; one that passes is an error (like
+    # pytest's xfail(strict=True)), so the marker must go as soon as the model agrees.
+    known_disagreement: str | None = None
 
 
 CHECKS: list[Check] = []
 
 
-def check(id: int, claim: str, source: str):
+def check(id: int, claim: str, source: str, known_disagreement: str | None = None):
     def deco(fn):
-        CHECKS.append(Check(id, claim, source, fn))
+        CHECKS.append(Check(id, claim, source, fn, known_disagreement))
         return fn
     return deco
+
+
+def status(c: Check, r: Result) -> str:
+    """'pass', 'FAIL', 'not run', 'disagrees (known)' or 'XPASS' (a known disagreement that passed)."""
+    if r.passed is None:
+        return "not run"
+    if c.known_disagreement:
+        return "XPASS" if r.passed else "disagrees (known)"
+    return "pass" if r.passed else "FAIL"
+
+
+def is_error(c: Check, r: Result) -> bool:
+    return status(c, r) in ("FAIL", "XPASS")
+
+
+# --- figures (drawn only when the report is written) -------------------------------------------
+
+def _bars(path: Path, title: str, values: dict[str, float], ylabel: str, ref: float | None = None,
+          ref_label: str = "", colours=None) -> None:
+    from . import plots
+    plt = plots.plt
+    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(values), 3.4))
+    ax.bar(list(values), list(values.values()), color=colours or "#7570b3")
+    for i, v in enumerate(values.values()):
+        ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+    if ref is not None:
+        ax.axhline(ref, color="k", ls="--", lw=1, label=ref_label)
+        ax.legend(fontsize=8, frameon=False)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(axis="x", labelsize=8, rotation=20)
+    plots._save(fig, path)
 
 
 @check(1, "Without pressure or a new leader latent fields stay latent; with a trigger they start",
@@ -106,7 +146,9 @@ def _triggers(n: int) -> Result:
     shocked = rate(first_step(run(s, months=36, events=push()), FIELD, "forward", "latent") is not None for s in seeds(n))
     # "rarely" = under one field in eight over ten years; a trigger should make design the norm.
     return Result(f"calm: {calm:.2f} of fields leave latent; pushed: {shocked:.2f} start design in 36 months",
-                  "calm < 0.125 and pushed > 0.5", calm < 0.125 and shocked > 0.5)
+                  "calm < 0.125 and pushed > 0.5", calm < 0.125 and shocked > 0.5,
+                  lambda path: _bars(path, "Leaving latent: calm vs pushed", {"calm, 120 months": calm,
+                                     "pushed, 36 months": shocked}, "share", 0.125, "calm must stay below"))
 
 
 WEAK = dict(CALM, leader_drive=0.1, openness=0.1, risk_appetite=0.1, staff_slack=0.1, strength_horizontal=0.1,
@@ -134,7 +176,9 @@ def _six(n: int) -> Result:
     worst = max(alone, key=alone.get)
     # "rarely" = in under one locality in ten; "usually" = in more than half.
     return Result(f"alone: max {alone[worst]:.2f} ({worst}); all six: {together:.2f}",
-                  "each alone < 0.10, all six > 0.5", alone[worst] < 0.10 and together > 0.5)
+                  "each alone < 0.10, all six > 0.5", alone[worst] < 0.10 and together > 0.5,
+                  lambda path: _bars(path, "P(reach mainstreaming) in a weak locality", {**alone, "all six": together},
+                                     "share of runs", 0.10, "'rarely'"))
 
 
 def _pushed(n: int) -> list[Locality]:
@@ -150,8 +194,17 @@ def _failures(n: int) -> Result:
             failed.append(int(m.timeseries().query("field == @FIELD and step == @st").failed_trials.iloc[0]))
     med = float(np.median(failed)) if failed else float("nan")
     # "many small failures": at least two failures before the dominant one in the typical run.
+    def plot(path):
+        from . import plots
+        fig, ax = plots.plt.subplots(figsize=(5, 3.2))
+        ax.hist(failed, bins=range(0, max(failed, default=0) + 2), color="#d95f02", align="left")
+        ax.axvline(2, color="k", ls="--", lw=1, label="'many': 2")
+        ax.set_xlabel("failed trials before the dominant innovation")
+        ax.set_ylabel("runs")
+        ax.legend(fontsize=8, frameon=False)
+        plots._save(fig, path)
     return Result(f"median {med:.0f} failed trials before mobilisation ({len(failed)} runs)", "median >= 2",
-                  bool(failed) and med >= 2)
+                  bool(failed) and med >= 2, plot)
 
 
 def jcurve_dips(models: list[Locality], field: str = FIELD) -> list[bool]:
@@ -173,10 +226,38 @@ def jcurve_dips(models: list[Locality], field: str = FIELD) -> list[bool]:
 @check(4, "Every success looks like a failure in the middle: performance dips before value rises",
        "004:42-43, 145-149")
 def _jcurve(n: int) -> Result:
-    dips = jcurve_dips(_pushed(n))
+    models = _pushed(n)
+    dips = jcurve_dips(models)
+
+    def plot(path):  # the report's Figure 4 (004:230-263), aligned on each run's last trigger
+        from . import plots
+        fig, ax = plots.plt.subplots(figsize=(6.4, 3.6))
+        curves = []
+        for m in models:
+            emb = first_step(m, FIELD, "forward", "mainstreaming")
+            if emb is None:
+                continue
+            ev = m.events()
+            trig = ev[(ev.field == FIELD) & ev.detail.str.startswith("latent")].step
+            t0 = int(trig[trig < emb].max())
+            perf = m.timeseries().query("field == @FIELD").set_index("step").performance
+            rel = perf.loc[max(t0 - 12, 0):] - perf.loc[max(t0 - 1, 0)]
+            rel.index = rel.index - t0
+            curves.append(rel)
+            ax.plot(rel.index, rel.to_numpy(), color="#1b9e77", alpha=0.15, lw=0.7)
+            ax.plot(emb - t0, rel.loc[emb - t0], ".", color="#9ecae1", ms=3)
+        if curves:
+            mean = pd.concat(curves, axis=1).mean(axis=1).sort_index()
+            ax.plot(mean.index, mean.to_numpy(), color="k", lw=1.8, label=f"mean of {len(curves)} runs reaching embedding")
+        ax.axhline(0, color="k", lw=0.8)
+        ax.axvline(0, color="k", ls="--", lw=1)
+        ax.set_xlabel("months since the trigger (dots: embedding reached)")
+        ax.set_ylabel("performance - before trigger")
+        ax.legend(fontsize=8, frameon=False)
+        plots._save(fig, path)
     # A J-curve in nine runs out of ten that reach embedding (noise could hide a shallow dip).
     return Result(f"{rate(dips):.2f} of {len(dips)} runs reaching embedding dipped first", "> 0.9 (and >= 5 runs)",
-                  len(dips) >= 5 and rate(dips) > 0.9)
+                  len(dips) >= 5 and rate(dips) > 0.9, plot)
 
 
 @check(5, "The process can go into reverse at each transition", "004:29-30")
@@ -186,8 +267,11 @@ def _reverse(n: int) -> Result:
     emb = sum(any(((e := run(s, initial_phases={FIELD: 4}, **CALM).events()).field == FIELD)
                   & (e.kind == "backward")) for s in seeds(n))
     counts = [int(back.get(p, 0)) for p in ("design & discovery", "mobilisation", "mainstreaming")] + [emb]
+    names = ["design", "mobilisation", "mainstreaming", "embedding (calm)"]
     return Result(f"reversals from design/mobilisation/mainstreaming/embedding: {counts}", "each > 0",
-                  all(c > 0 for c in counts))
+                  all(c > 0 for c in counts),
+                  lambda path: _bars(path, f"Reversals per phase ({n} runs per ensemble)", dict(zip(names, map(float, counts))),
+                                     "backward transitions"))
 
 
 @check(7, "Leadership is a stronger lever than dedicated funding", "003:588, 641; 004:571-574")
@@ -198,8 +282,18 @@ def _leader_vs_grant(n: int) -> Result:
     base = np.array([pv(s, []) for s in seeds(n)])
     grant = base - np.array([pv(s, [Shock(24, "funding_end", field=FIELD)]) for s in seeds(n)])
     leader = base - np.array([pv(s, [Shock(24, "leader_departure", role="chief_executive")]) for s in seeds(n)])
+    def plot(path):
+        from . import plots
+        fig, ax = plots.plt.subplots(figsize=(4.6, 3.4))
+        ax.boxplot([leader, grant], showfliers=False)
+        ax.set_xticks([1, 2], ["leader leaves\n(month 24)", "grant ends\n(month 24)"])
+        ax.plot([1, 2], [leader.mean(), grant.mean()], "o", color="#d95f02", label="mean")
+        ax.axhline(0, color="k", lw=0.8)
+        ax.set_ylabel("public value lost vs same-seed twin")
+        ax.legend(fontsize=8, frameon=False)
+        plots._save(fig, path)
     return Result(f"public value lost: leader leaves {leader.mean():.3f}, grant ends {grant.mean():.3f}",
-                  "leader loss > grant loss", leader.mean() > grant.mean())
+                  "leader loss > grant loss", leader.mean() > grant.mean(), plot)
 
 
 @check(8, "Without pressure, embedded fields stagnate or regress more often", "004:21-23; 003:340")
@@ -210,7 +304,9 @@ def _complacency(n: int) -> Result:
     high = dict(efficiency_pressure=1.0, member_pressure=1.0, central_pressure=1.0)
     calm, pressed = rate(fell(s, **CALM) for s in seeds(n)), rate(fell(s, **high) for s in seeds(n))
     return Result(f"embedded field falls back: no pressure {calm:.2f}, high pressure {pressed:.2f}",
-                  "no pressure > high pressure", calm > pressed)
+                  "no pressure > high pressure", calm > pressed,
+                  lambda path: _bars(path, "Embedded field falls back within 120 months",
+                                     {"no pressure": calm, "high pressure": pressed}, "share of runs"))
 
 
 @check(9, "An embedded field makes other fields more likely to innovate", "004:3-8")
@@ -221,7 +317,9 @@ def _spillover(n: int) -> Result:
     base = rate(others(s) for s in seeds(n))
     emb = rate(others(s, initial_phases={FIELD: 4}) for s in seeds(n))
     return Result(f"other fields start within 60 months: {emb:.2f} with an embedded field, {base:.2f} without",
-                  "with > without", emb > base)
+                  "with > without", emb > base,
+                  lambda path: _bars(path, "Other fields start within 60 months",
+                                     {"with an embedded field": emb, "without": base}, "share of fields"))
 
 
 @check(11, "Too many concurrent projects raise failure (overstretch)", "003:532-533")
@@ -230,42 +328,106 @@ def _overstretch(n: int) -> Result:
     roomy = _reaches(n, Phase.EMBEDDING, **every)
     tight = _reaches(n, Phase.EMBEDDING, **{**every, "overstretch_threshold": 1})
     return Result(f"embedding reached with all fields innovating: threshold 5 {roomy:.2f}, threshold 1 {tight:.2f}",
-                  "tight < roomy", tight < roomy)
+                  "tight < roomy", tight < roomy,
+                  lambda path: _bars(path, "Embedding reached, all six factors strong",
+                                     {"overstretch threshold 5": roomy, "threshold 1": tight}, "share of runs"))
+
+
+class _Lowered(Locality):
+    """A locality in which the agents of one field's corner aim ``delta`` lower than their links
+    and traits support (check 6): ``lower = (field, corner, delta)``; None = an ordinary run.
+
+    Subtracting ``influence_rate * delta`` right after the agents relax is the same as lowering
+    their target by ``delta``; the loop A -> C -> V -> A carries the loss on to the other corners,
+    as it would carry a real weakness (the corners feed each other, 004:85-90)."""
+
+    lower: tuple[int, int, float] | None = None
+
+    def _aggregate(self) -> None:
+        if self.lower is not None:
+            f, k, delta = self.lower
+            st = self.state
+            who = st.alive & (st.corner == k) & ((st.field == f) | (st.field < 0))
+            st.x[who] = np.maximum(st.x[who] - self.p["influence_rate"] * delta, 0.0)
+        super()._aggregate()
+
+
+def progress_after(seed: int, phase: int, corner: int | None, delta: float = 0.1, after: int = 24,
+                   field: str = FIELD, months: int = 120) -> int | None:
+    """Progress of the pushed ``field`` in the ``after`` months after it first enters ``phase``,
+    with ``corner`` (0 A, 1 C, 2 V; None = control) lowered by ``delta`` from then on: +1 if its
+    next move is forward, -1 if backward, 0 if it stays. None if it never enters ``phase``.
+
+    All arms of a seed share the run up to the entry and every random number after it (common
+    random numbers), so differences between arms are the corner's effect, not luck.
+    """
+    m = _Lowered(seed=seed, events=push(field))
+    f = m.field_index(field)
+    while m.steps < months and m.phase[f] != phase:
+        m.step()
+    if m.phase[f] != phase:
+        return None
+    if corner is not None:
+        m.lower = (f, corner, delta)
+    for _ in range(after):
+        m.step()
+        if m.phase[f] != phase:
+            return 1 if m.phase[f] > phase else -1
+    return 0
+
+
+def phase_sensitivity(n: int, phase: int, after: int = 24) -> tuple[np.ndarray, int]:
+    """Loss of progress (check 6) when each corner A, C, V is lowered by 0.1 on entering ``phase``:
+    mean progress of the control minus that of the lowered arm, over the runs that enter it."""
+    diffs, runs = np.zeros(3), 0
+    for s in seeds(n):
+        base = progress_after(s, phase, None, after=after)
+        if base is None:
+            continue
+        runs += 1
+        diffs += [base - progress_after(s, phase, k, after=after) for k in range(3)]
+    return diffs / max(runs, 1), runs
 
 
 @check(6, "Authority matters most in design, capacity in mainstreaming, a balance in embedding",
-       "004:115-126, 179-190, 196-210")
+       "004:115-126, 179-190, 196-210", known_disagreement="docs/ODD.md section 8, check 6")
 def _phase_balance(n: int) -> Result:
-    """Sensitivity of the monthly reversal chance to each corner, at the corners observed in that
-    phase in the pushed ensemble: the rise in reversal chance when one corner drops by 0.1."""
-    from . import lifecycle as lc
-    from . import triangle as tri
-    ts = pd.concat([m.timeseries() for m in _pushed(n)])
-    out, ok = [], True
-    rates = np.array([0.0, 0.02, 0.02, 0.035, 0.02])
-    for ph, name in ((1, "design"), (3, "mainstreaming"), (4, "embedding")):
-        d = ts[(ts.phase == ph)]
-        if d.empty:
-            return Result(f"no runs in {name}", "", False)
-        c = d[["authority", "capacity", "value"]].mean().to_numpy()
-        base = lc.reversal_probability(np.array([ph]), rates, tri.adequacy(c[None], np.array([ph])), 0.5, 0.3,
-                                       c[2], c[0], c[1], 0.0, np.array([0.6]))[0]
-        sens = []
-        for k in range(3):
-            lower = c.copy()
-            lower[k] = max(0.0, lower[k] - 0.1)
-            p = lc.reversal_probability(np.array([ph]), rates, tri.adequacy(lower[None], np.array([ph])), 0.5, 0.3,
-                                        lower[2], lower[0], lower[1], 0.0, np.array([0.6]))[0]
-            sens.append(p - base)
-        sens = np.array(sens)
-        out.append(f"{name} A/C/V {sens[0]:.4f}/{sens[1]:.4f}/{sens[2]:.4f}")
-        if ph == 1:
-            ok &= sens[0] >= sens.max() - 1e-12
-        elif ph == 3:
-            ok &= sens[1] >= sens.max() - 1e-12
-        else:  # balance: no corner more than three times as sensitive as another
-            ok &= sens.min() > 0 and sens.max() / sens.min() < 3
-    return Result("; ".join(out), "design: A largest; mainstreaming: C largest; embedding: within 3x", bool(ok))
+    """Sensitivity of progress to each corner within each phase (issue 7): on entering the phase,
+    the agents of one corner aim 0.1 lower (a tenth of the scale) for the next 24 months (the
+    window of the leadership-departure test), and we measure the loss in progress: a forward move
+    counts +1, a reversal -1. Embedding has no phase beyond it, so there progress is not falling
+    back, over 60 months: it is the end state and reverses slowly by design (004:23-26).
+
+    Thresholds, fixed before this statistic was first computed: design: A's loss is the largest;
+    mainstreaming: C's is the largest; embedding: every corner's loss is positive and none is more
+    than three times another's ("a balance", 004:196-210). (The earlier statistic, the analytic
+    sensitivity of the monthly reversal chance alone, failed: see docs/ODD.md section 8.)
+    """
+    out, ok, table = [], True, {}
+    for ph, name in ((Phase.DESIGN, "design"), (Phase.MAINSTREAMING, "mainstreaming"), (Phase.EMBEDDING, "embedding")):
+        table[name] = sens, runs = phase_sensitivity(n, ph, after=60 if ph == Phase.EMBEDDING else 24)
+        out.append(f"{name} A/C/V {sens[0]:.3f}/{sens[1]:.3f}/{sens[2]:.3f} ({runs} runs)")
+        if runs < 10:
+            ok = False
+        elif ph == Phase.DESIGN:
+            ok &= bool(sens[0] > sens[1:].max())
+        elif ph == Phase.MAINSTREAMING:
+            ok &= bool(sens[1] > max(sens[0], sens[2]))
+        else:
+            ok &= bool(sens.min() > 0 and sens.max() < 3 * sens.min())
+    def plot(path):
+        from . import plots
+        fig, ax = plots.plt.subplots(figsize=(6.4, 3.4))
+        for k, (corner, colour) in enumerate(plots.CORNER_COLOURS.items()):
+            ax.bar(np.arange(3) + (k - 1) * 0.27, [v[0][k] for v in table.values()], 0.27, color=colour, label=corner)
+        ax.set_xticks(range(3), [f"{name}\n({runs} runs)" for name, (_, runs) in table.items()])
+        ax.axhline(0, color="k", lw=0.8)
+        ax.set_ylabel("loss of progress")
+        ax.set_title("Progress lost when one corner aims 0.1 lower", fontsize=10)
+        ax.legend(fontsize=8, frameon=False)
+        plots._save(fig, path)
+    return Result("loss of progress when a corner's agents aim 0.1 lower on entering the phase: " + "; ".join(out),
+                  "design: A largest; mainstreaming: C largest; embedding: all > 0, within 3x", bool(ok), plot)
 
 
 @check(10, "Strong links between layers speed innovation: Lille and Portland beat Gouda and Pittsburgh",
@@ -279,7 +441,9 @@ def _networks(n: int) -> Result:
                             for seed in seeds(n))
     strong, weak = (reach["lille"] + reach["portland"]) / 2, (reach["gouda"] + reach["pittsburgh"]) / 2
     return Result("P(education reaches mainstreaming): " + ", ".join(f"{k} {v:.2f}" for k, v in reach.items()),
-                  "mean(Lille, Portland) > mean(Gouda, Pittsburgh)", strong > weak)
+                  "mean(Lille, Portland) > mean(Gouda, Pittsburgh)", strong > weak,
+                  lambda path: _bars(path, "P(education reaches mainstreaming)", reach, "share of runs",
+                                     colours=["#1b9e77", "#1b9e77", "#d95f02", "#d95f02"]))
 
 
 @check(12, "Innovation starts more often in a locality's poorest-performing fields", "003:58, 298")
@@ -297,7 +461,9 @@ def _targeting(n: int) -> Result:
     share = hits / total if total else float("nan")
     # Five fields: by chance the worst one would start first one time in five.
     return Result(f"first field to start is the worst-performing one in {share:.2f} of {total} runs",
-                  "> 0.4 (chance: 0.2)", total > 0 and share > 0.4)
+                  "> 0.4 (chance: 0.2)", total > 0 and share > 0.4,
+                  lambda path: _bars(path, "First field to start is the worst-performing one",
+                                     {"model": share, "chance": 0.2}, "share of runs", 0.4, "threshold"))
 
 
 @check(13, "Efficiency pressure is the strongest single driver among the pressures", "003:57, 325, 337-340")
@@ -307,7 +473,9 @@ def _efficiency(n: int) -> Result:
         p[k] = rate(run(s, **{**CALM, k: 0.6}).timeseries().phase.gt(0).any() for s in seeds(n))
     best = max(p, key=p.get)
     return Result("P(any field starts) with one pressure at 0.6: " + ", ".join(f"{k.split('_')[0]} {v:.2f}" for k, v in p.items()),
-                  "efficiency highest", best == "efficiency_pressure" and p[best] > max(v for k, v in p.items() if k != best))
+                  "efficiency highest", best == "efficiency_pressure" and p[best] > max(v for k, v in p.items() if k != best),
+                  lambda path: _bars(path, "P(any field starts), one pressure at 0.6",
+                                     {k.split("_")[0]: v for k, v in p.items()}, "share of runs"))
 
 
 @check(14, "By 2007 each UK case stands where the interim report places it", "000:292-301")
@@ -316,15 +484,31 @@ def _cases(n: int) -> Result:
     # Utterback-Abernathy stages mapped to phases: Fluid = design/mobilisation (1-2),
     # Transitional = mobilisation/mainstreaming (2-3), Specific = mainstreaming/embedding (3-4).
     bands = {"knowsley": (1, 2), "highlands": (2, 3), "south_tyneside": (2, 3), "tower_hamlets": (3, 4)}
-    out, ok = [], True
+    out, ok, dist = [], True, {}
     for case, (lo, hi) in bands.items():
         s = load(case)
         focal = next(e.field for e in s.events if e.kind == "underperformance")
         month = min(s.months, (2007 - s.start_year) * 12 + 11)  # December 2007
-        med = float(np.median([s.build(seed).run_for(month).phase[s.fields.index(focal)] for seed in seeds(n)]))
+        dist[case] = phases = np.array([s.build(seed).run_for(month).phase[s.fields.index(focal)] for seed in seeds(n)])
+        med = float(np.median(phases))
         out.append(f"{case} {med:.1f} (expected {lo}-{hi})")
         ok &= lo <= med <= hi
-    return Result("median phase of the focal field in Dec 2007: " + "; ".join(out), "each within its band", bool(ok))
+
+    def plot(path):
+        from . import plots
+        fig, axes = plots.plt.subplots(1, 4, figsize=(13, 3.2), sharey=True)
+        for ax, (case, phases) in zip(axes, dist.items()):
+            lo, hi = bands[case]
+            ax.axvspan(lo - 0.5, hi + 0.5, color="#c6dbef", lw=0, label="report's stage")
+            ax.bar(range(5), np.bincount(phases, minlength=5) / len(phases), color=plots.PHASE_COLOURS, edgecolor="#555")
+            ax.axvline(np.median(phases), color="k", ls="--", lw=1, label="median")
+            ax.set_xticks(range(5), ["latent", "design", "mobil.", "mainstr.", "embed."], fontsize=8)
+            ax.set_title(case.replace("_", " ").title(), fontsize=10)
+        axes[0].set_ylabel("share of runs, Dec 2007")
+        axes[0].legend(fontsize=8, frameon=False)
+        plots._save(fig, path)
+    return Result("median phase of the focal field in Dec 2007: " + "; ".join(out), "each within its band", bool(ok),
+                  plot)
 
 
 @check(15, "The region reproduces the survey: 43% 'a great deal', 52% 'some', 2% 'hardly any'",
@@ -350,42 +534,67 @@ def run_all(quick: bool, only: list[int] | None = None, progress: bool = True) -
         r = c.fn(n)
         out.append((c, r, time.perf_counter() - t))
         if progress:
-            mark = {True: "pass", False: "FAIL", None: "not run"}[r.passed]
-            print(f"  [{c.id:>2}] {mark:<7} {c.claim}", flush=True)
+            print(f"  [{c.id:>2}] {status(c, r):<7} {c.claim}", flush=True)
     return out
 
 
-def table(results) -> str:
+def table(results, figures: dict[int, str] | None = None) -> str:
     rows = ["| id | claim | source | measured | expected | result |", "|---|---|---|---|---|---|"]
     for c, r, _ in results:
-        mark = {True: "pass", False: "**FAIL**", None: "not run"}[r.passed]
-        rows.append(f"| {c.id} | {c.claim} | {c.source} | {r.statistic} | {r.expected} | {mark} |")
+        mark = status(c, r)
+        mark = f"**{mark}**" if is_error(c, r) else mark
+        if c.known_disagreement and mark != "not run":
+            mark += f" ({c.known_disagreement})"
+        fig = f" ([figure]({figures[c.id]}))" if figures and c.id in figures else ""
+        rows.append(f"| {c.id} | {c.claim} | {c.source} | {r.statistic}{fig} | {r.expected} | {mark} |")
     return "\n".join(rows)
 
 
-def report(results, quick: bool, seconds: float) -> str:
+def figures(results, folder: Path) -> dict[int, str]:
+    """Draw each check's figure into ``folder``/validation/; returns id -> path relative to ``folder``."""
+    (folder / "validation").mkdir(parents=True, exist_ok=True)
+    out = {}
+    for c, r, _ in results:
+        if r.plot is not None:
+            rel = f"validation/check_{c.id:02d}.png"
+            r.plot(folder / rel)
+            out[c.id] = rel
+    return out
+
+
+def summary(results) -> str:
+    count = lambda word: sum(status(c, r) == word for c, r, _ in results)  # noqa: E731
+    text = (f"{count('pass')} passed, {count('FAIL')} failed, {count('disagrees (known)')} known disagreements, "
+            f"{count('not run')} not run")
+    return text + (f", {count('XPASS')} marked as known disagreements but passed (remove the marker)"
+                   if count("XPASS") else "")
+
+
+def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = None) -> str:
     from .cli import _version
     n = QUICK if quick else FULL
-    passed = sum(r.passed is True for _, r, _ in results)
-    failed = [c.id for c, r, _ in results if r.passed is False]
     lines = [
         "# Validation report", "",
         f"innovation-sim {_version()}; ensembles of {n} runs per arm, seeds 1000-{999 + n}; "
-        f"{seconds:.0f} s. Reproduce with `innovation-sim validate{' --quick' if quick else ''}`.", "",
-        f"{passed} of {len(results)} checks pass" + (f"; failing: {failed}" if failed else "") + ". "
+        f"{seconds:.0f} s. Reproduce with `innovation-sim validate{' --quick' if quick else ''} --out DIR`.", "",
+        summary(results) + ". "
         "Each check's ensemble, seeds and threshold are in `model/validation.py`; thresholds follow "
         "the claim, not the result. A failing check is a disagreement between the model and its "
-        "source, discussed in docs/ODD.md, not a test to bend.", "",
-        table(results), "",
+        "source, discussed in docs/ODD.md section 8, not a test to bend; a check marked as a known "
+        "disagreement reports \"disagrees (known)\" and does not fail the run, and fails it if it passes.", "",
+        table(results, figs), "",
     ]
+    for c, r, _ in results:
+        if figs and c.id in figs:
+            lines += [f"### Check {c.id}: {c.claim} ({c.source})", "", f"![check {c.id}]({figs[c.id]})", ""]
     return "\n".join(lines)
 
 
 def command(quick: bool, out: str | None, only: list[int] | None) -> int:
-    """`innovation-sim validate`: run the checks, print the table, write validation.md if asked.
-    Exit code 1 if any check that ran failed."""
+    """`innovation-sim validate`: run the checks, print the table, write validation.md (with its
+    figures) if asked. Exit code 1 if any check failed, or passed while marked as a known
+    disagreement."""
     import time
-    from pathlib import Path
     n = QUICK if quick else FULL
     print(f"Validation: {len(CHECKS) if not only else len(only)} checks, {n} runs per arm"
           f"{' (quick)' if quick else ''}", flush=True)
@@ -394,15 +603,14 @@ def command(quick: bool, out: str | None, only: list[int] | None) -> int:
     seconds = time.perf_counter() - t
     print()
     for c, r, dt in results:
-        mark = {True: "pass", False: "FAIL", None: "not run"}[r.passed]
-        print(f"[{c.id:>2}] {mark:<7} {c.claim} ({c.source})\n        measured: {r.statistic}"
+        known = f" [{c.known_disagreement}]" if c.known_disagreement else ""
+        print(f"[{c.id:>2}] {status(c, r):<7} {c.claim} ({c.source}){known}\n        measured: {r.statistic}"
               + (f"\n        expected: {r.expected}" if r.expected else ""))
-    failed = [c.id for c, r, _ in results if r.passed is False]
-    print(f"\n{sum(r.passed is True for _, r, _ in results)} passed, {len(failed)} failed, "
-          f"{sum(r.passed is None for _, r, _ in results)} not run ({seconds:.0f} s)")
+    print(f"\n{summary(results)} ({seconds:.0f} s)")
     if out:
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "validation.md").write_text(report(results, quick, seconds))
-        print(f"Report: {folder / 'validation.md'}")
-    return 1 if failed else 0
+        figs = figures(results, folder)
+        (folder / "validation.md").write_text(report(results, quick, seconds, figs))
+        print(f"Report: {folder / 'validation.md'} ({len(figs)} figures in {folder / 'validation'})")
+    return 1 if any(is_error(c, r) for c, r, _ in results) else 0

@@ -20,9 +20,9 @@ TS_COLUMNS = ["replicate", "step", "field", "phase", "phase_name", "authority", 
               "performance", "public_value", "active_trials", "failed_trials"]
 
 
-def sim(*args, cwd=None) -> subprocess.CompletedProcess:
+def sim(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([*EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+    return subprocess.run([*EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +233,21 @@ def test_validate_runs_named_checks_and_reports(tmp_path):
     assert "| 9 | An embedded field makes other fields more likely to innovate | 004:3-8 |" in md
     r = sim("validate", "--only", "99")
     assert r.returncode == 2 and "no such check" in r.stderr
+
+
+@pytest.mark.ensemble
+def test_validate_quick_runs_every_check_and_passes(tmp_path):
+    """CI runs `innovation-sim validate --quick` through this test (about a minute on one core):
+    every check runs, none fails, and a known disagreement is reported as such, not as a pass."""
+    r = sim("validate", "--quick", "--out", tmp_path, timeout=1200)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr
+    from model.validation import CHECKS
+    for c in CHECKS:
+        assert f"[{c.id:>2}] " in r.stdout, c.id
+    assert "FAIL" not in r.stdout and "XPASS" not in r.stdout
+    assert "[ 6] disagrees (known)" in r.stdout and "[15] not run" in r.stdout
+    md = (tmp_path / "validation.md").read_text()
+    assert md.count("\n| ") == len(CHECKS) + 1  # header row + one row per check
+    figures = sorted(p.name for p in (tmp_path / "validation").iterdir())
+    assert "check_04.png" in figures and "check_06.png" in figures and "check_14.png" in figures
+    assert all(f"](validation/{name})" in md for name in figures)

@@ -167,3 +167,22 @@ def test_from_scenario_matches_explicit_construction():
     pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
     s = load("baseline")
     pd.testing.assert_frame_equal(Locality.from_scenario(s, seed=8).run_for(24).timeseries(), b.timeseries())
+
+
+def test_commissioning_brings_voluntary_sector_capacity_into_the_field():
+    """Commissioning out (000:1102-1136): providers join the field's capacity corner with their
+    own openness and slack, so the field's capacity rises against a same-seed twin."""
+    calm = dict(efficiency_pressure=0.0, member_pressure=0.0, community_pressure=0.0, central_pressure=0.0,
+                openness=0.3, staff_slack=0.3, opportunity_rate=0.0)  # both stay latent
+    field = "youth services"
+    shocked = Locality(seed=11, events=[Shock(0, "commissioning", field=field, magnitude=0.5)], **calm).run_for(24)
+    twin = Locality(seed=11, **calm).run_for(24)
+    f = shocked.field_index(field)
+    assert len(shocked.agents) == len(twin.agents) + 6
+    new = [a for a in shocked.agents if a.idx not in twin.agent_by_idx]
+    assert len(new) == 6 and all(isinstance(a, CapacityAgent) and a.field == field for a in new)
+    assert all(len(list(a.cell.neighborhood)) > 0 for a in new)
+    assert (shocked.phase == 0).all() and (twin.phase == 0).all()  # same phase demand: corners compare
+    assert shocked.corners[f, 1] > twin.corners[f, 1] + 0.02
+    ev = shocked.events()
+    assert "6 providers contracted" in ev[ev.kind == "shock:commissioning"].detail.iloc[0]
