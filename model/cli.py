@@ -124,12 +124,7 @@ def cmd_run(args) -> int:
         ts.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6g")
         ev.to_csv(tmp / "events.csv", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
-        resolved = s.to_toml_dict()
-        resolved["run"] = {"seed": args.seed, "replicates": args.replicates, "version": _version()}
-        (tmp / "scenario.resolved.toml").write_text(
-            "# Everything needed to reproduce this run (seed and replicates are read from [run]):\n"
-            "#   innovation-sim run scenario.resolved.toml\n"
-            + tomli_w.dumps(resolved))
+        _write_resolved(s, args, tmp)
         if not args.no_figures:
             run_figures(ts, ev, tmp / "figures", s.name)
     print(f"{s.name}: {args.replicates} runs x {s.months} months, seed {args.seed}\n")

@@ -356,29 +356,7 @@ def load(source: str | Path) -> Scenario:
                                 f"(fields: {', '.join(fields)})")
         if not 0 <= ph <= 4:
             raise ScenarioError(f"{where}: initial_phases.{name}: {ph} is out of range (allowed: 0 to 4)")
-    events = []
-    for i, e in enumerate(m.events):
-        key = f"events[{i}]"
-        if (e.month is None) == (e.date is None):
-            raise ScenarioError(f"{where}: {key}: give exactly one of 'month' or 'date'")
-        month = e.month
-        if e.date is not None:
-            if m.start_year is None:
-                raise ScenarioError(f"{where}: {key}.date: needs 'start_year' at the top of the file")
-            year, _, mon = e.date.partition("-")
-            month = (int(year) - m.start_year) * 12 + (int(mon) - 1 if mon else 0)
-            if month < 0:
-                raise ScenarioError(f"{where}: {key}.date: {e.date} is before start_year {m.start_year}")
-        target = None if e.field == "all" else e.field
-        if target is not None and target not in fields:
-            raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{_suggest(target, fields)} "
-                                f"(allowed: all, {', '.join(fields)})")
-        if e.kind in ("leader_arrival", "leader_departure") and (e.role or "chief_executive") == "director" and target is None:
-            raise ScenarioError(f"{where}: {key}.field: a director belongs to one field; name it")
-        try:
-            events.append(Shock(month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role))
-        except ValueError as err:
-            raise ScenarioError(f"{where}: {key}: {err}") from None
+    events = [_shock(e, f"events[{i}]", m.start_year, fields, where) for i, e in enumerate(m.events)]
     params = {k: v for k, v in m.parameters.model_dump().items() if v is not None}
     region = _region_spec(m, fields, where) if m.region is not None else None
     s = Scenario(name=m.name, description=m.description, path=path, months=m.months,
@@ -388,6 +366,23 @@ def load(source: str | Path) -> Scenario:
                  region=region)
     _check_event_months(s, where)
     return s
+
+
+def _shock(e: EventModel, key: str, start_year: int | None, fields: list[str], where: str) -> Shock:
+    """One [[events]] entry -> a Shock, or a one-line ScenarioError naming ``key``."""
+    if (e.month is None) == (e.date is None):
+        raise ScenarioError(f"{where}: {key}: give exactly one of 'month' or 'date'")
+    month = e.month if e.date is None else _month(e.date, start_year, where, f"{key}.date")
+    target = None if e.field == "all" else e.field
+    if target is not None and target not in fields:
+        raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{_suggest(target, fields)} "
+                            f"(allowed: all, {', '.join(fields)})")
+    if e.kind in ("leader_arrival", "leader_departure") and (e.role or "chief_executive") == "director" and target is None:
+        raise ScenarioError(f"{where}: {key}.field: a director belongs to one field; name it")
+    try:
+        return Shock(month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role)
+    except ValueError as err:
+        raise ScenarioError(f"{where}: {key}: {err}") from None
 
 
 def _month(date: str, start_year: int | None, where: str, key: str) -> int:
@@ -425,20 +420,9 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
                 raise ScenarioError(f"{where}: region.effects.{group}.{name}: unknown parameter{_suggest(name, REGISTRY)}")
     events = []
     for i, e in enumerate(r.events):
-        key = f"region.events[{i}]"
-        if (e.month is None) == (e.date is None):
-            raise ScenarioError(f"{where}: {key}: give exactly one of 'month' or 'date'")
-        month = e.month if e.date is None else _month(e.date, m.start_year, where, f"{key}.date")
         if e.group is not None and e.group not in groups:
-            raise ScenarioError(f"{where}: {key}.group: unknown group '{e.group}'{_suggest(e.group, groups)}")
-        target = None if e.field == "all" else e.field
-        if target is not None and target not in fields:
-            raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{_suggest(target, fields)}")
-        try:
-            shock = Shock(month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role)
-        except ValueError as err:
-            raise ScenarioError(f"{where}: {key}: {err}") from None
-        events.append(RegionEvent(shock, e.share, e.group))
+            raise ScenarioError(f"{where}: region.events[{i}].group: unknown group '{e.group}'{_suggest(e.group, groups)}")
+        events.append(RegionEvent(_shock(e, f"region.events[{i}]", m.start_year, fields, where), e.share, e.group))
     return RegionSpec(params, dict(r.spread), {g: dict(v) for g, v in r.effects.items()}, events)
 
 
