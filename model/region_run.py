@@ -73,15 +73,18 @@ def _interval(x: pd.Series) -> dict:
 
 
 def survey_table(summary: dict) -> str:
-    rows = [f"{'group':<18} {'places':>6}  {'a great deal':>18}  {'some':>18}  {'hardly any':>18}"]
+    """Mean share of each answer across replicates, the range across replicates, and the survey's figure."""
+    rows = [f"{'group':<17} {'places':>6}  {'a great deal':<22}{'some':<22}{'hardly any':<22}"]
     for group, d in summary["survey"].items():
         target = summary["survey_targets"].get(group, {})
         cells = []
         for c in ("a great deal", "some", "hardly any"):
+            x = d[c]
             t = f" ({target[c]:.0%})" if c in target else ""
-            cells.append(f"{d[c]['mean']:>8.0%}{t:>10}")
-        rows.append(f"{group:<18} {d['places']:>6}  " + "  ".join(cells))
-    return "\n".join(rows) + "\n(mean over replicates; the survey's figure in brackets, 003:267, 284)"
+            cells.append(f"{x['mean']:>4.0%} [{x['min']:.0%}-{x['max']:.0%}]{t}".ljust(22))
+        rows.append(f"{group:<17} {d['places']:>6}  " + "".join(cells))
+    return "\n".join(rows) + ("\n(mean [lowest-highest] over replicates; the survey's figure in brackets, "
+                             "003:267, 284)")
 
 
 def region_figures(tables: dict[str, pd.DataFrame], folder: Path, title: str, survey_month: int) -> list[Path]:
