@@ -68,7 +68,7 @@ def _add(name, default, low, high, unit, source, help, kind=float):
 
 _add("councils", 388, 0, 388, "count", "003:781", "Councils, drawn from the 2006 roster in region order.", int)
 _add("fire_authorities", 47, 0, 47, "count", "003:781", "Fire and rescue authorities.", int)
-_add("spread_scale", 1.0, 0.0, 3.0, "multiplier", "calibrated",
+_add("spread_scale", 1.0, 0.0, 3.0, "multiplier", "assumption",
      "Scales every standard deviation in [region.spread]: how different places are.")
 _add("followers", 0.5, 0.0, 1.0, "share", "004:995-1001; 003:347 (value: assumption)",
      "Share of places that 'watch and copy': they innovate less on their own and lean on examples.")
@@ -78,7 +78,7 @@ _add("follower_pull", 2.0, 1.0, 10.0, "multiplier", "004:995-999; assumption (va
      "How much more a follower is moved by examples than an innovator.")
 _add("sharers", 0.6, 0.0, 1.0, "share", "003:670",
      "Share of places with mechanisms to share their innovations (60%, 003:670).")
-_add("example_strength", 0.02, 0.0, 1.0, "per month", "003:344; calibrated",
+_add("example_strength", 0.02, 0.0, 1.0, "per month", "003:344; value calibrated per scenario (England 2006: 0.35)",
      "Monthly trigger hazard added by full exposure to examples elsewhere.")
 _add("face_degree", 6.0, 0.0, 50.0, "links", "003:673, 727 (regional network meetings); assumption (value)",
      "Mean face-to-face contacts of a place within its English region.")
@@ -268,10 +268,10 @@ class Region(mesa.Model):
         L, rng = self.n, self.rng
         same_region = self.regions[:, None] == self.regions[None, :]
         same_type = self.kinds[:, None] == self.kinds[None, :]
-        u = rng.random((L, L))
-        u = np.triu(u, 1) + np.triu(u, 1).T
         out = []
         for same, degree in ((same_region, rp["face_degree"]), (same_type, rp["written_degree"])):
+            u = np.triu(rng.random((L, L)), 1)  # a fresh draw per channel: independent channels
+            u = u + u.T
             k = np.maximum(same.sum(axis=1) - 1, 1)
             prob = np.minimum(degree / np.sqrt(np.outer(k, k)), 1.0)
             link = same & (u < prob)
@@ -395,7 +395,7 @@ class Region(mesa.Model):
         """One row per place: its type, English region, strategy and drawn parameters."""
         df = pd.DataFrame({"place": np.arange(self.n), "type": self.kinds, "region": self.regions,
                            "follower": self.follower, "sharer": self.sharer})
-        params = pd.DataFrame(self.place_params)
+        params = pd.DataFrame([m.p for m in self.localities])  # every parameter, as each locality resolved it
         return pd.concat([df, params[sorted(params.columns)]], axis=1)
 
     def timeseries(self, every: int = 1) -> pd.DataFrame:
@@ -462,7 +462,7 @@ class Region(mesa.Model):
         for f, name in enumerate(self.fields):
             first = self.adopted_first[:, f]
             got = np.sort(first[first >= 0])
-            half, early = (self.n + 1) // 2, max(1, int(np.ceil(0.16 * self.n)))
+            half, early = self.n // 2 + 1, max(1, int(np.ceil(0.16 * self.n)))
             rows.append({
                 "field": name,
                 "first_month": float(got[0]) if len(got) else np.nan,
@@ -493,6 +493,8 @@ def _clip(name: str, value):
     p = REGISTRY.get(name)
     if p is None:
         raise ParameterError(f"unknown parameter '{name}'")
+    if not np.isfinite(value):
+        raise ParameterError(f"parameter '{name}' is not a finite number ({value!r})")
     v = min(max(value, p.low), p.high)
     return int(round(v)) if p.kind is int else float(v)
 

@@ -24,6 +24,7 @@ Every error is one line naming the file, the key path, what was wrong and what i
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,8 +204,8 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
             raise ScenarioError(f"{where}: {name}: {e}") from None
         if parts[2] not in REGISTRY:
             raise ScenarioError(f"{where}: {name}: unknown parameter{_suggest(parts[2], REGISTRY)}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ScenarioError(f"{where}: {name}: must be a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ScenarioError(f"{where}: {name}: must be a finite number, got {value!r}")
         for g in groups:
             s.region.effects.setdefault(g, {})[parts[2]] = float(value)
         return
@@ -310,11 +311,18 @@ def _merge(base: dict, child: dict) -> dict:
 def _merge_region(base: dict, child: dict, replace_events: bool) -> dict:
     """A child's [region] overrides key by key; spread and effects merge; events add up."""
     out = dict(base)
+    if "survey" in child or "survey_month" in child:  # the child's survey time wins, in either form
+        out.pop("survey", None)
+        out.pop("survey_month", None)
     for key, value in child.items():
         if key == "spread" and isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = {**out[key], **value}
         elif key == "effects" and isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = {g: {**out[key].get(g, {}), **v} if isinstance(v, dict) else v for g, v in {**out[key], **value}.items()}
+            merged = dict(out[key])
+            for g, v in value.items():
+                both = isinstance(v, dict) and isinstance(merged.get(g), dict)
+                merged[g] = {**merged[g], **v} if both else v
+            out[key] = merged
         elif key == "events" and not replace_events and isinstance(value, list):
             out[key] = [*out.get("events", []), *value]
         else:
@@ -323,9 +331,17 @@ def _merge_region(base: dict, child: dict, replace_events: bool) -> dict:
 
 
 def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> None:
+    """Everything timed must fall within the run; a region needs at least one place."""
     timed = [(f"events[{i}]", e) for i, e in enumerate(s.events)]
     if s.region is not None:
         timed += [(f"region.events[{i}]", e.shock) for i, e in enumerate(s.region.events)]
+        rp = s.region.resolved()
+        if rp["councils"] + rp["fire_authorities"] < 1:
+            raise ScenarioError(f"{where}: region: needs at least one place (councils + fire_authorities >= 1)")
+        if rp["survey_month"] > s.months:
+            src = f"{flag} {s.months}" if flag else f"months = {s.months}"
+            raise ScenarioError(f"{where}: region.survey_month: {rp['survey_month']} is beyond the run "
+                                f"(allowed: 0 to {s.months}, from {src})")
     for key, e in timed:
         if e.month > s.months:
             src = f"{flag} {s.months}" if flag else f"months = {s.months}"
@@ -401,8 +417,6 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
               if v is not None}
     if r.survey is not None:
         params["survey_month"] = _month(r.survey, m.start_year, where, "region.survey")
-    if params.get("councils", 1) + params.get("fire_authorities", 1) < 1:
-        raise ScenarioError(f"{where}: region: needs at least one place (councils + fire_authorities >= 1)")
     for name, sd in r.spread.items():
         if name not in REGISTRY:
             raise ScenarioError(f"{where}: region.spread.{name}: unknown parameter{_suggest(name, REGISTRY)}")
@@ -415,9 +429,11 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
         if group not in groups:
             raise ScenarioError(f"{where}: region.effects.{group}: unknown group{_suggest(group, groups)} "
                                 f"(allowed: {', '.join(TYPES)} or an English region: {', '.join(REGIONS)})")
-        for name in offsets:
+        for name, value in offsets.items():
             if name not in REGISTRY:
                 raise ScenarioError(f"{where}: region.effects.{group}.{name}: unknown parameter{_suggest(name, REGISTRY)}")
+            if not math.isfinite(value):
+                raise ScenarioError(f"{where}: region.effects.{group}.{name}: must be a finite number, got {value!r}")
     events = []
     for i, e in enumerate(r.events):
         if e.group is not None and e.group not in groups:

@@ -46,7 +46,8 @@ def _slug(name: str) -> str:
 
 
 # A region run's outcomes: the survey's answers at the survey month (003:267), 'a great deal' in
-# the groups of 003:284, and diffusion between places.
+# the groups of 003:284, and diffusion between places (means over fields; months_to_majority and
+# adapted_share average only the fields that got there, NaN if none did).
 REGION_OUTCOMES = ("share_a_great_deal", "share_some", "share_hardly_any", *(f"great_deal__{g}" for g in SURVEY_GROUPS),
                    "public_value", "adopted_share", "months_to_majority", "adapted_share")
 
