@@ -239,10 +239,15 @@ def cmd_params(args) -> int:
         from .parameters import markdown_table
         print(markdown_table())
         return 0
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    from .region import REGION_PARAMS
+    region = [(f"region.{p.name}", str(p.default), f"{p.low} - {p.high}", p.unit, p.help) for p in REGION_PARAMS.values()]
+    widths = [max(len(r[i]) for r in rows + region) for i in range(4)]
     head = ("name", "default", "range", "unit")
     print("  ".join(h.ljust(w) for h, w in zip(head, widths)) + "  meaning")
     for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
+    print("\nRegion settings (scenarios with a [region] table; --set region.<name>=value):")
+    for r in region:
         print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
     return 0
 

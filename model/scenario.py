@@ -148,7 +148,8 @@ class Scenario:
                 _override_region(new, name, value, where)
                 continue
             if name not in REGISTRY:
-                raise ScenarioError(f"{where}: unknown parameter '{name}'{_suggest(name, REGISTRY)}")
+                hint = f" (a region setting: use region.{name})" if name in REGION_PARAMS else _suggest(name, REGISTRY)
+                raise ScenarioError(f"{where}: unknown parameter '{name}'{hint}")
             try:
                 new.parameters[name] = REGISTRY[name].check(value, where)
             except ParameterError as e:

@@ -122,7 +122,7 @@ def test_every_shipped_scenario_loads_and_runs(tmp_path):
 def test_params_lists_the_registry():
     r = sim("params")
     assert r.returncode == 0
-    for name in ("openness", "trigger_rate", "strength_sectoral_frontline"):
+    for name in ("openness", "trigger_rate", "strength_sectoral_frontline", "region.followers", "region.example_strength"):
         assert name in r.stdout
 
 

@@ -257,6 +257,8 @@ def test_region_overrides_are_checked():
         s.with_overrides(parameters={"region.councils": 0, "region.fire_authorities": 0})
     with pytest.raises(ScenarioError, match="region.survey_month: 77 is beyond the run .*--steps 70"):
         s.with_overrides(months=70)  # (a region event in 2004 is within 70 months)
+    with pytest.raises(ScenarioError, match="unknown parameter 'followers' \\(a region setting: use region.followers\\)"):
+        s.with_overrides(parameters={"followers": 0.2})
     with pytest.raises(ScenarioError, match="finite"):
         s.with_overrides(parameters={"effects.fire.openness": float("nan")})
     assert s.with_overrides(parameters={"region.followers": 0.2}).region.resolved()["followers"] == 0.2
