@@ -207,19 +207,27 @@ def _failures(n: int) -> Result:
                   bool(failed) and med >= 2, plot)
 
 
+def _trigger_window(m: Locality, field: str):
+    """(last trigger month before embedding, embedding month, performance by step) for a run whose
+    ``field`` reached embedding, else None."""
+    emb = first_step(m, field, "forward", "mainstreaming")
+    if emb is None:
+        return None
+    ev = m.events()
+    trig = ev[(ev.field == field) & ev.detail.str.startswith("latent")].step
+    perf = m.timeseries().query("field == @field").set_index("step").performance
+    return int(trig[trig < emb].max()), emb, perf
+
+
 def jcurve_dips(models: list[Locality], field: str = FIELD) -> list[bool]:
     """For each run whose ``field`` reached embedding: did performance between its last trigger
     and embedding fall below the month before the trigger?"""
     dips = []
     for m in models:
-        emb = first_step(m, field, "forward", "mainstreaming")
-        if emb is None:
-            continue
-        ev = m.events()
-        trig = ev[(ev.field == field) & ev.detail.str.startswith("latent")].step
-        t0 = int(trig[trig < emb].max())
-        perf = m.timeseries().query("field == @field").set_index("step").performance
-        dips.append(bool(perf.loc[t0:emb].min() < perf.loc[max(t0 - 1, 0)]))
+        w = _trigger_window(m, field)
+        if w is not None:
+            t0, emb, perf = w
+            dips.append(bool(perf.loc[t0:emb].min() < perf.loc[max(t0 - 1, 0)]))
     return dips
 
 
@@ -234,13 +242,10 @@ def _jcurve(n: int) -> Result:
         fig, ax = plots.plt.subplots(figsize=(6.4, 3.6))
         curves = []
         for m in models:
-            emb = first_step(m, FIELD, "forward", "mainstreaming")
-            if emb is None:
+            w = _trigger_window(m, FIELD)
+            if w is None:
                 continue
-            ev = m.events()
-            trig = ev[(ev.field == FIELD) & ev.detail.str.startswith("latent")].step
-            t0 = int(trig[trig < emb].max())
-            perf = m.timeseries().query("field == @FIELD").set_index("step").performance
+            t0, _, perf = w
             rel = perf.loc[max(t0 - 12, 0):] - perf.loc[max(t0 - 1, 0)]
             rel.index = rel.index - t0
             curves.append(rel)
