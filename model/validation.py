@@ -245,7 +245,7 @@ def _jcurve(n: int) -> Result:
             w = _trigger_window(m, FIELD)
             if w is None:
                 continue
-            t0, _, perf = w
+            t0, emb, perf = w
             rel = perf.loc[max(t0 - 12, 0):] - perf.loc[max(t0 - 1, 0)]
             rel.index = rel.index - t0
             curves.append(rel)
