@@ -50,8 +50,6 @@ def main() -> None:
     print(f"{exp.n_runs} runs in this process without Dask: {compute:.1f} s ({exp.n_runs / compute:.1f} runs/s, "
           f"{compute / exp.n_runs * 1e3:.1f} ms/run)")
 
-    from dask.distributed import Client, LocalCluster
-
     configure_local_workers()  # as run_sweep does
 
     rates = {}

@@ -12,7 +12,7 @@ import pytest
 
 from model.lifecycle import Phase
 from model.locality import Locality
-from model.region import CATEGORIES, REGIONS, SURVEY, TYPES, Region, RegionSpec, classify, roster
+from model.region import CATEGORIES, REGIONS, SURVEY, TYPES, classify, roster
 from model.scenario import ScenarioError, load
 
 SMALL = {"region.councils": 40, "region.fire_authorities": 5}
@@ -209,7 +209,7 @@ def test_region_events_hit_the_named_group_only():
     r = s.build(1).run_for(4)
     fire = r.kinds == "fire"
     cp = np.array([m.pressures["central_pressure"][0] for m in r.localities])
-    base = np.array([p.get("central_pressure", 0.5) for p in r.place_params])
+    base = np.array([m.p["central_pressure"] for m in r.localities])
     assert np.allclose(cp[fire], np.minimum(base[fire] + 0.3, 1.0))
     assert np.allclose(cp[~fire], base[~fire])
 
