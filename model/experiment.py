@@ -47,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .events import Shock
 from .parameters import REGISTRY, Param
-from .region import REGION_PARAMS, REGIONS, TYPES
+from .region import GROUPS, REGION_PARAMS
 from .scenario import EventModel, Scenario, ScenarioError, _explain, _read, _suggest, load
 
 SHIPPED = Path(__file__).resolve().parent.parent / "experiments"
@@ -175,7 +175,7 @@ def param_spec(name: str) -> Param | None:
     if parts[0] == "region" and len(parts) == 2:
         return REGION_PARAMS.get(parts[1])
     groups = parts[1].split("+") if len(parts) == 3 else []
-    if parts[0] == "effects" and groups and set(groups) <= set(TYPES) | set(REGIONS) and parts[2] in REGISTRY:
+    if parts[0] == "effects" and groups and set(groups) <= set(GROUPS) and parts[2] in REGISTRY:
         p = REGISTRY[parts[2]]
         span = p.high - p.low
         return Param(name, 0.0, -span, span, p.unit, f"offset of {parts[2]} for {parts[1]}", "", "region")

@@ -564,13 +564,7 @@ class Locality(mesa.Model):
     def _leader_arrival(self, role: str, field: str | None, drive: float) -> str:
         st, p = self.state, self.p
         replaced = self._leader_departure(role, field, 1.0)
-        free = np.flatnonzero(~st.alive & (st.role >= 0))
-        free = free[~np.isin(free, list(self.agent_by_idx))]
-        if len(free) == 0:
-            self._grow(SPARE_SLOTS)
-            free = np.flatnonzero(~st.alive)
-            free = free[~np.isin(free, list(self.agent_by_idx))]
-        i = int(free[0])
+        i = self._free_slot()
         corner, layer, weight = net.ROLES[role]
         st.role[i], st.corner[i], st.layer[i], st.weight[i] = net.ROLE_CODE[role], corner, layer, weight
         st.field[i] = self.field_index(field) if role == "director" else net.ALL_FIELDS
@@ -586,14 +580,29 @@ class Locality(mesa.Model):
         mgr_p = 0.5 if role == "director" else 0.2
         for j in managers[self.rng.random(len(managers)) < mgr_p]:
             links[int(j)] = float(np.clip(p["strength_systemic_sectoral"] * (0.5 + self.rng.random()), 0.05, 1))
+        self._attach(i, corner, links)
+        self._structure_changed()
+        return f"new {role} (drive {drive:.2f}); {replaced}"
+
+    def _free_slot(self) -> int:
+        """An unused agent slot, growing the arrays when none is left."""
+        while True:
+            free = np.flatnonzero(~self.state.alive)
+            free = free[~np.isin(free, list(self.agent_by_idx))]
+            if len(free):
+                return int(free[0])
+            self._grow(SPARE_SLOTS)
+
+    def _attach(self, i: int, corner: int, links: dict[int, float]) -> None:
+        """Put the newcomer in slot ``i`` on the network with these links (strength by agent)
+        and create its Mesa agent; the caller recomputes the structure."""
+        st = self.state
         cell = Cell(i, random=self.random)
         self.network.add_cell(cell)
         for j, w in links.items():
             st.adjacency[i, j] = st.adjacency[j, i] = w
             self.network.add_connection(cell, self.network[j])
         self.agent_by_idx[i] = AGENT_CLASSES[corner](self, i, cell)
-        self._structure_changed()
-        return f"new {role} (drive {drive:.2f}); {replaced}"
 
     def _commission(self, fields: np.ndarray, magnitude: float) -> str:
         """Commissioning out (000:1102-1136): the council lets contracts for a field's delivery to
@@ -608,14 +617,7 @@ class Locality(mesa.Model):
         k = int(round(COMMISSION_PROVIDERS * magnitude))
         for f in fields:
             for _ in range(k):
-                free = np.flatnonzero(~st.alive)
-                free = free[~np.isin(free, list(self.agent_by_idx))]
-                if len(free) == 0:
-                    self._grow(SPARE_SLOTS)
-                    st = self.state
-                    free = np.flatnonzero(~st.alive)
-                    free = free[~np.isin(free, list(self.agent_by_idx))]
-                i = int(free[0])
+                i = self._free_slot()
                 corner, layer, weight = net.ROLES["partner"]
                 st.role[i], st.corner[i], st.layer[i], st.weight[i] = net.ROLE_CODE["partner"], corner, layer, weight
                 st.field[i], st.alive[i], st.x[i], st.clique[i], st.tenure[i] = f, True, 0.3, False, 0
@@ -626,13 +628,8 @@ class Locality(mesa.Model):
                 codes = [net.ROLE_CODE[r] for r in ("director", "manager", "community_group", "resident")]
                 near = np.flatnonzero(st.alive & (st.field == f) & np.isin(st.role, codes))
                 near = near[(st.role[near] != net.ROLE_CODE["resident"]) | (self.rng.random(len(near)) < 0.2)]
-                cell = Cell(i, random=self.random)
-                self.network.add_cell(cell)
-                for j in near:
-                    w = float(np.clip(p["strength_sectoral_frontline"] * (0.5 + self.rng.random()), 0.05, 1))
-                    st.adjacency[i, j] = st.adjacency[j, i] = w
-                    self.network.add_connection(cell, self.network[int(j)])
-                self.agent_by_idx[i] = AGENT_CLASSES[corner](self, i, cell)
+                self._attach(i, corner, {int(j): float(np.clip(
+                    p["strength_sectoral_frontline"] * (0.5 + self.rng.random()), 0.05, 1)) for j in near})
         self._structure_changed()
         return f"{k * len(fields)} providers contracted"
 

@@ -30,10 +30,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from mesa.discrete_space import FixedAgent, Network
+from mesa.time import Schedule
 
 from .events import Shock
 from .lifecycle import PHASE_NAMES, Phase
-from .locality import Locality
+from .locality import Locality, _Call
 from .parameters import REGISTRY, Param, ParameterError
 
 # --- the survey's population (003:781): 388 councils and 47 fire authorities -------------------
@@ -53,6 +54,7 @@ REGIONS = {
     "south_east":               (7, 55, 0, 0, 12, 9),
     "south_west":               (6, 35, 0, 0, 9, 8),
 }
+GROUPS = (*TYPES, *REGIONS)  # what [region.effects.<group>] and a region event's group may name
 CATEGORIES = ("hardly any", "some", "a great deal")  # the survey's answers (003:267)
 SURVEY = {"a great deal": 0.43, "some": 0.52, "hardly any": 0.02}  # 003:267 (3% other answers)
 # 003:284: 'a great deal' in fire authorities 57%, North West 63%; London, East Midlands and South
@@ -170,11 +172,6 @@ def roster(councils: int = 388, fire: int = 47) -> tuple[np.ndarray, np.ndarray]
     return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
 
 
-def check_groups(names) -> None:
-    known = set(TYPES) | set(REGIONS)
-    for g in names:
-        if g not in known:
-            raise ValueError(f"unknown group '{g}' (allowed: {', '.join(sorted(known))})")
 
 
 class Place(FixedAgent):
@@ -217,7 +214,6 @@ class Region(mesa.Model):
         self.fit = np.exp(rng.normal(0.0, rp["adaptation_sd"], (L, F)))
         seeds = [int(s.generate_state(1, np.uint64)[0]) for s in np.random.SeedSequence(seed).spawn(L)]
         base = dict(template.parameters)
-        self.place_params: list[dict[str, float]] = []
         localities = []
         for i in range(L):
             params = dict(base)
@@ -229,7 +225,6 @@ class Region(mesa.Model):
             if self.follower[i]:
                 params["trigger_rate"] = params.get("trigger_rate", REGISTRY["trigger_rate"].default) * rp["follower_own_rate"]
             params = {k: _clip(k, v) for k, v in params.items()}
-            self.place_params.append(params)
             localities.append(Locality(seed=seeds[i], fields=self.fields, initial_phases=template.initial_phases,
                                        events=template.events, **params))
         self.localities = localities
@@ -248,19 +243,18 @@ class Region(mesa.Model):
         self.beacon_until = np.full(L, -1)
         self.adopted_first = np.full((L, F), -1)  # month each place first reached mainstreaming
         self.adapted = np.zeros((L, F), dtype=bool)  # whether that innovation was an adaptation
-        self._phase = np.zeros((0, L, F), dtype=np.int8)
         self._records: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._event_rows: list[tuple[int, int, str, str]] = []
         self._scheduled: list = []
         self._record()
         for ev in spec.events:
             self._schedule(ev.shock.month, self._region_event, ev)
-        if rp["inspection_interval"]:
-            self._schedule(rp["inspection_interval"], self._inspection_round)
-        if rp["fund_share"] > 0:
-            self._schedule(3, self._fund_round)  # the financial year starts in April
-        if rp["beacon_scheme"]:
-            self._schedule(12, self._beacon_round)
+        for on, start, interval, fn in (
+                (rp["inspection_interval"], rp["inspection_interval"], rp["inspection_interval"], self._inspection_round),
+                (rp["fund_share"] > 0, 3, 12, self._fund_round),  # the financial year starts in April
+                (rp["beacon_scheme"], 12, 12, self._beacon_round)):
+            if on:
+                self.schedule_recurring(fn, Schedule(interval=interval, start=start), priority=mesa.time.Priority.LOW)
 
     # ------------------------------------------------------------------ construction
     def _peer_links(self, rp) -> tuple[np.ndarray, np.ndarray]:
@@ -347,7 +341,6 @@ class Region(mesa.Model):
                                     magnitude=rp["inspection_strength"]))
                 failed += 1
         self._log(-1, "region:inspection", f"{failed} fields failed")
-        self._schedule(int(self.time) + rp["inspection_interval"], self._inspection_round)
 
     def _fund_round(self) -> None:
         """An innovation fund: a share of places win a two-year grant for their worst field."""
@@ -359,7 +352,6 @@ class Region(mesa.Model):
             m.apply_shock(Shock(int(self.time), "funding_start", field=self.fields[f],
                                 magnitude=rp["fund_size"], duration=24))
         self._log(-1, "region:innovation_fund", f"{len(winners)} grants")
-        self._schedule(int(self.time) + 12, self._fund_round)
 
     def _beacon_round(self) -> None:
         """Beacon awards to the places with most fields mainstreamed or embedded, for two years."""
@@ -372,7 +364,6 @@ class Region(mesa.Model):
         self.beacon_until[top] = self.steps + 24
         for i in top:
             self._log(int(i), "region:beacon", "Beacon status for two years")
-        self._schedule(int(self.time) + 12, self._beacon_round)
 
     def _log(self, place: int, kind: str, detail: str) -> None:
         self._event_rows.append((int(self.steps), place, kind, detail))
@@ -497,11 +488,3 @@ def _clip(name: str, value):
         raise ParameterError(f"parameter '{name}' is not a finite number ({value!r})")
     v = min(max(value, p.low), p.high)
     return int(round(v)) if p.kind is int else float(v)
-
-
-class _Call:
-    def __init__(self, fn, args):
-        self.fn, self.args = fn, args
-
-    def __call__(self) -> None:
-        self.fn(*self.args)

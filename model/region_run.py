@@ -3,21 +3,17 @@ frames, a summary with honest intervals across replicates, and figures."""
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from tqdm import tqdm  # noqa: E402
 
 from .region import CATEGORIES, SURVEY, SURVEY_GROUPS  # noqa: E402
-from .runner import replicate_seeds  # noqa: E402
+from .runner import map_replicates  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 
 TABLES = ("aggregates", "survey", "diffusion", "adoption", "places", "events", "timeseries")
@@ -39,14 +35,8 @@ def _task(args):
 def run_region_ensemble(scenario: Scenario, replicates: int, seed: int, workers: int | None = None,
                         progress: bool | None = None) -> dict[str, pd.DataFrame]:
     """Every table of every replicate, concatenated in replicate order (seeds as in run_ensemble)."""
-    tasks = [(scenario, k, s) for k, s in enumerate(replicate_seeds(seed, replicates))]
-    workers = min(workers or os.cpu_count() or 1, replicates)
-    bar = dict(total=replicates, desc=scenario.name, unit="region", disable=None if progress is None else not progress)
-    if workers <= 1:
-        results = [_task(t) for t in tqdm(tasks, **bar)]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(tqdm(pool.map(_task, tasks), **bar))
+    # A region takes seconds, so even two replicates are worth two processes.
+    results = map_replicates(_task, scenario, replicates, seed, workers, progress, unit="region", serial_below=2)
     return {k: pd.concat([r[k] for r in results], ignore_index=True) for k in TABLES}
 
 

@@ -35,6 +35,21 @@ def _task(args):
     return run_replicate(*args)
 
 
+def map_replicates(task, scenario: Scenario, replicates: int, seed: int, workers: int | None = None,
+                   progress: bool | None = None, label: str = "", unit: str = "run", serial_below: int = 8) -> list:
+    """``task((scenario, k, seed_k))`` for every replicate k, in replicate order, on up to
+    ``workers`` processes (default: every core) with a progress bar (None: only on a terminal).
+    Fewer than ``serial_below`` replicates run in this process, where starting workers costs more."""
+    tasks = [(scenario, k, s) for k, s in enumerate(replicate_seeds(seed, replicates))]
+    workers = min(workers or os.cpu_count() or 1, replicates)
+    bar = dict(total=replicates, desc=label or scenario.name, unit=unit, disable=None if progress is None else not progress)
+    if workers <= 1 or replicates < serial_below:
+        return [task(t) for t in tqdm(tasks, **bar)]
+    chunk = max(1, replicates // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(tqdm(pool.map(task, tasks, chunksize=chunk), **bar))
+
+
 def run_ensemble(scenario: Scenario, replicates: int, seed: int, workers: int | None = None,
                  progress: bool | None = None, label: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
     """All replicates' time series and events, concatenated in replicate order.
@@ -42,16 +57,7 @@ def run_ensemble(scenario: Scenario, replicates: int, seed: int, workers: int | 
     ``workers`` defaults to the number of cores; small ensembles run in this process.
     ``progress``: None shows a bar only on a terminal.
     """
-    seeds = replicate_seeds(seed, replicates)
-    tasks = [(scenario, k, s) for k, s in enumerate(seeds)]
-    workers = min(workers or os.cpu_count() or 1, replicates)
-    bar = dict(total=replicates, desc=label or scenario.name, unit="run", disable=None if progress is None else not progress)
-    if workers <= 1 or replicates < 8:
-        results = [_task(t) for t in tqdm(tasks, **bar)]
-    else:
-        chunk = max(1, replicates // (workers * 8))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(tqdm(pool.map(_task, tasks, chunksize=chunk), **bar))
+    results = map_replicates(_task, scenario, replicates, seed, workers, progress, label)
     ts = pd.concat([r[0] for r in results], ignore_index=True)
     ev = pd.concat([r[1] for r in results], ignore_index=True)
     return ts, ev

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from .events import KINDS, LEADER_ROLES, Shock
 from .locality import DEFAULT_FIELDS, Locality
 from .parameters import REGISTRY, ParameterError
-from .region import REGION_PARAMS, REGIONS, TYPES, Region, RegionEvent, RegionSpec, check_groups
+from .region import GROUPS, REGION_PARAMS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
 
 SHIPPED = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_MONTHS = 1200
@@ -76,11 +76,6 @@ class RunModel(BaseModel):
     version: str | None = None
 
 
-def _region_field(p):
-    kind = int if p.kind is int else float
-    return (kind | None, Field(default=None, ge=p.low, le=p.high, strict=False))
-
-
 class RegionEventModel(EventModel):
     share: float = Field(default=1.0, ge=0.0, le=1.0)  # the share of places it hits, drawn at random
     group: str | None = None  # a type or an English region (default: every place)
@@ -92,7 +87,7 @@ RegionModel = create_model(
     spread=(dict[str, float], Field(default_factory=dict)),
     effects=(dict[str, dict[str, float]], Field(default_factory=dict)),
     events=(list[RegionEventModel], Field(default_factory=list)),
-    **{name: _region_field(p) for name, p in REGION_PARAMS.items()},
+    **{name: _param_field(p) for name, p in REGION_PARAMS.items()},
 )
 
 
@@ -199,10 +194,10 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
         return
     if parts[0] == "effects" and len(parts) == 3:
         groups = parts[1].split("+")  # g1+g2: the same offset for several groups
-        try:
-            check_groups(groups)
-        except ValueError as e:
-            raise ScenarioError(f"{where}: {name}: {e}") from None
+        for g in groups:
+            if g not in GROUPS:
+                raise ScenarioError(f"{where}: {name}: unknown group '{g}'{_suggest(g, GROUPS)} "
+                                    f"(allowed: {', '.join(GROUPS)})")
         if parts[2] not in REGISTRY:
             raise ScenarioError(f"{where}: {name}: unknown parameter{_suggest(parts[2], REGISTRY)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -425,10 +420,9 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
         if not 0 <= sd <= p.high - p.low:
             raise ScenarioError(f"{where}: region.spread.{name}: {sd!r} is out of range "
                                 f"(allowed: 0 to {p.high - p.low:g}, the parameter's range)")
-    groups = set(TYPES) | set(REGIONS)
     for group, offsets in r.effects.items():
-        if group not in groups:
-            raise ScenarioError(f"{where}: region.effects.{group}: unknown group{_suggest(group, groups)} "
+        if group not in GROUPS:
+            raise ScenarioError(f"{where}: region.effects.{group}: unknown group{_suggest(group, GROUPS)} "
                                 f"(allowed: {', '.join(TYPES)} or an English region: {', '.join(REGIONS)})")
         for name, value in offsets.items():
             if name not in REGISTRY:
@@ -437,8 +431,8 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
                 raise ScenarioError(f"{where}: region.effects.{group}.{name}: must be a finite number, got {value!r}")
     events = []
     for i, e in enumerate(r.events):
-        if e.group is not None and e.group not in groups:
-            raise ScenarioError(f"{where}: region.events[{i}].group: unknown group '{e.group}'{_suggest(e.group, groups)}")
+        if e.group is not None and e.group not in GROUPS:
+            raise ScenarioError(f"{where}: region.events[{i}].group: unknown group '{e.group}'{_suggest(e.group, GROUPS)}")
         events.append(RegionEvent(_shock(e, f"region.events[{i}]", m.start_year, fields, where), e.share, e.group))
     return RegionSpec(params, dict(r.spread), {g: dict(v) for g, v in r.effects.items()}, events)
 

@@ -114,17 +114,12 @@ def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.Dat
             m = s.build(seed).run_for(s.months)
             row.update(run_outcomes(m))
             row["error"] = None
-            if exp.timeseries_every and isinstance(m, Region):
-                ts = m.aggregates()
+            if exp.timeseries_every:  # a region keeps its aggregates, a locality its fields
+                ts = m.aggregates() if isinstance(m, Region) else m.timeseries()[
+                    ["step", "field", "phase", "authority", "capacity", "value", "performance", "public_value"]]
                 ts = ts[ts.step % exp.timeseries_every == 0]
                 ts.insert(0, "run", i)
                 series.append(ts)
-            elif exp.timeseries_every:
-                ts = m.timeseries()
-                ts = ts[ts.step % exp.timeseries_every == 0]
-                ts.insert(0, "run", i)
-                series.append(ts[["run", "step", "field", "phase", "authority", "capacity", "value",
-                                  "performance", "public_value"]])
         except Exception as e:  # recorded, not dropped: the sweep goes on
             row["error"] = f"{type(e).__name__}: {e}".splitlines()[0] + " | " + traceback.format_exc(limit=1).splitlines()[-1]
         rows.append(row)
