@@ -63,3 +63,14 @@ class Shock:
                 raise ValueError("a director belongs to one field: give the shock a field")
         elif self.role is not None:
             raise ValueError(f"'role' only applies to leader_arrival and leader_departure, not {self.kind}")
+
+
+class Call:
+    """A function and its arguments, scheduled as one Mesa event (Mesa holds event callbacks
+    weakly, so the model keeps these objects alive)."""
+
+    def __init__(self, fn, args=()):
+        self.fn, self.args = fn, args
+
+    def __call__(self) -> None:
+        self.fn(*self.args)

@@ -75,10 +75,11 @@ def trial_failure_probability(rate, openness, capacity):
     return hazard_to_probability(rate * (1.0 + 2.0 * (1.0 - openness)) * (1.5 - capacity))
 
 
-def reversal_probability(phase, base_rates, adequacy, resistance, opposition, value,
+def reversal_probability(phase, rate, adequacy, resistance, opposition, value,
                          authority, capacity, complacency, drive):
     """Monthly chance of falling back one phase ("at each point of transition the process may go
-    into reverse", 004:29-30). ``base_rates`` is indexed by phase (0 for latent).
+    into reverse", 004:29-30). ``rate`` is the base reversal rate of each field's current phase
+    (``base_rates[phase]``; any value for latent, which never reverses).
 
     In every phase: the triangle falling short of what the phase demands (``adequacy``), and a
     lack of entrepreneurial leadership weighted by LEADERSHIP_NEED (over-reliance on leaders,
@@ -90,10 +91,10 @@ def reversal_probability(phase, base_rates, adequacy, resistance, opposition, va
     - embedding: complacency and stagnation (004:21-23), low while the triangle holds (004:23-26).
     """
     weakness = (1.0 - adequacy) + LEADERSHIP_NEED[phase] * (1.0 - drive)
-    h = base_rates[phase] * weakness * (1.0 + resistance)
+    h = rate * weakness * (1.0 + resistance)
     mob = phase == 2
-    h = h + mob * base_rates[2] * (opposition * (1.0 - value) + np.maximum(authority - capacity, 0.0))
-    h = np.where(phase == 4, base_rates[4] * (0.5 * weakness + 2.0 * complacency), h)
+    h = h + mob * rate * (opposition * (1.0 - value) + np.maximum(authority - capacity, 0.0))
+    h = np.where(phase == 4, rate * (0.5 * weakness + 2.0 * complacency), h)
     return hazard_to_probability(np.where(phase == 0, 0.0, h))
 
 
@@ -103,6 +104,10 @@ def handover_probability(rate, capacity, authority):
     return np.clip(rate * capacity * (1.0 + capacity - authority), 0.0, 1.0)
 
 
-def overstretch(active_projects: int, threshold: int, penalty: float) -> float:
-    """Fraction of capacity lost by carrying too many projects at once (003:532-533)."""
-    return float(min(0.9, penalty * max(0, active_projects - threshold)))
+MAX_OVERSTRETCH = 0.9  # an overstretched locality still keeps a tenth of its capacity; assumption
+
+
+def overstretch(active_projects, threshold, penalty):
+    """Fraction of capacity lost by carrying too many projects at once (003:532-533); arrays or
+    scalars (one entry per place)."""
+    return np.minimum(MAX_OVERSTRETCH, penalty * np.maximum(0, np.asarray(active_projects) - threshold))

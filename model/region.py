@@ -32,10 +32,11 @@ import pandas as pd
 from mesa.discrete_space import FixedAgent, Network
 from mesa.time import Schedule
 
-from .events import Shock
+from .events import Call, Shock
 from .lifecycle import PHASE_NAMES, Phase
-from .locality import Locality, _Call
-from .parameters import REGISTRY, Param, ParameterError
+from .engine import Engine
+from .locality import PlaceState
+from .parameters import REGISTRY, Param, ParameterError, resolve
 
 # --- the survey's population (003:781): 388 councils and 47 fire authorities -------------------
 # Councils by English region and type in 2006 (county, district, metropolitan, London borough,
@@ -175,18 +176,22 @@ def roster(councils: int = 388, fire: int = 47) -> tuple[np.ndarray, np.ndarray]
 
 
 class Place(FixedAgent):
-    """One local authority: a Locality on the region's peer network."""
+    """One local authority on the region's peer network; its state is row ``i`` of the engine."""
 
-    def __init__(self, model: "Region", i: int, cell, locality: Locality, kind: str, region: str,
-                 follower: bool, sharer: bool):
+    def __init__(self, model: "Region", i: int, cell, kind: str, region: str, follower: bool, sharer: bool):
         super().__init__(model)
         self.cell = cell
-        self.i, self.locality, self.kind, self.region = i, locality, kind, region
+        self.i, self.kind, self.region = i, kind, region
         self.follower, self.sharer = follower, sharer
+
+    @property
+    def locality(self) -> PlaceState:
+        """This place's fields, triangle and lifecycle (views into the region's engine)."""
+        return self.model.localities[self.i]
 
 
 class Region(mesa.Model):
-    """Many localities and the channels between them.
+    """Many localities and the channels between them: a batch of N places in one engine.
 
     ``template`` supplies what every locality shares (fields, initial phases, parameters, events):
     a ``Scenario`` or anything with those attributes. ``spec`` holds the region parameters,
@@ -212,22 +217,25 @@ class Region(mesa.Model):
         self.follower = rng.random(L) < rp["followers"]
         self.sharer = rng.random(L) < rp["sharers"]
         self.fit = np.exp(rng.normal(0.0, rp["adaptation_sd"], (L, F)))
+        # Place k's stream: the k-th child of the master seed, whatever the size of the batch.
         seeds = [int(s.generate_state(1, np.uint64)[0]) for s in np.random.SeedSequence(seed).spawn(L)]
         base = dict(template.parameters)
-        localities = []
+        params = []
         for i in range(L):
-            params = dict(base)
+            own = dict(base)
             for group in (kinds[i], regions[i]):
                 for k, d in spec.effects.get(group, {}).items():
-                    params[k] = params.get(k, REGISTRY[k].default) + d
+                    own[k] = own.get(k, REGISTRY[k].default) + d
             for j, k in enumerate(names):
-                params[k] = params.get(k, REGISTRY[k].default) + rp["spread_scale"] * spec.spread[k] * z[i, j]
+                own[k] = own.get(k, REGISTRY[k].default) + rp["spread_scale"] * spec.spread[k] * z[i, j]
             if self.follower[i]:
-                params["trigger_rate"] = params.get("trigger_rate", REGISTRY["trigger_rate"].default) * rp["follower_own_rate"]
-            params = {k: _clip(k, v) for k, v in params.items()}
-            localities.append(Locality(seed=seeds[i], fields=self.fields, initial_phases=template.initial_phases,
-                                       events=template.events, **params))
-        self.localities = localities
+                own["trigger_rate"] = own.get("trigger_rate", REGISTRY["trigger_rate"].default) * rp["follower_own_rate"]
+            params.append(resolve({k: _clip(k, v) for k, v in own.items()}))
+        self.engine = Engine(params, [np.random.default_rng(s) for s in seeds], self.fields,
+                             template.initial_phases)
+        self.localities = [PlaceState(self.engine, i) for i in range(L)]
+        for shock in template.events:  # every place's own events, fired within its month
+            self.engine.schedule_shock(shock)
 
         # Peer network: face-to-face within the English region, written within the type.
         self.face, self.written = self._peer_links(rp)
@@ -237,8 +245,8 @@ class Region(mesa.Model):
         g.add_edges_from(zip(a.tolist(), b.tolist()))
         self.network = Network(g, layout=None, random=self.random)
         for i in range(L):
-            Place(self, i, self.network[i], localities[i], str(kinds[i]), str(regions[i]),
-                  bool(self.follower[i]), bool(self.sharer[i]))
+            Place(self, i, self.network[i], str(kinds[i]), str(regions[i]), bool(self.follower[i]),
+                  bool(self.sharer[i]))
 
         self.beacon_until = np.full(L, -1)
         self.adopted_first = np.full((L, F), -1)  # month each place first reached mainstreaming
@@ -274,49 +282,50 @@ class Region(mesa.Model):
         return out[0], out[1]
 
     def _schedule(self, month: int, fn, *args) -> None:
-        call = _Call(fn, args)
+        call = Call(fn, args)
         self._scheduled.append(call)  # Mesa holds event callbacks weakly
         self.schedule_event(call, at=float(month), priority=mesa.time.Priority.LOW)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
-        rp, locs = self.rp, self.localities
-        phase = np.stack([m.phase for m in locs])  # (L, F)
-        quality = np.stack([m.dominant_quality for m in locs])
+        """Peers show each place what they have proven (003:344-346, 656, 672, 718); then every
+        place takes its month in the one engine, and its own shocks of that month act."""
+        self._peer_step()
+        self.engine.fire_due(self.steps - 1)
+        self.engine.step()
+        self.engine.fire_due(self.steps)
+        self._record()
+
+    def _peer_step(self) -> None:
+        rp, e = self.rp, self.engine
         beacon = self.beacon_until >= self.steps
-        shown = (phase >= Phase.MAINSTREAMING) & (self.sharer | beacon)[:, None]
+        shown = (e.phase >= Phase.MAINSTREAMING) & (self.sharer | beacon)[:, None]
         # Channel strength from j to i; Beacons reach everyone face to face (003:718, 136).
         w = rp["intermediaries"] * (self.face + rp["written_weight"] * self.written)
         w = w + rp["intermediaries"] * rp["beacon_reach"] * beacon[None, :]
         np.fill_diagonal(w, 0.0)
         exposure = 1.0 - np.exp(-(w @ shown))  # (L, F)
-        pull = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
+        e.peer_pull[:] = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
         # The best idea on show to each place, per field, adapted to its own fit.
-        visible = w > 0
+        rows, cols = np.nonzero(w > 0)
         offer = np.zeros_like(exposure)
-        q_shown = np.where(shown, quality, 0.0)
-        for f in range(len(self.fields)):
-            offer[:, f] = np.where(visible, q_shown[None, :, f], 0.0).max(axis=1, initial=0.0)
-        offer = np.minimum(offer * self.fit, 1.0)
+        if len(rows):
+            starts = np.flatnonzero(np.r_[True, np.diff(rows) > 0])
+            q_shown = np.where(shown, e.dominant_quality, 0.0)
+            offer[rows[starts]] = np.maximum.reduceat(q_shown[cols], starts, axis=0)
+        e.peer_quality[:] = np.minimum(offer * self.fit, 1.0)
         # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
-        learners = (phase == Phase.DESIGN).astype(float)
-        cost = rp["dissemination_cost"] * (visible.T.astype(float) @ learners) * shown * ~beacon[:, None]
-        for i, m in enumerate(locs):
-            m.peer_pull[:] = pull[i]
-            m.peer_quality[:] = offer[i]
-            m.sharing_cost[:] = cost[i]
-            m.step()
-        self._record()
+        learners = np.zeros_like(exposure)
+        np.add.at(learners, cols, (e.phase[rows] == Phase.DESIGN).astype(float))
+        e.sharing_cost[:] = rp["dissemination_cost"] * learners * shown * ~beacon[:, None]
 
     def _record(self) -> None:
-        locs = self.localities
-        phase = np.stack([m.phase for m in locs]).astype(np.int8)
-        perf = np.stack([m.performance for m in locs]).astype(np.float32)
-        pv = np.stack([m.public_value for m in locs]).astype(np.float32)
+        e = self.engine
+        phase = e.phase.astype(np.int8)
         new = (phase >= Phase.MAINSTREAMING) & (self.adopted_first < 0)
         self.adopted_first[new] = self.steps
-        self.adapted[new] = np.stack([m.dominant_adapted for m in locs])[new]
-        self._records.append((phase, perf, pv))
+        self.adapted[new] = e.dominant_adapted[new]
+        self._records.append((phase, e.performance.astype(np.float32), e.public_value.astype(np.float32)))
 
     # ------------------------------------------------------------------ central levers
     def _members(self, group: str | None) -> np.ndarray:
@@ -327,38 +336,34 @@ class Region(mesa.Model):
     def _region_event(self, ev: RegionEvent) -> None:
         idx = self._members(ev.group)
         chosen = idx[self.rng.random(len(idx)) < ev.share]
-        for i in chosen:
-            self.localities[i].apply_shock(ev.shock)
+        self.engine.apply_shock(ev.shock, chosen)
         self._log(-1, f"region:{ev.shock.kind}", f"{len(chosen)} places, magnitude={ev.shock.magnitude:g}")
 
     def _inspection_round(self) -> None:
         """Inspection (CPA, 003:260-261): a field below the threshold fails and gets the shock."""
-        rp = self.rp
-        failed = 0
-        for i, m in enumerate(self.localities):
-            for f in np.flatnonzero(m.performance < rp["inspection_threshold"]):
-                m.apply_shock(Shock(int(self.time), "underperformance", field=self.fields[f],
-                                    magnitude=rp["inspection_strength"]))
-                failed += 1
-        self._log(-1, "region:inspection", f"{failed} fields failed")
+        rp, e = self.rp, self.engine
+        pl, fl = np.nonzero(e.performance < rp["inspection_threshold"])
+        for f in np.unique(fl):  # one shock per failing field, as each place's log shows
+            sel = fl == f
+            e.apply_shock(Shock(int(self.time), "underperformance", field=self.fields[f],
+                                magnitude=rp["inspection_strength"]), pl[sel])
+        self._log(-1, "region:inspection", f"{len(pl)} fields failed")
 
     def _fund_round(self) -> None:
         """An innovation fund: a share of places win a two-year grant for their worst field."""
-        rp = self.rp
+        rp, e = self.rp, self.engine
         winners = np.flatnonzero(self.rng.random(self.n) < rp["fund_share"])
-        for i in winners:
-            m = self.localities[i]
-            f = int(np.argmin(m.performance))
-            m.apply_shock(Shock(int(self.time), "funding_start", field=self.fields[f],
-                                magnitude=rp["fund_size"], duration=24))
+        worst = np.argmin(e.performance[winners], axis=1) if len(winners) else np.zeros(0, dtype=int)
+        for f in np.unique(worst):
+            e.apply_shock(Shock(int(self.time), "funding_start", field=self.fields[f],
+                                magnitude=rp["fund_size"], duration=24), winners[worst == f])
         self._log(-1, "region:innovation_fund", f"{len(winners)} grants")
 
     def _beacon_round(self) -> None:
         """Beacon awards to the places with most fields mainstreamed or embedded, for two years."""
-        rp = self.rp
-        phase = np.stack([m.phase for m in self.localities])
-        score = (phase >= Phase.MAINSTREAMING).sum(axis=1) + 1e-3 * np.stack(
-            [m.public_value.sum() for m in self.localities])
+        rp, e = self.rp, self.engine
+        phase = e.phase
+        score = (phase >= Phase.MAINSTREAMING).sum(axis=1) + 1e-3 * e.public_value.sum(axis=1)
         eligible = np.flatnonzero((phase >= Phase.MAINSTREAMING).any(axis=1) & (self.beacon_until < self.steps))
         top = eligible[np.argsort(-score[eligible], kind="stable")[: rp["beacon_awards"]]]
         self.beacon_until[top] = self.steps + 24
@@ -386,7 +391,7 @@ class Region(mesa.Model):
         """One row per place: its type, English region, strategy and drawn parameters."""
         df = pd.DataFrame({"place": np.arange(self.n), "type": self.kinds, "region": self.regions,
                            "follower": self.follower, "sharer": self.sharer})
-        params = pd.DataFrame([m.p for m in self.localities])  # every parameter, as each locality resolved it
+        params = pd.DataFrame(self.engine.params)  # every parameter, as each place resolved it
         return pd.concat([df, params[sorted(params.columns)]], axis=1)
 
     def timeseries(self, every: int = 1) -> pd.DataFrame:

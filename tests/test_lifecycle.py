@@ -38,7 +38,7 @@ def test_external_pressure_alone_does_not_trigger(rec, external, a, drive):
 @given(st.integers(0, 4), unit, unit, unit, unit, unit, unit, unit, unit, st.floats(0.0, 0.05))
 def test_reversal_bounded_and_falls_with_adequacy_and_leadership(ph, adeq, res, opp, v, a, c, comp, drive, bump):
     rates = np.array([0.0, 0.03, 0.03, 0.05, 0.02])
-    args = lambda ad, dr: lc.reversal_probability(np.array([ph]), rates, np.array([ad]), res, opp, v, a, c, comp, np.array([dr]))  # noqa: E731
+    args = lambda ad, dr: lc.reversal_probability(np.array([ph]), rates[[ph]], np.array([ad]), res, opp, v, a, c, comp, np.array([dr]))  # noqa: E731
     p = args(adeq, drive)[0]
     assert 0.0 <= p <= 1.0
     assert args(min(1, adeq + bump), drive)[0] <= p + 1e-15

@@ -1,0 +1,873 @@
+"""The batched engine: the state of many places in arrays with a place dimension, one step for all.
+
+A locality is a batch of one place; a region is a batch of N places plus its peer network. Agents
+of every place sit in one set of arrays (place p owns the rows ``start[p]:start[p] + cap[p]``),
+fields in (places, fields) arrays, trials in (places, fields, trials). Links are stored sparse:
+per place as triplets, and for the step as one block-diagonal CSR matrix. Each place draws from its
+own random stream, in the same order whatever else shares the batch, so place k of a region with
+peer learning switched off runs exactly as a lone locality with the same settings and stream.
+
+``step()`` is the model description of docs/ODD.md (7.2-7.11), as a short list of sub-steps:
+draws, flows (the triangle), drivers, lifecycle (trigger, design, mobilisation, mainstreaming,
+embedding, reversal), transitions, embedding modes and performance.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, fields as dc_fields
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from . import lifecycle as lc
+from . import network as net
+from . import triangle as tri
+from .events import PRESSURE_KINDS, Shock
+from .lifecycle import PHASE_NAMES, Phase
+
+MODES = ("", "fragile", "sustainable", "pervasive")  # embedding modes (004:196-218)
+SPARE_SLOTS = 16  # preallocated agent slots per place for arriving leaders and providers
+GAP_SCALE = 0.3  # a performance gap this large is fully alarming; assumption
+INSPECTION_DECAY = 1.0 / 24  # inspection pressure fades over about two years; assumption
+NEW_LEADER_LEGITIMACY = 0.8  # assumption
+NEWCOMER_RISK = 0.7  # newcomers from outside take risks (000:1287); assumption (value)
+INITIAL_LEVEL = 0.3  # every agent's starting contribution to its corner; assumption
+TRAIT_SPREAD = 0.2  # agents differ by +/- this around the locality's mean trait; assumption
+LEGITIMACY = 0.7  # mean legitimacy of incumbents; assumption
+VOICE = 0.5  # mean voice of value agents; assumption
+TENURE_MONTHS = (36, 145)  # incumbents have been 3-12 years in post; assumption
+RECOGNITION_START = 0.5  # share of the initial gap already recognised; assumption
+ALIGNMENT_SPEED = 4.0  # scales mainstreaming's alignment rate; assumption
+COMPLACENCY_RELIEF = 0.05  # complacency fades by this a month outside embedding; assumption
+PERVASIVE_DRIVE = 0.75  # leadership drive needed for pervasive embedding (004:210-218); assumption
+MAINSTREAM_MATURITY = 0.4  # extra maturity from full alignment in mainstreaming; assumption
+CROSS_LINK_SCALE = 10.0  # cross-field link density that counts as a full channel; assumption
+COMMISSION_PROVIDERS = 12  # providers per commissioning round of magnitude 1 (000:1134)
+SENIOR_DRIVERS = ("political_leader", "chief_executive", "director", "cabinet_member")
+DRAWS = 5  # uniforms per field per month: trigger, spawn, handover, reversal, spare
+
+# Column order of a field snapshot (Locality.timeseries()).
+COLUMNS = (
+    "phase", "authority", "capacity", "value", "performance", "public_value", "active_trials",
+    "failed_trials", "flow_ac", "flow_cv", "flow_va", "recognition", "pressure", "alignment",
+    "complacency", "balance", "reversals", "mode",
+)
+
+
+@dataclass
+class Agents:
+    """Per-agent arrays of every place (index = row). Unused rows have ``alive == False``."""
+
+    place: np.ndarray
+    role: np.ndarray
+    corner: np.ndarray
+    layer: np.ndarray
+    field: np.ndarray
+    weight: np.ndarray
+    clique: np.ndarray
+    alive: np.ndarray
+    x: np.ndarray
+    legitimacy: np.ndarray
+    drive: np.ndarray
+    risk: np.ndarray
+    tenure: np.ndarray
+    skill: np.ndarray
+    slack: np.ndarray
+    openness: np.ndarray
+    voice: np.ndarray
+
+    def names(self) -> list[str]:
+        return [f.name for f in dc_fields(self)]
+
+
+def _place_agents(params: dict, s: net.Structure, rng: np.random.Generator, place: int) -> Agents:
+    """The agent rows of one place, with spare slots; draws traits in a fixed order."""
+    n = s.n
+    m = n + SPARE_SLOTS
+
+    def pad(a, fill=0):
+        out = np.full(m, fill, dtype=a.dtype)
+        out[:n] = a
+        return out
+
+    def trait(mean):  # agents differ around the locality's mean; assumption (spread)
+        return np.clip(mean + rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, m), 0.0, 1.0)
+
+    alive = np.zeros(m, dtype=bool)
+    alive[:n] = True
+    legitimacy, drive, risk = trait(LEGITIMACY), trait(params["leader_drive"]), trait(params["risk_appetite"])
+    tenure = np.where(alive, rng.integers(*TENURE_MONTHS, m), 0)
+    skill, slack, openness = trait(params["skill"]), trait(params["staff_slack"]), trait(params["openness"])
+    voice = trait(VOICE)
+    x = np.zeros(m)
+    x[:n] = INITIAL_LEVEL
+    return Agents(place=np.full(m, place, dtype=np.int64), role=pad(s.role), corner=pad(s.corner),
+                  layer=pad(s.layer), field=pad(s.field), weight=pad(s.weight, 0.0), clique=pad(s.clique, False),
+                  alive=alive, x=x, legitimacy=legitimacy, drive=drive, risk=risk, tenure=tenure, skill=skill,
+                  slack=slack, openness=openness, voice=voice)
+
+
+@dataclass
+class Links:
+    """A place's links as symmetric triplets (both directions), local agent indices."""
+
+    i: np.ndarray
+    j: np.ndarray
+    w: np.ndarray
+
+    @classmethod
+    def from_dense(cls, adjacency: np.ndarray) -> "Links":
+        i, j = np.nonzero(adjacency)
+        return cls(i, j, adjacency[i, j])
+
+    def without(self, k: int) -> "Links":
+        keep = (self.i != k) & (self.j != k)
+        return Links(self.i[keep], self.j[keep], self.w[keep])
+
+    def with_links(self, k: int, others: dict[int, float]) -> "Links":
+        j = np.fromiter(others, dtype=np.int64, count=len(others))
+        w = np.fromiter(others.values(), dtype=float, count=len(others))
+        keep = ~(((self.i == k) & np.isin(self.j, j)) | ((self.j == k) & np.isin(self.i, j)))
+        return Links(np.concatenate([self.i[keep], np.full(len(j), k), j]),
+                     np.concatenate([self.j[keep], j, np.full(len(j), k)]),
+                     np.concatenate([self.w[keep], w, w]))
+
+    def dense(self, n: int) -> np.ndarray:
+        out = np.zeros((n, n))
+        out[self.i, self.j] = self.w
+        return out
+
+
+@dataclass
+class Derived:
+    """What a place's links and roster imply, recomputed only when they change (7.2 in ODD)."""
+
+    flow: sp.csr_array  # (n, n) inflow weights: upstream and same-corner links over their count
+    members: sp.csr_array  # (3F, n) normalised corner weights, rows A(F), C(F), V(F)
+    report: sp.csr_array  # (3F, n) mean upstream inflow of each receiving corner (A->C, C->V, V->A)
+    risk: np.ndarray  # (F,) authority's risk appetite
+    openness: np.ndarray  # (F,) capacity's openness
+    drive: np.ndarray  # (F,) strongest senior drive acting on the field
+    seniors: np.ndarray  # local indices of senior agents
+    senior_in_field: np.ndarray  # (F, seniors) bool
+    clique_density: float
+    network_quality: np.ndarray  # (F,)
+    cross_links: np.ndarray  # (F, F)
+
+
+def derive(a: Agents, links: Links, F: int) -> Derived:
+    """Everything derived from one place's links and roster (its own rows of ``a``)."""
+    n = len(a.alive)
+    alive = a.alive
+    ok = alive[links.i] & alive[links.j]
+    li, lj, lw = links.i[ok], links.j[ok], links.w[ok]
+    up_mask = a.corner[lj] == tri.UPSTREAM[a.corner[li]]
+    peer_mask = a.corner[lj] == a.corner[li]
+    count = np.maximum(np.bincount(li[up_mask | peer_mask], minlength=n), 1)
+    sel = up_mask | peer_mask
+    flow_w = np.where(up_mask, lw, lw * tri.PEER_RELAY)[sel] / count[li[sel]]
+    flow = sp.csr_array((flow_w, (li[sel], lj[sel])), shape=(n, n))
+    up = sp.csr_array((lw[up_mask] / count[li[up_mask]], (li[up_mask], lj[up_mask])), shape=(n, n))
+
+    # Corner membership: an agent counts in its corner of its own field, or of every field.
+    w = a.weight * alive
+    cols, rows = [], []
+    for k in range(3):
+        own = np.flatnonzero((a.corner == k) & (w != 0))
+        fld = a.field[own]
+        every = own[fld < 0]
+        single = own[fld >= 0]
+        rows += [k * F + a.field[single], np.repeat(k * F + np.arange(F), len(every))]
+        cols += [single, np.tile(every, F)]
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    vals = w[cols]
+    totals = np.bincount(rows, weights=vals, minlength=3 * F)
+    members = sp.csr_array((vals / totals[rows], (rows, cols)), shape=(3 * F, n))
+    members.sort_indices()
+    # Reported flows: each receiving corner's members times its upstream inflow.
+    order = np.concatenate([np.arange(F, 2 * F), np.arange(2 * F, 3 * F), np.arange(F)])
+    report = sp.csr_array(members[order] @ up)
+
+    m_a, m_c = members[:F], members[F:2 * F]
+    in_field = (a.field[None, :] == np.arange(F)[:, None]) | (a.field[None, :] < 0)
+    codes = [net.ROLE_CODE[r] for r in SENIOR_DRIVERS]
+    seniors = np.flatnonzero(np.isin(a.role, codes) & alive)
+    senior_in_field = in_field[:, seniors]
+    drive = np.where(senior_in_field, a.drive[seniors], 0.0).max(axis=1, initial=0.0)
+
+    # Network quality per field: mean link strength of the field's agents' links, times the share
+    # of its agents with any link at all (partnership strength; assumption).
+    deg = np.bincount(li, minlength=n)
+    strength = np.divide(np.bincount(li, weights=lw, minlength=n), deg, out=np.zeros(n), where=deg > 0)
+    mem = in_field & alive[None, :]
+    n_mem = np.maximum(mem.sum(axis=1), 1)
+    quality = (mem * strength).sum(axis=1) / n_mem * (mem * (deg > 0)).sum(axis=1) / n_mem
+    # Cross-field links: the channel for inspiration or infection between fields (004:3-8).
+    fi, fj = a.field[li], a.field[lj]
+    both = (fi >= 0) & (fj >= 0)
+    x = np.zeros((F, F))
+    np.add.at(x, (fi[both], fj[both]), lw[both])
+    sizes = np.bincount(a.field[alive & (a.field >= 0)], minlength=F).astype(float)
+    cross = np.clip(x / np.maximum(np.outer(sizes, sizes), 1) * CROSS_LINK_SCALE, 0, 1)
+    np.fill_diagonal(cross, 0.0)
+    clique = a.clique & alive
+    k = int(clique.sum())
+    density = float((clique[li] & clique[lj]).sum()) / (k * (k - 1)) if k >= 2 else 0.0
+    return Derived(flow, members, report, m_a @ a.risk, m_c @ a.openness, drive, seniors, senior_in_field,
+                   density, quality, cross)
+
+
+class EventLog:
+    """Transitions, embedding-mode changes and shocks, in the order they happened."""
+
+    KINDS = ("forward", "backward", "embedding_mode")
+
+    def __init__(self):
+        self._chunks: list = []
+
+    def transitions(self, step: int, place: np.ndarray, field: np.ndarray, old: np.ndarray, new: np.ndarray):
+        if len(place):
+            self._chunks.append(("t", step, place, field, old, new))
+
+    def modes(self, step: int, place: np.ndarray, field: np.ndarray, mode: np.ndarray):
+        if len(place):
+            self._chunks.append(("m", step, place, field, mode))
+
+    def row(self, step: int, place: int, field: str, kind: str, detail: str):
+        self._chunks.append(("r", step, place, field, kind, detail))
+
+    def rows(self, fields: Sequence[str], place: int | None = None) -> list[tuple[int, int, str, str, str]]:
+        """(step, place, field, kind, detail) tuples, optionally for one place."""
+        out = []
+        for c in self._chunks:
+            if c[0] == "r":
+                if place is None or c[2] == place:
+                    out.append((c[1], c[2], c[3], c[4], c[5]))
+                continue
+            step, pl, fl = c[1], c[2], c[3]
+            sel = np.arange(len(pl)) if place is None else np.flatnonzero(pl == place)
+            for k in sel:
+                if c[0] == "t":
+                    a, b = int(c[4][k]), int(c[5][k])
+                    out.append((step, int(pl[k]), fields[fl[k]], "forward" if b > a else "backward",
+                                f"{PHASE_NAMES[a]} -> {PHASE_NAMES[b]}"))
+                else:
+                    out.append((step, int(pl[k]), fields[fl[k]], "embedding_mode", MODES[c[4][k]]))
+        return out
+
+
+class Engine:
+    """N places, each a locality: agents on the triangle, fields moving through the lifecycle.
+
+    ``params`` is one resolved parameter dict per place, ``rngs`` one generator per place (its own
+    stream), ``fields`` the service fields every place shares.
+    """
+
+    def __init__(self, params: Sequence[dict], rngs: Sequence[np.random.Generator], fields: Sequence[str],
+                 initial_phases: dict[str, int] | None = None):
+        self.P = P = len(params)
+        self.F = F = len(fields)
+        self.fields = tuple(fields)
+        self.params = [dict(p) for p in params]
+        self.rngs = list(rngs)
+        self.par = {k: np.array([p[k] for p in self.params]) for k in self.params[0]}
+        self.K = self.par["max_trials"].astype(np.int64)
+        self.steps = 0
+        self.log = EventLog()
+        self._queue: list = []  # (month, seq, callable): shocks and their ends, fired after the step
+        self._seq = 0
+        self.on_remove: Callable[[int, int], None] | None = None  # (place, local index), for Mesa views
+        self.on_attach: Callable[[int, int, int, dict], None] | None = None
+
+        blocks, links, perf = [], [], []
+        for p in range(P):
+            s = net.build(self.params[p], F, self.rngs[p])
+            blocks.append(_place_agents(self.params[p], s, self.rngs[p], p))
+            links.append(Links.from_dense(s.adjacency))
+            spread = self.params[p]["performance_spread"]
+            perf.append(np.clip(self.params[p]["initial_performance"] + self.rngs[p].uniform(-spread, spread, F), 0, 1))
+        self.links = links
+        self._layout(blocks)
+        self._init_fields(np.array(perf))
+        for name, ph in (initial_phases or {}).items():
+            self.set_initial_phase(self.field_index(name), int(ph))
+        self.aggregate()
+        self.balance = tri.balance(self.corners.reshape(-1, 3)).reshape(P, F)
+
+    # ------------------------------------------------------------------ construction
+    def _layout(self, blocks: list[Agents]) -> None:
+        """Concatenate per-place agent rows and (re)derive every place's structure."""
+        self.cap = np.array([len(b.alive) for b in blocks])
+        self.start = np.concatenate([[0], np.cumsum(self.cap)])
+        self.agents = Agents(**{k: np.concatenate([getattr(b, k) for b in blocks]) for k in blocks[0].names()})
+        self.derived = [derive(self.block(p), self.links[p], self.F) for p in range(self.P)]
+        self._dirty: set[int] = set()
+        self._assemble()
+
+    def block(self, p: int) -> Agents:
+        """Views of place p's agent rows."""
+        s, e = self.start[p], self.start[p + 1]
+        return Agents(**{k: getattr(self.agents, k)[s:e] for k in self.agents.names()})
+
+    def _assemble(self) -> None:
+        """Global block-diagonal matrices and per-field arrays from the places' derived structure."""
+        d, F = self.derived, self.F
+        self.flow_matrix = sp.block_diag([x.flow for x in d], format="csr")
+        self.members = sp.block_diag([x.members for x in d], format="csr")
+        self.report = sp.block_diag([x.report for x in d], format="csr")
+        # Capacity members alone, for the resources behind mainstreaming.
+        rows = (np.arange(self.P)[:, None] * 3 * F + F + np.arange(F)[None, :]).ravel()
+        self.members_c = self.members[rows]
+        self.risk = np.array([x.risk for x in d])
+        self.openness = np.array([x.openness for x in d])
+        self.drive = np.array([x.drive for x in d])
+        self.clique_density = np.array([x.clique_density for x in d])
+        self.network_quality = np.array([x.network_quality for x in d])
+        self.cross_links = np.array([x.cross_links for x in d])
+        # Senior agents per (place, field) cell, for the new-leader push (max over a cell).
+        cells, rows_ = [], []
+        for p, x in enumerate(d):
+            f, k = np.nonzero(x.senior_in_field)
+            cells.append(p * F + f)
+            rows_.append(self.start[p] + x.seniors[k])
+        cells, rows_ = np.concatenate(cells), np.concatenate(rows_)
+        order = np.argsort(cells, kind="stable")
+        self._senior_cells, self._senior_rows = cells[order], rows_[order]
+        self._senior_starts = np.flatnonzero(np.r_[True, np.diff(self._senior_cells) > 0])
+        a = self.agents
+        self.own_a = a.legitimacy * (0.5 + 0.5 * a.drive)
+        self.own_c_static = np.cbrt(a.skill * (0.5 + 0.5 * a.openness))
+        # Index of each agent's field cell in a (places, fields + 1) table; the last column is the
+        # mean over fields, for agents who act on every field.
+        self._cell = a.place * (F + 1) + np.where(a.field < 0, F, a.field)
+        self._param_rows = {k: v[a.place] for k, v in self.par.items()
+                            if k in ("flow_gain", "own_weight", "influence_rate")}
+
+    def restructure(self, places: Sequence[int]) -> None:
+        """Mark places whose roster or links changed; they are re-derived once, before the next step."""
+        self._dirty.update(int(p) for p in places)
+
+    def refresh(self) -> None:
+        """Re-derive places marked by ``restructure`` and the batch's matrices."""
+        if self._dirty:
+            for p in sorted(self._dirty):
+                self.derived[p] = derive(self.block(p), self.links[p], self.F)
+            self._dirty.clear()
+            self._assemble()
+
+    def _init_fields(self, performance: np.ndarray) -> None:
+        P, F, par = self.P, self.F, self.par
+        Kmax = int(self.K.max())
+        self.phase = np.zeros((P, F), dtype=np.int64)
+        self.performance = performance
+        self.performance_base = performance.copy()
+        self.performance0 = performance.copy()
+        self.performance_at_trigger = performance.copy()
+        self.public_value = np.zeros((P, F))
+        self.recognition = np.clip((par["aspiration"][:, None] - performance) / GAP_SCALE, 0, 1) * RECOGNITION_START
+        self.pressures = {k: np.repeat(par[k].astype(float)[:, None], F, axis=1) for k in PRESSURE_KINDS}
+        self.inspection, self.funding, self.cut = np.zeros((P, F)), np.zeros((P, F)), np.zeros((P, F))
+        self.trial_quality = np.zeros((P, F, Kmax))
+        self.trial_progress = np.zeros((P, F, Kmax))
+        self.trial_active = np.zeros((P, F, Kmax), dtype=bool)
+        self.trial_proven = np.zeros((P, F, Kmax), dtype=bool)
+        self.trial_adapted = np.zeros((P, F, Kmax), dtype=bool)
+        self.trial_slot = np.arange(Kmax)[None, None, :] < self.K[:, None, None]  # slots a place has
+        self.dominant_adapted = np.zeros((P, F), dtype=bool)
+        self.failed_trials = np.zeros((P, F), dtype=np.int64)
+        self.dominant_quality = np.zeros((P, F))
+        self.alignment, self.complacency = np.zeros((P, F)), np.zeros((P, F))
+        self.mode = np.zeros((P, F), dtype=np.int64)
+        self.reversals = np.zeros((P, F), dtype=np.int64)
+        self.corners, self.flows = np.zeros((P, F, 3)), np.zeros((P, F, 3))
+        self.total_pressure = np.zeros((P, F))
+        # Set by a region each month (zero for a lone locality): examples elsewhere as a driver
+        # (003:344), the best adaptable idea on offer (003:346, 656) and the cost of showing one's
+        # own innovation to peers (003:718).
+        self.peer_pull, self.peer_quality, self.sharing_cost = np.zeros((P, F)), np.zeros((P, F)), np.zeros((P, F))
+        self.rates = np.stack([np.zeros(P), par["reversal_rate_design"], par["reversal_rate_mobilisation"],
+                               par["reversal_rate_mainstreaming"], par["reversal_rate_embedding"]], axis=1)
+
+    def set_initial_phase(self, f: int, ph: int) -> None:
+        if not 0 <= ph <= 4:
+            raise ValueError(f"initial phase of '{self.fields[f]}' must be 0-4, got {ph}")
+        par = self.par
+        self.phase[:, f] = ph
+        if ph >= Phase.MOBILISATION:
+            self.dominant_quality[:, f] = np.maximum(par["proof_threshold"], par["trial_quality_mean"]) + 0.1
+        if ph >= Phase.MAINSTREAMING:
+            self.alignment[:, f] = 1.0 if ph == Phase.EMBEDDING else 0.3
+
+    def field_index(self, name: str | None) -> int:
+        try:
+            return self.fields.index(name)
+        except ValueError:
+            raise ValueError(f"unknown field '{name}' (fields: {', '.join(self.fields)})") from None
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        """One month for every place (ODD 7.2-7.11)."""
+        self.refresh()
+        self.steps += 1
+        draws = self._draws()
+        stretch = self._overstretch()
+        slack = self._flows(stretch)
+        internal, external = self._drivers(slack)
+        fwd, bal = self._lifecycle(draws, internal, external, stretch, slack)
+        back = self._reversal(draws, fwd)
+        self._transition(fwd, back)
+        self._embedding_modes(bal)
+        self._performance(draws["noise"])
+
+    def _draws(self) -> dict[str, np.ndarray]:
+        """A fixed number of draws per place and month, from the place's own stream (common random
+        numbers across what-if twins; independent of what else shares the batch)."""
+        P, F, par = self.P, self.F, self.par
+        u = np.empty((P, F, DRAWS))
+        u_trial = np.ones(self.trial_quality.shape)  # slots a place lacks never fail
+        quality, noise = np.empty((P, F)), np.empty((P, F))
+        a = par["trial_quality_mean"] * par["trial_quality_concentration"]
+        b = par["trial_quality_concentration"] - a
+        for p, rng in enumerate(self.rngs):
+            K = self.K[p]
+            buf = rng.random(F * (DRAWS + K))  # the same numbers as (F, DRAWS) then (F, K) draws
+            u[p] = buf[:F * DRAWS].reshape(F, DRAWS)
+            u_trial[p, :, :K] = buf[F * DRAWS:].reshape(F, K)
+            quality[p] = rng.beta(a[p], b[p], F)
+            noise[p] = rng.standard_normal(F)
+        return {"u": u, "u_trial": u_trial, "quality": quality, "noise": noise}
+
+    def _overstretch(self) -> np.ndarray:
+        """Capacity lost to carrying too many projects at once (003:532-533), per place."""
+        active = ((self.phase >= Phase.DESIGN) & (self.phase <= Phase.MAINSTREAMING)).sum(axis=1)
+        return lc.overstretch(active, self.par["overstretch_threshold"], self.par["overstretch_penalty"])
+
+    def _cell_values(self, per_field: np.ndarray) -> np.ndarray:
+        """Each agent's value of a (places, fields) quantity; the mean over fields for agents of all."""
+        table = np.empty((self.P, self.F + 1))
+        table[:, :self.F] = per_field
+        table[:, self.F] = per_field.sum(axis=1) / self.F
+        return table.ravel()[self._cell]
+
+    def _flows(self, stretch: np.ndarray) -> np.ndarray:
+        """7.2: agents move towards their phase's demand on own traits and what flows in along links.
+        Returns each agent's effective slack."""
+        a, F, par = self.agents, self.F, self.par
+        lead = np.empty((self.P, F + 1), dtype=np.int64)
+        lead[:, :F] = self.phase
+        lead[:, F] = self.phase.max(axis=1)  # agents of every field follow the most active field
+        demand = self._param_rows["flow_gain"] * tri.PHASE_DEMAND[lead.ravel()[self._cell], a.corner]
+        flow = self.flow_matrix @ a.x
+        # Authority hears value through its links and through visible value for the public (004:57-60).
+        flow = np.where(a.corner == tri.AUTHORITY, 0.5 * flow + 0.5 * self._cell_values(self.corners[:, :, 2]), flow)
+        support = par["funding_effect"][:, None] * self.funding - self.cut - self.sharing_cost
+        slack = np.minimum(np.maximum(a.slack + self._cell_values(support), 0.0), 1.0) * (1.0 - stretch[a.place])
+        own_c = self.own_c_static * np.cbrt(slack)
+        own_v = self._cell_values(self.performance) * (0.5 + 0.5 * a.voice)
+        own = np.choose(a.corner, (self.own_a, own_c, own_v))
+        target = tri.targets(demand, own, flow, self._param_rows["own_weight"])
+        a.x = np.where(a.alive, tri.relax(a.x, target, self._param_rows["influence_rate"]), 0.0)
+        a.tenure += a.alive
+        self.aggregate()
+        return slack
+
+    def aggregate(self) -> None:
+        """Corners A, C, V per field from agents' levels; flows A->C, C->V, V->A along links."""
+        P, F, x = self.P, self.F, self.agents.x
+        self.corners[:] = (self.members @ x).reshape(P, 3, F).transpose(0, 2, 1)
+        self.flows[:] = (self.report @ x).reshape(P, 3, F).transpose(0, 2, 1)
+
+    def _push(self) -> np.ndarray:
+        """A new leader's push for change, fading with tenure (000:1287, 1154): the strongest
+        senior's in each field."""
+        a, par = self.agents, self.par
+        r = self._senior_rows
+        val = a.drive[r] * np.exp(-a.tenure[r] / par["new_leader_push_months"][a.place[r]])
+        out = np.zeros(self.P * self.F)
+        if len(r):
+            out[self._senior_cells[self._senior_starts]] = np.maximum(
+                np.maximum.reduceat(val, self._senior_starts), 0.0)
+        return out.reshape(self.P, self.F)
+
+    def _drivers(self, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """7.3: pressure, recognition of underperformance; returns internal and external pressure."""
+        par, pr = self.par, self.pressures
+        col = lambda k: par[k][:, None]  # noqa: E731 - a per-place parameter against fields
+        self.resources = (self.members_c @ slack).reshape(self.P, self.F)
+        relief = 1.0 - col("funding_pressure_relief") * np.minimum(self.funding, 1.0)
+        internal = (pr["member_pressure"] + pr["efficiency_pressure"] * relief
+                    + col("community_pressure_weight") * pr["community_pressure"] + self._push())
+        # Efficiency pressure is felt "under internal and external pressure" (003:57): it counts
+        # in both, which makes it the strongest single driver (003:325).
+        external = (col("central_pressure_weight") * pr["central_pressure"] + self.inspection
+                    + col("efficiency_external_weight") * pr["efficiency_pressure"] * relief)
+        self.total_pressure = np.minimum((internal + external) / 2.0, 1.0)
+        gap = np.minimum(np.maximum((col("aspiration") - self.performance) / GAP_SCALE, 0.0), 1.0)
+        self.recognition += col("recognition_rate") * (gap - self.recognition)
+        self.inspection *= 1.0 - INSPECTION_DECAY
+        return internal, external
+
+    def _lifecycle(self, d, internal, external, stretch, slack) -> tuple[np.ndarray, np.ndarray]:
+        """7.4-7.8: forward moves of every phase; returns them and the triangle's balance."""
+        phase, par = self.phase, self.par
+        col = lambda k: par[k][:, None]  # noqa: E731
+        A, C, V = self.corners[:, :, 0], self.corners[:, :, 1], self.corners[:, :, 2]
+        u = d["u"]
+        # 0 -> 1: the will to change, plus inspiration from embedded fields and examples elsewhere.
+        embedded = (phase == Phase.EMBEDDING) * np.where(self.mode == 3, 2.0, 1.0)
+        spill = col("spillover_strength") * np.einsum("pij,pj->pi", self.cross_links, embedded)
+        will = lc.will_to_change(self.recognition, internal, external, A, self.drive)
+        p_trig = lc.trigger_probability(will, col("trigger_rate"), col("trigger_steepness"), col("opportunity_rate"),
+                                        spill + self.peer_pull)
+        fwd = (phase == Phase.LATENT) & (u[:, :, 0] < p_trig)
+        fwd |= self._design(d, A, C, stretch)
+        # Mobilisation: value demonstrated, then control handed to managers (004:139-154).
+        p_hand = lc.handover_probability(col("handover_rate"), C, A)
+        fwd |= (phase == Phase.MOBILISATION) & (V >= col("value_threshold")) & (u[:, :, 2] < p_hand)
+        # Mainstreaming: align with finance, HR, IT, performance management (004:185-188).
+        main = phase == Phase.MAINSTREAMING
+        self.alignment += main * col("alignment_rate") * C * self.resources * self.network_quality \
+            * (1 - stretch[:, None]) * ALIGNMENT_SPEED
+        fwd |= main & (self.alignment >= 1.0)
+        # Embedding: balance decides the mode; complacency grows without pressure (004:21-23, 196-218).
+        emb = phase == Phase.EMBEDDING
+        self.balance = bal = tri.balance(self.corners.reshape(-1, 3)).reshape(self.P, self.F)
+        grow = np.where(emb, col("complacency_rate") * (1 - 2 * self.total_pressure), -COMPLACENCY_RELIEF)
+        self.complacency = np.minimum(np.maximum(self.complacency + grow, 0.0), 1.0)
+        return fwd, bal
+
+    def _design(self, d, A, C, stretch) -> np.ndarray:
+        """7.5: in design, trials start, progress, fail or prove themselves (004:126-133)."""
+        par = self.par
+        col = lambda k: par[k][:, None]  # noqa: E731
+        design = self.phase == Phase.DESIGN
+        p_spawn = lc.spawn_probability(col("spawn_rate"), A, self.drive, self.risk, self.clique_density[:, None],
+                                       stretch[:, None])
+        free = ~self.trial_active & ~self.trial_proven & self.trial_slot
+        slot = np.argmax(free, axis=2)
+        pl, fl = np.nonzero(design & (d["u"][:, :, 1] < p_spawn) & free.any(axis=2))
+        k = slot[pl, fl]
+        # A trial is the locality's own idea or, if better, an adaptation of one proven elsewhere.
+        own, offer = d["quality"][pl, fl], self.peer_quality[pl, fl]
+        self.trial_active[pl, fl, k] = True
+        self.trial_quality[pl, fl, k] = np.maximum(own, offer)
+        self.trial_adapted[pl, fl, k] = offer > own
+        self.trial_progress[pl, fl, k] = 0.0
+        running = self.trial_active & design[:, :, None]
+        speed = col("trial_progress_rate") * (0.5 + C) * (0.5 + self.openness)
+        self.trial_progress += running * speed[:, :, None]
+        p_fail = lc.trial_failure_probability(col("trial_failure_rate"), self.openness, C)
+        killed = running & (d["u_trial"] < p_fail[:, :, None])
+        done = running & ~killed & (self.trial_progress >= 1.0)
+        proven = done & (self.trial_quality >= par["proof_threshold"][:, None, None])
+        failed = killed | (done & ~proven)
+        self.failed_trials += failed.sum(axis=2)
+        self.trial_active &= ~(failed | proven)
+        self.trial_proven |= proven
+        return design & self.trial_proven.any(axis=2) & (C >= col("capacity_threshold"))
+
+    def _reversal(self, d, fwd: np.ndarray) -> np.ndarray:
+        """7.9: any phase may fall back one ("at each point of transition", 004:29-30)."""
+        A, C, V = self.corners[:, :, 0], self.corners[:, :, 1], self.corners[:, :, 2]
+        adequacy = tri.adequacy(self.corners.reshape(-1, 3), self.phase.ravel()).reshape(self.P, self.F)
+        rates = np.take_along_axis(self.rates, self.phase, axis=1)
+        p_rev = lc.reversal_probability(self.phase, rates, adequacy, 1.0 - self.openness,
+                                        self.par["opposition"][:, None], V, A, C, self.complacency, self.drive)
+        return (self.phase > 0) & ~fwd & (d["u"][:, :, 3] < p_rev)
+
+    def _transition(self, fwd: np.ndarray, back: np.ndarray) -> None:
+        """Apply moves and what entering or leaving a phase does to a field (004:130-218)."""
+        old = self.phase
+        new = old + fwd - back
+        self.phase = new
+        pl, fl = np.nonzero(fwd | back)
+        if not len(pl):
+            return
+        self.log.transitions(self.steps, pl, fl, old[pl, fl], new[pl, fl])
+        enters = lambda ph: fwd & (new == ph)  # noqa: E731
+        leaves = lambda ph: back & (old == ph)  # noqa: E731
+        e = enters(Phase.DESIGN)
+        self.performance_at_trigger[e] = self.performance[e]
+        self._clear_trials(e)
+        e = enters(Phase.MOBILISATION)
+        if e.any():  # the dominant innovation: the best proven trial; the rest close (004:130-133)
+            q = np.where(self.trial_proven, self.trial_quality, -1.0)
+            best = np.argmax(q, axis=2)[..., None]
+            self.dominant_quality[e] = np.take_along_axis(self.trial_quality, best, axis=2)[..., 0][e]
+            self.dominant_adapted[e] = np.take_along_axis(self.trial_adapted, best, axis=2)[..., 0][e]
+            self._clear_trials(e)
+        self.alignment[enters(Phase.MAINSTREAMING)] = 0.0
+        self.complacency[enters(Phase.EMBEDDING)] = 0.0
+        self.reversals += back
+        e = leaves(Phase.DESIGN)  # trials abandoned; the will to change dissipates
+        self.failed_trials[e] += self.trial_active[e].sum(axis=1)
+        self._clear_trials(e)
+        self.recognition[e] *= 0.5
+        e = leaves(Phase.MOBILISATION)  # the dominant innovation failed to mobilise
+        self.failed_trials[e] += 1
+        self.dominant_quality[e] = 0.0
+        self.alignment[leaves(Phase.MAINSTREAMING)] *= 0.5
+        self.alignment[leaves(Phase.EMBEDDING)] = 0.6  # stagnation: alignment must be rebuilt
+
+    def _clear_trials(self, cells: np.ndarray) -> None:
+        self.trial_active[cells] = False
+        self.trial_proven[cells] = False
+        self.trial_progress[cells] = 0.0
+
+    def _embedding_modes(self, bal: np.ndarray) -> None:
+        """7.8: fragile, sustainable or pervasive embedding (004:196-218)."""
+        emb = self.phase == Phase.EMBEDDING
+        n_emb = emb.sum(axis=1, keepdims=True)
+        mode = np.where(bal >= self.par["balance_threshold"][:, None], 2, 1)
+        mode = np.where((mode == 2) & (n_emb >= 2) & (self.drive >= PERVASIVE_DRIVE), 3, mode)
+        mode = np.where(emb, mode, 0)
+        pl, fl = np.nonzero(emb & (mode != self.mode))
+        self.log.modes(self.steps, pl, fl, mode[pl, fl])
+        self.mode = mode
+
+    def _performance(self, noise: np.ndarray) -> None:
+        """7.10: diversion into unproven work, then the innovation's uplift (the J-curve)."""
+        par, ph = self.par, self.phase
+        col = lambda k: par[k][:, None]  # noqa: E731
+        busy = 0.5 * self.trial_active.sum(axis=2) / self.K[:, None]
+        effort = lc.EFFORT[ph] * np.where(ph == Phase.DESIGN, 0.5 + busy, 1.0)
+        maturity = lc.MATURITY[ph] + np.where(ph == Phase.MAINSTREAMING,
+                                              MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0)
+        potential = (self.performance_base - col("diversion_cost") * effort
+                     + col("innovation_uplift") * self.dominant_quality * maturity)
+        self.performance = np.minimum(np.maximum(
+            self.performance + col("performance_adjustment") * (potential - self.performance)
+            + col("performance_noise") * noise, 0.0), 1.0)
+        self.public_value += (self.performance - self.performance0) / 12.0
+
+    # ------------------------------------------------------------------ scheduled work
+    def schedule(self, month: int, fn: Callable, *args) -> None:
+        """Run ``fn(*args)`` after the step of ``month`` (shocks show from the next month on)."""
+        heapq.heappush(self._queue, (month, self._seq, fn, args))
+        self._seq += 1
+
+    def fire_due(self, month: int) -> None:
+        while self._queue and self._queue[0][0] <= month:
+            _, _, fn, args = heapq.heappop(self._queue)
+            fn(*args)
+
+    def schedule_shock(self, shock: Shock, places: np.ndarray | None = None) -> None:
+        if shock.field is not None:
+            self.field_index(shock.field)
+        self.schedule(shock.month, self.apply_shock, shock, places)
+
+    # ------------------------------------------------------------------ shocks
+    def apply_shock(self, shock: Shock, places: np.ndarray | None = None) -> None:
+        """Apply ``shock`` now to ``places`` (default: every place), on its field or every field."""
+        places = np.arange(self.P) if places is None else np.asarray(places, dtype=np.int64)
+        if shock.field is None:
+            fs = np.arange(self.F)
+        else:
+            fs = np.array([self.field_index(shock.field)])
+        pl, fl = np.repeat(places, len(fs)), np.tile(fs, len(places))
+        label = shock.field or "all"
+        detail = f"magnitude={shock.magnitude:g}" + (f", duration={shock.duration}" if shock.duration else "")
+        details = self.apply_cells(shock, pl, fl, label)
+        for p in places:
+            d = details.get(int(p))  # an election's outcome is its whole detail
+            text = detail if d is None else d if shock.kind == "election" else f"{d}, {detail}"
+            self.log.row(self.steps, int(p), label, f"shock:{shock.kind}", text)
+
+    def apply_cells(self, shock: Shock, pl: np.ndarray, fl: np.ndarray, label: str) -> dict[int, str]:
+        """The effect of ``shock`` on the (place, field) cells; returns per-place details of
+        structural shocks (leaders, providers)."""
+        kind, mag, par = shock.kind, shock.magnitude, self.par
+        cells = (pl, fl)
+        if kind == "underperformance":
+            self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, mag))
+            self.inspection[cells] += mag
+            self._bump_pressure("member_pressure", pl, fl, 0.3 * mag, None)
+        elif kind in PRESSURE_KINDS:
+            self._bump_pressure(kind, pl, fl, mag, shock.duration)
+        elif kind == "funding_start":
+            self.funding[cells] += mag
+            if shock.duration:
+                self.schedule(self.steps + shock.duration, self._funding_change, pl, fl, -mag, label)
+        elif kind == "funding_end":
+            self.funding[cells] = np.maximum(0.0, self.funding[cells] - mag)
+        elif kind == "budget_cut":
+            self.cut[cells] += 0.2 * mag
+            self.performance_base[cells] = np.clip(self.performance_base[cells] - 0.05 * mag, 0, 1)
+            self._bump_pressure("efficiency_pressure", pl, fl, 0.2 * mag, None)
+        elif kind == "crisis":
+            self.performance[cells] = np.clip(self.performance[cells] - 0.15 * mag, 0, 1)
+            self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, 0.7 * mag))
+            for k in ("member_pressure", "community_pressure"):
+                self._bump_pressure(k, pl, fl, 0.3 * mag, shock.duration or 12)
+        else:
+            return self._structural(shock, pl, fl)
+        return {}
+
+    def _structural(self, shock: Shock, pl: np.ndarray, fl: np.ndarray) -> dict[int, str]:
+        kind, mag, par = shock.kind, shock.magnitude, self.par
+        out = {}
+        for p in np.unique(pl):
+            p = int(p)
+            if kind == "leader_arrival":
+                out[p] = self.leader_arrival(p, shock.role, shock.field, par["new_leader_drive"][p] * mag)
+            elif kind == "leader_departure":
+                out[p] = self.leader_departure(p, shock.role, shock.field, mag)
+            elif kind == "commissioning":
+                out[p] = self.commission(p, fl[pl == p], mag)
+            elif kind == "election":
+                rng = self.rngs[p]
+                if rng.random() < min(1.0, par["election_turnover"][p] * mag):
+                    out[p] = "political leader replaced; " + self.leader_arrival(
+                        p, "political_leader", None, float(rng.uniform(0.3, 0.9)))
+                else:
+                    out[p] = "political leader re-elected"
+        return out
+
+    def _bump_pressure(self, kind, pl, fl, delta, duration) -> None:
+        arr = self.pressures[kind]
+        before = arr[pl, fl].copy()
+        arr[pl, fl] = np.clip(arr[pl, fl] + delta, 0, 1)
+        if duration:
+            self.schedule(self.steps + duration, self._pressure_change, kind, pl, fl, before - arr[pl, fl])
+
+    def _pressure_change(self, kind, pl, fl, delta) -> None:
+        self.pressures[kind][pl, fl] = np.clip(self.pressures[kind][pl, fl] + delta, 0, 1)
+
+    def _funding_change(self, pl, fl, delta, label) -> None:
+        self.funding[pl, fl] = np.maximum(0.0, self.funding[pl, fl] + delta)
+        for p in np.unique(pl):
+            self.log.row(self.steps, int(p), label, "shock:funding_end", "pilot grant ended")
+
+    # leadership and commissioning ---------------------------------------------------------------
+    def _holders(self, p: int, role: str, field: str | None) -> np.ndarray:
+        a = self.block(p)
+        mask = a.alive & (a.role == net.ROLE_CODE[role])
+        if role == "director":
+            mask &= a.field == self.field_index(field)
+        return np.flatnonzero(mask)
+
+    def leader_departure(self, p: int, role: str, field: str | None, magnitude: float) -> str:
+        a = self.block(p)
+        if role == "core_clique":
+            members = np.flatnonzero(a.clique & a.alive)
+            leaving = members[: int(round(len(members) * min(1.0, magnitude)))]
+        else:
+            leaving = self._holders(p, role, field)
+        for i in leaving:
+            self._remove_agent(p, int(i))
+        if len(leaving):
+            self.restructure([p])
+            return f"{len(leaving)} x {role} left"
+        return f"no {role} in post"
+
+    def _remove_agent(self, p: int, i: int) -> None:
+        a = self.block(p)
+        if self.on_remove is not None:
+            self.on_remove(p, i)
+        a.alive[i] = False
+        a.clique[i] = False
+        a.x[i] = 0.0
+        self.links[p] = self.links[p].without(i)
+
+    def leader_arrival(self, p: int, role: str, field: str | None, drive: float) -> str:
+        params, rng = self.params[p], self.rngs[p]
+        replaced = self.leader_departure(p, role, field, 1.0)
+        i = self._free_slot(p)
+        a = self.block(p)
+        corner, layer, weight = net.ROLES[role]
+        a.role[i], a.corner[i], a.layer[i], a.weight[i] = net.ROLE_CODE[role], corner, layer, weight
+        a.field[i] = self.field_index(field) if role == "director" else net.ALL_FIELDS
+        a.alive[i], a.x[i] = True, INITIAL_LEVEL
+        a.drive[i], a.legitimacy[i], a.tenure[i] = min(1.0, drive), NEW_LEADER_LEGITIMACY, 0
+        a.risk[i] = max(float(a.risk[i]), NEWCOMER_RISK)
+        # Joins the senior team (and the core clique) and links to managers of its field(s).
+        seniors = np.flatnonzero(a.alive & np.isin(a.role, [net.ROLE_CODE[r] for r in net.SENIOR_ROLES]))
+        managers = np.flatnonzero(a.alive & (a.role == net.ROLE_CODE["manager"])
+                                  & ((a.field == a.field[i]) | (a.field[i] < 0)))
+        a.clique[i] = bool(a.clique.any())
+        links = {int(j): 0.8 for j in seniors if j != i}
+        mgr_p = 0.5 if role == "director" else 0.2
+        for j in managers[rng.random(len(managers)) < mgr_p]:
+            links[int(j)] = float(np.clip(params["strength_systemic_sectoral"] * (0.5 + rng.random()), 0.05, 1))
+        self._attach(p, i, corner, links)
+        self.restructure([p])
+        return f"new {role} (drive {drive:.2f}); {replaced}"
+
+    def _free_slot(self, p: int) -> int:
+        """An unused agent slot of place p, growing its block when none is left."""
+        free = np.flatnonzero(~self.block(p).alive)
+        if not len(free):
+            self._grow(p, SPARE_SLOTS)
+            free = np.flatnonzero(~self.block(p).alive)
+        return int(free[0])
+
+    def _grow(self, p: int, extra: int) -> None:
+        blocks = [self.block(q) for q in range(self.P)]
+        b = blocks[p]
+        blocks[p] = Agents(**{k: np.concatenate([getattr(b, k), np.zeros(extra, dtype=getattr(b, k).dtype)])
+                              for k in b.names()})
+        blocks[p].place[-extra:] = p
+        blocks = [Agents(**{k: getattr(x, k).copy() for k in x.names()}) for x in blocks]
+        self._layout(blocks)
+
+    def _attach(self, p: int, i: int, corner: int, links: dict[int, float]) -> None:
+        self.links[p] = self.links[p].with_links(i, links)
+        if self.on_attach is not None:
+            self.on_attach(p, i, corner, links)
+
+    def commission(self, p: int, fields: np.ndarray, magnitude: float) -> str:
+        """Commissioning out (000:1102-1136): the council lets contracts for a field's delivery to
+        voluntary and community organisations. Each provider joins the field's capacity corner
+        (sectoral layer) as a partner with its own staff and resources, not the council's: its
+        skill is the locality's, but it is open to change and has slack (it bid for the work and
+        levers in funding, 000:1104, 1132; "initial capacity of the sector was crucial", 000:1248;
+        the values are an assumption). A core team keeps oversight (000:1136): providers link to
+        the field's director and managers, and to its community groups and residents, whom they
+        reach better than the council (000:1104)."""
+        params, rng = self.params[p], self.rngs[p]
+        k = int(round(COMMISSION_PROVIDERS * magnitude))
+        codes = [net.ROLE_CODE[r] for r in ("director", "manager", "community_group", "resident")]
+        for f in fields:
+            for _ in range(k):
+                i = self._free_slot(p)
+                a = self.block(p)
+                corner, layer, weight = net.ROLES["partner"]
+                a.role[i], a.corner[i], a.layer[i], a.weight[i] = net.ROLE_CODE["partner"], corner, layer, weight
+                a.field[i], a.alive[i], a.x[i], a.clique[i], a.tenure[i] = f, True, INITIAL_LEVEL, False, 0
+                a.skill[i] = np.clip(params["skill"] + rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD), 0, 1)
+                a.openness[i] = rng.uniform(0.6, 0.9)
+                a.slack[i] = rng.uniform(0.5, 0.8)
+                a.legitimacy[i], a.drive[i], a.risk[i], a.voice[i] = 0.7, 0.0, 0.5, 0.5
+                near = np.flatnonzero(a.alive & (a.field == f) & np.isin(a.role, codes))
+                near = near[(a.role[near] != net.ROLE_CODE["resident"]) | (rng.random(len(near)) < 0.2)]
+                self._attach(p, i, corner, {int(j): float(np.clip(
+                    params["strength_sectoral_frontline"] * (0.5 + rng.random()), 0.05, 1)) for j in near})
+        self.restructure([p])
+        return f"{k * len(fields)} providers contracted"
+
+    # ------------------------------------------------------------------ outputs
+    def snapshot(self, p: int = 0) -> np.ndarray:
+        """Place p's fields now, one row per field, columns COLUMNS."""
+        out = np.empty((self.F, len(COLUMNS)))
+        out[:, 0] = self.phase[p]
+        out[:, 1:4] = self.corners[p]
+        out[:, 4] = self.performance[p]
+        out[:, 5] = self.public_value[p]
+        out[:, 6] = self.trial_active[p].sum(axis=1)
+        out[:, 7] = self.failed_trials[p]
+        out[:, 8:11] = self.flows[p]
+        out[:, 11] = self.recognition[p]
+        out[:, 12] = self.total_pressure[p]
+        out[:, 13] = self.alignment[p]
+        out[:, 14] = self.complacency[p]
+        out[:, 15] = self.balance[p]
+        out[:, 16] = self.reversals[p]
+        out[:, 17] = self.mode[p]
+        return out
+
+    def events_frame(self, place: int | None = None) -> pd.DataFrame:
+        rows = self.log.rows(self.fields, place)
+        return pd.DataFrame(rows, columns=["step", "place", "field", "kind", "detail"])
