@@ -119,9 +119,10 @@ class Links:
     w: np.ndarray
 
     @classmethod
-    def from_dense(cls, adjacency: np.ndarray) -> "Links":
-        i, j = np.nonzero(adjacency)
-        return cls(i, j, adjacency[i, j])
+    def from_structure(cls, s: net.Structure) -> "Links":
+        i, j, w = np.r_[s.i, s.j], np.r_[s.j, s.i], np.r_[s.w, s.w]
+        order = np.lexsort((j, i))  # row-major, as the rows of the flow matrix are summed
+        return cls(i[order], j[order], w[order])
 
     def without(self, k: int) -> "Links":
         keep = (self.i != k) & (self.j != k)
@@ -142,82 +143,96 @@ class Links:
 
 
 @dataclass
-class Derived:
-    """What a place's links and roster imply, recomputed only when they change (7.2 in ODD)."""
+class Structure:
+    """What the links and rosters of every place imply, recomputed only when they change (ODD 7.2).
+    Rows of the (places x 3 fields) matrices are ``place * 3F + corner * F + field``."""
 
-    flow: sp.csr_array  # (n, n) inflow weights: upstream and same-corner links over their count
-    members: sp.csr_array  # (3F, n) normalised corner weights, rows A(F), C(F), V(F)
-    report: sp.csr_array  # (3F, n) mean upstream inflow of each receiving corner (A->C, C->V, V->A)
-    risk: np.ndarray  # (F,) authority's risk appetite
-    openness: np.ndarray  # (F,) capacity's openness
-    drive: np.ndarray  # (F,) strongest senior drive acting on the field
-    seniors: np.ndarray  # local indices of senior agents
-    senior_in_field: np.ndarray  # (F, seniors) bool
-    clique_density: float
-    network_quality: np.ndarray  # (F,)
-    cross_links: np.ndarray  # (F, F)
+    flow: sp.csr_array  # (N, N) inflow weights: upstream and same-corner links over their count
+    members: sp.csr_array  # (3FP, N) normalised corner weights
+    report: sp.csr_array  # (3FP, N) mean upstream inflow of each receiving corner (A->C, C->V, V->A)
+    members_c: sp.csr_array  # (FP, N) the capacity rows of ``members``
+    risk: np.ndarray  # (P, F) authority's risk appetite
+    openness: np.ndarray  # (P, F) capacity's openness
+    drive: np.ndarray  # (P, F) strongest senior drive acting on the field
+    senior_cells: np.ndarray  # (place, field) cell of each senior's entry, sorted
+    senior_rows: np.ndarray  # the senior agent of each entry
+    clique_density: np.ndarray  # (P,)
+    network_quality: np.ndarray  # (P, F)
+    cross_links: np.ndarray  # (P, F, F)
 
 
-def derive(a: Agents, links: Links, F: int) -> Derived:
-    """Everything derived from one place's links and roster (its own rows of ``a``)."""
-    n = len(a.alive)
+def _field_cells(a: Agents, rows: np.ndarray, F: int) -> tuple[np.ndarray, np.ndarray]:
+    """(cell, agent) pairs: each agent of ``rows`` in its own field, or in every field of its place."""
+    fld, pl = a.field[rows], a.place[rows]
+    single, every = fld >= 0, fld < 0
+    cells = np.concatenate([pl[single] * F + fld[single], ((pl[every] * F)[:, None] + np.arange(F)).ravel()])
+    agents = np.concatenate([rows[single], np.repeat(rows[every], F)])
+    return cells, agents
+
+
+def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int) -> Structure:
+    """Everything derived from the links and rosters of all places, in one pass over the batch."""
+    N, P = len(a.alive), len(links)
     alive = a.alive
-    ok = alive[links.i] & alive[links.j]
-    li, lj, lw = links.i[ok], links.j[ok], links.w[ok]
+    li = np.concatenate([l.i + start[p] for p, l in enumerate(links)])
+    lj = np.concatenate([l.j + start[p] for p, l in enumerate(links)])
+    lw = np.concatenate([l.w for l in links])
+    ok = alive[li] & alive[lj]
+    li, lj, lw = li[ok], lj[ok], lw[ok]
     up_mask = a.corner[lj] == tri.UPSTREAM[a.corner[li]]
-    peer_mask = a.corner[lj] == a.corner[li]
-    count = np.maximum(np.bincount(li[up_mask | peer_mask], minlength=n), 1)
-    sel = up_mask | peer_mask
+    sel = up_mask | (a.corner[lj] == a.corner[li])
+    count = np.maximum(np.bincount(li[sel], minlength=N), 1)
     flow_w = np.where(up_mask, lw, lw * tri.PEER_RELAY)[sel] / count[li[sel]]
-    flow = sp.csr_array((flow_w, (li[sel], lj[sel])), shape=(n, n))
-    up = sp.csr_array((lw[up_mask] / count[li[up_mask]], (li[up_mask], lj[up_mask])), shape=(n, n))
+    flow = sp.csr_array((flow_w, (li[sel], lj[sel])), shape=(N, N))
+    up = sp.csr_array((lw[up_mask] / count[li[up_mask]], (li[up_mask], lj[up_mask])), shape=(N, N))
 
     # Corner membership: an agent counts in its corner of its own field, or of every field.
     w = a.weight * alive
-    cols, rows = [], []
-    for k in range(3):
-        own = np.flatnonzero((a.corner == k) & (w != 0))
-        fld = a.field[own]
-        every = own[fld < 0]
-        single = own[fld >= 0]
-        rows += [k * F + a.field[single], np.repeat(k * F + np.arange(F), len(every))]
-        cols += [single, np.tile(every, F)]
-    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    cells, cols = _field_cells(a, np.flatnonzero(w != 0), F)
+    rows = (cells // F) * 3 * F + a.corner[cols] * F + cells % F
     vals = w[cols]
-    totals = np.bincount(rows, weights=vals, minlength=3 * F)
-    members = sp.csr_array((vals / totals[rows], (rows, cols)), shape=(3 * F, n))
+    totals = np.bincount(rows, weights=vals, minlength=3 * F * P)
+    members = sp.csr_array((vals / totals[rows], (rows, cols)), shape=(3 * F * P, N))
     members.sort_indices()
-    # Reported flows: each receiving corner's members times its upstream inflow.
-    order = np.concatenate([np.arange(F, 2 * F), np.arange(2 * F, 3 * F), np.arange(F)])
-    report = sp.csr_array(members[order] @ up)
+    block = (np.arange(P) * 3 * F)[:, None]
+    receiving = (block + np.r_[F:3 * F, 0:F]).ravel()  # C, V, A rows: inflow from A, C, V
+    report = sp.csr_array(members[receiving] @ up)
+    members_c = members[(block + np.arange(F, 2 * F)).ravel()]
+    risk = (members @ a.risk).reshape(P, 3, F)[:, 0]
+    openness = (members @ a.openness).reshape(P, 3, F)[:, 1]
 
-    m_a, m_c = members[:F], members[F:2 * F]
-    in_field = (a.field[None, :] == np.arange(F)[:, None]) | (a.field[None, :] < 0)
     codes = [net.ROLE_CODE[r] for r in SENIOR_DRIVERS]
-    seniors = np.flatnonzero(np.isin(a.role, codes) & alive)
-    senior_in_field = in_field[:, seniors]
-    drive = np.where(senior_in_field, a.drive[seniors], 0.0).max(axis=1, initial=0.0)
+    s_cells, s_rows = _field_cells(a, np.flatnonzero(np.isin(a.role, codes) & alive), F)
+    order = np.argsort(s_cells, kind="stable")
+    s_cells, s_rows = s_cells[order], s_rows[order]
+    drive = np.zeros(P * F)
+    if len(s_rows):
+        starts = np.flatnonzero(np.r_[True, np.diff(s_cells) > 0])
+        drive[s_cells[starts]] = np.maximum(np.maximum.reduceat(a.drive[s_rows], starts), 0.0)
 
     # Network quality per field: mean link strength of the field's agents' links, times the share
     # of its agents with any link at all (partnership strength; assumption).
-    deg = np.bincount(li, minlength=n)
-    strength = np.divide(np.bincount(li, weights=lw, minlength=n), deg, out=np.zeros(n), where=deg > 0)
-    mem = in_field & alive[None, :]
-    n_mem = np.maximum(mem.sum(axis=1), 1)
-    quality = (mem * strength).sum(axis=1) / n_mem * (mem * (deg > 0)).sum(axis=1) / n_mem
+    deg = np.bincount(li, minlength=N)
+    strength = np.divide(np.bincount(li, weights=lw, minlength=N), deg, out=np.zeros(N), where=deg > 0)
+    m_cells, m_rows = _field_cells(a, np.flatnonzero(alive), F)
+    n_mem = np.maximum(np.bincount(m_cells, minlength=P * F), 1)
+    quality = (np.bincount(m_cells, weights=strength[m_rows], minlength=P * F) / n_mem
+               * np.bincount(m_cells, weights=deg[m_rows] > 0, minlength=P * F) / n_mem)
     # Cross-field links: the channel for inspiration or infection between fields (004:3-8).
     fi, fj = a.field[li], a.field[lj]
     both = (fi >= 0) & (fj >= 0)
-    x = np.zeros((F, F))
-    np.add.at(x, (fi[both], fj[both]), lw[both])
-    sizes = np.bincount(a.field[alive & (a.field >= 0)], minlength=F).astype(float)
-    cross = np.clip(x / np.maximum(np.outer(sizes, sizes), 1) * CROSS_LINK_SCALE, 0, 1)
-    np.fill_diagonal(cross, 0.0)
+    key = (a.place[li] * F + fi) * F + fj
+    x = np.bincount(key[both], weights=lw[both], minlength=P * F * F).reshape(P, F, F)
+    own = alive & (a.field >= 0)
+    sizes = np.bincount(a.place[own] * F + a.field[own], minlength=P * F).reshape(P, F).astype(float)
+    cross = np.clip(x / np.maximum(sizes[:, :, None] * sizes[:, None, :], 1) * CROSS_LINK_SCALE, 0, 1)
+    cross[:, np.arange(F), np.arange(F)] = 0.0
     clique = a.clique & alive
-    k = int(clique.sum())
-    density = float((clique[li] & clique[lj]).sum()) / (k * (k - 1)) if k >= 2 else 0.0
-    return Derived(flow, members, report, m_a @ a.risk, m_c @ a.openness, drive, seniors, senior_in_field,
-                   density, quality, cross)
+    k = np.bincount(a.place[clique], minlength=P).astype(float)
+    pairs = np.bincount(a.place[li[clique[li] & clique[lj]]], minlength=P)
+    density = np.divide(pairs, k * (k - 1), out=np.zeros(P), where=k >= 2)
+    return Structure(flow, members, report, members_c, risk, openness, drive.reshape(P, F), s_cells, s_rows,
+                     density, quality.reshape(P, F), cross)
 
 
 class EventLog:
@@ -274,6 +289,7 @@ class Engine:
         self.params = [dict(p) for p in params]
         self.rngs = list(rngs)
         self.par = {k: np.array([p[k] for p in self.params]) for k in self.params[0]}
+        self.pc = {k: v[:, None] for k, v in self.par.items()}  # the same, as columns against fields
         self.K = self.par["max_trials"].astype(np.int64)
         self.steps = 0
         self.log = EventLog()
@@ -286,7 +302,7 @@ class Engine:
         for p in range(P):
             s = net.build(self.params[p], F, self.rngs[p])
             blocks.append(_place_agents(self.params[p], s, self.rngs[p], p))
-            links.append(Links.from_dense(s.adjacency))
+            links.append(Links.from_structure(s))
             spread = self.params[p]["performance_spread"]
             perf.append(np.clip(self.params[p]["initial_performance"] + self.rngs[p].uniform(-spread, spread, F), 0, 1))
         self.links = links
@@ -299,64 +315,43 @@ class Engine:
 
     # ------------------------------------------------------------------ construction
     def _layout(self, blocks: list[Agents]) -> None:
-        """Concatenate per-place agent rows and (re)derive every place's structure."""
+        """Concatenate per-place agent rows and derive the batch's structure."""
         self.cap = np.array([len(b.alive) for b in blocks])
         self.start = np.concatenate([[0], np.cumsum(self.cap)])
         self.agents = Agents(**{k: np.concatenate([getattr(b, k) for b in blocks]) for k in blocks[0].names()})
-        self.derived = [derive(self.block(p), self.links[p], self.F) for p in range(self.P)]
-        self._dirty: set[int] = set()
-        self._assemble()
+        self._dirty = True
+        self.refresh()
 
     def block(self, p: int) -> Agents:
         """Views of place p's agent rows."""
         s, e = self.start[p], self.start[p + 1]
         return Agents(**{k: getattr(self.agents, k)[s:e] for k in self.agents.names()})
 
-    def _assemble(self) -> None:
-        """Global block-diagonal matrices and per-field arrays from the places' derived structure."""
-        d, F = self.derived, self.F
-        self.flow_matrix = sp.block_diag([x.flow for x in d], format="csr")
-        self.members = sp.block_diag([x.members for x in d], format="csr")
-        self.report = sp.block_diag([x.report for x in d], format="csr")
-        # Capacity members alone, for the resources behind mainstreaming.
-        rows = (np.arange(self.P)[:, None] * 3 * F + F + np.arange(F)[None, :]).ravel()
-        self.members_c = self.members[rows]
-        self.risk = np.array([x.risk for x in d])
-        self.openness = np.array([x.openness for x in d])
-        self.drive = np.array([x.drive for x in d])
-        self.clique_density = np.array([x.clique_density for x in d])
-        self.network_quality = np.array([x.network_quality for x in d])
-        self.cross_links = np.array([x.cross_links for x in d])
-        # Senior agents per (place, field) cell, for the new-leader push (max over a cell).
-        cells, rows_ = [], []
-        for p, x in enumerate(d):
-            f, k = np.nonzero(x.senior_in_field)
-            cells.append(p * F + f)
-            rows_.append(self.start[p] + x.seniors[k])
-        cells, rows_ = np.concatenate(cells), np.concatenate(rows_)
-        order = np.argsort(cells, kind="stable")
-        self._senior_cells, self._senior_rows = cells[order], rows_[order]
-        self._senior_starts = np.flatnonzero(np.r_[True, np.diff(self._senior_cells) > 0])
-        a = self.agents
+    def restructure(self, places: Sequence[int]) -> None:
+        """Note that places' rosters or links changed; the structure is re-derived before the next step."""
+        self._dirty = True
+
+    def refresh(self) -> None:
+        """Re-derive the structure (matrices, per-field traits, per-agent constants) if it changed."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        F, a = self.F, self.agents
+        self.structure = st = derive(a, self.links, self.start, F)
+        self.flow_matrix, self.members, self.report, self.members_c = st.flow, st.members, st.report, st.members_c
+        self.risk, self.openness, self.drive = st.risk, st.openness, st.drive
+        self.network_quality, self.cross_links = st.network_quality, st.cross_links
+        self.pc["clique_density"] = st.clique_density[:, None]
+        self._senior_cells, self._senior_rows = st.senior_cells, st.senior_rows
+        self._senior_starts = np.flatnonzero(np.r_[True, np.diff(st.senior_cells) > 0])
+        self._senior_fade = self.par["new_leader_push_months"][a.place[st.senior_rows]]
+        # Agents' own contributions that change only with the roster (7.2 in docs/ODD.md).
         self.own_a = a.legitimacy * (0.5 + 0.5 * a.drive)
         self.own_c_static = np.cbrt(a.skill * (0.5 + 0.5 * a.openness))
         # Index of each agent's field cell in a (places, fields + 1) table; the last column is the
         # mean over fields, for agents who act on every field.
         self._cell = a.place * (F + 1) + np.where(a.field < 0, F, a.field)
-        self._param_rows = {k: v[a.place] for k, v in self.par.items()
-                            if k in ("flow_gain", "own_weight", "influence_rate")}
-
-    def restructure(self, places: Sequence[int]) -> None:
-        """Mark places whose roster or links changed; they are re-derived once, before the next step."""
-        self._dirty.update(int(p) for p in places)
-
-    def refresh(self) -> None:
-        """Re-derive places marked by ``restructure`` and the batch's matrices."""
-        if self._dirty:
-            for p in sorted(self._dirty):
-                self.derived[p] = derive(self.block(p), self.links[p], self.F)
-            self._dirty.clear()
-            self._assemble()
+        self._param_rows = {k: self.par[k][a.place] for k in ("flow_gain", "own_weight", "influence_rate")}
 
     def _init_fields(self, performance: np.ndarray) -> None:
         P, F, par = self.P, self.F, self.par
@@ -388,6 +383,7 @@ class Engine:
         # (003:344), the best adaptable idea on offer (003:346, 656) and the cost of showing one's
         # own innovation to peers (003:718).
         self.peer_pull, self.peer_quality, self.sharing_cost = np.zeros((P, F)), np.zeros((P, F)), np.zeros((P, F))
+        self._rows = np.arange(P)[:, None]
         self.rates = np.stack([np.zeros(P), par["reversal_rate_design"], par["reversal_rate_mobilisation"],
                                par["reversal_rate_mainstreaming"], par["reversal_rate_embedding"]], axis=1)
 
@@ -416,7 +412,7 @@ class Engine:
         stretch = self._overstretch()
         slack = self._flows(stretch)
         internal, external = self._drivers(slack)
-        fwd, bal = self._lifecycle(draws, internal, external, stretch, slack)
+        fwd, bal = self._lifecycle(draws, internal, external, stretch)
         back = self._reversal(draws, fwd)
         self._transition(fwd, back)
         self._embedding_modes(bal)
@@ -445,31 +441,34 @@ class Engine:
         active = ((self.phase >= Phase.DESIGN) & (self.phase <= Phase.MAINSTREAMING)).sum(axis=1)
         return lc.overstretch(active, self.par["overstretch_threshold"], self.par["overstretch_penalty"])
 
-    def _cell_values(self, per_field: np.ndarray) -> np.ndarray:
-        """Each agent's value of a (places, fields) quantity; the mean over fields for agents of all."""
-        table = np.empty((self.P, self.F + 1))
-        table[:, :self.F] = per_field
-        table[:, self.F] = per_field.sum(axis=1) / self.F
-        return table.ravel()[self._cell]
+    def _cell_values(self, *per_field: np.ndarray) -> np.ndarray:
+        """Each agent's value of (places, fields) quantities, one row per quantity; agents of every
+        field see the mean over fields."""
+        k, P, F = len(per_field), self.P, self.F
+        table = np.empty((k, P, F + 1))
+        table[:, :, :F] = per_field
+        table[:, :, F] = table[:, :, :F].sum(axis=2) / F
+        return table.reshape(k, -1)[:, self._cell]
 
     def _flows(self, stretch: np.ndarray) -> np.ndarray:
         """7.2: agents move towards their phase's demand on own traits and what flows in along links.
         Returns each agent's effective slack."""
-        a, F, par = self.agents, self.F, self.par
+        a, F, pr = self.agents, self.F, self._param_rows
         lead = np.empty((self.P, F + 1), dtype=np.int64)
         lead[:, :F] = self.phase
         lead[:, F] = self.phase.max(axis=1)  # agents of every field follow the most active field
-        demand = self._param_rows["flow_gain"] * tri.PHASE_DEMAND[lead.ravel()[self._cell], a.corner]
+        demand = pr["flow_gain"] * tri.PHASE_DEMAND[lead.ravel()[self._cell], a.corner]
+        support = self.pc["funding_effect"] * self.funding - self.cut - self.sharing_cost
+        value, support, performance = self._cell_values(self.corners[:, :, 2], support, self.performance)
         flow = self.flow_matrix @ a.x
         # Authority hears value through its links and through visible value for the public (004:57-60).
-        flow = np.where(a.corner == tri.AUTHORITY, 0.5 * flow + 0.5 * self._cell_values(self.corners[:, :, 2]), flow)
-        support = par["funding_effect"][:, None] * self.funding - self.cut - self.sharing_cost
-        slack = np.minimum(np.maximum(a.slack + self._cell_values(support), 0.0), 1.0) * (1.0 - stretch[a.place])
+        flow = np.where(a.corner == tri.AUTHORITY, 0.5 * flow + 0.5 * value, flow)
+        slack = np.minimum(np.maximum(a.slack + support, 0.0), 1.0) * (1.0 - stretch[a.place])
         own_c = self.own_c_static * np.cbrt(slack)
-        own_v = self._cell_values(self.performance) * (0.5 + 0.5 * a.voice)
+        own_v = performance * (0.5 + 0.5 * a.voice)
         own = np.choose(a.corner, (self.own_a, own_c, own_v))
-        target = tri.targets(demand, own, flow, self._param_rows["own_weight"])
-        a.x = np.where(a.alive, tri.relax(a.x, target, self._param_rows["influence_rate"]), 0.0)
+        target = tri.targets(demand, own, flow, pr["own_weight"])
+        a.x = np.where(a.alive, tri.relax(a.x, target, pr["influence_rate"]), 0.0)
         a.tenure += a.alive
         self.aggregate()
         return slack
@@ -483,99 +482,103 @@ class Engine:
     def _push(self) -> np.ndarray:
         """A new leader's push for change, fading with tenure (000:1287, 1154): the strongest
         senior's in each field."""
-        a, par = self.agents, self.par
-        r = self._senior_rows
-        val = a.drive[r] * np.exp(-a.tenure[r] / par["new_leader_push_months"][a.place[r]])
+        a, r = self.agents, self._senior_rows
         out = np.zeros(self.P * self.F)
         if len(r):
+            val = a.drive[r] * np.exp(-a.tenure[r] / self._senior_fade)
             out[self._senior_cells[self._senior_starts]] = np.maximum(
                 np.maximum.reduceat(val, self._senior_starts), 0.0)
         return out.reshape(self.P, self.F)
 
     def _drivers(self, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """7.3: pressure, recognition of underperformance; returns internal and external pressure."""
-        par, pr = self.par, self.pressures
-        col = lambda k: par[k][:, None]  # noqa: E731 - a per-place parameter against fields
+        pc, pr = self.pc, self.pressures
         self.resources = (self.members_c @ slack).reshape(self.P, self.F)
-        relief = 1.0 - col("funding_pressure_relief") * np.minimum(self.funding, 1.0)
+        relief = 1.0 - pc["funding_pressure_relief"] * np.minimum(self.funding, 1.0)
         internal = (pr["member_pressure"] + pr["efficiency_pressure"] * relief
-                    + col("community_pressure_weight") * pr["community_pressure"] + self._push())
+                    + pc["community_pressure_weight"] * pr["community_pressure"] + self._push())
         # Efficiency pressure is felt "under internal and external pressure" (003:57): it counts
         # in both, which makes it the strongest single driver (003:325).
-        external = (col("central_pressure_weight") * pr["central_pressure"] + self.inspection
-                    + col("efficiency_external_weight") * pr["efficiency_pressure"] * relief)
+        external = (pc["central_pressure_weight"] * pr["central_pressure"] + self.inspection
+                    + pc["efficiency_external_weight"] * pr["efficiency_pressure"] * relief)
         self.total_pressure = np.minimum((internal + external) / 2.0, 1.0)
-        gap = np.minimum(np.maximum((col("aspiration") - self.performance) / GAP_SCALE, 0.0), 1.0)
-        self.recognition += col("recognition_rate") * (gap - self.recognition)
+        gap = np.minimum(np.maximum((pc["aspiration"] - self.performance) / GAP_SCALE, 0.0), 1.0)
+        self.recognition += pc["recognition_rate"] * (gap - self.recognition)
         self.inspection *= 1.0 - INSPECTION_DECAY
         return internal, external
 
-    def _lifecycle(self, d, internal, external, stretch, slack) -> tuple[np.ndarray, np.ndarray]:
-        """7.4-7.8: forward moves of every phase; returns them and the triangle's balance."""
-        phase, par = self.phase, self.par
-        col = lambda k: par[k][:, None]  # noqa: E731
+    def _lifecycle(self, d, internal, external, stretch) -> tuple[np.ndarray, np.ndarray]:
+        """7.4-7.8: forward moves of every phase; returns them and the triangle's balance. A phase
+        that no field is in is skipped (its rules would change nothing)."""
+        phase, pc = self.phase, self.pc
         A, C, V = self.corners[:, :, 0], self.corners[:, :, 1], self.corners[:, :, 2]
         u = d["u"]
         # 0 -> 1: the will to change, plus inspiration from embedded fields and examples elsewhere.
-        embedded = (phase == Phase.EMBEDDING) * np.where(self.mode == 3, 2.0, 1.0)
-        spill = col("spillover_strength") * np.einsum("pij,pj->pi", self.cross_links, embedded)
+        emb = phase == Phase.EMBEDDING
+        spill = 0.0
+        if emb.any():
+            embedded = emb * np.where(self.mode == 3, 2.0, 1.0)
+            spill = pc["spillover_strength"] * np.matmul(self.cross_links, embedded[:, :, None])[:, :, 0]
         will = lc.will_to_change(self.recognition, internal, external, A, self.drive)
-        p_trig = lc.trigger_probability(will, col("trigger_rate"), col("trigger_steepness"), col("opportunity_rate"),
+        p_trig = lc.trigger_probability(will, pc["trigger_rate"], pc["trigger_steepness"], pc["opportunity_rate"],
                                         spill + self.peer_pull)
         fwd = (phase == Phase.LATENT) & (u[:, :, 0] < p_trig)
-        fwd |= self._design(d, A, C, stretch)
-        # Mobilisation: value demonstrated, then control handed to managers (004:139-154).
-        p_hand = lc.handover_probability(col("handover_rate"), C, A)
-        fwd |= (phase == Phase.MOBILISATION) & (V >= col("value_threshold")) & (u[:, :, 2] < p_hand)
-        # Mainstreaming: align with finance, HR, IT, performance management (004:185-188).
+        design = phase == Phase.DESIGN
+        if design.any():
+            fwd |= self._design(d, design, A, C, stretch)
+        mob = phase == Phase.MOBILISATION
+        if mob.any():  # value demonstrated, then control handed to managers (004:139-154)
+            p_hand = lc.handover_probability(pc["handover_rate"], C, A)
+            fwd |= mob & (V >= pc["value_threshold"]) & (u[:, :, 2] < p_hand)
         main = phase == Phase.MAINSTREAMING
-        self.alignment += main * col("alignment_rate") * C * self.resources * self.network_quality \
-            * (1 - stretch[:, None]) * ALIGNMENT_SPEED
-        fwd |= main & (self.alignment >= 1.0)
+        if main.any():  # align with finance, HR, IT, performance management (004:185-188)
+            self.alignment += main * pc["alignment_rate"] * C * self.resources * self.network_quality \
+                * (1 - stretch[:, None]) * ALIGNMENT_SPEED
+            fwd |= main & (self.alignment >= 1.0)
         # Embedding: balance decides the mode; complacency grows without pressure (004:21-23, 196-218).
-        emb = phase == Phase.EMBEDDING
         self.balance = bal = tri.balance(self.corners.reshape(-1, 3)).reshape(self.P, self.F)
-        grow = np.where(emb, col("complacency_rate") * (1 - 2 * self.total_pressure), -COMPLACENCY_RELIEF)
+        grow = np.where(emb, pc["complacency_rate"] * (1 - 2 * self.total_pressure), -COMPLACENCY_RELIEF)
         self.complacency = np.minimum(np.maximum(self.complacency + grow, 0.0), 1.0)
         return fwd, bal
 
-    def _design(self, d, A, C, stretch) -> np.ndarray:
+    def _design(self, d, design, A, C, stretch) -> np.ndarray:
         """7.5: in design, trials start, progress, fail or prove themselves (004:126-133)."""
-        par = self.par
-        col = lambda k: par[k][:, None]  # noqa: E731
-        design = self.phase == Phase.DESIGN
-        p_spawn = lc.spawn_probability(col("spawn_rate"), A, self.drive, self.risk, self.clique_density[:, None],
+        pc = self.pc
+        p_spawn = lc.spawn_probability(pc["spawn_rate"], A, self.drive, self.risk, pc["clique_density"],
                                        stretch[:, None])
         free = ~self.trial_active & ~self.trial_proven & self.trial_slot
         slot = np.argmax(free, axis=2)
         pl, fl = np.nonzero(design & (d["u"][:, :, 1] < p_spawn) & free.any(axis=2))
-        k = slot[pl, fl]
-        # A trial is the locality's own idea or, if better, an adaptation of one proven elsewhere.
-        own, offer = d["quality"][pl, fl], self.peer_quality[pl, fl]
-        self.trial_active[pl, fl, k] = True
-        self.trial_quality[pl, fl, k] = np.maximum(own, offer)
-        self.trial_adapted[pl, fl, k] = offer > own
-        self.trial_progress[pl, fl, k] = 0.0
+        if len(pl):
+            k = slot[pl, fl]
+            # A trial is the locality's own idea or, if better, an adaptation of one proven elsewhere.
+            own, offer = d["quality"][pl, fl], self.peer_quality[pl, fl]
+            self.trial_active[pl, fl, k] = True
+            self.trial_quality[pl, fl, k] = np.maximum(own, offer)
+            self.trial_adapted[pl, fl, k] = offer > own
+            self.trial_progress[pl, fl, k] = 0.0
         running = self.trial_active & design[:, :, None]
-        speed = col("trial_progress_rate") * (0.5 + C) * (0.5 + self.openness)
+        speed = pc["trial_progress_rate"] * (0.5 + C) * (0.5 + self.openness)
         self.trial_progress += running * speed[:, :, None]
-        p_fail = lc.trial_failure_probability(col("trial_failure_rate"), self.openness, C)
+        p_fail = lc.trial_failure_probability(pc["trial_failure_rate"], self.openness, C)
         killed = running & (d["u_trial"] < p_fail[:, :, None])
         done = running & ~killed & (self.trial_progress >= 1.0)
-        proven = done & (self.trial_quality >= par["proof_threshold"][:, None, None])
+        proven = done & (self.trial_quality >= pc["proof_threshold"][:, :, None])
         failed = killed | (done & ~proven)
         self.failed_trials += failed.sum(axis=2)
         self.trial_active &= ~(failed | proven)
         self.trial_proven |= proven
-        return design & self.trial_proven.any(axis=2) & (C >= col("capacity_threshold"))
+        return design & self.trial_proven.any(axis=2) & (C >= pc["capacity_threshold"])
 
     def _reversal(self, d, fwd: np.ndarray) -> np.ndarray:
         """7.9: any phase may fall back one ("at each point of transition", 004:29-30)."""
+        if not self.phase.any():
+            return np.zeros_like(fwd)
         A, C, V = self.corners[:, :, 0], self.corners[:, :, 1], self.corners[:, :, 2]
         adequacy = tri.adequacy(self.corners.reshape(-1, 3), self.phase.ravel()).reshape(self.P, self.F)
-        rates = np.take_along_axis(self.rates, self.phase, axis=1)
+        rates = self.rates[self._rows, self.phase]
         p_rev = lc.reversal_probability(self.phase, rates, adequacy, 1.0 - self.openness,
-                                        self.par["opposition"][:, None], V, A, C, self.complacency, self.drive)
+                                        self.pc["opposition"], V, A, C, self.complacency, self.drive)
         return (self.phase > 0) & ~fwd & (d["u"][:, :, 3] < p_rev)
 
     def _transition(self, fwd: np.ndarray, back: np.ndarray) -> None:
@@ -620,8 +623,10 @@ class Engine:
     def _embedding_modes(self, bal: np.ndarray) -> None:
         """7.8: fragile, sustainable or pervasive embedding (004:196-218)."""
         emb = self.phase == Phase.EMBEDDING
+        if not emb.any() and not self.mode.any():
+            return
         n_emb = emb.sum(axis=1, keepdims=True)
-        mode = np.where(bal >= self.par["balance_threshold"][:, None], 2, 1)
+        mode = np.where(bal >= self.pc["balance_threshold"], 2, 1)
         mode = np.where((mode == 2) & (n_emb >= 2) & (self.drive >= PERVASIVE_DRIVE), 3, mode)
         mode = np.where(emb, mode, 0)
         pl, fl = np.nonzero(emb & (mode != self.mode))
@@ -630,17 +635,16 @@ class Engine:
 
     def _performance(self, noise: np.ndarray) -> None:
         """7.10: diversion into unproven work, then the innovation's uplift (the J-curve)."""
-        par, ph = self.par, self.phase
-        col = lambda k: par[k][:, None]  # noqa: E731
+        pc, ph = self.pc, self.phase
         busy = 0.5 * self.trial_active.sum(axis=2) / self.K[:, None]
         effort = lc.EFFORT[ph] * np.where(ph == Phase.DESIGN, 0.5 + busy, 1.0)
         maturity = lc.MATURITY[ph] + np.where(ph == Phase.MAINSTREAMING,
                                               MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0)
-        potential = (self.performance_base - col("diversion_cost") * effort
-                     + col("innovation_uplift") * self.dominant_quality * maturity)
+        potential = (self.performance_base - pc["diversion_cost"] * effort
+                     + pc["innovation_uplift"] * self.dominant_quality * maturity)
         self.performance = np.minimum(np.maximum(
-            self.performance + col("performance_adjustment") * (potential - self.performance)
-            + col("performance_noise") * noise, 0.0), 1.0)
+            self.performance + pc["performance_adjustment"] * (potential - self.performance)
+            + pc["performance_noise"] * noise, 0.0), 1.0)
         self.public_value += (self.performance - self.performance0) / 12.0
 
     # ------------------------------------------------------------------ scheduled work

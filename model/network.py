@@ -50,90 +50,114 @@ class Structure:
     field: np.ndarray  # field index, or ALL_FIELDS
     weight: np.ndarray
     clique: np.ndarray  # bool: member of the core clique
-    adjacency: np.ndarray  # symmetric (N, N) link strengths, 0 = no link
+    i: np.ndarray  # links (i < j), row-major order, with their strengths w in (0, 1]
+    j: np.ndarray
+    w: np.ndarray
 
     @property
     def n(self) -> int:
         return len(self.role)
 
+    @property
+    def adjacency(self) -> np.ndarray:
+        """Symmetric (N, N) link strengths, 0 = no link."""
+        out = np.zeros((self.n, self.n))
+        out[self.i, self.j] = self.w
+        out[self.j, self.i] = self.w
+        return out
 
-def _roster(params: dict, n_fields: int, rng: np.random.Generator) -> tuple[list[str], list[int]]:
+
+def _roster(params: dict, n_fields: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
     roles: list[str] = []
-    fields: list[int] = []
+    fields: list[np.ndarray] = []
 
     def add(role: str, count: int, field_of):
-        for k in range(count):
-            roles.append(role)
-            fields.append(field_of(k))
+        roles.extend([role] * count)
+        fields.append(np.asarray(field_of(count), dtype=np.int64).reshape(count))
 
-    every = lambda k: ALL_FIELDS  # noqa: E731
-    round_robin = lambda k: k % n_fields  # noqa: E731
+    every = lambda k: np.full(k, ALL_FIELDS)  # noqa: E731
+    # Drawn fields: one draw per agent in roster order (the same numbers as a draw each).
+    drawn = lambda k: rng.integers(n_fields, size=k)  # noqa: E731
     add("political_leader", 1, every)
     add("chief_executive", 1, every)
     for f in range(n_fields):
-        add("director", 1, lambda k, f=f: f)
-        add("senior_officer", params["n_senior_per_field"] - 1, lambda k, f=f: f)
-    add("cabinet_member", params["n_cabinet"], round_robin)  # portfolio holders
+        add("director", 1, lambda k, f=f: np.full(k, f))
+        add("senior_officer", params["n_senior_per_field"] - 1, lambda k, f=f: np.full(k, f))
+    add("cabinet_member", params["n_cabinet"], lambda k: np.arange(k) % n_fields)  # portfolio holders
     add("councillor", params["n_councillors"], every)
     add("central_government", 1, every)
     add("inspectorate", 1, every)
     for f in range(n_fields):
-        add("manager", params["n_managers_per_field"], lambda k, f=f: f)
-    add("partner", params["n_partners"], lambda k: int(rng.integers(n_fields)))
+        add("manager", params["n_managers_per_field"], lambda k, f=f: np.full(k, f))
+    add("partner", params["n_partners"], drawn)
     for f in range(n_fields):
-        add("frontline_team", params["n_frontline_per_field"], lambda k, f=f: f)
-    add("community_group", params["n_community_groups"], lambda k: int(rng.integers(n_fields)))
-    add("resident", params["n_residents"], lambda k: int(rng.integers(n_fields)))
-    return roles, fields
+        add("frontline_team", params["n_frontline_per_field"], lambda k, f=f: np.full(k, f))
+    add("community_group", params["n_community_groups"], drawn)
+    add("resident", params["n_residents"], drawn)
+    return roles, np.concatenate(fields)
+
+
+def _layer_tables(params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Link probability and mean strength by (layer, layer): within a layer, between adjacent
+    layers, none further apart (004:285-368)."""
+    dl = np.abs(np.arange(4)[:, None] - np.arange(4)[None, :])
+    lo = np.minimum(np.arange(4)[:, None], np.arange(4)[None, :])
+    p = np.where(dl == 0, params["density_within_layer"], np.where(dl == 1, params["density_between_layers"], 0.0))
+    vertical = np.array([params["strength_systemic_sectoral"], params["strength_sectoral_frontline"],
+                         params["strength_frontline_public"], 0.0])
+    mean_w = np.where(dl == 0, params["strength_horizontal"], vertical[lo])
+    return p, mean_w
 
 
 def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
-    roles, fields = _roster(params, n_fields, rng)
+    """The locality's agents and links. Computed over pairs (i < j) only, but from full (N, N)
+    draws, so the random stream is that of a dense build."""
+    roles, field = _roster(params, n_fields, rng)
     n = len(roles)
     role = np.array([ROLE_CODE[r] for r in roles], dtype=np.int16)
     corner = np.array([ROLES[r][0] for r in roles], dtype=np.int8)
     layer = np.array([ROLES[r][1] for r in roles], dtype=np.int8)
     weight = np.array([ROLES[r][2] for r in roles])
-    field = np.array(fields, dtype=np.int16)
+    field = field.astype(np.int16)
 
-    # Link probability: by layer distance, scaled down between different fields.
-    dl = np.abs(layer[:, None] - layer[None, :])
-    p = np.where(dl == 0, params["density_within_layer"],
-                 np.where(dl == 1, params["density_between_layers"], 0.0))
-    same_field = (field[:, None] == field[None, :]) | (field[:, None] < 0) | (field[None, :] < 0)
-    p = p * np.where(same_field, 1.0, params["cross_field_density"])
-    is_public = corner == VALUE
-    inclusion = np.where(is_public, params["public_inclusion"], 1.0)
-    p = p * inclusion[:, None] * inclusion[None, :]
-
-    # Mean strength by layer pair.
-    lo = np.minimum(layer[:, None], layer[None, :])
-    vertical = np.array([params["strength_systemic_sectoral"], params["strength_sectoral_frontline"],
-                         params["strength_frontline_public"], 0.0])
-    mean_w = np.where(dl == 0, params["strength_horizontal"], vertical[lo])
-
-    linked = rng.random((n, n)) < p
-    linked = np.triu(linked, 1)
+    # Link probability: by layer distance, scaled down between different fields and for the public.
+    p_layer, w_layer = _layer_tables(params)
+    a, b = np.triu_indices(n, 1)
+    la, lb = layer[a], layer[b]
+    same_field = (field[a] == field[b]) | (field[a] < 0) | (field[b] < 0)
+    inclusion = np.where(corner == VALUE, params["public_inclusion"], 1.0)
+    p = p_layer[la, lb] * np.where(same_field, 1.0, params["cross_field_density"]) * inclusion[a] * inclusion[b]
+    u_link, u_strength = rng.random((n, n)), rng.random((n, n))
+    hit = u_link[a, b] < p
+    a, b = a[hit], b[hit]
     # Strength varies +/-50% around the mean of the layer pair: links of "varying strength".
-    w = np.clip(mean_w * (0.5 + rng.random((n, n))), 0.0, 1.0) * linked
+    links = {"a": [a], "b": [b], "w": [np.clip(w_layer[la[hit], lb[hit]] * (0.5 + u_strength[a, b]), 0.0, 1.0)]}
+    del u_link, u_strength
 
     # Every agent below the systemic layer has at least one link upwards within its field:
     # every team has a line manager, every resident uses a service (assumption).
-    up = (layer[None, :] == layer[:, None] - 1) & ((field[None, :] == field[:, None]) | (field[None, :] < 0))
-    lacking = (layer > SYSTEMIC) & up.any(axis=1) & ~((w + w.T) * up).any(axis=1)
-    rows = np.flatnonzero(lacking)
+    def up(i, j):
+        return (layer[j] == layer[i] - 1) & ((field[j] == field[i]) | (field[j] < 0))
+    la_, lb_ = links["a"][0], links["b"][0]
+    live = links["w"][0] > 0
+    has_up = np.zeros(n, dtype=bool)
+    has_up[la_[live & up(la_, lb_)]] = True
+    has_up[lb_[live & up(lb_, la_)]] = True
+    candidates = (layer[None, :] == layer[:, None] - 1) & ((field[None, :] == field[:, None]) | (field[None, :] < 0))
+    rows = np.flatnonzero((layer > SYSTEMIC) & candidates.any(axis=1) & ~has_up)
     if len(rows):
-        cols = np.argmax(rng.random((len(rows), n)) * up[rows], axis=1)  # a random candidate each
-        strength = np.clip(mean_w[rows, cols] * (0.5 + rng.random(len(rows))), 0.05, 1.0)
-        w[np.minimum(rows, cols), np.maximum(rows, cols)] = strength
+        cols = np.argmax(rng.random((len(rows), n)) * candidates[rows], axis=1)  # a random candidate each
+        strength = np.clip(w_layer[layer[rows], layer[cols]] * (0.5 + rng.random(len(rows))), 0.05, 1.0)
+        _add_links(links, rows, cols, strength)
 
     # Backbench councillors represent residents: the route by which value feeds back to authority.
     residents = np.flatnonzero(role == ROLE_CODE["resident"])
     for i in np.flatnonzero(role == ROLE_CODE["councillor"]):
         if len(residents) == 0:
             break
-        for j in rng.choice(residents, size=min(WARD_LINKS, len(residents)), replace=False):
-            w[min(i, j), max(i, j)] = params["strength_frontline_public"] * (0.5 + rng.random())
+        js = rng.choice(residents, size=min(WARD_LINKS, len(residents)), replace=False)
+        _add_links(links, np.full(len(js), i), js,
+                   params["strength_frontline_public"] * (0.5 + rng.random(len(js))))
 
     # Core clique: senior leaders first, then managers (004:465-478).
     order = [ROLE_CODE[r] for r in ("political_leader", "chief_executive", "director", "manager")]
@@ -141,11 +165,27 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     clique = np.zeros(n, dtype=bool)
     clique[members] = True
     if len(members) > 1:
-        a, b = np.triu_indices(len(members), 1)
-        a, b = members[a], members[b]
-        hit = rng.random(len(a)) < params["core_clique_density"]
-        w[np.minimum(a, b)[hit], np.maximum(a, b)[hit]] = 0.8 + 0.2 * rng.random(hit.sum())
+        ia, ib = np.triu_indices(len(members), 1)
+        ia, ib = members[ia], members[ib]
+        hit = rng.random(len(ia)) < params["core_clique_density"]
+        _add_links(links, ia[hit], ib[hit], 0.8 + 0.2 * rng.random(hit.sum()))
 
-    w = np.clip(w, 0.0, 1.0)
-    adjacency = w + w.T
-    return Structure(role, corner, layer, field, weight, clique, adjacency)
+    i, j, w = _merge_links(links, n)
+    return Structure(role, corner, layer, field, weight, clique, i, j, w)
+
+
+def _add_links(links: dict, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> None:
+    """Set links (later settings of a pair replace earlier ones)."""
+    links["a"].append(np.minimum(a, b))
+    links["b"].append(np.maximum(a, b))
+    links["w"].append(np.asarray(w, dtype=float))
+
+
+def _merge_links(links: dict, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The last setting of each pair, strengths clipped to [0, 1], zero links dropped, row-major."""
+    key = np.concatenate(links["a"]).astype(np.int64) * n + np.concatenate(links["b"])
+    w = np.concatenate(links["w"])
+    last = len(key) - 1 - np.unique(key[::-1], return_index=True)[1]  # sorted by key
+    key, w = key[last], np.clip(w[last], 0.0, 1.0)
+    keep = w > 0
+    return key[keep] // n, key[keep] % n, w[keep]
