@@ -291,6 +291,7 @@ class Engine:
         self.par = {k: np.array([p[k] for p in self.params]) for k in self.params[0]}
         self.pc = {k: v[:, None] for k, v in self.par.items()}  # the same, as columns against fields
         self.K = self.par["max_trials"].astype(np.int64)
+        self._uniform_k = bool((self.K == self.K.max()).all())
         self.steps = 0
         self.log = EventLog()
         self._queue: list = []  # (month, seq, callable): shocks and their ends, fired after the step
@@ -352,6 +353,7 @@ class Engine:
         # mean over fields, for agents who act on every field.
         self._cell = a.place * (F + 1) + np.where(a.field < 0, F, a.field)
         self._param_rows = {k: self.par[k][a.place] for k in ("flow_gain", "own_weight", "influence_rate")}
+        self._by_corner = tuple(np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
 
     def _init_fields(self, performance: np.ndarray) -> None:
         P, F, par = self.P, self.F, self.par
@@ -421,19 +423,24 @@ class Engine:
     def _draws(self) -> dict[str, np.ndarray]:
         """A fixed number of draws per place and month, from the place's own stream (common random
         numbers across what-if twins; independent of what else shares the batch)."""
-        P, F, par = self.P, self.F, self.par
-        u = np.empty((P, F, DRAWS))
-        u_trial = np.ones(self.trial_quality.shape)  # slots a place lacks never fail
+        P, F, K, par = self.P, self.F, self.K, self.par
+        Kmax = self.trial_quality.shape[2]
+        uniform = np.empty((P, F * (DRAWS + Kmax)))
         quality, noise = np.empty((P, F)), np.empty((P, F))
         a = par["trial_quality_mean"] * par["trial_quality_concentration"]
         b = par["trial_quality_concentration"] - a
+        width = F * (DRAWS + K)
         for p, rng in enumerate(self.rngs):
-            K = self.K[p]
-            buf = rng.random(F * (DRAWS + K))  # the same numbers as (F, DRAWS) then (F, K) draws
-            u[p] = buf[:F * DRAWS].reshape(F, DRAWS)
-            u_trial[p, :, :K] = buf[F * DRAWS:].reshape(F, K)
+            rng.random(out=uniform[p, :width[p]])  # the same numbers as (F, DRAWS) then (F, K) draws
             quality[p] = rng.beta(a[p], b[p], F)
-            noise[p] = rng.standard_normal(F)
+            rng.standard_normal(out=noise[p])
+        u = uniform[:, :F * DRAWS].reshape(P, F, DRAWS)
+        if self._uniform_k:
+            u_trial = uniform[:, F * DRAWS:].reshape(P, F, Kmax)
+        else:  # places with fewer trial slots: theirs never fail
+            u_trial = np.ones((P, F, Kmax))
+            for p in range(P):
+                u_trial[p, :, :K[p]] = uniform[p, F * DRAWS:width[p]].reshape(F, K[p])
         return {"u": u, "u_trial": u_trial, "quality": quality, "noise": noise}
 
     def _overstretch(self) -> np.ndarray:
@@ -441,32 +448,33 @@ class Engine:
         active = ((self.phase >= Phase.DESIGN) & (self.phase <= Phase.MAINSTREAMING)).sum(axis=1)
         return lc.overstretch(active, self.par["overstretch_threshold"], self.par["overstretch_penalty"])
 
-    def _cell_values(self, *per_field: np.ndarray) -> np.ndarray:
-        """Each agent's value of (places, fields) quantities, one row per quantity; agents of every
-        field see the mean over fields."""
-        k, P, F = len(per_field), self.P, self.F
-        table = np.empty((k, P, F + 1))
-        table[:, :, :F] = per_field
-        table[:, :, F] = table[:, :, :F].sum(axis=2) / F
-        return table.reshape(k, -1)[:, self._cell]
+    def _cell_values(self, per_field: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The value of a (places, fields) quantity for the agents ``rows``; agents of every field
+        see its mean over fields."""
+        table = np.empty((self.P, self.F + 1))
+        table[:, :self.F] = per_field
+        table[:, self.F] = per_field.sum(axis=1) / self.F
+        return table.ravel()[self._cell[rows]]
 
     def _flows(self, stretch: np.ndarray) -> np.ndarray:
         """7.2: agents move towards their phase's demand on own traits and what flows in along links.
-        Returns each agent's effective slack."""
+        Returns each agent's effective slack (capacity agents; zero elsewhere)."""
         a, F, pr = self.agents, self.F, self._param_rows
+        auth, cap, val = self._by_corner
         lead = np.empty((self.P, F + 1), dtype=np.int64)
         lead[:, :F] = self.phase
         lead[:, F] = self.phase.max(axis=1)  # agents of every field follow the most active field
-        demand = pr["flow_gain"] * tri.PHASE_DEMAND[lead.ravel()[self._cell], a.corner]
+        demand = pr["flow_gain"] * tri.PHASE_DEMAND.ravel()[lead.ravel()[self._cell] * 3 + a.corner]
         support = self.pc["funding_effect"] * self.funding - self.cut - self.sharing_cost
-        value, support, performance = self._cell_values(self.corners[:, :, 2], support, self.performance)
         flow = self.flow_matrix @ a.x
         # Authority hears value through its links and through visible value for the public (004:57-60).
-        flow = np.where(a.corner == tri.AUTHORITY, 0.5 * flow + 0.5 * value, flow)
-        slack = np.minimum(np.maximum(a.slack + support, 0.0), 1.0) * (1.0 - stretch[a.place])
-        own_c = self.own_c_static * np.cbrt(slack)
-        own_v = performance * (0.5 + 0.5 * a.voice)
-        own = np.choose(a.corner, (self.own_a, own_c, own_v))
+        flow[auth] = 0.5 * flow[auth] + 0.5 * self._cell_values(self.corners[:, :, 2], rows=auth)
+        slack = np.zeros(len(a.x))
+        slack[cap] = np.minimum(np.maximum(a.slack[cap] + self._cell_values(support, rows=cap), 0.0), 1.0) \
+            * (1.0 - stretch[a.place[cap]])
+        own = self.own_a.copy()
+        own[cap] = self.own_c_static[cap] * np.cbrt(slack[cap])
+        own[val] = self._cell_values(self.performance, rows=val) * (0.5 + 0.5 * a.voice[val])
         target = tri.targets(demand, own, flow, pr["own_weight"])
         a.x = np.where(a.alive, tri.relax(a.x, target, pr["influence_rate"]), 0.0)
         a.tenure += a.alive

@@ -8,6 +8,7 @@ into a ``mesa.discrete_space.Network`` and agents.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,17 +122,20 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     field = field.astype(np.int16)
 
     # Link probability: by layer distance, scaled down between different fields and for the public.
+    # Only pairs that could pass the largest probability are looked at (the factors are <= 1).
     p_layer, w_layer = _layer_tables(params)
-    a, b = np.triu_indices(n, 1)
+    u_link, u_strength = rng.random((n, n)).ravel(), rng.random((n, n)).ravel()
+    a, b = _pairs(n)
+    cand = np.flatnonzero(u_link[a * n + b] < p_layer.max())
+    a, b = a[cand], b[cand]
     la, lb = layer[a], layer[b]
     same_field = (field[a] == field[b]) | (field[a] < 0) | (field[b] < 0)
     inclusion = np.where(corner == VALUE, params["public_inclusion"], 1.0)
     p = p_layer[la, lb] * np.where(same_field, 1.0, params["cross_field_density"]) * inclusion[a] * inclusion[b]
-    u_link, u_strength = rng.random((n, n)), rng.random((n, n))
-    hit = u_link[a, b] < p
-    a, b = a[hit], b[hit]
+    hit = u_link[a * n + b] < p
+    a, b, la, lb = a[hit], b[hit], la[hit], lb[hit]
     # Strength varies +/-50% around the mean of the layer pair: links of "varying strength".
-    links = {"a": [a], "b": [b], "w": [np.clip(w_layer[la[hit], lb[hit]] * (0.5 + u_strength[a, b]), 0.0, 1.0)]}
+    links = {"a": [a], "b": [b], "w": [np.clip(w_layer[la, lb] * (0.5 + u_strength[a * n + b]), 0.0, 1.0)]}
     del u_link, u_strength
 
     # Every agent below the systemic layer has at least one link upwards within its field:
@@ -172,6 +176,14 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
 
     i, j, w = _merge_links(links, n)
     return Structure(role, corner, layer, field, weight, clique, i, j, w)
+
+
+@functools.lru_cache(maxsize=8)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs i < j of n agents, row-major (shared by every place of that size)."""
+    a, b = np.triu_indices(n, 1)
+    a.flags.writeable = b.flags.writeable = False
+    return a, b
 
 
 def _add_links(links: dict, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> None:

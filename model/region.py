@@ -29,6 +29,7 @@ import mesa
 import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from mesa.discrete_space import FixedAgent, Network
 from mesa.time import Schedule
 
@@ -238,7 +239,7 @@ class Region(mesa.Model):
             self.engine.schedule_shock(shock)
 
         # Peer network: face-to-face within the English region, written within the type.
-        self.face, self.written = self._peer_links(rp)
+        self.set_peer_links(*self._peer_links(rp))
         g = nx.Graph()
         g.add_nodes_from(range(L))
         a, b = np.nonzero(np.triu((self.face + self.written) > 0, 1))
@@ -296,27 +297,43 @@ class Region(mesa.Model):
         self.engine.fire_due(self.steps)
         self._record()
 
+    def set_peer_links(self, face: np.ndarray | None = None, written: np.ndarray | None = None) -> None:
+        """Replace the face-to-face and/or written links ((L, L) 0/1 arrays, symmetric)."""
+        if face is not None:
+            self.face = np.array(face, dtype=float)
+        if written is not None:
+            self.written = np.array(written, dtype=float)
+        self.face.flags.writeable = self.written.flags.writeable = False  # change them here, not in place
+        w = self.rp["intermediaries"] * (self.face + self.rp["written_weight"] * self.written)
+        np.fill_diagonal(w, 0.0)
+        self._channels = sp.csr_array(w)  # channel strength from j (column) to i (row)
+
     def _peer_step(self) -> None:
-        rp, e = self.rp, self.engine
+        rp, e, L = self.rp, self.engine, self.n
         beacon = self.beacon_until >= self.steps
         shown = (e.phase >= Phase.MAINSTREAMING) & (self.sharer | beacon)[:, None]
-        # Channel strength from j to i; Beacons reach everyone face to face (003:718, 136).
-        w = rp["intermediaries"] * (self.face + rp["written_weight"] * self.written)
-        w = w + rp["intermediaries"] * rp["beacon_reach"] * beacon[None, :]
-        np.fill_diagonal(w, 0.0)
-        exposure = 1.0 - np.exp(-(w @ shown))  # (L, F)
+        # Channels from j to i; Beacons reach everyone face to face (003:718, 136).
+        reach = rp["intermediaries"] * rp["beacon_reach"]
+        b = np.flatnonzero(beacon) if reach > 0 else np.zeros(0, dtype=np.int64)
+        rows = np.repeat(np.arange(L), len(b))
+        cols = np.tile(b, L)
+        off = rows != cols
+        w = self._channels + sp.csr_array((np.full(off.sum(), reach), (rows[off], cols[off])), shape=(L, L))
+        exposure = 1.0 - np.exp(-(w @ shown.astype(float)))  # (L, F)
         e.peer_pull[:] = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
         # The best idea on show to each place, per field, adapted to its own fit.
-        rows, cols = np.nonzero(w > 0)
+        w.eliminate_zeros()
+        w.sort_indices()
+        rows = np.repeat(np.arange(L), np.diff(w.indptr))
         offer = np.zeros_like(exposure)
         if len(rows):
             starts = np.flatnonzero(np.r_[True, np.diff(rows) > 0])
             q_shown = np.where(shown, e.dominant_quality, 0.0)
-            offer[rows[starts]] = np.maximum.reduceat(q_shown[cols], starts, axis=0)
+            offer[rows[starts]] = np.maximum.reduceat(q_shown[w.indices], starts, axis=0)
         e.peer_quality[:] = np.minimum(offer * self.fit, 1.0)
         # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
-        learners = np.zeros_like(exposure)
-        np.add.at(learners, cols, (e.phase[rows] == Phase.DESIGN).astype(float))
+        visible = sp.csr_array((np.ones(len(rows)), w.indices, w.indptr), shape=(L, L))
+        learners = visible.T @ (e.phase == Phase.DESIGN).astype(float)
         e.sharing_cost[:] = rp["dissemination_cost"] * learners * shown * ~beacon[:, None]
 
     def _record(self) -> None:

@@ -87,10 +87,10 @@ def _exposed_region(**rp):
 
 def test_examples_reach_linked_places_face_to_face_more_than_in_writing():
     r = _exposed_region(beacon_scheme=0)
-    r.face[:] = 0.0
-    r.written[:] = 0.0
-    r.face[0, 1] = r.face[1, 0] = 1.0   # place 0 meets place 1
-    r.written[2, 1] = r.written[1, 2] = 1.0  # place 2 only reads about it
+    face, written = np.zeros_like(r.face), np.zeros_like(r.written)
+    face[0, 1] = face[1, 0] = 1.0   # place 0 meets place 1
+    written[2, 1] = written[1, 2] = 1.0  # place 2 only reads about it
+    r.set_peer_links(face, written)
     r.step()
     pull = np.array([r.localities[i].peer_pull[0] for i in range(4)])
     assert pull[0] > pull[2] > 0 and pull[3] == 0.0  # 003:672
@@ -103,16 +103,16 @@ def test_examples_reach_linked_places_face_to_face_more_than_in_writing():
 def test_a_place_that_does_not_share_shows_nothing():
     r = _exposed_region(beacon_scheme=0)
     r.sharer[1] = False
-    r.face[:] = 0.0
-    r.face[0, 1] = r.face[1, 0] = 1.0
+    face = np.zeros_like(r.face)
+    face[0, 1] = face[1, 0] = 1.0
+    r.set_peer_links(face)
     r.step()
     assert r.localities[0].peer_pull[0] == 0.0
 
 
 def test_a_beacon_shows_everyone_but_sees_only_its_own_links():
     r = _exposed_region(beacon_scheme=0, beacon_reach=0.2)
-    r.face[:] = 0.0
-    r.written[:] = 0.0
+    r.set_peer_links(np.zeros_like(r.face), np.zeros_like(r.written))
     r.sharer[:] = False
     r.beacon_until[1] = 99  # place 1 is a Beacon with an innovation on show, linked to no one
     r.localities[3].phase[2] = Phase.MAINSTREAMING  # place 3 (not a Beacon) shows field 2
@@ -126,16 +126,16 @@ def test_a_beacon_shows_everyone_but_sees_only_its_own_links():
 
 def test_the_innovator_pays_for_dissemination_unless_it_is_a_beacon():
     r = _exposed_region(beacon_scheme=0, dissemination_cost=0.05)
-    r.face[:] = 0.0
+    face = np.zeros_like(r.face)
     for j in (0, 2, 3):  # three peers learning in design
-        r.face[1, j] = r.face[j, 1] = 1.0
+        face[1, j] = face[j, 1] = 1.0
         r.localities[j].phase[0] = Phase.DESIGN
+    r.set_peer_links(face)
     r.step()
     assert r.localities[1].sharing_cost[0] == pytest.approx(0.15)  # 003:718
     r2 = _exposed_region(beacon_scheme=0, dissemination_cost=0.05)
-    r2.face[:] = 0.0
+    r2.set_peer_links(face)
     for j in (0, 2, 3):
-        r2.face[1, j] = r2.face[j, 1] = 1.0
         r2.localities[j].phase[0] = Phase.DESIGN
     r2.beacon_until[1] = 99
     r2.step()
