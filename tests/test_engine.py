@@ -1,0 +1,109 @@
+"""The batched engine (issue 12): one step for many places, each on its own random stream."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model import Locality, Shock
+from model import network as net
+from model.engine import Engine
+from model.parameters import resolve
+from model.scenario import load
+
+QUIET = {"region.intermediaries": 0.0, "region.survey_month": 40, "region.inspection_interval": 0, "region.fund_share": 0.0,
+         "region.beacon_scheme": 0, "region.councils": 12, "region.fire_authorities": 2}
+
+
+def test_place_k_of_a_region_without_peer_learning_is_a_lone_locality():
+    """With no channels between places and no central levers, place k of a region runs exactly as
+    a lone locality with the same settings and stream, row for row."""
+    s = load("england_2006").with_overrides(60, QUIET)
+    s.region.events.clear()
+    r = s.build(11).run_for(60)
+    seeds = [int(q.generate_state(1, np.uint64)[0]) for q in np.random.SeedSequence(11).spawn(r.n)]
+    for k in (0, 5, r.n - 1):
+        m = Locality(seed=seeds[k], fields=s.fields, initial_phases=s.initial_phases, events=s.events,
+                     **r.engine.params[k]).run_for(60)
+        ts = m.timeseries()
+        phases = r.phases[:, k, :].reshape(-1)
+        assert np.array_equal(phases, ts.phase.to_numpy())
+        perf = np.stack([rec[1][k] for rec in r._records]).reshape(-1)
+        assert np.array_equal(perf, ts.performance.to_numpy().astype(np.float32))
+        assert np.array_equal(r.engine.public_value[k], m.public_value)
+        assert np.array_equal(r.engine.agents.x[r.engine.start[k]:r.engine.start[k + 1]], m.state.x)
+
+
+def test_a_place_does_not_depend_on_what_else_shares_the_batch():
+    """The same place (settings and stream) in a batch of one and in a batch of three."""
+    p = resolve({"leader_drive": 0.8})
+    others = [resolve({"openness": 0.2}), resolve({"n_residents": 40, "max_trials": 3})]
+    alone = Engine([p], [np.random.default_rng(7)], ("a", "b", "c"))
+    mixed = Engine([others[0], p, others[1]], [np.random.default_rng(s) for s in (1, 7, 2)], ("a", "b", "c"))
+    for _ in range(60):
+        alone.step()
+        mixed.step()
+    assert np.array_equal(alone.phase[0], mixed.phase[1])
+    assert np.array_equal(alone.performance[0], mixed.performance[1])
+    assert np.array_equal(alone.corners[0], mixed.corners[1])
+
+
+def test_places_with_fewer_trial_slots_never_use_the_others():
+    e = Engine([resolve({"max_trials": 2}), resolve({"max_trials": 6})], [np.random.default_rng(s) for s in (3, 4)],
+               ("a", "b"))
+    e.apply_shock(Shock(0, "underperformance", magnitude=1.0))
+    for _ in range(80):
+        e.step()
+        assert not e.trial_active[0, :, 2:].any() and not e.trial_proven[0, :, 2:].any()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 2**31 - 1), min_size=1, max_size=4), st.integers(5, 60))
+def test_links_never_cross_places_and_corners_are_weighted_means(seeds, residents):
+    e = Engine([resolve({"n_residents": residents})] * len(seeds), [np.random.default_rng(s) for s in seeds],
+               ("a", "b"))
+    place = e.agents.place
+    for m in (e.flow_matrix, e.members, e.report):
+        rows, cols = m.nonzero()
+        owner = place[rows] if m.shape[0] == len(place) else rows // (3 * e.F)
+        assert np.array_equal(place[cols], owner)
+    sums = np.asarray(e.members.sum(axis=1)).ravel()
+    assert np.allclose(sums[sums > 0], 1.0)
+    assert ((e.corners >= 0) & (e.corners <= 1)).all()
+
+
+def test_departures_and_arrivals_restructure_only_their_place():
+    e = Engine([resolve({})] * 3, [np.random.default_rng(s) for s in range(3)], ("a", "b"))
+    before = e.flow_matrix.toarray()
+    e.apply_shock(Shock(0, "leader_departure", role="chief_executive"), places=[1])
+    e.apply_shock(Shock(0, "commissioning", field="a", magnitude=2.0), places=[1])  # grows place 1's block
+    e.step()
+    after = e.flow_matrix.toarray()
+    s0, e0 = e.start[0], e.start[1]
+    assert np.array_equal(before[s0:e0, s0:e0], after[s0:e0, s0:e0])
+    blk = e.block(1)
+    assert (blk.role == net.ROLE_CODE["partner"]).sum() >= 24  # providers on the roster
+    assert e.cap[1] > e.cap[0]  # 24 providers needed more than the spare slots
+    ev = e.events_frame()
+    assert set(ev.place[ev.kind.str.startswith("shock:")]) == {1}
+
+
+def test_a_lone_locality_is_a_mesa_model_with_its_agents_on_the_network():
+    m = Locality(seed=3)
+    assert len(m.agents) == int(m.state.alive.sum())
+    m.apply_shock(Shock(0, "leader_arrival", role="director", field="education"))
+    assert len(m.agents) == int(m.state.alive.sum())
+    assert all(a.cell is m.network[a.idx] for a in m.agents)
+    m.run_for(3)
+    assert m.steps == m.engine.steps == 3
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_same_seed_same_batch(n):
+    def run():
+        e = Engine([resolve({})] * n, [np.random.default_rng(s) for s in range(n)], ("a", "b", "c"))
+        for _ in range(30):
+            e.step()
+        return e.performance.copy(), e.phase.copy()
+    (p1, f1), (p2, f2) = run(), run()
+    assert np.array_equal(p1, p2) and np.array_equal(f1, f2)
