@@ -45,7 +45,24 @@ COMPLACENCY_RELIEF = 0.05  # complacency fades by this a month outside embedding
 PERVASIVE_DRIVE = 0.75  # leadership drive needed for pervasive embedding (004:210-218); assumption
 MAINSTREAM_MATURITY = 0.4  # extra maturity from full alignment in mainstreaming; assumption
 CROSS_LINK_SCALE = 10.0  # cross-field link density that counts as a full channel; assumption
+# Shocks (ODD 7.12): sizes of effects per unit of magnitude; assumptions unless cited there.
+INSPECTION_MEMBER_PRESSURE = 0.3  # a critical inspection stirs members (003:58, 298; 004:585-591)
+CUT_SLACK, CUT_PERFORMANCE, CUT_EFFICIENCY = 0.2, 0.05, 0.2  # a budget cut: less slack, lower base, pressure
+CRISIS_PERFORMANCE, CRISIS_RECOGNITION, CRISIS_PRESSURE = 0.15, 0.7, 0.3
+CRISIS_MONTHS = 12  # a crisis's pressure lasts a year unless the shock says otherwise
+ELECTED_DRIVE = (0.3, 0.9)  # drive of a newly elected political leader (000:1430)
+SENIOR_LINK = 0.8  # a new leader's link to the senior team
+MANAGER_LINK_CHANCE = {"director": 0.5, "other": 0.2}  # chance a new leader links to each manager of its field(s)
 COMMISSION_PROVIDERS = 12  # providers per commissioning round of magnitude 1 (000:1134)
+PROVIDER_OPENNESS, PROVIDER_SLACK = (0.6, 0.9), (0.5, 0.8)  # providers bid for the work (000:1104, 1132, 1248)
+PROVIDER_RESIDENT_CHANCE = 0.2  # a provider reaches a fifth of the field's residents (000:1104)
+# Falling back (ODD 7.9): what is lost.
+RECOGNITION_KEPT = 0.5  # leaving design: the will to change dissipates
+ALIGNMENT_KEPT = 0.5  # leaving mainstreaming
+STAGNANT_ALIGNMENT = 0.6  # leaving embedding: alignment must be rebuilt
+INITIAL_ALIGNMENT = 0.3  # a field that starts in mainstreaming
+PROVEN_MARGIN = 0.1  # a field that starts mobilised has an innovation this far above proof
+MONTHS_PER_YEAR = 12.0  # public value is in performance-years
 SENIOR_DRIVERS = ("political_leader", "chief_executive", "director", "cabinet_member")
 DRAWS = 5  # uniforms per field per month: trigger, spawn, handover, reversal, spare
 
@@ -395,9 +412,9 @@ class Engine:
         par = self.par
         self.phase[:, f] = ph
         if ph >= Phase.MOBILISATION:
-            self.dominant_quality[:, f] = np.maximum(par["proof_threshold"], par["trial_quality_mean"]) + 0.1
+            self.dominant_quality[:, f] = np.maximum(par["proof_threshold"], par["trial_quality_mean"]) + PROVEN_MARGIN
         if ph >= Phase.MAINSTREAMING:
-            self.alignment[:, f] = 1.0 if ph == Phase.EMBEDDING else 0.3
+            self.alignment[:, f] = 1.0 if ph == Phase.EMBEDDING else INITIAL_ALIGNMENT
 
     def field_index(self, name: str | None) -> int:
         try:
@@ -616,12 +633,12 @@ class Engine:
         e = leaves(Phase.DESIGN)  # trials abandoned; the will to change dissipates
         self.failed_trials[e] += self.trial_active[e].sum(axis=1)
         self._clear_trials(e)
-        self.recognition[e] *= 0.5
+        self.recognition[e] *= RECOGNITION_KEPT
         e = leaves(Phase.MOBILISATION)  # the dominant innovation failed to mobilise
         self.failed_trials[e] += 1
         self.dominant_quality[e] = 0.0
-        self.alignment[leaves(Phase.MAINSTREAMING)] *= 0.5
-        self.alignment[leaves(Phase.EMBEDDING)] = 0.6  # stagnation: alignment must be rebuilt
+        self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT
+        self.alignment[leaves(Phase.EMBEDDING)] = STAGNANT_ALIGNMENT
 
     def _clear_trials(self, cells: np.ndarray) -> None:
         self.trial_active[cells] = False
@@ -653,7 +670,7 @@ class Engine:
         self.performance = np.minimum(np.maximum(
             self.performance + pc["performance_adjustment"] * (potential - self.performance)
             + pc["performance_noise"] * noise, 0.0), 1.0)
-        self.public_value += (self.performance - self.performance0) / 12.0
+        self.public_value += (self.performance - self.performance0) / MONTHS_PER_YEAR
 
     # ------------------------------------------------------------------ scheduled work
     def schedule(self, month: int, fn: Callable, *args) -> None:
@@ -696,7 +713,7 @@ class Engine:
         if kind == "underperformance":
             self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, mag))
             self.inspection[cells] += mag
-            self._bump_pressure("member_pressure", pl, fl, 0.3 * mag, None)
+            self._bump_pressure("member_pressure", pl, fl, INSPECTION_MEMBER_PRESSURE * mag, None)
         elif kind in PRESSURE_KINDS:
             self._bump_pressure(kind, pl, fl, mag, shock.duration)
         elif kind == "funding_start":
@@ -706,14 +723,14 @@ class Engine:
         elif kind == "funding_end":
             self.funding[cells] = np.maximum(0.0, self.funding[cells] - mag)
         elif kind == "budget_cut":
-            self.cut[cells] += 0.2 * mag
-            self.performance_base[cells] = np.clip(self.performance_base[cells] - 0.05 * mag, 0, 1)
-            self._bump_pressure("efficiency_pressure", pl, fl, 0.2 * mag, None)
+            self.cut[cells] += CUT_SLACK * mag
+            self.performance_base[cells] = np.clip(self.performance_base[cells] - CUT_PERFORMANCE * mag, 0, 1)
+            self._bump_pressure("efficiency_pressure", pl, fl, CUT_EFFICIENCY * mag, None)
         elif kind == "crisis":
-            self.performance[cells] = np.clip(self.performance[cells] - 0.15 * mag, 0, 1)
-            self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, 0.7 * mag))
+            self.performance[cells] = np.clip(self.performance[cells] - CRISIS_PERFORMANCE * mag, 0, 1)
+            self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, CRISIS_RECOGNITION * mag))
             for k in ("member_pressure", "community_pressure"):
-                self._bump_pressure(k, pl, fl, 0.3 * mag, shock.duration or 12)
+                self._bump_pressure(k, pl, fl, CRISIS_PRESSURE * mag, shock.duration or CRISIS_MONTHS)
         else:
             return self._structural(shock, pl, fl)
         return {}
@@ -733,7 +750,7 @@ class Engine:
                 rng = self.rngs[p]
                 if rng.random() < min(1.0, par["election_turnover"][p] * mag):
                     out[p] = "political leader replaced; " + self.leader_arrival(
-                        p, "political_leader", None, float(rng.uniform(0.3, 0.9)))
+                        p, "political_leader", None, float(rng.uniform(*ELECTED_DRIVE)))
                 else:
                     out[p] = "political leader re-elected"
         return out
@@ -800,8 +817,8 @@ class Engine:
         managers = np.flatnonzero(a.alive & (a.role == net.ROLE_CODE["manager"])
                                   & ((a.field == a.field[i]) | (a.field[i] < 0)))
         a.clique[i] = bool(a.clique.any())
-        links = {int(j): 0.8 for j in seniors if j != i}
-        mgr_p = 0.5 if role == "director" else 0.2
+        links = {int(j): SENIOR_LINK for j in seniors if j != i}
+        mgr_p = MANAGER_LINK_CHANCE["director" if role == "director" else "other"]
         for j in managers[rng.random(len(managers)) < mgr_p]:
             links[int(j)] = float(np.clip(params["strength_systemic_sectoral"] * (0.5 + rng.random()), 0.05, 1))
         self._attach(p, i, corner, links)
@@ -850,11 +867,11 @@ class Engine:
                 a.role[i], a.corner[i], a.layer[i], a.weight[i] = net.ROLE_CODE["partner"], corner, layer, weight
                 a.field[i], a.alive[i], a.x[i], a.clique[i], a.tenure[i] = f, True, INITIAL_LEVEL, False, 0
                 a.skill[i] = np.clip(params["skill"] + rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD), 0, 1)
-                a.openness[i] = rng.uniform(0.6, 0.9)
-                a.slack[i] = rng.uniform(0.5, 0.8)
-                a.legitimacy[i], a.drive[i], a.risk[i], a.voice[i] = 0.7, 0.0, 0.5, 0.5
+                a.openness[i] = rng.uniform(*PROVIDER_OPENNESS)
+                a.slack[i] = rng.uniform(*PROVIDER_SLACK)
+                a.legitimacy[i], a.drive[i], a.risk[i], a.voice[i] = LEGITIMACY, 0.0, 0.5, VOICE
                 near = np.flatnonzero(a.alive & (a.field == f) & np.isin(a.role, codes))
-                near = near[(a.role[near] != net.ROLE_CODE["resident"]) | (rng.random(len(near)) < 0.2)]
+                near = near[(a.role[near] != net.ROLE_CODE["resident"]) | (rng.random(len(near)) < PROVIDER_RESIDENT_CHANCE)]
                 self._attach(p, i, corner, {int(j): float(np.clip(
                     params["strength_sectoral_frontline"] * (0.5 + rng.random()), 0.05, 1)) for j in near})
         self.restructure([p])
