@@ -218,15 +218,28 @@ def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int) -> St
     risk = (members @ a.risk).reshape(P, 3, F)[:, 0]
     openness = (members @ a.openness).reshape(P, 3, F)[:, 1]
 
+    s_cells, s_rows, drive = _senior_drive(a, F, P)
+    quality, cross, density = _network_measures(a, li, lj, lw, F, P)
+    return Structure(flow, members, report, members_c, risk, openness, drive.reshape(P, F), s_cells, s_rows,
+                     density, quality.reshape(P, F), cross)
+
+
+def _senior_drive(a: Agents, F: int, P: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Senior agents by (place, field) cell, sorted by cell, and the strongest drive in each cell."""
     codes = [net.ROLE_CODE[r] for r in SENIOR_DRIVERS]
-    s_cells, s_rows = _field_cells(a, np.flatnonzero(np.isin(a.role, codes) & alive), F)
+    s_cells, s_rows = _field_cells(a, np.flatnonzero(np.isin(a.role, codes) & a.alive), F)
     order = np.argsort(s_cells, kind="stable")
     s_cells, s_rows = s_cells[order], s_rows[order]
     drive = np.zeros(P * F)
     if len(s_rows):
         starts = np.flatnonzero(np.r_[True, np.diff(s_cells) > 0])
         drive[s_cells[starts]] = np.maximum(np.maximum.reduceat(a.drive[s_rows], starts), 0.0)
+    return s_cells, s_rows, drive
 
+
+def _network_measures(a: Agents, li, lj, lw, F: int, P: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per field: network quality and cross-field links; per place: the core clique's density."""
+    N, alive = len(a.alive), a.alive
     # Network quality per field: mean link strength of the field's agents' links, times the share
     # of its agents with any link at all (partnership strength; assumption).
     deg = np.bincount(li, minlength=N)
@@ -248,8 +261,7 @@ def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int) -> St
     k = np.bincount(a.place[clique], minlength=P).astype(float)
     pairs = np.bincount(a.place[li[clique[li] & clique[lj]]], minlength=P)
     density = np.divide(pairs, k * (k - 1), out=np.zeros(P), where=k >= 2)
-    return Structure(flow, members, report, members_c, risk, openness, drive.reshape(P, F), s_cells, s_rows,
-                     density, quality.reshape(P, F), cross)
+    return quality, cross, density
 
 
 class EventLog:

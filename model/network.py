@@ -121,22 +121,8 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     weight = np.array([ROLES[r][2] for r in roles])
     field = field.astype(np.int16)
 
-    # Link probability: by layer distance, scaled down between different fields and for the public.
-    # Only pairs that could pass the largest probability are looked at (the factors are <= 1).
-    p_layer, w_layer = _layer_tables(params)
-    u_link, u_strength = rng.random((n, n)).ravel(), rng.random((n, n)).ravel()
-    a, b = _pairs(n)
-    cand = np.flatnonzero(u_link[a * n + b] < p_layer.max())
-    a, b = a[cand], b[cand]
-    la, lb = layer[a], layer[b]
-    same_field = (field[a] == field[b]) | (field[a] < 0) | (field[b] < 0)
-    inclusion = np.where(corner == VALUE, params["public_inclusion"], 1.0)
-    p = p_layer[la, lb] * np.where(same_field, 1.0, params["cross_field_density"]) * inclusion[a] * inclusion[b]
-    hit = u_link[a * n + b] < p
-    a, b, la, lb = a[hit], b[hit], la[hit], lb[hit]
-    # Strength varies +/-50% around the mean of the layer pair: links of "varying strength".
-    links = {"a": [a], "b": [b], "w": [np.clip(w_layer[la, lb] * (0.5 + u_strength[a * n + b]), 0.0, 1.0)]}
-    del u_link, u_strength
+    links = _sample_links(params, layer, field, corner, rng)
+    w_layer = _layer_tables(params)[1]
 
     # Every agent below the systemic layer has at least one link upwards within its field:
     # every team has a line manager, every resident uses a service (assumption).
@@ -184,6 +170,27 @@ def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     a, b = np.triu_indices(n, 1)
     a.flags.writeable = b.flags.writeable = False
     return a, b
+
+
+def _sample_links(params: dict, layer, field, corner, rng: np.random.Generator) -> dict:
+    """Links between the locality's agents, as lists of pairs (i < j) and strengths."""
+    n = len(layer)
+    # Link probability: by layer distance, scaled down between different fields and for the public.
+    # Only pairs that could pass the largest probability are looked at (the factors are <= 1).
+    p_layer, w_layer = _layer_tables(params)
+    u_link, u_strength = rng.random((n, n)).ravel(), rng.random((n, n)).ravel()
+    a, b = _pairs(n)
+    cand = np.flatnonzero(u_link[a * n + b] < p_layer.max())
+    a, b = a[cand], b[cand]
+    la, lb = layer[a], layer[b]
+    same_field = (field[a] == field[b]) | (field[a] < 0) | (field[b] < 0)
+    inclusion = np.where(corner == VALUE, params["public_inclusion"], 1.0)
+    p = p_layer[la, lb] * np.where(same_field, 1.0, params["cross_field_density"]) * inclusion[a] * inclusion[b]
+    hit = u_link[a * n + b] < p
+    a, b, la, lb = a[hit], b[hit], la[hit], lb[hit]
+    # Strength varies +/-50% around the mean of the layer pair: links of "varying strength".
+    links = {"a": [a], "b": [b], "w": [np.clip(w_layer[la, lb] * (0.5 + u_strength[a * n + b]), 0.0, 1.0)]}
+    return links
 
 
 def _add_links(links: dict, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> None:

@@ -212,7 +212,6 @@ class Region(mesa.Model):
         self.n = L
         rng = self.rng
 
-        # Each place's parameters: the template, its groups' effects, then its own draw.
         names = sorted(spec.spread)
         z = rng.standard_normal((L, len(names)))
         self.follower = rng.random(L) < rp["followers"]
@@ -220,18 +219,7 @@ class Region(mesa.Model):
         self.fit = np.exp(rng.normal(0.0, rp["adaptation_sd"], (L, F)))
         # Place k's stream: the k-th child of the master seed, whatever the size of the batch.
         seeds = [int(s.generate_state(1, np.uint64)[0]) for s in np.random.SeedSequence(seed).spawn(L)]
-        base = dict(template.parameters)
-        params = []
-        for i in range(L):
-            own = dict(base)
-            for group in (kinds[i], regions[i]):
-                for k, d in spec.effects.get(group, {}).items():
-                    own[k] = own.get(k, REGISTRY[k].default) + d
-            for j, k in enumerate(names):
-                own[k] = own.get(k, REGISTRY[k].default) + rp["spread_scale"] * spec.spread[k] * z[i, j]
-            if self.follower[i]:
-                own["trigger_rate"] = own.get("trigger_rate", REGISTRY["trigger_rate"].default) * rp["follower_own_rate"]
-            params.append(resolve({k: _clip(k, v) for k, v in own.items()}))
+        params = [self._place_params(i, template, names, z[i]) for i in range(L)]
         self.engine = Engine(params, [np.random.default_rng(s) for s in seeds], self.fields,
                              template.initial_phases)
         self.localities = [PlaceState(self.engine, i) for i in range(L)]
@@ -266,6 +254,19 @@ class Region(mesa.Model):
                 self.schedule_recurring(fn, Schedule(interval=interval, start=start), priority=mesa.time.Priority.LOW)
 
     # ------------------------------------------------------------------ construction
+    def _place_params(self, i: int, template, names: list[str], z: np.ndarray) -> dict:
+        """Place i's parameters: the template, its groups' effects, then its own draw."""
+        spec, rp = self.spec, self.rp
+        own = dict(template.parameters)
+        for group in (self.kinds[i], self.regions[i]):
+            for k, d in spec.effects.get(group, {}).items():
+                own[k] = own.get(k, REGISTRY[k].default) + d
+        for j, k in enumerate(names):
+            own[k] = own.get(k, REGISTRY[k].default) + rp["spread_scale"] * spec.spread[k] * z[j]
+        if self.follower[i]:
+            own["trigger_rate"] = own.get("trigger_rate", REGISTRY["trigger_rate"].default) * rp["follower_own_rate"]
+        return resolve({k: _clip(k, v) for k, v in own.items()})
+
     def _peer_links(self, rp) -> tuple[np.ndarray, np.ndarray]:
         """Symmetric (L, L) link indicators: face-to-face within region, written within type."""
         L, rng = self.n, self.rng
