@@ -382,7 +382,12 @@ class Engine:
         # mean over fields, for agents who act on every field.
         self._cell = a.place * (F + 1) + np.where(a.field < 0, F, a.field)
         self._param_rows = {k: self.par[k][a.place] for k in ("flow_gain", "own_weight", "influence_rate")}
-        self._by_corner = tuple(np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
+        # Agents by corner, with what the step reads of them that changes only with the roster.
+        auth, cap, val = (np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
+        self._groups = {"auth": auth, "cap": cap, "val": val, "auth_cell": self._cell[auth],
+                        "cap_cell": self._cell[cap], "val_cell": self._cell[val], "cap_place": a.place[cap],
+                        "cap_slack": a.slack[cap], "cap_own": self.own_c_static[cap],
+                        "val_voice": 0.5 + 0.5 * a.voice[val]}
 
     def _init_fields(self, performance: np.ndarray) -> None:
         P, F, par = self.P, self.F, self.par
@@ -477,19 +482,18 @@ class Engine:
         active = ((self.phase >= Phase.DESIGN) & (self.phase <= Phase.MAINSTREAMING)).sum(axis=1)
         return lc.overstretch(active, self.par["overstretch_threshold"], self.par["overstretch_penalty"])
 
-    def _cell_values(self, per_field: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """The value of a (places, fields) quantity for the agents ``rows``; agents of every field
+    def _cell_values(self, per_field: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """A (places, fields) quantity at the given field cells (``_cell``); agents of every field
         see its mean over fields."""
         table = np.empty((self.P, self.F + 1))
         table[:, :self.F] = per_field
         table[:, self.F] = per_field.sum(axis=1) / self.F
-        return table.ravel()[self._cell[rows]]
+        return table.ravel()[cells]
 
     def _flows(self, stretch: np.ndarray) -> np.ndarray:
         """7.2: agents move towards their phase's demand on own traits and what flows in along links.
         Returns each agent's effective slack (capacity agents; zero elsewhere)."""
-        a, F, pr = self.agents, self.F, self._param_rows
-        auth, cap, val = self._by_corner
+        a, F, pr, g = self.agents, self.F, self._param_rows, self._groups
         lead = np.empty((self.P, F + 1), dtype=np.int64)
         lead[:, :F] = self.phase
         lead[:, F] = self.phase.max(axis=1)  # agents of every field follow the most active field
@@ -497,13 +501,14 @@ class Engine:
         support = self.pc["funding_effect"] * self.funding - self.cut - self.sharing_cost
         flow = self.flow_matrix @ a.x
         # Authority hears value through its links and through visible value for the public (004:57-60).
-        flow[auth] = 0.5 * flow[auth] + 0.5 * self._cell_values(self.corners[:, :, 2], rows=auth)
+        auth, cap, val = g["auth"], g["cap"], g["val"]
+        flow[auth] = 0.5 * flow[auth] + 0.5 * self._cell_values(self.corners[:, :, 2], g["auth_cell"])
         slack = np.zeros(len(a.x))
-        slack[cap] = np.minimum(np.maximum(a.slack[cap] + self._cell_values(support, rows=cap), 0.0), 1.0) \
-            * (1.0 - stretch[a.place[cap]])
+        slack[cap] = np.minimum(np.maximum(g["cap_slack"] + self._cell_values(support, g["cap_cell"]), 0.0), 1.0) \
+            * (1.0 - stretch[g["cap_place"]])
         own = self.own_a.copy()
-        own[cap] = self.own_c_static[cap] * np.cbrt(slack[cap])
-        own[val] = self._cell_values(self.performance, rows=val) * (0.5 + 0.5 * a.voice[val])
+        own[cap] = g["cap_own"] * np.cbrt(slack[cap])
+        own[val] = self._cell_values(self.performance, g["val_cell"]) * g["val_voice"]
         target = tri.targets(demand, own, flow, pr["own_weight"])
         a.x = np.where(a.alive, tri.relax(a.x, target, pr["influence_rate"]), 0.0)
         a.tenure += a.alive

@@ -308,23 +308,32 @@ class Region(mesa.Model):
         w = self.rp["intermediaries"] * (self.face + self.rp["written_weight"] * self.written)
         np.fill_diagonal(w, 0.0)
         self._channels = sp.csr_array(w)  # channel strength from j (column) to i (row)
+        self._links_version = getattr(self, "_links_version", 0) + 1
+
+    def _with_beacons(self, beacon: np.ndarray) -> sp.csr_array:
+        """The channels plus every Beacon's showcase link to every other place (cached: Beacons
+        change once a year)."""
+        key = (np.flatnonzero(beacon).tobytes(), self._links_version)
+        if getattr(self, "_beacon_key", None) != key:
+            L, reach = self.n, self.rp["intermediaries"] * self.rp["beacon_reach"]
+            b = np.flatnonzero(beacon) if reach > 0 else np.zeros(0, dtype=np.int64)
+            rows, cols = np.repeat(np.arange(L), len(b)), np.tile(b, L)
+            off = rows != cols
+            w = self._channels + sp.csr_array((np.full(off.sum(), reach), (rows[off], cols[off])), shape=(L, L))
+            w.eliminate_zeros()
+            w.sort_indices()
+            self._beacon_key, self._beacon_w = key, w
+        return self._beacon_w
 
     def _peer_step(self) -> None:
         rp, e, L = self.rp, self.engine, self.n
         beacon = self.beacon_until >= self.steps
         shown = (e.phase >= Phase.MAINSTREAMING) & (self.sharer | beacon)[:, None]
         # Channels from j to i; Beacons reach everyone face to face (003:718, 136).
-        reach = rp["intermediaries"] * rp["beacon_reach"]
-        b = np.flatnonzero(beacon) if reach > 0 else np.zeros(0, dtype=np.int64)
-        rows = np.repeat(np.arange(L), len(b))
-        cols = np.tile(b, L)
-        off = rows != cols
-        w = self._channels + sp.csr_array((np.full(off.sum(), reach), (rows[off], cols[off])), shape=(L, L))
+        w = self._with_beacons(beacon)
         exposure = 1.0 - np.exp(-(w @ shown.astype(float)))  # (L, F)
         e.peer_pull[:] = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
         # The best idea on show to each place, per field, adapted to its own fit.
-        w.eliminate_zeros()
-        w.sort_indices()
         rows = np.repeat(np.arange(L), np.diff(w.indptr))
         offer = np.zeros_like(exposure)
         if len(rows):
