@@ -38,6 +38,9 @@ ROLES: dict[str, tuple[int, int, float]] = {
 }
 ROLE_NAMES = tuple(ROLES)
 ROLE_CODE = {r: i for i, r in enumerate(ROLE_NAMES)}
+ROLE_CORNER = np.array([ROLES[r][0] for r in ROLE_NAMES], dtype=np.int8)
+ROLE_LAYER = np.array([ROLES[r][1] for r in ROLE_NAMES], dtype=np.int8)
+ROLE_WEIGHT = np.array([ROLES[r][2] for r in ROLE_NAMES])
 # Roles with one holder (per field for directors) that a leadership event replaces.
 SENIOR_ROLES = ("political_leader", "chief_executive", "director")
 WARD_LINKS = 5  # residents each backbench councillor is linked to (ward representation); assumption
@@ -116,9 +119,7 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     roles, field = _roster(params, n_fields, rng)
     n = len(roles)
     role = np.array([ROLE_CODE[r] for r in roles], dtype=np.int16)
-    corner = np.array([ROLES[r][0] for r in roles], dtype=np.int8)
-    layer = np.array([ROLES[r][1] for r in roles], dtype=np.int8)
-    weight = np.array([ROLES[r][2] for r in roles])
+    corner, layer, weight = ROLE_CORNER[role], ROLE_LAYER[role], ROLE_WEIGHT[role]
     field = field.astype(np.int16)
 
     links = _sample_links(params, layer, field, corner, rng)
@@ -133,10 +134,15 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     has_up = np.zeros(n, dtype=bool)
     has_up[la_[live & up(la_, lb_)]] = True
     has_up[lb_[live & up(lb_, la_)]] = True
-    candidates = (layer[None, :] == layer[:, None] - 1) & ((field[None, :] == field[:, None]) | (field[None, :] < 0))
-    rows = np.flatnonzero((layer > SYSTEMIC) & candidates.any(axis=1) & ~has_up)
+    # Agents one layer up, per (layer, field) and acting on every field.
+    per_field = np.zeros((4, n_fields + 1), dtype=np.int64)
+    np.add.at(per_field, (layer, np.where(field < 0, n_fields, field)), 1)
+    above = np.maximum(layer - 1, 0)
+    reachable = per_field[above, n_fields] + np.where(field >= 0, per_field[above, np.maximum(field, 0)], 0)
+    rows = np.flatnonzero((layer > SYSTEMIC) & (reachable > 0) & ~has_up)
     if len(rows):
-        cols = np.argmax(rng.random((len(rows), n)) * candidates[rows], axis=1)  # a random candidate each
+        candidates = (layer[None, :] == layer[rows, None] - 1) & ((field[None, :] == field[rows, None]) | (field[None, :] < 0))
+        cols = np.argmax(rng.random((len(rows), n)) * candidates, axis=1)  # a random candidate each
         strength = np.clip(w_layer[layer[rows], layer[cols]] * (0.5 + rng.random(len(rows))), 0.05, 1.0)
         _add_links(links, rows, cols, strength)
 
@@ -165,11 +171,14 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
 
 
 @functools.lru_cache(maxsize=8)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs i < j of n agents, row-major (shared by every place of that size)."""
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All pairs i < j of n agents, row-major, and their flat index in an (n, n) array (shared by
+    every place of that size)."""
     a, b = np.triu_indices(n, 1)
-    a.flags.writeable = b.flags.writeable = False
-    return a, b
+    flat = a * n + b
+    for x in (a, b, flat):
+        x.flags.writeable = False
+    return a, b, flat
 
 
 def _sample_links(params: dict, layer, field, corner, rng: np.random.Generator) -> dict:
@@ -179,8 +188,8 @@ def _sample_links(params: dict, layer, field, corner, rng: np.random.Generator) 
     # Only pairs that could pass the largest probability are looked at (the factors are <= 1).
     p_layer, w_layer = _layer_tables(params)
     u_link, u_strength = rng.random((n, n)).ravel(), rng.random((n, n)).ravel()
-    a, b = _pairs(n)
-    cand = np.flatnonzero(u_link[a * n + b] < p_layer.max())
+    a, b, flat = _pairs(n)
+    cand = np.flatnonzero(u_link[flat] < p_layer.max())
     a, b = a[cand], b[cand]
     la, lb = layer[a], layer[b]
     same_field = (field[a] == field[b]) | (field[a] < 0) | (field[b] < 0)
