@@ -48,11 +48,11 @@ import solara.lab
 import solara.server.settings as _server_settings
 import solara.settings
 import traitlets
-from model.app_state import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, Settings, Workshop, catalogue,
+from model.app.state import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, Settings, Workshop, catalogue,
                              catalogue_entry, parse_setting, slider_specs)
-from model.app_svg import timeline_svg, triangle_svg, value_curve_svg
-from model.lifecycle import PHASE_NAMES
-from model.scenario import ScenarioError, load
+from model.viz.svg import timeline_svg, triangle_svg, value_curve_svg
+from model.core.lifecycle import PHASE_NAMES
+from model.io.scenario import ScenarioError, load
 
 log = logging.getLogger("innovation_sim.app")
 

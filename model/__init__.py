@@ -5,12 +5,12 @@
     m.timeseries(), m.events()
 """
 
-from .agents import AuthorityAgent, CapacityAgent, ValueAgent
-from .events import KINDS as SHOCK_KINDS
-from .events import Shock
-from .lifecycle import PHASE_NAMES, Phase
-from .locality import DEFAULT_FIELDS, Locality
-from .parameters import REGISTRY, ParameterError
+from .core.agents import AuthorityAgent, CapacityAgent, ValueAgent
+from .core.events import KINDS as SHOCK_KINDS
+from .core.events import Shock
+from .core.lifecycle import PHASE_NAMES, Phase
+from .core.locality import DEFAULT_FIELDS, Locality
+from .core.parameters import REGISTRY, ParameterError
 
 __all__ = [
     "Locality", "Shock", "SHOCK_KINDS", "Phase", "PHASE_NAMES", "DEFAULT_FIELDS", "REGISTRY",

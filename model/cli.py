@@ -19,9 +19,9 @@ from pathlib import Path
 
 import tomli_w
 
-from .lifecycle import PHASE_NAMES
-from .parameters import REGISTRY
-from .scenario import Scenario, ScenarioError, load, shipped
+from .core.lifecycle import PHASE_NAMES
+from .core.parameters import REGISTRY
+from .io.scenario import Scenario, ScenarioError, load, shipped
 
 EXIT_BAD_INPUT = 2
 DEFAULT_REPLICATES = 50
@@ -103,8 +103,8 @@ def _summary_table(summary: dict) -> str:
 
 
 def cmd_run(args) -> int:
-    from .plots import run_figures
-    from .runner import run_ensemble, summarise
+    from .viz.plots import run_figures
+    from .experiments.runner import run_ensemble, summarise
 
     s = _scenario(args.scenario, args.steps, args.set)
     # A resolved scenario remembers its seed and replicates; the command line wins.
@@ -144,7 +144,7 @@ def _write_resolved(s: Scenario, args, folder: Path) -> None:
 
 def _run_region(s: Scenario, args, out: Path) -> int:
     """A region scenario: per place per field per step in timeseries.parquet, region tables as CSV."""
-    from .region_run import region_figures, run_region_ensemble, summarise_region, survey_table
+    from .experiments.region_run import region_figures, run_region_ensemble, summarise_region, survey_table
     t = time.perf_counter()
     tables = run_region_ensemble(s, args.replicates, args.seed, workers=args.workers)
     summary = summarise_region(tables)
@@ -168,8 +168,8 @@ def _run_region(s: Scenario, args, out: Path) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .plots import compare_overlay
-    from .runner import run_ensemble, summarise
+    from .viz.plots import compare_overlay
+    from .experiments.runner import run_ensemble, summarise
 
     args.seed = 1 if args.seed is None else args.seed
     args.replicates = DEFAULT_REPLICATES if args.replicates is None else args.replicates
@@ -236,10 +236,10 @@ def cmd_scenarios(args) -> int:
 def cmd_params(args) -> int:
     rows = [(p.name, str(p.default), f"{p.low} - {p.high}", p.unit, p.help) for p in REGISTRY.values()]
     if args.markdown:
-        from .parameters import markdown_table
+        from .core.parameters import markdown_table
         print(markdown_table())
         return 0
-    from .region import REGION_PARAMS
+    from .core.region import REGION_PARAMS
     region = [(f"region.{p.name}", str(p.default), f"{p.low} - {p.high}", p.unit, p.help) for p in REGION_PARAMS.values()]
     widths = [max(len(r[i]) for r in rows + region) for i in range(4)]
     head = ("name", "default", "range", "unit")
@@ -253,11 +253,11 @@ def cmd_params(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .sweep import SweepError, run_sweep, timing_summary
+    from .experiments.sweep import SweepError, run_sweep, timing_summary
 
     try:
         if args.analyse:
-            from .analysis import analyse
+            from .experiments.analysis import analyse
             res = analyse(Path(args.analyse))
             print(f"Analysed {res['runs']} runs ({res['errors']} with errors); method {res['method']}.")
             for outcome, rows in res["outcomes"].items():
@@ -279,7 +279,7 @@ def cmd_sweep(args) -> int:
             return 0
         if not args.experiment:
             raise BadInput("sweep: give an experiment (see experiments/) or --analyse DIR")
-        from .experiment import load_experiment
+        from .io.experiment import load_experiment
         exp = load_experiment(args.experiment)
         if args.workers is not None:
             _positive(args.workers, "--workers")
@@ -323,7 +323,7 @@ def cmd_app(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .validation import CHECKS, command
+    from .experiments.validation import CHECKS, command
     known = {c.id for c in CHECKS}
     for i in args.only or []:
         if i not in known:

@@ -161,7 +161,7 @@ def test_every_shock_kind_runs():
 
 
 def test_from_scenario_matches_explicit_construction():
-    from model.scenario import load
+    from model.io.scenario import load
     a = Locality.from_scenario("baseline", seed=8).run_for(24)
     b = Locality(seed=8).run_for(24)
     pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())

@@ -17,9 +17,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .events import Shock
-from .lifecycle import Phase
-from .locality import Locality
+from ..core.events import Shock
+from ..core.lifecycle import Phase
+from ..core.locality import Locality
 
 FIELD = "education"
 CALM = dict(efficiency_pressure=0.0, member_pressure=0.0, community_pressure=0.0, central_pressure=0.0)
@@ -124,7 +124,7 @@ def is_error(c: Check, r: Result) -> bool:
 
 def _bars(path: Path, title: str, values: dict[str, float], ylabel: str, ref: float | None = None,
           ref_label: str = "", colours=None) -> None:
-    from . import plots
+    from ..viz import plots
     plt = plots.plt
     fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(values), 3.4))
     ax.bar(list(values), list(values.values()), color=colours or "#7570b3")
@@ -195,7 +195,7 @@ def _failures(n: int) -> Result:
     med = float(np.median(failed)) if failed else float("nan")
     # "many small failures": at least two failures before the dominant one in the typical run.
     def plot(path):
-        from . import plots
+        from ..viz import plots
         fig, ax = plots.plt.subplots(figsize=(5, 3.2))
         ax.hist(failed, bins=range(0, max(failed, default=0) + 2), color="#d95f02", align="left")
         ax.axvline(2, color="k", ls="--", lw=1, label="'many': 2")
@@ -238,7 +238,7 @@ def _jcurve(n: int) -> Result:
     dips = jcurve_dips(models)
 
     def plot(path):  # the report's Figure 4 (004:230-263), aligned on each run's last trigger
-        from . import plots
+        from ..viz import plots
         fig, ax = plots.plt.subplots(figsize=(6.4, 3.6))
         curves = []
         for m in models:
@@ -288,7 +288,7 @@ def _leader_vs_grant(n: int) -> Result:
     grant = base - np.array([pv(s, [Shock(24, "funding_end", field=FIELD)]) for s in seeds(n)])
     leader = base - np.array([pv(s, [Shock(24, "leader_departure", role="chief_executive")]) for s in seeds(n)])
     def plot(path):
-        from . import plots
+        from ..viz import plots
         fig, ax = plots.plt.subplots(figsize=(4.6, 3.4))
         ax.boxplot([leader, grant], showfliers=False)
         ax.set_xticks([1, 2], ["leader leaves\n(month 24)", "grant ends\n(month 24)"])
@@ -421,7 +421,7 @@ def _phase_balance(n: int) -> Result:
         else:
             ok &= bool(sens.min() > 0 and sens.max() < 3 * sens.min())
     def plot(path):
-        from . import plots
+        from ..viz import plots
         fig, ax = plots.plt.subplots(figsize=(6.4, 3.4))
         for k, (corner, colour) in enumerate(plots.CORNER_COLOURS.items()):
             ax.bar(np.arange(3) + (k - 1) * 0.27, [v[0][k] for v in table.values()], 0.27, color=colour, label=corner)
@@ -438,7 +438,7 @@ def _phase_balance(n: int) -> Result:
 @check(10, "Strong links between layers speed innovation: Lille and Portland beat Gouda and Pittsburgh",
        "004:322-361, 501-504")
 def _networks(n: int) -> Result:
-    from .scenario import load
+    from ..io.scenario import load
     reach = {}
     for place in ("lille", "portland", "gouda", "pittsburgh"):
         s = load(place)
@@ -485,7 +485,7 @@ def _efficiency(n: int) -> Result:
 
 @check(14, "By 2007 each UK case stands where the interim report places it", "000:292-301")
 def _cases(n: int) -> Result:
-    from .scenario import load
+    from ..io.scenario import load
     # Utterback-Abernathy stages mapped to phases: Fluid = design/mobilisation (1-2),
     # Transitional = mobilisation/mainstreaming (2-3), Specific = mainstreaming/embedding (3-4).
     bands = {"knowsley": (1, 2), "highlands": (2, 3), "south_tyneside": (2, 3), "tower_hamlets": (3, 4)}
@@ -500,7 +500,7 @@ def _cases(n: int) -> Result:
         ok &= lo <= med <= hi
 
     def plot(path):
-        from . import plots
+        from ..viz import plots
         fig, axes = plots.plt.subplots(1, 4, figsize=(13, 3.2), sharey=True)
         for ax, (case, phases) in zip(axes, dist.items()):
             lo, hi = bands[case]
@@ -527,8 +527,8 @@ def _region(n: int) -> Result:
     the calibration's acceptance bands (experiments/calibrate_england*.toml), fixed before
     calibrating. The overall shares were calibration targets, so this check confirms the fit on
     seeds the calibration did not use; the groups' order is the claim of 003:284."""
-    from .region import SURVEY
-    from .scenario import load
+    from ..core.region import SURVEY
+    from ..io.scenario import load
     s = load("england_2006")
     month = s.region.resolved()["survey_month"]
     s = s.with_overrides(months=month + 1)
@@ -543,8 +543,8 @@ def _region(n: int) -> Result:
     low = mean.loc[low_groups, "a great deal"].mean()
 
     def plot(path):
-        from . import plots
-        from .region import SURVEY_GROUPS
+        from ..viz import plots
+        from ..core.region import SURVEY_GROUPS
         fig, axes = plots.plt.subplots(1, 2, figsize=(11, 3.4), gridspec_kw={"width_ratios": [1, 1.6]})
         x = np.arange(3)
         cats = ["a great deal", "some", "hardly any"]
@@ -622,7 +622,7 @@ def summary(results) -> str:
 
 
 def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = None) -> str:
-    from .cli import _version
+    from ..cli import _version
     n = QUICK if quick else FULL
     lines = [
         "# Validation report", "",

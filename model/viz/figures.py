@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
-from . import network as net  # noqa: E402
-from .app_svg import ROLE_COLOURS  # noqa: E402
+from ..core import network as net  # noqa: E402
+from .svg import ROLE_COLOURS  # noqa: E402
 
 
 def network_png(run, title: str) -> bytes:

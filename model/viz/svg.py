@@ -20,8 +20,8 @@ from html import escape
 
 import numpy as np
 
-from . import network as net
-from .lifecycle import PHASE_NAMES
+from ..core import network as net
+from ..core.lifecycle import PHASE_NAMES
 
 # Display choices (not model parameters).
 PHASE_COLOURS = ("#bdbdbd", "#fdae6b", "#f16913", "#6baed6", "#2171b5")  # stronger than plots.py's, for projectors
@@ -148,7 +148,7 @@ def _phase_legend(x0: float, y: float, fs: float) -> list[str]:
 
 
 def _shock_label(m: dict) -> str:
-    from .app_state import SHORT_KIND
+    from ..app.state import SHORT_KIND
     return SHORT_KIND.get(m["kind"], m["kind"].replace("_", " "))
 
 
@@ -493,5 +493,5 @@ def network_svg(run, layout: NetworkLayout, big: bool = False) -> str:
 
 
 def SHORT_ROLE(role: str) -> str:  # noqa: N802 - reads like a lookup table at the call sites
-    from .app_state import SHORT_ROLE as S
+    from ..app.state import SHORT_ROLE as S
     return S.get(role, role.replace("_", " "))

@@ -45,12 +45,12 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .events import Shock
-from .parameters import REGISTRY, Param
-from .region import GROUPS, REGION_PARAMS
+from ..core.events import Shock
+from ..core.parameters import REGISTRY, Param
+from ..core.region import GROUPS, REGION_PARAMS
 from .scenario import EventModel, Scenario, ScenarioError, _explain, _read, _suggest, load
 
-SHIPPED = Path(__file__).resolve().parent.parent / "experiments"
+SHIPPED = Path(__file__).resolve().parents[2] / "experiments"
 
 
 class DesignModel(BaseModel):
@@ -274,7 +274,7 @@ def load_experiment(source: str | Path) -> Experiment:
                 raise ScenarioError(f"{where}: {key}: {err}") from None
         switch_events[sname] = evs
 
-    from .sweep import outcome_columns
+    from ..experiments.sweep import outcome_columns
     known = outcome_columns(scenario.fields, scenario.region is not None)
     for key in m.calibration:
         if key not in known:

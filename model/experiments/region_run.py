@@ -12,9 +12,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .region import CATEGORIES, SURVEY, SURVEY_GROUPS  # noqa: E402
+from ..core.region import CATEGORIES, SURVEY, SURVEY_GROUPS  # noqa: E402
 from .runner import map_replicates  # noqa: E402
-from .scenario import Scenario  # noqa: E402
+from ..io.scenario import Scenario  # noqa: E402
 
 TABLES = ("aggregates", "survey", "diffusion", "adoption", "places", "events", "timeseries")
 

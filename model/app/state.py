@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import network as net
-from .events import Shock
-from .locality import Locality
-from .parameters import REGISTRY, ParameterError, resolve
-from .scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, load
+from ..core import network as net
+from ..core.events import Shock
+from ..core.locality import Locality
+from ..core.parameters import REGISTRY, ParameterError, resolve
+from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, load
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -148,7 +148,7 @@ def parse_setting(text: str) -> tuple[str, float | int]:
     if not eq or not name:
         raise ValueError(f"'{text}': type a setting as name = value, e.g. openness = 0.7")
     if name not in REGISTRY:
-        from .parameters import suggest
+        from ..core.parameters import suggest
         raise ValueError(f"unknown setting '{name}'{suggest(name)}")
     try:
         value = float(raw)
@@ -210,7 +210,7 @@ class Run:
     live: list[tuple[int, str, str]] = field(default_factory=list)  # (month, kind, field label)
 
     def __post_init__(self):
-        from .app_svg import NetworkLayout
+        from ..viz.svg import NetworkLayout
 
         self.model = self.scenario.build(self.seed)
         self.fields = list(self.model.fields)
@@ -290,7 +290,7 @@ class Run:
         """The network panel; redrawn only when someone joined or left (the links change only then)."""
         key = (len(self.roster), big)
         if key != self._net_key:
-            from .app_svg import network_svg
+            from ..viz.svg import network_svg
             self._net_svg, self._net_key = network_svg(self, self.layout, big), key
         return self._net_svg
 
@@ -458,8 +458,8 @@ class Workshop:
         and the network as it stands now."""
         import tempfile
 
-        from .app_figures import network_png
-        from .plots import run_figures
+        from ..viz.figures import network_png
+        from ..viz.plots import run_figures
 
         ts, ev = self.timeseries(), self.events()
         buf = io.BytesIO()

@@ -29,9 +29,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from .experiment import Experiment
-from .lifecycle import Phase
-from .region import CATEGORIES, SURVEY_GROUPS, Region
+from ..io.experiment import Experiment
+from ..core.lifecycle import Phase
+from ..core.region import CATEGORIES, SURVEY_GROUPS, Region
 
 OUTCOMES = ("public_value", "reached_embedding", "fields_embedded", "max_phase", "locality_phase",
             "reversals", "failed_trials", "months_to_first_trigger")
@@ -156,7 +156,7 @@ class Store:
         return self.folder / f"part-{b:05d}.parquet"
 
     def manifest(self) -> dict:
-        from .cli import _version
+        from ..cli import _version
         e = self.exp
         return {"experiment": e.name, "digest": e.digest(), "runs": e.n_runs, "points": e.n_points,
                 "replicates": e.replicates, "batch_size": e.batch_size, "method": e.method,

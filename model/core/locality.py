@@ -161,7 +161,7 @@ class Locality(mesa.Model):
     @classmethod
     def from_scenario(cls, scenario, seed: int | None = None) -> "Locality":
         """A locality built from a scenario file (path or shipped name) or a loaded ``Scenario``."""
-        from .scenario import Scenario, load
+        from ..io.scenario import Scenario, load
         s = scenario if isinstance(scenario, Scenario) else load(scenario)
         return s.build(seed)
 

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .lifecycle import PHASE_NAMES  # noqa: E402
+from ..core.lifecycle import PHASE_NAMES  # noqa: E402
 
 PHASE_COLOURS = ["#eeeeee", "#fde0c5", "#facba6", "#c6dbef", "#9ecae1"]
 CORNER_COLOURS = {"authority": "#d95f02", "capacity": "#7570b3", "value": "#1b9e77"}

@@ -32,12 +32,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from .events import KINDS, LEADER_ROLES, Shock
-from .locality import DEFAULT_FIELDS, Locality
-from .parameters import REGISTRY, ParameterError
-from .region import GROUPS, REGION_PARAMS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
+from ..core.events import KINDS, LEADER_ROLES, Shock
+from ..core.locality import DEFAULT_FIELDS, Locality
+from ..core.parameters import REGISTRY, ParameterError
+from ..core.region import GROUPS, REGION_PARAMS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
 
-SHIPPED = Path(__file__).resolve().parent.parent / "scenarios"
+SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_MONTHS = 1200
 
 
@@ -158,7 +158,7 @@ class Scenario:
 
     def to_toml_dict(self) -> dict[str, Any]:
         """Everything needed to re-run: every parameter's value, not just the overrides."""
-        from .parameters import resolve
+        from ..core.parameters import resolve
         out: dict[str, Any] = {"name": self.name, "description": self.description, "months": self.months}
         if self.start_year is not None:
             out["start_year"] = self.start_year
