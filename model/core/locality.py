@@ -22,9 +22,11 @@ from . import lifecycle as lc
 from . import network as net
 from . import triangle as tri
 from .agents import AGENT_CLASSES
-from .events import PRESSURE_KINDS, Shock
+from .events import PRESSURE_KINDS, Call, Event, Shock
 from .lifecycle import PHASE_NAMES, Phase
+from .outcomes import LOCALITY_OUTCOMES, locality_outcomes
 from .parameters import resolve
+from .survey import CATEGORIES, classify
 
 DEFAULT_FIELDS = (
     "children's services",
@@ -96,7 +98,7 @@ class Locality(mesa.Model):
             raise ValueError("fields must be a non-empty list of distinct names")
         self.n_fields = F = len(self.fields)
         self.seed = seed
-        self._event_rows: list[tuple[int, str, str, str]] = []
+        self.event_log: list[Event] = []
         self._scheduled: list = []  # strong refs: Mesa holds event callbacks weakly
         p = self.p
 
@@ -157,13 +159,6 @@ class Locality(mesa.Model):
         self.datacollector.collect(self)
         for shock in events:
             self.schedule_shock(shock)
-
-    @classmethod
-    def from_scenario(cls, scenario, seed: int | None = None) -> "Locality":
-        """A locality built from a scenario file (path or shipped name) or a loaded ``Scenario``."""
-        from ..io.scenario import Scenario, load
-        s = scenario if isinstance(scenario, Scenario) else load(scenario)
-        return s.build(seed)
 
     # ------------------------------------------------------------------ construction helpers
     def _init_agent_state(self, s: net.Structure) -> None:
@@ -522,7 +517,7 @@ class Locality(mesa.Model):
                         "shock:funding_end", "pilot grant ended")
 
     def _later(self, months: int, fn, *args) -> None:
-        fire = _Call(fn, args)
+        fire = Call(fn, args)
         self._scheduled.append(fire)
         self.schedule_event(fire, at=self.time + months, priority=mesa.time.Priority.LOW)
 
@@ -646,7 +641,7 @@ class Locality(mesa.Model):
         self._log_label(self.fields[f], kind, detail)
 
     def _log_label(self, field: str, kind: str, detail: str) -> None:
-        self._event_rows.append((int(self.steps), field, kind, detail))
+        self.event_log.append(Event(int(self.steps), field, kind, detail))
 
     def _snapshot(self) -> np.ndarray:
         out = np.empty((self.n_fields, len(_COLUMNS)))
@@ -676,8 +671,7 @@ class Locality(mesa.Model):
     @property
     def innovativeness(self) -> str:
         """The Audit Commission survey's answer (003:267) this locality would give: see
-        ``model.region.classify``."""
-        from .region import CATEGORIES, classify
+        ``model.core.survey.classify``."""
         return CATEGORIES[int(classify(self.phase))]
 
     def run_for(self, duration: int) -> "Locality":  # noqa: D401 - returns self for chaining
@@ -700,7 +694,7 @@ class Locality(mesa.Model):
 
     def events(self) -> pd.DataFrame:
         """One row per phase transition (forward or backward), embedding-mode change and shock."""
-        return pd.DataFrame(self._event_rows, columns=["step", "field", "kind", "detail"])
+        return pd.DataFrame(self.event_log, columns=["step", "field", "kind", "detail"])
 
     def summary(self) -> pd.DataFrame:
         """One row per field at the current step."""
@@ -714,6 +708,12 @@ class Locality(mesa.Model):
             "reversals": self.reversals,
         })
 
+    OUTCOMES = LOCALITY_OUTCOMES  # what outcomes() reports: model/core/outcomes.py
+
+    def outcomes(self) -> dict[str, float]:
+        """End-of-run measures of this run, by column name (``model.core.outcomes.columns``)."""
+        return locality_outcomes(self)
+
 
 class _Fire:
     """A scheduled shock (a plain callable object, since Mesa keeps event callbacks weakly)."""
@@ -723,11 +723,3 @@ class _Fire:
 
     def __call__(self) -> None:
         self.model.apply_shock(self.shock)
-
-
-class _Call:
-    def __init__(self, fn, args):
-        self.fn, self.args = fn, args
-
-    def __call__(self) -> None:
-        self.fn(*self.args)
