@@ -252,7 +252,7 @@ def cmd_sweep(args) -> int:
 
     try:
         if args.analyse:
-            from .experiments.analysis import analyse
+            from .experiments.analysis import analyse  # matplotlib and SALib: only for --analyse
             res = analyse(Path(args.analyse))
             print(f"Analysed {res['runs']} runs ({res['errors']} with errors); method {res['method']}.")
             for outcome, rows in res["outcomes"].items():

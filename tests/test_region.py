@@ -12,7 +12,8 @@ import pytest
 
 from model.core.lifecycle import Phase
 from model.core.locality import Locality
-from model.core.region import CATEGORIES, REGIONS, SURVEY, TYPES, classify, roster
+from model.core.region import REGIONS, TYPES, roster
+from model.core.survey import CATEGORIES, SURVEY, classify
 from model.io.scenario import ScenarioError, load
 
 SMALL = {"region.councils": 40, "region.fire_authorities": 5}

@@ -168,7 +168,7 @@ def configure_local_workers() -> None:
       allocates many small arrays: ~13% slower;
     - the event-loop tick and system/memory monitors wake the worker often: ~8%.
     """
-    import dask
+    import dask  # dask (optional 'sweep' extra) is slow to import: only when a sweep starts
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
@@ -204,7 +204,7 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
     if not todo:
         bar.close()
         return out
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster, as_completed  # slow to import: see above
 
     cluster = None
     try:
