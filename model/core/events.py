@@ -32,6 +32,24 @@ PRESSURE_KINDS = ("efficiency_pressure", "member_pressure", "community_pressure"
 LEADER_ROLES = ("chief_executive", "political_leader", "director", "core_clique")
 
 
+class Event(NamedTuple):
+    """One row of a locality's ``event_log``: a phase transition, embedding-mode change or shock."""
+
+    step: int
+    field: str  # a field name, or "all"
+    kind: str  # "forward", "backward", "embedding_mode", "shock:<kind>"
+    detail: str
+
+
+class PlaceEvent(NamedTuple):
+    """One row of a region's ``event_log``: a central lever or region event."""
+
+    step: int
+    place: int  # the place's index, or -1 for the whole region
+    kind: str  # "region:<kind>"
+    detail: str
+
+
 @dataclass(frozen=True)
 class Shock:
     """One scheduled event.
@@ -67,29 +85,11 @@ class Shock:
             raise ValueError(f"'role' only applies to leader_arrival and leader_departure, not {self.kind}")
 
 
-class Event(NamedTuple):
-    """One row of a locality's ``event_log``: a phase transition, embedding-mode change or shock."""
-
-    step: int
-    field: str  # a field name, or "all"
-    kind: str  # "forward", "backward", "embedding_mode", "shock:<kind>"
-    detail: str
-
-
-class PlaceEvent(NamedTuple):
-    """One row of a region's ``event_log``: a central lever or region event."""
-
-    step: int
-    place: int  # the place's index, or -1 for the whole region
-    kind: str  # "region:<kind>"
-    detail: str
-
-
 class Call:
-    """A scheduled call ``fn(*args)`` (a plain callable object: Mesa keeps event callbacks weakly,
-    so the model holds a strong reference to it)."""
+    """A function and its arguments, scheduled as one Mesa event (Mesa holds event callbacks
+    weakly, so the model keeps these objects alive)."""
 
-    def __init__(self, fn, args):
+    def __init__(self, fn, args=()):
         self.fn, self.args = fn, args
 
     def __call__(self) -> None:
