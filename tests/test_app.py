@@ -1,4 +1,4 @@
-"""The workshop app (app.py): its state (model/app_state.py) and, in a real browser, the page.
+"""The workshop app (app.py): its state (model/app/state.py) and, in a real browser, the page.
 
 The browser tests start the app the way a user does (`innovation-sim app --port N`) on a free
 localhost port, drive Debian's chromium (/usr/bin/chromium) with Playwright, and check what a

@@ -5,7 +5,7 @@ A ``Workshop`` holds one run (or two, in compare mode) of a scenario at one seed
 wraps a ``Locality`` and records, month by month, what the panels draw: phases, performance,
 the triangle's corners and flows, and who joined or left the network. Runs step in lockstep, so
 two runs of the same scenario and seed stay identical until a live shock hits one of them
-(common random numbers, see model/locality.py).
+(common random numbers, see model/core/locality.py).
 
 Nothing here raises on bad input from the page: ``Workshop.build`` returns a message instead,
 ``Workshop.step`` and ``Workshop.shock`` return one when something goes wrong, and the app keeps
@@ -443,7 +443,7 @@ class Workshop:
         return self.events().to_csv(index=False).encode()
 
     def figures_zip(self) -> bytes:
-        """PNG figures of the current run(s): the report-style figures of model/plots.py (value
+        """PNG figures of the current run(s): the report-style figures of model/viz/plots.py (value
         around the trigger point with phase bands, the triangle over time, the phase timeline)
         and the network as it stands now."""
         # matplotlib is imported only when figures are asked for: it would slow the app's start.

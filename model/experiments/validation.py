@@ -519,7 +519,7 @@ def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = N
         f"innovation-sim {version()}; ensembles of {n} runs per arm, seeds 1000-{999 + n}; "
         f"{seconds:.0f} s. Reproduce with `innovation-sim validate{' --quick' if quick else ''} --out DIR`.", "",
         summary(results) + ". "
-        "Each check's ensemble, seeds and threshold are in `model/validation.py`; thresholds follow "
+        "Each check's ensemble, seeds and threshold are in `model/experiments/validation.py`; thresholds follow "
         "the claim, not the result. A failing check is a disagreement between the model and its "
         "source, discussed in docs/ODD.md section 8, not a test to bend; a check marked as a known "
         "disagreement reports \"disagrees (known)\" and does not fail the run, and fails it if it passes.", "",

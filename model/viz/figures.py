@@ -1,6 +1,6 @@
 """PNG figures for the workshop app's download button (matplotlib, drawn only when asked for).
 
-The value curve, triangle and phase timeline come from model/plots.py (the figures `innovation-sim
+The value curve, triangle and phase timeline come from model/viz/plots.py (the figures `innovation-sim
 run` writes); this module adds the network as it stands, with the same layout as the live panel.
 """
 
