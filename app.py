@@ -19,11 +19,11 @@ So the page is plain solara and follows SolaraViz's design where it fits: one re
 counter that every panel subscribes to and that a step bumps (SolaraViz's ``update_counter`` /
 ``force_update``), a play loop in a worker thread like its ``ModelController`` (play, pause, step,
 reset, speed), and sliders generated from a parameter table as its ``UserInputs`` does (here from
-the registry in model/parameters.py, with its ranges, units and help text).
+the registry in model/core/parameters.py, with its ranges, units and help text).
 
-The panels are small hand-built SVGs (model/app_svg.py): a step costs a few milliseconds to draw,
+The panels are small hand-built SVGs (model/viz/svg.py): a step costs a few milliseconds to draw,
 and the network is drawn once per roster change with a layout computed once per run. The PNG
-download uses matplotlib (model/plots.py, model/app_figures.py), only when asked for.
+download uses matplotlib (model/viz/plots.py, model/viz/figures.py), only when asked for.
 
 Offline: solara serves its front-end from the solara-assets package through its local CDN proxy
 (SOLARA_ASSETS_PROXY, on by default; `innovation-sim app` sets it explicitly); this module also
@@ -48,11 +48,9 @@ import solara.lab
 import solara.server.settings as _server_settings
 import solara.settings
 import traitlets
-from model.app_state import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, Settings, Workshop, catalogue,
-                             catalogue_entry, parse_setting, slider_specs)
-from model.app_svg import timeline_svg, triangle_svg, value_curve_svg
-from model.lifecycle import PHASE_NAMES
-from model.scenario import ScenarioError, load
+from model.app import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, PHASE_NAMES, ScenarioError, Settings, Workshop,
+                       catalogue, catalogue_entry, load, parse_setting, slider_specs, timeline_svg, triangle_svg,
+                       value_curve_svg)
 
 log = logging.getLogger("innovation_sim.app")
 

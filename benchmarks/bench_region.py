@@ -27,8 +27,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
-    from model.locality import Locality
-    from model.scenario import load
+    from model.core.locality import Locality
+    from model.io.scenario import load
 
     s = load("england_2006")
     builds, runs, locality_share = [], [], []

@@ -19,8 +19,8 @@ import threading
 import time
 from pathlib import Path
 
-from model.experiment import load_experiment
-from model.sweep import configure_local_workers, run_batch, run_sweep
+from model.io.experiment import load_experiment
+from model.experiments.sweep import configure_local_workers, run_batch, run_sweep
 
 
 def rss_mb() -> float:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from .lifecycle import PHASE_NAMES
-from .locality import Locality
+from .core.lifecycle import PHASE_NAMES
+from .core.locality import Locality
 
 
 def main(argv: list[str] | None = None) -> int:

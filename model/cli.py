@@ -7,6 +7,7 @@ naming the file, the key and what is allowed, and exits with code 2; nothing is 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -14,14 +15,19 @@ import sys
 import tempfile
 import time
 import tomllib
-from importlib.metadata import version
 from pathlib import Path
 
+import pandas as pd
 import tomli_w
 
-from .lifecycle import PHASE_NAMES
-from .parameters import REGISTRY
-from .scenario import Scenario, ScenarioError, load, shipped
+from .core.lifecycle import PHASE_NAMES
+from .core.parameters import REGION_PARAMS, REGISTRY, markdown_table
+from .experiments.region_run import run_region_ensemble, summarise_region, survey_table
+from .experiments.runner import run_ensemble, summarise
+from .experiments.validation import CHECKS, command
+from .io.experiment import load_experiment
+from .io.manifest import version
+from .io.scenario import Scenario, ScenarioError, load, shipped
 
 EXIT_BAD_INPUT = 2
 DEFAULT_REPLICATES = 50
@@ -29,13 +35,6 @@ DEFAULT_REPLICATES = 50
 
 class BadInput(Exception):
     pass
-
-
-def _version() -> str:
-    try:
-        return version("innovation-sim")
-    except Exception:  # running from a source tree that is not installed
-        return "unknown"
 
 
 def _parse_sets(items: list[str]) -> dict:
@@ -103,8 +102,7 @@ def _summary_table(summary: dict) -> str:
 
 
 def cmd_run(args) -> int:
-    from .plots import run_figures
-    from .runner import run_ensemble, summarise
+    from .viz.plots import run_figures  # matplotlib: imported only by the commands that draw
 
     s = _scenario(args.scenario, args.steps, args.set)
     # A resolved scenario remembers its seed and replicates; the command line wins.
@@ -119,7 +117,7 @@ def cmd_run(args) -> int:
         return _run_region(s, args, out)
     ts, ev = run_ensemble(s, args.replicates, args.seed, workers=args.workers)
     summary = summarise(ts, s.fields)
-    summary.update(scenario=s.name, seed=args.seed, version=_version())
+    summary.update(scenario=s.name, seed=args.seed, version=version())
     with _Staging(out) as tmp:
         ts.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6g")
         ev.to_csv(tmp / "events.csv", index=False)
@@ -135,7 +133,7 @@ def cmd_run(args) -> int:
 
 def _write_resolved(s: Scenario, args, folder: Path) -> None:
     resolved = s.to_toml_dict()
-    resolved["run"] = {"seed": args.seed, "replicates": args.replicates, "version": _version()}
+    resolved["run"] = {"seed": args.seed, "replicates": args.replicates, "version": version()}
     (folder / "scenario.resolved.toml").write_text(
         "# Everything needed to reproduce this run (seed and replicates are read from [run]):\n"
         "#   innovation-sim run scenario.resolved.toml\n"
@@ -144,11 +142,11 @@ def _write_resolved(s: Scenario, args, folder: Path) -> None:
 
 def _run_region(s: Scenario, args, out: Path) -> int:
     """A region scenario: per place per field per step in timeseries.parquet, region tables as CSV."""
-    from .region_run import region_figures, run_region_ensemble, summarise_region, survey_table
+    from .viz.plots import region_figures  # matplotlib: imported only by the commands that draw
     t = time.perf_counter()
     tables = run_region_ensemble(s, args.replicates, args.seed, workers=args.workers)
     summary = summarise_region(tables)
-    summary.update(scenario=s.name, seed=args.seed, version=_version(), months=s.months,
+    summary.update(scenario=s.name, seed=args.seed, version=version(), months=s.months,
                    survey_month=s.region.resolved()["survey_month"])
     with _Staging(out) as tmp:
         tables["timeseries"].to_parquet(tmp / "timeseries.parquet", index=False)
@@ -168,8 +166,7 @@ def _run_region(s: Scenario, args, out: Path) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .plots import compare_overlay
-    from .runner import run_ensemble, summarise
+    from .viz.plots import compare_overlay  # matplotlib: imported only by the commands that draw
 
     args.seed = 1 if args.seed is None else args.seed
     args.replicates = DEFAULT_REPLICATES if args.replicates is None else args.replicates
@@ -202,7 +199,6 @@ def cmd_compare(args) -> int:
                 row.update({f"p_{k.split()[0]}": v for k, v in d["p_reach"].items()})
                 row.update({f"public_value_{k}": v for k, v in d["public_value_end"].items()})
                 rows.append(row)
-        import pandas as pd
         table = pd.DataFrame(rows)
         table.to_csv(tmp / "comparison.csv", index=False)
         if not args.no_figures:
@@ -236,10 +232,8 @@ def cmd_scenarios(args) -> int:
 def cmd_params(args) -> int:
     rows = [(p.name, str(p.default), f"{p.low} - {p.high}", p.unit, p.help) for p in REGISTRY.values()]
     if args.markdown:
-        from .parameters import markdown_table
         print(markdown_table())
         return 0
-    from .region import REGION_PARAMS
     region = [(f"region.{p.name}", str(p.default), f"{p.low} - {p.high}", p.unit, p.help) for p in REGION_PARAMS.values()]
     widths = [max(len(r[i]) for r in rows + region) for i in range(4)]
     head = ("name", "default", "range", "unit")
@@ -253,11 +247,12 @@ def cmd_params(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .sweep import SweepError, run_sweep, timing_summary
+    # Sweeps need the optional 'sweep' extra (pyarrow, dask, SALib): imported only for this command.
+    from .experiments.sweep import SweepError, run_sweep, timing_summary
 
     try:
         if args.analyse:
-            from .analysis import analyse
+            from .experiments.analysis import analyse  # matplotlib and SALib: only for --analyse
             res = analyse(Path(args.analyse))
             print(f"Analysed {res['runs']} runs ({res['errors']} with errors); method {res['method']}.")
             for outcome, rows in res["outcomes"].items():
@@ -279,7 +274,6 @@ def cmd_sweep(args) -> int:
             return 0
         if not args.experiment:
             raise BadInput("sweep: give an experiment (see experiments/) or --analyse DIR")
-        from .experiment import load_experiment
         exp = load_experiment(args.experiment)
         if args.workers is not None:
             _positive(args.workers, "--workers")
@@ -303,8 +297,6 @@ def cmd_sweep(args) -> int:
 
 def cmd_app(args) -> int:
     """Start the workshop app (app.py at the repository root) with solara, on 127.0.0.1 only."""
-    import importlib.util
-
     if not 1 <= args.port <= 65535:
         raise BadInput(f"--port: {args.port} is not a port number (allowed: 1 to 65535)")
     if importlib.util.find_spec("solara") is None:
@@ -323,12 +315,12 @@ def cmd_app(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .validation import CHECKS, command
     known = {c.id for c in CHECKS}
     for i in args.only or []:
         if i not in known:
             raise BadInput(f"--only {i}: no such check (checks: {', '.join(map(str, sorted(known)))})")
-    return command(args.quick, args.out, args.only)
+    from .viz.validation import figures  # matplotlib: imported only by the commands that draw
+    return command(args.quick, args.out, args.only, draw=figures)
 
 
 def _positive(n: int, flag: str) -> None:
@@ -344,7 +336,7 @@ def _parser() -> argparse.ArgumentParser:
                     "many times so that results come with honest uncertainty.",
         epilog="Start with: innovation-sim scenarios   then   innovation-sim run baseline",
     )
-    ap.add_argument("--version", action="version", version=f"innovation-sim {_version()}")
+    ap.add_argument("--version", action="version", version=f"innovation-sim {version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p):

@@ -1,6 +1,6 @@
-"""Helpers for mechanism tests on fixed-seed ensembles (shared with model.validation)."""
+"""Helpers for mechanism tests on fixed-seed ensembles (shared with model.experiments.validation)."""
 
-from model.validation import FIELD, first_step, intervene_when, push, rate, run, seeds
+from model.experiments.validation import FIELD, first_step, intervene_when, push, rate, run, seeds
 
 SEEDS = seeds(200)  # 200 fixed seeds, distinct from those used elsewhere
 

@@ -1,4 +1,4 @@
-"""The workshop app (app.py): its state (model/app_state.py) and, in a real browser, the page.
+"""The workshop app (app.py): its state (model/app/state.py) and, in a real browser, the page.
 
 The browser tests start the app the way a user does (`innovation-sim app --port N`) on a free
 localhost port, drive Debian's chromium (/usr/bin/chromium) with Playwright, and check what a
@@ -33,10 +33,10 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from model.app_state import KEY_PARAMS, Settings, Workshop, month_label, parse_setting
-from model.events import Shock
-from model.parameters import REGISTRY
-from model.scenario import load
+from model.app.state import KEY_PARAMS, Settings, Workshop, month_label, parse_setting
+from model.core.events import Shock
+from model.core.parameters import REGISTRY
+from model.io.scenario import load
 
 expect.set_options(timeout=20_000)  # a loaded CI machine can take seconds to redraw
 CHROMIUM = "/usr/bin/chromium"
@@ -72,7 +72,7 @@ def test_bad_settings_give_one_line_messages_not_exceptions(tmp_path):
 
 
 def test_sliders_come_from_the_registry():
-    from model.app_state import slider_specs
+    from model.app.state import slider_specs
     specs = slider_specs(load("gouda"), {"openness": 0.9})
     assert [s.name for s in specs] == list(KEY_PARAMS)
     by_name = {s.name: s for s in specs}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.scenario import SHIPPED
+from model.io.scenario import SHIPPED
 
 EXE = [sys.executable, "-m", "model.cli"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +109,7 @@ def test_every_shipped_scenario_loads_and_runs(tmp_path):
     assert "baseline" in names
     listing = sim("scenarios")
     assert listing.returncode == 0
-    from model.scenario import load
+    from model.io.scenario import load
     for name in names:
         assert name in listing.stdout
         # A region runs here at a twentieth of its size (tests/test_region.py runs regions in full).
@@ -244,7 +244,7 @@ def test_validate_quick_runs_every_check_and_passes(tmp_path):
     every check runs, none fails, and a known disagreement is reported as such, not as a pass."""
     r = sim("validate", "--quick", "--out", tmp_path, timeout=1200)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr
-    from model.validation import CHECKS
+    from model.experiments.validation import CHECKS
     for c in CHECKS:
         assert f"[{c.id:>2}] " in r.stdout, c.id
     assert "FAIL" not in r.stdout and "XPASS" not in r.stdout

@@ -6,10 +6,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model import Locality, Shock
-from model import network as net
-from model.engine import Engine
-from model.parameters import resolve
-from model.scenario import load
+from model.core import network as net
+from model.core.engine import Engine
+from model.core.parameters import resolve
+from model.io.scenario import load
 
 QUIET = {"region.intermediaries": 0.0, "region.survey_month": 40, "region.inspection_interval": 0, "region.fund_share": 0.0,
          "region.beacon_scheme": 0, "region.councils": 12, "region.fire_authorities": 2}

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model import lifecycle as lc
+from model.core import lifecycle as lc
 
 unit = st.floats(0.0, 1.0)
 pos = st.floats(0.0, 3.0)

@@ -161,12 +161,21 @@ def test_every_shock_kind_runs():
 
 
 def test_from_scenario_matches_explicit_construction():
-    from model.scenario import load
-    a = Locality.from_scenario("baseline", seed=8).run_for(24)
+    from model import from_scenario
+    from model.io.scenario import load
+    a = from_scenario("baseline", seed=8).run_for(24)
     b = Locality(seed=8).run_for(24)
     pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
     s = load("baseline")
-    pd.testing.assert_frame_equal(Locality.from_scenario(s, seed=8).run_for(24).timeseries(), b.timeseries())
+    pd.testing.assert_frame_equal(from_scenario(s, seed=8).run_for(24).timeseries(), b.timeseries())
+
+
+def test_event_log_is_public_and_matches_events():
+    from model import Event
+    m = Locality(seed=2, events=[Shock(3, "crisis")]).run_for(30)
+    assert m.event_log and all(isinstance(e, Event) for e in m.event_log)
+    assert m.events().equals(pd.DataFrame([e._asdict() for e in m.event_log]))
+    assert any(e.kind == "shock:crisis" and e.field == "all" for e in m.event_log)
 
 
 def test_commissioning_brings_voluntary_sector_capacity_into_the_field():

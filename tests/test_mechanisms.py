@@ -10,7 +10,7 @@ import pytest
 
 from ensemble import FIELD, SEEDS, first_step, intervene_when, push, rate, run
 from model import Shock
-from model.validation import SIX, WEAK, jcurve_dips
+from model.experiments.validation import SIX, WEAK, jcurve_dips
 
 pytestmark = pytest.mark.ensemble
 CALM = dict(efficiency_pressure=0.0, member_pressure=0.0, community_pressure=0.0, central_pressure=0.0)

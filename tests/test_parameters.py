@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from model.parameters import REGISTRY, ParameterError, defaults, markdown_table, resolve
+from model.core.parameters import REGISTRY, ParameterError, defaults, markdown_table, resolve
 
 CITATION = re.compile(r"^(\d{3}:\d+(-\d+)?(, \d+(-\d+)?)*(; )?)+|assumption")
 
@@ -47,6 +47,6 @@ def test_markdown_table_lists_every_parameter():
 
 
 def test_odd_parameter_table_is_current():
-    from model.docs import ODD, render
+    from model.io.docs import ODD, render
     text = ODD.read_text()
-    assert render(text) == text, "docs/ODD.md is stale: run `python -m model.docs`"
+    assert render(text) == text, "docs/ODD.md is stale: run `python -m model.io.docs`"

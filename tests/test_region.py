@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.lifecycle import Phase
-from model.locality import Locality
-from model.region import CATEGORIES, REGIONS, SURVEY, TYPES, classify, roster
-from model.scenario import ScenarioError, load
+from model.core.lifecycle import Phase
+from model.core.locality import Locality
+from model.core.region import REGIONS, TYPES, roster
+from model.core.survey import CATEGORIES, SURVEY, classify
+from model.io.scenario import ScenarioError, load
 
 SMALL = {"region.councils": 40, "region.fire_authorities": 5}
 
@@ -147,7 +148,7 @@ def test_adapted_ideas_make_fewer_failed_trials_before_a_dominant_one():
     fewer trials than one on its own; it still needs its own capacity to move on."""
     def run(offer, seed, **kw):
         m = Locality(seed=seed, **kw)
-        m.apply_shock(__import__("model.events", fromlist=["Shock"]).Shock(0, "underperformance", field="education"))
+        m.apply_shock(__import__("model.core.events", fromlist=["Shock"]).Shock(0, "underperformance", field="education"))
         for _ in range(60):
             m.peer_quality[:] = offer
             m.step()
@@ -203,8 +204,8 @@ def test_central_levers_act():
 
 def test_region_events_hit_the_named_group_only():
     s = small(12)
-    from model.events import Shock
-    from model.region import RegionEvent
+    from model.core.events import Shock
+    from model.core.region import RegionEvent
     s.region.events = [RegionEvent(Shock(2, "central_pressure", magnitude=0.3), share=1.0, group="fire")]
     r = s.build(1).run_for(4)
     fire = r.kinds == "fire"
@@ -301,7 +302,7 @@ survey = "2004-06"
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    from model.scenario import SHIPPED
+    from model.io.scenario import SHIPPED
     d = tmp_path_factory.mktemp("tiny")
     f = d / "tiny.toml"
     f.write_text(TINY.format(base=SHIPPED / "england_2006.toml"))
@@ -374,7 +375,7 @@ band = 0.5
 
 
 def test_the_workshop_app_lists_only_localities_and_explains_a_region():
-    from model.app_state import _scenario, catalogue
+    from model.app.state import _scenario, catalogue
     assert "england_2006" not in {c.key for c in catalogue()} and "baseline" in {c.key for c in catalogue()}
     with pytest.raises(ScenarioError, match="the app shows one locality"):
         _scenario("england_2006", {})

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import pytest
 
-from model.scenario import SHIPPED, ScenarioError, load
+from model.io.scenario import SHIPPED, ScenarioError, load
 
 BASE = {"name": "x", "description": "x", "extends": str(SHIPPED / "baseline.toml")}
 

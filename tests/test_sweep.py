@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.experiment import SHIPPED, load_experiment
-from model.scenario import ScenarioError
-from model.sweep import run_sweep
+from model.io.experiment import SHIPPED, load_experiment
+from model.io.scenario import ScenarioError
+from model.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

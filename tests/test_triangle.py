@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from model import triangle as tri
+from model.core import triangle as tri
 
 unit = st.floats(0.0, 1.0)
 vec = arrays(np.float64, 12, elements=unit)

@@ -2,7 +2,7 @@
 
 import pytest
 
-import model.validation as v
+import model.experiments.validation as v
 
 
 def _fake(id, passed, known=None):

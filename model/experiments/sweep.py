@@ -29,74 +29,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from .experiment import Experiment
-from .lifecycle import Phase
-from .region import CATEGORIES, SURVEY_GROUPS, Region
-
-OUTCOMES = ("public_value", "reached_embedding", "fields_embedded", "max_phase", "locality_phase",
-            "reversals", "failed_trials", "months_to_first_trigger")
+from ..core.outcomes import outcome_columns
+from ..core.region import Region
+from ..io.experiment import Experiment
+from ..io.manifest import version
 
 
 class SweepError(ValueError):
     """A sweep that cannot start or resume; one line."""
-
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in name).strip("_")
-
-
-# A region run's outcomes: the survey's answers at the survey month (003:267), 'a great deal' in
-# the groups of 003:284, and diffusion between places (means over fields; months_to_majority and
-# adapted_share average only the fields that got there, NaN if none did).
-REGION_OUTCOMES = ("share_a_great_deal", "share_some", "share_hardly_any", *(f"great_deal__{g}" for g in SURVEY_GROUPS),
-                   "public_value", "adopted_share", "months_to_majority", "adapted_share")
-
-
-def outcome_columns(fields: list[str], region: bool = False) -> list[str]:
-    if region:
-        return list(REGION_OUTCOMES)
-    cols = list(OUTCOMES)
-    for f in fields:
-        s = _slug(f)
-        cols += [f"public_value__{s}", f"max_phase__{s}"]
-    return cols
-
-
-def region_outcomes(region: Region) -> dict[str, float]:
-    sv = region.survey().set_index("group")
-    out = {f"share_{c.replace(' ', '_')}": float(sv.loc["all", c]) for c in CATEGORIES}
-    for g in SURVEY_GROUPS:
-        out[f"great_deal__{g}"] = float(sv.loc[g, "a great deal"]) if g in sv.index else np.nan
-    d = region.diffusion()
-    out.update(public_value=float(region.aggregates().public_value.iloc[-1]),
-               adopted_share=float(d.adopted_share.mean()),
-               months_to_majority=float(d.months_to_majority.mean()),
-               adapted_share=float(d.adapted_share.mean()))
-    return out
-
-
-def run_outcomes(model) -> dict[str, float]:
-    """End-of-run measures of one finished run (from the recorded phases, without building frames)."""
-    if isinstance(model, Region):
-        return region_outcomes(model)
-    phases = np.stack(model.datacollector.model_vars["fields"])[:, :, 0]  # (steps, fields)
-    triggered = np.flatnonzero((phases >= Phase.DESIGN).any(axis=1))
-    maxp = phases.max(axis=0)
-    out = {
-        "public_value": float(model.public_value.sum()),
-        "reached_embedding": float(maxp.max() >= Phase.EMBEDDING),
-        "fields_embedded": float((model.phase == Phase.EMBEDDING).sum()),
-        "max_phase": float(maxp.max()),
-        "locality_phase": float(model.locality_phase),
-        "reversals": float(model.reversals.sum()),
-        "failed_trials": float(model.failed_trials.sum()),
-        "months_to_first_trigger": float(triggered[0]) if len(triggered) else np.nan,
-    }
-    for i, f in enumerate(model.fields):
-        s = _slug(f)
-        out[f"public_value__{s}"] = float(model.public_value[i])
-        out[f"max_phase__{s}"] = float(maxp[i])
-    return out
 
 
 def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.DataFrame]]:
@@ -112,7 +52,7 @@ def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.Dat
             s = exp.scenario.with_overrides(parameters=params, where=f"design point {point}")
             s.events = [*s.events, *events]
             m = s.build(seed).run_for(s.months)
-            row.update(run_outcomes(m))
+            row.update(m.outcomes())
             row["error"] = None
             if exp.timeseries_every:  # a region keeps its aggregates, a locality its fields
                 ts = m.aggregates() if isinstance(m, Region) else m.timeseries()[
@@ -156,13 +96,12 @@ class Store:
         return self.folder / f"part-{b:05d}.parquet"
 
     def manifest(self) -> dict:
-        from .cli import _version
         e = self.exp
         return {"experiment": e.name, "digest": e.digest(), "runs": e.n_runs, "points": e.n_points,
                 "replicates": e.replicates, "batch_size": e.batch_size, "method": e.method,
                 "parameters": e.names, "bounds": e.bounds, "switches": e.switch_names,
                 "levels": e.levels, "second_order": e.second_order, "seed": e.seed,
-                "months": e.scenario.months, "fields": e.scenario.fields, "version": _version(),
+                "months": e.scenario.months, "fields": e.scenario.fields, "version": version(),
                 "region": e.scenario.region is not None, "calibration": e.calibration}
 
     def prepare(self, resume: bool) -> list[int]:
@@ -229,7 +168,7 @@ def configure_local_workers() -> None:
       allocates many small arrays: ~13% slower;
     - the event-loop tick and system/memory monitors wake the worker often: ~8%.
     """
-    import dask
+    import dask  # dask (optional 'sweep' extra) is slow to import: only when a sweep starts
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
@@ -265,7 +204,7 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
     if not todo:
         bar.close()
         return out
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster, as_completed  # slow to import: see above
 
     cluster = None
     try:

@@ -20,9 +20,11 @@ from mesa.discrete_space import Cell, Network
 
 from .agents import AGENT_CLASSES
 from .engine import COLUMNS, MODES, Engine
-from .events import Shock
+from .events import Event, Shock
 from .lifecycle import PHASE_NAMES
+from .outcomes import LOCALITY_OUTCOMES, locality_outcomes
 from .parameters import resolve
+from .survey import CATEGORIES, classify
 
 DEFAULT_FIELDS = (
     "children's services",
@@ -145,7 +147,7 @@ class Locality(PlaceState, mesa.Model):
     """A locality moving its service fields through the innovation lifecycle.
 
     ``Locality(seed=1)`` builds the default locality; keyword arguments override any parameter of
-    the registry (``model.parameters.REGISTRY``). ``fields`` names the service fields,
+    the registry (``model.core.parameters.REGISTRY``). ``fields`` names the service fields,
     ``initial_phases`` maps a field name to its starting phase, ``events`` is a list of ``Shock``.
     """
 
@@ -177,13 +179,6 @@ class Locality(PlaceState, mesa.Model):
         self.datacollector.collect(self)
         for shock in events:
             self.schedule_shock(shock)
-
-    @classmethod
-    def from_scenario(cls, scenario, seed: int | None = None) -> "Locality":
-        """A locality built from a scenario file (path or shipped name) or a loaded ``Scenario``."""
-        from .scenario import Scenario, load
-        s = scenario if isinstance(scenario, Scenario) else load(scenario)
-        return s.build(seed)
 
     # ------------------------------------------------------------------ Mesa agents and network
     def _build_mesa_network(self) -> None:
@@ -231,8 +226,7 @@ class Locality(PlaceState, mesa.Model):
     @property
     def innovativeness(self) -> str:
         """The Audit Commission survey's answer (003:267) this locality would give: see
-        ``model.region.classify``."""
-        from .region import CATEGORIES, classify
+        ``model.core.survey.classify``."""
         return CATEGORIES[int(classify(self.phase))]
 
     def run_for(self, duration: int) -> "Locality":  # noqa: D401 - returns self for chaining
@@ -253,6 +247,17 @@ class Locality(PlaceState, mesa.Model):
         df["locality_phase"] = np.repeat(snaps[:, :, 0].max(axis=1).astype(np.int64), F)  # see locality_phase
         return df
 
+    @property
+    def event_log(self) -> list[Event]:
+        """Phase transitions (forward or backward), embedding-mode changes and shocks, in order."""
+        return [Event(step, field, kind, detail) for step, _, field, kind, detail in self.engine.log.rows(self.fields, 0)]
+
     def events(self) -> pd.DataFrame:
-        """One row per phase transition (forward or backward), embedding-mode change and shock."""
-        return self.engine.events_frame(0).drop(columns="place")
+        """``event_log`` as a frame: step, field, kind, detail."""
+        return pd.DataFrame(self.event_log, columns=list(Event._fields))
+
+    OUTCOMES = LOCALITY_OUTCOMES  # what outcomes() reports: model/core/outcomes.py
+
+    def outcomes(self) -> dict[str, float]:
+        """End-of-run measures of this run, by column name (``model.core.outcomes.columns``)."""
+        return locality_outcomes(self)

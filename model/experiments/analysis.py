@@ -55,6 +55,7 @@ def analyse(folder: Path, seed: int = 1) -> dict:
     tables = []
     for col, label in analysed.items():
         Y = y[col].to_numpy()
+        # SALib (optional 'sweep' extra, slow to import) is imported only for the method in use.
         if manifest["method"] == "sobol":
             from SALib.analyze import sobol
             si = sobol.analyze(problem, Y, calc_second_order=manifest["second_order"], seed=seed)

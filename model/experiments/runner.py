@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .lifecycle import PHASE_NAMES
-from .scenario import Scenario
+from ..core.lifecycle import PHASE_NAMES
+from ..io.scenario import Scenario
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:

@@ -1,6 +1,6 @@
 """Static figures with seaborn/matplotlib: value curve with phase bands (the report's Figure 4,
-004:230-263), the triangle's balance over time, a phase timeline per field, and overlays for
-comparing scenarios."""
+004:230-263), the triangle's balance over time, a phase timeline per field, overlays for
+comparing scenarios, and a region ensemble's survey answers and adoption curves."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .lifecycle import PHASE_NAMES  # noqa: E402
+from ..core.lifecycle import PHASE_NAMES  # noqa: E402
+from ..core.survey import CATEGORIES, SURVEY, SURVEY_GROUPS  # noqa: E402
 
 PHASE_COLOURS = ["#eeeeee", "#fde0c5", "#facba6", "#c6dbef", "#9ecae1"]
 CORNER_COLOURS = {"authority": "#d95f02", "capacity": "#7570b3", "value": "#1b9e77"}
@@ -30,7 +31,7 @@ def _grid(n: int, title: str, height: float = 2.6):
     return fig, list(axes.flat[:n])
 
 
-def _save(fig, path: Path) -> Path:
+def save(fig, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -98,7 +99,7 @@ def triangle_balance(ts: pd.DataFrame, path: Path, title: str) -> Path:
         ax.set_title(f, fontsize=10)
         ax.set_ylim(0, 1)
         ax.set_xlabel("month")
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def phase_timeline(ts: pd.DataFrame, path: Path, title: str) -> Path:
@@ -131,7 +132,7 @@ def compare_overlay(frames: dict[str, pd.DataFrame], column: str, path: Path, ti
         ax.set_xlabel("month")
         ax.set_ylabel(column.replace("_", " "))
     axes[0].legend(fontsize=8)
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def run_figures(ts: pd.DataFrame, events: pd.DataFrame, folder: Path, title: str) -> list[Path]:
@@ -141,3 +142,54 @@ def run_figures(ts: pd.DataFrame, events: pd.DataFrame, folder: Path, title: str
         triangle_balance(ts, folder / "triangle.png", title),
         phase_timeline(ts, folder / "phases.png", title),
     ]
+
+
+def region_figures(tables: dict[str, pd.DataFrame], folder: Path, title: str, survey_month: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    # 1. The survey answers over time, each replicate a thin line, targets at the survey month.
+    agg = tables["aggregates"]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    colours = dict(zip(CATEGORIES, sns.color_palette("colorblind", 3)))
+    for c in CATEGORIES:
+        col = f"share_{c.replace(' ', '_')}"
+        for _, d in agg.groupby("replicate"):
+            ax.plot(d.step, d[col], color=colours[c], lw=0.8, alpha=0.6)
+        ax.plot([], [], color=colours[c], label=c)
+        ax.plot(survey_month, SURVEY[c], "D", color=colours[c], mec="black", ms=8)
+    ax.axvline(survey_month, color="grey", ls=":", lw=1)
+    ax.set(xlabel="month", ylabel="share of places", ylim=(0, 1),
+           title=f"{title}: innovation reported (diamonds: 2006 survey, 003:267)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(folder / "survey_answers.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    # 2. 'A great deal' by group against the survey.
+    sv = tables["survey"]
+    groups = [g for g in sv.group.unique() if g != "all"]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    sns.barplot(sv[sv.group != "all"], x="group", y="a great deal", order=groups, errorbar=("pi", 100),
+                color="#4c72b0", ax=ax)
+    for x, g in enumerate(groups):
+        if g in SURVEY_GROUPS:
+            ax.plot(x, SURVEY_GROUPS[g], "D", color="#c44e52", mec="black", ms=8)
+    ax.axhline(SURVEY["a great deal"], color="#c44e52", ls=":", lw=1)
+    ax.set(ylabel="share 'a great deal' at the survey", xlabel="",
+           title="By type and English region (diamonds and line: survey, 003:267, 284)")
+    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    fig.tight_layout()
+    paths.append(folder / "survey_groups.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    # 3. Adoption curves: the share of places that have mainstreamed each field's innovation.
+    ad = tables["adoption"]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    sns.lineplot(ad, x="step", y="adopted", hue="field", errorbar=("pi", 100), ax=ax)
+    ax.set(xlabel="month", ylabel="share of places that mainstreamed it", title="Adoption curves across places")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(folder / "adoption.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    return paths

@@ -1,14 +1,13 @@
-"""`python -m model.docs`: rewrite the parameter table in docs/ODD.md from the registry."""
+"""`python -m model.io.docs`: rewrite the parameter table in docs/ODD.md from the registry."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from .parameters import markdown_table
-from .region import region_markdown_table
+from ..core.parameters import markdown_table, region_markdown_table
 
-ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 BLOCK = re.compile(r"(<!-- parameters:start -->\n).*?(<!-- parameters:end -->)", re.S)
 REGION_BLOCK = re.compile(r"(<!-- region-parameters:start -->\n).*?(<!-- region-parameters:end -->)", re.S)
 

@@ -1,13 +1,15 @@
-"""Shocks: the what-if knobs that arrive at a given month (MODEL.md section 5).
+"""Shocks: the what-if knobs that arrive at a given month (MODEL.md section 5), and the event log.
 
 A ``Shock`` is plain data; ``Locality`` schedules it with Mesa's ``schedule_event`` and applies it
 through ``Locality.apply_shock``. What each kind does is documented in docs/ODD.md (submodel
-"Shocks") and in ``KINDS`` below.
+"Shocks") and in ``KINDS`` below. What happened is logged as ``Event`` rows (a locality's
+``event_log``) or ``PlaceEvent`` rows (a region's).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 KINDS: dict[str, str] = {
     "underperformance": "a critical inspection or poor results: failure recognised, inspection "
@@ -28,6 +30,24 @@ KINDS: dict[str, str] = {
 }
 PRESSURE_KINDS = ("efficiency_pressure", "member_pressure", "community_pressure", "central_pressure")
 LEADER_ROLES = ("chief_executive", "political_leader", "director", "core_clique")
+
+
+class Event(NamedTuple):
+    """One row of a locality's ``event_log``: a phase transition, embedding-mode change or shock."""
+
+    step: int
+    field: str  # a field name, or "all"
+    kind: str  # "forward", "backward", "embedding_mode", "shock:<kind>"
+    detail: str
+
+
+class PlaceEvent(NamedTuple):
+    """One row of a region's ``event_log``: a central lever or region event."""
+
+    step: int
+    place: int  # the place's index, or -1 for the whole region
+    kind: str  # "region:<kind>"
+    detail: str
 
 
 @dataclass(frozen=True)

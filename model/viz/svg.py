@@ -20,8 +20,9 @@ from html import escape
 
 import numpy as np
 
-from . import network as net
-from .lifecycle import PHASE_NAMES
+from ..core import network as net
+from ..core.events import Event
+from ..core.lifecycle import PHASE_NAMES
 
 # Display choices (not model parameters).
 PHASE_COLOURS = ("#bdbdbd", "#fdae6b", "#f16913", "#6baed6", "#2171b5")  # stronger than plots.py's, for projectors
@@ -147,13 +148,22 @@ def _phase_legend(x0: float, y: float, fs: float) -> list[str]:
     return out
 
 
+SHORT_KIND = {  # marker labels on the charts
+    "underperformance": "inspection", "leader_departure": "leader leaves",
+    "leader_arrival": "new leader", "funding_start": "grant starts", "funding_end": "grant ends",
+    "election": "election", "crisis": "crisis", "budget_cut": "budget cut", "commissioning": "commissioning",
+    "efficiency_pressure": "efficiency pressure", "member_pressure": "member pressure",
+    "community_pressure": "community pressure", "central_pressure": "central pressure",
+}
+SHORT_ROLES = {"political_leader": "leader", "chief_executive": "CE", "director": "director"}
+
+
 def _shock_label(m: dict) -> str:
-    from .app_state import SHORT_KIND
     return SHORT_KIND.get(m["kind"], m["kind"].replace("_", " "))
 
 
 def value_curve_svg(field_idx: int, fields: list[str], phase_hist: np.ndarray, perf_hist: np.ndarray,
-                    shocks: list[dict], transitions: list, months: int, start_year: int | None,
+                    shocks: list[dict], transitions: list[Event], months: int, start_year: int | None,
                     big: bool = False, other: dict | None = None) -> str:
     """Performance of ``fields[field_idx]`` month by month (the other fields faint), on bands of
     its phase, with its trigger point(s), reversals and the shocks that hit it.
@@ -202,8 +212,8 @@ def value_curve_svg(field_idx: int, fields: list[str], phase_hist: np.ndarray, p
             pts = " ".join(f"{_f(a)},{_f(y(v))}" for a, v in zip(months_x, perf_hist[:, g]))
             body.append(f"<polyline points='{pts}' fill='none' stroke='#9e9e9e' stroke-width='1' "
                         f"stroke-opacity='0.55'><title>{escape(fields[g])}</title></polyline>")
-    triggers = [m for m, fld, kind, detail in transitions
-                if fld == name and kind == "forward" and detail.startswith(PHASE_NAMES[0])]
+    triggers = [e.step for e in transitions
+                if e.field == name and e.kind == "forward" and e.detail.startswith(PHASE_NAMES[0])]
     for i, m in enumerate(triggers):
         body.append(f"<g class='trigger'><line x1='{_f(x(m))}' y1='{_f(top)}' x2='{_f(x(m))}' "
                     f"y2='{_f(bottom)}' stroke='#212121' stroke-width='1.4' stroke-dasharray='6 3'/>"
@@ -215,12 +225,12 @@ def value_curve_svg(field_idx: int, fields: list[str], phase_hist: np.ndarray, p
     pts = " ".join(f"{_f(a)},{_f(y(v))}" for a, v in zip(months_x, perf_hist[:, f]))
     body.append(f"<polyline class='value-line' points='{pts}' fill='none' stroke='#1b9e77' "
                 f"stroke-width='{_f(2.6 * fs)}' stroke-linejoin='round'/>")
-    for m, fld, kind, detail in transitions:
-        if fld == name and kind == "backward" and m <= T:
-            cx, cy = x(m), y(float(perf_hist[m, f]))
+    for e in transitions:
+        if e.field == name and e.kind == "backward" and e.step <= T:
+            cx, cy = x(e.step), y(float(perf_hist[e.step, f]))
             body.append(f"<polygon class='reversal' points='{_f(cx - 5)},{_f(cy - 12)} {_f(cx + 5)},{_f(cy - 12)} "
-                        f"{_f(cx)},{_f(cy - 4)}' fill='#c62828'><title>reversal at month {m}: "
-                        f"{escape(detail)}</title></polygon>")
+                        f"{_f(cx)},{_f(cy - 4)}' fill='#c62828'><title>reversal at month {e.step}: "
+                        f"{escape(e.detail)}</title></polygon>")
     _shock_lines(body, [s for s in shocks if s["field"] in (name, "all")], x, top, bottom, fs)
     cur = float(perf_hist[T, f])
     body.append(f"<circle cx='{_f(x(T))}' cy='{_f(y(cur))}' r='{_f(4.5 * fs)}' fill='#1b9e77'/>"
@@ -243,9 +253,9 @@ def _overlay(body, other, f, name, x, y, top, bottom, left, right, fs) -> None:
                     f"fill='{PHASE_COLOURS[ph]}'><title>B: {escape(PHASE_NAMES[ph])}, months {a}-{b}</title></rect>")
     body.append(f"<text x='{_f(left + 3)}' y='{_f(bottom - strip - 3)}' font-size='{_f(9.5 * fs)}' "
                 f"fill='{B_COLOUR}'>phase of B</text>")
-    for m, fld, kind, detail in other["transitions"]:
-        if fld == name and kind == "forward" and detail.startswith(PHASE_NAMES[0]):
-            body.append(f"<line x1='{_f(x(m))}' y1='{_f(top)}' x2='{_f(x(m))}' y2='{_f(bottom)}' "
+    for e in other["transitions"]:
+        if e.field == name and e.kind == "forward" and e.detail.startswith(PHASE_NAMES[0]):
+            body.append(f"<line x1='{_f(x(e.step))}' y1='{_f(top)}' x2='{_f(x(e.step))}' y2='{_f(bottom)}' "
                         f"stroke='{B_COLOUR}' stroke-width='1' stroke-dasharray='3 3'/>")
     pts = " ".join(f"{_f(x(m))},{_f(y(v))}" for m, v in enumerate(other["performance"][:, f]))
     body.append(f"<polyline class='value-line-b' points='{pts}' fill='none' stroke='{B_COLOUR}' "
@@ -281,7 +291,7 @@ def _shock_lines(body: list[str], shocks: list[dict], x, top, bottom, fs) -> Non
                     f"fill='{colour}'>{escape(_shock_label(s))}</text></g>")
 
 
-def timeline_svg(fields: list[str], phase_hist: np.ndarray, shocks: list[dict], transitions: list,
+def timeline_svg(fields: list[str], phase_hist: np.ndarray, shocks: list[dict], transitions: list[Event],
                  months: int, start_year: int | None, big: bool = False,
                  title: str = "Phase timeline: every field") -> str:
     """Which field is in which phase, month by month; reversals and shocks marked."""
@@ -311,14 +321,14 @@ def timeline_svg(fields: list[str], phase_hist: np.ndarray, shocks: list[dict], 
             body.append(f"<rect x='{_f(x(a))}' y='{_f(y0 + 3)}' width='{_f(max(x(b + 1) - x(a), 1))}' "
                         f"height='{_f(row_h - 6)}' fill='{PHASE_COLOURS[ph]}'><title>{escape(name)}: "
                         f"{escape(PHASE_NAMES[ph])}, months {a}-{b}</title></rect>")
-    for m, fld, kind, detail in transitions:
-        if kind == "backward" and fld in reversals and m <= T:
-            reversals[fld] += 1
-            i = fields.index(fld)
-            cx, y0 = x(m), top + i * row_h
+    for e in transitions:
+        if e.kind == "backward" and e.field in reversals and e.step <= T:
+            reversals[e.field] += 1
+            i = fields.index(e.field)
+            cx, y0 = x(e.step), top + i * row_h
             body.append(f"<polygon class='reversal' points='{_f(cx - 5)},{_f(y0)} {_f(cx + 5)},{_f(y0)} "
                         f"{_f(cx)},{_f(y0 + 9)}' fill='#c62828' stroke='white' stroke-width='0.8'>"
-                        f"<title>reversal at month {m}: {escape(detail)}</title></polygon>")
+                        f"<title>reversal at month {e.step}: {escape(e.detail)}</title></polygon>")
     for s in shocks:
         rows = range(F) if s["field"] == "all" else [fields.index(s["field"])] if s["field"] in fields else []
         if not rows:
@@ -493,5 +503,4 @@ def network_svg(run, layout: NetworkLayout, big: bool = False) -> str:
 
 
 def SHORT_ROLE(role: str) -> str:  # noqa: N802 - reads like a lookup table at the call sites
-    from .app_state import SHORT_ROLE as S
-    return S.get(role, role.replace("_", " "))
+    return SHORT_ROLES.get(role, role.replace("_", " "))

@@ -1,20 +1,14 @@
 """Ensembles of region runs (`innovation-sim run` on a scenario with a [region] table): tidy
-frames, a summary with honest intervals across replicates, and figures."""
+frames and a summary with honest intervals across replicates (figures: model/viz/plots.py,
+region_figures)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import pandas as pd
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from .region import CATEGORIES, SURVEY, SURVEY_GROUPS  # noqa: E402
-from .runner import map_replicates  # noqa: E402
-from .scenario import Scenario  # noqa: E402
+from ..core.survey import CATEGORIES, SURVEY, SURVEY_GROUPS
+from ..io.scenario import Scenario
+from .runner import map_replicates
 
 TABLES = ("aggregates", "survey", "diffusion", "adoption", "places", "events", "timeseries")
 
@@ -75,54 +69,3 @@ def survey_table(summary: dict) -> str:
         rows.append(f"{group:<17} {d['places']:>6}  " + "".join(cells))
     return "\n".join(rows) + ("\n(mean [lowest-highest] over replicates; the survey's figure in brackets, "
                              "003:267, 284)")
-
-
-def region_figures(tables: dict[str, pd.DataFrame], folder: Path, title: str, survey_month: int) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    # 1. The survey answers over time, each replicate a thin line, targets at the survey month.
-    agg = tables["aggregates"]
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    colours = dict(zip(CATEGORIES, sns.color_palette("colorblind", 3)))
-    for c in CATEGORIES:
-        col = f"share_{c.replace(' ', '_')}"
-        for _, d in agg.groupby("replicate"):
-            ax.plot(d.step, d[col], color=colours[c], lw=0.8, alpha=0.6)
-        ax.plot([], [], color=colours[c], label=c)
-        ax.plot(survey_month, SURVEY[c], "D", color=colours[c], mec="black", ms=8)
-    ax.axvline(survey_month, color="grey", ls=":", lw=1)
-    ax.set(xlabel="month", ylabel="share of places", ylim=(0, 1),
-           title=f"{title}: innovation reported (diamonds: 2006 survey, 003:267)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths.append(folder / "survey_answers.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
-    # 2. 'A great deal' by group against the survey.
-    sv = tables["survey"]
-    groups = [g for g in sv.group.unique() if g != "all"]
-    fig, ax = plt.subplots(figsize=(9, 4))
-    sns.barplot(sv[sv.group != "all"], x="group", y="a great deal", order=groups, errorbar=("pi", 100),
-                color="#4c72b0", ax=ax)
-    for x, g in enumerate(groups):
-        if g in SURVEY_GROUPS:
-            ax.plot(x, SURVEY_GROUPS[g], "D", color="#c44e52", mec="black", ms=8)
-    ax.axhline(SURVEY["a great deal"], color="#c44e52", ls=":", lw=1)
-    ax.set(ylabel="share 'a great deal' at the survey", xlabel="",
-           title="By type and English region (diamonds and line: survey, 003:267, 284)")
-    ax.tick_params(axis="x", rotation=45, labelsize=8)
-    fig.tight_layout()
-    paths.append(folder / "survey_groups.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
-    # 3. Adoption curves: the share of places that have mainstreamed each field's innovation.
-    ad = tables["adoption"]
-    fig, ax = plt.subplots(figsize=(8, 4))
-    sns.lineplot(ad, x="step", y="adopted", hue="field", errorbar=("pi", 100), ax=ax)
-    ax.set(xlabel="month", ylabel="share of places that mainstreamed it", title="Adoption curves across places")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths.append(folder / "adoption.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
-    return paths

@@ -32,12 +32,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from .events import KINDS, LEADER_ROLES, Shock
-from .locality import DEFAULT_FIELDS, Locality
-from .parameters import REGISTRY, ParameterError
-from .region import GROUPS, REGION_PARAMS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
+from ..core.events import KINDS, LEADER_ROLES, Shock
+from ..core.locality import DEFAULT_FIELDS, Locality
+from ..core.parameters import REGION_PARAMS, REGISTRY, ParameterError, resolve
+from ..core.region import GROUPS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
 
-SHIPPED = Path(__file__).resolve().parent.parent / "scenarios"
+SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_MONTHS = 1200
 
 
@@ -143,7 +143,7 @@ class Scenario:
                 _override_region(new, name, value, where)
                 continue
             if name not in REGISTRY:
-                hint = f" (a region setting: use region.{name})" if name in REGION_PARAMS else _suggest(name, REGISTRY)
+                hint = f" (a region setting: use region.{name})" if name in REGION_PARAMS else did_you_mean(name, REGISTRY)
                 raise ScenarioError(f"{where}: unknown parameter '{name}'{hint}")
             try:
                 new.parameters[name] = REGISTRY[name].check(value, where)
@@ -158,7 +158,6 @@ class Scenario:
 
     def to_toml_dict(self) -> dict[str, Any]:
         """Everything needed to re-run: every parameter's value, not just the overrides."""
-        from .parameters import resolve
         out: dict[str, Any] = {"name": self.name, "description": self.description, "months": self.months}
         if self.start_year is not None:
             out["start_year"] = self.start_year
@@ -186,7 +185,7 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
     if parts[0] == "region" and len(parts) == 2:
         p = REGION_PARAMS.get(parts[1])
         if p is None:
-            raise ScenarioError(f"{where}: unknown region parameter '{parts[1]}'{_suggest(parts[1], REGION_PARAMS)}")
+            raise ScenarioError(f"{where}: unknown region parameter '{parts[1]}'{did_you_mean(parts[1], REGION_PARAMS)}")
         try:
             s.region.params[parts[1]] = p.check(value, where)
         except ParameterError as e:
@@ -196,10 +195,10 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
         groups = parts[1].split("+")  # g1+g2: the same offset for several groups
         for g in groups:
             if g not in GROUPS:
-                raise ScenarioError(f"{where}: {name}: unknown group '{g}'{_suggest(g, GROUPS)} "
+                raise ScenarioError(f"{where}: {name}: unknown group '{g}'{did_you_mean(g, GROUPS)} "
                                     f"(allowed: {', '.join(GROUPS)})")
         if parts[2] not in REGISTRY:
-            raise ScenarioError(f"{where}: {name}: unknown parameter{_suggest(parts[2], REGISTRY)}")
+            raise ScenarioError(f"{where}: {name}: unknown parameter{did_you_mean(parts[2], REGISTRY)}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ScenarioError(f"{where}: {name}: must be a finite number, got {value!r}")
         for g in groups:
@@ -208,7 +207,7 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
     raise ScenarioError(f"{where}: {name}: expected region.<parameter> or effects.<group>[+<group>...].<parameter>")
 
 
-def _suggest(name: str, options) -> str:
+def did_you_mean(name: str, options) -> str:
     close = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.5)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -229,7 +228,7 @@ _SECTION_KEYS = {
 }
 
 
-def _explain(err: dict, raw: dict) -> str:
+def explain(err: dict, raw: dict) -> str:
     """One pydantic error -> 'key.path: what was wrong (what is allowed)'."""
     loc, kind = tuple(err["loc"]), err["type"]
     where = _loc(loc)
@@ -237,7 +236,7 @@ def _explain(err: dict, raw: dict) -> str:
         section = tuple(p for p in loc[:-1] if not isinstance(p, int))
         options = _SECTION_KEYS.get(section, {})
         what = "parameter" if section == ("parameters",) else "key"
-        hint = _suggest(loc[-1], options)
+        hint = did_you_mean(loc[-1], options)
         if not hint and section == ("parameters",):
             hint = " (see `innovation-sim params`)"
         return f"{where}: unknown {what}{hint}"
@@ -258,7 +257,7 @@ def _explain(err: dict, raw: dict) -> str:
     return f"{where}: {err['msg']} (got {err.get('input')!r})"
 
 
-def _read(path: Path) -> dict:
+def read_toml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -278,7 +277,7 @@ def _raw_chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise ScenarioError(f"{seen[0]}: extends: cycle ({chain})")
-    raw = _read(path)
+    raw = read_toml(path)
     ext = raw.get("extends")
     if ext is None:
         return [(path, raw)]
@@ -357,14 +356,14 @@ def load(source: str | Path) -> Scenario:
     try:
         m = ScenarioModel.model_validate(merged)
     except ValidationError as e:
-        raise ScenarioError(f"{where}: {_explain(e.errors()[0], merged)}") from None
+        raise ScenarioError(f"{where}: {explain(e.errors()[0], merged)}") from None
 
     fields = list(m.fields)
     if len(set(fields)) != len(fields):
         raise ScenarioError(f"{where}: fields: names must be distinct")
     for name, ph in m.initial_phases.items():
         if name not in fields:
-            raise ScenarioError(f"{where}: initial_phases.{name}: unknown field{_suggest(name, fields)} "
+            raise ScenarioError(f"{where}: initial_phases.{name}: unknown field{did_you_mean(name, fields)} "
                                 f"(fields: {', '.join(fields)})")
         if not 0 <= ph <= 4:
             raise ScenarioError(f"{where}: initial_phases.{name}: {ph} is out of range (allowed: 0 to 4)")
@@ -387,7 +386,7 @@ def _shock(e: EventModel, key: str, start_year: int | None, fields: list[str], w
     month = e.month if e.date is None else _month(e.date, start_year, where, f"{key}.date")
     target = None if e.field == "all" else e.field
     if target is not None and target not in fields:
-        raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{_suggest(target, fields)} "
+        raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{did_you_mean(target, fields)} "
                             f"(allowed: all, {', '.join(fields)})")
     if e.kind in ("leader_arrival", "leader_departure") and (e.role or "chief_executive") == "director" and target is None:
         raise ScenarioError(f"{where}: {key}.field: a director belongs to one field; name it")
@@ -415,24 +414,24 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
         params["survey_month"] = _month(r.survey, m.start_year, where, "region.survey")
     for name, sd in r.spread.items():
         if name not in REGISTRY:
-            raise ScenarioError(f"{where}: region.spread.{name}: unknown parameter{_suggest(name, REGISTRY)}")
+            raise ScenarioError(f"{where}: region.spread.{name}: unknown parameter{did_you_mean(name, REGISTRY)}")
         p = REGISTRY[name]
         if not 0 <= sd <= p.high - p.low:
             raise ScenarioError(f"{where}: region.spread.{name}: {sd!r} is out of range "
                                 f"(allowed: 0 to {p.high - p.low:g}, the parameter's range)")
     for group, offsets in r.effects.items():
         if group not in GROUPS:
-            raise ScenarioError(f"{where}: region.effects.{group}: unknown group{_suggest(group, GROUPS)} "
+            raise ScenarioError(f"{where}: region.effects.{group}: unknown group{did_you_mean(group, GROUPS)} "
                                 f"(allowed: {', '.join(TYPES)} or an English region: {', '.join(REGIONS)})")
         for name, value in offsets.items():
             if name not in REGISTRY:
-                raise ScenarioError(f"{where}: region.effects.{group}.{name}: unknown parameter{_suggest(name, REGISTRY)}")
+                raise ScenarioError(f"{where}: region.effects.{group}.{name}: unknown parameter{did_you_mean(name, REGISTRY)}")
             if not math.isfinite(value):
                 raise ScenarioError(f"{where}: region.effects.{group}.{name}: must be a finite number, got {value!r}")
     events = []
     for i, e in enumerate(r.events):
         if e.group is not None and e.group not in GROUPS:
-            raise ScenarioError(f"{where}: region.events[{i}].group: unknown group '{e.group}'{_suggest(e.group, GROUPS)}")
+            raise ScenarioError(f"{where}: region.events[{i}].group: unknown group '{e.group}'{did_you_mean(e.group, GROUPS)}")
         events.append(RegionEvent(_shock(e, f"region.events[{i}]", m.start_year, fields, where), e.share, e.group))
     return RegionSpec(params, dict(r.spread), {g: dict(v) for g, v in r.effects.items()}, events)
 
@@ -447,8 +446,15 @@ def resolve_path(source: str | Path) -> Path:
     if len(p.parts) == 1 and shipped.exists():
         return shipped
     known = sorted(q.stem for q in SHIPPED.glob("*.toml"))
-    raise ScenarioError(f"{source}: no such scenario file{_suggest(p.stem, known)} "
+    raise ScenarioError(f"{source}: no such scenario file{did_you_mean(p.stem, known)} "
                         f"(see `innovation-sim scenarios`)")
+
+
+def from_scenario(scenario: str | Path | Scenario, seed: int | None = None) -> Locality | Region:
+    """The model a scenario describes (a Locality, or a Region if it has a [region] table), from a
+    file path, a shipped scenario's name or a loaded ``Scenario``."""
+    s = scenario if isinstance(scenario, Scenario) else load(scenario)
+    return s.build(seed)
 
 
 def shipped() -> list[tuple[str, str]]:

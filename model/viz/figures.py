@@ -1,6 +1,6 @@
 """PNG figures for the workshop app's download button (matplotlib, drawn only when asked for).
 
-The value curve, triangle and phase timeline come from model/plots.py (the figures `innovation-sim
+The value curve, triangle and phase timeline come from model/viz/plots.py (the figures `innovation-sim
 run` writes); this module adds the network as it stands, with the same layout as the live panel.
 """
 
@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
-from . import network as net  # noqa: E402
-from .app_svg import ROLE_COLOURS  # noqa: E402
+from ..core import network as net  # noqa: E402
+from .svg import ROLE_COLOURS  # noqa: E402
 
 
 def network_png(run, title: str) -> bytes:

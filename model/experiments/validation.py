@@ -4,22 +4,27 @@ Each check states a claim from the sources, measures one statistic on an ensembl
 with an expected direction or band. Ensemble size, seeds and threshold are visible in each
 function; thresholds are justified in comments and were set from the claim, not from the result.
 ``innovation-sim validate`` runs them all (``--quick``: small ensembles, for CI); with ``--out``
-it writes validation.md and each check's figure. A check may carry ``known_disagreement``, naming
+it writes validation.md and each check's figure (drawn by model/viz/validation.py, which the
+command is given: this layer draws nothing). A check may carry ``known_disagreement``, naming
 where docs/ODD.md records why the model disagrees with its source: strict, like xfail(strict=True).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from .events import Shock
-from .lifecycle import Phase
-from .locality import Locality
+from ..core.events import Shock
+from ..core.lifecycle import Phase
+from ..core.locality import Locality
+from ..core.survey import SURVEY
+from ..io.manifest import version
+from ..io.scenario import load
 
 FIELD = "education"
 CALM = dict(efficiency_pressure=0.0, member_pressure=0.0, community_pressure=0.0, central_pressure=0.0)
@@ -82,7 +87,9 @@ class Result:
     statistic: str
     expected: str
     passed: bool | None  # None: not run
-    plot: Callable[[Path], None] | None = field(default=None, repr=False)  # draws the check's figure
+    # The check's figure: (name of a function in model/viz/validation.py, its arguments),
+    # drawn only when the report is written.
+    figure: tuple[str, tuple, dict[str, Any]] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -120,23 +127,9 @@ def is_error(c: Check, r: Result) -> bool:
     return status(c, r) in ("FAIL", "XPASS")
 
 
-# --- figures (drawn only when the report is written) -------------------------------------------
-
-def _bars(path: Path, title: str, values: dict[str, float], ylabel: str, ref: float | None = None,
-          ref_label: str = "", colours=None) -> None:
-    from . import plots
-    plt = plots.plt
-    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(values), 3.4))
-    ax.bar(list(values), list(values.values()), color=colours or "#7570b3")
-    for i, v in enumerate(values.values()):
-        ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
-    if ref is not None:
-        ax.axhline(ref, color="k", ls="--", lw=1, label=ref_label)
-        ax.legend(fontsize=8, frameon=False)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
-    ax.tick_params(axis="x", labelsize=8, rotation=20)
-    plots._save(fig, path)
+def _fig(name: str, *args, **kwargs) -> tuple[str, tuple, dict[str, Any]]:
+    """A check's figure: drawn later by ``model.viz.validation.<name>(path, *args, **kwargs)``."""
+    return name, args, kwargs
 
 
 @check(1, "Without pressure or a new leader latent fields stay latent; with a trigger they start",
@@ -147,7 +140,7 @@ def _triggers(n: int) -> Result:
     # "rarely" = under one field in eight over ten years; a trigger should make design the norm.
     return Result(f"calm: {calm:.2f} of fields leave latent; pushed: {shocked:.2f} start design in 36 months",
                   "calm < 0.125 and pushed > 0.5", calm < 0.125 and shocked > 0.5,
-                  lambda path: _bars(path, "Leaving latent: calm vs pushed", {"calm, 120 months": calm,
+                  _fig("bars", "Leaving latent: calm vs pushed", {"calm, 120 months": calm,
                                      "pushed, 36 months": shocked}, "share", 0.125, "calm must stay below"))
 
 
@@ -177,7 +170,7 @@ def _six(n: int) -> Result:
     # "rarely" = in under one locality in ten; "usually" = in more than half.
     return Result(f"alone: max {alone[worst]:.2f} ({worst}); all six: {together:.2f}",
                   "each alone < 0.10, all six > 0.5", alone[worst] < 0.10 and together > 0.5,
-                  lambda path: _bars(path, "P(reach mainstreaming) in a weak locality", {**alone, "all six": together},
+                  _fig("bars", "P(reach mainstreaming) in a weak locality", {**alone, "all six": together},
                                      "share of runs", 0.10, "'rarely'"))
 
 
@@ -194,17 +187,8 @@ def _failures(n: int) -> Result:
             failed.append(int(m.timeseries().query("field == @FIELD and step == @st").failed_trials.iloc[0]))
     med = float(np.median(failed)) if failed else float("nan")
     # "many small failures": at least two failures before the dominant one in the typical run.
-    def plot(path):
-        from . import plots
-        fig, ax = plots.plt.subplots(figsize=(5, 3.2))
-        ax.hist(failed, bins=range(0, max(failed, default=0) + 2), color="#d95f02", align="left")
-        ax.axvline(2, color="k", ls="--", lw=1, label="'many': 2")
-        ax.set_xlabel("failed trials before the dominant innovation")
-        ax.set_ylabel("runs")
-        ax.legend(fontsize=8, frameon=False)
-        plots._save(fig, path)
     return Result(f"median {med:.0f} failed trials before mobilisation ({len(failed)} runs)", "median >= 2",
-                  bool(failed) and med >= 2, plot)
+                  bool(failed) and med >= 2, _fig("failures", failed))
 
 
 def _trigger_window(m: Locality, field: str):
@@ -219,50 +203,25 @@ def _trigger_window(m: Locality, field: str):
     return int(trig[trig < emb].max()), emb, perf
 
 
+def _dipped(window) -> bool:
+    t0, emb, perf = window
+    return bool(perf.loc[t0:emb].min() < perf.loc[max(t0 - 1, 0)])
+
+
 def jcurve_dips(models: list[Locality], field: str = FIELD) -> list[bool]:
     """For each run whose ``field`` reached embedding: did performance between its last trigger
     and embedding fall below the month before the trigger?"""
-    dips = []
-    for m in models:
-        w = _trigger_window(m, field)
-        if w is not None:
-            t0, emb, perf = w
-            dips.append(bool(perf.loc[t0:emb].min() < perf.loc[max(t0 - 1, 0)]))
-    return dips
+    return [_dipped(w) for w in (_trigger_window(m, field) for m in models) if w is not None]
 
 
 @check(4, "Every success looks like a failure in the middle: performance dips before value rises",
        "004:42-43, 145-149")
 def _jcurve(n: int) -> Result:
-    models = _pushed(n)
-    dips = jcurve_dips(models)
-
-    def plot(path):  # the report's Figure 4 (004:230-263), aligned on each run's last trigger
-        from . import plots
-        fig, ax = plots.plt.subplots(figsize=(6.4, 3.6))
-        curves = []
-        for m in models:
-            w = _trigger_window(m, FIELD)
-            if w is None:
-                continue
-            t0, emb, perf = w
-            rel = perf.loc[max(t0 - 12, 0):] - perf.loc[max(t0 - 1, 0)]
-            rel.index = rel.index - t0
-            curves.append(rel)
-            ax.plot(rel.index, rel.to_numpy(), color="#1b9e77", alpha=0.15, lw=0.7)
-            ax.plot(emb - t0, rel.loc[emb - t0], ".", color="#9ecae1", ms=3)
-        if curves:
-            mean = pd.concat(curves, axis=1).mean(axis=1).sort_index()
-            ax.plot(mean.index, mean.to_numpy(), color="k", lw=1.8, label=f"mean of {len(curves)} runs reaching embedding")
-        ax.axhline(0, color="k", lw=0.8)
-        ax.axvline(0, color="k", ls="--", lw=1)
-        ax.set_xlabel("months since the trigger (dots: embedding reached)")
-        ax.set_ylabel("performance - before trigger")
-        ax.legend(fontsize=8, frameon=False)
-        plots._save(fig, path)
+    windows = [w for w in (_trigger_window(m, FIELD) for m in _pushed(n)) if w is not None]
+    dips = [_dipped(w) for w in windows]
     # A J-curve in nine runs out of ten that reach embedding (noise could hide a shallow dip).
     return Result(f"{rate(dips):.2f} of {len(dips)} runs reaching embedding dipped first", "> 0.9 (and >= 5 runs)",
-                  len(dips) >= 5 and rate(dips) > 0.9, plot)
+                  len(dips) >= 5 and rate(dips) > 0.9, _fig("jcurve", windows))
 
 
 @check(5, "The process can go into reverse at each transition", "004:29-30")
@@ -275,7 +234,7 @@ def _reverse(n: int) -> Result:
     names = ["design", "mobilisation", "mainstreaming", "embedding (calm)"]
     return Result(f"reversals from design/mobilisation/mainstreaming/embedding: {counts}", "each > 0",
                   all(c > 0 for c in counts),
-                  lambda path: _bars(path, f"Reversals per phase ({n} runs per ensemble)", dict(zip(names, map(float, counts))),
+                  _fig("bars", f"Reversals per phase ({n} runs per ensemble)", dict(zip(names, map(float, counts))),
                                      "backward transitions"))
 
 
@@ -287,18 +246,9 @@ def _leader_vs_grant(n: int) -> Result:
     base = np.array([pv(s, []) for s in seeds(n)])
     grant = base - np.array([pv(s, [Shock(24, "funding_end", field=FIELD)]) for s in seeds(n)])
     leader = base - np.array([pv(s, [Shock(24, "leader_departure", role="chief_executive")]) for s in seeds(n)])
-    def plot(path):
-        from . import plots
-        fig, ax = plots.plt.subplots(figsize=(4.6, 3.4))
-        ax.boxplot([leader, grant], showfliers=False)
-        ax.set_xticks([1, 2], ["leader leaves\n(month 24)", "grant ends\n(month 24)"])
-        ax.plot([1, 2], [leader.mean(), grant.mean()], "o", color="#d95f02", label="mean")
-        ax.axhline(0, color="k", lw=0.8)
-        ax.set_ylabel("public value lost vs same-seed twin")
-        ax.legend(fontsize=8, frameon=False)
-        plots._save(fig, path)
     return Result(f"public value lost: leader leaves {leader.mean():.3f}, grant ends {grant.mean():.3f}",
-                  "leader loss > grant loss", leader.mean() > grant.mean(), plot)
+                  "leader loss > grant loss", leader.mean() > grant.mean(),
+                  _fig("leader_vs_grant", leader, grant))
 
 
 @check(8, "Without pressure, embedded fields stagnate or regress more often", "004:21-23; 003:340")
@@ -310,7 +260,7 @@ def _complacency(n: int) -> Result:
     calm, pressed = rate(fell(s, **CALM) for s in seeds(n)), rate(fell(s, **high) for s in seeds(n))
     return Result(f"embedded field falls back: no pressure {calm:.2f}, high pressure {pressed:.2f}",
                   "no pressure > high pressure", calm > pressed,
-                  lambda path: _bars(path, "Embedded field falls back within 120 months",
+                  _fig("bars", "Embedded field falls back within 120 months",
                                      {"no pressure": calm, "high pressure": pressed}, "share of runs"))
 
 
@@ -323,7 +273,7 @@ def _spillover(n: int) -> Result:
     emb = rate(others(s, initial_phases={FIELD: 4}) for s in seeds(n))
     return Result(f"other fields start within 60 months: {emb:.2f} with an embedded field, {base:.2f} without",
                   "with > without", emb > base,
-                  lambda path: _bars(path, "Other fields start within 60 months",
+                  _fig("bars", "Other fields start within 60 months",
                                      {"with an embedded field": emb, "without": base}, "share of fields"))
 
 
@@ -334,7 +284,7 @@ def _overstretch(n: int) -> Result:
     tight = _reaches(n, Phase.EMBEDDING, **{**every, "overstretch_threshold": 1})
     return Result(f"embedding reached with all fields innovating: threshold 5 {roomy:.2f}, threshold 1 {tight:.2f}",
                   "tight < roomy", tight < roomy,
-                  lambda path: _bars(path, "Embedding reached, all six factors strong",
+                  _fig("bars", "Embedding reached, all six factors strong",
                                      {"overstretch threshold 5": roomy, "threshold 1": tight}, "share of runs"))
 
 
@@ -420,25 +370,14 @@ def _phase_balance(n: int) -> Result:
             ok &= bool(sens[1] > max(sens[0], sens[2]))
         else:
             ok &= bool(sens.min() > 0 and sens.max() < 3 * sens.min())
-    def plot(path):
-        from . import plots
-        fig, ax = plots.plt.subplots(figsize=(6.4, 3.4))
-        for k, (corner, colour) in enumerate(plots.CORNER_COLOURS.items()):
-            ax.bar(np.arange(3) + (k - 1) * 0.27, [v[0][k] for v in table.values()], 0.27, color=colour, label=corner)
-        ax.set_xticks(range(3), [f"{name}\n({runs} runs)" for name, (_, runs) in table.items()])
-        ax.axhline(0, color="k", lw=0.8)
-        ax.set_ylabel("loss of progress")
-        ax.set_title("Progress lost when one corner aims 0.1 lower", fontsize=10)
-        ax.legend(fontsize=8, frameon=False)
-        plots._save(fig, path)
     return Result("loss of progress when a corner's agents aim 0.1 lower on entering the phase: " + "; ".join(out),
-                  "design: A largest; mainstreaming: C largest; embedding: all > 0, within 3x", bool(ok), plot)
+                  "design: A largest; mainstreaming: C largest; embedding: all > 0, within 3x", bool(ok),
+                  _fig("phase_balance", table))
 
 
 @check(10, "Strong links between layers speed innovation: Lille and Portland beat Gouda and Pittsburgh",
        "004:322-361, 501-504")
 def _networks(n: int) -> Result:
-    from .scenario import load
     reach = {}
     for place in ("lille", "portland", "gouda", "pittsburgh"):
         s = load(place)
@@ -447,7 +386,7 @@ def _networks(n: int) -> Result:
     strong, weak = (reach["lille"] + reach["portland"]) / 2, (reach["gouda"] + reach["pittsburgh"]) / 2
     return Result("P(education reaches mainstreaming): " + ", ".join(f"{k} {v:.2f}" for k, v in reach.items()),
                   "mean(Lille, Portland) > mean(Gouda, Pittsburgh)", strong > weak,
-                  lambda path: _bars(path, "P(education reaches mainstreaming)", reach, "share of runs",
+                  _fig("bars", "P(education reaches mainstreaming)", reach, "share of runs",
                                      colours=["#1b9e77", "#1b9e77", "#d95f02", "#d95f02"]))
 
 
@@ -467,7 +406,7 @@ def _targeting(n: int) -> Result:
     # Five fields: by chance the worst one would start first one time in five.
     return Result(f"first field to start is the worst-performing one in {share:.2f} of {total} runs",
                   "> 0.4 (chance: 0.2)", total > 0 and share > 0.4,
-                  lambda path: _bars(path, "First field to start is the worst-performing one",
+                  _fig("bars", "First field to start is the worst-performing one",
                                      {"model": share, "chance": 0.2}, "share of runs", 0.4, "threshold"))
 
 
@@ -479,13 +418,12 @@ def _efficiency(n: int) -> Result:
     best = max(p, key=p.get)
     return Result("P(any field starts) with one pressure at 0.6: " + ", ".join(f"{k.split('_')[0]} {v:.2f}" for k, v in p.items()),
                   "efficiency highest", best == "efficiency_pressure" and p[best] > max(v for k, v in p.items() if k != best),
-                  lambda path: _bars(path, "P(any field starts), one pressure at 0.6",
+                  _fig("bars", "P(any field starts), one pressure at 0.6",
                                      {k.split("_")[0]: v for k, v in p.items()}, "share of runs"))
 
 
 @check(14, "By 2007 each UK case stands where the interim report places it", "000:292-301")
 def _cases(n: int) -> Result:
-    from .scenario import load
     # Utterback-Abernathy stages mapped to phases: Fluid = design/mobilisation (1-2),
     # Transitional = mobilisation/mainstreaming (2-3), Specific = mainstreaming/embedding (3-4).
     bands = {"knowsley": (1, 2), "highlands": (2, 3), "south_tyneside": (2, 3), "tower_hamlets": (3, 4)}
@@ -499,21 +437,8 @@ def _cases(n: int) -> Result:
         out.append(f"{case} {med:.1f} (expected {lo}-{hi})")
         ok &= lo <= med <= hi
 
-    def plot(path):
-        from . import plots
-        fig, axes = plots.plt.subplots(1, 4, figsize=(13, 3.2), sharey=True)
-        for ax, (case, phases) in zip(axes, dist.items()):
-            lo, hi = bands[case]
-            ax.axvspan(lo - 0.5, hi + 0.5, color="#c6dbef", lw=0, label="report's stage")
-            ax.bar(range(5), np.bincount(phases, minlength=5) / len(phases), color=plots.PHASE_COLOURS, edgecolor="#555")
-            ax.axvline(np.median(phases), color="k", ls="--", lw=1, label="median")
-            ax.set_xticks(range(5), ["latent", "design", "mobil.", "mainstr.", "embed."], fontsize=8)
-            ax.set_title(case.replace("_", " ").title(), fontsize=10)
-        axes[0].set_ylabel("share of runs, Dec 2007")
-        axes[0].legend(fontsize=8, frameon=False)
-        plots._save(fig, path)
     return Result("median phase of the focal field in Dec 2007: " + "; ".join(out), "each within its band", bool(ok),
-                  plot)
+                  _fig("cases", dist, bands))
 
 
 @check(15, "The region reproduces the survey: 43% 'a great deal', 52% 'some', 2% 'hardly any'; fire "
@@ -527,8 +452,6 @@ def _region(n: int) -> Result:
     the calibration's acceptance bands (experiments/calibrate_england*.toml), fixed before
     calibrating. The overall shares were calibration targets, so this check confirms the fit on
     seeds the calibration did not use; the groups' order is the claim of 003:284."""
-    from .region import SURVEY
-    from .scenario import load
     s = load("england_2006")
     month = s.region.resolved()["survey_month"]
     s = s.with_overrides(months=month + 1)
@@ -542,30 +465,11 @@ def _region(n: int) -> Result:
     high = mean.loc[high_groups, "a great deal"].mean()
     low = mean.loc[low_groups, "a great deal"].mean()
 
-    def plot(path):
-        from . import plots
-        from .region import SURVEY_GROUPS
-        fig, axes = plots.plt.subplots(1, 2, figsize=(11, 3.4), gridspec_kw={"width_ratios": [1, 1.6]})
-        x = np.arange(3)
-        cats = ["a great deal", "some", "hardly any"]
-        axes[0].bar(x - 0.2, [shares[c] for c in cats], 0.4, label="model", color="#4c72b0")
-        axes[0].bar(x + 0.2, [SURVEY[c] for c in cats], 0.4, label="survey (003:267)", color="#dd8452")
-        axes[0].set_xticks(x, cats)
-        axes[0].set_ylabel("share of places, June 2006")
-        axes[0].legend(fontsize=8, frameon=False)
-        groups = high_groups + low_groups
-        x = np.arange(len(groups))
-        axes[1].bar(x - 0.2, mean.loc[groups, "a great deal"], 0.4, label="model", color="#4c72b0")
-        axes[1].bar(x + 0.2, [SURVEY_GROUPS[g] for g in groups], 0.4, label="survey (003:284)", color="#dd8452")
-        axes[1].set_xticks(x, [g.replace("_", " ") for g in groups], fontsize=8)
-        axes[1].set_ylabel("share 'a great deal'")
-        axes[1].legend(fontsize=8, frameon=False)
-        plots._save(fig, path)
     return Result(f"{regions} regions: a great deal {shares['a great deal']:.2f}, some {shares['some']:.2f}, "
                   f"hardly any {shares['hardly any']:.2f}; 'a great deal' in fire + North West {high:.2f} vs "
                   f"London + East Midlands + South West {low:.2f}",
                   "shares within 0.43 +/- 0.06, 0.52 +/- 0.06, 0.02 +/- 0.03; first groups > second groups",
-                  bool(within and high > low), plot)
+                  bool(within and high > low), _fig("region_survey", shares, mean, high_groups, low_groups))
 
 
 CHECKS.sort(key=lambda c: c.id)
@@ -575,7 +479,6 @@ QUICK, FULL = 40, 200  # ensemble sizes: --quick (CI) and the full report
 
 
 def run_all(quick: bool, only: list[int] | None = None, progress: bool = True) -> list[tuple[Check, Result, float]]:
-    import time
     n = QUICK if quick else FULL
     out = []
     for c in CHECKS:
@@ -601,18 +504,6 @@ def table(results, figures: dict[int, str] | None = None) -> str:
     return "\n".join(rows)
 
 
-def figures(results, folder: Path) -> dict[int, str]:
-    """Draw each check's figure into ``folder``/validation/; returns id -> path relative to ``folder``."""
-    (folder / "validation").mkdir(parents=True, exist_ok=True)
-    out = {}
-    for c, r, _ in results:
-        if r.plot is not None:
-            rel = f"validation/check_{c.id:02d}.png"
-            r.plot(folder / rel)
-            out[c.id] = rel
-    return out
-
-
 def summary(results) -> str:
     count = lambda word: sum(status(c, r) == word for c, r, _ in results)  # noqa: E731
     text = (f"{count('pass')} passed, {count('FAIL')} failed, {count('disagrees (known)')} known disagreements, "
@@ -622,14 +513,13 @@ def summary(results) -> str:
 
 
 def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = None) -> str:
-    from .cli import _version
     n = QUICK if quick else FULL
     lines = [
         "# Validation report", "",
-        f"innovation-sim {_version()}; ensembles of {n} runs per arm, seeds 1000-{999 + n}; "
+        f"innovation-sim {version()}; ensembles of {n} runs per arm, seeds 1000-{999 + n}; "
         f"{seconds:.0f} s. Reproduce with `innovation-sim validate{' --quick' if quick else ''} --out DIR`.", "",
         summary(results) + ". "
-        "Each check's ensemble, seeds and threshold are in `model/validation.py`; thresholds follow "
+        "Each check's ensemble, seeds and threshold are in `model/experiments/validation.py`; thresholds follow "
         "the claim, not the result. A failing check is a disagreement between the model and its "
         "source, discussed in docs/ODD.md section 8, not a test to bend; a check marked as a known "
         "disagreement reports \"disagrees (known)\" and does not fail the run, and fails it if it passes.", "",
@@ -641,11 +531,11 @@ def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = N
     return "\n".join(lines)
 
 
-def command(quick: bool, out: str | None, only: list[int] | None) -> int:
-    """`innovation-sim validate`: run the checks, print the table, write validation.md (with its
-    figures) if asked. Exit code 1 if any check failed, or passed while marked as a known
-    disagreement."""
-    import time
+def command(quick: bool, out: str | None, only: list[int] | None,
+            draw: Callable[[list, Path], dict[int, str]] | None = None) -> int:
+    """`innovation-sim validate`: run the checks, print the table, write validation.md (with the
+    figures ``draw(results, folder)`` makes: ``model.viz.validation.figures``) if asked. Exit code
+    1 if any check failed, or passed while marked as a known disagreement."""
     n = QUICK if quick else FULL
     print(f"Validation: {len(CHECKS) if not only else len(only)} checks, {n} runs per arm"
           f"{' (quick)' if quick else ''}", flush=True)
@@ -661,7 +551,7 @@ def command(quick: bool, out: str | None, only: list[int] | None) -> int:
     if out:
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        figs = figures(results, folder)
+        figs = draw(results, folder) if draw is not None else {}
         (folder / "validation.md").write_text(report(results, quick, seconds, figs))
         print(f"Report: {folder / 'validation.md'} ({len(figs)} figures in {folder / 'validation'})")
     return 1 if any(is_error(c, r) for c, r, _ in results) else 0

@@ -45,12 +45,13 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .events import Shock
-from .parameters import REGISTRY, Param
-from .region import GROUPS, REGION_PARAMS
-from .scenario import EventModel, Scenario, ScenarioError, _explain, _read, _suggest, load
+from ..core.events import Shock
+from ..core.outcomes import outcome_columns
+from ..core.parameters import REGION_PARAMS, REGISTRY, Param
+from ..core.region import GROUPS
+from .scenario import EventModel, Scenario, ScenarioError, did_you_mean, explain, load, read_toml
 
-SHIPPED = Path(__file__).resolve().parent.parent / "experiments"
+SHIPPED = Path(__file__).resolve().parents[2] / "experiments"
 
 
 class DesignModel(BaseModel):
@@ -195,7 +196,7 @@ def _bounds_for_all(rel: float) -> dict[str, tuple[float, float]]:
 def load_experiment(source: str | Path) -> Experiment:
     path = _resolve(source)
     where = str(path)
-    raw = _read(path)
+    raw = read_toml(path)
     try:
         m = ExperimentModel.model_validate(raw)
     except ValidationError as e:
@@ -203,7 +204,7 @@ def load_experiment(source: str | Path) -> Experiment:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("list[float]", "RangeModel", "float")))
         if err["type"] == "extra_forbidden" and loc[:1] == ("parameters",):
             raise ScenarioError(f"{where}: {'.'.join(map(str, loc))}: unknown key") from None
-        raise ScenarioError(f"{where}: {_explain({**err, 'loc': loc}, raw)}") from None
+        raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw)}") from None
 
     scen_path = Path(m.scenario)
     if not scen_path.is_absolute() and (path.parent / scen_path).exists():
@@ -229,7 +230,7 @@ def load_experiment(source: str | Path) -> Experiment:
             continue
         p = param_spec(key)
         if p is None:
-            raise ScenarioError(f"{where}: parameters.{key}: unknown parameter{_suggest(key, REGISTRY)}")
+            raise ScenarioError(f"{where}: parameters.{key}: unknown parameter{did_you_mean(key, REGISTRY)}")
         if key not in REGISTRY and scenario.region is None:
             raise ScenarioError(f"{where}: parameters.{key}: only for a region scenario (one with a [region] table)")
         if method == "grid":
@@ -267,18 +268,17 @@ def load_experiment(source: str | Path) -> Experiment:
                 raise ScenarioError(f"{where}: {key}.month: give a month from 0 to {scenario.months}")
             target = None if e.field == "all" else e.field
             if target is not None and target not in scenario.fields:
-                raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{_suggest(target, scenario.fields)}")
+                raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{did_you_mean(target, scenario.fields)}")
             try:
                 evs.append(Shock(e.month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role))
             except ValueError as err:
                 raise ScenarioError(f"{where}: {key}: {err}") from None
         switch_events[sname] = evs
 
-    from .sweep import outcome_columns
     known = outcome_columns(scenario.fields, scenario.region is not None)
     for key in m.calibration:
         if key not in known:
-            raise ScenarioError(f"{where}: calibration.{key}: unknown outcome{_suggest(key, known)} "
+            raise ScenarioError(f"{where}: calibration.{key}: unknown outcome{did_you_mean(key, known)} "
                                 f"(allowed: {', '.join(known)})")
     points = _design(m, names, bounds, levels_by_name, list(m.switches.values()), where)
     return Experiment(
@@ -306,6 +306,7 @@ def _design(m: ExperimentModel, names, bounds, levels_by_name, switches, where) 
         return np.array(list(itertools.product(*axes)), dtype=float)
     if n is None:
         raise ScenarioError(f"{where}: design.samples: required for method \"{method}\"")
+    # SALib is imported only for a design that needs it: it is slow to import and an optional extra.
     if method == "lhs":
         from SALib.sample import latin
         return latin.sample(problem, n, seed=m.seed)
@@ -326,7 +327,7 @@ def _resolve(source: str | Path) -> Path:
     if len(p.parts) == 1 and shipped.exists():
         return shipped
     known = sorted(q.stem for q in SHIPPED.glob("*.toml"))
-    raise ScenarioError(f"{source}: no such experiment file{_suggest(p.stem, known)} (shipped: {', '.join(known)})")
+    raise ScenarioError(f"{source}: no such experiment file{did_you_mean(p.stem, known)} (shipped: {', '.join(known)})")
 
 
 def shipped() -> list[tuple[str, str]]:

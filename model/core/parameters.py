@@ -3,7 +3,9 @@
 Every parameter has a default, an allowed range, a unit, help text for non-programmers and a
 source: a citation into the seed reports (``file:line``, files in ``shared/seeds/``) or the word
 "assumption". The scenario schema, the CLI's ``--set``, the app's sliders, sweep definitions and
-the parameter table in ``docs/ODD.md`` are all derived from this registry.
+the parameter table in ``docs/ODD.md`` are all derived from this registry. A locality's
+parameters are ``REGISTRY``; the settings of a scenario's ``[region]`` table are the same ``Param``
+declarations in group "region", viewed as ``REGION_PARAMS``.
 """
 
 from __future__ import annotations
@@ -231,7 +233,56 @@ _add("own_weight", 0.5, 0.0, 1.0, "fraction", G, "assumption",
 _add("election_turnover", 0.35, 0.0, 1.0, "probability", G, "000:1430; assumption (value)",
      "Chance that an election replaces the political leader.")
 
-REGISTRY: dict[str, Param] = {p.name: p for p in _P}
+# --- Region: many localities on a peer network, and the central levers (003, 004:995-1001) --------
+# Settings of a scenario's [region] table (``--set region.<name>=value``), not of a locality.
+G = "region"
+_add("councils", 388, 0, 388, "count", G, "003:781", "Councils, drawn from the 2006 roster in region order.", int)
+_add("fire_authorities", 47, 0, 47, "count", G, "003:781", "Fire and rescue authorities.", int)
+_add("spread_scale", 1.0, 0.0, 3.0, "multiplier", G, "assumption",
+     "Scales every standard deviation in [region.spread]: how different places are.")
+_add("followers", 0.5, 0.0, 1.0, "share", G, "004:995-1001; 003:347 (value: assumption)",
+     "Share of places that 'watch and copy': they innovate less on their own and lean on examples.")
+_add("follower_own_rate", 0.4, 0.0, 1.0, "multiplier", G, "004:995-999; assumption (value)",
+     "A follower's own trigger rate, relative to an innovator's.")
+_add("follower_pull", 2.0, 1.0, 10.0, "multiplier", G, "004:995-999; assumption (value)",
+     "How much more a follower is moved by examples than an innovator.")
+_add("sharers", 0.6, 0.0, 1.0, "share", G, "003:670",
+     "Share of places with mechanisms to share their innovations (60%, 003:670).")
+_add("example_strength", 0.02, 0.0, 1.0, "per month", G, "003:344; value calibrated per scenario (England 2006: 0.35)",
+     "Monthly trigger hazard added by full exposure to examples elsewhere.")
+_add("face_degree", 6.0, 0.0, 50.0, "links", G, "003:673, 727 (regional network meetings); assumption (value)",
+     "Mean face-to-face contacts of a place within its English region.")
+_add("written_degree", 10.0, 0.0, 100.0, "links", G, "003:672, 140; assumption (value)",
+     "Mean written contacts (websites, publications) of a place with places of its own type, nationwide.")
+_add("written_weight", 0.3, 0.0, 1.0, "weight", G, "003:672 (face-to-face strongest); assumption (value)",
+     "Strength of a written channel relative to a face-to-face one (1).")
+_add("adaptation_sd", 0.15, 0.0, 1.0, "log-sd", G, "003:656 ('second wave'); 003:672 (context); assumption",
+     "Spread of an idea's fit to an adopter: fit = exp(N(0, sd)), so some adopters do better than the originator.")
+_add("dissemination_cost", 0.02, 0.0, 0.5, "slack per adopter", G, "003:718; assumption (value)",
+     "Staff slack an innovator loses per peer it is helping adopt (Beacons are reimbursed).")
+_add("beacon_scheme", 1, 0, 1, "on/off", G, "003:718, 136-137",
+     "Beacon scheme: each year the leading innovators become Beacons for two years.", int)
+_add("beacon_awards", 12, 0, 100, "per year", G, "003:718; assumption (value)",
+     "Beacon awards a year.", int)
+_add("beacon_reach", 0.05, 0.0, 1.0, "weight", G, "003:718, 136; assumption (value)",
+     "Face-to-face showcase link from a Beacon to every other place (open days, visits).")
+_add("intermediaries", 1.0, 0.0, 5.0, "multiplier", G, "003:716-720 (IDeA, LGA, regional centres)",
+     "Support for intermediaries and spread: scales every channel between places.")
+_add("inspection_interval", 12, 0, 120, "months", G, "003:260-261 (CPA); assumption (value)",
+     "Months between inspection rounds (0 = no inspection regime).", int)
+_add("inspection_threshold", 0.45, 0.0, 1.0, "performance", G, "003:58, 298; assumption (value)",
+     "A field performing below this fails its inspection.")
+_add("inspection_strength", 0.6, 0.0, 2.0, "magnitude", G, "000:90; 003:338; assumption (value)",
+     "Magnitude of the underperformance shock a failed inspection gives.")
+_add("fund_share", 0.13, 0.0, 1.0, "share a year", G, "003:644 (13% have innovation funds)",
+     "Share of places awarded a two-year innovation grant each year (innovation fund).")
+_add("fund_size", 1.0, 0.0, 5.0, "magnitude", G, "003:640-644; assumption (value)",
+     "Size of an innovation-fund grant (a funding_start shock on the place's worst field).")
+_add("survey_month", 77, 0, 1200, "month", G, "003:267, 783 (survey June 2006)",
+     "Month of the survey the region is compared with (default June 2006 from January 2000).", int)
+
+REGISTRY: dict[str, Param] = {p.name: p for p in _P if p.group != "region"}  # a locality's parameters
+REGION_PARAMS: dict[str, Param] = {p.name: p for p in _P if p.group == "region"}  # a region's settings
 del _P, G
 
 
@@ -253,6 +304,14 @@ def resolve(overrides: dict[str, Any] | None = None, where: str = "") -> dict[st
             raise ParameterError(f"{prefix}unknown parameter '{name}'{suggest(name)}")
         params[name] = REGISTRY[name].check(value, where)
     return params
+
+
+def region_markdown_table() -> str:
+    """The region parameter table for docs/ODD.md (section 10), generated from REGION_PARAMS."""
+    rows = ["| name | default | range | unit | meaning | source |", "|---|---|---|---|---|---|"]
+    for p in REGION_PARAMS.values():
+        rows.append(f"| `{p.name}` | {p.default} | {p.low} – {p.high} | {p.unit} | {p.help} | {p.source} |")
+    return "\n".join(rows)
 
 
 def markdown_table() -> str:

@@ -33,11 +33,13 @@ import scipy.sparse as sp
 from mesa.discrete_space import FixedAgent, Network
 from mesa.time import Schedule
 
-from .events import Call, Shock
-from .lifecycle import PHASE_NAMES, Phase
 from .engine import Engine
+from .events import Call, PlaceEvent, Shock
+from .lifecycle import PHASE_NAMES, Phase
 from .locality import PlaceState
-from .parameters import REGISTRY, Param, ParameterError, resolve
+from .outcomes import REGION_OUTCOMES, region_outcomes
+from .parameters import REGION_PARAMS, REGISTRY, ParameterError, resolve
+from .survey import CATEGORIES, classify
 
 # --- the survey's population (003:781): 388 councils and 47 fire authorities -------------------
 # Councils by English region and type in 2006 (county, district, metropolitan, London borough,
@@ -57,71 +59,6 @@ REGIONS = {
     "south_west":               (6, 35, 0, 0, 9, 8),
 }
 GROUPS = (*TYPES, *REGIONS)  # what [region.effects.<group>] and a region event's group may name
-CATEGORIES = ("hardly any", "some", "a great deal")  # the survey's answers (003:267)
-SURVEY = {"a great deal": 0.43, "some": 0.52, "hardly any": 0.02}  # 003:267 (3% other answers)
-# 003:284: 'a great deal' in fire authorities 57%, North West 63%; London, East Midlands and South
-# West "around a third".
-SURVEY_GROUPS = {"fire": 0.57, "north_west": 0.63, "london": 0.33, "east_midlands": 0.33, "south_west": 0.33}
-
-REGION_PARAMS: dict[str, Param] = {}
-
-
-def _add(name, default, low, high, unit, source, help, kind=float):
-    REGION_PARAMS[name] = Param(name, default, low, high, unit, help, source, "region", kind)
-
-
-_add("councils", 388, 0, 388, "count", "003:781", "Councils, drawn from the 2006 roster in region order.", int)
-_add("fire_authorities", 47, 0, 47, "count", "003:781", "Fire and rescue authorities.", int)
-_add("spread_scale", 1.0, 0.0, 3.0, "multiplier", "assumption",
-     "Scales every standard deviation in [region.spread]: how different places are.")
-_add("followers", 0.5, 0.0, 1.0, "share", "004:995-1001; 003:347 (value: assumption)",
-     "Share of places that 'watch and copy': they innovate less on their own and lean on examples.")
-_add("follower_own_rate", 0.4, 0.0, 1.0, "multiplier", "004:995-999; assumption (value)",
-     "A follower's own trigger rate, relative to an innovator's.")
-_add("follower_pull", 2.0, 1.0, 10.0, "multiplier", "004:995-999; assumption (value)",
-     "How much more a follower is moved by examples than an innovator.")
-_add("sharers", 0.6, 0.0, 1.0, "share", "003:670",
-     "Share of places with mechanisms to share their innovations (60%, 003:670).")
-_add("example_strength", 0.02, 0.0, 1.0, "per month", "003:344; value calibrated per scenario (England 2006: 0.35)",
-     "Monthly trigger hazard added by full exposure to examples elsewhere.")
-_add("face_degree", 6.0, 0.0, 50.0, "links", "003:673, 727 (regional network meetings); assumption (value)",
-     "Mean face-to-face contacts of a place within its English region.")
-_add("written_degree", 10.0, 0.0, 100.0, "links", "003:672, 140; assumption (value)",
-     "Mean written contacts (websites, publications) of a place with places of its own type, nationwide.")
-_add("written_weight", 0.3, 0.0, 1.0, "weight", "003:672 (face-to-face strongest); assumption (value)",
-     "Strength of a written channel relative to a face-to-face one (1).")
-_add("adaptation_sd", 0.15, 0.0, 1.0, "log-sd", "003:656 ('second wave'); 003:672 (context); assumption",
-     "Spread of an idea's fit to an adopter: fit = exp(N(0, sd)), so some adopters do better than the originator.")
-_add("dissemination_cost", 0.02, 0.0, 0.5, "slack per adopter", "003:718; assumption (value)",
-     "Staff slack an innovator loses per peer it is helping adopt (Beacons are reimbursed).")
-_add("beacon_scheme", 1, 0, 1, "on/off", "003:718, 136-137",
-     "Beacon scheme: each year the leading innovators become Beacons for two years.", int)
-_add("beacon_awards", 12, 0, 100, "per year", "003:718; assumption (value)",
-     "Beacon awards a year.", int)
-_add("beacon_reach", 0.05, 0.0, 1.0, "weight", "003:718, 136; assumption (value)",
-     "Face-to-face showcase link from a Beacon to every other place (open days, visits).")
-_add("intermediaries", 1.0, 0.0, 5.0, "multiplier", "003:716-720 (IDeA, LGA, regional centres)",
-     "Support for intermediaries and spread: scales every channel between places.")
-_add("inspection_interval", 12, 0, 120, "months", "003:260-261 (CPA); assumption (value)",
-     "Months between inspection rounds (0 = no inspection regime).", int)
-_add("inspection_threshold", 0.45, 0.0, 1.0, "performance", "003:58, 298; assumption (value)",
-     "A field performing below this fails its inspection.")
-_add("inspection_strength", 0.6, 0.0, 2.0, "magnitude", "000:90; 003:338; assumption (value)",
-     "Magnitude of the underperformance shock a failed inspection gives.")
-_add("fund_share", 0.13, 0.0, 1.0, "share a year", "003:644 (13% have innovation funds)",
-     "Share of places awarded a two-year innovation grant each year (innovation fund).")
-_add("fund_size", 1.0, 0.0, 5.0, "magnitude", "003:640-644; assumption (value)",
-     "Size of an innovation-fund grant (a funding_start shock on the place's worst field).")
-_add("survey_month", 77, 0, 1200, "month", "003:267, 783 (survey June 2006)",
-     "Month of the survey the region is compared with (default June 2006 from January 2000).", int)
-
-
-def region_markdown_table() -> str:
-    """The region parameter table for docs/ODD.md (section 10), generated from REGION_PARAMS."""
-    rows = ["| name | default | range | unit | meaning | source |", "|---|---|---|---|---|---|"]
-    for p in REGION_PARAMS.values():
-        rows.append(f"| `{p.name}` | {p.default} | {p.low} – {p.high} | {p.unit} | {p.help} | {p.source} |")
-    return "\n".join(rows)
 
 
 @dataclass
@@ -241,7 +178,7 @@ class Region(mesa.Model):
         self.adopted_first = np.full((L, F), -1)  # month each place first reached mainstreaming
         self.adapted = np.zeros((L, F), dtype=bool)  # whether that innovation was an adaptation
         self._records: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._event_rows: list[tuple[int, int, str, str]] = []
+        self.event_log: list[PlaceEvent] = []
         self._scheduled: list = []
         self._record()
         for ev in spec.events:
@@ -398,7 +335,7 @@ class Region(mesa.Model):
             self._log(int(i), "region:beacon", "Beacon status for two years")
 
     def _log(self, place: int, kind: str, detail: str) -> None:
-        self._event_rows.append((int(self.steps), place, kind, detail))
+        self.event_log.append(PlaceEvent(int(self.steps), place, kind, detail))
 
     # ------------------------------------------------------------------ outputs
     def run_for(self, duration: int) -> "Region":  # noqa: D401 - returns self for chaining
@@ -498,18 +435,18 @@ class Region(mesa.Model):
         return pd.DataFrame(rows)
 
     def events(self) -> pd.DataFrame:
-        return pd.DataFrame(self._event_rows, columns=["step", "place", "kind", "detail"])
+        """The region's own events (central levers, region events): step, place (-1 = all), kind, detail."""
+        return pd.DataFrame(self.event_log, columns=list(PlaceEvent._fields))
 
+    def place_events(self, place: int | None = None) -> pd.DataFrame:
+        """Every place's own events (transitions, embedding modes, shocks), or one place's."""
+        return self.engine.events_frame(place)
 
-def classify(phase: np.ndarray) -> np.ndarray:
-    """The survey's answer for each place (last axis = fields), as a code into CATEGORIES, from the
-    place's own phase, the phase of its leading innovation (``Locality.locality_phase``, 004:274):
-    'hardly any' while every field is latent, 'some' while the leading innovation is in design &
-    discovery (experiments, trials), 'a great deal' once one has been proven and is mobilised,
-    mainstreamed or embedded. The rule is an assumption (003:267 gives only the answers); why it
-    does not count concurrent fields is in docs/ODD.md, "Region"."""
-    lead = phase.max(axis=-1)
-    return np.where(lead >= Phase.MOBILISATION, 2, np.where(lead >= Phase.DESIGN, 1, 0)).astype(np.int8)
+    OUTCOMES = REGION_OUTCOMES  # what outcomes() reports: model/core/outcomes.py
+
+    def outcomes(self) -> dict[str, float]:
+        """End-of-run measures of this run, by column name (``model.core.outcomes.columns``)."""
+        return region_outcomes(self)
 
 
 def _clip(name: str, value):

@@ -5,7 +5,7 @@ A ``Workshop`` holds one run (or two, in compare mode) of a scenario at one seed
 wraps a ``Locality`` and records, month by month, what the panels draw: phases, performance,
 the triangle's corners and flows, and who joined or left the network. Runs step in lockstep, so
 two runs of the same scenario and seed stay identical until a live shock hits one of them
-(common random numbers, see model/locality.py).
+(common random numbers, see model/core/locality.py).
 
 Nothing here raises on bad input from the page: ``Workshop.build`` returns a message instead,
 ``Workshop.step`` and ``Workshop.shock`` return one when something goes wrong, and the app keeps
@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import tempfile
 import threading
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -26,11 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import network as net
-from .events import Shock
-from .locality import Locality
-from .parameters import REGISTRY, ParameterError, resolve
-from .scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, load
+from ..core import network as net
+from ..core.events import Event, Shock
+from ..core.locality import Locality
+from ..core.parameters import REGISTRY, ParameterError, resolve, suggest
+from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, load
+from ..viz.svg import NetworkLayout, network_svg
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -55,16 +57,8 @@ LIVE_SHOCKS: dict[str, tuple[str, bool]] = {
     "Election": ("election", False),
     "Crisis": ("crisis", False),
 }
-SHORT_KIND = {  # marker labels on the charts
-    "underperformance": "inspection", "leader_departure": "leader leaves",
-    "leader_arrival": "new leader", "funding_start": "grant starts", "funding_end": "grant ends",
-    "election": "election", "crisis": "crisis", "budget_cut": "budget cut", "commissioning": "commissioning",
-    "efficiency_pressure": "efficiency pressure", "member_pressure": "member pressure",
-    "community_pressure": "community pressure", "central_pressure": "central pressure",
-}
 LEADER_ROLE_LABELS = {"chief_executive": "chief executive", "political_leader": "political leader",
                       "director": "director of the field"}
-SHORT_ROLE = {"political_leader": "leader", "chief_executive": "CE", "director": "director"}
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
 ALL = "all fields"
@@ -148,7 +142,6 @@ def parse_setting(text: str) -> tuple[str, float | int]:
     if not eq or not name:
         raise ValueError(f"'{text}': type a setting as name = value, e.g. openness = 0.7")
     if name not in REGISTRY:
-        from .parameters import suggest
         raise ValueError(f"unknown setting '{name}'{suggest(name)}")
     try:
         value = float(raw)
@@ -210,8 +203,6 @@ class Run:
     live: list[tuple[int, str, str]] = field(default_factory=list)  # (month, kind, field label)
 
     def __post_init__(self):
-        from .app_svg import NetworkLayout
-
         self.model = self.scenario.build(self.seed)
         self.fields = list(self.model.fields)
         self.phase: list[np.ndarray] = []
@@ -269,28 +260,27 @@ class Run:
         self.model.apply_shock(shock)
         self._track_roster()
         self.live.append((self.month, kind, field_name or "all"))
-        return self.model._event_rows[-1][3]
+        return self.model.event_log[-1].detail
 
     def shock_markers(self) -> list[dict]:
         """Every shock so far (scenario and live): month, kind, field label, live or not."""
         live = {(m, k) for m, k, _ in self.live}
         out = []
-        for step, fld, kind, detail in self.model._event_rows:
-            if kind.startswith("shock:"):
-                k = kind[6:]
-                out.append({"month": step, "kind": k, "field": fld, "detail": detail,
-                            "live": (step, k) in live})
+        for e in self.model.event_log:
+            if e.kind.startswith("shock:"):
+                k = e.kind[6:]
+                out.append({"month": e.step, "kind": k, "field": e.field, "detail": e.detail,
+                            "live": (e.step, k) in live})
         return out
 
-    def transitions(self) -> list[tuple[int, str, str, str]]:
+    def transitions(self) -> list[Event]:
         """(month, field, 'forward'|'backward', detail) of every phase change so far."""
-        return [r for r in self.model._event_rows if r[2] in ("forward", "backward")]
+        return [e for e in self.model.event_log if e.kind in ("forward", "backward")]
 
     def network_svg(self, big: bool = False) -> str:
         """The network panel; redrawn only when someone joined or left (the links change only then)."""
         key = (len(self.roster), big)
         if key != self._net_key:
-            from .app_svg import network_svg
             self._net_svg, self._net_key = network_svg(self, self.layout, big), key
         return self._net_svg
 
@@ -453,13 +443,12 @@ class Workshop:
         return self.events().to_csv(index=False).encode()
 
     def figures_zip(self) -> bytes:
-        """PNG figures of the current run(s): the report-style figures of model/plots.py (value
+        """PNG figures of the current run(s): the report-style figures of model/viz/plots.py (value
         around the trigger point with phase bands, the triangle over time, the phase timeline)
         and the network as it stands now."""
-        import tempfile
-
-        from .app_figures import network_png
-        from .plots import run_figures
+        # matplotlib is imported only when figures are asked for: it would slow the app's start.
+        from ..viz.figures import network_png
+        from ..viz.plots import run_figures
 
         ts, ev = self.timeseries(), self.events()
         buf = io.BytesIO()
