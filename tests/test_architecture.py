@@ -194,3 +194,30 @@ def test_the_checks_catch_violations(tmp_path, source, problem):
     target = root / "core" / "lifecycle.py"
     target.write_text(target.read_text() + "\n" + source)
     assert problem(root), f"{problem.__name__} missed: {source!r}"
+
+
+MAX_CORE_FUNCTION = 60  # lines: a core function should read as one idea (issue 12)
+
+
+def long_functions(root: Path = MODEL) -> list[str]:
+    out = []
+    for name, path in modules(root).items():
+        if layer(name) != "core":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_CORE_FUNCTION:
+                    out.append(f"{name}.{node.name}: {n} lines")
+    return out
+
+
+def test_no_long_functions_in_the_core(tmp_path):
+    assert long_functions() == []
+    import shutil
+    root = tmp_path / "model"
+    shutil.copytree(MODEL, root, ignore=shutil.ignore_patterns("__pycache__"))
+    target = root / "core" / "lifecycle.py"
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_CORE_FUNCTION))
+    target.write_text(target.read_text() + "\n\ndef too_long():\n" + body)
+    assert long_functions(root) == ["model.core.lifecycle.too_long: 61 lines"]

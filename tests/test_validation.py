@@ -24,14 +24,18 @@ def test_exit_code_counts_failures_and_unexpected_passes(monkeypatch, capsys, tm
 
 
 def test_check6_lowering_leaves_the_control_untouched_and_lowers_the_corner():
-    """Check 6's control arm is an ordinary run; a lowered corner settles about 0.1 lower."""
+    """Check 6's knock-out arm: lowering a corner and then restoring it leaves a run that was never
+    lowered untouched; a lowered corner settles about 0.1 lower."""
     from model import Locality
-    control = v._Lowered(seed=3, events=v.push()).run_for(30)
-    plain = Locality(seed=3, events=v.push()).run_for(30)
-    assert control.timeseries().equals(plain.timeseries())
-    lowered = v._Lowered(seed=3, events=v.push())
-    f = lowered.field_index(v.FIELD)
-    lowered.lower = (f, 1, 0.1)
+    control = Locality(seed=3, events=v.push()).run_for(30)
+    undone = Locality(seed=3, events=v.push())
+    f = undone.field_index(v.FIELD)
+    undone.lower_corner(f, 1, 0.1)
+    undone.lower_corner(f, 1, 0.0)  # restored before it acted
+    undone.run_for(30)
+    assert control.timeseries().equals(undone.timeseries())
+    lowered = Locality(seed=3, events=v.push())
+    lowered.lower_corner(f, 1, 0.1)
     lowered.run_for(30)
     assert 0.05 < control.corners[f, 1] - lowered.corners[f, 1] < 0.15
     assert v.progress_after(1001, 1, 0) == v.progress_after(1001, 1, 0)  # same seed, same answer

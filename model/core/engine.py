@@ -323,6 +323,7 @@ class Engine:
         self._uniform_k = bool((self.K == self.K.max()).all())
         self.steps = 0
         self.log = EventLog()
+        self.lowered: np.ndarray | None = None  # (places, fields, corners) knock-outs: lower_corner()
         self._queue: list = []  # (month, seq, callable): shocks and their ends, fired after the step
         self._seq = 0
         self.on_remove: Callable[[int, int], None] | None = None  # (place, local index), for Mesa views
@@ -511,9 +512,31 @@ class Engine:
         own[val] = self._cell_values(self.performance, g["val_cell"]) * g["val_voice"]
         target = tri.targets(demand, own, flow, pr["own_weight"])
         a.x = np.where(a.alive, tri.relax(a.x, target, pr["influence_rate"]), 0.0)
+        if self.lowered is not None:
+            self._knock_down()
         a.tenure += a.alive
         self.aggregate()
         return slack
+
+    def lower_corner(self, place: int, field: int, corner: int, delta: float) -> None:
+        """A knock-out arm: from now on the agents of ``corner`` acting on ``field`` of ``place`` aim
+        ``delta`` lower than their links and traits support (validation check 6). The loop
+        A -> C -> V -> A carries the loss on to the other corners, as it would a real weakness
+        (004:85-90). ``delta = 0`` restores the place."""
+        if self.lowered is None:
+            self.lowered = np.zeros((self.P, self.F, 3))
+        self.lowered[place, field, corner] = delta
+        if not self.lowered.any():
+            self.lowered = None
+
+    def _knock_down(self) -> None:
+        """Subtracting ``influence_rate * delta`` right after agents relax is the same as lowering
+        their target by ``delta``; agents of every field take their place's largest lowering."""
+        a, F = self.agents, self.F
+        table = np.concatenate([self.lowered, self.lowered.max(axis=1, keepdims=True)], axis=1)
+        delta = table.reshape(-1, 3)[self._cell, a.corner]
+        who = a.alive & (delta > 0)
+        a.x[who] = np.maximum(a.x[who] - self._param_rows["influence_rate"][who] * delta[who], 0.0)
 
     def aggregate(self) -> None:
         """Corners A, C, V per field from agents' levels; flows A->C, C->V, V->A along links."""

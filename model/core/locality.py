@@ -214,6 +214,10 @@ class Locality(PlaceState, mesa.Model):
         self.datacollector.collect(self)
         self.engine.fire_due(self.steps)  # shocks act at the end of their month
 
+    def lower_corner(self, field: int, corner: int, delta: float) -> None:
+        """A knock-out arm (validation check 6): see ``Engine.lower_corner``."""
+        self.engine.lower_corner(0, field, corner, delta)
+
     def schedule_shock(self, shock: Shock) -> None:
         """Schedule ``shock`` for the end of its month (it shows from the next step on)."""
         self.engine.schedule_shock(shock)

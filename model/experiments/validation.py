@@ -288,25 +288,6 @@ def _overstretch(n: int) -> Result:
                                      {"overstretch threshold 5": roomy, "threshold 1": tight}, "share of runs"))
 
 
-class _Lowered(Locality):
-    """A locality in which the agents of one field's corner aim ``delta`` lower than their links
-    and traits support (check 6): ``lower = (field, corner, delta)``; None = an ordinary run.
-
-    Subtracting ``influence_rate * delta`` right after the agents relax is the same as lowering
-    their target by ``delta``; the loop A -> C -> V -> A carries the loss on to the other corners,
-    as it would carry a real weakness (the corners feed each other, 004:85-90)."""
-
-    lower: tuple[int, int, float] | None = None
-
-    def _aggregate(self) -> None:
-        if self.lower is not None:
-            f, k, delta = self.lower
-            st = self.state
-            who = st.alive & (st.corner == k) & ((st.field == f) | (st.field < 0))
-            st.x[who] = np.maximum(st.x[who] - self.p["influence_rate"] * delta, 0.0)
-        super()._aggregate()
-
-
 def progress_after(seed: int, phase: int, corner: int | None, delta: float = 0.1, after: int = 24,
                    field: str = FIELD, months: int = 120) -> int | None:
     """Progress of the pushed ``field`` in the ``after`` months after it first enters ``phase``,
@@ -316,14 +297,14 @@ def progress_after(seed: int, phase: int, corner: int | None, delta: float = 0.1
     All arms of a seed share the run up to the entry and every random number after it (common
     random numbers), so differences between arms are the corner's effect, not luck.
     """
-    m = _Lowered(seed=seed, events=push(field))
+    m = Locality(seed=seed, events=push(field))
     f = m.field_index(field)
     while m.steps < months and m.phase[f] != phase:
         m.step()
     if m.phase[f] != phase:
         return None
-    if corner is not None:
-        m.lower = (f, corner, delta)
+    if corner is not None:  # the knock-out arm (Engine.lower_corner)
+        m.lower_corner(f, corner, delta)
     for _ in range(after):
         m.step()
         if m.phase[f] != phase:
