@@ -918,24 +918,12 @@ class Engine:
         return f"{k * len(fields)} providers contracted"
 
     # ------------------------------------------------------------------ outputs
-    def snapshot(self, p: int = 0) -> np.ndarray:
-        """Place p's fields now, one row per field, columns COLUMNS."""
-        out = np.empty((self.F, len(COLUMNS)))
-        out[:, 0] = self.phase[p]
-        out[:, 1:4] = self.corners[p]
-        out[:, 4] = self.performance[p]
-        out[:, 5] = self.public_value[p]
-        out[:, 6] = self.trial_active[p].sum(axis=1)
-        out[:, 7] = self.failed_trials[p]
-        out[:, 8:11] = self.flows[p]
-        out[:, 11] = self.recognition[p]
-        out[:, 12] = self.total_pressure[p]
-        out[:, 13] = self.alignment[p]
-        out[:, 14] = self.complacency[p]
-        out[:, 15] = self.balance[p]
-        out[:, 16] = self.reversals[p]
-        out[:, 17] = self.mode[p]
-        return out
+    def snapshot(self) -> np.ndarray:
+        """Every place's fields now: (places, fields, COLUMNS)."""
+        corners, flows = np.moveaxis(self.corners, 2, 0), np.moveaxis(self.flows, 2, 0)
+        return np.stack([self.phase, *corners, self.performance, self.public_value, self.trial_active.sum(axis=2),
+                         self.failed_trials, *flows, self.recognition, self.total_pressure, self.alignment,
+                         self.complacency, self.balance, self.reversals, self.mode], axis=-1).astype(float)
 
     def events_frame(self, place: int | None = None) -> pd.DataFrame:
         rows = self.log.rows(self.fields, place)

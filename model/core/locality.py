@@ -114,7 +114,8 @@ class PlaceState:
         return self.engine.field_index(name)
 
     def snapshot(self) -> np.ndarray:
-        return self.engine.snapshot(self.place)
+        """This place's fields now: (fields, COLUMNS)."""
+        return self.engine.snapshot()[self.place]
 
     def summary(self) -> pd.DataFrame:
         """One row per field at the current step."""
@@ -239,17 +240,8 @@ class Locality(PlaceState, mesa.Model):
 
     def timeseries(self) -> pd.DataFrame:
         """One row per (step, field): phase, the triangle, flows, performance, public value, trials."""
-        snaps = np.stack(self.datacollector.model_vars["fields"])  # (steps, fields, columns)
-        T, F, _ = snaps.shape
-        df = pd.DataFrame(snaps.reshape(T * F, -1), columns=COLUMNS)
-        df.insert(0, "field", pd.Categorical(np.tile(self.fields, T), categories=list(self.fields)))
-        df.insert(0, "step", np.repeat(np.arange(T), F))
-        for c in ("phase", "active_trials", "failed_trials", "reversals", "mode"):
-            df[c] = df[c].astype(np.int64)
-        df.insert(3, "phase_name", pd.Categorical.from_codes(df["phase"], categories=list(PHASE_NAMES)))
-        df["mode"] = pd.Categorical.from_codes(df["mode"], categories=list(MODES))
-        df["locality_phase"] = np.repeat(snaps[:, :, 0].max(axis=1).astype(np.int64), F)  # see locality_phase
-        return df
+        snaps = np.stack(self.datacollector.model_vars["fields"])[:, None]  # (steps, 1 place, fields, columns)
+        return tidy(snaps, self.fields).drop(columns="replicate")
 
     @property
     def event_log(self) -> list[Event]:
@@ -265,3 +257,61 @@ class Locality(PlaceState, mesa.Model):
     def outcomes(self) -> dict[str, float]:
         """End-of-run measures of this run, by column name (``model.core.outcomes.columns``)."""
         return locality_outcomes(self)
+
+
+def tidy(snaps: np.ndarray, fields) -> pd.DataFrame:
+    """Snapshots (steps, places, fields, COLUMNS) as a tidy frame, one row per (place, step, field),
+    the place in a ``replicate`` column."""
+    T, P, F, _ = snaps.shape
+    rows = np.moveaxis(snaps, 1, 0).reshape(P * T * F, -1)
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df.insert(0, "field", pd.Categorical(np.tile(fields, P * T), categories=list(fields)))
+    df.insert(0, "step", np.tile(np.repeat(np.arange(T), F), P))
+    df.insert(0, "replicate", np.repeat(np.arange(P), T * F))
+    for c in ("phase", "active_trials", "failed_trials", "reversals", "mode"):
+        df[c] = df[c].astype(np.int64)
+    df.insert(4, "phase_name", pd.Categorical.from_codes(df["phase"], categories=list(PHASE_NAMES)))
+    df["mode"] = pd.Categorical.from_codes(df["mode"], categories=list(MODES))
+    lead = snaps[:, :, :, 0].max(axis=2).astype(np.int64)  # (steps, places): see locality_phase
+    df["locality_phase"] = np.repeat(lead.T.reshape(-1), F)
+    return df
+
+
+class Ensemble:
+    """Independent localities with the same settings, one per seed, stepped together in one engine:
+    replicate k is exactly ``Locality(seed=seeds[k], ...)`` run alone (its own stream), but the
+    batch pays the per-step cost of the array operations once instead of once per replicate."""
+
+    def __init__(self, seeds, *, fields: Iterable[str] | None = None, initial_phases: dict[str, int] | None = None,
+                 events: Iterable[Shock] = (), **params):
+        params = resolve(params)
+        self.fields = tuple(fields) if fields is not None else DEFAULT_FIELDS
+        self.engine = Engine([params] * len(seeds), [np.random.default_rng(s) for s in seeds], self.fields,
+                             initial_phases)
+        for shock in events:
+            self.engine.schedule_shock(shock)
+        self.steps = 0
+        self._snaps = [self.engine.snapshot()]
+
+    def step(self) -> None:
+        """As ``Locality.step``: shocks due before the month, the month, its record, its shocks."""
+        self.engine.fire_due(self.steps)
+        self.engine.step()
+        self.steps += 1
+        self._snaps.append(self.engine.snapshot())
+        self.engine.fire_due(self.steps)
+
+    def run_for(self, months: int) -> "Ensemble":
+        for _ in range(months):
+            self.step()
+        return self
+
+    def timeseries(self) -> pd.DataFrame:
+        """``Locality.timeseries()`` of every replicate, with a ``replicate`` column, in replicate order."""
+        return tidy(np.stack(self._snaps), self.fields)
+
+    def events(self) -> pd.DataFrame:
+        """``Locality.events()`` of every replicate, with a ``replicate`` column, in replicate order."""
+        ev = self.engine.events_frame().rename(columns={"place": "replicate"})
+        ev = ev[["replicate", *Event._fields]]
+        return ev.sort_values("replicate", kind="stable", ignore_index=True)

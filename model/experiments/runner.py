@@ -15,7 +15,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..core.lifecycle import PHASE_NAMES
+from ..core.locality import Ensemble
 from ..io.scenario import Scenario
+
+
+BATCH_MIN = 8  # replicates below this many per worker run in this process: starting workers costs more
+BATCH_MAX = 200  # replicates in one batch, to bound its memory (about 0.1 MB per replicate-month)
+BATCHES_PER_WORKER = 4  # a few batches each keep both the progress bar and the load even
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -50,14 +56,43 @@ def map_replicates(task, scenario: Scenario, replicates: int, seed: int, workers
         return list(tqdm(pool.map(task, tasks, chunksize=chunk), **bar))
 
 
+def _batch_task(args):
+    """Replicates ``first, first + 1, ...`` (seeds ``seeds``) in one batched engine."""
+    scenario, first, seeds = args
+    e = Ensemble(seeds, fields=scenario.fields, initial_phases=scenario.initial_phases, events=scenario.events,
+                 **scenario.parameters).run_for(scenario.months)
+    ts, ev = e.timeseries(), e.events()
+    ts["replicate"] += first
+    ev["replicate"] += first
+    return ts, ev
+
+
 def run_ensemble(scenario: Scenario, replicates: int, seed: int, workers: int | None = None,
                  progress: bool | None = None, label: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
     """All replicates' time series and events, concatenated in replicate order.
 
-    ``workers`` defaults to the number of cores; small ensembles run in this process.
+    Replicates run in batches (``core.locality.Ensemble``: many localities in one engine, each on
+    its own stream, so the result is the same as running them one by one), a few batches per
+    worker; ``workers`` defaults to the number of cores and small ensembles run in this process.
     ``progress``: None shows a bar only on a terminal.
     """
-    results = map_replicates(_task, scenario, replicates, seed, workers, progress, label)
+    seeds = replicate_seeds(seed, replicates)
+    workers = max(1, min(workers or os.cpu_count() or 1, replicates // BATCH_MIN or 1))
+    n = workers * BATCHES_PER_WORKER if workers > 1 else max(1, replicates // BATCH_MAX)
+    bounds = np.linspace(0, replicates, min(n, replicates) + 1).astype(int)
+    tasks = [(scenario, int(a), seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    bar = dict(total=replicates, desc=label or scenario.name, unit="run", disable=None if progress is None else not progress)
+    results = []
+    with tqdm(**bar) as pbar:
+        if workers <= 1:
+            for t in tasks:
+                results.append(_batch_task(t))
+                pbar.update(len(t[2]))
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for t, r in zip(tasks, pool.map(_batch_task, tasks)):
+                    results.append(r)
+                    pbar.update(len(t[2]))
     ts = pd.concat([r[0] for r in results], ignore_index=True)
     ev = pd.concat([r[1] for r in results], ignore_index=True)
     return ts, ev

@@ -12,7 +12,6 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 
 from ..core.lifecycle import PHASE_NAMES  # noqa: E402
 from ..core.survey import CATEGORIES, SURVEY, SURVEY_GROUPS  # noqa: E402
@@ -78,7 +77,8 @@ def value_curve(ts: pd.DataFrame, events: pd.DataFrame, path: Path, title: str) 
             ax.set_xlabel("months since the trigger point")
         g = d.groupby("rel")
         x = np.asarray(g.size().index)
-        modal = g.phase.agg(lambda s: s.value_counts().idxmax()).to_numpy()
+        counts = pd.crosstab(d.rel, d.phase).reindex(index=x, fill_value=0)
+        modal = counts.columns.to_numpy()[counts.to_numpy().argmax(axis=1)]  # most common phase, lowest on ties
         _phase_bands(ax, x, modal)
         ax.fill_between(x, g.performance.quantile(0.05), g.performance.quantile(0.95), color="#1b9e77", alpha=0.2, lw=0)
         ax.plot(x, g.performance.mean(), color="#1b9e77", lw=1.8)
@@ -92,10 +92,13 @@ def triangle_balance(ts: pd.DataFrame, path: Path, title: str) -> Path:
     """Mean authority, capacity and value per field over time."""
     fields = list(ts.field.cat.categories)
     fig, axes = _grid(len(fields), f"{title}: the strategic triangle over time")
-    long = ts.melt(id_vars=["step", "field"], value_vars=list(CORNER_COLOURS), var_name="corner", value_name="level")
+    means = ts.groupby(["field", "step"], observed=True)[list(CORNER_COLOURS)].mean()
     for ax, f in zip(axes, fields):
-        sns.lineplot(data=long[long.field == f], x="step", y="level", hue="corner", palette=CORNER_COLOURS,
-                     errorbar=None, ax=ax, legend=ax is axes[0])
+        for corner, colour in CORNER_COLOURS.items():
+            ax.plot(means.loc[f].index, means.loc[f, corner], color=colour, lw=1.5, label=corner)
+        if ax is axes[0]:
+            ax.legend(title="corner", fontsize=8)
+        ax.set_ylabel("level")
         ax.set_title(f, fontsize=10)
         ax.set_ylim(0, 1)
         ax.set_xlabel("month")
@@ -119,6 +122,7 @@ def phase_timeline(ts: pd.DataFrame, path: Path, title: str) -> Path:
 
 def compare_overlay(frames: dict[str, pd.DataFrame], column: str, path: Path, title: str) -> Path:
     """One line (mean, with 5-95% band) per scenario, one panel per field."""
+    import seaborn as sns  # slow to import (scipy.stats): only the figures that use it
     fields = list(next(iter(frames.values())).field.cat.categories)
     fig, axes = _grid(len(fields), title)
     palette = sns.color_palette("tab10", len(frames))
@@ -145,6 +149,7 @@ def run_figures(ts: pd.DataFrame, events: pd.DataFrame, folder: Path, title: str
 
 
 def region_figures(tables: dict[str, pd.DataFrame], folder: Path, title: str, survey_month: int) -> list[Path]:
+    import seaborn as sns  # slow to import (scipy.stats): only the figures that use it
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     # 1. The survey answers over time, each replicate a thin line, targets at the survey month.
