@@ -12,7 +12,7 @@ setup:
 
 bench: setup
 	@.venv/bin/python benchmarks/bench_locality.py
-	@.venv/bin/python benchmarks/bench_cli.py
+	@.venv/bin/python benchmarks/bench_cli.py --heavy
 	@.venv/bin/python benchmarks/bench_sweep.py
 	@.venv/bin/python benchmarks/bench_region.py
 	@.venv/bin/python -m pytest tests/test_app.py -m benchmark -q -s

@@ -107,3 +107,19 @@ def test_same_seed_same_batch(n):
         return e.performance.copy(), e.phase.copy()
     (p1, f1), (p2, f2) = run(), run()
     assert np.array_equal(p1, p2) and np.array_equal(f1, f2)
+
+
+def test_an_ensemble_in_one_engine_equals_its_replicates_run_one_by_one():
+    """core.locality.Ensemble (what run_ensemble uses): same frames as separate Localities, shocks,
+    arrivals and elections included, whatever the batching and the number of workers."""
+    import pandas as pd
+
+    from model.experiments.runner import replicate_seeds, run_ensemble, run_replicate
+    s = load("knowsley").with_overrides(72)
+    alone = [run_replicate(s, k, seed) for k, seed in enumerate(replicate_seeds(5, 10))]
+    ts = pd.concat([a[0] for a in alone], ignore_index=True)
+    ev = pd.concat([a[1] for a in alone], ignore_index=True)
+    for workers in (1, 2):
+        bts, bev = run_ensemble(s, 10, 5, workers=workers, progress=False)
+        assert bts.equals(ts)
+        assert bev.astype(str).equals(ev.astype(str))
