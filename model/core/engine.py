@@ -920,10 +920,22 @@ class Engine:
     # ------------------------------------------------------------------ outputs
     def snapshot(self) -> np.ndarray:
         """Every place's fields now: (places, fields, COLUMNS)."""
-        corners, flows = np.moveaxis(self.corners, 2, 0), np.moveaxis(self.flows, 2, 0)
-        return np.stack([self.phase, *corners, self.performance, self.public_value, self.trial_active.sum(axis=2),
-                         self.failed_trials, *flows, self.recognition, self.total_pressure, self.alignment,
-                         self.complacency, self.balance, self.reversals, self.mode], axis=-1).astype(float)
+        out = np.empty((self.P, self.F, len(COLUMNS)))
+        out[:, :, 0] = self.phase
+        out[:, :, 1:4] = self.corners
+        out[:, :, 4] = self.performance
+        out[:, :, 5] = self.public_value
+        out[:, :, 6] = self.trial_active.sum(axis=2)
+        out[:, :, 7] = self.failed_trials
+        out[:, :, 8:11] = self.flows
+        out[:, :, 11] = self.recognition
+        out[:, :, 12] = self.total_pressure
+        out[:, :, 13] = self.alignment
+        out[:, :, 14] = self.complacency
+        out[:, :, 15] = self.balance
+        out[:, :, 16] = self.reversals
+        out[:, :, 17] = self.mode
+        return out
 
     def events_frame(self, place: int | None = None) -> pd.DataFrame:
         rows = self.log.rows(self.fields, place)
