@@ -49,7 +49,7 @@ class Limit:
         """``n`` if within the limit, else a one-line LimitError naming ``where`` and the way to raise it."""
         limit = self.value()
         if n > limit:
-            raise LimitError(f"{where}: {n:,} is above the limit of {limit:,} {self.what} "
+            raise LimitError(f"{where}: " * bool(where) + f"{n:,} is above the limit of {limit:,} {self.what} "
                              f"(allowed: 1 to {limit:,}; raise it with {self.env}=N)")
         return n
 

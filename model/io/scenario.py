@@ -292,7 +292,8 @@ def explain(err: dict, raw: dict) -> str:
         if kind in ("greater_than_equal", "less_than_equal"):
             return f"{where}: {value!r} is out of range (allowed: {p.range_text()})"
         want = "a whole number" if p.kind is int else "a number"
-        return f"{where}: must be {want}, got {value!r} (allowed: {p.range_text()})"
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)  # as written in TOML
+        return f"{where}: must be {want}, got {shown} (allowed: {p.range_text()})"
     if kind == "bool_type":
         return f"{where}: must be true or false, got {err.get('input')!r}"
     if kind == "finite_number":
