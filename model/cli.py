@@ -560,6 +560,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    before = set(_CLAIMS)
     args = _parser().parse_args(argv)
     if args.command == "compare" and len(args.scenarios) < 2:
         print("innovation-sim compare: error: give at least two scenarios", file=sys.stderr)
@@ -576,8 +577,8 @@ def main(argv: list[str] | None = None) -> int:
         print("innovation-sim: interrupted; nothing was written", file=sys.stderr)
         return 130
     finally:
-        for claim in list(_CLAIMS.values()):  # reserved, never filled: give the folder back
-            claim.release()
+        for folder in set(_CLAIMS) - before:  # reserved by this command, never filled: give it back
+            _CLAIMS[folder].release()
 
 
 if __name__ == "__main__":

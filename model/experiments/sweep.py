@@ -324,6 +324,7 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
             configure_local_workers()
             cluster = _local_cluster(n)
             client = Client(cluster)
+            client.run(_quiet_worker)
         if fresh:  # only now that the cluster answers: a sweep that cannot start leaves nothing
             store.create()
         bar = tqdm(total=total, initial=done_runs, unit="run", desc=exp.name,
@@ -360,6 +361,13 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
         if cluster is not None:
             cluster.close()
     return out
+
+
+def _quiet_worker() -> None:
+    """On the local cluster's workers: a batch cancelled because the sweep stops (Ctrl-C, a failed
+    write) is expected, not a warning to print over the command's own one-line message."""
+    import logging
+    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
 
 
 def _local_cluster(n: int):
