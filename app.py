@@ -49,8 +49,8 @@ import solara.server.settings as _server_settings
 import solara.settings
 import traitlets
 from model.app import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, PHASE_NAMES, ScenarioError, Settings, Workshop,
-                       catalogue, catalogue_entry, load, parse_setting, slider_specs, timeline_svg, triangle_svg,
-                       value_curve_svg)
+                       catalogue, catalogue_entry, first_line, load, parse_setting, slider_specs, timeline_svg,
+                       triangle_svg, value_curve_svg)
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -314,7 +314,7 @@ def _description(source: str) -> str:
         return entry.description + (f" Starts in {entry.start_year}." if entry.start_year else "")
     try:
         sc = load(source)
-        return sc.description.strip().splitlines()[0]
+        return first_line(sc.description)
     except ScenarioError:
         return ""
 

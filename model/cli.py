@@ -1,16 +1,22 @@
 """The `innovation-sim` command: run, compare and list what-if scenarios.
 
-Bad input (a malformed scenario, an unknown parameter, an out-of-range value) prints one line
-naming the file, the key and what is allowed, and exits with code 2; nothing is written.
+Bad input (a malformed scenario, an unknown parameter, an out-of-range value, a value above a
+limit, an output folder that cannot be written) prints one line naming the file or option, the
+key and what is allowed, and exits with code 2; nothing is written. The output folder is
+reserved before any run starts (so two runs never pick the same one, and an unwritable folder is
+found at once), results are written inside it to a hidden folder, and moved into place only when
+complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -23,8 +29,10 @@ import tomli_w
 from .core.lifecycle import PHASE_NAMES
 from .core.parameters import REGION_PARAMS, REGISTRY, markdown_table
 from .experiments.region_run import run_region_ensemble, summarise_region, survey_table
+from .experiments.resources import DASK_WORKER, WORKER, ResourceError, plan_workers, results_bytes, worker_bytes
 from .experiments.runner import run_ensemble, summarise
 from .experiments.validation import CHECKS, command
+from .io import limits
 from .io.experiment import load_experiment
 from .io.manifest import version
 from .io.scenario import Scenario, ScenarioError, load, shipped
@@ -60,33 +68,105 @@ def _scenario(source: str, steps: int | None, sets: list[str]) -> Scenario:
 
 
 def _out_dir(requested: str | None, default_name: str) -> Path:
+    """The output folder, reserved for this command before any run starts (see _claim)."""
     if requested:
-        out = Path(requested)
-    else:
-        out = Path("runs") / f"{default_name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise BadInput(f"--out {out}: already exists and is not empty; choose another folder")
-    return out
+        return _claim(Path(requested), given=True)
+    return _claim(Path("runs") / f"{default_name}-{time.strftime('%Y%m%d-%H%M%S')}", given=False)
+
+
+CLAIM = ".innovation-sim-writing"  # marks a folder a command is writing into
+_CLAIMS: dict[Path, "_Claim"] = {}  # folders reserved by this process and not yet filled
+
+
+class _Claim:
+    """An output folder reserved for this process: made (or found empty) and marked with CLAIM."""
+
+    def __init__(self, folder: Path, made: bool):
+        self.folder, self.made = folder, made
+
+    def release(self) -> None:
+        """Nothing written after all: leave the place as it was."""
+        _CLAIMS.pop(self.folder, None)
+        (self.folder / CLAIM).unlink(missing_ok=True)
+        if self.made:
+            try:
+                self.folder.rmdir()
+            except OSError:
+                pass
+
+
+def _reason(e: OSError) -> str:
+    what = e.strerror or errno.errorcode.get(e.errno or 0, "") or str(e)
+    return f"{what}: {e.filename}" if e.filename else what
+
+
+def _claim(out: Path, given: bool) -> Path:
+    """Reserve ``out``: create it (or take it if empty) and mark it, atomically, so that a second
+    command cannot take it too. A default name already taken gets a suffix (-2, -3, ...); a folder
+    given with --out must be new or empty. A folder that cannot be written is refused now, before
+    any run, in one line."""
+    for attempt in range(1, 1000):
+        folder = out if attempt == 1 else out.with_name(f"{out.name}-{attempt}")
+        made = False
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir()
+                made = True
+            except FileExistsError:
+                if not folder.is_dir() or any(folder.iterdir()):
+                    if given:
+                        raise BadInput(f"--out {folder}: already exists and is not empty; choose another folder") from None
+                    continue
+            try:
+                os.close(os.open(folder / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            except FileExistsError:  # another command took it at the same moment
+                if given:
+                    raise BadInput(f"--out {folder}: is being written by another command; choose another folder") from None
+                continue
+        except OSError as e:
+            if made:
+                folder.rmdir()
+            raise BadInput(f"--out {folder}: cannot write there ({_reason(e)}); choose another folder") from None
+        _CLAIMS[folder] = _Claim(folder, made)
+        return folder
+    raise BadInput(f"--out {out}: every name from {out.name} to {out.name}-999 is taken; give --out")
 
 
 class _Staging:
-    """Write into a hidden sibling folder; move it into place only when everything is written."""
+    """Write into a hidden folder inside the reserved output folder; move the results into place
+    only when everything is written. A failure leaves the folder as it was before the command
+    (a write that fails, e.g. a full disk, is one line: nothing was written)."""
 
     def __init__(self, final: Path):
         self.final = final
 
     def __enter__(self) -> Path:
-        self.final.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.partial-", dir=self.final.parent))
+        self.claim = _CLAIMS.get(self.final) or _CLAIMS.get(_claim(self.final, given=True))
+        try:
+            self.tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.final))
+        except OSError as e:
+            self.claim.release()
+            raise BadInput(f"--out {self.final}: cannot write there ({_reason(e)}); nothing was written") from None
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
-            if self.final.exists():
-                self.final.rmdir()  # empty, checked before
-            os.replace(self.tmp, self.final)
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            try:
+                for item in sorted(self.tmp.iterdir()):
+                    os.rename(item, self.final / item.name)
+                self.tmp.rmdir()
+                (self.final / CLAIM).unlink()
+                _CLAIMS.pop(self.final, None)
+                return False
+            except OSError as e:
+                exc_type, exc = OSError, e
+        for item in list(self.final.iterdir()) if self.final.is_dir() else []:  # all ours: it was empty
+            if item.name != CLAIM:
+                shutil.rmtree(item, ignore_errors=True) if item.is_dir() else item.unlink(missing_ok=True)
+        self.claim.release()
+        if isinstance(exc, OSError):
+            raise BadInput(f"--out {self.final}: cannot write the results ({_reason(exc)}); nothing was written") from None
         return False
 
 
@@ -112,6 +192,7 @@ def cmd_run(args) -> int:
     _positive(args.replicates, "--replicates")
     if args.workers is not None:
         _positive(args.workers, "--workers")
+    args.workers = _fit_workers(s, args)
     out = _out_dir(args.out, Path(args.scenario).stem)
     if s.region is not None:
         return _run_region(s, args, out)
@@ -248,7 +329,7 @@ def cmd_params(args) -> int:
 
 def cmd_sweep(args) -> int:
     # Sweeps need the optional 'sweep' extra (pyarrow, dask, SALib): imported only for this command.
-    from .experiments.sweep import SweepError, run_sweep, timing_summary
+    from .experiments.sweep import SweepError, SweepWriteError, resume_summary, run_sweep
 
     try:
         if args.analyse:
@@ -278,27 +359,44 @@ def cmd_sweep(args) -> int:
         if args.workers is not None:
             _positive(args.workers, "--workers")
         out = Path(args.out) if args.out else Path("runs") / f"sweep-{Path(args.experiment).stem}"
+        workers = args.workers if args.scheduler else _fit_sweep_workers(exp, args)
         print(f"{exp.name}: {exp.n_points} design points x {exp.replicates} replicates = {exp.n_runs} runs "
               f"of {exp.scenario.months} months -> {out}/", flush=True)
         start = time.perf_counter()
+        stats: dict = {}
+        finish = f"finish with: innovation-sim sweep {args.experiment} --out {out} --resume"
         try:
-            run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, resume=args.resume)
+            run_sweep(exp, out, workers=workers, scheduler=args.scheduler, resume=args.resume, stats=stats)
         except KeyboardInterrupt:
             kept = len(list(out.glob("part-*.parquet")))
-            print(f"innovation-sim: interrupted; {kept} finished batches are kept in {out}/; "
-                  f"finish with: innovation-sim sweep {args.experiment} --out {out} --resume", file=sys.stderr)
+            print(f"innovation-sim: interrupted; {kept} finished batches are kept in {out}/; {finish}", file=sys.stderr)
             return 130
-        print(f"Done: {timing_summary(start, exp.n_runs)}. Read with pandas.read_parquet('{out}'); "
+        except SweepWriteError as e:
+            raise BadInput(f"{e}; {finish}") from None
+        print(f"Done: {resume_summary(start, stats)}. Read with pandas.read_parquet('{out}'); "
               f"analyse with: innovation-sim sweep --analyse {out}")
         return 0
     except SweepError as e:
         raise BadInput(str(e)) from None
 
 
+def _fit_sweep_workers(exp, args) -> int:
+    """Workers of the local cluster that fit in memory (a region sweep needs much more per worker)."""
+    batches = -(-exp.n_runs // exp.batch_size)
+    workers, note = plan_workers(args.workers, batches, worker_bytes(exp.scenario, dask=True), DASK_WORKER,
+                                 f"sweep {args.experiment}")
+    if note:
+        print(f"innovation-sim: note: {note}", file=sys.stderr, flush=True)
+    return workers
+
+
 def cmd_app(args) -> int:
     """Start the workshop app (app.py at the repository root) with solara, on 127.0.0.1 only."""
     if not 1 <= args.port <= 65535:
         raise BadInput(f"--port: {args.port} is not a port number (allowed: 1 to 65535)")
+    if not _port_free(args.port):
+        raise BadInput(f"--port {args.port}: already in use on 127.0.0.1 (is the app already running?); "
+                       f"choose another, e.g. --port {args.port + 1 if args.port < 65535 else 8765}")
     if importlib.util.find_spec("solara") is None:
         raise BadInput("the app needs solara: pip install -e '.[app]' (or run `make run` once)")
     app = Path(__file__).resolve().parent.parent / "app.py"
@@ -328,8 +426,65 @@ def _positive(n: int, flag: str) -> None:
         raise BadInput(f"{flag}: must be at least 1, got {n}")
 
 
+def _fit_workers(s: Scenario, args) -> int:
+    """As many workers as asked (default: every core) that fit in memory beside the results, with a
+    note if fewer; a ResourceError if even one does not fit (model/experiments/resources.py)."""
+    what = f"run {args.scenario}"
+    workers, note = plan_workers(args.workers, args.replicates, worker_bytes(s), WORKER + results_bytes(s, args.replicates), what)
+    if note:
+        print(f"innovation-sim: note: {note}", file=sys.stderr, flush=True)
+    return workers
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
+def _count(limit: limits.Limit | None = None):
+    """An argparse type: a whole number of at least 1 (and within ``limit``)."""
+    def parse(text: str) -> int:
+        n = _whole(text)
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+        if limit is not None:
+            try:
+                limit.check(n, "")
+            except limits.LimitError as e:
+                raise argparse.ArgumentTypeError(str(e)) from None
+        return n
+    parse.__name__ = "count"
+    return parse
+
+
+def _seed(text: str) -> int:
+    n = _whole(text)
+    if not 0 <= n <= limits.MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {limits.MAX_SEED}, got {n}")
+    return n
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = _Parser(
         prog="innovation-sim",
         description="Simulate how a locality's public services innovate, and ask 'what if?'. "
                     "A scenario file describes a place and a timeline of events; each run repeats it "
@@ -341,15 +496,15 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(p):
         p.add_argument("--steps", type=int, metavar="N", help="months to simulate (default: the scenario's, usually 120)")
-        p.add_argument("--replicates", type=int, metavar="R",
+        p.add_argument("--replicates", type=_count(limits.REPLICATES), metavar="R",
                        help=f"how many runs of each scenario (default {DEFAULT_REPLICATES}); more runs, narrower uncertainty")
-        p.add_argument("--seed", type=int, metavar="S",
+        p.add_argument("--seed", type=_seed, metavar="S",
                        help="random seed (default 1): the same seed gives exactly the same results")
         p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="change one setting for this run, e.g. --set openness=0.7 (repeatable; "
                             "see `innovation-sim params`)")
         p.add_argument("--out", metavar="DIR", help="folder for the results (default: runs/<name>-<time>/)")
-        p.add_argument("--workers", type=int, metavar="W", help="processes to use (default: all cores)")
+        p.add_argument("--workers", type=_count(), metavar="W", help="processes to use (default: all cores)")
         p.add_argument("--no-figures", action="store_true", help="skip drawing the figures")
 
     run = sub.add_parser("run", help="run one scenario many times and summarise it",
@@ -371,7 +526,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "Morris design) on a local Dask cluster or an existing one, streaming one row "
                                     "per run into a Parquet folder. Interrupt at any time; --resume finishes it.")
     sw.add_argument("experiment", nargs="?", metavar="EXPERIMENT", help="a shipped experiment's name or a .toml file")
-    sw.add_argument("--workers", type=int, metavar="N", help="worker processes for the local cluster (default: all cores)")
+    sw.add_argument("--workers", type=_count(), metavar="N", help="worker processes for the local cluster (default: all cores)")
     sw.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
     sw.add_argument("--out", metavar="DIR", help="results folder (default: runs/sweep-<experiment>/)")
     sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out: run only what is missing")
@@ -405,18 +560,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    before = set(_CLAIMS)
     args = _parser().parse_args(argv)
     if args.command == "compare" and len(args.scenarios) < 2:
         print("innovation-sim compare: error: give at least two scenarios", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         return args.func(args)
-    except (ScenarioError, BadInput) as e:
+    except (ScenarioError, BadInput, limits.LimitError, ResourceError) as e:
         print(f"innovation-sim: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as e:  # a file that could not be read or written, outside the cases handled above
+        print(f"innovation-sim: error: {_reason(e)}; nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("innovation-sim: interrupted; nothing was written", file=sys.stderr)
         return 130
+    finally:
+        for folder in set(_CLAIMS) - before:  # reserved by this command, never filled: give it back
+            _CLAIMS[folder].release()
 
 
 if __name__ == "__main__":

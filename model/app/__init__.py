@@ -3,13 +3,13 @@ in one place. The state lives in state.py, free of any web framework; the panels
 model/viz/svg.py."""
 
 from ..core.lifecycle import PHASE_NAMES
-from ..io.scenario import ScenarioError, load
+from ..io.scenario import ScenarioError, first_line, load
 from ..viz.svg import timeline_svg, triangle_svg, value_curve_svg
 from .state import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, Settings, Workshop, catalogue, catalogue_entry,
                     parse_setting, slider_specs)
 
 __all__ = [
     "ALL", "LEADER_ROLE_LABELS", "LIVE_SHOCKS", "PHASE_NAMES", "ScenarioError", "Settings", "Workshop",
-    "catalogue", "catalogue_entry", "load", "parse_setting", "slider_specs", "timeline_svg",
+    "catalogue", "catalogue_entry", "first_line", "load", "parse_setting", "slider_specs", "timeline_svg",
     "triangle_svg", "value_curve_svg",
 ]

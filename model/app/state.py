@@ -31,7 +31,7 @@ from ..core import network as net
 from ..core.events import Event, Shock
 from ..core.locality import Locality
 from ..core.parameters import REGISTRY, ParameterError, resolve, suggest
-from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, load
+from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, first_line, load
 from ..viz.svg import NetworkLayout, network_svg
 
 log = logging.getLogger("innovation_sim.app")
@@ -89,7 +89,7 @@ def catalogue() -> tuple[CatalogueEntry, ...]:
             s = load(path)
             if s.region is not None:  # the app shows one locality; regions run from the command line
                 continue
-            out.append(CatalogueEntry(path.stem, s.name, s.description.strip().splitlines()[0], s.start_year))
+            out.append(CatalogueEntry(path.stem, s.name, first_line(s.description), s.start_year))
         except ScenarioError as e:  # listed, so that choosing it shows why it cannot run
             out.append(CatalogueEntry(path.stem, path.stem, f"(invalid: {e})", None))
     return tuple(out)

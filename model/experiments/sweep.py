@@ -9,16 +9,24 @@ Layout of the output folder (files starting with '_' or '.' are ignored by Parqu
     DIR/_experiment.toml         the experiment definition as given
     DIR/_design.parquet          one row per design point
     DIR/_timeseries/part-*.parquet  field time series every k months, if asked for
+    DIR/_checksums/part-*.json   the SHA-256 of each batch's files, written before they are renamed
 
 A batch is written to a hidden temporary file and renamed when complete, so an interrupted or
-killed sweep leaves only whole batches; ``resume`` runs the batches that are missing.
+killed sweep leaves only whole batches; ``resume`` runs the batches that are missing, and every
+batch it keeps is checked first: its checksum (when it has one) and a full read of its rows (and
+time series), so a part damaged on disk is run again rather than trusted. Nothing is written to
+DIR until the cluster is reached; a write that fails (disk full, read-only) stops the sweep with
+one line, keeping the batches already finished.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
 import shutil
+import signal
 import time
 import traceback
 from pathlib import Path
@@ -37,6 +45,14 @@ from ..io.manifest import version
 
 class SweepError(ValueError):
     """A sweep that cannot start or resume; one line."""
+
+
+class SweepWriteError(SweepError):
+    """A batch could not be written (disk full, read-only...): the batches before it are kept."""
+
+
+def _reason(e: OSError) -> str:
+    return e.strerror or errno.errorcode.get(e.errno or 0, "") or str(e)
 
 
 def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.DataFrame]]:
@@ -76,9 +92,21 @@ def _schema(exp: Experiment) -> pa.Schema:
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
+    os.replace(_write_tmp(table, path), path)
+
+
+def _write_tmp(table: pa.Table, path: Path) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    return tmp
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 class Store:
@@ -88,6 +116,14 @@ class Store:
         self.folder, self.exp = Path(folder), exp
         self.schema = _schema(exp)
         self.n_batches = -(-exp.n_runs // exp.batch_size)
+        self.damaged: list[int] = []  # batches found damaged on resume (run again)
+        self.kept_failed = 0  # runs with an error among the batches kept
+
+    def ts_part(self, b: int) -> Path:
+        return self.folder / "_timeseries" / f"part-{b:05d}.parquet"
+
+    def checksums(self, b: int) -> Path:
+        return self.folder / "_checksums" / f"part-{b:05d}.json"
 
     def batch_runs(self, b: int) -> list[int]:
         return list(range(b * self.exp.batch_size, min((b + 1) * self.exp.batch_size, self.exp.n_runs)))
@@ -106,8 +142,21 @@ class Store:
 
     def prepare(self, resume: bool) -> list[int]:
         """Create or check the folder; return the batches still to run."""
+        todo, fresh = self.check(resume)
+        if fresh:
+            self.create()
+        return todo
+
+    def check(self, resume: bool) -> tuple[list[int], bool]:
+        """(the batches still to run, whether the folder is new), writing nothing to a new folder."""
         mf = self.folder / "_manifest.json"
-        if self.folder.exists() and any(self.folder.iterdir()):
+        if self.folder.exists() and not self.folder.is_dir():
+            raise SweepError(f"--out {self.folder}: is a file, not a folder; choose a folder for the results")
+        try:
+            holds = self.folder.exists() and any(self.folder.iterdir())
+        except OSError as e:
+            raise SweepError(f"--out {self.folder}: cannot read the folder ({_reason(e)})") from None
+        if holds:
             if not resume:
                 raise SweepError(f"--out {self.folder}: already holds results; add --resume to finish them, "
                                  f"or choose another folder")
@@ -120,39 +169,93 @@ class Store:
             if old.get("digest") != self.exp.digest():
                 raise SweepError(f"{self.folder}: was made by a different experiment definition "
                                  f"(digest {old.get('digest')} != {self.exp.digest()}); cannot resume")
-            for stale in self.folder.glob(".*.tmp"):  # a batch cut off mid-write
-                stale.unlink()
-            for sub in (self.folder / "_timeseries").glob(".*.tmp"):
-                sub.unlink()
-        else:
+            try:
+                for sub in (self.folder, self.folder / "_timeseries", self.folder / "_checksums"):
+                    for stale in sub.glob(".*.tmp"):  # a batch cut off mid-write
+                        stale.unlink()
+            except OSError as e:
+                raise SweepError(f"--out {self.folder}: cannot tidy the folder ({_reason(e)}); cannot resume") from None
+            done = {b for b in range(self.n_batches) if self._valid_part(b)}
+            return [b for b in range(self.n_batches) if b not in done], False
+        return list(range(self.n_batches)), True
+
+    def create(self) -> None:
+        """Write the experiment, design and manifest into a new folder (or nothing, on failure)."""
+        made = not self.folder.exists()
+        try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / "_experiment.toml").write_text(self.exp.path.read_text())
+            (self.folder / "_experiment.toml").write_text(self.exp.path.read_text(encoding="utf-8-sig"))
             design = pd.DataFrame(self.exp.points, columns=self.exp.names + self.exp.switch_names)
             design.insert(0, "point", np.arange(len(design)))
             _write_atomic(pa.Table.from_pandas(design, preserve_index=False), self.folder / "_design.parquet")
-            _write_json(mf, self.manifest())
-        done = {b for b in range(self.n_batches) if self._valid_part(b)}
-        return [b for b in range(self.n_batches) if b not in done]
+            _write_json(self.folder / "_manifest.json", self.manifest())
+        except OSError as e:
+            if made:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            else:
+                for p in self.folder.iterdir() if self.folder.is_dir() else []:
+                    shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+            raise SweepError(f"--out {self.folder}: cannot write there ({_reason(e)}); nothing was written") from None
 
     def _valid_part(self, b: int) -> bool:
+        """Whether batch b is on disk whole: its checksums match, and its rows (and time series) read
+        back in full with the expected runs. A damaged batch is removed, to be run again."""
         p = self.part(b)
         if not p.exists():
             return False
+        if self._verify(b):
+            return True
+        self.damaged.append(b)
+        for f in (p, self.ts_part(b), self.checksums(b)):
+            f.unlink(missing_ok=True)
+        return False
+
+    def _verify(self, b: int) -> bool:
+        p, ts = self.part(b), self.ts_part(b)
         try:
-            return pq.read_metadata(p).num_rows == len(self.batch_runs(b))
-        except Exception:  # a corrupt part is run again
-            p.unlink()
+            sums = json.loads(self.checksums(b).read_text()) if self.checksums(b).exists() else None
+            if sums is not None:
+                if _sha256(p) != sums.get("part"):
+                    return False
+                if sums.get("timeseries") and (not ts.exists() or _sha256(ts) != sums["timeseries"]):
+                    return False
+            table = pq.read_table(p)  # every page decoded, not just the footer
+            if table.schema.names != self.schema.names or table.column("run").to_pylist() != self.batch_runs(b):
+                return False
+            errors = table.column("error").to_pylist()
+            if self.exp.timeseries_every and (ts.exists() or any(e is None for e in errors)):
+                pq.read_table(ts)
+        except Exception:  # unreadable in any way: run it again
             return False
+        self.kept_failed += sum(e is not None for e in errors)
+        return True
 
     def write(self, b: int, rows: list[dict], series: list[pd.DataFrame]) -> None:
-        if series:
-            ts_dir = self.folder / "_timeseries"
-            ts_dir.mkdir(exist_ok=True)
-            df = pd.concat(series, ignore_index=True)
-            df["field"] = df["field"].astype(str)
-            _write_atomic(pa.Table.from_pandas(df, preserve_index=False), ts_dir / f"part-{b:05d}.parquet")
-        cols = {name: [r.get(name) for r in rows] for name in self.schema.names}
-        _write_atomic(pa.Table.from_pydict(cols, schema=self.schema), self.part(b))
+        """Batch b's time series and rows: each to a hidden file, their checksums, then renamed into
+        place (the rows last: a part on disk means the batch is complete)."""
+        tmps: list[Path] = []
+        try:
+            sums = {"part": None, "timeseries": None}
+            if series:
+                self.ts_part(b).parent.mkdir(exist_ok=True)
+                df = pd.concat(series, ignore_index=True)
+                df["field"] = df["field"].astype(str)
+                tmps.append(_write_tmp(pa.Table.from_pandas(df, preserve_index=False), self.ts_part(b)))
+                sums["timeseries"] = _sha256(tmps[-1])
+            cols = {name: [r.get(name) for r in rows] for name in self.schema.names}
+            tmps.append(_write_tmp(pa.Table.from_pydict(cols, schema=self.schema), self.part(b)))
+            sums["part"] = _sha256(tmps[-1])
+            self.checksums(b).parent.mkdir(exist_ok=True)
+            _write_json(self.checksums(b), sums)
+            if series:
+                os.replace(tmps[0], self.ts_part(b))
+            os.replace(tmps[-1], self.part(b))
+        except OSError as e:
+            for t in tmps:
+                t.unlink(missing_ok=True)
+            kept = len(list(self.folder.glob("part-*.parquet")))
+            raise SweepWriteError(f"--out {self.folder}: cannot write batch {b} ({_reason(e)}); the {kept} batches "
+                                  f"finished before it are kept") from None
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -193,20 +296,23 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
     """Run every missing batch of ``exp`` into ``out``. Returns ``out``.
 
     ``stats``, if given, receives: workers, wall (seconds from the first submission to the last
-    result), compute (seconds spent inside run_batch on the workers), runs.
+    result), compute (seconds spent inside run_batch on the workers), runs (done now), kept (runs
+    kept from before), failed (runs now and kept whose row has an error), damaged (batches found
+    damaged and run again).
     """
     store = Store(out, exp)
-    todo = store.prepare(resume)
+    todo, fresh = store.check(resume)
     total = exp.n_runs
     done_runs = total - sum(len(store.batch_runs(b)) for b in todo)
-    bar = tqdm(total=total, initial=done_runs, unit="run", desc=exp.name, disable=None if progress is None else not progress,
-               smoothing=0.05)
+    counts = {"runs": 0, "kept": done_runs, "failed": store.kept_failed, "damaged": len(store.damaged)}
+    if stats is not None:
+        stats.update(workers=0, wall=0.0, compute=0.0, **counts)
     if not todo:
-        bar.close()
         return out
-    from dask.distributed import Client, LocalCluster, as_completed  # slow to import: see above
+    from dask.distributed import Client, as_completed  # slow to import: see above
 
     cluster = None
+    bar = None
     try:
         if scheduler:
             try:
@@ -216,9 +322,13 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
         else:
             n = workers or os.cpu_count() or 1
             configure_local_workers()
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   host="127.0.0.1")
+            cluster = _local_cluster(n)
             client = Client(cluster)
+            client.run(_quiet_worker)
+        if fresh:  # only now that the cluster answers: a sweep that cannot start leaves nothing
+            store.create()
+        bar = tqdm(total=total, initial=done_runs, unit="run", desc=exp.name,
+                   disable=None if progress is None else not progress, smoothing=0.05)
         with client:
             n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
             limit = in_flight or 2 * n_workers  # bounded: the driver holds at most this many batches
@@ -233,6 +343,8 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
                 b, rows, series, elapsed = fut.result()
                 compute += elapsed
                 n_done += len(rows)
+                counts["runs"] += len(rows)
+                counts["failed"] += sum(r.get("error") is not None for r in rows)
                 store.write(b, rows, series)
                 fut.release()
                 bar.update(len(rows))
@@ -240,12 +352,35 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
                     nb = queue.pop(0)
                     futures.add(client.submit(_task, exp_future, nb, store.batch_runs(nb), pure=False))
             if stats is not None:
-                stats.update(workers=n_workers, wall=time.perf_counter() - t0, compute=compute, runs=n_done)
+                stats.update(workers=n_workers, wall=time.perf_counter() - t0, compute=compute, **counts)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
+        if stats is not None:
+            stats.update(**counts)  # also when interrupted or stopped by a failed write
         if cluster is not None:
             cluster.close()
     return out
+
+
+def _quiet_worker() -> None:
+    """On the local cluster's workers: a batch cancelled because the sweep stops (Ctrl-C, a failed
+    write) is expected, not a warning to print over the command's own one-line message."""
+    import logging
+    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
+
+
+def _local_cluster(n: int):
+    """A local cluster whose worker processes ignore Ctrl-C: the signal reaches the whole process
+    group, and the workers would print tracebacks of their own; this process stops them instead."""
+    from dask.distributed import LocalCluster
+
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the processes started now
+    try:
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                            host="127.0.0.1")
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def read_runs(folder: Path) -> pd.DataFrame:
@@ -267,3 +402,13 @@ def remove(folder: Path) -> None:
 def timing_summary(start: float, n: int) -> str:
     dt = time.perf_counter() - start
     return f"{n} runs in {dt:.1f} s ({n / dt:.1f} runs/s)" if dt > 0 else f"{n} runs"
+
+
+def resume_summary(start: float, stats: dict) -> str:
+    """What a sweep did: runs done now (and how fast), runs kept, damaged batches re-run, failed runs."""
+    out = timing_summary(start, stats["runs"]) + " now" if stats["runs"] else "no runs needed now"
+    if stats["kept"]:
+        out += f", {stats['kept']} kept from before"
+    if stats["damaged"]:
+        out += f" ({stats['damaged']} damaged batches found and run again)"
+    return out + f"; {stats['failed']} runs failed" + (" (see the 'error' column)" if stats["failed"] else "")

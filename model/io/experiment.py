@@ -37,66 +37,69 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, StrictBool, ValidationError
 
 from ..core.events import Shock
 from ..core.outcomes import outcome_columns
 from ..core.parameters import REGION_PARAMS, REGISTRY, Param
 from ..core.region import GROUPS
-from .scenario import EventModel, Scenario, ScenarioError, did_you_mean, explain, load, read_toml
+from . import limits
+from .scenario import (MAX_MAGNITUDE, STRICT, EventModel, Float, Int, Scenario, ScenarioError, did_you_mean, explain,
+                       first_line, load, read_toml)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "experiments"
 
 
 class DesignModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     method: Literal["grid", "lhs", "sobol", "morris"]
-    samples: int | None = Field(default=None, ge=1, le=1_000_000)
-    levels: int = Field(default=4, ge=2, le=20)
-    second_order: bool = False
+    samples: Int | None = Field(default=None, ge=1, le=1_000_000)
+    levels: Int = Field(default=4, ge=2, le=20)
+    second_order: StrictBool = False
 
 
 class RangeModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    low: float
-    high: float
+    model_config = STRICT
+    low: Float
+    high: Float
 
 
 class SwitchModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    levels: list[float] = Field(min_length=1)
+    model_config = STRICT
+    levels: list[Float] = Field(min_length=1, max_length=1000)
     events: list[EventModel] = Field(min_length=1)
 
 
 class OutcomesModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    timeseries_every: int = Field(default=0, ge=0, le=1200)
+    model_config = STRICT
+    timeseries_every: Int = Field(default=0, ge=0, le=1200)
 
 
 class TargetModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    target: float
-    band: float = Field(gt=0)  # accepted when |outcome - target| <= band
+    model_config = STRICT
+    target: Float
+    band: Float = Field(gt=0)  # accepted when |outcome - target| <= band
     source: str | None = None
 
 
 class ExperimentModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
     scenario: str = "baseline"
-    months: int | None = Field(default=None, ge=1, le=1200)
-    replicates: int = Field(default=1, ge=1, le=100_000)
-    seed: int = Field(default=1, ge=0)
-    batch_size: int = Field(default=40, ge=1, le=100_000)
+    months: Int | None = Field(default=None, ge=1, le=1200)
+    replicates: Int = Field(default=1, ge=1, le=100_000)
+    seed: Int = Field(default=1, ge=0, le=limits.MAX_SEED)
+    batch_size: Int = Field(default=40, ge=1, le=100_000)
     design: DesignModel
-    parameters: dict[str, list[float] | RangeModel | float] = Field(default_factory=dict)
+    parameters: dict[str, list[Float] | RangeModel | Float] = Field(default_factory=dict)
     switches: dict[str, SwitchModel] = Field(default_factory=dict)
     outcomes: OutcomesModel = Field(default_factory=OutcomesModel)
     calibration: dict[str, TargetModel] = Field(default_factory=dict)
@@ -201,16 +204,17 @@ def load_experiment(source: str | Path) -> Experiment:
         m = ExperimentModel.model_validate(raw)
     except ValidationError as e:
         err = e.errors()[0]
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("list[float]", "RangeModel", "float")))
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (
+            p in ("list[float]", "RangeModel", "float") or p.startswith(("list[function-before", "function-before")))))
         if err["type"] == "extra_forbidden" and loc[:1] == ("parameters",):
             raise ScenarioError(f"{where}: {'.'.join(map(str, loc))}: unknown key") from None
         raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw)}") from None
 
     scen_path = Path(m.scenario)
-    if not scen_path.is_absolute() and (path.parent / scen_path).exists():
+    if not scen_path.is_absolute() and _exists(path.parent / scen_path):
         scen_path = path.parent / scen_path
     try:
-        scenario = load(scen_path if scen_path.exists() else m.scenario)
+        scenario = load(scen_path if _exists(scen_path) else m.scenario)
         if m.months is not None:
             scenario = scenario.with_overrides(months=m.months)
     except ScenarioError as e:
@@ -274,12 +278,19 @@ def load_experiment(source: str | Path) -> Experiment:
             except ValueError as err:
                 raise ScenarioError(f"{where}: {key}: {err}") from None
         switch_events[sname] = evs
+        for level in sw.levels:  # a level scales every magnitude of the switch's timeline
+            for i, e in enumerate(evs):
+                if abs(e.magnitude * level) > MAX_MAGNITUDE:
+                    raise ScenarioError(f"{where}: switches.{sname}.levels: {level!r} times events[{i}].magnitude "
+                                        f"{e.magnitude:g} is out of range (allowed: a magnitude from "
+                                        f"{-MAX_MAGNITUDE:g} to {MAX_MAGNITUDE:g})")
 
     known = outcome_columns(scenario.fields, scenario.region is not None)
     for key in m.calibration:
         if key not in known:
             raise ScenarioError(f"{where}: calibration.{key}: unknown outcome{did_you_mean(key, known)} "
                                 f"(allowed: {', '.join(known)})")
+    _check_size(m, names, levels_by_name, list(m.switches.values()), where)
     points = _design(m, names, bounds, levels_by_name, list(m.switches.values()), where)
     return Experiment(
         name=m.name, description=m.description, path=path, scenario=scenario, replicates=m.replicates,
@@ -291,11 +302,36 @@ def load_experiment(source: str | Path) -> Experiment:
 
 
 def _check_value(p, v, where: str) -> None:
+    if not math.isfinite(v):  # int(inf) raises OverflowError, nan passes no comparison
+        raise ScenarioError(f"{where}: must be a finite number, got {v!r} (allowed: {p.range_text()})")
     try:
         p.check(v)
     except ValueError as e:
         msg = str(e).split(f"parameter '{p.name}' ", 1)[-1]
         raise ScenarioError(f"{where}: {msg}") from None
+
+
+def design_points(m: ExperimentModel, n_names: int, levels_by_name: dict, switches: list) -> int:
+    """How many points the design will have, computed without building it."""
+    method, n = m.design.method, m.design.samples or 0
+    if method == "grid":
+        return math.prod(len(v) for v in levels_by_name.values()) * math.prod(len(sw.levels) for sw in switches)
+    if method == "lhs":
+        return n
+    if method == "sobol":
+        return n * (2 * n_names + 2 if m.design.second_order else n_names + 2)
+    return n * (n_names + 1)  # morris: trajectories of D + 1 points
+
+
+def _check_size(m: ExperimentModel, names, levels_by_name, switches, where: str) -> None:
+    """Refuse a design above limits.RUNS runs before building it (a grid is a product: it grows fast)."""
+    points = design_points(m, len(names), levels_by_name, switches)
+    runs = points * m.replicates
+    limit = limits.RUNS.value()
+    if runs > limit:
+        raise ScenarioError(f"{where}: the design has {points:,} points x {m.replicates:,} replicates = {runs:,} runs, "
+                            f"above the limit of {limit:,} runs per sweep (allowed: up to {limit:,}; raise it with "
+                            f"{limits.RUNS.env}=N, or use fewer levels or a sampled design)")
 
 
 def _design(m: ExperimentModel, names, bounds, levels_by_name, switches, where) -> np.ndarray:
@@ -321,21 +357,28 @@ def _design(m: ExperimentModel, names, bounds, levels_by_name, switches, where) 
 
 def _resolve(source: str | Path) -> Path:
     p = Path(source)
-    if p.exists():
+    if _exists(p):
         return p
     shipped = SHIPPED / (p.name if p.suffix == ".toml" else p.name + ".toml")
-    if len(p.parts) == 1 and shipped.exists():
+    if len(p.parts) == 1 and _exists(shipped):
         return shipped
     known = sorted(q.stem for q in SHIPPED.glob("*.toml"))
     raise ScenarioError(f"{source}: no such experiment file{did_you_mean(p.stem, known)} (shipped: {', '.join(known)})")
+
+
+def _exists(p: Path) -> bool:
+    try:
+        return p.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def shipped() -> list[tuple[str, str]]:
     out = []
     for path in sorted(SHIPPED.glob("*.toml")):
         try:
-            raw = tomllib.loads(path.read_text())
-            out.append((path.stem, str(raw.get("description", "")).strip().splitlines()[0]))
-        except (tomllib.TOMLDecodeError, IndexError):
+            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+            out.append((path.stem, first_line(str(raw.get("description", ""))) or "(no description)"))
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
             out.append((path.stem, "(invalid)"))
     return out

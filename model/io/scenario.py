@@ -19,92 +19,129 @@ A scenario file (see scenarios/*.toml) has:
     role = "chief_executive"         # leadership events only
 
 Every error is one line naming the file, the key path, what was wrong and what is allowed.
+
+``extends`` rule: the name is a path relative to the file that says it (an absolute path also
+works), and the file it reaches must lie within the folder tree of the scenario that was asked
+for (the file given to ``load`` and everything below its folder), within the shipped
+``scenarios/`` folder, or within a folder listed in the environment variable
+INNOVATION_SIM_EXTENDS_ROOTS (separated by ``:``; symbolic links are followed before the check).
+Anything else is refused before it is read, so a scenario cannot make the program read, or echo
+values from, an arbitrary file on the machine. A chain holds at most 32 files
+(INNOVATION_SIM_MAX_EXTENDS) and a file at most 1,000,000 bytes (INNOVATION_SIM_MAX_FILE_BYTES);
+a byte-order mark at the start of a file is allowed. See model/io/limits.py.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError, create_model, field_validator
 
 from ..core.events import KINDS, LEADER_ROLES, Shock
 from ..core.locality import DEFAULT_FIELDS, Locality
 from ..core.parameters import REGION_PARAMS, REGISTRY, ParameterError, resolve
 from ..core.region import GROUPS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
+from . import limits
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_MONTHS = 1200
+MAX_MAGNITUDE = 10.0  # a shock's size, either way
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be used. The message is one line, starting with the file."""
 
 
+def _not_bool(v):
+    """TOML's true/false is not a number (pydantic would read it as 1/0)."""
+    if isinstance(v, bool):
+        raise ValueError(f"must be a number, not {str(v).lower()}")
+    return v
+
+
+Float = Annotated[float, BeforeValidator(_not_bool)]  # finite: every model below sets allow_inf_nan=False
+Int = Annotated[int, BeforeValidator(_not_bool)]
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
 def _param_field(p):
-    kind = int if p.kind is int else float
+    kind = Int if p.kind is int else Float
     return (kind | None, Field(default=None, ge=p.low, le=p.high, strict=False))
 
 
 ParametersModel = create_model(
-    "Parameters", __config__=ConfigDict(extra="forbid"),
+    "Parameters", __config__=STRICT,
     **{name: _param_field(p) for name, p in REGISTRY.items()},
 )
 
 
 class EventModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    month: int | None = Field(default=None, ge=0, le=MAX_MONTHS)
+    model_config = STRICT
+    month: Int | None = Field(default=None, ge=0, le=MAX_MONTHS)
     date: str | None = Field(default=None, pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")
     kind: Literal[tuple(KINDS)]  # type: ignore[valid-type]
     field: str = "all"
-    magnitude: float = Field(default=1.0, ge=-10.0, le=10.0)
-    duration: int | None = Field(default=None, ge=1, le=MAX_MONTHS)
+    magnitude: Float = Field(default=1.0, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+    duration: Int | None = Field(default=None, ge=1, le=MAX_MONTHS)
     role: Literal[tuple(LEADER_ROLES)] | None = None  # type: ignore[valid-type]
     note: str | None = None
 
 
 class RunModel(BaseModel):
     """What a resolved scenario records of the run that wrote it (defaults for re-running it)."""
-    model_config = ConfigDict(extra="forbid")
-    seed: int | None = None
-    replicates: int | None = Field(default=None, ge=1)
+    model_config = STRICT
+    seed: Int | None = Field(default=None, ge=0, le=limits.MAX_SEED)
+    replicates: Int | None = Field(default=None, ge=1)  # and at most limits.REPLICATES, checked in load()
     version: str | None = None
 
 
 class RegionEventModel(EventModel):
-    share: float = Field(default=1.0, ge=0.0, le=1.0)  # the share of places it hits, drawn at random
+    share: Float = Field(default=1.0, ge=0.0, le=1.0)  # the share of places it hits, drawn at random
     group: str | None = None  # a type or an English region (default: every place)
 
 
 RegionModel = create_model(
-    "Region", __config__=ConfigDict(extra="forbid"),
+    "Region", __config__=STRICT,
     survey=(str | None, Field(default=None, pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")),
-    spread=(dict[str, float], Field(default_factory=dict)),
-    effects=(dict[str, dict[str, float]], Field(default_factory=dict)),
+    spread=(dict[str, Float], Field(default_factory=dict)),
+    effects=(dict[str, dict[str, Float]], Field(default_factory=dict)),
     events=(list[RegionEventModel], Field(default_factory=list)),
     **{name: _param_field(p) for name, p in REGION_PARAMS.items()},
 )
 
 
 class ScenarioModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
     extends: str | None = None
-    start_year: int | None = Field(default=None, ge=1900, le=2200)
-    months: int = Field(default=120, ge=1, le=MAX_MONTHS)
+    start_year: Int | None = Field(default=None, ge=1900, le=2200)
+    months: Int = Field(default=120, ge=1, le=MAX_MONTHS)
     fields: list[str] = Field(default_factory=lambda: list(DEFAULT_FIELDS), min_length=1, max_length=12)
-    initial_phases: dict[str, int] = Field(default_factory=dict)
+    initial_phases: dict[str, Int] = Field(default_factory=dict)
     parameters: ParametersModel = Field(default_factory=ParametersModel)  # type: ignore[valid-type]
     events: list[EventModel] = Field(default_factory=list)
-    replace_events: bool = False
+    replace_events: StrictBool = False
     run: RunModel | None = None
     region: RegionModel | None = None  # type: ignore[valid-type]
+
+    @field_validator("name", "description")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank")
+        return v
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line of a description (what scenario lists show)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 @dataclass
@@ -145,6 +182,7 @@ class Scenario:
             if name not in REGISTRY:
                 hint = f" (a region setting: use region.{name})" if name in REGION_PARAMS else did_you_mean(name, REGISTRY)
                 raise ScenarioError(f"{where}: unknown parameter '{name}'{hint}")
+            _check_finite(value, REGISTRY[name], where)
             try:
                 new.parameters[name] = REGISTRY[name].check(value, where)
             except ParameterError as e:
@@ -177,6 +215,13 @@ class Scenario:
         return out
 
 
+def _check_finite(value, p, where: str) -> None:
+    """inf and nan are numbers to Python but not settings (and int(inf) raises OverflowError)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(f"{where}: parameter '{p.name}' must be a finite number, got {value!r} "
+                            f"(allowed: {p.range_text()})")
+
+
 def _override_region(s: Scenario, name: str, value, where: str) -> None:
     """``region.<parameter>`` or ``effects.<group>.<parameter>`` on a region scenario."""
     if s.region is None:
@@ -186,6 +231,7 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
         p = REGION_PARAMS.get(parts[1])
         if p is None:
             raise ScenarioError(f"{where}: unknown region parameter '{parts[1]}'{did_you_mean(parts[1], REGION_PARAMS)}")
+        _check_finite(value, p, where)
         try:
             s.region.params[parts[1]] = p.check(value, where)
         except ParameterError as e:
@@ -246,7 +292,14 @@ def explain(err: dict, raw: dict) -> str:
         if kind in ("greater_than_equal", "less_than_equal"):
             return f"{where}: {value!r} is out of range (allowed: {p.range_text()})"
         want = "a whole number" if p.kind is int else "a number"
-        return f"{where}: must be {want}, got {value!r} (allowed: {p.range_text()})"
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)  # as written in TOML
+        return f"{where}: must be {want}, got {shown} (allowed: {p.range_text()})"
+    if kind == "bool_type":
+        return f"{where}: must be true or false, got {err.get('input')!r}"
+    if kind == "finite_number":
+        return f"{where}: must be a finite number, got {err.get('input')!r}"
+    if kind == "value_error":
+        return f"{where}: {err['msg'].removeprefix('Value error, ')} (got {err.get('input')!r})"
     if kind == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
         return f"{where}: {err['input']!r} is not allowed (allowed: {allowed})"
@@ -258,35 +311,82 @@ def explain(err: dict, raw: dict) -> str:
 
 
 def read_toml(path: Path) -> dict:
+    """A TOML file of at most limits.FILE_BYTES bytes (a byte-order mark is allowed), or a
+    one-line ScenarioError. Only regular files are read (not /dev/zero, a FIFO or a folder)."""
+    limit = limits.FILE_BYTES.value()
     try:
-        text = path.read_text(encoding="utf-8")
+        if not path.is_file():
+            if not path.exists():
+                raise FileNotFoundError
+            raise ScenarioError(f"{path}: not a regular file (a scenario is a .toml text file)")
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise ScenarioError(f"{path}: larger than the limit of {limit:,} bytes for a scenario or experiment "
+                                f"file (raise it with {limits.FILE_BYTES.env}=N)")
+        text = data.decode("utf-8-sig")  # "-sig": a byte-order mark written by some Windows editors is skipped
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{path}: cannot read ({e})") from None
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot read ({e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{path}: cannot read: not UTF-8 text (byte {e.start})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         # tomllib's message ends with "(at line L, column C)"
         raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
-def _raw_chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict]]:
-    """The file and the files it extends, base first."""
-    path = path.resolve()
-    if path in seen:
-        chain = " -> ".join(p.name for p in (*seen, path))
-        raise ScenarioError(f"{seen[0]}: extends: cycle ({chain})")
-    raw = read_toml(path)
-    ext = raw.get("extends")
-    if ext is None:
-        return [(path, raw)]
-    if not isinstance(ext, str):
-        raise ScenarioError(f"{path}: extends: must be a file name, got {ext!r}")
-    parent = (path.parent / ext)
-    if not parent.exists():
-        raise ScenarioError(f"{path}: extends: file not found: {parent}")
-    return [*_raw_chain(parent, (*seen, path)), (path, raw)]
+def extends_roots(top: Path) -> list[Path]:
+    """Where an ``extends`` may lead from the scenario file ``top`` (see the module docstring)."""
+    roots = [top.resolve().parent, SHIPPED.resolve()]
+    for extra in os.environ.get(limits.EXTENDS_ROOTS_ENV, "").split(os.pathsep):
+        if extra.strip():
+            roots.append(Path(extra.strip()).expanduser().resolve())
+    return roots
+
+
+def _raw_chain(path: Path) -> list[tuple[Path, dict]]:
+    """The file and the files it extends, base first (at most limits.EXTENDS files, each within
+    ``extends_roots``)."""
+    top = path.resolve()
+    roots = extends_roots(top)
+    limit = limits.EXTENDS.value()
+    chain: list[tuple[Path, dict]] = []
+    path = top
+    while True:
+        seen = [p for p, _ in chain]
+        if path in seen:
+            names = " -> ".join(p.name for p in (*seen, path))
+            raise ScenarioError(f"{top}: extends: cycle ({names})")
+        if len(chain) >= limit:
+            raise ScenarioError(f"{top}: extends: a chain of more than {limit} files (allowed: up to {limit}; "
+                                f"raise it with {limits.EXTENDS.env}=N)")
+        raw = read_toml(path)
+        replace = raw.get("replace_events", False)
+        if not isinstance(replace, bool):  # merging reads it, so it is checked before merging
+            raise ScenarioError(f"{path}: replace_events: must be true or false, got {replace!r}")
+        chain.append((path, raw))
+        ext = raw.get("extends")
+        if ext is None:
+            return chain[::-1]
+        if not isinstance(ext, str) or not ext.strip() or "\0" in ext:
+            raise ScenarioError(f"{path}: extends: must be a file name, got {ext!r}")
+        parent = path.parent / ext
+        try:
+            target = parent.resolve()
+        except (OSError, ValueError) as e:
+            raise ScenarioError(f"{path}: extends: cannot use {ext!r} ({getattr(e, 'strerror', None) or e})") from None
+        if not any(target.is_relative_to(r) for r in roots):
+            raise ScenarioError(f"{path}: extends: {ext!r} is outside the folders a scenario may extend from "
+                                f"(allowed: {roots[0]} and below, the shipped scenarios/ folder, or a folder "
+                                f"listed in {limits.EXTENDS_ROOTS_ENV})")
+        if not _exists(parent):
+            raise ScenarioError(f"{path}: extends: file not found: {parent}")
+        path = target
 
 
 def _merge(base: dict, child: dict) -> dict:
@@ -357,6 +457,11 @@ def load(source: str | Path) -> Scenario:
         m = ScenarioModel.model_validate(merged)
     except ValidationError as e:
         raise ScenarioError(f"{where}: {explain(e.errors()[0], merged)}") from None
+    if m.run is not None and m.run.replicates is not None:
+        try:
+            limits.REPLICATES.check(m.run.replicates, f"{where}: run.replicates")
+        except limits.LimitError as e:
+            raise ScenarioError(str(e)) from None
 
     fields = list(m.fields)
     if len(set(fields)) != len(fields):
@@ -439,15 +544,23 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
 def resolve_path(source: str | Path) -> Path:
     """A path as given, else a shipped scenario by name (with or without .toml)."""
     p = Path(source)
-    if p.exists():
+    if _exists(p):
         return p
     name = p.name if p.suffix == ".toml" else p.name + ".toml"
     shipped = SHIPPED / name
-    if len(p.parts) == 1 and shipped.exists():
+    if len(p.parts) == 1 and _exists(shipped):
         return shipped
     known = sorted(q.stem for q in SHIPPED.glob("*.toml"))
     raise ScenarioError(f"{source}: no such scenario file{did_you_mean(p.stem, known)} "
                         f"(see `innovation-sim scenarios`)")
+
+
+def _exists(p: Path) -> bool:
+    """Path.exists that says False for a name the system cannot even look up (too long, NUL)."""
+    try:
+        return p.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def from_scenario(scenario: str | Path | Scenario, seed: int | None = None) -> Locality | Region:
@@ -463,7 +576,7 @@ def shipped() -> list[tuple[str, str]]:
     for path in sorted(SHIPPED.glob("*.toml")):
         try:
             s = load(path)
-            out.append((path.stem, s.description.strip().splitlines()[0]))
+            out.append((path.stem, first_line(s.description)))
         except ScenarioError as e:
             out.append((path.stem, f"(invalid: {e})"))
     return out

@@ -11,6 +11,8 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
+# Titles and labels carry user text (scenario and field names): "$...$" is text, not TeX to parse.
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
