@@ -224,17 +224,27 @@ def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int) -> St
                      density, quality.reshape(P, F), cross)
 
 
+def run_starts(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values begins in sorted ``keys``."""
+    return np.flatnonzero(np.r_[True, np.diff(keys) > 0])
+
+
+def group_max(values: np.ndarray, keys: np.ndarray, starts: np.ndarray, size: int) -> np.ndarray:
+    """The largest of ``values`` (at least 0) for each key of sorted ``keys`` (runs beginning at
+    ``starts``), in an array of ``size`` rows that is 0 for keys without values."""
+    out = np.zeros((size, *values.shape[1:]))
+    if len(keys):
+        out[keys[starts]] = np.maximum(np.maximum.reduceat(values, starts, axis=0), 0.0)
+    return out
+
+
 def _senior_drive(a: Agents, F: int, P: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Senior agents by (place, field) cell, sorted by cell, and the strongest drive in each cell."""
     codes = [net.ROLE_CODE[r] for r in SENIOR_DRIVERS]
     s_cells, s_rows = _field_cells(a, np.flatnonzero(np.isin(a.role, codes) & a.alive), F)
     order = np.argsort(s_cells, kind="stable")
     s_cells, s_rows = s_cells[order], s_rows[order]
-    drive = np.zeros(P * F)
-    if len(s_rows):
-        starts = np.flatnonzero(np.r_[True, np.diff(s_cells) > 0])
-        drive[s_cells[starts]] = np.maximum(np.maximum.reduceat(a.drive[s_rows], starts), 0.0)
-    return s_cells, s_rows, drive
+    return s_cells, s_rows, group_max(a.drive[s_rows], s_cells, run_starts(s_cells), P * F)
 
 
 def _network_measures(a: Agents, li, lj, lw, F: int, P: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -266,8 +276,6 @@ def _network_measures(a: Agents, li, lj, lw, F: int, P: int) -> tuple[np.ndarray
 
 class EventLog:
     """Transitions, embedding-mode changes and shocks, in the order they happened."""
-
-    KINDS = ("forward", "backward", "embedding_mode")
 
     def __init__(self):
         self._chunks: list = []
@@ -312,9 +320,11 @@ class Engine:
 
     def __init__(self, params: Sequence[dict], rngs: Sequence[np.random.Generator], fields: Sequence[str],
                  initial_phases: dict[str, int] | None = None):
+        self.fields = tuple(fields)
+        if not self.fields or len(set(self.fields)) != len(self.fields):
+            raise ValueError("fields must be a non-empty list of distinct names")
         self.P = P = len(params)
         self.F = F = len(fields)
-        self.fields = tuple(fields)
         self.params = [dict(p) for p in params]
         self.rngs = list(rngs)
         self.par = {k: np.array([p[k] for p in self.params]) for k in self.params[0]}
@@ -368,17 +378,17 @@ class Engine:
             return
         self._dirty = False
         F, a = self.F, self.agents
-        self.structure = st = derive(a, self.links, self.start, F)
+        st = derive(a, self.links, self.start, F)
         self.flow_matrix, self.members, self.report, self.members_c = st.flow, st.members, st.report, st.members_c
         self.risk, self.openness, self.drive = st.risk, st.openness, st.drive
         self.network_quality, self.cross_links = st.network_quality, st.cross_links
         self.pc["clique_density"] = st.clique_density[:, None]
         self._senior_cells, self._senior_rows = st.senior_cells, st.senior_rows
-        self._senior_starts = np.flatnonzero(np.r_[True, np.diff(st.senior_cells) > 0])
+        self._senior_starts = run_starts(st.senior_cells)
         self._senior_fade = self.par["new_leader_push_months"][a.place[st.senior_rows]]
         # Agents' own contributions that change only with the roster (7.2 in docs/ODD.md).
         self.own_a = a.legitimacy * (0.5 + 0.5 * a.drive)
-        self.own_c_static = np.cbrt(a.skill * (0.5 + 0.5 * a.openness))
+        own_c = np.cbrt(a.skill * (0.5 + 0.5 * a.openness))  # times cbrt(slack) each month
         # Index of each agent's field cell in a (places, fields + 1) table; the last column is the
         # mean over fields, for agents who act on every field.
         self._cell = a.place * (F + 1) + np.where(a.field < 0, F, a.field)
@@ -387,7 +397,7 @@ class Engine:
         auth, cap, val = (np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
         self._groups = {"auth": auth, "cap": cap, "val": val, "auth_cell": self._cell[auth],
                         "cap_cell": self._cell[cap], "val_cell": self._cell[val], "cap_place": a.place[cap],
-                        "cap_slack": a.slack[cap], "cap_own": self.own_c_static[cap],
+                        "cap_slack": a.slack[cap], "cap_own": own_c[cap],
                         "val_voice": 0.5 + 0.5 * a.voice[val]}
 
     def _init_fields(self, performance: np.ndarray) -> None:
@@ -483,21 +493,22 @@ class Engine:
         active = ((self.phase >= Phase.DESIGN) & (self.phase <= Phase.MAINSTREAMING)).sum(axis=1)
         return lc.overstretch(active, self.par["overstretch_threshold"], self.par["overstretch_penalty"])
 
+    @staticmethod
+    def _with_every_field(per_field: np.ndarray, every: np.ndarray) -> np.ndarray:
+        """A (places, fields, ...) table with one more field: ``every``, what an agent acting on
+        every field sees; indexed by ``_cell``."""
+        return np.concatenate([per_field, every[:, None]], axis=1)
+
     def _cell_values(self, per_field: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """A (places, fields) quantity at the given field cells (``_cell``); agents of every field
         see its mean over fields."""
-        table = np.empty((self.P, self.F + 1))
-        table[:, :self.F] = per_field
-        table[:, self.F] = per_field.sum(axis=1) / self.F
-        return table.ravel()[cells]
+        return self._with_every_field(per_field, per_field.sum(axis=1) / self.F).ravel()[cells]
 
     def _flows(self, stretch: np.ndarray) -> np.ndarray:
         """7.2: agents move towards their phase's demand on own traits and what flows in along links.
         Returns each agent's effective slack (capacity agents; zero elsewhere)."""
         a, F, pr, g = self.agents, self.F, self._param_rows, self._groups
-        lead = np.empty((self.P, F + 1), dtype=np.int64)
-        lead[:, :F] = self.phase
-        lead[:, F] = self.phase.max(axis=1)  # agents of every field follow the most active field
+        lead = self._with_every_field(self.phase, self.phase.max(axis=1))  # all fields: the most active
         demand = pr["flow_gain"] * tri.PHASE_DEMAND.ravel()[lead.ravel()[self._cell] * 3 + a.corner]
         support = self.pc["funding_effect"] * self.funding - self.cut - self.sharing_cost
         flow = self.flow_matrix @ a.x
@@ -532,8 +543,8 @@ class Engine:
     def _knock_down(self) -> None:
         """Subtracting ``influence_rate * delta`` right after agents relax is the same as lowering
         their target by ``delta``; agents of every field take their place's largest lowering."""
-        a, F = self.agents, self.F
-        table = np.concatenate([self.lowered, self.lowered.max(axis=1, keepdims=True)], axis=1)
+        a = self.agents
+        table = self._with_every_field(self.lowered, self.lowered.max(axis=1))
         delta = table.reshape(-1, 3)[self._cell, a.corner]
         who = a.alive & (delta > 0)
         a.x[who] = np.maximum(a.x[who] - self._param_rows["influence_rate"][who] * delta[who], 0.0)
@@ -548,12 +559,8 @@ class Engine:
         """A new leader's push for change, fading with tenure (000:1287, 1154): the strongest
         senior's in each field."""
         a, r = self.agents, self._senior_rows
-        out = np.zeros(self.P * self.F)
-        if len(r):
-            val = a.drive[r] * np.exp(-a.tenure[r] / self._senior_fade)
-            out[self._senior_cells[self._senior_starts]] = np.maximum(
-                np.maximum.reduceat(val, self._senior_starts), 0.0)
-        return out.reshape(self.P, self.F)
+        push = a.drive[r] * np.exp(-a.tenure[r] / self._senior_fade)
+        return group_max(push, self._senior_cells, self._senior_starts, self.P * self.F).reshape(self.P, self.F)
 
     def _drivers(self, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """7.3: pressure, recognition of underperformance; returns internal and external pressure."""
@@ -713,6 +720,15 @@ class Engine:
         self.public_value += (self.performance - self.performance0) / MONTHS_PER_YEAR
 
     # ------------------------------------------------------------------ scheduled work
+    def month(self, observe: Callable[[], None] | None = None) -> None:
+        """A month as every model runs it: shocks still due (month 0's act before the first step),
+        the step, ``observe()``, then the shocks of the month (they show from the next month on)."""
+        self.fire_due(self.steps)
+        self.step()
+        if observe is not None:
+            observe()
+        self.fire_due(self.steps)
+
     def schedule(self, month: int, fn: Callable, *args) -> None:
         """Run ``fn(*args)`` after the step of ``month`` (shocks show from the next month on)."""
         heapq.heappush(self._queue, (month, self._seq, fn, args))
@@ -748,7 +764,7 @@ class Engine:
     def apply_cells(self, shock: Shock, pl: np.ndarray, fl: np.ndarray, label: str) -> dict[int, str]:
         """The effect of ``shock`` on the (place, field) cells; returns per-place details of
         structural shocks (leaders, providers)."""
-        kind, mag, par = shock.kind, shock.magnitude, self.par
+        kind, mag = shock.kind, shock.magnitude
         cells = (pl, fl)
         if kind == "underperformance":
             self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, mag))
@@ -860,7 +876,7 @@ class Engine:
         links = {int(j): SENIOR_LINK for j in seniors if j != i}
         mgr_p = MANAGER_LINK_CHANCE["director" if role == "director" else "other"]
         for j in managers[rng.random(len(managers)) < mgr_p]:
-            links[int(j)] = float(np.clip(params["strength_systemic_sectoral"] * (0.5 + rng.random()), 0.05, 1))
+            links[int(j)] = float(net.vary_strength(params["strength_systemic_sectoral"], rng.random()))
         self._attach(p, i, corner, links)
         self.restructure([p])
         return f"new {role} (drive {drive:.2f}); {replaced}"
@@ -879,8 +895,7 @@ class Engine:
         blocks[p] = Agents(**{k: np.concatenate([getattr(b, k), np.zeros(extra, dtype=getattr(b, k).dtype)])
                               for k in b.names()})
         blocks[p].place[-extra:] = p
-        blocks = [Agents(**{k: getattr(x, k).copy() for k in x.names()}) for x in blocks]
-        self._layout(blocks)
+        self._layout(blocks)  # concatenates: the views above are read before the arrays are replaced
 
     def _attach(self, p: int, i: int, corner: int, links: dict[int, float]) -> None:
         self.links[p] = self.links[p].with_links(i, links)
@@ -912,8 +927,8 @@ class Engine:
                 a.legitimacy[i], a.drive[i], a.risk[i], a.voice[i] = LEGITIMACY, 0.0, 0.5, VOICE
                 near = np.flatnonzero(a.alive & (a.field == f) & np.isin(a.role, codes))
                 near = near[(a.role[near] != net.ROLE_CODE["resident"]) | (rng.random(len(near)) < PROVIDER_RESIDENT_CHANCE)]
-                self._attach(p, i, corner, {int(j): float(np.clip(
-                    params["strength_sectoral_frontline"] * (0.5 + rng.random()), 0.05, 1)) for j in near})
+                self._attach(p, i, corner, {int(j): float(net.vary_strength(params["strength_sectoral_frontline"],
+                                                                            rng.random())) for j in near})
         self.restructure([p])
         return f"{k * len(fields)} providers contracted"
 

@@ -164,11 +164,8 @@ class Locality(PlaceState, mesa.Model):
     ):
         params = resolve(params)
         mesa.Model.__init__(self, rng=seed if rng is None else rng)
-        fields = tuple(fields) if fields is not None else DEFAULT_FIELDS
-        if not fields or len(set(fields)) != len(fields):
-            raise ValueError("fields must be a non-empty list of distinct names")
         self.seed = seed
-        self.engine = Engine([params], [self.rng], fields, initial_phases)
+        self.engine = Engine([params], [self.rng], DEFAULT_FIELDS if fields is None else fields, initial_phases)
         self.engine.on_remove, self.engine.on_attach = self._remove_agent, self._attach_agent
         self.state = AgentView(self.engine)
         self._build_mesa_network()
@@ -210,10 +207,7 @@ class Locality(PlaceState, mesa.Model):
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
-        self.engine.fire_due(self.steps - 1)  # shocks of month 0, or scheduled for the past
-        self.engine.step()
-        self.datacollector.collect(self)
-        self.engine.fire_due(self.steps)  # shocks act at the end of their month
+        self.engine.month(observe=lambda: self.datacollector.collect(self))
 
     def lower_corner(self, field: int, corner: int, delta: float) -> None:
         """A knock-out arm (validation check 6): see ``Engine.lower_corner``."""
@@ -285,21 +279,16 @@ class Ensemble:
     def __init__(self, seeds, *, fields: Iterable[str] | None = None, initial_phases: dict[str, int] | None = None,
                  events: Iterable[Shock] = (), **params):
         params = resolve(params)
-        self.fields = tuple(fields) if fields is not None else DEFAULT_FIELDS
-        self.engine = Engine([params] * len(seeds), [np.random.default_rng(s) for s in seeds], self.fields,
-                             initial_phases)
+        self.engine = Engine([params] * len(seeds), [np.random.default_rng(s) for s in seeds],
+                             DEFAULT_FIELDS if fields is None else fields, initial_phases)
+        self.fields = self.engine.fields
         for shock in events:
             self.engine.schedule_shock(shock)
-        self.steps = 0
         self._snaps = [self.engine.snapshot()]
 
     def step(self) -> None:
-        """As ``Locality.step``: shocks due before the month, the month, its record, its shocks."""
-        self.engine.fire_due(self.steps)
-        self.engine.step()
-        self.steps += 1
-        self._snaps.append(self.engine.snapshot())
-        self.engine.fire_due(self.steps)
+        """As ``Locality.step``, for every replicate at once."""
+        self.engine.month(observe=lambda: self._snaps.append(self.engine.snapshot()))
 
     def run_for(self, months: int) -> "Ensemble":
         for _ in range(months):

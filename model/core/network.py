@@ -43,6 +43,7 @@ ROLE_LAYER = np.array([ROLES[r][1] for r in ROLE_NAMES], dtype=np.int8)
 ROLE_WEIGHT = np.array([ROLES[r][2] for r in ROLE_NAMES])
 # Roles with one holder (per field for directors) that a leadership event replaces.
 SENIOR_ROLES = ("political_leader", "chief_executive", "director")
+MIN_STRENGTH = 0.05  # an added link (line manager, newcomer, provider) is never weaker; assumption
 WARD_LINKS = 5  # residents each backbench councillor is linked to (ward representation); assumption
 
 
@@ -143,7 +144,7 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     if len(rows):
         candidates = (layer[None, :] == layer[rows, None] - 1) & ((field[None, :] == field[rows, None]) | (field[None, :] < 0))
         cols = np.argmax(rng.random((len(rows), n)) * candidates, axis=1)  # a random candidate each
-        strength = np.clip(w_layer[layer[rows], layer[cols]] * (0.5 + rng.random(len(rows))), 0.05, 1.0)
+        strength = vary_strength(w_layer[layer[rows], layer[cols]], rng.random(len(rows)))
         _add_links(links, rows, cols, strength)
 
     # Backbench councillors represent residents: the route by which value feeds back to authority.
@@ -200,6 +201,12 @@ def _sample_links(params: dict, layer, field, corner, rng: np.random.Generator) 
     # Strength varies +/-50% around the mean of the layer pair: links of "varying strength".
     links = {"a": [a], "b": [b], "w": [np.clip(w_layer[la, lb] * (0.5 + u_strength[a * n + b]), 0.0, 1.0)]}
     return links
+
+
+def vary_strength(mean, u):
+    """An added link's strength: +/-50% around the layer pair's mean (``u`` uniform in [0, 1)),
+    between MIN_STRENGTH and 1."""
+    return np.clip(mean * (0.5 + u), MIN_STRENGTH, 1.0)
 
 
 def _add_links(links: dict, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> None:

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from mesa.discrete_space import FixedAgent, Network
 from mesa.time import Schedule
 
-from .engine import Engine
+from .engine import Engine, group_max, run_starts
 from .events import Call, PlaceEvent, Shock
 from .lifecycle import PHASE_NAMES, Phase
 from .locality import PlaceState
@@ -230,10 +230,8 @@ class Region(mesa.Model):
         """Peers show each place what they have proven (003:344-346, 656, 672, 718); then every
         place takes its month in the one engine, and its own shocks of that month act."""
         self._peer_step()
-        self.engine.fire_due(self.steps - 1)
-        self.engine.step()
-        self.engine.fire_due(self.steps)
-        self._record()
+        self.engine.month()
+        self._record()  # after the places' own shocks of the month, as in 0.1
 
     def set_peer_links(self, face: np.ndarray | None = None, written: np.ndarray | None = None) -> None:
         """Replace the face-to-face and/or written links ((L, L) 0/1 arrays, symmetric)."""
@@ -272,11 +270,8 @@ class Region(mesa.Model):
         e.peer_pull[:] = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
         # The best idea on show to each place, per field, adapted to its own fit.
         rows = np.repeat(np.arange(L), np.diff(w.indptr))
-        offer = np.zeros_like(exposure)
-        if len(rows):
-            starts = np.flatnonzero(np.r_[True, np.diff(rows) > 0])
-            q_shown = np.where(shown, e.dominant_quality, 0.0)
-            offer[rows[starts]] = np.maximum.reduceat(q_shown[w.indices], starts, axis=0)
+        q_shown = np.where(shown, e.dominant_quality, 0.0)
+        offer = group_max(q_shown[w.indices], rows, run_starts(rows), L)
         e.peer_quality[:] = np.minimum(offer * self.fit, 1.0)
         # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
         visible = sp.csr_array((np.ones(len(rows)), w.indices, w.indptr), shape=(L, L))
