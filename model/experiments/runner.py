@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from typing import Iterable
 
 import numpy as np
@@ -37,8 +38,25 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int) -> tuple[pd.Dat
     return ts, ev
 
 
-def _task(args):
-    return run_replicate(*args)
+def map_tasks(task, tasks: list, workers: int, bar: dict, sizes: list[int] | None = None, chunksize: int = 1) -> list:
+    """``task(t)`` for every t of ``tasks``, in order: in this process if ``workers <= 1``, else on
+    that many processes; the progress bar (tqdm keywords ``bar``) advances by each task's size."""
+    sizes = sizes or [1] * len(tasks)
+    with ExitStack() as stack, tqdm(**bar) as pbar:
+        if workers <= 1:
+            results = map(task, tasks)
+        else:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+            results = pool.map(task, tasks, chunksize=chunksize)
+        out = []
+        for r, n in zip(results, sizes):
+            out.append(r)
+            pbar.update(n)
+    return out
+
+
+def _bar(scenario: Scenario, replicates: int, progress: bool | None, label: str, unit: str) -> dict:
+    return dict(total=replicates, desc=label or scenario.name, unit=unit, disable=None if progress is None else not progress)
 
 
 def map_replicates(task, scenario: Scenario, replicates: int, seed: int, workers: int | None = None,
@@ -48,12 +66,10 @@ def map_replicates(task, scenario: Scenario, replicates: int, seed: int, workers
     Fewer than ``serial_below`` replicates run in this process, where starting workers costs more."""
     tasks = [(scenario, k, s) for k, s in enumerate(replicate_seeds(seed, replicates))]
     workers = min(workers or os.cpu_count() or 1, replicates)
-    bar = dict(total=replicates, desc=label or scenario.name, unit=unit, disable=None if progress is None else not progress)
-    if workers <= 1 or replicates < serial_below:
-        return [task(t) for t in tqdm(tasks, **bar)]
-    chunk = max(1, replicates // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(tqdm(pool.map(task, tasks, chunksize=chunk), **bar))
+    if replicates < serial_below:
+        workers = 1
+    return map_tasks(task, tasks, workers, _bar(scenario, replicates, progress, label, unit),
+                     chunksize=max(1, replicates // (workers * 8)))
 
 
 def _batch_task(args):
@@ -73,26 +89,16 @@ def run_ensemble(scenario: Scenario, replicates: int, seed: int, workers: int | 
 
     Replicates run in batches (``core.locality.Ensemble``: many localities in one engine, each on
     its own stream, so the result is the same as running them one by one), a few batches per
-    worker; ``workers`` defaults to the number of cores and small ensembles run in this process.
-    ``progress``: None shows a bar only on a terminal.
+    worker and at most BATCH_MAX replicates each; ``workers`` defaults to the number of cores and
+    small ensembles run in this process. ``progress``: None shows a bar only on a terminal.
     """
     seeds = replicate_seeds(seed, replicates)
     workers = max(1, min(workers or os.cpu_count() or 1, replicates // BATCH_MIN or 1))
-    n = workers * BATCHES_PER_WORKER if workers > 1 else max(1, replicates // BATCH_MAX)
+    n = max(BATCHES_PER_WORKER * workers if workers > 1 else 1, -(-replicates // BATCH_MAX))
     bounds = np.linspace(0, replicates, min(n, replicates) + 1).astype(int)
     tasks = [(scenario, int(a), seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-    bar = dict(total=replicates, desc=label or scenario.name, unit="run", disable=None if progress is None else not progress)
-    results = []
-    with tqdm(**bar) as pbar:
-        if workers <= 1:
-            for t in tasks:
-                results.append(_batch_task(t))
-                pbar.update(len(t[2]))
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for t, r in zip(tasks, pool.map(_batch_task, tasks)):
-                    results.append(r)
-                    pbar.update(len(t[2]))
+    results = map_tasks(_batch_task, tasks, workers, _bar(scenario, replicates, progress, label, "run"),
+                        sizes=[len(t[2]) for t in tasks])
     ts = pd.concat([r[0] for r in results], ignore_index=True)
     ev = pd.concat([r[1] for r in results], ignore_index=True)
     return ts, ev
