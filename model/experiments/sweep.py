@@ -377,7 +377,9 @@ def _local_cluster(n: int):
 
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the processes started now
     try:
-        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        # The scheduler's HTTP routes on a free loopback port: with the default (8787, taken by any
+        # other sweep on the machine) Dask warns on stderr, over the command's own one-line messages.
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                             host="127.0.0.1")
     finally:
         signal.signal(signal.SIGINT, old)
