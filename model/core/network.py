@@ -123,12 +123,12 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     corner, layer, weight = ROLE_CORNER[role], ROLE_LAYER[role], ROLE_WEIGHT[role]
     field = field.astype(np.int16)
 
-    links = _sample_links(params, layer, field, corner, rng)
-    w_layer = _layer_tables(params)[1]
+    p_layer, w_layer = _layer_tables(params)
+    links = _sample_links(params, p_layer, w_layer, layer, field, corner, rng)
 
     # Every agent below the systemic layer has at least one link upwards within its field:
     # every team has a line manager, every resident uses a service (assumption).
-    def up(i, j):
+    def up(i, j):  # j is one layer above i, in i's field or acting on every field
         return (layer[j] == layer[i] - 1) & ((field[j] == field[i]) | (field[j] < 0))
     la_, lb_ = links["a"][0], links["b"][0]
     live = links["w"][0] > 0
@@ -142,7 +142,7 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     reachable = per_field[above, n_fields] + np.where(field >= 0, per_field[above, np.maximum(field, 0)], 0)
     rows = np.flatnonzero((layer > SYSTEMIC) & (reachable > 0) & ~has_up)
     if len(rows):
-        candidates = (layer[None, :] == layer[rows, None] - 1) & ((field[None, :] == field[rows, None]) | (field[None, :] < 0))
+        candidates = up(rows[:, None], np.arange(n)[None, :])
         cols = np.argmax(rng.random((len(rows), n)) * candidates, axis=1)  # a random candidate each
         strength = vary_strength(w_layer[layer[rows], layer[cols]], rng.random(len(rows)))
         _add_links(links, rows, cols, strength)
@@ -182,25 +182,23 @@ def _pairs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a, b, flat
 
 
-def _sample_links(params: dict, layer, field, corner, rng: np.random.Generator) -> dict:
+def _sample_links(params: dict, p_layer, w_layer, layer, field, corner, rng: np.random.Generator) -> dict:
     """Links between the locality's agents, as lists of pairs (i < j) and strengths."""
     n = len(layer)
     # Link probability: by layer distance, scaled down between different fields and for the public.
     # Only pairs that could pass the largest probability are looked at (the factors are <= 1).
-    p_layer, w_layer = _layer_tables(params)
     u_link, u_strength = rng.random((n, n)).ravel(), rng.random((n, n)).ravel()
     a, b, flat = _pairs(n)
     cand = np.flatnonzero(u_link[flat] < p_layer.max())
-    a, b = a[cand], b[cand]
+    a, b, flat = a[cand], b[cand], flat[cand]
     la, lb = layer[a], layer[b]
     same_field = (field[a] == field[b]) | (field[a] < 0) | (field[b] < 0)
     inclusion = np.where(corner == VALUE, params["public_inclusion"], 1.0)
     p = p_layer[la, lb] * np.where(same_field, 1.0, params["cross_field_density"]) * inclusion[a] * inclusion[b]
-    hit = u_link[a * n + b] < p
-    a, b, la, lb = a[hit], b[hit], la[hit], lb[hit]
+    hit = u_link[flat] < p
     # Strength varies +/-50% around the mean of the layer pair: links of "varying strength".
-    links = {"a": [a], "b": [b], "w": [np.clip(w_layer[la, lb] * (0.5 + u_strength[a * n + b]), 0.0, 1.0)]}
-    return links
+    w = np.clip(w_layer[la[hit], lb[hit]] * (0.5 + u_strength[flat[hit]]), 0.0, 1.0)
+    return {"a": [a[hit]], "b": [b[hit]], "w": [w]}
 
 
 def vary_strength(mean, u):
