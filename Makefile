@@ -5,6 +5,7 @@ run: setup
 	@.venv/bin/innovation-sim run baseline
 
 test: setup
+	@bash scripts/browser.sh
 	@.venv/bin/python -m pytest -n auto -q
 
 setup:
