@@ -44,6 +44,25 @@ ALIGNMENT_SPEED = 4.0  # scales mainstreaming's alignment rate; assumption
 COMPLACENCY_RELIEF = 0.05  # complacency fades by this a month outside embedding; assumption
 PERVASIVE_DRIVE = 0.75  # leadership drive needed for pervasive embedding (004:210-218); assumption
 MAINSTREAM_MATURITY = 0.4  # extra maturity from full alignment in mainstreaming; assumption
+# Pressure authorises change: "the external pressures that authorise change" are the authority
+# corner itself (004:46-48). Weight of the field's pressure in authority agents' own contribution;
+# assumption (value).
+PRESSURE_AUTHORISES = 0.3
+VISIBLE_VALUE = 0.5  # share of authority's inflow that is visible value for the public (004:57-60)
+CULTURE_RETENTION = 0.25  # culture fades this much slower than it is built (000:1216); assumption
+# Knock-out arms (validation nulls and the ablation table, docs/validation-plan.md): each names a
+# mechanism that Engine(knockouts=...) switches off.
+KNOCKOUTS = {
+    "flow_ac": "authority no longer feeds capacity along links",
+    "flow_cv": "capacity no longer feeds value along links",
+    "flow_va": "value no longer feeds authority (links or visible value)",
+    "value_gate": "progress and reversal ignore realised value",
+    "culture": "leaders do not change staff openness",
+    "pressure_enables": "pressure only triggers: it neither speeds later phases nor authorises",
+    "flat_needs": "every phase needs the three corners equally",
+    "drive": "leaders' drive plays no part (every leader has the place's mean drive, no new-leader push)",
+    "gap": "recognition follows the place's mean gap, not each field's own",
+}
 CROSS_LINK_SCALE = 10.0  # cross-field link density that counts as a full channel; assumption
 # Shocks (ODD 7.12): sizes of effects per unit of magnitude; assumptions unless cited there.
 INSPECTION_MEMBER_PRESSURE = 0.3  # a critical inspection stirs members (003:58, 298; 004:585-591)
@@ -70,7 +89,7 @@ DRAWS = 5  # uniforms per field per month: trigger, spawn, handover, reversal, s
 COLUMNS = (
     "phase", "authority", "capacity", "value", "performance", "public_value", "active_trials",
     "failed_trials", "flow_ac", "flow_cv", "flow_va", "recognition", "pressure", "alignment",
-    "complacency", "balance", "reversals", "mode",
+    "complacency", "balance", "reversals", "mode", "realised_value", "openness", "adequacy",
 )
 
 
@@ -94,6 +113,7 @@ class Agents:
     skill: np.ndarray
     slack: np.ndarray
     openness: np.ndarray
+    openness0: np.ndarray  # openness before leaders changed the culture
     voice: np.ndarray
 
     def names(self) -> list[str]:
@@ -124,7 +144,7 @@ def _place_agents(params: dict, s: net.Structure, rng: np.random.Generator, plac
     return Agents(place=np.full(m, place, dtype=np.int64), role=pad(s.role), corner=pad(s.corner),
                   layer=pad(s.layer), field=pad(s.field), weight=pad(s.weight, 0.0), clique=pad(s.clique, False),
                   alive=alive, x=x, legitimacy=legitimacy, drive=drive, risk=risk, tenure=tenure, skill=skill,
-                  slack=slack, openness=openness, voice=voice)
+                  slack=slack, openness=openness, openness0=openness.copy(), voice=voice)
 
 
 @dataclass
@@ -187,8 +207,9 @@ def _field_cells(a: Agents, rows: np.ndarray, F: int) -> tuple[np.ndarray, np.nd
     return cells, agents
 
 
-def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int) -> Structure:
-    """Everything derived from the links and rosters of all places, in one pass over the batch."""
+def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int, cut: Sequence[int] = ()) -> Structure:
+    """Everything derived from the links and rosters of all places, in one pass over the batch.
+    ``cut``: corners whose inflow from upstream is cut (knock-out arms)."""
     N, P = len(a.alive), len(links)
     alive = a.alive
     li = np.concatenate([l.i + start[p] for p, l in enumerate(links)])
@@ -196,7 +217,7 @@ def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int) -> St
     lw = np.concatenate([l.w for l in links])
     ok = alive[li] & alive[lj]
     li, lj, lw = li[ok], lj[ok], lw[ok]
-    up_mask = a.corner[lj] == tri.UPSTREAM[a.corner[li]]
+    up_mask = (a.corner[lj] == tri.UPSTREAM[a.corner[li]]) & ~np.isin(a.corner[li], cut)
     sel = up_mask | (a.corner[lj] == a.corner[li])
     count = np.maximum(np.bincount(li[sel], minlength=N), 1)
     flow_w = np.where(up_mask, lw, lw * tri.PEER_RELAY)[sel] / count[li[sel]]
@@ -319,7 +340,13 @@ class Engine:
     """
 
     def __init__(self, params: Sequence[dict], rngs: Sequence[np.random.Generator], fields: Sequence[str],
-                 initial_phases: dict[str, int] | None = None):
+                 initial_phases: dict[str, int] | None = None, knockouts: Sequence[str] = ()):
+        unknown = sorted(set(knockouts) - set(KNOCKOUTS))
+        if unknown:
+            raise ValueError(f"unknown knock-out {', '.join(unknown)} (known: {', '.join(KNOCKOUTS)})")
+        self.knockouts = frozenset(knockouts)
+        self.needs = tri.FLAT_NEEDS if "flat_needs" in self.knockouts else tri.PHASE_NEEDS
+        self.fixed_adequacy: float | None = None  # validation check 5's null arm: adequacy held constant
         self.fields = tuple(fields)
         if not self.fields or len(set(self.fields)) != len(self.fields):
             raise ValueError("fields must be a non-empty list of distinct names")
@@ -378,7 +405,9 @@ class Engine:
             return
         self._dirty = False
         F, a = self.F, self.agents
-        st = derive(a, self.links, self.start, F)
+        cut = [c for c, k in ((tri.CAPACITY, "flow_ac"), (tri.VALUE, "flow_cv"), (tri.AUTHORITY, "flow_va"))
+               if k in self.knockouts]
+        st = derive(a, self.links, self.start, F, cut)
         self.flow_matrix, self.members, self.report, self.members_c = st.flow, st.members, st.report, st.members_c
         self.risk, self.openness, self.drive = st.risk, st.openness, st.drive
         self.network_quality, self.cross_links = st.network_quality, st.cross_links
@@ -387,18 +416,20 @@ class Engine:
         self._senior_starts = run_starts(st.senior_cells)
         self._senior_fade = self.par["new_leader_push_months"][a.place[st.senior_rows]]
         # Agents' own contributions that change only with the roster (7.2 in docs/ODD.md).
-        self.own_a = a.legitimacy * (0.5 + 0.5 * a.drive)
-        own_c = np.cbrt(a.skill * (0.5 + 0.5 * a.openness))  # times cbrt(slack) each month
+        drive = a.drive
+        if "drive" in self.knockouts:
+            drive = self.par["leader_drive"][a.place]
+            self.drive = np.repeat(self.par["leader_drive"][:, None], F, axis=1)
+        self.own_a = a.legitimacy * (0.5 + 0.5 * drive)
         # Index of each agent's field cell in a (places, fields + 1) table; the last column is the
         # mean over fields, for agents who act on every field.
         self._cell = a.place * (F + 1) + np.where(a.field < 0, F, a.field)
-        self._param_rows = {k: self.par[k][a.place] for k in ("flow_gain", "own_weight", "influence_rate")}
+        self._param_rows = {k: self.par[k][a.place] for k in ("flow_gain", "own_weight", "influence_rate", "culture_rate")}
         # Agents by corner, with what the step reads of them that changes only with the roster.
         auth, cap, val = (np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
         self._groups = {"auth": auth, "cap": cap, "val": val, "auth_cell": self._cell[auth],
                         "cap_cell": self._cell[cap], "val_cell": self._cell[val], "cap_place": a.place[cap],
-                        "cap_slack": a.slack[cap], "cap_own": own_c[cap],
-                        "val_voice": 0.5 + 0.5 * a.voice[val]}
+                        "cap_slack": a.slack[cap], "val_voice": 0.5 + 0.5 * a.voice[val]}
 
     def _init_fields(self, performance: np.ndarray) -> None:
         P, F, par = self.P, self.F, self.par
@@ -409,6 +440,8 @@ class Engine:
         self.performance0 = performance.copy()
         self.performance_at_trigger = performance.copy()
         self.public_value = np.zeros((P, F))
+        self.realised, self.adequacy = np.zeros((P, F)), np.zeros((P, F))  # realised value: smoothed performance gain since the trigger
+        self.in_phase = np.zeros((P, F), dtype=np.int64)  # months since the field entered its phase
         self.recognition = np.clip((par["aspiration"][:, None] - performance) / GAP_SCALE, 0, 1) * RECOGNITION_START
         self.pressures = {k: np.repeat(par[k].astype(float)[:, None], F, axis=1) for k in PRESSURE_KINDS}
         self.inspection, self.funding, self.cut = np.zeros((P, F)), np.zeros((P, F)), np.zeros((P, F))
@@ -505,29 +538,44 @@ class Engine:
         return self._with_every_field(per_field, per_field.sum(axis=1) / self.F).ravel()[cells]
 
     def _flows(self, stretch: np.ndarray) -> np.ndarray:
-        """7.2: agents move towards their phase's demand on own traits and what flows in along links.
-        Returns each agent's effective slack (capacity agents; zero elsewhere)."""
-        a, F, pr, g = self.agents, self.F, self._param_rows, self._groups
-        lead = self._with_every_field(self.phase, self.phase.max(axis=1))  # all fields: the most active
-        demand = pr["flow_gain"] * tri.PHASE_DEMAND.ravel()[lead.ravel()[self._cell] * 3 + a.corner]
+        """7.2: agents move towards what their own traits, their drivers and the flows along their
+        links support; the field's phase plays no part. Returns each agent's effective slack
+        (capacity agents; zero elsewhere)."""
+        a, pr, g = self.agents, self._param_rows, self._groups
+        auth, cap, val = g["auth"], g["cap"], g["val"]
         support = self.pc["funding_effect"] * self.funding - self.cut - self.sharing_cost
         flow = self.flow_matrix @ a.x
         # Authority hears value through its links and through visible value for the public (004:57-60).
-        auth, cap, val = g["auth"], g["cap"], g["val"]
-        flow[auth] = 0.5 * flow[auth] + 0.5 * self._cell_values(self.corners[:, :, 2], g["auth_cell"])
+        visible = 0.0 if "flow_va" in self.knockouts else self._cell_values(self.corners[:, :, 2], g["auth_cell"])
+        flow[auth] = (1 - VISIBLE_VALUE) * flow[auth] + VISIBLE_VALUE * visible
         slack = np.zeros(len(a.x))
         slack[cap] = np.minimum(np.maximum(g["cap_slack"] + self._cell_values(support, g["cap_cell"]), 0.0), 1.0) \
             * (1.0 - stretch[g["cap_place"]])
         own = self.own_a.copy()
-        own[cap] = g["cap_own"] * np.cbrt(slack[cap])
+        if "pressure_enables" not in self.knockouts:  # pressure authorises change (004:46-48)
+            own[auth] = (1 - PRESSURE_AUTHORISES) * own[auth] \
+                + PRESSURE_AUTHORISES * self._cell_values(self.total_pressure, g["auth_cell"])
+        own[cap] = np.cbrt(a.skill[cap] * (0.5 + 0.5 * self._culture(cap)) * slack[cap])
         own[val] = self._cell_values(self.performance, g["val_cell"]) * g["val_voice"]
-        target = tri.targets(demand, own, flow, pr["own_weight"])
+        target = tri.targets(pr["flow_gain"], own, flow, pr["own_weight"])
         a.x = np.where(a.alive, tri.relax(a.x, target, pr["influence_rate"]), 0.0)
         if self.lowered is not None:
             self._knock_down()
         a.tenure += a.alive
         self.aggregate()
         return slack
+
+    def _culture(self, cap: np.ndarray) -> np.ndarray:
+        """Staff openness moves towards the drive of the field's strongest leader: leaders build a
+        culture over years (000:229, 1289) that outlasts them (000:1216), so it fades slower than
+        it grows. Updates the capacity agents' and fields' openness; returns the agents'."""
+        a = self.agents
+        if "culture" not in self.knockouts and (self.pc["culture_rate"] > 0).any():
+            lead = np.maximum(a.openness0[cap], self._cell_values(self.drive, self._groups["cap_cell"]))
+            rate = self._param_rows["culture_rate"][cap] * np.where(lead >= a.openness[cap], 1.0, CULTURE_RETENTION)
+            a.openness[cap] += rate * (lead - a.openness[cap])
+            self.openness = (self.members_c @ a.openness).reshape(self.P, self.F)
+        return a.openness[cap]
 
     def lower_corner(self, place: int, field: int, corner: int, delta: float) -> None:
         """A knock-out arm: from now on the agents of ``corner`` acting on ``field`` of ``place`` aim
@@ -559,6 +607,8 @@ class Engine:
         """A new leader's push for change, fading with tenure (000:1287, 1154): the strongest
         senior's in each field."""
         a, r = self.agents, self._senior_rows
+        if "drive" in self.knockouts:
+            return np.zeros((self.P, self.F))
         push = a.drive[r] * np.exp(-a.tenure[r] / self._senior_fade)
         return group_max(push, self._senior_cells, self._senior_starts, self.P * self.F).reshape(self.P, self.F)
 
@@ -575,6 +625,8 @@ class Engine:
                     + pc["efficiency_external_weight"] * pr["efficiency_pressure"] * relief)
         self.total_pressure = np.minimum((internal + external) / 2.0, 1.0)
         gap = np.minimum(np.maximum((pc["aspiration"] - self.performance) / GAP_SCALE, 0.0), 1.0)
+        if "gap" in self.knockouts:
+            gap = np.repeat(gap.mean(axis=1, keepdims=True), self.F, axis=1)
         self.recognition += pc["recognition_rate"] * (gap - self.recognition)
         self.inspection *= 1.0 - INSPECTION_DECAY
         return internal, external
@@ -595,25 +647,37 @@ class Engine:
         p_trig = lc.trigger_probability(will, pc["trigger_rate"], pc["trigger_steepness"], pc["opportunity_rate"],
                                         spill + self.peer_pull)
         fwd = (phase == Phase.LATENT) & (u[:, :, 0] < p_trig)
+        # Later phases: the corners' adequacy for the *next* phase gates each move (004:105-218);
+        # pressure and recognition speed them (000:217); realised value decides (004:33-36, 139-141).
+        enable = 1.0 if "pressure_enables" in self.knockouts else \
+            lc.enabling(self.total_pressure, self.recognition, pc["pressure_enables"])
+        ready = self._adequacy(np.minimum(phase + 1, Phase.EMBEDDING))
+        proved = True if "value_gate" in self.knockouts else self.realised >= pc["value_threshold"]
         design = phase == Phase.DESIGN
         if design.any():
-            fwd |= self._design(d, design, A, C, stretch)
+            fwd |= self._design(d, design, A, C, stretch, enable) & (u[:, :, 4] < ready)
         mob = phase == Phase.MOBILISATION
         if mob.any():  # value demonstrated, then control handed to managers (004:139-154)
-            p_hand = lc.handover_probability(pc["handover_rate"], C, A)
-            fwd |= mob & (V >= pc["value_threshold"]) & (u[:, :, 2] < p_hand)
+            p_hand = lc.handover_probability(pc["handover_rate"], C, A) * enable * ready
+            fwd |= mob & proved & (u[:, :, 2] < p_hand)
         main = phase == Phase.MAINSTREAMING
         if main.any():  # align with finance, HR, IT, performance management (004:185-188)
             self.alignment += main * pc["alignment_rate"] * C * self.resources * self.network_quality \
-                * (1 - stretch[:, None]) * ALIGNMENT_SPEED
-            fwd |= main & (self.alignment >= 1.0)
+                * (1 - stretch[:, None]) * ALIGNMENT_SPEED * enable * ready
+            fwd |= main & proved & (self.alignment >= 1.0)
         # Embedding: balance decides the mode; complacency grows without pressure (004:21-23, 196-218).
         self.balance = bal = tri.balance(self.corners.reshape(-1, 3)).reshape(self.P, self.F)
         grow = np.where(emb, pc["complacency_rate"] * (1 - 2 * self.total_pressure), -COMPLACENCY_RELIEF)
         self.complacency = np.minimum(np.maximum(self.complacency + grow, 0.0), 1.0)
         return fwd, bal
 
-    def _design(self, d, design, A, C, stretch) -> np.ndarray:
+    def _adequacy(self, phase: np.ndarray) -> np.ndarray:
+        """(P, F) adequacy of each field's corners for ``phase`` (or the null arm's constant)."""
+        if self.fixed_adequacy is not None:
+            return np.full((self.P, self.F), self.fixed_adequacy)
+        return tri.adequacy(self.corners.reshape(-1, 3), phase.ravel(), self.needs).reshape(self.P, self.F)
+
+    def _design(self, d, design, A, C, stretch, enable) -> np.ndarray:
         """7.5: in design, trials start, progress, fail or prove themselves (004:126-133)."""
         pc = self.pc
         p_spawn = lc.spawn_probability(pc["spawn_rate"], A, self.drive, self.risk, pc["clique_density"],
@@ -630,7 +694,7 @@ class Engine:
             self.trial_adapted[pl, fl, k] = offer > own
             self.trial_progress[pl, fl, k] = 0.0
         running = self.trial_active & design[:, :, None]
-        speed = pc["trial_progress_rate"] * (0.5 + C) * (0.5 + self.openness)
+        speed = pc["trial_progress_rate"] * (0.5 + C) * (0.5 + self.openness) * enable
         self.trial_progress += running * speed[:, :, None]
         p_fail = lc.trial_failure_probability(pc["trial_failure_rate"], self.openness, C)
         killed = running & (d["u_trial"] < p_fail[:, :, None])
@@ -644,13 +708,15 @@ class Engine:
 
     def _reversal(self, d, fwd: np.ndarray) -> np.ndarray:
         """7.9: any phase may fall back one ("at each point of transition", 004:29-30)."""
+        self.adequacy = adequacy = self._adequacy(self.phase)
         if not self.phase.any():
             return np.zeros_like(fwd)
         A, C, V = self.corners[:, :, 0], self.corners[:, :, 1], self.corners[:, :, 2]
-        adequacy = tri.adequacy(self.corners.reshape(-1, 3), self.phase.ravel()).reshape(self.P, self.F)
         rates = self.rates[self._rows, self.phase]
+        disappointed = 0.0 if "value_gate" in self.knockouts else \
+            lc.disappointment(self.realised, self.pc["value_threshold"], self.in_phase, self.phase)
         p_rev = lc.reversal_probability(self.phase, rates, adequacy, 1.0 - self.openness,
-                                        self.pc["opposition"], V, A, C, self.complacency, self.drive)
+                                        self.pc["opposition"], V, A, C, self.complacency, self.drive, disappointed)
         return (self.phase > 0) & ~fwd & (d["u"][:, :, 3] < p_rev)
 
     def _transition(self, fwd: np.ndarray, back: np.ndarray) -> None:
@@ -658,6 +724,7 @@ class Engine:
         old = self.phase
         new = old + fwd - back
         self.phase = new
+        self.in_phase = np.where(fwd | back, 0, self.in_phase + 1)
         pl, fl = np.nonzero(fwd | back)
         if not len(pl):
             return
@@ -666,6 +733,7 @@ class Engine:
         leaves = lambda ph: back & (old == ph)  # noqa: E731
         e = enters(Phase.DESIGN)
         self.performance_at_trigger[e] = self.performance[e]
+        self.realised[e] = 0.0
         self._clear_trials(e)
         e = enters(Phase.MOBILISATION)
         if e.any():  # the dominant innovation: the best proven trial; the rest close (004:130-133)
@@ -718,6 +786,7 @@ class Engine:
             self.performance + pc["performance_adjustment"] * (potential - self.performance)
             + pc["performance_noise"] * noise, 0.0), 1.0)
         self.public_value += (self.performance - self.performance0) / MONTHS_PER_YEAR
+        self.realised = lc.smooth_value(self.realised, self.performance, self.performance_at_trigger)
 
     # ------------------------------------------------------------------ scheduled work
     def month(self, observe: Callable[[], None] | None = None) -> None:
@@ -922,7 +991,7 @@ class Engine:
                 a.role[i], a.corner[i], a.layer[i], a.weight[i] = net.ROLE_CODE["partner"], corner, layer, weight
                 a.field[i], a.alive[i], a.x[i], a.clique[i], a.tenure[i] = f, True, INITIAL_LEVEL, False, 0
                 a.skill[i] = np.clip(params["skill"] + rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD), 0, 1)
-                a.openness[i] = rng.uniform(*PROVIDER_OPENNESS)
+                a.openness[i] = a.openness0[i] = rng.uniform(*PROVIDER_OPENNESS)
                 a.slack[i] = rng.uniform(*PROVIDER_SLACK)
                 a.legitimacy[i], a.drive[i], a.risk[i], a.voice[i] = LEGITIMACY, 0.0, 0.5, VOICE
                 near = np.flatnonzero(a.alive & (a.field == f) & np.isin(a.role, codes))
@@ -950,6 +1019,9 @@ class Engine:
         out[:, :, 15] = self.balance
         out[:, :, 16] = self.reversals
         out[:, :, 17] = self.mode
+        out[:, :, 18] = self.realised
+        out[:, :, 19] = self.openness
+        out[:, :, 20] = self.adequacy
         return out
 
     def events_frame(self, place: int | None = None) -> pd.DataFrame:

@@ -30,7 +30,15 @@ PHASE_NAMES = ("latent", "design & discovery", "mobilisation", "mainstreaming", 
 EFFORT = np.array([0.0, 1.0, 0.6, 0.3, 0.0])
 # How much of an innovation's potential uplift is realised in each phase: value "first becomes
 # visible" in mobilisation (004:139-141) and is fully delivered once embedded; assumption.
-MATURITY = np.array([0.0, 0.0, 0.3, 0.6, 1.0])
+MATURITY = np.array([0.0, 0.0, 0.5, 0.6, 1.0])
+# Realised value is performance gained since the trigger, smoothed over about half a year: people
+# judge an innovation on what they have seen lately, not on one month (assumption).
+VALUE_SMOOTHING = 1.0 / 6
+# Months a field is given in a phase before value that falls short disappoints: "every success
+# looks like a failure in the middle" (004:42-43), and the first eighteen months are "extremely
+# challenging" (000:1154); assumption (value).
+PATIENCE_MONTHS = 18
+DISAPPOINTMENT_WEIGHT = 3.0  # disappointment's weight against weakness in the reversal hazard; assumption
 # How much each phase relies on entrepreneurial leadership: design most (004:115-126), still in
 # mobilisation (004:139-141) and mainstreaming, where weak leadership "will most threaten
 # success" (004:188-190); little once embedded, since the culture leaders build can outlast them
@@ -41,6 +49,25 @@ LEADERSHIP_NEED = np.array([0.0, 1.5, 1.2, 1.0, 0.1])
 def hazard_to_probability(hazard: np.ndarray) -> np.ndarray:
     """Monthly probability of an event with the given (non-negative) rate."""
     return -np.expm1(-np.maximum(hazard, 0.0))
+
+
+def enabling(pressure, recognition, strength):
+    """How much pressure and recognised underperformance speed change after the trigger: they
+    enable later phases as well as trigger the first (000:217); a crisis "accelerated" change
+    (000:405). 1 = no help; non-decreasing in each argument."""
+    return 1.0 + strength * 0.5 * (pressure + recognition)
+
+
+def smooth_value(realised, performance, at_trigger):
+    """Realised value: the smoothed gain of performance over its level when the field started."""
+    return realised + VALUE_SMOOTHING * ((performance - at_trigger) - realised)
+
+
+def disappointment(realised, threshold, months_in_phase, phase):
+    """How far realised value falls short of what proves an innovation (004:33-36, 139-141), in
+    [0, 1], for fields in mobilisation or later that have had PATIENCE_MONTHS to show it."""
+    short = np.clip((threshold - realised) / np.maximum(threshold, 1e-9), 0.0, 1.0)
+    return np.where((phase >= 2) & (months_in_phase >= PATIENCE_MONTHS), short, 0.0)
 
 
 def will_to_change(recognition, internal, external, authority, drive):
@@ -76,7 +103,7 @@ def trial_failure_probability(rate, openness, capacity):
 
 
 def reversal_probability(phase, rate, adequacy, resistance, opposition, value,
-                         authority, capacity, complacency, drive):
+                         authority, capacity, complacency, drive, disappointed=0.0):
     """Monthly chance of falling back one phase ("at each point of transition the process may go
     into reverse", 004:29-30). ``rate`` is the base reversal rate of each field's current phase
     (``base_rates[phase]``; any value for latent, which never reverses).
@@ -89,12 +116,15 @@ def reversal_probability(phase, rate, adequacy, resistance, opposition, value,
       who hold on to control when management is weaker than authority (004:150-154);
     - mainstreaming: weak leadership, management or partnerships (004:188-190);
     - embedding: complacency and stagnation (004:21-23), low while the triangle holds (004:23-26).
+    From mobilisation on, value that disappoints (``disappointed``, see ``disappointment``) is a
+    reason to go back (004:33-36, 139-141).
     """
     weakness = (1.0 - adequacy) + LEADERSHIP_NEED[phase] * (1.0 - drive)
     h = rate * weakness * (1.0 + resistance)
     mob = phase == 2
     h = h + mob * rate * (opposition * (1.0 - value) + np.maximum(authority - capacity, 0.0))
     h = np.where(phase == 4, rate * (0.5 * weakness + 2.0 * complacency), h)
+    h = h + rate * DISAPPOINTMENT_WEIGHT * disappointed
     return hazard_to_probability(np.where(phase == 0, 0.0, h))
 
 

@@ -160,12 +160,14 @@ class Locality(PlaceState, mesa.Model):
         fields: Iterable[str] | None = None,
         initial_phases: dict[str, int] | None = None,
         events: Iterable[Shock] = (),
+        knockouts: Iterable[str] = (),
         **params,
     ):
         params = resolve(params)
         mesa.Model.__init__(self, rng=seed if rng is None else rng)
         self.seed = seed
-        self.engine = Engine([params], [self.rng], DEFAULT_FIELDS if fields is None else fields, initial_phases)
+        self.engine = Engine([params], [self.rng], DEFAULT_FIELDS if fields is None else fields, initial_phases,
+                             tuple(knockouts))
         self.engine.on_remove, self.engine.on_attach = self._remove_agent, self._attach_agent
         self.state = AgentView(self.engine)
         self._build_mesa_network()
@@ -277,10 +279,10 @@ class Ensemble:
     batch pays the per-step cost of the array operations once instead of once per replicate."""
 
     def __init__(self, seeds, *, fields: Iterable[str] | None = None, initial_phases: dict[str, int] | None = None,
-                 events: Iterable[Shock] = (), **params):
+                 events: Iterable[Shock] = (), knockouts: Iterable[str] = (), **params):
         params = resolve(params)
         self.engine = Engine([params] * len(seeds), [np.random.default_rng(s) for s in seeds],
-                             DEFAULT_FIELDS if fields is None else fields, initial_phases)
+                             DEFAULT_FIELDS if fields is None else fields, initial_phases, tuple(knockouts))
         self.fields = self.engine.fields
         for shock in events:
             self.engine.schedule_shock(shock)

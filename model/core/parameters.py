@@ -176,8 +176,10 @@ _add("trial_failure_rate", 0.03, 0.0, 1.0, "per month", G, "004:126-130",
      "Monthly chance that resisters kill a trial, scaled by the resistant culture.")
 _add("capacity_threshold", 0.35, 0.0, 1.0, "level 0-1", G, "004:126-130",
      "Capacity that must materialise before a proven trial can be mobilised.")
-_add("value_threshold", 0.30, 0.0, 1.0, "level 0-1", G, "004:139-145",
-     "Value corner level at which value is demonstrated and mainstreaming can start.")
+_add("value_threshold", 0.03, 0.0, 0.3, "performance gain", G, "004:33-36, 139-145",
+     "Realised value (performance gained since the trigger, smoothed) at which an innovation has "
+     "proved its worth at scale: below it a field cannot mainstream, and a field in mobilisation "
+     "or later that falls short of it is disappointed and may fall back.")
 _add("handover_rate", 0.15, 0.0, 1.0, "per month", G, "004:150-154",
      "Scale of the monthly chance that early innovators hand control to managers.")
 _add("alignment_rate", 0.06, 0.0, 1.0, "per month", G, "004:185-188",
@@ -225,9 +227,15 @@ _add("funding_pressure_relief", 0.3, 0.0, 1.0, "fraction", G, "004:571-574",
      "How much a grant relieves efficiency pressure ('money has propped up failing structures').")
 _add("influence_rate", 0.15, 0.01, 1.0, "per month", G, "assumption",
      "How fast agents' states move towards what their links and traits support.")
-_add("flow_gain", 1.8, 0.5, 3.0, "multiplier", G, "assumption",
-     "Scale of what agents can reach when their phase demands it: with 1, even strong links and "
-     "able agents settle well below the top of the scale.")
+_add("flow_gain", 1.0, 0.5, 3.0, "multiplier", G, "assumption",
+     "Scale of what agents can reach from their own traits and what flows in along their links: "
+     "with 1, even strong links and able agents settle well below the top of the scale.")
+_add("culture_rate", 1 / 36, 0.0, 0.5, "per month", G, "000:229, 1216, 1289",
+     "How fast staff openness moves towards the drive of the field's strongest leader (leaders "
+     "build culture over about three years); it fades four times slower when they go.")
+_add("pressure_enables", 1.0, 0.0, 3.0, "multiplier", G, "000:217, 405; 004:46-48",
+     "How much pressure and recognised underperformance speed every later phase (trial progress, "
+     "handover, alignment) and authorise leaders, not only trigger change.")
 _add("own_weight", 0.5, 0.0, 1.0, "fraction", G, "assumption",
      "Weight of an agent's own traits against what flows in along its links.")
 _add("election_turnover", 0.35, 0.0, 1.0, "probability", G, "000:1430; assumption (value)",

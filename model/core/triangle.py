@@ -13,16 +13,21 @@ import numpy as np
 
 from .network import AUTHORITY, CAPACITY, VALUE
 
-# How much each corner matters in each phase: the relative sizes of the triangles drawn for each
-# phase in 004:105-218 (read off the figures; the numbers themselves are an assumption).
+# What each phase needs of the three corners: the relative sizes of the triangles drawn for each
+# phase in 004:105-218 (read off the figures; the numbers themselves are an assumption, scaled to
+# the levels agents reach). A field's corners are *caused* by its agents, links and drivers; the
+# phase is an effect: a field moves on when its corners are adequate for the next phase and falls
+# back when they are not adequate for its own (MODEL.md section 9).
 #                      A     C     V
-PHASE_DEMAND = np.array([
-    [0.50, 0.50, 0.40],  # 0 latent: authority and capacity limited, little value (004:105-109)
-    [1.00, 0.70, 0.40],  # 1 design: entrepreneurial authority demands change (004:115-126)
-    [0.90, 1.00, 0.70],  # 2 mobilisation: management "even more critical", value visible (004:139-145)
-    [0.60, 1.00, 0.90],  # 3 mainstreaming: authority less important, more capacity (004:179-184)
-    [0.90, 0.90, 1.00],  # 4 embedding: a balance of the three corners (004:196-210)
+PHASE_NEEDS = np.array([
+    [0.25, 0.25, 0.20],  # 0 latent: authority and capacity limited, little value (004:105-109)
+    [0.60, 0.40, 0.25],  # 1 design: entrepreneurial authority demands change (004:115-126)
+    [0.50, 0.60, 0.35],  # 2 mobilisation: management "even more critical", value visible (004:139-145)
+    [0.35, 0.65, 0.45],  # 3 mainstreaming: authority less important, more capacity (004:179-184)
+    [0.50, 0.55, 0.50],  # 4 embedding: a balance of the three corners (004:196-210)
 ])
+# Knock-out arm of validation check 6: every phase needs the three corners equally (row means).
+FLAT_NEEDS = np.repeat(PHASE_NEEDS.mean(axis=1, keepdims=True), 3, axis=1)
 
 # UPSTREAM[k] is the corner whose flow feeds corner k.
 UPSTREAM = np.array([VALUE, AUTHORITY, CAPACITY])
@@ -52,9 +57,10 @@ def inflow(up: np.ndarray, peer: np.ndarray, count: np.ndarray, x: np.ndarray) -
     return from_up + (peer @ x) / count, from_up
 
 
-def targets(demand: np.ndarray, own: np.ndarray, flow: np.ndarray, own_weight: float) -> np.ndarray:
-    """What an agent's state moves towards: its phase's demand times own traits and inflow."""
-    return np.minimum(np.maximum(demand * (own_weight * own + (1.0 - own_weight) * flow), 0.0), 1.0)
+def targets(gain: np.ndarray, own: np.ndarray, flow: np.ndarray, own_weight: np.ndarray) -> np.ndarray:
+    """What an agent's state moves towards: its own traits and drivers and what flows in along its
+    links, scaled by ``gain``; the field's phase plays no part (the triangle is the cause)."""
+    return np.minimum(np.maximum(gain * (own_weight * own + (1.0 - own_weight) * flow), 0.0), 1.0)
 
 
 def relax(x: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
@@ -75,19 +81,19 @@ def balance(corners: np.ndarray) -> np.ndarray:
     return np.divide(corners.min(axis=1), hi, out=np.zeros(len(hi)), where=hi > 0)
 
 
-def adequacy(corners: np.ndarray, phase: np.ndarray) -> np.ndarray:
-    """How well each field's corners meet what its phase demands, in [0, 1].
+def adequacy(corners: np.ndarray, phase: np.ndarray, needs: np.ndarray = PHASE_NEEDS) -> np.ndarray:
+    """How well each field's corners meet what ``phase`` needs, in [0, 1].
 
-    A weighted geometric mean of min(1, level / demand), weighted by the demand itself: a corner
+    A weighted geometric mean of min(1, level / demand), weighted by the need itself: a corner
     that matters more in the phase counts more, and any corner near zero drags the whole down
     ("one or two alone are not enough", 000:215).
     """
-    d = PHASE_DEMAND[phase]
+    d = needs[phase]
     ratio = np.clip(corners / d, 1e-6, 1.0)
     return np.exp((d * np.log(ratio)).sum(axis=1) / d.sum(axis=1))
 
 
 __all__ = [
-    "AUTHORITY", "CAPACITY", "VALUE", "PHASE_DEMAND", "UPSTREAM", "flow_weights", "inflow",
+    "AUTHORITY", "CAPACITY", "VALUE", "PHASE_NEEDS", "FLAT_NEEDS", "UPSTREAM", "flow_weights", "inflow",
     "targets", "relax", "aggregate", "balance", "adequacy",
 ]

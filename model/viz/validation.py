@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.survey import SURVEY, SURVEY_GROUPS
-from .plots import CORNER_COLOURS, PHASE_COLOURS, plt, save
+from .plots import CORNER_COLOURS, plt, save
 
 
 def figures(results, folder: Path) -> dict[int, str]:
@@ -18,11 +18,30 @@ def figures(results, folder: Path) -> dict[int, str]:
     out = {}
     for c, r, _ in results:
         if r.figure is not None:
-            name, args, kwargs = r.figure
             rel = f"validation/check_{c.id:02d}.png"
-            DRAW[name](folder / rel, *args, **kwargs)
+            _draw(folder / rel, r.figure)
+            if r.null_figure is not None:  # the model's and the null arm's figures side by side
+                _draw(folder / (rel + ".null.png"), r.null_figure)
+                _side_by_side(folder / rel, folder / (rel + ".null.png"))
             out[c.id] = rel
     return out
+
+
+def _draw(path: Path, figure) -> None:
+    name, args, kwargs = figure
+    DRAW[name](path, *args, **kwargs)
+
+
+def _side_by_side(left: Path, right: Path) -> None:
+    """Joins two figures into ``left`` (model | null arm) and removes ``right``."""
+    a, b = plt.imread(left), plt.imread(right)
+    fig, axes = plt.subplots(1, 2, figsize=((a.shape[1] + b.shape[1]) / 100, max(a.shape[0], b.shape[0]) / 100))
+    for ax, img, title in zip(axes, (a, b), ("model", "null arm (must fail)")):
+        ax.imshow(img)
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=11, color="#333" if title == "model" else "#b2182b")
+    save(fig, left)
+    right.unlink()
 
 
 def bars(path: Path, title: str, values: dict[str, float], ylabel: str, ref: float | None = None,
@@ -98,18 +117,18 @@ def phase_balance(path: Path, table: dict[str, tuple[np.ndarray, int]]) -> None:
     save(fig, path)
 
 
-def cases(path: Path, dist: dict[str, np.ndarray], bands: dict[str, tuple[int, int]]) -> None:
-    """Check 14: the focal field's phase in December 2007 per UK case, against the report's stage."""
-    fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), sharey=True)
-    for ax, (case, phases) in zip(axes, dist.items()):
-        lo, hi = bands[case]
-        ax.axvspan(lo - 0.5, hi + 0.5, color="#c6dbef", lw=0, label="report's stage")
-        ax.bar(range(5), np.bincount(phases, minlength=5) / len(phases), color=PHASE_COLOURS, edgecolor="#555")
-        ax.axvline(np.median(phases), color="k", ls="--", lw=1, label="median")
-        ax.set_xticks(range(5), ["latent", "design", "mobil.", "mainstr.", "embed."], fontsize=8)
-        ax.set_title(case.replace("_", " ").title(), fontsize=10)
-    axes[0].set_ylabel("share of runs, Dec 2007")
-    axes[0].legend(fontsize=8, frameon=False)
+def cases(path: Path, case: dict[str, float], generic: dict[str, float]) -> None:
+    """Check 14: share of runs meeting all of each UK case's timeline targets, the case's own
+    scenario against the generic push."""
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    x = np.arange(len(case))
+    ax.bar(x - 0.2, list(case.values()), 0.4, color="#1b9e77", label="the case's scenario")
+    ax.bar(x + 0.2, [generic[k] for k in case], 0.4, color="#bdbdbd", label="generic push")
+    ax.axhline(0.5, color="k", ls="--", lw=1, label="majority")
+    ax.set_xticks(x, [k.replace("_", " ").title() for k in case], fontsize=9)
+    ax.set_ylabel("share of runs meeting every target")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8, frameon=False)
     save(fig, path)
 
 
