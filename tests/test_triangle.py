@@ -34,17 +34,17 @@ def test_weaker_links_carry_weaker_flows(n, s_weak, s_strong, data):
     for s in (s_weak, s_strong):
         adj = np.zeros((n + 1, n + 1))
         adj[n, :n] = adj[:n, n] = s
-        up, peer, count = tri.flow_weights(adj, corner)
-        out.append(tri.inflow(up, peer, count, x)[1][n])
+        up, peer = tri.flow_weights(adj, corner)
+        out.append(tri.inflow(up, peer, x)[1][n])
     assert out[0] <= out[1] + 1e-12
-    assert out[1] <= x[:n].mean() + 1e-12  # never more than the upstream agents hold
+    assert out[1] <= tri.UPSTREAM_SHARE * x[:n].mean() + 1e-12  # never more than the upstream agents hold
 
 
 def test_flows_run_authority_to_capacity_to_value_to_authority():
     corner = np.array([tri.AUTHORITY, tri.CAPACITY, tri.VALUE])
     adj = np.ones((3, 3)) - np.eye(3)
-    up, _, _ = tri.flow_weights(adj, corner)
-    assert up[1, 0] == 1 and up[2, 1] == 1 and up[0, 2] == 1  # A->C, C->V, V->A
+    up, _ = tri.flow_weights(adj, corner)
+    assert up[1, 0] > 0 and up[2, 1] > 0 and up[0, 2] > 0  # A->C, C->V, V->A
     assert up[0, 1] == 0 and up[1, 2] == 0 and up[2, 0] == 0  # never backwards
 
 

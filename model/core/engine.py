@@ -40,7 +40,7 @@ LEGITIMACY = 0.7  # mean legitimacy of incumbents; assumption
 VOICE = 0.5  # mean voice of value agents; assumption
 TENURE_MONTHS = (36, 145)  # incumbents have been 3-12 years in post; assumption
 RECOGNITION_START = 0.5  # share of the initial gap already recognised; assumption
-ALIGNMENT_SPEED = 4.0  # scales mainstreaming's alignment rate; assumption
+ALIGNMENT_SPEED = 8.0  # scales mainstreaming's alignment rate; assumption
 COMPLACENCY_RELIEF = 0.05  # complacency fades by this a month outside embedding; assumption
 PERVASIVE_DRIVE = 0.75  # leadership drive needed for pervasive embedding (004:210-218); assumption
 MAINSTREAM_MATURITY = 0.4  # extra maturity from full alignment in mainstreaming; assumption
@@ -49,6 +49,7 @@ MAINSTREAM_MATURITY = 0.4  # extra maturity from full alignment in mainstreaming
 # assumption (value).
 PRESSURE_AUTHORISES = 0.3
 VISIBLE_VALUE = 0.5  # share of authority's inflow that is visible value for the public (004:57-60)
+SCALE_RISK = 1.0  # at scale an innovation delivers 0-2 times its pilot's promise (004:139-141); assumption
 CULTURE_RETENTION = 0.25  # culture fades this much slower than it is built (000:1216); assumption
 # Knock-out arms (validation nulls and the ablation table, docs/validation-plan.md): each names a
 # mechanism that Engine(knockouts=...) switches off.
@@ -83,7 +84,7 @@ INITIAL_ALIGNMENT = 0.3  # a field that starts in mainstreaming
 PROVEN_MARGIN = 0.1  # a field that starts mobilised has an innovation this far above proof
 MONTHS_PER_YEAR = 12.0  # public value is in performance-years
 SENIOR_DRIVERS = ("political_leader", "chief_executive", "director", "cabinet_member")
-DRAWS = 5  # uniforms per field per month: trigger, spawn, handover, reversal, spare
+DRAWS = 6  # uniforms per field per month: trigger, spawn, handover, reversal, design gate, scale-up
 
 # Column order of a field snapshot (Locality.timeseries()).
 COLUMNS = (
@@ -218,11 +219,14 @@ def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int, cut: 
     ok = alive[li] & alive[lj]
     li, lj, lw = li[ok], lj[ok], lw[ok]
     up_mask = (a.corner[lj] == tri.UPSTREAM[a.corner[li]]) & ~np.isin(a.corner[li], cut)
-    sel = up_mask | (a.corner[lj] == a.corner[li])
-    count = np.maximum(np.bincount(li[sel], minlength=N), 1)
-    flow_w = np.where(up_mask, lw, lw * tri.PEER_RELAY)[sel] / count[li[sel]]
+    peer_mask = a.corner[lj] == a.corner[li]
+    sel = up_mask | peer_mask
+    n_up = np.maximum(np.bincount(li[up_mask], minlength=N), 1)
+    n_peer = np.maximum(np.bincount(li[peer_mask], minlength=N), 1)
+    # Upstream and peer parts are each a mean over their own links (triangle.flow_weights).
+    flow_w = np.where(up_mask, lw * tri.UPSTREAM_SHARE / n_up[li], lw * tri.PEER_SHARE / n_peer[li])[sel]
     flow = sp.csr_array((flow_w, (li[sel], lj[sel])), shape=(N, N))
-    up = sp.csr_array((lw[up_mask] / count[li[up_mask]], (li[up_mask], lj[up_mask])), shape=(N, N))
+    up = sp.csr_array((lw[up_mask] / n_up[li[up_mask]], (li[up_mask], lj[up_mask])), shape=(N, N))
 
     # Corner membership: an agent counts in its corner of its own field, or of every field.
     w = a.weight * alive
@@ -494,7 +498,7 @@ class Engine:
         internal, external = self._drivers(slack)
         fwd, bal = self._lifecycle(draws, internal, external, stretch)
         back = self._reversal(draws, fwd)
-        self._transition(fwd, back)
+        self._transition(fwd, back, draws["u"][:, :, 5])
         self._embedding_modes(bal)
         self._performance(draws["noise"])
 
@@ -719,7 +723,7 @@ class Engine:
                                         self.pc["opposition"], V, A, C, self.complacency, self.drive, disappointed)
         return (self.phase > 0) & ~fwd & (d["u"][:, :, 3] < p_rev)
 
-    def _transition(self, fwd: np.ndarray, back: np.ndarray) -> None:
+    def _transition(self, fwd: np.ndarray, back: np.ndarray, u_scale: np.ndarray) -> None:
         """Apply moves and what entering or leaving a phase does to a field (004:130-218)."""
         old = self.phase
         new = old + fwd - back
@@ -739,7 +743,9 @@ class Engine:
         if e.any():  # the dominant innovation: the best proven trial; the rest close (004:130-133)
             q = np.where(self.trial_proven, self.trial_quality, -1.0)
             best = np.argmax(q, axis=2)[..., None]
-            self.dominant_quality[e] = np.take_along_axis(self.trial_quality, best, axis=2)[..., 0][e]
+            # A pilot's promise may not carry over at scale: "if the innovation turns out" (004:139-141).
+            scale = 1.0 - SCALE_RISK + 2.0 * SCALE_RISK * u_scale
+            self.dominant_quality[e] = (np.take_along_axis(self.trial_quality, best, axis=2)[..., 0] * scale)[e]
             self.dominant_adapted[e] = np.take_along_axis(self.trial_adapted, best, axis=2)[..., 0][e]
             self._clear_trials(e)
         self.alignment[enters(Phase.MAINSTREAMING)] = 0.0
@@ -778,7 +784,7 @@ class Engine:
         pc, ph = self.pc, self.phase
         busy = 0.5 * self.trial_active.sum(axis=2) / self.K[:, None]
         effort = lc.EFFORT[ph] * np.where(ph == Phase.DESIGN, 0.5 + busy, 1.0)
-        maturity = lc.MATURITY[ph] + np.where(ph == Phase.MAINSTREAMING,
+        maturity = lc.maturity(ph, self.in_phase) + np.where(ph == Phase.MAINSTREAMING,
                                               MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0)
         potential = (self.performance_base - pc["diversion_cost"] * effort
                      + pc["innovation_uplift"] * self.dominant_quality * maturity)

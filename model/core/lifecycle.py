@@ -30,14 +30,28 @@ PHASE_NAMES = ("latent", "design & discovery", "mobilisation", "mainstreaming", 
 EFFORT = np.array([0.0, 1.0, 0.6, 0.3, 0.0])
 # How much of an innovation's potential uplift is realised in each phase: value "first becomes
 # visible" in mobilisation (004:139-141) and is fully delivered once embedded; assumption.
-MATURITY = np.array([0.0, 0.0, 0.5, 0.6, 1.0])
+MATURITY = np.array([0.0, 0.0, 0.6, 0.7, 1.0])
+# An innovation's value builds up over its first months in a phase, as people learn to use it: the
+# uplift of a new phase ramps in over RAMP_MONTHS, while the resources it diverts are spent at
+# once, so each step forward first looks like a failure (004:42-43, 145-149); assumption (value).
+RAMP_MONTHS = 6
+
+
+def maturity(phase, months_in_phase):
+    """Share of the innovation's potential uplift realised now: MATURITY of the phase before,
+    ramping up to the phase's own over RAMP_MONTHS."""
+    before = MATURITY[np.maximum(phase - 1, 0)]
+    return before + (MATURITY[phase] - before) * np.minimum(months_in_phase / RAMP_MONTHS, 1.0)
+
+
 # Realised value is performance gained since the trigger, smoothed over about half a year: people
 # judge an innovation on what they have seen lately, not on one month (assumption).
 VALUE_SMOOTHING = 1.0 / 6
 # Months a field is given in a phase before value that falls short disappoints: "every success
 # looks like a failure in the middle" (004:42-43), and the first eighteen months are "extremely
 # challenging" (000:1154); assumption (value).
-PATIENCE_MONTHS = 18
+PATIENCE_MONTHS = 24  # two years: longer than the eighteen hard months
+WEAKNESS_WEIGHT = 3.0  # weight of a triangle short of its phase's needs in the reversal hazard; assumption
 DISAPPOINTMENT_WEIGHT = 3.0  # disappointment's weight against weakness in the reversal hazard; assumption
 # How much each phase relies on entrepreneurial leadership: design most (004:115-126), still in
 # mobilisation (004:139-141) and mainstreaming, where weak leadership "will most threaten
@@ -119,7 +133,7 @@ def reversal_probability(phase, rate, adequacy, resistance, opposition, value,
     From mobilisation on, value that disappoints (``disappointed``, see ``disappointment``) is a
     reason to go back (004:33-36, 139-141).
     """
-    weakness = (1.0 - adequacy) + LEADERSHIP_NEED[phase] * (1.0 - drive)
+    weakness = WEAKNESS_WEIGHT * (1.0 - adequacy) + LEADERSHIP_NEED[phase] * (1.0 - drive)
     h = rate * weakness * (1.0 + resistance)
     mob = phase == 2
     h = h + mob * rate * (opposition * (1.0 - value) + np.maximum(authority - capacity, 0.0))

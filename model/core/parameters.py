@@ -144,9 +144,9 @@ _add("performance_adjustment", 0.08, 0.01, 1.0, "per month", G, "assumption",
      "How fast performance moves towards its current potential.")
 _add("performance_noise", 0.005, 0.0, 0.1, "level 0-1", G, "assumption",
      "Month-to-month random variation in measured performance.")
-_add("innovation_uplift", 0.35, 0.0, 1.0, "level 0-1", G, "004:29-36; assumption (value)",
+_add("innovation_uplift", 0.4, 0.0, 1.0, "level 0-1", G, "004:29-36; assumption (value)",
      "Performance gained from a perfect innovation once fully embedded.")
-_add("diversion_cost", 0.08, 0.0, 0.5, "level 0-1", G, "004:42-43, 145-149",
+_add("diversion_cost", 0.12, 0.0, 0.5, "level 0-1", G, "004:42-43, 145-149",
      "Performance lost while resources are diverted into unproven work (the J-curve).")
 
 # --- Lifecycle (004:105-218; 000:215-239) ----------------------------------------------------
@@ -172,9 +172,9 @@ _add("proof_threshold", 0.5, 0.0, 1.0, "level 0-1", G, "004:130-133; assumption 
      "Quality a completed trial needs to prove itself; below it, the pilot fails.")
 _add("trial_progress_rate", 0.10, 0.01, 1.0, "per month", G, "assumption",
      "Progress of a trial per month at full capacity (1 = complete).")
-_add("trial_failure_rate", 0.03, 0.0, 1.0, "per month", G, "004:126-130",
+_add("trial_failure_rate", 0.05, 0.0, 1.0, "per month", G, "004:126-130",
      "Monthly chance that resisters kill a trial, scaled by the resistant culture.")
-_add("capacity_threshold", 0.35, 0.0, 1.0, "level 0-1", G, "004:126-130",
+_add("capacity_threshold", 0.2, 0.0, 1.0, "level 0-1", G, "004:126-130",
      "Capacity that must materialise before a proven trial can be mobilised.")
 _add("value_threshold", 0.03, 0.0, 0.3, "performance gain", G, "004:33-36, 139-145",
      "Realised value (performance gained since the trigger, smoothed) at which an innovation has "
@@ -188,7 +188,7 @@ _add("reversal_rate_design", 0.02, 0.0, 1.0, "per month", G, "004:126-130; 004:2
      "Scale of the monthly chance that design collapses back to latent.")
 _add("reversal_rate_mobilisation", 0.02, 0.0, 1.0, "per month", G, "004:150-154; 004:29-30",
      "Scale of the monthly chance that mobilisation falls back to design.")
-_add("reversal_rate_mainstreaming", 0.035, 0.0, 1.0, "per month", G, "004:188-190; 004:29-30",
+_add("reversal_rate_mainstreaming", 0.02, 0.0, 1.0, "per month", G, "004:188-190; 004:29-30",
      "Scale of the monthly chance that mainstreaming falls back (the most fragile phase).")
 _add("reversal_rate_embedding", 0.02, 0.0, 1.0, "per month", G, "004:21-26; 004:29-30",
      "Scale of the monthly chance that an embedded innovation stagnates back to mainstreaming.")
@@ -227,7 +227,7 @@ _add("funding_pressure_relief", 0.3, 0.0, 1.0, "fraction", G, "004:571-574",
      "How much a grant relieves efficiency pressure ('money has propped up failing structures').")
 _add("influence_rate", 0.15, 0.01, 1.0, "per month", G, "assumption",
      "How fast agents' states move towards what their links and traits support.")
-_add("flow_gain", 1.0, 0.5, 3.0, "multiplier", G, "assumption",
+_add("flow_gain", 1.4, 0.5, 3.0, "multiplier", G, "assumption",
      "Scale of what agents can reach from their own traits and what flows in along their links: "
      "with 1, even strong links and able agents settle well below the top of the scale.")
 _add("culture_rate", 1 / 36, 0.0, 0.5, "per month", G, "000:229, 1216, 1289",
@@ -236,7 +236,7 @@ _add("culture_rate", 1 / 36, 0.0, 0.5, "per month", G, "000:229, 1216, 1289",
 _add("pressure_enables", 1.0, 0.0, 3.0, "multiplier", G, "000:217, 405; 004:46-48",
      "How much pressure and recognised underperformance speed every later phase (trial progress, "
      "handover, alignment) and authorise leaders, not only trigger change.")
-_add("own_weight", 0.5, 0.0, 1.0, "fraction", G, "assumption",
+_add("own_weight", 0.3, 0.0, 1.0, "fraction", G, "assumption",
      "Weight of an agent's own traits against what flows in along its links.")
 _add("election_turnover", 0.35, 0.0, 1.0, "probability", G, "000:1430; assumption (value)",
      "Chance that an election replaces the political leader.")

@@ -31,30 +31,33 @@ FLAT_NEEDS = np.repeat(PHASE_NEEDS.mean(axis=1, keepdims=True), 3, axis=1)
 
 # UPSTREAM[k] is the corner whose flow feeds corner k.
 UPSTREAM = np.array([VALUE, AUTHORITY, CAPACITY])
-PEER_RELAY = 0.5  # same-corner neighbours pass on half of what they hold; assumption
+# Of what flows into an agent, two thirds is the mean of what its upstream neighbours hold and one
+# third the mean over its same-corner neighbours (peers relay half as strongly as the corner that
+# feeds them; assumption). Each part is a mean over its own links, so peer links add to the inflow
+# rather than dilute the upstream one: horizontal links help (004:322-330).
+UPSTREAM_SHARE, PEER_SHARE = 2.0 / 3.0, 1.0 / 3.0
 
 
-def flow_weights(adjacency: np.ndarray, corner: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split link strengths into upstream and peer channels.
+def flow_weights(adjacency: np.ndarray, corner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split link strengths into upstream and peer channels (a dense reference for the engine's
+    sparse flow matrix).
 
-    Returns (up, peer, count): ``up[i, j]`` is the strength of j's flow into i when j is in the
-    corner upstream of i's; ``peer`` likewise for j in i's own corner, scaled by PEER_RELAY;
-    ``count[i]`` is how many such neighbours i has (strength is not normalised away, so weak links
-    give weak flows).
+    Returns (up, peer): ``up[i, j]`` is UPSTREAM_SHARE times the strength of j's link to i over
+    the number of i's upstream neighbours, when j is in the corner upstream of i's; ``peer`` the
+    same for j in i's own corner with PEER_SHARE. Strength is not normalised away, so weak links
+    give weak flows (004:95-99).
     """
-    is_up = corner[None, :] == UPSTREAM[corner][:, None]
-    is_peer = corner[None, :] == corner[:, None]
-    linked = adjacency > 0
-    up = np.where(is_up, adjacency, 0.0)
-    peer = np.where(is_peer, adjacency * PEER_RELAY, 0.0)
-    count = (linked & (is_up | is_peer)).sum(axis=1)
-    return up, peer, np.maximum(count, 1)
+    is_up = (corner[None, :] == UPSTREAM[corner][:, None]) & (adjacency > 0)
+    is_peer = (corner[None, :] == corner[:, None]) & (adjacency > 0)
+    n_up = np.maximum(is_up.sum(axis=1, keepdims=True), 1)
+    n_peer = np.maximum(is_peer.sum(axis=1, keepdims=True), 1)
+    return np.where(is_up, adjacency, 0.0) * UPSTREAM_SHARE / n_up, np.where(is_peer, adjacency, 0.0) * PEER_SHARE / n_peer
 
 
-def inflow(up: np.ndarray, peer: np.ndarray, count: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-agent inflow: (total, upstream part), each the link-weighted mean over neighbours."""
-    from_up = (up @ x) / count
-    return from_up + (peer @ x) / count, from_up
+def inflow(up: np.ndarray, peer: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-agent inflow: (total, upstream part)."""
+    from_up = up @ x
+    return from_up + peer @ x, from_up
 
 
 def targets(gain: np.ndarray, own: np.ndarray, flow: np.ndarray, own_weight: np.ndarray) -> np.ndarray:
@@ -94,6 +97,6 @@ def adequacy(corners: np.ndarray, phase: np.ndarray, needs: np.ndarray = PHASE_N
 
 
 __all__ = [
-    "AUTHORITY", "CAPACITY", "VALUE", "PHASE_NEEDS", "FLAT_NEEDS", "UPSTREAM", "flow_weights", "inflow",
+    "AUTHORITY", "CAPACITY", "VALUE", "PHASE_NEEDS", "FLAT_NEEDS", "UPSTREAM", "UPSTREAM_SHARE", "PEER_SHARE", "flow_weights", "inflow",
     "targets", "relax", "aggregate", "balance", "adequacy",
 ]
