@@ -62,7 +62,24 @@ def test_adequacy_bounded_and_monotone_in_each_corner(c, phase, f, k, bump):
 def test_adequacy_needs_every_corner():
     """A phase is not sustained by one or two corners alone (000:215)."""
     strong_but_no_value = np.array([[1.0, 1.0, 0.0]])
-    assert tri.adequacy(strong_but_no_value, np.array([4]))[0] < 0.01
+    for phase in range(1, 5):  # whatever the phase needs, a missing corner leaves it inadequate
+        assert tri.adequacy(strong_but_no_value, np.array([phase]))[0] < 0.1
+
+
+def test_needs_follow_the_phases_of_the_source():
+    """Design needs authority most (004:115-126), mainstreaming capacity (004:179-184), embedding a
+    balance (004:196-210); the flat table of check 6's null arm needs them equally."""
+    needs = tri.PHASE_NEEDS
+    assert needs[1].argmax() == tri.AUTHORITY and needs[3].argmax() == tri.CAPACITY
+    assert needs[4].max() / needs[4].min() < 1.2
+    assert np.allclose(tri.FLAT_NEEDS, tri.FLAT_NEEDS[:, :1]) and np.allclose(tri.FLAT_NEEDS.mean(1), needs.mean(1))
+
+
+def test_targets_do_not_depend_on_the_phase():
+    """Model 2: an agent's target is its own traits and inflow; there is no phase argument (the
+    triangle is the cause, the phase the effect, MODEL.md section 9)."""
+    import inspect
+    assert "phase" not in inspect.signature(tri.targets).parameters
 
 
 @given(arrays(np.float64, (6, 3), elements=unit))
