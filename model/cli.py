@@ -323,10 +323,10 @@ def cmd_brief(args) -> int:
     run = _comparison(args, most=brief.MAX_SCENARIOS)
     out = Path(args.out) if args.out else \
         Path("runs") / f"brief-{'-vs-'.join(Path(s).stem for s in args.scenarios)}-{time.strftime('%Y%m%d-%H%M%S')}.html"
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise BadInput(f"--out {out}: a brief is an HTML file; give a name ending in .html (the PDF goes beside it)")
     if out.is_dir():
         raise BadInput(f"--out {out}: is a folder; give a file name ending in .html")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise BadInput(f"--out {out}: a brief is an HTML file; give a name ending in .html (the PDF goes beside it)")
     try:  # refuse an unwritable place now, before any run
         out.parent.mkdir(parents=True, exist_ok=True)
         probe = out.with_name(f".{out.name}.partial")

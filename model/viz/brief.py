@@ -29,7 +29,8 @@ from ..experiments.compare import ALL_FIELDS, CONFIDENCE, SHORT, Comparison, fmt
 from ..io.caveats import Caveats
 from .plots import plt, save
 
-CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")
+CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")  # never downloaded: the system's own
+CHROMIUM_ENV = "INNOVATION_SIM_CHROMIUM"
 MAX_PAGES = 4
 MAX_SCENARIOS = 4  # A and up to three what-ifs fit in MAX_PAGES
 PDF_TIMEOUT_S = 120
@@ -331,7 +332,9 @@ def render(c: Comparison, question: str | None, caveats: Caveats, repro: Reprodu
 
 # ----------------------------------------------------------------------------- PDF
 def chromium() -> str | None:
-    for c in CHROMIUM:
+    """Debian's chromium, or the one INNOVATION_SIM_CHROMIUM names (None if not there)."""
+    chosen = os.environ.get(CHROMIUM_ENV)
+    for c in ([chosen] if chosen else CHROMIUM):
         path = c if os.path.isabs(c) else shutil.which(c)
         if path and os.access(path, os.X_OK):
             return path
@@ -349,7 +352,8 @@ def print_pdf(html_path: Path, pdf_path: Path) -> tuple[bool, str]:
     nothing to fetch, and background services are switched off."""
     exe = chromium()
     if exe is None:
-        return False, "PDF skipped: chromium not found (/usr/bin/chromium; on Debian: apt-get install chromium)"
+        where = os.environ.get(CHROMIUM_ENV) or "/usr/bin/chromium"
+        return False, f"PDF skipped: chromium not found at {where} (on Debian: apt-get install chromium)"
     with tempfile.TemporaryDirectory(prefix="innovation-sim-chromium-") as profile:
         tmp = pdf_path.with_name(f".{pdf_path.name}.partial")
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
