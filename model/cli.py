@@ -277,6 +277,9 @@ def _print_comparison(c) -> None:
     print(f"{c.replicates} paired runs of each scenario (run i of each on the same seed; master seed {c.seed}), "
           f"{c.months} months. B - A per pair; [90% interval] of the average difference (percentile bootstrap); "
           f"P(B>A), P(B<A), same: share of pairs where B is above, below or equal to A.\n")
+    for i, (name, s) in enumerate(c.scenarios.items()):
+        print(f"  {'A' if i == 0 else 'B'}: {c.display()[name]} ({name}){'  <- the reference' if i == 0 else ''}")
+    print()
     print(text_table(c.table, c.display()))
     for name, by_field in c.sentences.items():
         print(f"In words ({c.display()[name]} vs {c.display()[c.baseline]}):")

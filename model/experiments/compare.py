@@ -168,7 +168,9 @@ def fmt_value(x: float, sign: bool = True) -> str:
 
 def fmt_points(x: float) -> str:
     """A difference of two shares, in percentage points."""
-    return "0" if x == 0 else f"{100 * x:+.0f}"
+    if x == 0:
+        return "0"
+    return f"{100 * x:+.1f}" if abs(100 * x) < 1 else f"{100 * x:+.0f}"  # never a bare "-0"
 
 
 def fmt_diff(row, width: bool = False) -> str:
@@ -245,7 +247,7 @@ def text_table(table: pd.DataFrame, display: dict[str, str]) -> str:
     for (scen, f), rows in table.groupby(["scenario", "field"], sort=False):
         base = rows.baseline.iloc[0]
         lines.append(f"{f}  ({display[scen]} vs {display[base]})")
-        lines.append(f"  {'outcome':<34} {'A':>7} {'B':>7}  {'B - A [90% interval]':<28} "
+        lines.append(f"  {'outcome':<42} {'A':>7} {'B':>7}  {'B - A [90% interval]':<28} "
                      f"{'P(B>A)':>6} {'P(B<A)':>6} {'same':>5}")
         for r in rows.to_dict("records"):
             if r["kind"] == "months" and r["n"] == 0:
@@ -253,7 +255,7 @@ def text_table(table: pd.DataFrame, display: dict[str, str]) -> str:
             a, b = (f"{r['a']:.0%}", f"{r['b']:.0%}") if r["kind"] == "probability" else \
                 (f"{r['a']:.1f}", f"{r['b']:.1f}") if r["kind"] == "months" else (fmt_value(r["a"]), fmt_value(r["b"]))
             label = r["label"] + (f" (n={r['n']})" if r["kind"] == "months" else "")
-            lines.append(f"  {label[:34]:<34} {a:>7} {b:>7}  {fmt_diff(r):<28} "
+            lines.append(f"  {label[:42]:<42} {a:>7} {b:>7}  {fmt_diff(r):<28} "
                          f"{r['p_b_gt_a']:>6.2f} {r['p_b_lt_a']:>6.2f} {r['p_tie']:>5.2f}")
         lines.append("")
     return "\n".join(lines)

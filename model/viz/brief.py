@@ -173,6 +173,11 @@ def _e(x) -> str:
     return html.escape(str(x), quote=True)
 
 
+def _md(x) -> str:
+    """Escaped text with Markdown `code` spans as <code> (the docs' bullets use them)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(x))
+
+
 def _img(data: str, alt: str, cls: str) -> str:
     return f'<figure><img class="{cls}" alt="{_e(alt)}" src="data:image/png;base64,{data}"></figure>'
 
@@ -251,7 +256,7 @@ def _phase_table(c: Comparison) -> str:
 
 
 def _cannot_say(cv: Caveats) -> str:
-    items = [f"<li>{_e(x)}</li>" for x in cv.limits]
+    items = [f"<li>{_md(x)}</li>" for x in cv.limits]
     if cv.settings:
         items.append(f"<li>Of the model's {cv.settings} settings, {cv.assumed_settings} have values (or sizes) "
                      f"chosen by the modellers rather than measured in the sources"
@@ -266,9 +271,9 @@ def _cannot_say(cv: Caveats) -> str:
             text += "; it does not reproduce: " + "; ".join(f"“{_e(ch.claim)}” (check {_e(ch.id)}: {_e(ch.result)})"
                                                             for ch in bad)
             text += ". Where the model and its sources disagree, do not lean on the brief for that question (docs/ODD.md section 8 explains each)"
-        items.append(f"<li>{text}. <span class=note>Source: docs/validation.md ({_e(cv.report or '')})</span></li>")
+        items.append(f"<li>{text}. <span class=note>Source: docs/validation.md ({_md(cv.report or '')})</span></li>")
     if cv.stale:
-        items.append(f"<li><b>Note:</b> {_e(cv.stale)}.</li>")
+        items.append(f"<li><b>Note:</b> {_md(cv.stale)}.</li>")
     if cv.missing:
         items.append(f"<li>Not found next to this installation: {_e(', '.join(cv.missing))}; the validation status "
                      f"could not be read. See the project's documentation.</li>")
