@@ -268,7 +268,9 @@ def _comparison(args, most: int | None = None):
     for src, s in zip(args.scenarios, scenarios):
         if s.fields != scenarios[0].fields:
             raise BadInput(f"{src}: fields differ from {args.scenarios[0]}; only scenarios with the same fields compare")
-    return lambda: run_comparison(dict(zip(names, scenarios)), args.replicates, args.seed, workers=args.workers)
+    # run_ensemble looked up here when the runs start (the fuzz tests replace it)
+    return lambda: run_comparison(dict(zip(names, scenarios)), args.replicates, args.seed, workers=args.workers,
+                                  run=run_ensemble)
 
 
 def _print_comparison(c) -> None:
@@ -324,31 +326,25 @@ def cmd_brief(args) -> int:
     from .viz import brief  # matplotlib: imported only by the commands that draw
 
     run = _comparison(args, most=brief.MAX_SCENARIOS)
-    out = Path(args.out) if args.out else \
-        Path("runs") / f"brief-{'-vs-'.join(Path(s).stem for s in args.scenarios)}-{time.strftime('%Y%m%d-%H%M%S')}.html"
-    if out.is_dir():
-        raise BadInput(f"--out {out}: is a folder; give a file name ending in .html")
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise BadInput(f"--out {out}: a brief is an HTML file; give a name ending in .html (the PDF goes beside it)")
-    try:  # refuse an unwritable place now, before any run
-        out.parent.mkdir(parents=True, exist_ok=True)
-        probe = out.with_name(f".{out.name}.partial")
-        probe.touch()
-        probe.unlink()
-    except OSError as e:
-        raise BadInput(f"--out {out}: cannot write there ({_reason(e)}); choose another file") from None
+    out, made = _brief_file(args.out, args.scenarios)
     runs = ["--replicates", str(args.replicates), "--seed", str(args.seed)] \
         + (["--steps", str(args.steps)] if args.steps is not None else []) + [x for i in args.set for x in ("--set", i)]
     command_line = shlex.join(["innovation-sim", "brief", *args.scenarios, *runs]
                               + (["--question", args.question] if args.question else []) + ["--out", str(out)])
-    compare_line = shlex.join(["innovation-sim", "compare", *args.scenarios, *runs])
-    c = run()
-    repro = brief.Reproduce(version(), commit(), command_line, compare_line, c.seed, c.replicates, c.months,
-                            time.strftime("%Y-%m-%d %H:%M"))
     try:
+        c = run()
+        repro = brief.Reproduce(version(), commit(), command_line, shlex.join(["innovation-sim", "compare", *args.scenarios, *runs]),
+                                c.seed, c.replicates, c.months, time.strftime("%Y-%m-%d %H:%M"))
         html, pdf_note = brief.write(c, out, args.question, caveats.read(), repro, pdf=not args.no_pdf)
-    except OSError as e:
-        raise BadInput(f"--out {out}: cannot write the brief ({_reason(e)})") from None
+    except BaseException as e:
+        for folder in reversed(made):  # made for this brief and still empty: give them back
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        if isinstance(e, OSError):
+            raise BadInput(f"--out {out}: cannot write the brief ({_reason(e)})") from None
+        raise
     for name, by_field in c.sentences.items():
         print(f"{c.display()[name]} vs {c.display()[c.baseline]} ({c.replicates} paired runs, {c.months} months):")
         for f in [*c.fields, ALL_FIELDS]:
@@ -360,6 +356,29 @@ def cmd_brief(args) -> int:
         else:
             print(f"PDF: {pdf_note}")
     return 0
+
+
+def _brief_file(requested: str | None, scenarios: list[str]) -> tuple[Path, list[Path]]:
+    """The brief's HTML file, its folder checked writable before any run; and the folders made
+    for it (to remove if nothing gets written)."""
+    out = Path(requested) if requested else \
+        Path("runs") / f"brief-{'-vs-'.join(Path(s).stem for s in scenarios)}-{time.strftime('%Y%m%d-%H%M%S')}.html"
+    if out.is_dir():
+        raise BadInput(f"--out {out}: is a folder; give a file name ending in .html")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise BadInput(f"--out {out}: a brief is an HTML file; give a name ending in .html (the PDF goes beside it)")
+    made = [p for p in reversed(out.parents) if not p.exists()]
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = out.with_name(f".{out.name}.partial")
+        probe.touch()
+        probe.unlink()
+    except OSError as e:
+        for folder in reversed(made):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise BadInput(f"--out {out}: cannot write there ({_reason(e)}); choose another file") from None
+    return out, made
 
 
 def cmd_scenarios(args) -> int:

@@ -351,11 +351,12 @@ def _records(table: pd.DataFrame) -> list[dict]:
 
 
 def run_comparison(scenarios: dict[str, Scenario], replicates: int, seed: int, workers: int | None = None,
-                   progress: bool | None = None) -> Comparison:
-    """Run every scenario on the same ``replicates`` seeds (spawned from ``seed``) and pair them."""
+                   progress: bool | None = None, run=run_ensemble) -> Comparison:
+    """Run every scenario on the same ``replicates`` seeds (spawned from ``seed``) and pair them.
+    ``run``: the ensemble runner (``runner.run_ensemble``; the command passes its own, which tests replace)."""
     c = Comparison(dict(scenarios), replicates, seed)
     for name, s in c.scenarios.items():
-        ts, ev = run_ensemble(s, replicates, seed, workers=workers, progress=progress, label=name)
+        ts, ev = run(s, replicates, seed, workers=workers, progress=progress, label=name)
         c.frames[name], c.events[name], c.summaries[name] = ts, ev, summarise(ts, s.fields)
     c.table = paired_table(c.frames, c.fields)
     c.sentences = sentences(c.table, c.display(), replicates)
