@@ -596,8 +596,10 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     cmp_ = sub.add_parser("compare", help="run several scenarios side by side",
-                          description="Run each scenario the same number of times with the same seeds and "
-                                      "compare them: a table with uncertainty intervals and overlay figures.")
+                          description="Run each scenario the same number of times on the same seeds and compare "
+                                      "each with the first, pair by pair: B - A per field with a 90% interval, "
+                                      "P(B > A) and one sentence per field (comparison.csv, summary.json), and "
+                                      "overlay figures.")
     cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios (names or .toml files)")
     common(cmp_)
     cmp_.set_defaults(func=cmd_compare)
