@@ -268,6 +268,9 @@ def _comparison(args, most: int | None = None):
     for src, s in zip(args.scenarios, scenarios):
         if s.fields != scenarios[0].fields:
             raise BadInput(f"{src}: fields differ from {args.scenarios[0]}; only scenarios with the same fields compare")
+        if s.months != scenarios[0].months:
+            raise BadInput(f"{src}: runs {s.months} months and {args.scenarios[0]} {scenarios[0].months}; pairs compare "
+                           f"at the same month: give --steps N (allowed: 1 to 1200)")
     # run_ensemble looked up here when the runs start (the fuzz tests replace it)
     return lambda: run_comparison(dict(zip(names, scenarios)), args.replicates, args.seed, workers=args.workers,
                                   run=run_ensemble)

@@ -206,11 +206,13 @@ def test_without_chromium_the_html_is_written_and_the_pdf_skipped_in_one_line(br
     (["brief", "baseline", "inspection_failure", "--set", "openness=7"], "openness"),
     (["brief", "baseline", "nope"], "nope"),
     (["brief", "baseline", "inspection_failure", "--replicates", "0"], "at least 1"),
+    (["compare", "baseline", "{tmp}/short.toml"], "give --steps N"),
 ])
 def test_bad_input_is_one_line(tmp_path, capsys, args, words):
+    (tmp_path / "short.toml").write_text(SAME + "months = 60\n")
     with pytest.raises(SystemExit) if "--replicates" in args else contextlib.nullcontext():
         code = main([a.replace("{tmp}", str(tmp_path)) for a in args])
         assert code == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1 and "Traceback" not in err
-    assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob("*.pdf"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["short.toml"]  # nothing written
