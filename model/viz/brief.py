@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..core.lifecycle import PHASE_NAMES
 from ..experiments.compare import ALL_FIELDS, CONFIDENCE, SHORT, Comparison, fmt_points, fmt_value, setting_differences
