@@ -271,11 +271,14 @@ def _cannot_say(cv: Caveats) -> str:
                                                             for ch in bad)
             text += ". Where the model and its sources disagree, do not lean on the brief for that question (docs/ODD.md section 8 explains each)"
         items.append(f"<li>{text}. <span class=note>Source: docs/validation.md ({_md(cv.report or '')})</span></li>")
+    elif "docs/validation.md" not in cv.missing:
+        items.append("<li>Validation: docs/validation.md was found but holds no table of checks this version can "
+                     "read; see it, and docs/ODD.md section 8, for what the model has been checked against.</li>")
     if cv.stale:
         items.append(f"<li><b>Note:</b> {_md(cv.stale)}.</li>")
     if cv.missing:
-        items.append(f"<li>Not found next to this installation: {_e(', '.join(cv.missing))}; the validation status "
-                     f"could not be read. See the project's documentation.</li>")
+        items.append(f"<li>Not found next to this installation: {_e(', '.join(cv.missing))}; see the project's "
+                     f"documentation for what the model assumes and how it has been checked.</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
