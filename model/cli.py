@@ -246,59 +246,142 @@ def _run_region(s: Scenario, args, out: Path) -> int:
     return 0
 
 
-def cmd_compare(args) -> int:
-    from .viz.plots import compare_overlay  # matplotlib: imported only by the commands that draw
+def _comparison(args, most: int | None = None):
+    """The scenarios of `compare` / `brief` (the first is A), checked, and run on the same seeds."""
+    from .experiments.compare import run_comparison
 
     args.seed = 1 if args.seed is None else args.seed
     args.replicates = DEFAULT_REPLICATES if args.replicates is None else args.replicates
-    _positive(args.replicates, "--replicates")
     if args.workers is not None:
         _positive(args.workers, "--workers")
+    if most is not None and len(args.scenarios) > most:
+        raise BadInput(f"{args.command}: at most {most} scenarios fit in a brief of four pages, got "
+                       f"{len(args.scenarios)}; use `innovation-sim compare` for more")
     scenarios = [_scenario(src, args.steps, args.set) for src in args.scenarios]
     for src, s in zip(args.scenarios, scenarios):
         if s.region is not None:
-            raise BadInput(f"compare: {src} is a region scenario; run it with `innovation-sim run {src}` "
+            raise BadInput(f"{args.command}: {src} is a region scenario; run it with `innovation-sim run {src}` "
                            f"(its survey table compares it with the 2006 survey)")
     names = [Path(src).stem for src in args.scenarios]
     if len(set(names)) != len(names):
-        raise BadInput("compare: give each scenario once")
-    fields = scenarios[0].fields
+        raise BadInput(f"{args.command}: give each scenario once")
     for src, s in zip(args.scenarios, scenarios):
-        if s.fields != fields:
+        if s.fields != scenarios[0].fields:
             raise BadInput(f"{src}: fields differ from {args.scenarios[0]}; only scenarios with the same fields compare")
-    out = _out_dir(args.out, "compare-" + "-vs-".join(names))
-    frames, summaries = {}, {}
-    for name, s in zip(names, scenarios):
-        ts, _ = run_ensemble(s, args.replicates, args.seed, workers=args.workers, label=name)
-        frames[name], summaries[name] = ts, summarise(ts, s.fields)
+        if s.months != scenarios[0].months:
+            raise BadInput(f"{src}: runs {s.months} months and {args.scenarios[0]} {scenarios[0].months}; pairs compare "
+                           f"at the same month: give --steps N (allowed: 1 to 1200)")
+    # run_ensemble looked up here when the runs start (the fuzz tests replace it)
+    return lambda: run_comparison(dict(zip(names, scenarios)), args.replicates, args.seed, workers=args.workers,
+                                  run=run_ensemble)
+
+
+def _print_comparison(c) -> None:
+    from .experiments.compare import ALL_FIELDS, text_table
+
+    print(f"{c.replicates} paired runs of each scenario (run i of each on the same seed; master seed {c.seed}), "
+          f"{c.months} months. B - A per pair; [90% interval] of the average difference (percentile bootstrap); "
+          f"P(B>A), P(B<A), same: share of pairs where B is above, below or equal to A.\n")
+    for i, (name, s) in enumerate(c.scenarios.items()):
+        print(f"  {'A' if i == 0 else 'B'}: {c.display()[name]} ({name}){'  <- the reference' if i == 0 else ''}")
+    print()
+    print(text_table(c.table, c.display()))
+    for name, by_field in c.sentences.items():
+        print(f"In words ({c.display()[name]} vs {c.display()[c.baseline]}):")
+        for f in [*c.fields, ALL_FIELDS]:
+            print(f"  {by_field[f]}")
+        print()
+
+
+def cmd_compare(args) -> int:
+    from .viz.plots import compare_overlay  # matplotlib: imported only by the commands that draw
+
+    run = _comparison(args)
+    out = _out_dir(args.out, "compare-" + "-vs-".join(Path(src).stem for src in args.scenarios))
+    c = run()
     with _Staging(out) as tmp:
-        (tmp / "summary.json").write_text(json.dumps(summaries, indent=2, ensure_ascii=False))
+        (tmp / "summary.json").write_text(json.dumps({**c.summary(), "version": version()}, indent=2, ensure_ascii=False))
+        c.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")  # the paired differences
         rows = []
-        for name, sm in summaries.items():
+        for name, sm in c.summaries.items():
             for f, d in sm["fields"].items():
                 row = {"scenario": name, "field": f}
                 row.update({f"p_{k.split()[0]}": v for k, v in d["p_reach"].items()})
                 row.update({f"public_value_{k}": v for k, v in d["public_value_end"].items()})
                 rows.append(row)
-        table = pd.DataFrame(rows)
-        table.to_csv(tmp / "comparison.csv", index=False)
+        pd.DataFrame(rows).to_csv(tmp / "scenarios.csv", index=False)  # each scenario on its own
         if not args.no_figures:
             (tmp / "figures").mkdir()
-            compare_overlay(frames, "performance", tmp / "figures" / "performance.png", "Performance by scenario")
-            compare_overlay(frames, "public_value", tmp / "figures" / "public_value.png", "Public value created by scenario")
-            compare_overlay(frames, "phase", tmp / "figures" / "phase.png", "Mean phase by scenario")
-    print(f"{args.replicates} runs each, seed {args.seed}; P = chance of reaching the phase within "
-          f"{scenarios[0].months} months; public value = performance-years above the start\n")
-    for f in fields:
-        print(f"{f}")
-        for name in names:
-            d = summaries[name]["fields"][f]
-            p, pv = d["p_reach"], d["public_value_end"]
-            print(f"  {name[:26]:<26} design {p[PHASE_NAMES[1]]:4.2f}  mobil. {p[PHASE_NAMES[2]]:4.2f}  "
-                  f"mainstr. {p[PHASE_NAMES[3]]:4.2f}  embed {p[PHASE_NAMES[4]]:4.2f}  "
-                  f"public value {pv['mean']:+.3f} [{pv['p5']:+.3f}, {pv['p95']:+.3f}]")
-    print(f"\nWritten to {out}/")
+            compare_overlay(c.frames, "performance", tmp / "figures" / "performance.png", "Performance by scenario")
+            compare_overlay(c.frames, "public_value", tmp / "figures" / "public_value.png", "Public value created by scenario")
+            compare_overlay(c.frames, "phase", tmp / "figures" / "phase.png", "Mean phase by scenario")
+    _print_comparison(c)
+    print(f"Written to {out}/")
     return 0
+
+
+def cmd_brief(args) -> int:
+    import shlex
+
+    from .experiments.compare import ALL_FIELDS
+    from .io import caveats
+    from .io.manifest import commit
+    from .viz import brief  # matplotlib: imported only by the commands that draw
+
+    run = _comparison(args, most=brief.MAX_SCENARIOS)
+    out, made = _brief_file(args.out, args.scenarios)
+    runs = ["--replicates", str(args.replicates), "--seed", str(args.seed)] \
+        + (["--steps", str(args.steps)] if args.steps is not None else []) + [x for i in args.set for x in ("--set", i)]
+    command_line = shlex.join(["innovation-sim", "brief", *args.scenarios, *runs]
+                              + (["--question", args.question] if args.question else []) + ["--out", str(out)])
+    try:
+        c = run()
+        repro = brief.Reproduce(version(), commit(), command_line, shlex.join(["innovation-sim", "compare", *args.scenarios, *runs]),
+                                c.seed, c.replicates, c.months, time.strftime("%Y-%m-%d %H:%M"))
+        html, pdf_note = brief.write(c, out, args.question, caveats.read(), repro, pdf=not args.no_pdf)
+    except BaseException as e:
+        for folder in reversed(made):  # made for this brief and still empty: give them back
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        if isinstance(e, OSError):
+            raise BadInput(f"--out {out}: cannot write the brief ({_reason(e)})") from None
+        raise
+    for name, by_field in c.sentences.items():
+        print(f"{c.display()[name]} vs {c.display()[c.baseline]} ({c.replicates} paired runs, {c.months} months):")
+        for f in [*c.fields, ALL_FIELDS]:
+            print(f"  {by_field[f]}")
+    print(f"\nBrief: {html}")
+    if pdf_note is not None:
+        if pdf_note.startswith("PDF skipped"):
+            print(f"innovation-sim: note: {pdf_note}; the HTML brief is complete", file=sys.stderr)
+        else:
+            print(f"PDF: {pdf_note}")
+    return 0
+
+
+def _brief_file(requested: str | None, scenarios: list[str]) -> tuple[Path, list[Path]]:
+    """The brief's HTML file, its folder checked writable before any run; and the folders made
+    for it (to remove if nothing gets written)."""
+    out = Path(requested) if requested else \
+        Path("runs") / f"brief-{'-vs-'.join(Path(s).stem for s in scenarios)}-{time.strftime('%Y%m%d-%H%M%S')}.html"
+    if out.is_dir():
+        raise BadInput(f"--out {out}: is a folder; give a file name ending in .html")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise BadInput(f"--out {out}: a brief is an HTML file; give a name ending in .html (the PDF goes beside it)")
+    made = [p for p in reversed(out.parents) if not p.exists()]
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        probe = out.with_name(f".{out.name}.partial")
+        probe.touch()
+        probe.unlink()
+    except OSError as e:
+        for folder in reversed(made):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise BadInput(f"--out {out}: cannot write there ({_reason(e)}); choose another file") from None
+    return out, made
 
 
 def cmd_scenarios(args) -> int:
@@ -494,7 +577,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"innovation-sim {version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(p):
+    def common(p, out: bool = True):
         p.add_argument("--steps", type=int, metavar="N", help="months to simulate (default: the scenario's, usually 120)")
         p.add_argument("--replicates", type=_count(limits.REPLICATES), metavar="R",
                        help=f"how many runs of each scenario (default {DEFAULT_REPLICATES}); more runs, narrower uncertainty")
@@ -503,9 +586,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="change one setting for this run, e.g. --set openness=0.7 (repeatable; "
                             "see `innovation-sim params`)")
-        p.add_argument("--out", metavar="DIR", help="folder for the results (default: runs/<name>-<time>/)")
         p.add_argument("--workers", type=_count(), metavar="W", help="processes to use (default: all cores)")
-        p.add_argument("--no-figures", action="store_true", help="skip drawing the figures")
+        if out:
+            p.add_argument("--out", metavar="DIR", help="folder for the results (default: runs/<name>-<time>/)")
+            p.add_argument("--no-figures", action="store_true", help="skip drawing the figures")
 
     run = sub.add_parser("run", help="run one scenario many times and summarise it",
                          description="Run one scenario many times (in parallel) and write timeseries.csv, "
@@ -515,11 +599,25 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     cmp_ = sub.add_parser("compare", help="run several scenarios side by side",
-                          description="Run each scenario the same number of times with the same seeds and "
-                                      "compare them: a table with uncertainty intervals and overlay figures.")
+                          description="Run each scenario the same number of times on the same seeds and compare "
+                                      "each with the first, pair by pair: B - A per field with a 90% interval, "
+                                      "P(B > A) and one sentence per field (comparison.csv, summary.json), and "
+                                      "overlay figures.")
     cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios (names or .toml files)")
     common(cmp_)
     cmp_.set_defaults(func=cmd_compare)
+
+    br = sub.add_parser("brief", help="a brief for a committee: HTML page and PDF of a what-if",
+                        description="Run the scenarios as `compare` does (paired on the same seeds) and write one "
+                                    "self-contained HTML page (and a PDF of at most four A4 pages beside it): the "
+                                    "question, what differs, the differences with intervals, value curves, what the "
+                                    "model cannot say and how to reproduce it.")
+    br.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two to four scenarios; the first is the reference (A)")
+    common(br, out=False)
+    br.add_argument("--out", metavar="FILE.html", help="the brief (default: runs/brief-<names>-<time>.html); the PDF goes beside it")
+    br.add_argument("--question", metavar="TEXT", help="the question the brief answers (default: written from the scenarios)")
+    br.add_argument("--no-pdf", action="store_true", help="write the HTML page only")
+    br.set_defaults(func=cmd_brief)
 
     sw = sub.add_parser("sweep", help="run a parameter sweep or sensitivity analysis (Dask)",
                         description="Run an experiment from experiments/ (a grid, Latin hypercube, Sobol or "
@@ -562,8 +660,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     before = set(_CLAIMS)
     args = _parser().parse_args(argv)
-    if args.command == "compare" and len(args.scenarios) < 2:
-        print("innovation-sim compare: error: give at least two scenarios", file=sys.stderr)
+    if args.command in ("compare", "brief") and len(args.scenarios) < 2:
+        print(f"innovation-sim {args.command}: error: give at least two scenarios", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         return args.func(args)

@@ -141,9 +141,11 @@ field = "education"
 ''')
     r = sim("compare", "baseline", tmp_path / "pushed.toml", "--replicates", 4, "--steps", 36, "--out", out)
     assert r.returncode == 0, r.stderr
-    table = pd.read_csv(out / "comparison.csv")
+    table = pd.read_csv(out / "scenarios.csv")  # each scenario on its own
     assert set(table.scenario) == {"baseline", "pushed"}
     assert {"p_design", "p_embedding", "public_value_mean", "public_value_p5", "public_value_p95"} <= set(table.columns)
+    paired = pd.read_csv(out / "comparison.csv")  # the paired differences, B - A (tests/test_compare.py)
+    assert set(paired.scenario) == {"pushed"} and {"diff_mean", "ci_low", "ci_high", "p_b_gt_a"} <= set(paired.columns)
     assert {p.name for p in (out / "figures").iterdir()} == {"performance.png", "public_value.png", "phase.png"}
     assert "pushed" in r.stdout and "baseline" in r.stdout
 
