@@ -500,8 +500,27 @@ def cmd_validate(args) -> int:
     for i in args.only or []:
         if i not in known:
             raise BadInput(f"--only {i}: no such check (checks: {', '.join(map(str, sorted(known)))})")
+    if args.ablation:
+        return _ablation(args)
     from .viz.validation import figures  # matplotlib: imported only by the commands that draw
     return command(args.quick, args.out, args.only, draw=figures)
+
+
+def _ablation(args) -> int:
+    """`validate --ablation`: the ablation table on the claims' fresh seeds (docs/ODD.md section 8)."""
+    from .experiments import ablation
+    n = 40 if args.quick else 200
+    print(f"Ablation: {len(ablation.ARMS)} arms and the full model, {n} runs each on seeds "
+          f"{ablation.CLAIM_SEEDS}-{ablation.CLAIM_SEEDS + n - 1}", flush=True)
+    text = ablation.markdown(ablation.table(n, progress=lambda name: print(f"  {name}", flush=True)),
+                             n, ablation.CLAIM_SEEDS)
+    print(text)
+    if args.out:
+        folder = Path(args.out)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "ablation.md").write_text("# Ablation table\n\n" + text + "\n")
+        print(f"Table: {folder / 'ablation.md'}")
+    return 0
 
 
 def _positive(n: int, flag: str) -> None:
@@ -637,6 +656,9 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--quick", action="store_true", help="small ensembles (40 runs per arm) for a fast check")
     va.add_argument("--out", metavar="DIR", help="also write DIR/validation.md")
     va.add_argument("--only", type=int, nargs="+", metavar="ID", help="run only these checks")
+    va.add_argument("--ablation", action="store_true",
+                    help="instead of the checks, the ablation table: what each corner, flow, link layer and "
+                         "mechanism contributes (fresh seeds 5000+; DIR/ablation.md with --out)")
     va.set_defaults(func=cmd_validate)
 
     sc = sub.add_parser("scenarios", help="list the shipped scenarios", description="List the shipped scenarios with one line each.")
