@@ -39,8 +39,10 @@ from tqdm import tqdm
 
 from ..core.outcomes import outcome_columns
 from ..core.region import Region
+from ..core.events import Shock
 from ..io.experiment import Experiment
 from ..io.manifest import version
+from ..io.scenario import Scenario
 
 
 class SweepError(ValueError):
@@ -55,6 +57,14 @@ def _reason(e: OSError) -> str:
     return e.strerror or errno.errorcode.get(e.errno or 0, "") or str(e)
 
 
+def run_point(scenario: Scenario, params: dict, events: list[Shock], seed: int, where: str = "design point"):
+    """One run: the scenario with these settings and extra shocks, built with ``seed`` and run to its
+    end. What a sweep and the EMA Workbench interface (model/experiments/ema.py) both run."""
+    s = scenario.with_overrides(parameters=params, where=where)
+    s.events = [*s.events, *events]
+    return s.build(seed).run_for(s.months)
+
+
 def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.DataFrame]]:
     """Run these run indices; a run that raises is returned as a row with its error."""
     rows, series = [], []
@@ -65,9 +75,7 @@ def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.Dat
         params, events = exp.point_settings(point)
         row.update(dict(zip(exp.names + exp.switch_names, exp.points[point].tolist())))
         try:
-            s = exp.scenario.with_overrides(parameters=params, where=f"design point {point}")
-            s.events = [*s.events, *events]
-            m = s.build(seed).run_for(s.months)
+            m = run_point(exp.scenario, params, events, seed, where=f"design point {point}")
             row.update(m.outcomes())
             row["error"] = None
             if exp.timeseries_every:  # a region keeps its aggregates, a locality its fields
