@@ -31,10 +31,11 @@ from .core.parameters import REGION_PARAMS, REGISTRY, markdown_table
 from .experiments.region_run import run_region_ensemble, summarise_region, survey_table
 from .experiments.resources import DASK_WORKER, WORKER, ResourceError, plan_workers, results_bytes, worker_bytes
 from .experiments.runner import run_ensemble, summarise
-from .experiments.validation import CHECKS, command
-from .io import limits
+from .experiments.validation import CHECKS, FULL, QUICK, command
+from .io import limits, manifest
 from .io.experiment import load_experiment
 from .io.manifest import version
+from .io.scenario import SHIPPED as SHIPPED_SCENARIOS
 from .io.scenario import Scenario, ScenarioError, load, shipped
 
 EXIT_BAD_INPUT = 2
@@ -204,6 +205,7 @@ def cmd_run(args) -> int:
         ev.to_csv(tmp / "events.csv", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         _write_resolved(s, args, tmp)
+        _write_manifest(s, args, tmp)
         if not args.no_figures:
             run_figures(ts, ev, tmp / "figures", s.name)
     print(f"{s.name}: {args.replicates} runs x {s.months} months, seed {args.seed}\n")
@@ -221,6 +223,13 @@ def _write_resolved(s: Scenario, args, folder: Path) -> None:
         + tomli_w.dumps(resolved))
 
 
+def _write_manifest(s: Scenario, args, folder: Path) -> None:
+    """Provenance (model/io/manifest.py); `innovation-sim reproduce DIR` re-runs from it."""
+    command = {"name": "run", "seed": args.seed, "replicates": args.replicates, "figures": not args.no_figures}
+    manifest.write(folder, manifest.build(command, manifest.scenario_inputs(s),
+                                          manifest.replicate_seeds(args.seed, args.replicates)))
+
+
 def _run_region(s: Scenario, args, out: Path) -> int:
     """A region scenario: per place per field per step in timeseries.parquet, region tables as CSV."""
     from .viz.plots import region_figures  # matplotlib: imported only by the commands that draw
@@ -235,6 +244,7 @@ def _run_region(s: Scenario, args, out: Path) -> int:
             tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         _write_resolved(s, args, tmp)
+        _write_manifest(s, args, tmp)
         if not args.no_figures:
             region_figures(tables, tmp / "figures", s.name, summary["survey_month"])
     n = summary["survey"]["all"]["places"]
@@ -418,7 +428,25 @@ def cmd_validate(args) -> int:
         if i not in known:
             raise BadInput(f"--only {i}: no such check (checks: {', '.join(map(str, sorted(known)))})")
     from .viz.validation import figures  # matplotlib: imported only by the commands that draw
-    return command(args.quick, args.out, args.only, draw=figures)
+    code = command(args.quick, args.out, args.only, draw=figures)
+    if args.out:
+        n = QUICK if args.quick else FULL
+        seeds = {"master_seed": None, "seeds": [1000, 999 + n],
+                 "how": f"every arm of every check runs seeds 1000 to {999 + n} (Locality(seed=s)); "
+                        f"see model/experiments/validation.py"}
+        inputs = [manifest.file_entry(p, "shipped scenario") for p in sorted(SHIPPED_SCENARIOS.glob("*.toml"))]
+        manifest.write(Path(args.out), manifest.build({"name": "validate", "quick": args.quick, "only": args.only},
+                                                      inputs, seeds))
+    return code
+
+
+def cmd_reproduce(args) -> int:
+    from .experiments.reproduce import ReproduceError, reproduce
+
+    try:
+        return reproduce(Path(args.folder), anyway=args.anyway, keep=Path(args.keep) if args.keep else None)
+    except ReproduceError as e:
+        raise BadInput(str(e)) from None
 
 
 def _positive(n: int, flag: str) -> None:
@@ -540,6 +568,15 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--out", metavar="DIR", help="also write DIR/validation.md")
     va.add_argument("--only", type=int, nargs="+", metavar="ID", help="run only these checks")
     va.set_defaults(func=cmd_validate)
+
+    rp = sub.add_parser("reproduce", help="re-run a run, sweep or validation folder from its manifest and compare",
+                        description="Re-run the command that wrote DIR (from DIR/manifest.json: inputs, seeds, "
+                                    "code and package versions) into a temporary folder and say whether every "
+                                    "output is byte for byte the same. Refuses when the code or a package differs.")
+    rp.add_argument("folder", metavar="DIR", help="a folder written by run, sweep or validate --out")
+    rp.add_argument("--anyway", action="store_true", help="re-run even if the code or packages differ; report what differs")
+    rp.add_argument("--keep", metavar="DIR", help="keep the re-run's outputs in DIR")
+    rp.set_defaults(func=cmd_reproduce)
 
     sc = sub.add_parser("scenarios", help="list the shipped scenarios", description="List the shipped scenarios with one line each.")
     sc.set_defaults(func=cmd_scenarios)

@@ -37,10 +37,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from ..core.events import Shock
 from ..core.outcomes import outcome_columns
 from ..core.region import Region
-from ..core.events import Shock
 from ..io.experiment import Experiment
+from ..io import manifest
 from ..io.manifest import version
 from ..io.scenario import Scenario
 
@@ -146,7 +147,11 @@ class Store:
                 "parameters": e.names, "bounds": e.bounds, "switches": e.switch_names,
                 "levels": e.levels, "second_order": e.second_order, "seed": e.seed,
                 "months": e.scenario.months, "fields": e.scenario.fields, "version": version(),
-                "region": e.scenario.region is not None, "calibration": e.calibration}
+                "region": e.scenario.region is not None, "calibration": e.calibration,
+                "uncertainties": e.uncertainties, "levers": e.levers, "futures": e.n_futures,
+                "policies": e.n_policies, "outcome_specs": e.outcome_specs,
+                "provenance": manifest.build({"name": "sweep", "experiment": str(e.path.resolve())},
+                                             manifest.experiment_inputs(e), manifest.sweep_seeds(e))}
 
     def prepare(self, resume: bool) -> list[int]:
         """Create or check the folder; return the batches still to run."""
