@@ -440,6 +440,34 @@ def cmd_validate(args) -> int:
     return code
 
 
+def cmd_discover(args) -> int:
+    """Scenario discovery (PRIM, feature scores, CART) on a finished sweep folder."""
+    from .experiments.discover import discover_folder, write
+    from .experiments.sweep import SweepError
+    from .viz.exploratory import discovery_figures
+
+    folder = Path(args.folder)
+    try:
+        d = discover_folder(folder, args.outcome, args.threshold, min_density=args.min_density, max_boxes=args.boxes)
+        out = write(d, Path(args.out) if args.out else folder / "_discover" / args.outcome, draw=discovery_figures)
+    except SweepError as e:
+        raise BadInput(str(e)) from None
+    print(f"Scenario discovery on {d.runs} {d.unit} of {folder}: {d.event} in {d.base_rate:.0%} of them.\n")
+    for b in d.boxes:
+        print(f"Box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f} ({b.runs} {d.unit})")
+        for lim in b.limits:
+            print(f"  {lim['name']:<28} {lim['low']:>8.3g} to {lim['high']:.3g}")
+        print(f"  {b.sentence}\n")
+    top = ", ".join(f"{r.setting} {r.score:.2f}" for r in d.features.head(5).itertuples())
+    print(f"Feature scores (extra trees): {top}")
+    best = d.cart.sort_values(["density", "coverage"], ascending=False).head(1)
+    if len(best):
+        b = best.iloc[0]
+        print(f"CART's densest box: density {b.density:.2f}, coverage {b.coverage:.2f} (cart_boxes.csv)")
+    print(f"\nTables and figures in {out}/")
+    return 0
+
+
 def cmd_reproduce(args) -> int:
     from .experiments.reproduce import ReproduceError, reproduce
 
@@ -568,6 +596,20 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--out", metavar="DIR", help="also write DIR/validation.md")
     va.add_argument("--only", type=int, nargs="+", metavar="ID", help="run only these checks")
     va.set_defaults(func=cmd_validate)
+
+    di = sub.add_parser("discover", help="scenario discovery on a finished sweep: under which conditions does it happen?",
+                        description="Run PRIM (boxes of conditions with coverage and density, and the peeling "
+                                    "trajectory), feature scoring and CART (the EMA Workbench's) on a finished sweep "
+                                    "folder, and say in words where the outcome happens.")
+    di.add_argument("folder", metavar="DIR", help="a finished sweep folder (innovation-sim sweep ... --out DIR)")
+    di.add_argument("--outcome", required=True, metavar="NAME", help="an outcome column, e.g. reached_embedding")
+    di.add_argument("--threshold", type=float, metavar="X",
+                    help="for an outcome that is not 0/1: it happens when at least X (at most, if it is to be minimised)")
+    di.add_argument("--min-density", type=float, default=0.8, metavar="D",
+                    help="pick on the peeling trajectory the box with most coverage among those at least this dense (default 0.8)")
+    di.add_argument("--boxes", type=_count(), default=3, metavar="N", help="at most N boxes (default 3)")
+    di.add_argument("--out", metavar="DIR", help="where to write (default: DIR/_discover/<outcome>/)")
+    di.set_defaults(func=cmd_discover)
 
     rp = sub.add_parser("reproduce", help="re-run a run, sweep or validation folder from its manifest and compare",
                         description="Re-run the command that wrote DIR (from DIR/manifest.json: inputs, seeds, "
