@@ -468,6 +468,58 @@ def cmd_discover(args) -> int:
     return 0
 
 
+def cmd_robust(args) -> int:
+    """Every policy of an exploratory experiment across the same futures: regret and satisficing."""
+    from .experiments.robust import analyse, write
+    from .experiments.sweep import SweepError, SweepWriteError, resume_summary, run_sweep
+    from .viz.exploratory import robustness_figure
+
+    try:
+        folder = Path(args.experiment)
+        if not folder.is_dir():  # an experiment to run first (resumable, like a sweep)
+            exp = load_experiment(args.experiment)
+            if exp.method != "exploratory":
+                raise BadInput(f"{exp.path}: design.method: robust needs method = \"exploratory\" "
+                               f"([uncertainties] and [levers]), not \"{exp.method}\"")
+            if args.workers is not None:
+                _positive(args.workers, "--workers")
+            folder = Path(args.out) if args.out else Path("runs") / f"robust-{Path(args.experiment).stem}"
+            workers = args.workers if args.scheduler else _fit_sweep_workers(exp, args)
+            print(f"{exp.name}: {exp.n_policies} policies x {exp.n_futures} futures x {exp.replicates} replicates "
+                  f"= {exp.n_runs} runs of {exp.scenario.months} months -> {folder}/", flush=True)
+            start, stats = time.perf_counter(), {}
+            try:
+                run_sweep(exp, folder, workers=workers, scheduler=args.scheduler, resume=args.resume, stats=stats)
+            except KeyboardInterrupt:
+                print(f"innovation-sim: interrupted; finished batches are kept in {folder}/; finish with: "
+                      f"innovation-sim robust {args.experiment} --out {folder} --resume", file=sys.stderr)
+                return 130
+            except SweepWriteError as e:
+                raise BadInput(str(e)) from None
+            print(f"Done: {resume_summary(start, stats)}.\n")
+        res = analyse(folder)
+        out = write(res, folder / "_robust", draw=robustness_figure,
+                    title=f"{res['policies']} policies across the same {res['futures']} futures")
+    except SweepError as e:
+        raise BadInput(str(e)) from None
+    s = res["summary"]
+    print(f"{res['policies']} policies across the same {res['futures']} futures (common seeds), "
+          f"{res['replicates']} replicate(s) each; regret = shortfall from the best policy in the same future\n")
+    print(f"{'policy':<40} {'outcome':<22} {'mean':>8} {'mean regret':>11} {'max regret':>10} {'satisficing':>11}")
+    for r in s.itertuples():
+        sat = f"{r.satisficing:.0%}" if pd.notna(r.satisficing) else "-"
+        print(f"{r.policy_label[:40]:<40} {r.outcome[:22]:<22} {r.mean:>8.3g} {r.mean_regret:>11.3g} "
+              f"{r.max_regret:>10.3g} {sat:>11}")
+    print()
+    for line in res["sentences"]:
+        print(line)
+    left_out = {k: v for k, v in res["dropped"].items() if v}
+    if left_out:
+        print(f"\nnote: futures left out because some policy has no successful run there: {left_out}")
+    print(f"\nTables and figure in {out}/")
+    return 0
+
+
 def cmd_reproduce(args) -> int:
     from .experiments.reproduce import ReproduceError, reproduce
 
@@ -610,6 +662,18 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("--boxes", type=_count(), default=3, metavar="N", help="at most N boxes (default 3)")
     di.add_argument("--out", metavar="DIR", help="where to write (default: DIR/_discover/<outcome>/)")
     di.set_defaults(func=cmd_discover)
+
+    ro = sub.add_parser("robust", help="which policy holds up across futures? regret and satisficing of levers",
+                        description="Run every lever combination of an exploratory experiment (experiments/*.toml "
+                                    "with [uncertainties] and [levers]) across the same sample of futures with the "
+                                    "same seeds, then report each policy's regret and the share of futures where it "
+                                    "is good enough, with a figure. Given a finished folder, only the analysis runs.")
+    ro.add_argument("experiment", metavar="EXPERIMENT", help="an exploratory experiment (name or .toml), or its finished folder")
+    ro.add_argument("--out", metavar="DIR", help="results folder (default: runs/robust-<experiment>/)")
+    ro.add_argument("--workers", type=_count(), metavar="N", help="worker processes (default: all cores)")
+    ro.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
+    ro.add_argument("--resume", action="store_true", help="finish an interrupted run in --out")
+    ro.set_defaults(func=cmd_robust)
 
     rp = sub.add_parser("reproduce", help="re-run a run, sweep or validation folder from its manifest and compare",
                         description="Re-run the command that wrote DIR (from DIR/manifest.json: inputs, seeds, "
