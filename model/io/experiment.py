@@ -37,6 +37,9 @@ futures, and future f's replicate r has the same seed under every policy (common
     method = "exploratory"
     samples = 200                    # futures: a Latin hypercube over the uncertainties
 
+    [constants]                      # optional: settings fixed for every run
+    "region.councils" = 60
+
     [uncertainties]                  # sampled over these ranges ({} = the registry's whole range)
     openness = { low = 0.2, high = 0.8 }
     staff_slack = {}
@@ -136,6 +139,7 @@ class ExperimentModel(BaseModel):
     seed: Int = Field(default=1, ge=0, le=limits.MAX_SEED)
     batch_size: Int = Field(default=40, ge=1, le=100_000)
     design: DesignModel
+    constants: dict[str, Float] = Field(default_factory=dict)  # settings fixed for every run (EMA's Constants)
     uncertainties: dict[str, UncertaintyModel] = Field(default_factory=dict)
     levers: dict[str, list[Float] | SwitchModel] = Field(default_factory=dict)
     parameters: dict[str, list[Float] | RangeModel | Float] = Field(default_factory=dict)
@@ -281,6 +285,8 @@ def load_experiment(source: str | Path) -> Experiment:
             scenario = scenario.with_overrides(months=m.months)
     except ScenarioError as e:
         raise ScenarioError(f"{where}: scenario: {e}") from None
+    if m.constants:
+        scenario = scenario.with_overrides(parameters=m.constants, where=f"{where}: constants")
 
     method = m.design.method
     if method == "exploratory":
