@@ -104,7 +104,7 @@ def robustness_figure(table: pd.DataFrame, outcomes: list[str], path: Path, titl
     for that future; box: middle half, whiskers: 5-95%, dot: the worst case)."""
     policies = list(dict.fromkeys(table.policy_label))
     n = len(outcomes)
-    fig, axes = plt.subplots(n, 2, figsize=(11, (0.45 * len(policies) + 1.4) * n), squeeze=False)
+    fig, axes = plt.subplots(n, 2, figsize=(11, (0.45 * len(policies) + 1.9) * n), squeeze=False)
     for r, outcome in enumerate(outcomes):
         t = table[table.outcome == outcome]
         ax = axes[r][0]
@@ -117,17 +117,21 @@ def robustness_figure(table: pd.DataFrame, outcomes: list[str], path: Path, titl
             ax.set_xlim(0, 1.12)
             thr = t.threshold.iloc[0]
             word = "at most" if t.direction.iloc[0] == "minimise" else "at least"
-            ax.set_xlabel(f"share of futures where {outcome} is {word} {thr:g}", fontsize=9)
+            ax.set_title(f"{outcome}:\nshare of futures where it is {word} {thr:g} (satisficing)", fontsize=9)
+            ax.set_xlabel("share of futures", fontsize=8)
         else:
             ax.text(0.5, 0.5, "no threshold set for this outcome", ha="center", va="center", transform=ax.transAxes)
             ax.set_xticks([])
+            ax.set_title(f"{outcome}", fontsize=9)
         ax.set_yticks(y, policies, fontsize=8)
         ax = axes[r][1]
         data = [t[t.policy_label == p].regret.to_numpy() for p in policies]
         ax.boxplot(data, positions=y, vert=False, whis=(5, 95), showfliers=False, widths=0.5)
         ax.scatter([a.max() for a in data], y, color="#c44e52", s=14, zorder=3, label="worst case")
         ax.set_yticks(y, [""] * len(policies))
-        ax.set_xlabel(f"regret in {outcome}: shortfall from the best policy in the same future", fontsize=9)
+        ax.set_title("regret: shortfall from the best policy in the same future\n"
+                     "(box: middle half, whiskers: 5-95%)", fontsize=9)
+        ax.set_xlabel(outcome, fontsize=8)
         ax.legend(fontsize=7, loc="lower right")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
