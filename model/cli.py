@@ -448,7 +448,8 @@ def cmd_discover(args) -> int:
 
     folder = Path(args.folder)
     try:
-        d = discover_folder(folder, args.outcome, args.threshold, min_density=args.min_density, max_boxes=args.boxes)
+        d = discover_folder(folder, args.outcome, args.threshold, min_density=args.min_density, max_boxes=args.boxes,
+                            max_dims=args.max_dims)
         out = write(d, Path(args.out) if args.out else folder / "_discover" / args.outcome, draw=discovery_figures)
     except SweepError as e:
         raise BadInput(str(e)) from None
@@ -660,6 +661,8 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("--min-density", type=float, default=0.8, metavar="D",
                     help="pick on the peeling trajectory the box with most coverage among those at least this dense (default 0.8)")
     di.add_argument("--boxes", type=_count(), default=3, metavar="N", help="at most N boxes (default 3)")
+    di.add_argument("--max-dims", type=_count(), default=3, metavar="K",
+                    help="a box restricts at most K settings (default 3), so it can be read")
     di.add_argument("--out", metavar="DIR", help="where to write (default: DIR/_discover/<outcome>/)")
     di.set_defaults(func=cmd_discover)
 

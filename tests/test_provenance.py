@@ -53,7 +53,7 @@ def test_sweep_manifest_records_provenance(tmp_path):
 def test_reproduce_is_byte_identical_and_refuses_when_a_package_differs(run_folder, tmp_path, capsys):
     assert main(["reproduce", str(run_folder)]) == 0
     out = capsys.readouterr().out
-    assert "Identical: all 5 output files" in out
+    assert "Identical: all 4 output files" in out
 
     copy = tmp_path / "copy"
     copy.mkdir()
@@ -70,7 +70,7 @@ def test_reproduce_is_byte_identical_and_refuses_when_a_package_differs(run_fold
     ts.write_text(ts.read_text().replace("\n", "\n", 1) + "\n")  # a changed output is reported by name
     assert main(["reproduce", str(copy), "--anyway"]) == 1
     out = capsys.readouterr().out
-    assert "note: numpy 0.0.1 -> " in out and "Different: 1 of 5 files differ: timeseries.csv" in out
+    assert "note: numpy 0.0.1 -> " in out and "Different: 1 of 4 files differ: timeseries.csv" in out
 
 
 def test_compare_ignores_only_the_manifest_and_the_reports_run_time(tmp_path):

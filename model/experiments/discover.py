@@ -5,10 +5,12 @@ Lempert 2010, doi:10.1016/j.techfore.2009.08.002), finds boxes of the varied set
 outcome is concentrated; each box has a *coverage* (the share of all runs where the outcome happens
 that lie in the box), a *density* (the share of runs in the box where it happens) and a *mass* (the
 share of all runs in the box). Feature scores (extra trees) rank the settings, and CART gives a
-second opinion. All three are the EMA Workbench's (``ema_workbench.analysis``), not written again.
+second opinion. PRIM peels the settings with the highest feature scores (``max_dims + 1``, at least
+4): on noisy runs it would otherwise restrict every setting a little. All three are the EMA Workbench's (``ema_workbench.analysis``), not written again.
 
-A box is picked from PRIM's peeling trajectory: the one with the most coverage among those with a
-density of at least ``min_density`` (else the densest); later boxes are found on the runs the
+A box is picked from PRIM's peeling trajectory among those restricting at most ``max_dims`` settings
+(3: a box a reader can hold in mind) with a coverage of at least 0.2: the one with the most coverage
+among those with a density of at least ``min_density`` (else the densest); later boxes are found on the runs the
 earlier ones leave. The outcome is used as it is when it is 0/1 (reached_embedding); otherwise it
 "happens" when it is at least the threshold (at most, for an outcome to minimise), from
 ``--threshold`` or the experiment's [outcomes] table.
@@ -54,6 +56,7 @@ class Discovery:
     base_rate: float
     inputs: list[str]
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # lowest and highest sampled
+    prim_inputs: list[str] = field(default_factory=list)  # the settings PRIM peels: the top feature scores
     boxes: list[Box] = field(default_factory=list)
     trajectories: pd.DataFrame | None = None  # box, step, coverage, density, mass, res_dim
     features: pd.DataFrame | None = None  # setting, score
@@ -134,12 +137,19 @@ def sentence(box: Box, d: Discovery) -> str:
             f"and hold {box.coverage:.0%} of those where {d.event}.")
 
 
-def _pick(trajectory: pd.DataFrame, min_density: float) -> int:
-    good = trajectory[trajectory.density >= min_density]
+def _pick(trajectory: pd.DataFrame, min_density: float, max_dims: int = 3, min_coverage: float = 0.2) -> int:
+    """A box a reader can use: at most ``max_dims`` settings restricted and ``min_coverage``; of those,
+    the most coverage among the boxes at least ``min_density`` dense, else the densest."""
+    usable = trajectory[(trajectory.res_dim <= max_dims) & (trajectory.coverage >= min_coverage)]
+    if usable.empty:
+        usable = trajectory[trajectory.res_dim <= max_dims]
+    if usable.empty:
+        usable = trajectory
+    good = usable[usable.density >= min_density]
     if len(good):
         best = good[good.coverage == good.coverage.max()]
         return int(best.density.idxmax())
-    return int(trajectory.density.idxmax())
+    return int(usable.density.idxmax())
 
 
 def _limits(box_lims: pd.DataFrame, init: pd.DataFrame) -> list[dict]:
@@ -154,7 +164,7 @@ def _limits(box_lims: pd.DataFrame, init: pd.DataFrame) -> list[dict]:
 
 def discover(x: pd.DataFrame, y: np.ndarray, outcome: str, event: str = "the outcome happens", unit: str = "runs",
              min_density: float = 0.8, max_boxes: int = 3, peel_alpha: float = 0.05, mass_min: float = 0.05,
-             seed: int = 1) -> Discovery:
+             seed: int = 1, max_dims: int = 3) -> Discovery:
     """PRIM boxes, feature scores and CART boxes of ``y`` (0/1) over the settings ``x``."""
     _quiet()
     from ema_workbench.analysis import cart, feature_scoring, prim  # optional 'ema' extra
@@ -165,14 +175,19 @@ def discover(x: pd.DataFrame, y: np.ndarray, outcome: str, event: str = "the out
     if y.sum() == 0 or y.sum() == len(y):
         raise SweepError(f"--outcome {outcome}: {event} in {'none' if y.sum() == 0 else 'all'} of the {len(y)} "
                          f"{unit}; there is nothing to tell apart (try another --threshold)")
-    p = prim.Prim(x, y, peel_alpha=peel_alpha, mass_min=mass_min)
+    scores, _ = feature_scoring.get_ex_feature_scores(x, y, random_state=seed)
+    d.features = (scores.iloc[:, 0].rename("score").rename_axis("setting").reset_index()
+                  .sort_values("score", ascending=False, ignore_index=True))
+    # PRIM on the settings that matter most: on noisy runs it otherwise peels every setting a little.
+    d.prim_inputs = list(d.features.setting[:max(max_dims + 1, 4)])
+    p = prim.Prim(x[d.prim_inputs], y, peel_alpha=peel_alpha, mass_min=mass_min)
     trajectories = []
     for k in range(1, max_boxes + 1):
         box = p.find_box()
         if box is None:
             break
         t = box.peeling_trajectory.reset_index(drop=True)
-        i = _pick(t, min_density)
+        i = _pick(t, min_density, max_dims)
         box.select(i)
         row = t.iloc[i]
         if k > 1 and row.density <= d.base_rate:  # no better than chance: stop
@@ -185,9 +200,6 @@ def discover(x: pd.DataFrame, y: np.ndarray, outcome: str, event: str = "the out
                             .assign(box=k, step=np.arange(len(t)), chosen=np.arange(len(t)) == i))
     d.trajectories = pd.concat(trajectories, ignore_index=True)[["box", "step", "coverage", "density", "mass",
                                                                   "res_dim", "chosen"]]
-    scores, _ = feature_scoring.get_ex_feature_scores(x, y, random_state=seed)
-    d.features = (scores.iloc[:, 0].rename("score").rename_axis("setting").reset_index()
-                  .sort_values("score", ascending=False, ignore_index=True))
     c = cart.CART(x, y, mass_min=mass_min)
     c.build_tree()
     d.cart = _cart_table(c)

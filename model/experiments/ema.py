@@ -231,8 +231,8 @@ def as_runs(exp: Experiment, experiments: pd.DataFrame, outcomes_: dict[str, np.
 
 
 def compare_with_sweep(ema_runs: pd.DataFrame, sweep_runs: pd.DataFrame) -> pd.DataFrame:
-    """Rows where EMA's and the sweep's runs differ in a seed, a setting or an outcome (empty: equal).
-    NaN equals NaN (e.g. months_to_first_trigger when no field left latent)."""
+    """Rows where EMA's and the sweep's runs differ in a seed, a setting (as run: integer settings
+    rounded) or an outcome (empty: equal). NaN equals NaN (e.g. months_to_first_trigger when no field left latent)."""
     cols = [c for c in ema_runs.columns if c in sweep_runs.columns]
     a = ema_runs.sort_values("run").reset_index(drop=True)[cols]
     b = sweep_runs.sort_values("run").reset_index(drop=True)[cols]
@@ -241,6 +241,9 @@ def compare_with_sweep(ema_runs: pd.DataFrame, sweep_runs: pd.DataFrame) -> pd.D
     diff = pd.Series(False, index=a.index)
     for c in cols:
         x, y = a[c].to_numpy(), b[c].to_numpy()
+        p = param_spec(c)
+        if p is not None and p.kind is int:  # the sweep keeps the design's value; the run used it rounded
+            y = np.round(y.astype(float))
         if x.dtype.kind == "f" or y.dtype.kind == "f":
             x, y = x.astype(float), y.astype(float)
             diff |= ~((x == y) | (np.isnan(x) & np.isnan(y)))

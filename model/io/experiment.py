@@ -442,7 +442,10 @@ def _exploratory(m: ExperimentModel, raw: dict, path: Path, scenario: Scenario, 
         if not spec:
             raise ScenarioError(f"{where}: levers.{key}: give the options as a list of levels, e.g. [{p.default}, {p.high}]")
         for v in spec:
-            _check_value(p, v, f"{where}: levers.{key}")
+            try:
+                _check_value(p, v, f"{where}: levers.{key}")
+            except ScenarioError as e:  # "levers.x: 1.9 is out of range", not "levers.x: = 1.9 ..."
+                raise ScenarioError(str(e).replace(f"levers.{key}: = ", f"levers.{key}: ", 1)) from None
         names.append(key)
         bounds.append((float(min(spec)), float(max(spec))))
         levels.append([float(v) for v in spec])
