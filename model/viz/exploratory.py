@@ -15,6 +15,7 @@ def num(v: float) -> str:
     return f"{v:.2f}" if abs(v) < 10 else f"{v:.3g}"
 
 
+_MPL = tuple(int(v) for v in matplotlib.__version__.split(".")[:2])
 COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"]
 
 
@@ -126,7 +127,8 @@ def robustness_figure(table: pd.DataFrame, outcomes: list[str], path: Path, titl
         ax.set_yticks(y, policies, fontsize=8)
         ax = axes[r][1]
         data = [t[t.policy_label == p].regret.to_numpy() for p in policies]
-        ax.boxplot(data, positions=y, vert=False, whis=(5, 95), showfliers=False, widths=0.5)
+        horizontal = {"orientation": "horizontal"} if _MPL >= (3, 10) else {"vert": False}
+        ax.boxplot(data, positions=y, whis=(5, 95), showfliers=False, widths=0.5, **horizontal)
         ax.scatter([a.max() for a in data], y, color="#c44e52", s=14, zorder=3, label="worst case")
         ax.set_yticks(y, [""] * len(policies))
         ax.set_title("regret: shortfall from the best policy in the same future\n"
