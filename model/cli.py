@@ -31,10 +31,11 @@ from .core.parameters import REGION_PARAMS, REGISTRY, markdown_table
 from .experiments.region_run import run_region_ensemble, summarise_region, survey_table
 from .experiments.resources import DASK_WORKER, WORKER, ResourceError, plan_workers, results_bytes, worker_bytes
 from .experiments.runner import run_ensemble, summarise
-from .experiments.validation import CHECKS, command
-from .io import limits
+from .experiments.validation import CHECKS, FULL, QUICK, command
+from .io import limits, manifest
 from .io.experiment import load_experiment
 from .io.manifest import version
+from .io.scenario import SHIPPED as SHIPPED_SCENARIOS
 from .io.scenario import Scenario, ScenarioError, load, shipped
 
 EXIT_BAD_INPUT = 2
@@ -204,6 +205,7 @@ def cmd_run(args) -> int:
         ev.to_csv(tmp / "events.csv", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         _write_resolved(s, args, tmp)
+        _write_manifest(s, args, tmp)
         if not args.no_figures:
             run_figures(ts, ev, tmp / "figures", s.name)
     print(f"{s.name}: {args.replicates} runs x {s.months} months, seed {args.seed}\n")
@@ -221,6 +223,13 @@ def _write_resolved(s: Scenario, args, folder: Path) -> None:
         + tomli_w.dumps(resolved))
 
 
+def _write_manifest(s: Scenario, args, folder: Path) -> None:
+    """Provenance (model/io/manifest.py); `innovation-sim reproduce DIR` re-runs from it."""
+    command = {"name": "run", "seed": args.seed, "replicates": args.replicates, "figures": not args.no_figures}
+    manifest.write(folder, manifest.build(command, manifest.scenario_inputs(s),
+                                          manifest.replicate_seeds(args.seed, args.replicates)))
+
+
 def _run_region(s: Scenario, args, out: Path) -> int:
     """A region scenario: per place per field per step in timeseries.parquet, region tables as CSV."""
     from .viz.plots import region_figures  # matplotlib: imported only by the commands that draw
@@ -235,6 +244,7 @@ def _run_region(s: Scenario, args, out: Path) -> int:
             tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         _write_resolved(s, args, tmp)
+        _write_manifest(s, args, tmp)
         if not args.no_figures:
             region_figures(tables, tmp / "figures", s.name, summary["survey_month"])
     n = summary["survey"]["all"]["places"]
@@ -503,7 +513,106 @@ def cmd_validate(args) -> int:
     if args.ablation:
         return _ablation(args)
     from .viz.validation import figures  # matplotlib: imported only by the commands that draw
-    return command(args.quick, args.out, args.only, draw=figures)
+    code = command(args.quick, args.out, args.only, draw=figures)
+    if args.out:
+        n = QUICK if args.quick else FULL
+        seeds = {"master_seed": None, "seeds": [1000, 999 + n],
+                 "how": f"every arm of every check runs seeds 1000 to {999 + n} (Locality(seed=s)); "
+                        f"see model/experiments/validation.py"}
+        inputs = [manifest.file_entry(p, "shipped scenario") for p in sorted(SHIPPED_SCENARIOS.glob("*.toml"))]
+        manifest.write(Path(args.out), manifest.build({"name": "validate", "quick": args.quick, "only": args.only},
+                                                      inputs, seeds))
+    return code
+
+
+def cmd_discover(args) -> int:
+    """Scenario discovery (PRIM, feature scores, CART) on a finished sweep folder."""
+    from .experiments.discover import discover_folder, write
+    from .experiments.sweep import SweepError
+    from .viz.exploratory import discovery_figures
+
+    folder = Path(args.folder)
+    try:
+        d = discover_folder(folder, args.outcome, args.threshold, min_density=args.min_density, max_boxes=args.boxes,
+                            max_dims=args.max_dims)
+        out = write(d, Path(args.out) if args.out else folder / "_discover" / args.outcome, draw=discovery_figures)
+    except SweepError as e:
+        raise BadInput(str(e)) from None
+    print(f"Scenario discovery on {d.runs} {d.unit} of {folder}: {d.event} in {d.base_rate:.0%} of them.\n")
+    for b in d.boxes:
+        print(f"Box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f} ({b.runs} {d.unit})")
+        for lim in b.limits:
+            print(f"  {lim['name']:<28} {lim['low']:>8.3g} to {lim['high']:.3g}")
+        print(f"  {b.sentence}\n")
+    top = ", ".join(f"{r.setting} {r.score:.2f}" for r in d.features.head(5).itertuples())
+    print(f"Feature scores (extra trees): {top}")
+    best = d.cart.sort_values(["density", "coverage"], ascending=False).head(1)
+    if len(best):
+        b = best.iloc[0]
+        print(f"CART's densest box: density {b.density:.2f}, coverage {b.coverage:.2f} (cart_boxes.csv)")
+    print(f"\nTables and figures in {out}/")
+    return 0
+
+
+def cmd_robust(args) -> int:
+    """Every policy of an exploratory experiment across the same futures: regret and satisficing."""
+    from .experiments.robust import analyse, write
+    from .experiments.sweep import SweepError, SweepWriteError, resume_summary, run_sweep
+    from .viz.exploratory import robustness_figure
+
+    try:
+        folder = Path(args.experiment)
+        if not folder.is_dir():  # an experiment to run first (resumable, like a sweep)
+            exp = load_experiment(args.experiment)
+            if exp.method != "exploratory":
+                raise BadInput(f"{exp.path}: design.method: robust needs method = \"exploratory\" "
+                               f"([uncertainties] and [levers]), not \"{exp.method}\"")
+            if args.workers is not None:
+                _positive(args.workers, "--workers")
+            folder = Path(args.out) if args.out else Path("runs") / f"robust-{Path(args.experiment).stem}"
+            workers = args.workers if args.scheduler else _fit_sweep_workers(exp, args)
+            print(f"{exp.name}: {exp.n_policies} policies x {exp.n_futures} futures x {exp.replicates} replicates "
+                  f"= {exp.n_runs} runs of {exp.scenario.months} months -> {folder}/", flush=True)
+            start, stats = time.perf_counter(), {}
+            try:
+                run_sweep(exp, folder, workers=workers, scheduler=args.scheduler, resume=args.resume, stats=stats)
+            except KeyboardInterrupt:
+                print(f"innovation-sim: interrupted; finished batches are kept in {folder}/; finish with: "
+                      f"innovation-sim robust {args.experiment} --out {folder} --resume", file=sys.stderr)
+                return 130
+            except SweepWriteError as e:
+                raise BadInput(str(e)) from None
+            print(f"Done: {resume_summary(start, stats)}.\n")
+        res = analyse(folder)
+        out = write(res, folder / "_robust", draw=robustness_figure,
+                    title=f"{res['policies']} policies across the same {res['futures']} futures")
+    except SweepError as e:
+        raise BadInput(str(e)) from None
+    s = res["summary"]
+    print(f"{res['policies']} policies across the same {res['futures']} futures (common seeds), "
+          f"{res['replicates']} replicate(s) each; regret = shortfall from the best policy in the same future\n")
+    print(f"{'policy':<40} {'outcome':<22} {'mean':>8} {'mean regret':>11} {'max regret':>10} {'satisficing':>11}")
+    for r in s.itertuples():
+        sat = f"{r.satisficing:.0%}" if pd.notna(r.satisficing) else "-"
+        print(f"{r.policy_label[:40]:<40} {r.outcome[:22]:<22} {r.mean:>8.3g} {r.mean_regret:>11.3g} "
+              f"{r.max_regret:>10.3g} {sat:>11}")
+    print()
+    for line in res["sentences"]:
+        print(line)
+    left_out = {k: v for k, v in res["dropped"].items() if v}
+    if left_out:
+        print(f"\nnote: futures left out because some policy has no successful run there: {left_out}")
+    print(f"\nTables and figure in {out}/")
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from .experiments.reproduce import ReproduceError, reproduce
+
+    try:
+        return reproduce(Path(args.folder), anyway=args.anyway, keep=Path(args.keep) if args.keep else None)
+    except ReproduceError as e:
+        raise BadInput(str(e)) from None
 
 
 def _ablation(args) -> int:
@@ -660,6 +769,43 @@ def _parser() -> argparse.ArgumentParser:
                     help="instead of the checks, the ablation table: what each corner, flow, link layer and "
                          "mechanism contributes (fresh seeds 5000+; DIR/ablation.md with --out)")
     va.set_defaults(func=cmd_validate)
+
+    di = sub.add_parser("discover", help="scenario discovery on a finished sweep: under which conditions does it happen?",
+                        description="Run PRIM (boxes of conditions with coverage and density, and the peeling "
+                                    "trajectory), feature scoring and CART (the EMA Workbench's) on a finished sweep "
+                                    "folder, and say in words where the outcome happens.")
+    di.add_argument("folder", metavar="DIR", help="a finished sweep folder (innovation-sim sweep ... --out DIR)")
+    di.add_argument("--outcome", required=True, metavar="NAME", help="an outcome column, e.g. reached_embedding")
+    di.add_argument("--threshold", type=float, metavar="X",
+                    help="for an outcome that is not 0/1: it happens when at least X (at most, if it is to be minimised)")
+    di.add_argument("--min-density", type=float, default=0.8, metavar="D",
+                    help="pick on the peeling trajectory the box with most coverage among those at least this dense (default 0.8)")
+    di.add_argument("--boxes", type=_count(), default=3, metavar="N", help="at most N boxes (default 3)")
+    di.add_argument("--max-dims", type=_count(), default=3, metavar="K",
+                    help="a box restricts at most K settings (default 3), so it can be read")
+    di.add_argument("--out", metavar="DIR", help="where to write (default: DIR/_discover/<outcome>/)")
+    di.set_defaults(func=cmd_discover)
+
+    ro = sub.add_parser("robust", help="which policy holds up across futures? regret and satisficing of levers",
+                        description="Run every lever combination of an exploratory experiment (experiments/*.toml "
+                                    "with [uncertainties] and [levers]) across the same sample of futures with the "
+                                    "same seeds, then report each policy's regret and the share of futures where it "
+                                    "is good enough, with a figure. Given a finished folder, only the analysis runs.")
+    ro.add_argument("experiment", metavar="EXPERIMENT", help="an exploratory experiment (name or .toml), or its finished folder")
+    ro.add_argument("--out", metavar="DIR", help="results folder (default: runs/robust-<experiment>/)")
+    ro.add_argument("--workers", type=_count(), metavar="N", help="worker processes (default: all cores)")
+    ro.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
+    ro.add_argument("--resume", action="store_true", help="finish an interrupted run in --out")
+    ro.set_defaults(func=cmd_robust)
+
+    rp = sub.add_parser("reproduce", help="re-run a run, sweep or validation folder from its manifest and compare",
+                        description="Re-run the command that wrote DIR (from DIR/manifest.json: inputs, seeds, "
+                                    "code and package versions) into a temporary folder and say whether every "
+                                    "output is byte for byte the same. Refuses when the code or a package differs.")
+    rp.add_argument("folder", metavar="DIR", help="a folder written by run, sweep or validate --out")
+    rp.add_argument("--anyway", action="store_true", help="re-run even if the code or packages differ; report what differs")
+    rp.add_argument("--keep", metavar="DIR", help="keep the re-run's outputs in DIR")
+    rp.set_defaults(func=cmd_reproduce)
 
     sc = sub.add_parser("scenarios", help="list the shipped scenarios", description="List the shipped scenarios with one line each.")
     sc.set_defaults(func=cmd_scenarios)

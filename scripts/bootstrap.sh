@@ -44,7 +44,7 @@ stamp="$venv/.installed-$(cat "$root/pyproject.toml" | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "Installing innovation-sim and its dependencies into .venv (first time takes a minute or two)..." >&2
   log="$venv/install.log"
-  if ! { "$venv/bin/python" -m pip install --upgrade pip && "$venv/bin/python" -m pip install -e "$root[app,sweep,dev]"; } >"$log" 2>&1; then
+  if ! { "$venv/bin/python" -m pip install --upgrade pip && "$venv/bin/python" -m pip install -e "$root[app,sweep,ema,dev]"; } >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     echo "Installation failed; the full log is in $log" >&2
     exit 1

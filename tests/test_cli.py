@@ -36,7 +36,7 @@ def baseline_run(tmp_path_factory):
 def test_run_writes_the_documented_files_and_columns(baseline_run):
     out, r = baseline_run
     assert {p.name for p in out.iterdir()} == {"timeseries.csv", "events.csv", "summary.json",
-                                               "scenario.resolved.toml", "figures"}
+                                               "scenario.resolved.toml", "manifest.json", "figures"}
     assert {p.name for p in (out / "figures").iterdir()} == {"value_curve.png", "triangle.png", "phases.png"}
     ts = pd.read_csv(out / "timeseries.csv")
     assert list(ts.columns[: len(TS_COLUMNS)]) == TS_COLUMNS

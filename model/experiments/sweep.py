@@ -37,10 +37,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from ..core.events import Shock
 from ..core.outcomes import outcome_columns
 from ..core.region import Region
 from ..io.experiment import Experiment
+from ..io import manifest
 from ..io.manifest import version
+from ..io.scenario import Scenario
 
 
 class SweepError(ValueError):
@@ -55,6 +58,14 @@ def _reason(e: OSError) -> str:
     return e.strerror or errno.errorcode.get(e.errno or 0, "") or str(e)
 
 
+def run_point(scenario: Scenario, params: dict, events: list[Shock], seed: int, where: str = "design point"):
+    """One run: the scenario with these settings and extra shocks, built with ``seed`` and run to its
+    end. What a sweep and the EMA Workbench interface (model/experiments/ema.py) both run."""
+    s = scenario.with_overrides(parameters=params, where=where)
+    s.events = [*s.events, *events]
+    return s.build(seed).run_for(s.months)
+
+
 def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.DataFrame]]:
     """Run these run indices; a run that raises is returned as a row with its error."""
     rows, series = [], []
@@ -65,9 +76,7 @@ def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.Dat
         params, events = exp.point_settings(point)
         row.update(dict(zip(exp.names + exp.switch_names, exp.points[point].tolist())))
         try:
-            s = exp.scenario.with_overrides(parameters=params, where=f"design point {point}")
-            s.events = [*s.events, *events]
-            m = s.build(seed).run_for(s.months)
+            m = run_point(exp.scenario, params, events, seed, where=f"design point {point}")
             row.update(m.outcomes())
             row["error"] = None
             if exp.timeseries_every:  # a region keeps its aggregates, a locality its fields
@@ -138,7 +147,11 @@ class Store:
                 "parameters": e.names, "bounds": e.bounds, "switches": e.switch_names,
                 "levels": e.levels, "second_order": e.second_order, "seed": e.seed,
                 "months": e.scenario.months, "fields": e.scenario.fields, "version": version(),
-                "region": e.scenario.region is not None, "calibration": e.calibration}
+                "region": e.scenario.region is not None, "calibration": e.calibration,
+                "uncertainties": e.uncertainties, "levers": e.levers, "futures": e.n_futures,
+                "policies": e.n_policies, "outcome_specs": e.outcome_specs,
+                "provenance": manifest.build({"name": "sweep", "experiment": str(e.path.resolve())},
+                                             manifest.experiment_inputs(e), manifest.sweep_seeds(e))}
 
     def prepare(self, resume: bool) -> list[int]:
         """Create or check the folder; return the batches still to run."""

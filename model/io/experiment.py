@@ -29,6 +29,33 @@
     [outcomes]
     timeseries_every = 0             # keep field time series every k months (0 = none)
 
+An exploratory experiment (issue 16, the EMA Workbench's vocabulary) separates what a council
+cannot control from what it chooses; every lever combination (a policy) meets the same sample of
+futures, and future f's replicate r has the same seed under every policy (common random numbers):
+
+    [design]
+    method = "exploratory"
+    samples = 200                    # futures: a Latin hypercube over the uncertainties
+
+    [constants]                      # optional: settings fixed for every run
+    "region.councils" = 60
+
+    [uncertainties]                  # sampled over these ranges ({} = the registry's whole range)
+    openness = { low = 0.2, high = 0.8 }
+    staff_slack = {}
+
+    [levers]                         # policy options: a list of levels, or a switched timeline
+    leader_drive = [0.45, 0.8]
+    [levers.grant]
+    levels = [0, 1]
+    [[levers.grant.events]]
+    month = 12
+    kind = "funding_start"
+    field = "education"
+
+    [outcomes]                       # any declared outcome; for `robust` and `discover`
+    reached_embedding = { direction = "maximise", threshold = 0.5 }
+
 Validated with the same one-line errors as scenario files.
 """
 
@@ -44,10 +71,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, StrictBool, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from ..core.events import Shock
-from ..core.outcomes import outcome_columns
+from ..core.outcomes import LOCALITY_OUTCOMES, REGION_OUTCOMES, outcome_columns
 from ..core.parameters import REGION_PARAMS, REGISTRY, Param
 from ..core.region import GROUPS
 from . import limits
@@ -59,7 +86,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "experiments"
 
 class DesignModel(BaseModel):
     model_config = STRICT
-    method: Literal["grid", "lhs", "sobol", "morris"]
+    method: Literal["grid", "lhs", "sobol", "morris", "exploratory"]
     samples: Int | None = Field(default=None, ge=1, le=1_000_000)
     levels: Int = Field(default=4, ge=2, le=20)
     second_order: StrictBool = False
@@ -78,8 +105,21 @@ class SwitchModel(BaseModel):
 
 
 class OutcomesModel(BaseModel):
-    model_config = STRICT
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)  # the extra keys: outcomes (OutcomeSpecModel)
     timeseries_every: Int = Field(default=0, ge=0, le=1200)
+
+
+class OutcomeSpecModel(BaseModel):
+    """An outcome a policy cares about: which way is better, and the level that is good enough."""
+    model_config = STRICT
+    direction: Literal["maximise", "minimise", "info"] | None = None  # default: the outcome's declared direction
+    threshold: Float | None = None  # satisficing: >= threshold (maximise, info) or <= (minimise)
+
+
+class UncertaintyModel(BaseModel):
+    model_config = STRICT
+    low: Float | None = None  # default: the registry's bounds
+    high: Float | None = None
 
 
 class TargetModel(BaseModel):
@@ -99,6 +139,9 @@ class ExperimentModel(BaseModel):
     seed: Int = Field(default=1, ge=0, le=limits.MAX_SEED)
     batch_size: Int = Field(default=40, ge=1, le=100_000)
     design: DesignModel
+    constants: dict[str, Float] = Field(default_factory=dict)  # settings fixed for every run (EMA's Constants)
+    uncertainties: dict[str, UncertaintyModel] = Field(default_factory=dict)
+    levers: dict[str, list[Float] | SwitchModel] = Field(default_factory=dict)
     parameters: dict[str, list[Float] | RangeModel | Float] = Field(default_factory=dict)
     switches: dict[str, SwitchModel] = Field(default_factory=dict)
     outcomes: OutcomesModel = Field(default_factory=OutcomesModel)
@@ -127,6 +170,12 @@ class Experiment:
     timeseries_every: int = 0
     calibration: dict[str, dict] = field(default_factory=dict)  # outcome -> {target, band, source}
     raw: dict = field(default_factory=dict)
+    # Exploratory designs: point = policy * n_futures + future; columns: uncertainties, then levers.
+    uncertainties: list[str] = field(default_factory=list)
+    levers: list[str] = field(default_factory=list)  # parameter levers, then switched timelines
+    n_futures: int = 0
+    n_policies: int = 1
+    outcome_specs: dict[str, dict] = field(default_factory=dict)  # outcome -> {direction, threshold}
 
     @property
     def n_points(self) -> int:
@@ -150,9 +199,22 @@ class Experiment:
         return h.hexdigest()[:16]
 
     def run_seed(self, run_index: int) -> int:
-        """Run i's seed: a function of the experiment's seed and i only (not of workers or order)."""
+        """Run i's seed: a function of the experiment's seed and i only (not of workers or order).
+        Exploratory designs: of the seed, the future and the replicate only, so every policy meets
+        future f with the same streams (common random numbers); 63 bits, so it is a valid
+        ``--seed`` and fits the EMA Workbench's int64 columns."""
+        if self.method == "exploratory":
+            point, rep = divmod(run_index, self.replicates)
+            ss = np.random.SeedSequence(self.seed, spawn_key=(point % self.n_futures, rep))
+            return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
         ss = np.random.SeedSequence(self.seed, spawn_key=(run_index,))
         return int(ss.generate_state(1, np.uint64)[0])
+
+    def future_of(self, point: int) -> int:
+        return point % self.n_futures if self.method == "exploratory" else point
+
+    def policy_of(self, point: int) -> int:
+        return point // self.n_futures if self.method == "exploratory" else 0
 
     def point_settings(self, point: int) -> tuple[dict[str, Any], list[Shock]]:
         """(parameter overrides, extra shocks) for a design point."""
@@ -205,7 +267,11 @@ def load_experiment(source: str | Path) -> Experiment:
     except ValidationError as e:
         err = e.errors()[0]
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (
-            p in ("list[float]", "RangeModel", "float") or p.startswith(("list[function-before", "function-before")))))
+            p in ("list[float]", "RangeModel", "float", "SwitchModel") or p.startswith(("list[function-before", "function-before")))))
+        lever = raw.get("levers", {}).get(loc[1]) if loc[:1] == ("levers",) and len(loc) > 1 else None
+        if isinstance(lever, dict) and "levels" not in lever:
+            raise ScenarioError(f"{where}: levers.{loc[1]}: give the options as a list of levels, e.g. [0.45, 0.8], "
+                                f"or a switched timeline (levels and events)") from None
         if err["type"] == "extra_forbidden" and loc[:1] == ("parameters",):
             raise ScenarioError(f"{where}: {'.'.join(map(str, loc))}: unknown key") from None
         raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw)}") from None
@@ -219,8 +285,18 @@ def load_experiment(source: str | Path) -> Experiment:
             scenario = scenario.with_overrides(months=m.months)
     except ScenarioError as e:
         raise ScenarioError(f"{where}: scenario: {e}") from None
+    if m.constants:
+        scenario = scenario.with_overrides(parameters=m.constants, where=f"{where}: constants")
 
     method = m.design.method
+    if method == "exploratory":
+        if m.parameters or m.switches:
+            raise ScenarioError(f"{where}: {'parameters' if m.parameters else 'switches'}: method \"exploratory\" "
+                                f"takes [uncertainties] and [levers] instead")
+        return _exploratory(m, raw, path, scenario, where)
+    if m.uncertainties or m.levers:
+        raise ScenarioError(f"{where}: {'uncertainties' if m.uncertainties else 'levers'}: only for "
+                            f"method = \"exploratory\" (use [parameters] for a {method} design)")
     names, bounds, levels_by_name = [], [], {}
     for key, spec in m.parameters.items():
         if key == "all":
@@ -232,11 +308,7 @@ def load_experiment(source: str | Path) -> Experiment:
                     names.append(name)
                     bounds.append(b)
             continue
-        p = param_spec(key)
-        if p is None:
-            raise ScenarioError(f"{where}: parameters.{key}: unknown parameter{did_you_mean(key, REGISTRY)}")
-        if key not in REGISTRY and scenario.region is None:
-            raise ScenarioError(f"{where}: parameters.{key}: only for a region scenario (one with a [region] table)")
+        p = _design_param(key, scenario, where, "parameters")
         if method == "grid":
             if not isinstance(spec, list) or not spec:
                 raise ScenarioError(f"{where}: parameters.{key}: a grid needs a list of levels, e.g. [0.2, 0.5, 0.8]")
@@ -263,33 +335,8 @@ def load_experiment(source: str | Path) -> Experiment:
     if m.switches and method != "grid":
         raise ScenarioError(f"{where}: switches: only for method = \"grid\"")
 
-    switch_events: dict[str, list[Shock]] = {}
-    for sname, sw in m.switches.items():
-        evs = []
-        for i, e in enumerate(sw.events):
-            key = f"switches.{sname}.events[{i}]"
-            if e.month is None or e.month > scenario.months:
-                raise ScenarioError(f"{where}: {key}.month: give a month from 0 to {scenario.months}")
-            target = None if e.field == "all" else e.field
-            if target is not None and target not in scenario.fields:
-                raise ScenarioError(f"{where}: {key}.field: unknown field '{target}'{did_you_mean(target, scenario.fields)}")
-            try:
-                evs.append(Shock(e.month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role))
-            except ValueError as err:
-                raise ScenarioError(f"{where}: {key}: {err}") from None
-        switch_events[sname] = evs
-        for level in sw.levels:  # a level scales every magnitude of the switch's timeline
-            for i, e in enumerate(evs):
-                if abs(e.magnitude * level) > MAX_MAGNITUDE:
-                    raise ScenarioError(f"{where}: switches.{sname}.levels: {level!r} times events[{i}].magnitude "
-                                        f"{e.magnitude:g} is out of range (allowed: a magnitude from "
-                                        f"{-MAX_MAGNITUDE:g} to {MAX_MAGNITUDE:g})")
-
-    known = outcome_columns(scenario.fields, scenario.region is not None)
-    for key in m.calibration:
-        if key not in known:
-            raise ScenarioError(f"{where}: calibration.{key}: unknown outcome{did_you_mean(key, known)} "
-                                f"(allowed: {', '.join(known)})")
+    switch_events = {sname: _switch_events(sw, f"switches.{sname}", scenario, where) for sname, sw in m.switches.items()}
+    calibration, specs = _check_outcomes(m, scenario, where)
     _check_size(m, names, levels_by_name, list(m.switches.values()), where)
     points = _design(m, names, bounds, levels_by_name, list(m.switches.values()), where)
     return Experiment(
@@ -297,7 +344,140 @@ def load_experiment(source: str | Path) -> Experiment:
         seed=m.seed, batch_size=m.batch_size, method=method, names=names, bounds=bounds,
         switch_names=list(m.switches), switch_events=switch_events, points=points, levels=m.design.levels,
         second_order=m.design.second_order, timeseries_every=m.outcomes.timeseries_every,
-        calibration={k: v.model_dump() for k, v in m.calibration.items()}, raw=raw,
+        calibration=calibration, raw=raw, outcome_specs=specs,
+    )
+
+
+def _design_param(key: str, scenario: Scenario, where: str, section: str) -> Param:
+    p = param_spec(key)
+    if p is None:
+        raise ScenarioError(f"{where}: {section}.{key}: unknown parameter{did_you_mean(key, REGISTRY)} "
+                            f"(see `innovation-sim params`)")
+    if key not in REGISTRY and scenario.region is None:
+        raise ScenarioError(f"{where}: {section}.{key}: only for a region scenario (one with a [region] table)")
+    return p
+
+
+def _switch_events(sw: SwitchModel, key: str, scenario: Scenario, where: str) -> list[Shock]:
+    """A switched timeline's shocks, each checked against the scenario (month, field, magnitude x level)."""
+    evs = []
+    for i, e in enumerate(sw.events):
+        k = f"{key}.events[{i}]"
+        if e.month is None or e.month > scenario.months:
+            raise ScenarioError(f"{where}: {k}.month: give a month from 0 to {scenario.months}")
+        target = None if e.field == "all" else e.field
+        if target is not None and target not in scenario.fields:
+            raise ScenarioError(f"{where}: {k}.field: unknown field '{target}'{did_you_mean(target, scenario.fields)}")
+        try:
+            evs.append(Shock(e.month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role))
+        except ValueError as err:
+            raise ScenarioError(f"{where}: {k}: {err}") from None
+    for level in sw.levels:  # a level scales every magnitude of the switch's timeline
+        for i, e in enumerate(evs):
+            if abs(e.magnitude * level) > MAX_MAGNITUDE:
+                raise ScenarioError(f"{where}: {key}.levels: {level!r} times events[{i}].magnitude "
+                                    f"{e.magnitude:g} is out of range (allowed: a magnitude from "
+                                    f"{-MAX_MAGNITUDE:g} to {MAX_MAGNITUDE:g})")
+    return evs
+
+
+def declared_direction(column: str, region: bool) -> str:
+    """The declared direction of an outcome column (``name`` or ``name__field``)."""
+    name, per_field = (column.split("__")[0], True) if "__" in column else (column, False)
+    for o in REGION_OUTCOMES if region else LOCALITY_OUTCOMES:
+        if o.name == name and (o.kind == "per field") == (per_field and not region):
+            return o.direction
+    return "info"
+
+
+def _check_outcomes(m: ExperimentModel, scenario: Scenario, where: str) -> tuple[dict, dict]:
+    """(calibration targets, outcome specs), every name checked against the declared outcomes."""
+    region = scenario.region is not None
+    known = outcome_columns(scenario.fields, region)
+    for key in m.calibration:
+        if key not in known:
+            raise ScenarioError(f"{where}: calibration.{key}: unknown outcome{did_you_mean(key, known)} "
+                                f"(allowed: {', '.join(known)})")
+    specs = {}
+    for key, value in (m.outcomes.model_extra or {}).items():
+        if key not in known:
+            raise ScenarioError(f"{where}: outcomes.{key}: unknown outcome{did_you_mean(key, known)} "
+                                f"(allowed: timeseries_every, {', '.join(known)})")
+        if not isinstance(value, dict):
+            raise ScenarioError(f"{where}: outcomes.{key}: expected a table, e.g. "
+                                f"{{ direction = \"maximise\", threshold = 0.5 }}, got {value!r}")
+        try:
+            spec = OutcomeSpecModel.model_validate(value)
+        except ValidationError as e:
+            err = e.errors()[0]
+            raise ScenarioError(f"{where}: {explain({**err, 'loc': ('outcomes', key, *err['loc'])}, raw={})}") from None
+        specs[key] = {"direction": spec.direction or declared_direction(key, region), "threshold": spec.threshold}
+    return {k: v.model_dump() for k, v in m.calibration.items()}, specs
+
+
+def _exploratory(m: ExperimentModel, raw: dict, path: Path, scenario: Scenario, where: str) -> Experiment:
+    """Uncertainties sampled over their ranges (Latin hypercube: the futures) x every combination of
+    lever levels (the policies); points policy-major: point = policy * futures + future."""
+    names, bounds = [], []
+    for key, spec in m.uncertainties.items():
+        p = _design_param(key, scenario, where, "uncertainties")
+        lo, hi = (p.low if spec.low is None else spec.low), (p.high if spec.high is None else spec.high)
+        for v, end in ((lo, "low"), (hi, "high")):
+            if not (isinstance(v, float) and math.isfinite(v) and p.low <= v <= p.high):
+                raise ScenarioError(f"{where}: uncertainties.{key}.{end}: {v!r} is out of range (allowed: {p.range_text()})")
+        if hi <= lo:
+            raise ScenarioError(f"{where}: uncertainties.{key}: high must be above low (allowed: {p.range_text()})")
+        names.append(key)
+        bounds.append((float(lo), float(hi)))
+    uncertainties = list(names)
+    levels: list[list[float]] = []
+    switches: dict[str, SwitchModel] = {}
+    for key, spec in m.levers.items():
+        if key in m.uncertainties:
+            raise ScenarioError(f"{where}: levers.{key}: also an uncertainty; a setting is either chosen or not")
+        if isinstance(spec, SwitchModel):
+            switches[key] = spec
+            continue
+        p = _design_param(key, scenario, where, "levers")
+        if not spec:
+            raise ScenarioError(f"{where}: levers.{key}: give the options as a list of levels, e.g. [{p.default}, {p.high}]")
+        for v in spec:
+            try:
+                _check_value(p, v, f"{where}: levers.{key}")
+            except ScenarioError as e:  # "levers.x: 1.9 is out of range", not "levers.x: = 1.9 ..."
+                raise ScenarioError(str(e).replace(f"levers.{key}: = ", f"levers.{key}: ", 1)) from None
+        names.append(key)
+        bounds.append((float(min(spec)), float(max(spec))))
+        levels.append([float(v) for v in spec])
+    if not m.uncertainties and not m.levers:
+        raise ScenarioError(f"{where}: uncertainties: nothing varies; list at least one uncertainty or lever")
+    n = m.design.samples
+    if n is None:
+        raise ScenarioError(f"{where}: design.samples: required for method \"exploratory\" (how many futures)")
+    switch_events = {k: _switch_events(sw, f"levers.{k}", scenario, where) for k, sw in switches.items()}
+    levels += [[float(v) for v in sw.levels] for sw in switches.values()]
+    calibration, specs = _check_outcomes(m, scenario, where)
+    n_policies = math.prod(len(v) for v in levels)
+    runs, limit = n * n_policies * m.replicates, limits.RUNS.value()
+    if runs > limit:
+        raise ScenarioError(f"{where}: the design has {n:,} futures x {n_policies:,} policies x {m.replicates:,} "
+                            f"replicates = {runs:,} runs, above the limit of {limit:,} runs per sweep (allowed: up "
+                            f"to {limit:,}; raise it with {limits.RUNS.env}=N)")
+    if uncertainties:
+        from SALib.sample import latin  # optional extra, slow to import: only when needed
+        futures = latin.sample({"num_vars": len(uncertainties), "names": uncertainties,
+                                "bounds": [list(b) for b in bounds[:len(uncertainties)]]}, n, seed=m.seed)
+    else:
+        futures = np.empty((n, 0))
+    policies = np.array(list(itertools.product(*levels)), dtype=float).reshape(n_policies, len(levels))
+    points = np.hstack([np.tile(futures, (n_policies, 1)), np.repeat(policies, n, axis=0)])
+    return Experiment(
+        name=m.name, description=m.description, path=path, scenario=scenario, replicates=m.replicates,
+        seed=m.seed, batch_size=m.batch_size, method="exploratory", names=names, bounds=bounds,
+        switch_names=list(switches), switch_events=switch_events, points=points,
+        timeseries_every=m.outcomes.timeseries_every, calibration=calibration, raw=raw,
+        uncertainties=uncertainties, levers=[*names[len(uncertainties):], *switches], n_futures=n,
+        n_policies=n_policies, outcome_specs=specs,
     )
 
 

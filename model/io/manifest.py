@@ -1,12 +1,38 @@
-"""What every output folder records about the program that wrote it."""
+"""What every output folder records about the program that wrote it (issue 16: provenance).
+
+``manifest.json`` in a run folder or validation report (and the "provenance" entry of a sweep's
+``_manifest.json``, whose leading underscore keeps Parquet readers away from it) records:
+the project's version; the code (git commit, whether the tree was dirty, and the SHA-256 of every
+source file of the package, which identifies the code even without git); Python and the versions
+of the packages the results depend on; the SHA-256 of every input file (each file of a scenario's
+``extends`` chain, the experiment file, and the resolved scenario after ``extends``); the master
+seed and how run seeds derive from it (``numpy.random.SeedSequence`` entropy and spawn keys); and
+the command, so ``innovation-sim reproduce DIR`` can run it again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+import json
+import os
+import platform
+import re
 import subprocess
+import sys
+import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]  # the source checkout, when run from one
+import numpy as np
+
+PACKAGE = Path(__file__).resolve().parents[1]  # model/
+ROOT = PACKAGE.parent  # the source tree (a git checkout, when there is one)
+MANIFEST = "manifest.json"
+FORMAT = 1
+# Packages whose version can change a number, a Parquet file or a figure.
+PACKAGES = ("numpy", "scipy", "pandas", "mesa", "networkx", "pydantic", "matplotlib", "seaborn", "pyarrow",
+            "SALib", "dask", "distributed", "ema_workbench", "scikit-learn", "tomli-w", "tqdm")
+SPAWN_KEYS_LISTED = 1_000  # above this many runs the spawn keys are described, not listed
 
 
 def version() -> str:
@@ -17,10 +43,166 @@ def version() -> str:
         return "unknown"
 
 
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_json(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def code_digest() -> str:
+    """SHA-256 over every source file of the package (path and bytes), in path order."""
+    h = hashlib.sha256()
+    for p in sorted(PACKAGE.rglob("*.py")):
+        h.update(p.relative_to(PACKAGE).as_posix().encode() + b"\0")
+        h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def code() -> dict:
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain") if commit else None
+    return {"git_commit": commit.strip() if commit else None,
+            "git_dirty": bool(status.strip()) if status is not None else None,
+            "sha256": code_digest()}
+
+
+def packages() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def environment() -> dict:
+    """The project, code, Python and packages: what must match for a byte-identical re-run."""
+    return {"project": {"name": "innovation-sim", "version": version()}, "code": code(),
+            "python": {"version": platform.python_version(), "implementation": platform.python_implementation(),
+                       "platform": platform.platform()},
+            "packages": packages()}
+
+
+def file_entry(path: Path, role: str) -> dict:
+    path = Path(path)
+    return {"role": role, "path": str(path.resolve()), "sha256": sha256_file(path)}
+
+
+def scenario_inputs(scenario, role: str = "scenario") -> list[dict]:
+    """Every file of a scenario's ``extends`` chain, then the resolved scenario (after ``extends``)."""
+    from .scenario import extends_chain  # io: same layer
+    out = [file_entry(p, f"{role} (extends chain)" if i < n - 1 else role)
+           for chain in [extends_chain(scenario.path)] if scenario.path is not None
+           for n in [len(chain)] for i, p in enumerate(chain)]
+    out.append({"role": f"{role} resolved (after extends)", "path": None, "sha256": sha256_json(scenario.to_toml_dict())})
+    return out
+
+
+def experiment_inputs(exp) -> list[dict]:
+    return [file_entry(exp.path, "experiment"), *scenario_inputs(exp.scenario)]
+
+
+def spawned_seeds(seed: int, n: int, key, how: str) -> dict:
+    """The master seed, the entropy of its SeedSequence and the spawn key ``key(i)`` of each run i
+    (listed up to SPAWN_KEYS_LISTED runs, else the first, the last and the count)."""
+    listed: list | dict = ([list(key(i)) for i in range(n)] if n <= SPAWN_KEYS_LISTED
+                           else {"first": list(key(0)), "last": list(key(n - 1)), "count": n})
+    return {"master_seed": seed, "entropy": str(np.random.SeedSequence(seed).entropy), "spawn_keys": listed, "how": how}
+
+
+def replicate_seeds(seed: int, replicates: int) -> dict:
+    """The seeds of `innovation-sim run` (model.experiments.runner.replicate_seeds)."""
+    return spawned_seeds(seed, replicates, lambda k: (k,),
+                         "replicate k: SeedSequence(master_seed).spawn(replicates)[k] (spawn key (k,)), "
+                         "seed = its generate_state(1, uint64)[0]")
+
+
+def sweep_seeds(exp) -> dict:
+    """The seeds of a sweep (Experiment.run_seed)."""
+    if exp.method == "exploratory":
+        def key(i):
+            point, r = divmod(i, exp.replicates)
+            return point % exp.n_futures, r
+        how = ("run of future f, replicate r (every policy alike): SeedSequence(master_seed, spawn_key=(f, r)), "
+               "seed = its generate_state(1, uint64)[0] >> 1")
+    else:
+        def key(i):
+            return (i,)
+        how = "run i: SeedSequence(master_seed, spawn_key=(i,)), seed = its generate_state(1, uint64)[0]"
+    return spawned_seeds(exp.seed, exp.n_runs, key, how)
+
+
+def build(command: dict, inputs: list[dict], seeds: dict) -> dict:
+    return {"format": FORMAT, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **environment(),
+            "inputs": inputs, "seeds": seeds, "command": command, "argv": sys.argv[1:]}
+
+
+def dumps(manifest: dict) -> str:
+    """JSON, indented, with each short list of numbers (a spawn key) on one line."""
+    text = json.dumps(manifest, indent=2, default=str)
+    return re.sub(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]", lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]", text)
+
+
+def write(folder: Path, manifest: dict) -> Path:
+    path = Path(folder) / MANIFEST
+    path.write_text(dumps(manifest) + "\n")
+    return path
+
+
+class ManifestError(ValueError):
+    """A folder without a readable manifest; one line."""
+
+
+def read(folder: Path) -> dict:
+    """A folder's manifest: manifest.json, or the provenance of a sweep's _manifest.json."""
+    folder = Path(folder)
+    for name, key in ((MANIFEST, None), ("_manifest.json", "provenance")):
+        p = folder / name
+        if p.is_file():
+            try:
+                data = json.loads(p.read_text())
+            except (OSError, ValueError) as e:
+                raise ManifestError(f"{p}: unreadable ({type(e).__name__})") from None
+            data = data.get(key) if key else data
+            if isinstance(data, dict) and "command" in data:
+                return data
+            raise ManifestError(f"{p}: has no provenance (written before innovation-sim recorded it); "
+                                f"cannot reproduce")
+    raise ManifestError(f"{folder}: no manifest.json (not a run, sweep or validation folder, or written before "
+                        f"innovation-sim recorded provenance)")
+
+
+def differences(recorded: dict, now: dict | None = None) -> list[str]:
+    """What differs between the environment recorded and this one (code, Python, packages)."""
+    now = now or environment()
+    out = []
+    rc, nc = recorded.get("code", {}), now["code"]
+    if rc.get("sha256") != nc["sha256"]:
+        what = (f"commit {str(rc.get('git_commit'))[:12]}{' (dirty)' if rc.get('git_dirty') else ''} -> "
+                f"{str(nc['git_commit'])[:12]}{' (dirty)' if nc['git_dirty'] else ''}")
+        out.append(f"the code differs ({what}; source hash {str(rc.get('sha256'))[:12]} -> {nc['sha256'][:12]})")
+    rp, np_ = recorded.get("python", {}).get("version"), now["python"]["version"]
+    if rp != np_:
+        out.append(f"Python {rp} -> {np_}")
+    rk, nk = recorded.get("packages", {}), now["packages"]
+    for name in sorted(set(rk) | set(nk)):
+        if rk.get(name) != nk.get(name):
+            out.append(f"{name} {rk.get(name, 'not installed')} -> {nk.get(name, 'not installed')}")
+    return out
+
+
 def git(*args: str, root: Path = ROOT) -> str | None:
     """Output of a read-only git command in the source checkout, or None (no git, not a checkout)."""
     try:
-        r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+        r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10,
+                           env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})  # read-only: take no index lock
     except (OSError, subprocess.SubprocessError):
         return None
     return r.stdout.strip() if r.returncode == 0 else None

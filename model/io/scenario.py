@@ -389,6 +389,11 @@ def _raw_chain(path: Path) -> list[tuple[Path, dict]]:
         path = target
 
 
+def extends_chain(path: Path) -> list[Path]:
+    """The files a scenario is made of: the base of its ``extends`` chain first, the file itself last."""
+    return [p for p, _ in _raw_chain(Path(path))]
+
+
 def _merge(base: dict, child: dict) -> dict:
     out = {k: v for k, v in base.items() if k != "extends"}
     for key, value in child.items():

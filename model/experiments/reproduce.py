@@ -1,0 +1,130 @@
+"""`innovation-sim reproduce DIR`: run a folder's command again from its manifest and compare.
+
+The manifest (model/io/manifest.py) says which command wrote the folder, with which inputs, seeds,
+code and packages. When the code (its source hash), Python or a package version differs from the
+manifest, the outputs cannot be expected to match byte for byte: reproduce refuses, naming what
+differs (``anyway=True`` re-runs all the same and reports which files differ). Otherwise it re-runs
+the command into a temporary folder and compares every file byte for byte, except the manifest
+itself and the run time printed in a validation report.
+
+What is re-run: a run folder from its own ``scenario.resolved.toml`` (every setting, so the folder
+alone suffices); a sweep from its experiment file and a validation report from the code, each after
+checking that every input file still has the hash recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ..io import manifest
+
+SKIP = {manifest.MANIFEST, ".innovation-sim-writing"}
+
+
+class ReproduceError(ValueError):
+    """A folder that cannot be reproduced; one line."""
+
+
+def command_argv(mf: dict, folder: Path, out: Path) -> list[str]:
+    """The innovation-sim arguments that re-run the folder's command into ``out``."""
+    c = mf["command"]
+    if c["name"] == "run":
+        argv = ["run", str(folder / "scenario.resolved.toml"), "--seed", str(c["seed"]),
+                "--replicates", str(c["replicates"]), "--out", str(out)]
+        return argv + ([] if c.get("figures", True) else ["--no-figures"])
+    if c["name"] == "sweep":
+        return ["sweep", c["experiment"], "--out", str(out)]
+    if c["name"] == "validate":
+        return ["validate", "--out", str(out)] + (["--quick"] if c.get("quick") else []) + (
+            ["--only", *map(str, c["only"])] if c.get("only") else [])
+    raise ReproduceError(f"{folder}: manifest.json: unknown command {c['name']!r}")
+
+
+def changed_inputs(mf: dict) -> list[str]:
+    """Input files that are missing or whose SHA-256 differs from the manifest's."""
+    out = []
+    for entry in mf.get("inputs", []):
+        path = entry.get("path")
+        if not path:
+            continue
+        p = Path(path)
+        if not p.is_file():
+            out.append(f"{path} is missing")
+        elif manifest.sha256_file(p) != entry["sha256"]:
+            out.append(f"{path} changed (sha256 {entry['sha256'][:12]} -> {manifest.sha256_file(p)[:12]})")
+    return out
+
+
+def _normalised(path: Path) -> bytes:
+    """A file's bytes, without what legitimately differs between two runs of the same command."""
+    data = path.read_bytes()
+    if path.name == "_manifest.json":  # a sweep's: its provenance records when and where
+        d = json.loads(data)
+        d.pop("provenance", None)
+        return json.dumps(d, sort_keys=True).encode()
+    if path.name == "validation.md":  # the report prints how long the checks took
+        return re.sub(rb"; \d+ s\. Reproduce", b"; (time) s. Reproduce", data)
+    return data
+
+
+def compare(a: Path, b: Path) -> tuple[list[str], list[str]]:
+    """(files equal, files that differ or exist on one side only), by relative path."""
+    def files(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name not in SKIP}
+    fa, fb = files(a), files(b)
+    same, differ = [], []
+    for rel in sorted(fa | fb):
+        if rel not in fa or rel not in fb:
+            differ.append(f"{rel} ({'only in the original' if rel in fa else 'only in the re-run'})")
+        elif _normalised(a / rel) == _normalised(b / rel):
+            same.append(rel)
+        else:
+            differ.append(rel)
+    return same, differ
+
+
+def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo=print) -> int:
+    """Re-run ``folder``'s command and compare. 0: identical; 1: differs; ReproduceError: refused."""
+    folder = Path(folder)
+    try:
+        mf = manifest.read(folder)
+    except manifest.ManifestError as e:
+        raise ReproduceError(str(e)) from None
+    problems = manifest.differences(mf)
+    if mf["command"]["name"] != "run":  # a run re-runs from the folder's own resolved scenario
+        problems += changed_inputs(mf)
+    if problems and not anyway:
+        raise ReproduceError(f"refusing to reproduce {folder}: " + "; ".join(problems) +
+                             " (outputs could differ for that reason alone; use the recorded code and packages, "
+                             "or add --anyway to re-run and report the differences)")
+    for p in problems:
+        echo(f"note: {p}")
+    work = Path(tempfile.mkdtemp(prefix="innovation-sim-reproduce-"))
+    out = work / folder.name
+    try:
+        argv = command_argv(mf, folder.resolve(), out)
+        echo(f"Re-running: innovation-sim {' '.join(argv[:-2] if argv[-2] == '--out' else argv)}", flush=True)
+        r = subprocess.run([sys.executable, "-m", "model.cli", *argv], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        ok_codes = (0, 1) if mf["command"]["name"] == "validate" else (0,)  # validate: 1 = a check failed
+        if r.returncode not in ok_codes or not out.is_dir():
+            last = (r.stderr.strip().splitlines() or ["no message"])[-1]
+            raise ReproduceError(f"the re-run of {folder} failed: {last}")
+        same, differ = compare(folder, out)
+        if keep is not None:
+            shutil.copytree(out, keep)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if not differ:
+        echo(f"Identical: all {len(same)} output files of {folder} are byte for byte the same "
+             f"(manifest.json aside{', run time aside' if mf['command']['name'] == 'validate' else ''}).")
+        return 0
+    echo(f"Different: {len(differ)} of {len(same) + len(differ)} files differ: " + ", ".join(differ[:10])
+         + (" ..." if len(differ) > 10 else ""))
+    return 1

@@ -1,0 +1,91 @@
+"""Provenance (issue 16): the manifest of run folders and sweeps, and `innovation-sim reproduce`
+(byte for byte when nothing changed; refuses, in one line, when a package version differs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from model.cli import main
+from model.experiments.reproduce import compare
+from model.experiments.sweep import Store
+from model.io import manifest
+from model.io.experiment import load_experiment
+from model.io.scenario import SHIPPED
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "inspection"
+    assert main(["run", "inspection_failure", "--replicates", "3", "--steps", "18", "--seed", "7", "--no-figures",
+                 "--workers", "1", "--out", str(out)]) == 0
+    return out
+
+
+def test_run_folder_manifest_records_code_packages_inputs_and_seeds(run_folder):
+    mf = json.loads((run_folder / "manifest.json").read_text())
+    assert mf["project"]["name"] == "innovation-sim" and mf["project"]["version"] == manifest.version()
+    assert mf["code"]["sha256"] == manifest.code_digest() and "git_commit" in mf["code"] and "git_dirty" in mf["code"]
+    assert mf["python"]["version"] and {"numpy", "pandas", "mesa", "scipy"} <= set(mf["packages"])
+    files = {Path(i["path"]).name: i["sha256"] for i in mf["inputs"] if i["path"]}
+    assert files == {"baseline.toml": manifest.sha256_file(SHIPPED / "baseline.toml"),  # the extends chain
+                     "inspection_failure.toml": manifest.sha256_file(SHIPPED / "inspection_failure.toml")}
+    assert any(i["role"].startswith("scenario resolved") and len(i["sha256"]) == 64 for i in mf["inputs"])
+    assert mf["seeds"]["master_seed"] == 7 and mf["seeds"]["entropy"] == "7"
+    assert mf["seeds"]["spawn_keys"] == [[0], [1], [2]]
+    assert mf["command"] == {"name": "run", "seed": 7, "replicates": 3, "figures": False}
+
+
+def test_sweep_manifest_records_provenance(tmp_path):
+    exp = load_experiment("robust_inspection")
+    store = Store(tmp_path / "sweep", exp)
+    store.create()
+    prov = json.loads((tmp_path / "sweep" / "_manifest.json").read_text())["provenance"]
+    roles = {i["role"] for i in prov["inputs"]}
+    assert {"experiment", "scenario", "scenario (extends chain)", "scenario resolved (after extends)"} <= roles
+    assert prov["seeds"]["master_seed"] == exp.seed and len(prov["seeds"]["spawn_keys"]) == exp.n_runs
+    assert prov["seeds"]["spawn_keys"][:2] == [[0, 0], [1, 0]]  # (future, replicate)
+    assert manifest.read(tmp_path / "sweep")["command"]["name"] == "sweep"
+
+
+def test_reproduce_is_byte_identical_and_refuses_when_a_package_differs(run_folder, tmp_path, capsys):
+    assert main(["reproduce", str(run_folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Identical: all 4 output files" in out
+
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in run_folder.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    mf = json.loads((copy / "manifest.json").read_text())
+    mf["packages"]["numpy"] = "0.0.1"
+    (copy / "manifest.json").write_text(json.dumps(mf))
+    assert main(["reproduce", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "refusing to reproduce" in err and "numpy 0.0.1 -> " in err
+
+    ts = copy / "timeseries.csv"
+    ts.write_text(ts.read_text().replace("\n", "\n", 1) + "\n")  # a changed output is reported by name
+    assert main(["reproduce", str(copy), "--anyway"]) == 1
+    out = capsys.readouterr().out
+    assert "note: numpy 0.0.1 -> " in out and "Different: 1 of 4 files differ: timeseries.csv" in out
+
+
+def test_compare_ignores_only_the_manifest_and_the_reports_run_time(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d, secs, created in ((a, 12, "x"), (b, 97, "y")):
+        d.mkdir()
+        (d / "validation.md").write_text(f"innovation-sim 0.1.0; ensembles of 40 runs; {secs} s. Reproduce with")
+        (d / "manifest.json").write_text(created)
+        (d / "_manifest.json").write_text(json.dumps({"digest": "1", "provenance": {"created": created}}))
+    assert compare(a, b) == (["_manifest.json", "validation.md"], [])
+    (b / "validation.md").write_text("other")
+    assert compare(a, b)[1] == ["validation.md"]
+
+
+def test_reproduce_without_a_manifest_is_one_line(tmp_path, capsys):
+    assert main(["reproduce", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no manifest.json" in err
