@@ -623,6 +623,7 @@ def _ablation(args) -> int:
           f"{ablation.CLAIM_SEEDS}-{ablation.CLAIM_SEEDS + n - 1}", flush=True)
     text = ablation.markdown(ablation.table(n, progress=lambda name: print(f"  {name}", flush=True)),
                              n, ablation.CLAIM_SEEDS)
+    text += "\n\n" + ablation.case_markdown(ablation.case_value(n), ablation.CLAIM_SEEDS)
     print(text)
     if args.out:
         folder = Path(args.out)

@@ -110,3 +110,42 @@ def markdown(df: pd.DataFrame, n: int, base: int) -> str:
                      f"{r.public_value_effect:+.3f} [{r.public_value_lo:+.3f}, {r.public_value_hi:+.3f}] | "
                      f"{'yes' if r.material else 'no'} |")
     return "\n".join(lines)
+
+
+CASES = ("knowsley", "highlands", "south_tyneside", "tower_hamlets")
+
+
+def case_value(n: int = 200, base: int = CLAIM_SEEDS) -> pd.DataFrame:
+    """Issue 11's claim on the UK case scenarios: the focal field's end public value in runs that
+    reach mainstreaming, with a 90% bootstrap interval of the mean (and the runs that do not)."""
+    from ..io.scenario import load  # io sits beside experiments; imported here, where it is used
+    rng = np.random.default_rng(base)
+    rows = []
+    for case in CASES:
+        s = load(case)
+        focal = next(e.field for e in s.events if e.kind == "underperformance")
+        e = Ensemble(list(range(base, base + n)), fields=s.fields, initial_phases=s.initial_phases,
+                     events=s.events, **s.parameters)
+        f = e.engine.field_index(focal)
+        reached = np.zeros(n, dtype=bool)
+        for _ in range(s.months):
+            e.engine.month()
+            reached |= e.engine.phase[:, f] >= Phase.MAINSTREAMING
+        pv = e.engine.public_value[:, f]
+        mean, lo, hi = paired_effect(pv[reached], rng) if reached.any() else (float("nan"),) * 3
+        rows.append({"case": case, "field": focal, "runs": n, "reached_mainstreaming": int(reached.sum()),
+                     "public_value_if_reached": mean, "lo": lo, "hi": hi,
+                     "public_value_otherwise": float(pv[~reached].mean()) if (~reached).any() else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def case_markdown(df: pd.DataFrame, base: int) -> str:
+    lines = [f"UK case scenarios on seeds {base}-{base + int(df.runs.iloc[0]) - 1}: the focal field's public value "
+             "at the end of the scenario (performance-years above its start), with a 90% bootstrap interval of the "
+             "mean over runs that reached mainstreaming.", "",
+             "| case | field | runs reaching mainstreaming | public value if reached [90% CI] | otherwise |",
+             "|---|---|---|---|---|"]
+    for r in df.itertuples():
+        lines.append(f"| {r.case} | {r.field} | {r.reached_mainstreaming} of {r.runs} | {r.public_value_if_reached:+.3f} "
+                     f"[{r.lo:+.3f}, {r.hi:+.3f}] | {r.public_value_otherwise:+.3f} |")
+    return "\n".join(lines)
