@@ -228,7 +228,7 @@ def test_two_runs_started_in_the_same_second_both_keep_their_results(tmp_path, c
     assert f"Written to {second.relative_to(tmp_path)}/" in out
     for folder in (first, second):
         assert {p.name for p in folder.iterdir()} == {"timeseries.csv", "events.csv", "summary.json",
-                                                      "scenario.resolved.toml"}
+                                                      "scenario.resolved.toml", "manifest.json"}
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [first.name, second.name]  # nothing hidden
 
 
@@ -248,7 +248,7 @@ def test_out_at_an_empty_mount_point_gets_the_results(tmp_path, capsys, mount):
     code, out, err = main("run", "baseline", "--replicates", 2, "--steps", 12, "--out", mnt, capsys=capsys)
     assert code == 0, err
     assert {p.name for p in mnt.iterdir()} == {"timeseries.csv", "events.csv", "summary.json",
-                                               "scenario.resolved.toml", "figures"}
+                                               "scenario.resolved.toml", "figures", "manifest.json"}
     assert not list(tmp_path.glob(".*partial*"))
 
 

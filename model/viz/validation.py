@@ -51,8 +51,9 @@ def bars(path: Path, title: str, values: dict[str, float], ylabel: str, ref: flo
     for i, v in enumerate(values.values()):
         ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
     if ref is not None:
-        ax.axhline(ref, color="k", ls="--", lw=1, label=ref_label)
-        ax.legend(fontsize=8, frameon=False)
+        ax.axhline(ref, color="k", ls="--", lw=1, label=ref_label or None)
+        if ref_label:
+            ax.legend(fontsize=8, frameon=False)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.tick_params(axis="x", labelsize=8, rotation=20)
