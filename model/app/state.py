@@ -33,6 +33,7 @@ from ..core.locality import Locality
 from ..core.parameters import REGISTRY, ParameterError, resolve, suggest
 from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, first_line, load
 from ..viz.svg import NetworkLayout, network_svg
+from .ensemble import EnsembleJob, EnsembleSpec
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -201,6 +202,7 @@ class Run:
     label: str
     model: Locality = field(init=False)
     live: list[tuple[int, str, str]] = field(default_factory=list)  # (month, kind, field label)
+    live_shocks: list[Shock] = field(default_factory=list)  # the same, as shocks to replay (ensembles)
 
     def __post_init__(self):
         self.model = self.scenario.build(self.seed)
@@ -260,6 +262,7 @@ class Run:
         self.model.apply_shock(shock)
         self._track_roster()
         self.live.append((self.month, kind, field_name or "all"))
+        self.live_shocks.append(shock)
         return self.model.event_log[-1].detail
 
     def shock_markers(self) -> list[dict]:
@@ -318,9 +321,42 @@ class Workshop:
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # set when a step failed; the run stops there
     last_step_ms: float = 0.0
+    ensemble: EnsembleJob | None = None  # "Run N times", in the background
 
     def __post_init__(self):
         self.lock = threading.RLock()
+
+    # -- ensembles ---------------------------------------------------------------------------
+    def ensemble_specs(self) -> list[EnsembleSpec]:
+        """Each run as it stands: its scenario and the live shocks fired in it so far."""
+        with self.lock:
+            return [EnsembleSpec(r.label, r.scenario, tuple(r.live_shocks)) for r in self.runs]
+
+    def run_ensemble(self, n: int, on_change=None) -> EnsembleJob:
+        """Start N replicates of every run (A and B in compare mode) in the background, over the
+        scenario's run length (or to the current month if the run went beyond it)."""
+        self.stop_ensemble()
+        months = max(self.primary.months, self.month)
+        self.ensemble = EnsembleJob(self.ensemble_specs(), n, self.settings.seed, months, on_change).start()
+        return self.ensemble
+
+    def stop_ensemble(self) -> None:
+        if self.ensemble is not None and self.ensemble.running:
+            self.ensemble.cancel()
+
+    def ensemble_stale(self) -> bool:
+        """A live shock was fired after the ensemble started: its futures miss it."""
+        e = self.ensemble
+        return e is not None and sum(len(s.live) for s in e.specs) != sum(len(r.live_shocks) for r in self.runs)
+
+    def identical_so_far(self) -> bool:
+        """Compare mode: A and B have taken exactly the same path up to now (month > 0)."""
+        if len(self.runs) < 2 or self.month == 0:
+            return False
+        with self.lock:
+            a, b = (np.asarray(r.performance) for r in self.runs[:2])
+            pa, pb = (np.asarray(r.phase) for r in self.runs[:2])
+        return bool(np.array_equal(a, b) and np.array_equal(pa, pb))
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
