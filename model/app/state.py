@@ -34,6 +34,7 @@ from ..core.parameters import REGISTRY, ParameterError, resolve, suggest
 from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, first_line, load
 from ..viz.svg import NetworkLayout, network_svg
 from .ensemble import EnsembleJob, EnsembleSpec
+from .words import shock_message
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -451,9 +452,7 @@ class Workshop:
             except Exception as e:
                 log.exception("shock failed")
                 return False, f"{label} could not be applied: {e}"
-        where = target or ALL
-        who = f" ({LEADER_ROLE_LABELS.get(shock_role, shock_role)})" if shock_role else ""
-        return True, f"{label}{who} in {where} at {self.label.lower()}: {details[0]}"
+        return True, shock_message(label, kind, target or ALL, self.label.lower(), shock_role, details[0])
 
     # -- exports -------------------------------------------------------------------------------
     def timeseries(self) -> pd.DataFrame:
