@@ -46,11 +46,13 @@ import solara
 import solara.checks
 import solara.lab
 import solara.server.settings as _server_settings
+import solara.server.kernel_context as kernel_context
 import solara.settings
 import traitlets
-from model.app import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, PHASE_NAMES, ScenarioError, Settings, Workshop,
-                       catalogue, catalogue_entry, first_line, load, parse_setting, slider_specs, timeline_svg,
-                       triangle_svg, value_curve_svg)
+from model.app import (A_COLOUR, ALL, B_COLOUR, ENSEMBLE_SIZES, HOW_TO_READ, LEADER_ROLE_LABELS, LIVE_SHOCKS,
+                       PHASE_NAMES, ScenarioError, Settings, Workshop, catalogue, catalogue_entry, first_line,
+                       fmt_diff, load, parse_setting, reach_svg, slider_specs, timeline_svg, triangle_svg,
+                       value_curve_svg)
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -65,6 +67,7 @@ if not solara.settings.assets.proxy:
                 "Start the app with `innovation-sim app` to serve it locally.", solara.settings.assets.cdn)
 
 SPEEDS = {"slow": 1000, "normal": 400, "fast": 150, "max": 20}  # ms between months
+DRAW_EVERY = (1, 3, 6, 12)  # months per redraw: drawing, not the model, limits "max"
 TITLE = "Innovation in local public services"
 
 # One counter per session, bumped once per step: every panel reads it, so a step redraws them all
@@ -87,6 +90,48 @@ shock_field = solara.reactive(ALL)
 shock_role = solara.reactive("chief_executive")
 focus_field: solara.Reactive[str | None] = solara.reactive(None)
 step_ms = solara.reactive(0.0)  # the last step: model step + redraw of every panel, in ms
+draw_every = solara.reactive(1)
+ensemble_size = solara.reactive(20)
+ensemble_tick = solara.reactive(0)  # bumped by the ensemble thread as it progresses
+pending: solara.Reactive[tuple | None] = solara.reactive(None)  # settings changed, not yet applied
+history: solara.Reactive[tuple] = solara.reactive(())  # (settings, workshop) before each restart: undo
+show_help = solara.reactive(False)
+page_token = solara.reactive(None)  # this page's identity (see SAVED)
+
+# The run of each browser session (solara's session cookie), so that a page reload finds it again.
+# A page owns the workshop it shows (``owner``): an older page's play loop stops when a newer page
+# of the same session takes it over.
+SAVED: dict[str, tuple[Settings, Workshop, bool]] = {}
+MAX_SAVED = 50
+
+
+def session_id() -> str | None:
+    try:
+        return solara.get_session_id()
+    except Exception:  # outside a page (unit tests)
+        return None
+
+
+def save_session() -> None:
+    sid = session_id()
+    if sid and workshop.value is not None:
+        SAVED.pop(sid, None)
+        SAVED[sid] = (settings.value, workshop.value, presenter.value)
+        while len(SAVED) > MAX_SAVED:
+            SAVED.pop(next(iter(SAVED)))
+
+
+def in_this_session(fn):
+    """``fn`` wrapped to run in this page's solara context, from any thread (the ensemble's)."""
+    ctx = kernel_context.get_current_context()
+
+    def run(*args):
+        try:
+            with ctx:
+                fn(*args)
+        except Exception:  # the page may have gone: nothing to update
+            log.debug("session update skipped", exc_info=True)
+    return run
 
 
 def guarded(handler):
@@ -134,14 +179,38 @@ def rebuild(new: Settings, note: str | None = None) -> bool:
         notice.set(("error", err))
         return False
     playing.set(False)
+    old = workshop.value
+    if old is not None:
+        old.stop_ensemble()
+        history.set((*history.value[-4:], (settings.value, old)))
+    ws.owner = page_token.value
     settings.set(new)
     workshop.set(ws)
+    pending.set(None)
     focus_field.set(_default_focus(ws.view(0)))
     if shock_field.value not in (ALL, *ws.primary.fields):
         shock_field.set(ALL)
     notice.set(("info", note) if note else None)
+    save_session()
     force_update()
     return True
+
+
+@guarded
+def undo() -> None:
+    """Back to the settings and the run as they were before the last restart."""
+    if not history.value:
+        return
+    *rest, (old_settings, old_ws) = history.value
+    playing.set(False)
+    history.set(tuple(rest))
+    old_ws.owner = page_token.value
+    settings.set(old_settings)
+    workshop.set(old_ws)
+    pending.set(None)
+    notice.set(("info", f"Back to the run before ({old_ws.label}), with its settings."))
+    save_session()
+    force_update()
 
 
 def timed_step(ws: Workshop) -> bool:
@@ -211,8 +280,18 @@ def MonthLabel(classes: list[str] | None = None):
     solara.Text(text, classes=["month-label", *(classes or [])])
 
 
+def timed_steps(ws: Workshop, n: int) -> bool:
+    """n months, then one redraw (the render interval)."""
+    t0 = time.perf_counter()
+    ok = ws.step(n)
+    force_update()
+    ws.last_step_ms = (time.perf_counter() - t0) * 1000
+    step_ms.set(ws.last_step_ms)
+    return ok
+
+
 @solara.component
-def RunControls():
+def RunControls(compact: bool = False):
     ws = workshop.value
     generation = solara.use_ref(0)
 
@@ -222,16 +301,21 @@ def RunControls():
         while playing.value and generation.current == me:
             t0 = time.perf_counter()
             w = workshop.value
-            if w is None or not timed_step(w):
+            if w is None or getattr(w, "owner", None) is not page_token.value:
+                playing.set(False)  # another page of this session took the run over
+                break
+            end = w.primary.months
+            n = max(1, min(draw_every.value, end - w.month if w.month < end else draw_every.value))
+            if not timed_steps(w, n):
                 playing.set(False)
                 force_update()
                 break
-            if w.month == w.primary.months:  # the scenario's run length: pause (Play goes on)
+            if w.month == end:  # the scenario's run length: pause (Play goes on)
                 playing.set(False)
                 notice.set(("info", f"Paused at the end of the scenario's run ({w.month} months). "
                                     "Press Play to go on."))
                 break
-            time.sleep(max(0.0, SPEEDS[speed.value] / 1000 - (time.perf_counter() - t0)))
+            time.sleep(max(0.0, n * SPEEDS[speed.value] / 1000 - (time.perf_counter() - t0)))
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -247,18 +331,31 @@ def RunControls():
         rebuild(settings.value, "Restarted at month 0 with the same settings and seed.")
 
     failed = ws is None or ws.error is not None
+
+    def buttons():
+        solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
+                      color="primary", on_click=lambda: playing.set(not playing.value), disabled=failed,
+                      classes=["btn-play"])
+        solara.Button("Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or failed,
+                      classes=["btn-step"])
+        solara.Button("Reset", icon_name="mdi-restart", on_click=reset, classes=["btn-reset"])
+
+    if compact:
+        MonthLabel(classes=["strip-month"])
+        buttons()
+        solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True, classes=["speed"])
+        return
     with solara.Card("Run", classes=["run-controls"], margin=0):
         MonthLabel(classes=["sidebar-month"])
         with solara.Row(gap="6px", style={"flex-wrap": "wrap", "margin": "8px 0"}):
-            solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
-                          color="primary", on_click=lambda: playing.set(not playing.value), disabled=failed,
-                          classes=["btn-play"])
-            solara.Button("Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or failed,
-                          classes=["btn-step"])
-            solara.Button("Reset", icon_name="mdi-restart", on_click=reset, classes=["btn-reset"])
+            buttons()
         with solara.Row(style={"align-items": "center", "gap": "8px"}):
             solara.Text("Speed")
             solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True, classes=["speed"])
+        with solara.Row(style={"align-items": "center", "gap": "8px", "margin-top": "6px"}):
+            solara.Text("Draw every")
+            solara.ToggleButtonsSingle(value=draw_every, values=list(DRAW_EVERY), dense=True, classes=["draw-every"])
+            solara.Text("months", classes=["draw-every-unit"])
 
 
 @solara.component
@@ -324,7 +421,7 @@ def _esc(text: str) -> str:
 
 
 @solara.component
-def ShockPanel():
+def ShockPanel(compact: bool = False):
     ws = workshop.value
     fields = ws.primary.fields if ws else []
 
@@ -335,23 +432,75 @@ def ShockPanel():
         if w is None:
             return
         ok, msg = w.shock(label, shock_field.value, shock_role.value)
+        if ok and w.ensemble is not None and w.ensemble_stale():
+            msg += " The bands were computed before this shock: run them again to include it."
         notice.set(("success" if ok else "error", msg))
         if ok and shock_field.value in fields:
             focus_field.set(shock_field.value)
         force_update()
 
+    def buttons():
+        for label in LIVE_SHOCKS:
+            solara.Button(label, on_click=lambda label=label: fire(label), small=True, outlined=True,
+                          color="error", classes=["shock-btn"], disabled=ws is None or ws.error is not None)
+
+    if compact:
+        solara.Select("Shock field", values=[ALL, *fields], value=shock_field, classes=["shock-field"], dense=True)
+        with solara.Div(classes=["shock-buttons"]):
+            buttons()
+        return
     with solara.Card("Live shocks", margin=0, classes=["shock-card"]):
         solara.Select("Field", values=[ALL, *fields], value=shock_field, classes=["shock-field"])
         with solara.Div(classes=["shock-buttons"]):
-            for label in LIVE_SHOCKS:
-                solara.Button(label, on_click=lambda label=label: fire(label), small=True, outlined=True,
-                              color="error", classes=["shock-btn"], disabled=ws is None or ws.error is not None)
+            buttons()
         solara.v.Select(label="Leader (for the two leader buttons)", v_model=shock_role.value,
                         on_v_model=shock_role.set, hide_details=True, class_="shock-role",
                         items=[{"title": t, "value": v} for v, t in LEADER_ROLE_LABELS.items()])
         if ws is not None and len(ws.runs) > 1:
             solara.Text("Shocks hit " + ("both runs." if ws.settings.shocks_both else "run A only."),
                         style={"font-size": "0.8rem", "color": "#666"})
+
+
+@solara.component
+def EnsemblePanel(compact: bool = False):
+    """Run N times in the background; progress while it runs, then the bands and bars show."""
+    ensemble_tick.get()
+    update_counter.get()
+    ws = workshop.value
+    job = ws.ensemble if ws else None
+
+    @guarded
+
+    def start():
+        w = workshop.value
+        if w is None:
+            return
+        w.run_ensemble(ensemble_size.value, in_this_session(lambda: ensemble_tick.set(ensemble_tick.value + 1)))
+        ensemble_tick.set(ensemble_tick.value + 1)
+
+    busy = job is not None and job.running
+    n = ensemble_size.value
+    label = f"Running {job.n} times... {job.progress:.0%}" if busy else f"Run {n} times"
+    body = solara.Div(classes=["ensemble-controls"]) if compact else \
+        solara.Card("Many futures", margin=0, classes=["ensemble-card"])
+    with body:
+        with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
+            solara.Button(label, icon_name="mdi-chart-bell-curve", on_click=start, disabled=busy or ws is None,
+                          color="primary", outlined=True, classes=["btn-ensemble"])
+            solara.ToggleButtonsSingle(value=ensemble_size, values=list(ENSEMBLE_SIZES), dense=True,
+                                       classes=["ensemble-size"])
+        if compact:
+            return
+        if busy:
+            solara.ProgressLinear(value=job.progress * 100, classes=["ensemble-progress"])
+        text = ("The same settings with N different random seeds, in the background; play goes on. "
+                "Bands on the value curve: middle 50% and 90% of the runs.")
+        if job is not None and job.result is not None:
+            text = f"{job.n} runs done in {job.seconds:.1f} s." + (
+                " A shock was fired since: run again to include it." if ws.ensemble_stale() else "")
+        if job is not None and job.error:
+            Alert("error", job.error)
+        solara.Text(text, classes=["subtitle", "ensemble-status"])
 
 
 @solara.component
@@ -377,20 +526,21 @@ def ComparePanel():
 
 @solara.component
 def SettingsPanel():
+    """Sliders and typed settings are pending until "Apply & restart"; "Undo" goes back to the
+    settings and the run as they were before the last restart."""
     s = settings.value
     ws = workshop.value
     scenario = ws.primary.scenario if ws else None
-    overrides = dict(s.overrides)
+    applied = dict(s.overrides)
+    waiting = dict(pending.value) if pending.value is not None else None
+    overrides = waiting if waiting is not None else applied
     specs = slider_specs(scenario, overrides)
     typed, set_typed = solara.use_state("")
-
-    @guarded
 
     def change(name, value):
         if overrides.get(name) == value:
             return
-        rebuild(settings.value.with_override(name, value),
-                f"{name.replace('_', ' ')} = {value:g}: restarted at month 0 with the same seed.")
+        pending.set(tuple(sorted({**overrides, name: value}.items())))
 
     @guarded
 
@@ -403,15 +553,31 @@ def SettingsPanel():
         except ValueError as e:
             notice.set(("error", f"{e}. The run is unchanged."))
             return
-        if rebuild(settings.value.with_override(name, value), f"{name} = {value:g}: restarted at month 0."):
-            set_typed("")
+        change(name, value)
+        set_typed("")
 
-    with solara.Card("Settings", subtitle="From the parameter registry; a change restarts the run",
+    @guarded
+
+    def apply():
+        new = dict(pending.value or ())
+        changed = [f"{k.replace('_', ' ')} = {v:g}" for k, v in new.items() if applied.get(k) != v]
+        rebuild(replace(settings.value, overrides=tuple(sorted(new.items()))),
+                (", ".join(changed) or "The scenario's own settings") + ": restarted at month 0 with the same seed.")
+
+    with solara.Card("Settings", subtitle="From the parameter registry; changes wait for \"Apply & restart\"",
                      margin=0, classes=["settings-card"]):
+        if waiting is not None:
+            with solara.Row(classes=["pending-bar"], style={"gap": "6px", "flex-wrap": "wrap"}):
+                solara.Button("Apply & restart", on_click=apply, color="primary", classes=["btn-apply"])
+                solara.Button("Discard", on_click=lambda: pending.set(None), text=True, classes=["btn-discard"])
         for spec in specs:
             value = f"{spec.value:g}" if spec.is_int else f"{spec.value:.3g}"
-            changed = " <b>(changed)</b>" if spec.changed else ""
-            solara.HTML(tag="div", unsafe_innerHTML=f"{_esc(spec.label)} = <b>{value}</b>{changed}",
+            state = ""
+            if waiting is not None and waiting.get(spec.name) != applied.get(spec.name):
+                state = " <b class='pending'>(pending)</b>"
+            elif spec.changed:
+                state = " <b>(changed)</b>"
+            solara.HTML(tag="div", unsafe_innerHTML=f"{_esc(spec.label)} = <b>{value}</b>{state}",
                         classes=["param-label", f"param-{spec.name}"])
             slider = solara.SliderInt if spec.is_int else solara.SliderFloat
             slider("", value=spec.value, min=spec.low, max=spec.high, step=spec.step,
@@ -419,10 +585,13 @@ def SettingsPanel():
             solara.HTML(tag="div", unsafe_innerHTML=_esc(spec.help), classes=["param-help"])
         solara.InputText("Type a setting (name = value)", value=typed, on_value=type_setting,
                          classes=["typed-setting"])
-        if overrides:
-            solara.Button("Undo my changes", on_click=lambda: rebuild(replace(settings.value, overrides=()),
-                                                                      "Back to the scenario's own settings."),
-                          text=True, classes=["clear-settings"])
+        with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
+            if overrides:
+                solara.Button("Back to the scenario's settings", on_click=lambda: pending.set(()),
+                              text=True, classes=["clear-settings"])
+            if history.value:
+                solara.Button("Undo last restart", icon_name="mdi-undo", on_click=undo, text=True,
+                              classes=["btn-undo"])
 
 
 _DOWNLOAD_TEMPLATE = """

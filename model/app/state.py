@@ -32,7 +32,9 @@ from ..core.events import Event, Shock
 from ..core.locality import Locality
 from ..core.parameters import REGISTRY, ParameterError, resolve, suggest
 from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, first_line, load
-from ..viz.svg import NetworkLayout, network_svg
+from ..viz.debrief import Debrief
+from ..viz.debrief import render as render_debrief
+from ..viz.svg import A_COLOUR, B_COLOUR, NetworkLayout, network_svg
 from .ensemble import EnsembleJob, EnsembleSpec
 from .words import shock_message
 
@@ -453,6 +455,42 @@ class Workshop:
                 log.exception("shock failed")
                 return False, f"{label} could not be applied: {e}"
         return True, shock_message(label, kind, target or ALL, self.label.lower(), shock_role, details[0])
+
+    # -- the ensemble on screen, the debrief -------------------------------------------------
+    def bands(self, focus: str) -> list[dict] | None:
+        """The finished ensemble's bands of one field, one dict per run (value_curve_svg's ``bands``)."""
+        e = self.ensemble
+        if e is None or e.result is None or focus not in e.result.fields:
+            return None
+        f = e.result.fields.index(focus)
+        colours = (A_COLOUR, B_COLOUR)
+        return [{"label": r.label, "colour": colours[i % 2], "n": e.n, "q": r.quantiles[:, :, f]}
+                for i, r in enumerate(e.result.runs)]
+
+    def debrief(self, focus: str) -> Debrief:
+        a = self.runs[0]
+        plain = _scenario(self.settings.scenario, ())
+        changed = [(k.replace("_", " "), f"{v:g}", f"{plain.parameters.get(k, REGISTRY[k].default):g}")
+                   for k, v in self.settings.overrides]
+        views = [self.view(i) for i in range(len(self.runs))]
+        e = self.ensemble.result if self.ensemble is not None else None
+        return Debrief(a.scenario.name, first_line(a.scenario.description), self.settings.seed, self.label,
+                       views, focus, changed, self.bands(focus), e)
+
+    def debrief_html(self, focus: str) -> bytes:
+        return render_debrief(self.debrief(focus)).encode()
+
+    def debrief_pdf(self, focus: str) -> bytes:
+        """The debrief printed by headless chromium (A4, its print styles)."""
+        from ..viz.brief import print_pdf  # imports matplotlib: only when a PDF is asked for
+
+        with tempfile.TemporaryDirectory(prefix="innovation-sim-debrief-") as tmp:
+            html, pdf = Path(tmp) / "debrief.html", Path(tmp) / "debrief.pdf"
+            html.write_bytes(self.debrief_html(focus))
+            ok, msg = print_pdf(html, pdf)
+            if not ok:
+                raise RuntimeError(msg)
+            return pdf.read_bytes()
 
     # -- exports -------------------------------------------------------------------------------
     def timeseries(self) -> pd.DataFrame:
