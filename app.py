@@ -256,18 +256,44 @@ CSS = """
 .notice-success { background: #e8f5e9; border-color: #2e7d32; color: #1b5e20; }
 .notice-info { background: #e3f2fd; border-color: #1565c0; color: #0d47a1; }
 .subtitle { display: block; font-size: 0.8rem; color: #666; margin-bottom: 6px; }
+.compare-note { font-size: 0.8rem; color: #666; }
+.help-text { max-width: 900px; font-size: 0.95rem; line-height: 1.45; }
+.help-text h3 { font-size: 1.02rem; margin: 10px 0 2px 0; }
+.pending { color: #e65100; }
+.btn-help { text-transform: none; }
+@media print {  /* the page itself on paper: the figures, not the controls (the debrief is one page) */
+  .topbar, .sidebar, .strip, .notice, .panel-network, .panel-help, .focus-field, button, .v-btn { display: none !important; }
+  .shell { display: block; }
+  .content { padding: 0; }
+  .panel { break-inside: avoid; box-shadow: none !important; }
+  .triangles > div { max-width: 19% !important; }
+}
 """
 PRESENTER_CSS = """
 .v-application { font-size: 20px; }
-.v-application .v-btn { font-size: 1.05rem !important; height: 44px !important; }
-.v-application .v-label, .v-application .v-select__selection-text { font-size: 1.15rem !important; }
-.sidebar { width: 440px !important; flex: 0 0 440px !important; }
-.topbar .title { font-size: 1.8rem !important; }
-.month-label { font-size: 2.6rem !important; }
-.run-title { font-size: 1.6rem !important; }
-.triangles > div { max-width: 360px !important; }
+.topbar { padding: 2px 16px; height: 40px; }
+.topbar .v-input { flex: 0 0 auto; }
+.topbar .title { font-size: 1.3rem !important; }
+.strip { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; padding: 4px 12px;
+         background: #eceff1; border-bottom: 1px solid #cfd8dc; position: sticky; top: 40px; z-index: 4; }
+.strip .v-btn { text-transform: none; font-size: 0.95rem !important; }
+.strip .strip-month { font-size: 1.25rem !important; font-weight: 600; min-width: 220px; }
+.strip .strip-group { flex-wrap: nowrap; }
+.strip .v-btn { height: 36px !important; }
+.strip .speed .v-btn { padding: 0 8px !important; }
+.strip .strip-scenario { min-width: 220px; max-width: 280px; flex: 0 0 260px; }
+.strip .shock-field { min-width: 170px; max-width: 200px; flex: 0 0 190px; }
+.strip .shock-buttons { display: flex; flex-wrap: wrap; gap: 2px; }
+.strip .shock-buttons .v-btn { margin: 0 !important; }
+.strip .ensemble-controls .ensemble-size { display: none; }
+.content-wide { padding: 8px 12px; }
+.month-label { font-size: 2.4rem !important; }
+.run-title { font-size: 1.5rem !important; }
+.triangles { display: grid !important; grid-template-columns: repeat(3, 1fr); gap: 12px; }
+.triangles > div { max-width: none !important; }
 .wide { max-width: none !important; }
 .compare-table { font-size: 1.25rem; }
+.notice { font-size: 1.2rem; }
 """
 
 
@@ -341,9 +367,10 @@ def RunControls(compact: bool = False):
         solara.Button("Reset", icon_name="mdi-restart", on_click=reset, classes=["btn-reset"])
 
     if compact:
-        MonthLabel(classes=["strip-month"])
-        buttons()
-        solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True, classes=["speed"])
+        with solara.Row(classes=["strip-group"], gap="6px", style={"align-items": "center"}):
+            MonthLabel(classes=["strip-month"])
+            buttons()
+            solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True, classes=["speed"])
         return
     with solara.Card("Run", classes=["run-controls"], margin=0):
         MonthLabel(classes=["sidebar-month"])
@@ -359,7 +386,7 @@ def RunControls(compact: bool = False):
 
 
 @solara.component
-def ScenarioPicker():
+def ScenarioPicker(compact: bool = False):
     s = settings.value
     entries = catalogue()
     items = [{"title": f"{c.title} — {c.description}", "value": c.key} for c in entries]
@@ -394,6 +421,12 @@ def ScenarioPicker():
         if seed != settings.value.seed:
             rebuild(replace(settings.value, seed=seed), f"Seed {seed}: restarted at month 0.")
 
+    if compact:
+        with solara.Row(classes=["strip-group"], style={"align-items": "center"}):
+            solara.v.Select(label="Scenario", items=items, v_model=shipped_key, on_v_model=pick, density="compact",
+                            menu_props={"contentClass": "scenario-menu", "maxWidth": 560, "maxHeight": 480},
+                            class_="scenario-select strip-scenario", hide_details=True)
+        return
     with solara.Card("Scenario", margin=0, classes=["scenario-card"]):
         solara.v.Select(label="Scenario", items=items, v_model=shipped_key, on_v_model=pick,
                         menu_props={"contentClass": "scenario-menu", "maxWidth": 560, "maxHeight": 480},
@@ -445,9 +478,11 @@ def ShockPanel(compact: bool = False):
                           color="error", classes=["shock-btn"], disabled=ws is None or ws.error is not None)
 
     if compact:
-        solara.Select("Shock field", values=[ALL, *fields], value=shock_field, classes=["shock-field"], dense=True)
-        with solara.Div(classes=["shock-buttons"]):
-            buttons()
+        with solara.Row(classes=["strip-group"], gap="6px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.v.Select(label="Shock field", items=[ALL, *fields], v_model=shock_field.value,
+                            on_v_model=shock_field.set, density="compact", hide_details=True, class_="shock-field")
+            with solara.Div(classes=["shock-buttons"]):
+                buttons()
         return
     with solara.Card("Live shocks", margin=0, classes=["shock-card"]):
         solara.Select("Field", values=[ALL, *fields], value=shock_field, classes=["shock-field"])
@@ -478,7 +513,7 @@ def EnsemblePanel(compact: bool = False):
         w.run_ensemble(ensemble_size.value, in_this_session(lambda: ensemble_tick.set(ensemble_tick.value + 1)))
         ensemble_tick.set(ensemble_tick.value + 1)
 
-    busy = job is not None and job.running
+    busy = job is not None and not job.finished
     n = ensemble_size.value
     label = f"Running {job.n} times... {job.progress:.0%}" if busy else f"Run {n} times"
     body = solara.Div(classes=["ensemble-controls"]) if compact else \
@@ -641,20 +676,26 @@ class DownloadWidget(ipyvue.VueTemplate):
 
 @solara.component
 def Download(label: str, filename: str, make, mime_type: str = "application/octet-stream"):
-    payload, set_payload = solara.use_state("")
+    """A download prepared in a worker thread (solara's use_task): the page and the play loop
+    carry on while the data or figures are made."""
+    payload = solara.use_reactive("")
+    request, set_request = solara.use_state(0)
 
-    def on_request(n):
+    def prepare():
+        if not request:
+            return
         try:
             data = make()
         except Exception as e:
             log.exception("preparing %s failed", filename)
             notice.set(("error", f"{filename} could not be prepared ({type(e).__name__}: {e})."))
-            set_payload(f"{n}:")
+            payload.set(f"{request}:")
             return
-        set_payload(f"{n}:{base64.b64encode(data).decode()}")
+        payload.set(f"{request}:{base64.b64encode(data).decode()}")
 
-    DownloadWidget.element(label=label, filename=filename, mime_type=mime_type, payload=payload,
-                           on_request=on_request)
+    solara.lab.use_task(prepare, dependencies=[request], prefer_threaded=True)
+    DownloadWidget.element(label=label, filename=filename, mime_type=mime_type, payload=payload.value,
+                           on_request=set_request)
 
 
 @solara.component
@@ -663,9 +704,12 @@ def DownloadPanel():
     if ws is None:
         return
     stem = f"{(ws.settings.scenario.rsplit('/', 1)[-1]).removesuffix('.toml')}-seed{ws.settings.seed}"
+    focus = focus_field.value or ws.primary.fields[0]
     with solara.Card("Download", margin=0, classes=["download-card"]):
-        solara.Text("The run so far, up to the current month.", classes=["subtitle"])
+        solara.Text("The run so far, up to the current month; prepared in the background.", classes=["subtitle"])
         with solara.Div(classes=["downloads"]):
+            Download("Debrief, one page (PDF)", f"{stem}-debrief.pdf", lambda: ws.debrief_pdf(focus), "application/pdf")
+            Download("Debrief (HTML, to print)", f"{stem}-debrief.html", lambda: ws.debrief_html(focus), "text/html")
             Download("Data (CSV)", f"{stem}-timeseries.csv", ws.timeseries_csv, "text/csv")
             Download("Events and shocks (CSV)", f"{stem}-events.csv", ws.events_csv, "text/csv")
             Download("Figures (PNG, zip)", f"{stem}-figures.zip", ws.figures_zip, "application/zip")
@@ -722,11 +766,27 @@ def ValuePanel():
                  "transitions": b.transitions}
         seen = {(s["month"], s["kind"], s["field"]) for s in shocks}
         shocks = shocks + [s for s in b.shocks if (s["month"], s["kind"], s["field"]) not in seen]
+    ensemble_tick.get()
+    bands = ws.bands(focus)
     with solara.Card(classes=["panel", "panel-value", "wide"], margin=0):
         solara.Select("Field in focus", values=v.fields, value=focus_field, classes=["focus-field"], dense=True)
         Svg(_safe(lambda: value_curve_svg(v.fields.index(focus), v.fields, v.phase_hist, v.perf_hist, shocks,
-                                          v.transitions, v.months, v.start_year, big, other), "value curve"),
+                                          v.transitions, v.months, v.start_year, big, other, bands), "value curve"),
             ["svg"])
+
+
+@solara.component
+def ReachPanel():
+    """The ensemble's chance of reaching each phase, per field (A and B in compare mode)."""
+    ensemble_tick.get()
+    ws = workshop.value
+    e = ws.ensemble.result if ws is not None and ws.ensemble is not None else None
+    if e is None:
+        return
+    colours = (A_COLOUR, B_COLOUR)
+    runs = [{"label": r.label, "colour": colours[i % 2], "n": e.n, "reach": r.p_reach} for i, r in enumerate(e.runs)]
+    with solara.Card(classes=["panel", "panel-reach", "wide"], margin=0):
+        Svg(_safe(lambda: reach_svg(e.fields, runs, e.months, presenter.value), "phase chances"), ["svg"])
 
 
 @solara.component
@@ -769,22 +829,48 @@ def _default_focus(view) -> str:
 @solara.component
 def CompareSummary():
     update_counter.get()
+    ensemble_tick.get()
     ws = workshop.value
     if ws is None or len(ws.runs) < 2:
         return
     a, b = ws.view(0), ws.view(1)
-    rows = "".join(
-        f"<tr><td>{_esc(f)}</td><td>{PHASE_NAMES[int(a.phase[i])]}</td><td>{PHASE_NAMES[int(b.phase[i])]}</td>"
-        f"<td>{a.public_value[i]:+.3f}</td><td>{b.public_value[i]:+.3f}</td>"
-        f"<td><b>{a.public_value[i] - b.public_value[i]:+.3f}</b></td></tr>"
-        for i, f in enumerate(a.fields))
-    html = ("<table class='compare-table' style='border-collapse:collapse;width:100%'>"
-            "<tr style='text-align:left'><th>field</th><th>phase A</th><th>phase B</th><th>public value A</th>"
-            "<th>public value B</th><th>A - B</th></tr>" + rows + "</table>"
-            "<div style='font-size:0.8rem;color:#666'>Public value = performance above the starting level, "
-            "summed over months / 12 (performance-years).</div>")
+    e = ws.ensemble.result if ws.ensemble is not None else None
+    table = e is not None and e.table is not None
+    head = ("<tr style='text-align:left'><th>field</th><th>phase A</th><th>phase B</th><th>public value A</th>"
+            "<th>public value B</th><th>B &minus; A (this run)</th>")
+    if table:
+        head += f"<th>B &minus; A over {e.n} runs [90% interval]</th><th>P(B beats A)</th>"
+    rows = []
+    for i, f in enumerate(a.fields):
+        row = (f"<tr><td>{_esc(f)}</td><td>{PHASE_NAMES[int(a.phase[i])]}</td><td>{PHASE_NAMES[int(b.phase[i])]}</td>"
+               f"<td>{a.public_value[i]:+.3f}</td><td>{b.public_value[i]:+.3f}</td>"
+               f"<td><b>{b.public_value[i] - a.public_value[i]:+.3f}</b></td>")
+        if table:
+            r = e.value_row(f)
+            row += f"<td class='ens-diff'>{_esc(fmt_diff(r))}</td><td class='p-b-beats-a'><b>{r['p_b_gt_a']:.0%}</b></td>"
+        rows.append(row + "</tr>")
+    note = ("Public value = performance above the starting level, summed over months / 12 (performance-years). "
+            "One run is one future: ")
+    note += (f"the last two columns pair {e.n} runs of A and B on the same seeds (public value at month {e.months})."
+             if table else "press \"Run N times\" for the chance that B beats A.")
+    html = ("<table class='compare-table' style='border-collapse:collapse;width:100%'>" + head + "</tr>"
+            + "".join(rows) + f"</table><div class='compare-note'>{_esc(note)}</div>")
     with solara.Card("A against B", classes=["panel", "panel-compare"], margin=0):
+        if ws.identical_so_far():
+            Alert("warning", f"A and B are identical at seed {ws.settings.seed} so far ({ws.label.lower()}): "
+                             "in this one future the difference between them has not shown. Run them many "
+                             "times to see how often it does.")
+            EnsemblePanel(compact=True)
         solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+@solara.component
+def HowToRead():
+    with solara.Card(margin=0, classes=["panel", "panel-help", "wide"]):
+        solara.Button("How to read this" + (" (hide)" if show_help.value else ""), icon_name="mdi-help-circle-outline",
+                      on_click=lambda: show_help.set(not show_help.value), text=True, classes=["btn-help"])
+        if show_help.value:
+            solara.HTML(tag="div", unsafe_innerHTML=HOW_TO_READ, classes=["help-text"])
 
 
 @solara.component
@@ -815,11 +901,27 @@ def Layout(children=[]):  # noqa: B006 - solara's signature
 
 @solara.component
 def Page():
-    initial = solara.use_memo(lambda: workshop.value or Workshop.build(settings.value)[0], [])
+    def first():
+        """This page's run: the one saved for this browser session (a reload), else a new one."""
+        token = object()
+        saved = SAVED.get(session_id() or "")
+        if workshop.value is None and saved is not None:
+            return token, saved
+        return token, (settings.value, workshop.value or Workshop.build(settings.value)[0], presenter.value)
+
+    token, (initial_settings, initial, initial_big) = solara.use_memo(first, [])
+
     def start():
+        page_token.set(token)
         if workshop.value is None and initial is not None:
+            initial.owner = token
+            settings.set(initial_settings)
+            presenter.set(initial_big)
             workshop.set(initial)
             focus_field.set(_default_focus(initial.view(0)))
+            if initial.month:
+                notice.set(("info", f"Your run is back where it was ({initial.label.lower()}); press Play to go on."))
+            save_session()
 
     solara.use_effect(start, [])
     ws = workshop.value or initial
@@ -831,17 +933,27 @@ def Page():
     # covers the page instead of pushing it aside.
     with solara.Div(classes=["topbar"]):
         solara.Text(TITLE, classes=["title"])
-        solara.Switch(label="Presenter mode", value=presenter, classes=["presenter-switch"], color="white")
+        solara.Switch(label="Projector view", value=presenter, on_value=lambda v: (presenter.set(v), save_session()),
+                      classes=["presenter-switch"], color="white")
+    if big:  # the projector view: a slim strip of controls, the figures across the whole width
+        with solara.Div(classes=["strip"]):
+            Guard("run controls", RunControls, (True,))
+            Guard("scenario picker", ScenarioPicker, (True,))
+            Guard("many futures", EnsemblePanel, (True,))
+            Guard("shock buttons", ShockPanel, (True,))
+        with solara.Div(classes=["content", "content-wide"]):
+            Guard("dashboard", Main, (ws, big))
+        return
     with solara.Div(classes=["shell"]):
         with solara.Div(classes=["sidebar"]):
             with solara.Column(gap="10px"):
                 Guard("run controls", RunControls)
                 Guard("shock buttons", ShockPanel)
-                if not big:
-                    Guard("scenario picker", ScenarioPicker)
-                    Guard("compare settings", ComparePanel)
-                    Guard("settings", SettingsPanel)
-                    Guard("downloads", DownloadPanel)
+                Guard("many futures", EnsemblePanel)
+                Guard("scenario picker", ScenarioPicker)
+                Guard("compare settings", ComparePanel)
+                Guard("settings", SettingsPanel)
+                Guard("downloads", DownloadPanel)
         with solara.Div(classes=["content"]):
             Guard("dashboard", Main, (ws, big))
 
@@ -859,9 +971,12 @@ def Main(ws: Workshop | None, big: bool):
             if not big:
                 StepTiming()
         Notices()
+        if not big:
+            HowToRead()
         if len(ws.runs) == 1:
             TrianglesPanel(0, "The strategic triangle, field by field", subtitle=True)
             ValuePanel()
+            ReachPanel()
             TimelinePanel(0, "Phase timeline: every field")
             if not big:
                 NetworkPanel()
@@ -870,5 +985,6 @@ def Main(ws: Workshop | None, big: bool):
             for i, r in enumerate(ws.runs):
                 TrianglesPanel(i, r.label, subtitle=False)
             ValuePanel()
+            ReachPanel()
             for i, r in enumerate(ws.runs):
                 TimelinePanel(i, f"Phase timeline, {r.label}")

@@ -113,6 +113,7 @@ class EnsembleJob:
         self.started = time.perf_counter()
         self.seconds = 0.0
         self._cancel = False
+        self.finished = False  # set before the last on_change(), so the page sees it done
         self._thread = threading.Thread(target=self._run, daemon=True, name="ensemble")
 
     def start(self) -> "EnsembleJob":
@@ -152,6 +153,7 @@ class EnsembleJob:
         finally:
             self.seconds = time.perf_counter() - self.started
             self.progress = 1.0
+            self.finished = True
             if not self._cancel:
                 self.on_change()
 
