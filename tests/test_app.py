@@ -651,7 +651,8 @@ def test_frame_rate_and_gaps_while_figures_are_prepared(page, server):
             .observe(e, {childList: true, subtree: true, characterData: true}); }"""
 
     def frames():
-        out = page.evaluate("() => window._frames.map(([t, s]) => [t, parseInt(/Month (\\\\d+)/.exec(s)[1])])")
+        out = page.evaluate("() => window._frames.map(([t, s]) => [t, /Month (\\d+)/.exec(s)])"
+                            ".filter(([t, m]) => m).map(([t, m]) => [t, parseInt(m[1])])")
         return [(t, m) for t, m in out]
 
     def run(seconds):
