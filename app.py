@@ -46,11 +46,13 @@ import solara
 import solara.checks
 import solara.lab
 import solara.server.settings as _server_settings
+import solara.server.kernel_context as kernel_context
 import solara.settings
 import traitlets
-from model.app import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, PHASE_NAMES, ScenarioError, Settings, Workshop,
-                       catalogue, catalogue_entry, first_line, load, parse_setting, slider_specs, timeline_svg,
-                       triangle_svg, value_curve_svg)
+from model.app import (A_COLOUR, ALL, B_COLOUR, ENSEMBLE_SIZES, HOW_TO_READ, LEADER_ROLE_LABELS, LIVE_SHOCKS,
+                       PHASE_NAMES, ScenarioError, Settings, Workshop, catalogue, catalogue_entry, first_line,
+                       fmt_diff, load, parse_setting, reach_svg, slider_specs, timeline_svg, triangle_svg,
+                       value_curve_svg)
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -65,6 +67,7 @@ if not solara.settings.assets.proxy:
                 "Start the app with `innovation-sim app` to serve it locally.", solara.settings.assets.cdn)
 
 SPEEDS = {"slow": 1000, "normal": 400, "fast": 150, "max": 20}  # ms between months
+DRAW_EVERY = (1, 3, 6, 12)  # months per redraw: drawing, not the model, limits "max"
 TITLE = "Innovation in local public services"
 
 # One counter per session, bumped once per step: every panel reads it, so a step redraws them all
@@ -87,6 +90,48 @@ shock_field = solara.reactive(ALL)
 shock_role = solara.reactive("chief_executive")
 focus_field: solara.Reactive[str | None] = solara.reactive(None)
 step_ms = solara.reactive(0.0)  # the last step: model step + redraw of every panel, in ms
+draw_every = solara.reactive(1)
+ensemble_size = solara.reactive(20)
+ensemble_tick = solara.reactive(0)  # bumped by the ensemble thread as it progresses
+pending: solara.Reactive[tuple | None] = solara.reactive(None)  # settings changed, not yet applied
+history: solara.Reactive[tuple] = solara.reactive(())  # (settings, workshop) before each restart: undo
+show_help = solara.reactive(False)
+page_token = solara.reactive(None)  # this page's identity (see SAVED)
+
+# The run of each browser session (solara's session cookie), so that a page reload finds it again.
+# A page owns the workshop it shows (``owner``): an older page's play loop stops when a newer page
+# of the same session takes it over.
+SAVED: dict[str, tuple[Settings, Workshop, bool]] = {}
+MAX_SAVED = 50
+
+
+def session_id() -> str | None:
+    try:
+        return solara.get_session_id()
+    except Exception:  # outside a page (unit tests)
+        return None
+
+
+def save_session() -> None:
+    sid = session_id()
+    if sid and workshop.value is not None:
+        SAVED.pop(sid, None)
+        SAVED[sid] = (settings.value, workshop.value, presenter.value)
+        while len(SAVED) > MAX_SAVED:
+            SAVED.pop(next(iter(SAVED)))
+
+
+def in_this_session(fn):
+    """``fn`` wrapped to run in this page's solara context, from any thread (the ensemble's)."""
+    ctx = kernel_context.get_current_context()
+
+    def run(*args):
+        try:
+            with ctx:
+                fn(*args)
+        except Exception:  # the page may have gone: nothing to update
+            log.debug("session update skipped", exc_info=True)
+    return run
 
 
 def guarded(handler):
@@ -134,14 +179,38 @@ def rebuild(new: Settings, note: str | None = None) -> bool:
         notice.set(("error", err))
         return False
     playing.set(False)
+    old = workshop.value
+    if old is not None:
+        old.stop_ensemble()
+        history.set((*history.value[-4:], (settings.value, old)))
+    ws.owner = page_token.value
     settings.set(new)
     workshop.set(ws)
+    pending.set(None)
     focus_field.set(_default_focus(ws.view(0)))
     if shock_field.value not in (ALL, *ws.primary.fields):
         shock_field.set(ALL)
     notice.set(("info", note) if note else None)
+    save_session()
     force_update()
     return True
+
+
+@guarded
+def undo() -> None:
+    """Back to the settings and the run as they were before the last restart."""
+    if not history.value:
+        return
+    *rest, (old_settings, old_ws) = history.value
+    playing.set(False)
+    history.set(tuple(rest))
+    old_ws.owner = page_token.value
+    settings.set(old_settings)
+    workshop.set(old_ws)
+    pending.set(None)
+    notice.set(("info", f"Back to the run before ({old_ws.label}), with its settings."))
+    save_session()
+    force_update()
 
 
 def timed_step(ws: Workshop) -> bool:
@@ -187,18 +256,44 @@ CSS = """
 .notice-success { background: #e8f5e9; border-color: #2e7d32; color: #1b5e20; }
 .notice-info { background: #e3f2fd; border-color: #1565c0; color: #0d47a1; }
 .subtitle { display: block; font-size: 0.8rem; color: #666; margin-bottom: 6px; }
+.compare-note { font-size: 0.8rem; color: #666; }
+.help-text { max-width: 900px; font-size: 0.95rem; line-height: 1.45; }
+.help-text h3 { font-size: 1.02rem; margin: 10px 0 2px 0; }
+.pending { color: #e65100; }
+.btn-help { text-transform: none; }
+@media print {  /* the page itself on paper: the figures, not the controls (the debrief is one page) */
+  .topbar, .sidebar, .strip, .notice, .panel-network, .panel-help, .focus-field, button, .v-btn { display: none !important; }
+  .shell { display: block; }
+  .content { padding: 0; }
+  .panel { break-inside: avoid; box-shadow: none !important; }
+  .triangles > div { max-width: 19% !important; }
+}
 """
 PRESENTER_CSS = """
 .v-application { font-size: 20px; }
-.v-application .v-btn { font-size: 1.05rem !important; height: 44px !important; }
-.v-application .v-label, .v-application .v-select__selection-text { font-size: 1.15rem !important; }
-.sidebar { width: 440px !important; flex: 0 0 440px !important; }
-.topbar .title { font-size: 1.8rem !important; }
-.month-label { font-size: 2.6rem !important; }
-.run-title { font-size: 1.6rem !important; }
-.triangles > div { max-width: 360px !important; }
+.topbar { padding: 2px 16px; height: 40px; }
+.topbar .v-input { flex: 0 0 auto; }
+.topbar .title { font-size: 1.3rem !important; }
+.strip { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; padding: 4px 12px;
+         background: #eceff1; border-bottom: 1px solid #cfd8dc; position: sticky; top: 40px; z-index: 4; }
+.strip .v-btn { text-transform: none; font-size: 0.95rem !important; }
+.strip .strip-month { font-size: 1.25rem !important; font-weight: 600; min-width: 220px; }
+.strip .strip-group { flex-wrap: nowrap; }
+.strip .v-btn { height: 36px !important; }
+.strip .speed .v-btn { padding: 0 8px !important; }
+.strip .strip-scenario { min-width: 220px; max-width: 280px; flex: 0 0 260px; }
+.strip .shock-field { min-width: 170px; max-width: 200px; flex: 0 0 190px; }
+.strip .shock-buttons { display: flex; flex-wrap: wrap; gap: 2px; }
+.strip .shock-buttons .v-btn { margin: 0 !important; }
+.strip .ensemble-controls .ensemble-size { display: none; }
+.content-wide { padding: 8px 12px; }
+.month-label { font-size: 2.4rem !important; }
+.run-title { font-size: 1.5rem !important; }
+.triangles { display: grid !important; grid-template-columns: repeat(3, 1fr); gap: 12px; }
+.triangles > div { max-width: none !important; }
 .wide { max-width: none !important; }
 .compare-table { font-size: 1.25rem; }
+.notice { font-size: 1.2rem; }
 """
 
 
@@ -211,8 +306,18 @@ def MonthLabel(classes: list[str] | None = None):
     solara.Text(text, classes=["month-label", *(classes or [])])
 
 
+def timed_steps(ws: Workshop, n: int) -> bool:
+    """n months, then one redraw (the render interval)."""
+    t0 = time.perf_counter()
+    ok = ws.step(n)
+    force_update()
+    ws.last_step_ms = (time.perf_counter() - t0) * 1000
+    step_ms.set(ws.last_step_ms)
+    return ok
+
+
 @solara.component
-def RunControls():
+def RunControls(compact: bool = False):
     ws = workshop.value
     generation = solara.use_ref(0)
 
@@ -222,16 +327,21 @@ def RunControls():
         while playing.value and generation.current == me:
             t0 = time.perf_counter()
             w = workshop.value
-            if w is None or not timed_step(w):
+            if w is None or getattr(w, "owner", None) is not page_token.value:
+                playing.set(False)  # another page of this session took the run over
+                break
+            end = w.primary.months
+            n = max(1, min(draw_every.value, end - w.month if w.month < end else draw_every.value))
+            if not timed_steps(w, n):
                 playing.set(False)
                 force_update()
                 break
-            if w.month == w.primary.months:  # the scenario's run length: pause (Play goes on)
+            if w.month == end:  # the scenario's run length: pause (Play goes on)
                 playing.set(False)
                 notice.set(("info", f"Paused at the end of the scenario's run ({w.month} months). "
                                     "Press Play to go on."))
                 break
-            time.sleep(max(0.0, SPEEDS[speed.value] / 1000 - (time.perf_counter() - t0)))
+            time.sleep(max(0.0, n * SPEEDS[speed.value] / 1000 - (time.perf_counter() - t0)))
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -247,22 +357,36 @@ def RunControls():
         rebuild(settings.value, "Restarted at month 0 with the same settings and seed.")
 
     failed = ws is None or ws.error is not None
+
+    def buttons():
+        solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
+                      color="primary", on_click=lambda: playing.set(not playing.value), disabled=failed,
+                      classes=["btn-play"])
+        solara.Button("Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or failed,
+                      classes=["btn-step"])
+        solara.Button("Reset", icon_name="mdi-restart", on_click=reset, classes=["btn-reset"])
+
+    if compact:
+        with solara.Row(classes=["strip-group"], gap="6px", style={"align-items": "center"}):
+            MonthLabel(classes=["strip-month"])
+            buttons()
+            solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True, classes=["speed"])
+        return
     with solara.Card("Run", classes=["run-controls"], margin=0):
         MonthLabel(classes=["sidebar-month"])
         with solara.Row(gap="6px", style={"flex-wrap": "wrap", "margin": "8px 0"}):
-            solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
-                          color="primary", on_click=lambda: playing.set(not playing.value), disabled=failed,
-                          classes=["btn-play"])
-            solara.Button("Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or failed,
-                          classes=["btn-step"])
-            solara.Button("Reset", icon_name="mdi-restart", on_click=reset, classes=["btn-reset"])
+            buttons()
         with solara.Row(style={"align-items": "center", "gap": "8px"}):
             solara.Text("Speed")
             solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True, classes=["speed"])
+        with solara.Row(style={"align-items": "center", "gap": "8px", "margin-top": "6px"}):
+            solara.Text("Draw every")
+            solara.ToggleButtonsSingle(value=draw_every, values=list(DRAW_EVERY), dense=True, classes=["draw-every"])
+            solara.Text("months", classes=["draw-every-unit"])
 
 
 @solara.component
-def ScenarioPicker():
+def ScenarioPicker(compact: bool = False):
     s = settings.value
     entries = catalogue()
     items = [{"title": f"{c.title} — {c.description}", "value": c.key} for c in entries]
@@ -297,6 +421,12 @@ def ScenarioPicker():
         if seed != settings.value.seed:
             rebuild(replace(settings.value, seed=seed), f"Seed {seed}: restarted at month 0.")
 
+    if compact:
+        with solara.Row(classes=["strip-group"], style={"align-items": "center"}):
+            solara.v.Select(label="Scenario", items=items, v_model=shipped_key, on_v_model=pick, density="compact",
+                            menu_props={"contentClass": "scenario-menu", "maxWidth": 560, "maxHeight": 480},
+                            class_="scenario-select strip-scenario", hide_details=True)
+        return
     with solara.Card("Scenario", margin=0, classes=["scenario-card"]):
         solara.v.Select(label="Scenario", items=items, v_model=shipped_key, on_v_model=pick,
                         menu_props={"contentClass": "scenario-menu", "maxWidth": 560, "maxHeight": 480},
@@ -324,7 +454,7 @@ def _esc(text: str) -> str:
 
 
 @solara.component
-def ShockPanel():
+def ShockPanel(compact: bool = False):
     ws = workshop.value
     fields = ws.primary.fields if ws else []
 
@@ -335,23 +465,77 @@ def ShockPanel():
         if w is None:
             return
         ok, msg = w.shock(label, shock_field.value, shock_role.value)
+        if ok and w.ensemble is not None and w.ensemble_stale():
+            msg += " The bands were computed before this shock: run them again to include it."
         notice.set(("success" if ok else "error", msg))
         if ok and shock_field.value in fields:
             focus_field.set(shock_field.value)
         force_update()
 
+    def buttons():
+        for label in LIVE_SHOCKS:
+            solara.Button(label, on_click=lambda label=label: fire(label), small=True, outlined=True,
+                          color="error", classes=["shock-btn"], disabled=ws is None or ws.error is not None)
+
+    if compact:
+        with solara.Row(classes=["strip-group"], gap="6px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.v.Select(label="Shock field", items=[ALL, *fields], v_model=shock_field.value,
+                            on_v_model=shock_field.set, density="compact", hide_details=True, class_="shock-field")
+            with solara.Div(classes=["shock-buttons"]):
+                buttons()
+        return
     with solara.Card("Live shocks", margin=0, classes=["shock-card"]):
         solara.Select("Field", values=[ALL, *fields], value=shock_field, classes=["shock-field"])
         with solara.Div(classes=["shock-buttons"]):
-            for label in LIVE_SHOCKS:
-                solara.Button(label, on_click=lambda label=label: fire(label), small=True, outlined=True,
-                              color="error", classes=["shock-btn"], disabled=ws is None or ws.error is not None)
+            buttons()
         solara.v.Select(label="Leader (for the two leader buttons)", v_model=shock_role.value,
                         on_v_model=shock_role.set, hide_details=True, class_="shock-role",
                         items=[{"title": t, "value": v} for v, t in LEADER_ROLE_LABELS.items()])
         if ws is not None and len(ws.runs) > 1:
             solara.Text("Shocks hit " + ("both runs." if ws.settings.shocks_both else "run A only."),
                         style={"font-size": "0.8rem", "color": "#666"})
+
+
+@solara.component
+def EnsemblePanel(compact: bool = False):
+    """Run N times in the background; progress while it runs, then the bands and bars show."""
+    ensemble_tick.get()
+    update_counter.get()
+    ws = workshop.value
+    job = ws.ensemble if ws else None
+
+    @guarded
+
+    def start():
+        w = workshop.value
+        if w is None:
+            return
+        w.run_ensemble(ensemble_size.value, in_this_session(lambda: ensemble_tick.set(ensemble_tick.value + 1)))
+        ensemble_tick.set(ensemble_tick.value + 1)
+
+    busy = job is not None and not job.finished
+    n = ensemble_size.value
+    label = f"Running {job.n} times... {job.progress:.0%}" if busy else f"Run {n} times"
+    body = solara.Div(classes=["ensemble-controls"]) if compact else \
+        solara.Card("Many futures", margin=0, classes=["ensemble-card"])
+    with body:
+        with solara.Row(style={"align-items": "center", "gap": "8px", "flex-wrap": "wrap"}):
+            solara.Button(label, icon_name="mdi-chart-bell-curve", on_click=start, disabled=busy or ws is None,
+                          color="primary", outlined=True, classes=["btn-ensemble"])
+            solara.ToggleButtonsSingle(value=ensemble_size, values=list(ENSEMBLE_SIZES), dense=True,
+                                       classes=["ensemble-size"])
+        if compact:
+            return
+        if busy:
+            solara.ProgressLinear(value=job.progress * 100, classes=["ensemble-progress"])
+        text = ("The same settings with N different random seeds, in the background; play goes on. "
+                "Bands on the value curve: middle 50% and 90% of the runs.")
+        if job is not None and job.result is not None:
+            text = f"{job.n} runs done in {job.seconds:.1f} s." + (
+                " A shock was fired since: run again to include it." if ws.ensemble_stale() else "")
+        if job is not None and job.error:
+            Alert("error", job.error)
+        solara.Text(text, classes=["subtitle", "ensemble-status"])
 
 
 @solara.component
@@ -377,20 +561,21 @@ def ComparePanel():
 
 @solara.component
 def SettingsPanel():
+    """Sliders and typed settings are pending until "Apply & restart"; "Undo" goes back to the
+    settings and the run as they were before the last restart."""
     s = settings.value
     ws = workshop.value
     scenario = ws.primary.scenario if ws else None
-    overrides = dict(s.overrides)
+    applied = dict(s.overrides)
+    waiting = dict(pending.value) if pending.value is not None else None
+    overrides = waiting if waiting is not None else applied
     specs = slider_specs(scenario, overrides)
     typed, set_typed = solara.use_state("")
-
-    @guarded
 
     def change(name, value):
         if overrides.get(name) == value:
             return
-        rebuild(settings.value.with_override(name, value),
-                f"{name.replace('_', ' ')} = {value:g}: restarted at month 0 with the same seed.")
+        pending.set(tuple(sorted({**overrides, name: value}.items())))
 
     @guarded
 
@@ -403,15 +588,31 @@ def SettingsPanel():
         except ValueError as e:
             notice.set(("error", f"{e}. The run is unchanged."))
             return
-        if rebuild(settings.value.with_override(name, value), f"{name} = {value:g}: restarted at month 0."):
-            set_typed("")
+        change(name, value)
+        set_typed("")
 
-    with solara.Card("Settings", subtitle="From the parameter registry; a change restarts the run",
+    @guarded
+
+    def apply():
+        new = dict(pending.value or ())
+        changed = [f"{k.replace('_', ' ')} = {v:g}" for k, v in new.items() if applied.get(k) != v]
+        rebuild(replace(settings.value, overrides=tuple(sorted(new.items()))),
+                (", ".join(changed) or "The scenario's own settings") + ": restarted at month 0 with the same seed.")
+
+    with solara.Card("Settings", subtitle="From the parameter registry; changes wait for \"Apply & restart\"",
                      margin=0, classes=["settings-card"]):
+        if waiting is not None:
+            with solara.Row(classes=["pending-bar"], style={"gap": "6px", "flex-wrap": "wrap"}):
+                solara.Button("Apply & restart", on_click=apply, color="primary", classes=["btn-apply"])
+                solara.Button("Discard", on_click=lambda: pending.set(None), text=True, classes=["btn-discard"])
         for spec in specs:
             value = f"{spec.value:g}" if spec.is_int else f"{spec.value:.3g}"
-            changed = " <b>(changed)</b>" if spec.changed else ""
-            solara.HTML(tag="div", unsafe_innerHTML=f"{_esc(spec.label)} = <b>{value}</b>{changed}",
+            state = ""
+            if waiting is not None and waiting.get(spec.name) != applied.get(spec.name):
+                state = " <b class='pending'>(pending)</b>"
+            elif spec.changed:
+                state = " <b>(changed)</b>"
+            solara.HTML(tag="div", unsafe_innerHTML=f"{_esc(spec.label)} = <b>{value}</b>{state}",
                         classes=["param-label", f"param-{spec.name}"])
             slider = solara.SliderInt if spec.is_int else solara.SliderFloat
             slider("", value=spec.value, min=spec.low, max=spec.high, step=spec.step,
@@ -419,10 +620,13 @@ def SettingsPanel():
             solara.HTML(tag="div", unsafe_innerHTML=_esc(spec.help), classes=["param-help"])
         solara.InputText("Type a setting (name = value)", value=typed, on_value=type_setting,
                          classes=["typed-setting"])
-        if overrides:
-            solara.Button("Undo my changes", on_click=lambda: rebuild(replace(settings.value, overrides=()),
-                                                                      "Back to the scenario's own settings."),
-                          text=True, classes=["clear-settings"])
+        with solara.Row(style={"gap": "6px", "flex-wrap": "wrap"}):
+            if overrides:
+                solara.Button("Back to the scenario's settings", on_click=lambda: pending.set(()),
+                              text=True, classes=["clear-settings"])
+            if history.value:
+                solara.Button("Undo last restart", icon_name="mdi-undo", on_click=undo, text=True,
+                              classes=["btn-undo"])
 
 
 _DOWNLOAD_TEMPLATE = """
@@ -472,20 +676,26 @@ class DownloadWidget(ipyvue.VueTemplate):
 
 @solara.component
 def Download(label: str, filename: str, make, mime_type: str = "application/octet-stream"):
-    payload, set_payload = solara.use_state("")
+    """A download prepared in a worker thread (solara's use_task): the page and the play loop
+    carry on while the data or figures are made."""
+    payload = solara.use_reactive("")
+    request, set_request = solara.use_state(0)
 
-    def on_request(n):
+    def prepare():
+        if not request:
+            return
         try:
             data = make()
         except Exception as e:
             log.exception("preparing %s failed", filename)
             notice.set(("error", f"{filename} could not be prepared ({type(e).__name__}: {e})."))
-            set_payload(f"{n}:")
+            payload.set(f"{request}:")
             return
-        set_payload(f"{n}:{base64.b64encode(data).decode()}")
+        payload.set(f"{request}:{base64.b64encode(data).decode()}")
 
-    DownloadWidget.element(label=label, filename=filename, mime_type=mime_type, payload=payload,
-                           on_request=on_request)
+    solara.lab.use_task(prepare, dependencies=[request], prefer_threaded=True)
+    DownloadWidget.element(label=label, filename=filename, mime_type=mime_type, payload=payload.value,
+                           on_request=set_request)
 
 
 @solara.component
@@ -494,9 +704,12 @@ def DownloadPanel():
     if ws is None:
         return
     stem = f"{(ws.settings.scenario.rsplit('/', 1)[-1]).removesuffix('.toml')}-seed{ws.settings.seed}"
+    focus = focus_field.value or ws.primary.fields[0]
     with solara.Card("Download", margin=0, classes=["download-card"]):
-        solara.Text("The run so far, up to the current month.", classes=["subtitle"])
+        solara.Text("The run so far, up to the current month; prepared in the background.", classes=["subtitle"])
         with solara.Div(classes=["downloads"]):
+            Download("Debrief, one page (PDF)", f"{stem}-debrief.pdf", lambda: ws.debrief_pdf(focus), "application/pdf")
+            Download("Debrief (HTML, to print)", f"{stem}-debrief.html", lambda: ws.debrief_html(focus), "text/html")
             Download("Data (CSV)", f"{stem}-timeseries.csv", ws.timeseries_csv, "text/csv")
             Download("Events and shocks (CSV)", f"{stem}-events.csv", ws.events_csv, "text/csv")
             Download("Figures (PNG, zip)", f"{stem}-figures.zip", ws.figures_zip, "application/zip")
@@ -553,11 +766,27 @@ def ValuePanel():
                  "transitions": b.transitions}
         seen = {(s["month"], s["kind"], s["field"]) for s in shocks}
         shocks = shocks + [s for s in b.shocks if (s["month"], s["kind"], s["field"]) not in seen]
+    ensemble_tick.get()
+    bands = ws.bands(focus)
     with solara.Card(classes=["panel", "panel-value", "wide"], margin=0):
         solara.Select("Field in focus", values=v.fields, value=focus_field, classes=["focus-field"], dense=True)
         Svg(_safe(lambda: value_curve_svg(v.fields.index(focus), v.fields, v.phase_hist, v.perf_hist, shocks,
-                                          v.transitions, v.months, v.start_year, big, other), "value curve"),
+                                          v.transitions, v.months, v.start_year, big, other, bands), "value curve"),
             ["svg"])
+
+
+@solara.component
+def ReachPanel():
+    """The ensemble's chance of reaching each phase, per field (A and B in compare mode)."""
+    ensemble_tick.get()
+    ws = workshop.value
+    e = ws.ensemble.result if ws is not None and ws.ensemble is not None else None
+    if e is None:
+        return
+    colours = (A_COLOUR, B_COLOUR)
+    runs = [{"label": r.label, "colour": colours[i % 2], "n": e.n, "reach": r.p_reach} for i, r in enumerate(e.runs)]
+    with solara.Card(classes=["panel", "panel-reach", "wide"], margin=0):
+        Svg(_safe(lambda: reach_svg(e.fields, runs, e.months, presenter.value), "phase chances"), ["svg"])
 
 
 @solara.component
@@ -600,22 +829,48 @@ def _default_focus(view) -> str:
 @solara.component
 def CompareSummary():
     update_counter.get()
+    ensemble_tick.get()
     ws = workshop.value
     if ws is None or len(ws.runs) < 2:
         return
     a, b = ws.view(0), ws.view(1)
-    rows = "".join(
-        f"<tr><td>{_esc(f)}</td><td>{PHASE_NAMES[int(a.phase[i])]}</td><td>{PHASE_NAMES[int(b.phase[i])]}</td>"
-        f"<td>{a.public_value[i]:+.3f}</td><td>{b.public_value[i]:+.3f}</td>"
-        f"<td><b>{a.public_value[i] - b.public_value[i]:+.3f}</b></td></tr>"
-        for i, f in enumerate(a.fields))
-    html = ("<table class='compare-table' style='border-collapse:collapse;width:100%'>"
-            "<tr style='text-align:left'><th>field</th><th>phase A</th><th>phase B</th><th>public value A</th>"
-            "<th>public value B</th><th>A - B</th></tr>" + rows + "</table>"
-            "<div style='font-size:0.8rem;color:#666'>Public value = performance above the starting level, "
-            "summed over months / 12 (performance-years).</div>")
+    e = ws.ensemble.result if ws.ensemble is not None else None
+    table = e is not None and e.table is not None
+    head = ("<tr style='text-align:left'><th>field</th><th>phase A</th><th>phase B</th><th>public value A</th>"
+            "<th>public value B</th><th>B &minus; A (this run)</th>")
+    if table:
+        head += f"<th>B &minus; A over {e.n} runs [90% interval]</th><th>P(B beats A)</th>"
+    rows = []
+    for i, f in enumerate(a.fields):
+        row = (f"<tr><td>{_esc(f)}</td><td>{PHASE_NAMES[int(a.phase[i])]}</td><td>{PHASE_NAMES[int(b.phase[i])]}</td>"
+               f"<td>{a.public_value[i]:+.3f}</td><td>{b.public_value[i]:+.3f}</td>"
+               f"<td><b>{b.public_value[i] - a.public_value[i]:+.3f}</b></td>")
+        if table:
+            r = e.value_row(f)
+            row += f"<td class='ens-diff'>{_esc(fmt_diff(r))}</td><td class='p-b-beats-a'><b>{r['p_b_gt_a']:.0%}</b></td>"
+        rows.append(row + "</tr>")
+    note = ("Public value = performance above the starting level, summed over months / 12 (performance-years). "
+            "One run is one future: ")
+    note += (f"the last two columns pair {e.n} runs of A and B on the same seeds (public value at month {e.months})."
+             if table else "press \"Run N times\" for the chance that B beats A.")
+    html = ("<table class='compare-table' style='border-collapse:collapse;width:100%'>" + head + "</tr>"
+            + "".join(rows) + f"</table><div class='compare-note'>{_esc(note)}</div>")
     with solara.Card("A against B", classes=["panel", "panel-compare"], margin=0):
+        if ws.identical_so_far():
+            Alert("warning", f"A and B are identical at seed {ws.settings.seed} so far ({ws.label.lower()}): "
+                             "in this one future the difference between them has not shown. Run them many "
+                             "times to see how often it does.")
+            EnsemblePanel(compact=True)
         solara.HTML(tag="div", unsafe_innerHTML=html)
+
+
+@solara.component
+def HowToRead():
+    with solara.Card(margin=0, classes=["panel", "panel-help", "wide"]):
+        solara.Button("How to read this" + (" (hide)" if show_help.value else ""), icon_name="mdi-help-circle-outline",
+                      on_click=lambda: show_help.set(not show_help.value), text=True, classes=["btn-help"])
+        if show_help.value:
+            solara.HTML(tag="div", unsafe_innerHTML=HOW_TO_READ, classes=["help-text"])
 
 
 @solara.component
@@ -646,11 +901,27 @@ def Layout(children=[]):  # noqa: B006 - solara's signature
 
 @solara.component
 def Page():
-    initial = solara.use_memo(lambda: workshop.value or Workshop.build(settings.value)[0], [])
+    def first():
+        """This page's run: the one saved for this browser session (a reload), else a new one."""
+        token = object()
+        saved = SAVED.get(session_id() or "")
+        if workshop.value is None and saved is not None:
+            return token, saved
+        return token, (settings.value, workshop.value or Workshop.build(settings.value)[0], presenter.value)
+
+    token, (initial_settings, initial, initial_big) = solara.use_memo(first, [])
+
     def start():
+        page_token.set(token)
         if workshop.value is None and initial is not None:
+            initial.owner = token
+            settings.set(initial_settings)
+            presenter.set(initial_big)
             workshop.set(initial)
             focus_field.set(_default_focus(initial.view(0)))
+            if initial.month:
+                notice.set(("info", f"Your run is back where it was ({initial.label.lower()}); press Play to go on."))
+            save_session()
 
     solara.use_effect(start, [])
     ws = workshop.value or initial
@@ -662,17 +933,27 @@ def Page():
     # covers the page instead of pushing it aside.
     with solara.Div(classes=["topbar"]):
         solara.Text(TITLE, classes=["title"])
-        solara.Switch(label="Presenter mode", value=presenter, classes=["presenter-switch"], color="white")
+        solara.Switch(label="Projector view", value=presenter, on_value=lambda v: (presenter.set(v), save_session()),
+                      classes=["presenter-switch"], color="white")
+    if big:  # the projector view: a slim strip of controls, the figures across the whole width
+        with solara.Div(classes=["strip"]):
+            Guard("run controls", RunControls, (True,))
+            Guard("scenario picker", ScenarioPicker, (True,))
+            Guard("many futures", EnsemblePanel, (True,))
+            Guard("shock buttons", ShockPanel, (True,))
+        with solara.Div(classes=["content", "content-wide"]):
+            Guard("dashboard", Main, (ws, big))
+        return
     with solara.Div(classes=["shell"]):
         with solara.Div(classes=["sidebar"]):
             with solara.Column(gap="10px"):
                 Guard("run controls", RunControls)
                 Guard("shock buttons", ShockPanel)
-                if not big:
-                    Guard("scenario picker", ScenarioPicker)
-                    Guard("compare settings", ComparePanel)
-                    Guard("settings", SettingsPanel)
-                    Guard("downloads", DownloadPanel)
+                Guard("many futures", EnsemblePanel)
+                Guard("scenario picker", ScenarioPicker)
+                Guard("compare settings", ComparePanel)
+                Guard("settings", SettingsPanel)
+                Guard("downloads", DownloadPanel)
         with solara.Div(classes=["content"]):
             Guard("dashboard", Main, (ws, big))
 
@@ -690,9 +971,12 @@ def Main(ws: Workshop | None, big: bool):
             if not big:
                 StepTiming()
         Notices()
+        if not big:
+            HowToRead()
         if len(ws.runs) == 1:
             TrianglesPanel(0, "The strategic triangle, field by field", subtitle=True)
             ValuePanel()
+            ReachPanel()
             TimelinePanel(0, "Phase timeline: every field")
             if not big:
                 NetworkPanel()
@@ -701,5 +985,6 @@ def Main(ws: Workshop | None, big: bool):
             for i, r in enumerate(ws.runs):
                 TrianglesPanel(i, r.label, subtitle=False)
             ValuePanel()
+            ReachPanel()
             for i, r in enumerate(ws.runs):
                 TimelinePanel(i, f"Phase timeline, {r.label}")

@@ -3,13 +3,17 @@ in one place. The state lives in state.py, free of any web framework; the panels
 model/viz/svg.py."""
 
 from ..core.lifecycle import PHASE_NAMES
+from ..experiments.compare import fmt_diff
 from ..io.scenario import ScenarioError, first_line, load
-from ..viz.svg import timeline_svg, triangle_svg, value_curve_svg
+from ..viz.svg import A_COLOUR, B_COLOUR, reach_svg, timeline_svg, triangle_svg, value_curve_svg
+from .ensemble import ENSEMBLE_SIZES
 from .state import (ALL, LEADER_ROLE_LABELS, LIVE_SHOCKS, Settings, Workshop, catalogue, catalogue_entry,
                     parse_setting, slider_specs)
+from .words import HOW_TO_READ
 
 __all__ = [
-    "ALL", "LEADER_ROLE_LABELS", "LIVE_SHOCKS", "PHASE_NAMES", "ScenarioError", "Settings", "Workshop",
-    "catalogue", "catalogue_entry", "first_line", "load", "parse_setting", "slider_specs", "timeline_svg",
-    "triangle_svg", "value_curve_svg",
+    "A_COLOUR", "ALL", "B_COLOUR", "ENSEMBLE_SIZES", "HOW_TO_READ", "LEADER_ROLE_LABELS", "LIVE_SHOCKS",
+    "PHASE_NAMES", "ScenarioError", "Settings", "Workshop", "catalogue", "catalogue_entry", "first_line",
+    "fmt_diff", "load", "parse_setting", "reach_svg", "slider_specs",
+    "timeline_svg", "triangle_svg", "value_curve_svg",
 ]

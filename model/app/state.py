@@ -32,7 +32,11 @@ from ..core.events import Event, Shock
 from ..core.locality import Locality
 from ..core.parameters import REGISTRY, ParameterError, resolve, suggest
 from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, first_line, load
-from ..viz.svg import NetworkLayout, network_svg
+from ..viz.debrief import Debrief
+from ..viz.debrief import render as render_debrief
+from ..viz.svg import A_COLOUR, B_COLOUR, NetworkLayout, network_svg
+from .ensemble import EnsembleJob, EnsembleSpec
+from .words import shock_message
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -201,6 +205,7 @@ class Run:
     label: str
     model: Locality = field(init=False)
     live: list[tuple[int, str, str]] = field(default_factory=list)  # (month, kind, field label)
+    live_shocks: list[Shock] = field(default_factory=list)  # the same, as shocks to replay (ensembles)
 
     def __post_init__(self):
         self.model = self.scenario.build(self.seed)
@@ -260,6 +265,7 @@ class Run:
         self.model.apply_shock(shock)
         self._track_roster()
         self.live.append((self.month, kind, field_name or "all"))
+        self.live_shocks.append(shock)
         return self.model.event_log[-1].detail
 
     def shock_markers(self) -> list[dict]:
@@ -318,9 +324,42 @@ class Workshop:
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # set when a step failed; the run stops there
     last_step_ms: float = 0.0
+    ensemble: EnsembleJob | None = None  # "Run N times", in the background
 
     def __post_init__(self):
         self.lock = threading.RLock()
+
+    # -- ensembles ---------------------------------------------------------------------------
+    def ensemble_specs(self) -> list[EnsembleSpec]:
+        """Each run as it stands: its scenario and the live shocks fired in it so far."""
+        with self.lock:
+            return [EnsembleSpec(r.label, r.scenario, tuple(r.live_shocks)) for r in self.runs]
+
+    def run_ensemble(self, n: int, on_change=None) -> EnsembleJob:
+        """Start N replicates of every run (A and B in compare mode) in the background, over the
+        scenario's run length (or to the current month if the run went beyond it)."""
+        self.stop_ensemble()
+        months = max(self.primary.months, self.month)
+        self.ensemble = EnsembleJob(self.ensemble_specs(), n, self.settings.seed, months, on_change).start()
+        return self.ensemble
+
+    def stop_ensemble(self) -> None:
+        if self.ensemble is not None and self.ensemble.running:
+            self.ensemble.cancel()
+
+    def ensemble_stale(self) -> bool:
+        """A live shock was fired after the ensemble started: its futures miss it."""
+        e = self.ensemble
+        return e is not None and sum(len(s.live) for s in e.specs) != sum(len(r.live_shocks) for r in self.runs)
+
+    def identical_so_far(self) -> bool:
+        """Compare mode: A and B have taken exactly the same path up to now (month > 0)."""
+        if len(self.runs) < 2 or self.month == 0:
+            return False
+        with self.lock:
+            a, b = (np.asarray(r.performance) for r in self.runs[:2])
+            pa, pb = (np.asarray(r.phase) for r in self.runs[:2])
+        return bool(np.array_equal(a, b) and np.array_equal(pa, pb))
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -415,9 +454,43 @@ class Workshop:
             except Exception as e:
                 log.exception("shock failed")
                 return False, f"{label} could not be applied: {e}"
-        where = target or ALL
-        who = f" ({LEADER_ROLE_LABELS.get(shock_role, shock_role)})" if shock_role else ""
-        return True, f"{label}{who} in {where} at {self.label.lower()}: {details[0]}"
+        return True, shock_message(label, kind, target or ALL, self.label.lower(), shock_role, details[0])
+
+    # -- the ensemble on screen, the debrief -------------------------------------------------
+    def bands(self, focus: str) -> list[dict] | None:
+        """The finished ensemble's bands of one field, one dict per run (value_curve_svg's ``bands``)."""
+        e = self.ensemble
+        if e is None or e.result is None or focus not in e.result.fields:
+            return None
+        f = e.result.fields.index(focus)
+        colours = (A_COLOUR, B_COLOUR)
+        return [{"label": r.label, "colour": colours[i % 2], "n": e.n, "q": r.quantiles[:, :, f]}
+                for i, r in enumerate(e.result.runs)]
+
+    def debrief(self, focus: str) -> Debrief:
+        a = self.runs[0]
+        plain = _scenario(self.settings.scenario, ())
+        changed = [(k.replace("_", " "), f"{v:g}", f"{plain.parameters.get(k, REGISTRY[k].default):g}")
+                   for k, v in self.settings.overrides]
+        views = [self.view(i) for i in range(len(self.runs))]
+        e = self.ensemble.result if self.ensemble is not None else None
+        return Debrief(a.scenario.name, first_line(a.scenario.description), self.settings.seed, self.label,
+                       views, focus, changed, self.bands(focus), e)
+
+    def debrief_html(self, focus: str) -> bytes:
+        return render_debrief(self.debrief(focus)).encode()
+
+    def debrief_pdf(self, focus: str) -> bytes:
+        """The debrief printed by headless chromium (A4, its print styles)."""
+        from ..viz.brief import print_pdf  # imports matplotlib: only when a PDF is asked for
+
+        with tempfile.TemporaryDirectory(prefix="innovation-sim-debrief-") as tmp:
+            html, pdf = Path(tmp) / "debrief.html", Path(tmp) / "debrief.pdf"
+            html.write_bytes(self.debrief_html(focus))
+            ok, msg = print_pdf(html, pdf)
+            if not ok:
+                raise RuntimeError(msg)
+            return pdf.read_bytes()
 
     # -- exports -------------------------------------------------------------------------------
     def timeseries(self) -> pd.DataFrame:

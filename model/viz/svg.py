@@ -25,9 +25,16 @@ from ..core.events import Event
 from ..core.lifecycle import PHASE_NAMES
 
 # Display choices (not model parameters).
-PHASE_COLOURS = ("#bdbdbd", "#fdae6b", "#f16913", "#6baed6", "#2171b5")  # stronger than plots.py's, for projectors
+# Colours that survive a projector and colour-blind viewers: phases on one orange-to-blue scale
+# (distinct in deuteranopia, protanopia and tritanopia and in grey by lightness), corners and
+# runs A/B from the Okabe-Ito palette (Okabe & Ito 2008), which is designed for colour-blind viewers.
+PHASE_COLOURS = ("#bdbdbd", "#fdae6b", "#e6550d", "#6baed6", "#08519c")
 PHASE_TEXT = ("#636363", "#a63603", "#a63603", "#08519c", "#08306b")
-CORNER_COLOURS = ("#d95f02", "#7570b3", "#1b9e77")  # authority, capacity, value: as in plots.py
+CORNER_COLOURS = ("#D55E00", "#0072B2", "#009E73")  # authority, capacity, value: Okabe-Ito
+A_COLOUR = "#1a1a1a"  # run A (and a single run): black, solid
+B_COLOUR = "#CC79A7"  # run B: Okabe-Ito reddish purple, dashed
+B_TEXT = "#8e3a6e"  # the same hue, dark enough for text on white
+BAND_OPACITY = (0.16, 0.30)  # the 90% and 50% bands of an ensemble
 CORNER_LETTERS = ("A", "C", "V")
 CORNER_NAMES = ("authority", "capacity", "value")
 FLOW_FULL = 0.10  # a flow this strong draws the widest arrow (flows in the model are 0.01-0.12)
@@ -138,8 +145,11 @@ def _segments(values: np.ndarray):
             start = i
 
 
-def _phase_legend(x0: float, y: float, fs: float) -> list[str]:
+def _phase_legend(x0: float, y: float, fs: float, caption: str = "") -> list[str]:
     out, x = [], x0
+    if caption:
+        out.append(f"<text x='{_f(x)}' y='{_f(y)}' font-size='{_f(11 * fs)}' fill='#424242'>{escape(caption)}</text>")
+        x += len(caption) * 5.9 * fs
     for k, name in enumerate(PHASE_NAMES):
         out.append(f"<rect x='{_f(x)}' y='{_f(y - 9 * fs)}' width='{_f(11 * fs)}' height='{_f(11 * fs)}' "
                    f"fill='{PHASE_COLOURS[k]}'/><text x='{_f(x + 15 * fs)}' y='{_f(y)}' "
@@ -164,21 +174,27 @@ def _shock_label(m: dict) -> str:
 
 def value_curve_svg(field_idx: int, fields: list[str], phase_hist: np.ndarray, perf_hist: np.ndarray,
                     shocks: list[dict], transitions: list[Event], months: int, start_year: int | None,
-                    big: bool = False, other: dict | None = None) -> str:
+                    big: bool = False, other: dict | None = None, bands: list[dict] | None = None) -> str:
     """Performance of ``fields[field_idx]`` month by month (the other fields faint), on bands of
     its phase, with its trigger point(s), reversals and the shocks that hit it.
 
     ``other`` (compare mode): a second run of the same fields to overlay, a dict with keys
     label_a, label_b, phase, performance, shocks, transitions. Its line is dashed, its phases a
-    strip along the bottom; the other fields are then left out."""
-    W, H = 760, 300
+    strip along the bottom; the other fields are then left out.
+    ``bands`` (an ensemble): per run, a dict with label, colour, n and q = (5 quantiles, months + 1)
+    of this field's performance: the 90% and 50% bands and the median are drawn under the lines."""
+    W, H = 760, 340
     fs = 1.3 if big else 1.0
-    left, right, top, bottom = 50 * fs, W - 14, 34 * fs, H - 52 * fs
+    left, right, top, bottom = 54 * fs, W - 14, 38 * fs, H - 84 * fs
     T = len(perf_hist) - 1
     M = _axis_months(T, months)
+    if bands:
+        M = max(M, *(b["q"].shape[1] - 1 for b in bands))
     f = field_idx
     name = fields[f]
-    both = perf_hist if other is None else np.concatenate([perf_hist, other["performance"]])
+    both = [perf_hist.ravel()] + ([other["performance"].ravel()] if other is not None else [])
+    both += [b["q"][[0, -1]].ravel() for b in bands or []]
+    both = np.concatenate(both)
     lo = min(0.2, math.floor((both.min() - 0.02) * 10) / 10)
     hi = max(0.9, math.ceil((both.max() + 0.02) * 10) / 10)
 
@@ -189,28 +205,31 @@ def value_curve_svg(field_idx: int, fields: list[str], phase_hist: np.ndarray, p
         return bottom - (bottom - top) * (v - lo) / (hi - lo)
 
     body = [f"<text x='{_f(left)}' y='{_f(17 * fs)}' font-size='{_f(14 * fs)}' font-weight='600' fill='#212121'>"
-            f"{escape(name)}: value for the public, month by month</text>"]
+            f"{escape(name)}: performance month by month, on the phase it is in</text>"]
+    band_opacity = 0.22 if bands else 0.5 if big else 0.38  # fainter under an ensemble's bands
     for a, b, ph in _segments(phase_hist[:, f]):
         body.append(f"<rect class='phase-band' x='{_f(x(max(a - 0.5, 0)))}' y='{_f(top)}' "
                     f"width='{_f(x(min(b + 0.5, M)) - x(max(a - 0.5, 0)))}' height='{_f(bottom - top)}' "
-                    f"fill='{PHASE_COLOURS[ph]}' fill-opacity='0.35'><title>{escape(PHASE_NAMES[ph])}: "
+                    f"fill='{PHASE_COLOURS[ph]}' fill-opacity='{band_opacity}'><title>{escape(PHASE_NAMES[ph])}: "
                     f"months {a}-{b}</title></rect>")
     for k in range(int(math.ceil(lo * 10)), int(math.floor(hi * 10)) + 1):
         v = k / 10
         body.append(f"<line x1='{_f(left)}' y1='{_f(y(v))}' x2='{_f(right)}' y2='{_f(y(v))}' stroke='#e0e0e0'/>"
                     f"<text x='{_f(left - 6)}' y='{_f(y(v) + 4)}' text-anchor='end' font-size='{_f(10.5 * fs)}' "
                     f"fill='#616161'>{v:.1f}</text>")
-    body.append(f"<text transform='translate({_f(12 * fs)},{_f((top + bottom) / 2)}) rotate(-90)' "
-                f"text-anchor='middle' font-size='{_f(11 * fs)}' fill='#616161'>performance</text>")
+    body.append(f"<text class='axis-title' transform='translate({_f(13 * fs)},{_f((top + bottom) / 2)}) rotate(-90)' "
+                f"text-anchor='middle' font-size='{_f(11 * fs)}' fill='#424242'>performance (0-1)</text>")
     start = float(perf_hist[0, f])
     body.append(f"<line x1='{_f(left)}' y1='{_f(y(start))}' x2='{_f(right)}' y2='{_f(y(start))}' "
                 f"stroke='#424242' stroke-dasharray='5 4' stroke-width='1'><title>starting level: "
                 f"public value is performance above it</title></line>")
+    for b in bands or []:
+        _band(body, b, x, y, fs)
     months_x = [x(m) for m in range(T + 1)]
     for g in range(len(fields) if other is None else 0):
         if g != f:
             pts = " ".join(f"{_f(a)},{_f(y(v))}" for a, v in zip(months_x, perf_hist[:, g]))
-            body.append(f"<polyline points='{pts}' fill='none' stroke='#9e9e9e' stroke-width='1' "
+            body.append(f"<polyline class='other-field' points='{pts}' fill='none' stroke='#9e9e9e' stroke-width='1' "
                         f"stroke-opacity='0.55'><title>{escape(fields[g])}</title></polyline>")
     triggers = [e.step for e in transitions
                 if e.field == name and e.kind == "forward" and e.detail.startswith(PHASE_NAMES[0])]
@@ -218,12 +237,12 @@ def value_curve_svg(field_idx: int, fields: list[str], phase_hist: np.ndarray, p
         body.append(f"<g class='trigger'><line x1='{_f(x(m))}' y1='{_f(top)}' x2='{_f(x(m))}' "
                     f"y2='{_f(bottom)}' stroke='#212121' stroke-width='1.4' stroke-dasharray='6 3'/>"
                     + (f"<text x='{_f(x(m) + 4)}' y='{_f(bottom - 6)}' font-size='{_f(11 * fs)}' "
-                       f"font-style='italic' fill='#212121'>trigger point</text>" if i == 0 else "")
+                       f"font-style='italic' fill='#212121' {HALO}>trigger point</text>" if i == 0 else "")
                     + "</g>")
     if other is not None:
         _overlay(body, other, f, name, x, y, top, bottom, left, right, fs)
     pts = " ".join(f"{_f(a)},{_f(y(v))}" for a, v in zip(months_x, perf_hist[:, f]))
-    body.append(f"<polyline class='value-line' points='{pts}' fill='none' stroke='#1b9e77' "
+    body.append(f"<polyline class='value-line' points='{pts}' fill='none' stroke='{A_COLOUR}' "
                 f"stroke-width='{_f(2.6 * fs)}' stroke-linejoin='round'/>")
     for e in transitions:
         if e.field == name and e.kind == "backward" and e.step <= T:
@@ -233,15 +252,54 @@ def value_curve_svg(field_idx: int, fields: list[str], phase_hist: np.ndarray, p
                         f"{escape(e.detail)}</title></polygon>")
     _shock_lines(body, [s for s in shocks if s["field"] in (name, "all")], x, top, bottom, fs)
     cur = float(perf_hist[T, f])
-    body.append(f"<circle cx='{_f(x(T))}' cy='{_f(y(cur))}' r='{_f(4.5 * fs)}' fill='#1b9e77'/>"
+    body.append(f"<circle cx='{_f(x(T))}' cy='{_f(y(cur))}' r='{_f(4.5 * fs)}' fill='{A_COLOUR}'/>"
                 f"<text x='{_f(min(x(T) + 7, right - 30))}' y='{_f(y(cur) - 7)}' font-size='{_f(11 * fs)}' "
-                f"font-weight='600' fill='#1b5e20'>{cur:.2f}</text>")
+                f"font-weight='600' fill='{A_COLOUR}' {HALO}>{cur:.2f}</text>")
     body += _ticks(M, start_year, x, bottom, fs)
-    body += _phase_legend(left, H - 8, fs)
+    body.append(f"<text class='axis-title' x='{_f((left + right) / 2)}' y='{_f(bottom + 31 * fs)}' text-anchor='middle' "
+                f"font-size='{_f(11 * fs)}' fill='#424242'>{'year' if start_year is not None else 'months from the start'}</text>")
+    body += _line_legend(left, bottom + 52 * fs, fs, other, bands)
+    body += _phase_legend(left, H - 8, fs, "phase (background): ")
     return _svg(W, H, body, "value-curve", f"value curve for {name}")
 
 
-B_COLOUR = "#3949ab"
+def _band(body: list[str], b: dict, x, y, fs: float) -> None:
+    """An ensemble's 90% and 50% bands of one field and its median (dotted)."""
+    q = b["q"]
+    ms = range(q.shape[1])
+    for (lo_k, hi_k), op in zip(((0, 4), (1, 3)), BAND_OPACITY):
+        upper = " ".join(f"{_f(x(m))},{_f(y(q[hi_k, m]))}" for m in ms)
+        lower = " ".join(f"{_f(x(m))},{_f(y(q[lo_k, m]))}" for m in reversed(ms))
+        body.append(f"<polygon class='band band-{'90' if lo_k == 0 else '50'}' points='{upper} {lower}' "
+                    f"fill='{b['colour']}' fill-opacity='{op}' stroke='none'><title>{escape(b['label'])}: "
+                    f"{'90' if lo_k == 0 else '50'}% of {b['n']} runs</title></polygon>")
+    med = " ".join(f"{_f(x(m))},{_f(y(q[2, m]))}" for m in ms)
+    body.append(f"<polyline class='band-median' points='{med}' fill='none' stroke='{b['colour']}' "
+                f"stroke-width='{_f(1.6 * fs)}' stroke-dasharray='2 3'/>")
+
+
+def _line_legend(x0: float, y: float, fs: float, other: dict | None, bands: list[dict] | None) -> list[str]:
+    """What each line means, in one row under the axis."""
+    items = [("line", A_COLOUR, "", other["label_a"] if other else "this run")]
+    if other:
+        items.append(("line", B_COLOUR, "7 4", other["label_b"]))
+    else:
+        items.append(("line", "#9e9e9e", "", "other fields"))
+    items.append(("line", "#424242", "5 4", "starting level"))
+    if bands:
+        items.append(("box", "#000000", "", f"middle 50% / 90% of {bands[0]['n']} runs; dotted: median"))
+    out, x = [], x0
+    for kind, colour, dash, text in items:
+        if kind == "line":
+            out.append(f"<line x1='{_f(x)}' y1='{_f(y - 4 * fs)}' x2='{_f(x + 22 * fs)}' y2='{_f(y - 4 * fs)}' "
+                       f"stroke='{colour}' stroke-width='{_f(2.4 * fs)}'" + (f" stroke-dasharray='{dash}'" if dash else "") + "/>")
+        else:
+            out.append(f"<rect x='{_f(x)}' y='{_f(y - 11 * fs)}' width='{_f(22 * fs)}' height='{_f(12 * fs)}' "
+                       f"fill='{colour}' fill-opacity='0.25'/>")
+        out.append(f"<text class='legend' x='{_f(x + 27 * fs)}' y='{_f(y)}' font-size='{_f(11 * fs)}' "
+                   f"fill='#424242'>{escape(text)}</text>")
+        x += (len(text) * 6.0 + 40) * fs
+    return out
 
 
 def _overlay(body, other, f, name, x, y, top, bottom, left, right, fs) -> None:
@@ -251,8 +309,8 @@ def _overlay(body, other, f, name, x, y, top, bottom, left, right, fs) -> None:
         body.append(f"<rect class='phase-strip-b' x='{_f(x(max(a - 0.5, 0)))}' y='{_f(bottom - strip)}' "
                     f"width='{_f(x(b + 0.5) - x(max(a - 0.5, 0)))}' height='{_f(strip)}' "
                     f"fill='{PHASE_COLOURS[ph]}'><title>B: {escape(PHASE_NAMES[ph])}, months {a}-{b}</title></rect>")
-    body.append(f"<text x='{_f(left + 3)}' y='{_f(bottom - strip - 3)}' font-size='{_f(9.5 * fs)}' "
-                f"fill='{B_COLOUR}'>phase of B</text>")
+    body.append(f"<text x='{_f(left + 3)}' y='{_f(bottom - strip - 3)}' font-size='{_f(10.5 * fs)}' "
+                f"fill='{B_TEXT}' {HALO}>phase of B</text>")
     for e in other["transitions"]:
         if e.field == name and e.kind == "forward" and e.detail.startswith(PHASE_NAMES[0]):
             body.append(f"<line x1='{_f(x(e.step))}' y1='{_f(top)}' x2='{_f(x(e.step))}' y2='{_f(bottom)}' "
@@ -260,35 +318,38 @@ def _overlay(body, other, f, name, x, y, top, bottom, left, right, fs) -> None:
     pts = " ".join(f"{_f(x(m))},{_f(y(v))}" for m, v in enumerate(other["performance"][:, f]))
     body.append(f"<polyline class='value-line-b' points='{pts}' fill='none' stroke='{B_COLOUR}' "
                 f"stroke-width='{_f(2.2 * fs)}' stroke-dasharray='7 4' stroke-linejoin='round'/>")
-    lx = right - 330 * fs
-    body.append(f"<rect x='{_f(lx - 6)}' y='{_f(top + 4)}' width='{_f(right - lx)}' height='{_f(36 * fs)}' "
-                f"fill='white' fill-opacity='0.85'/>"
-                f"<line x1='{_f(lx)}' y1='{_f(top + 15 * fs)}' x2='{_f(lx + 24)}' y2='{_f(top + 15 * fs)}' "
-                f"stroke='#1b9e77' stroke-width='3'/><text x='{_f(lx + 30)}' y='{_f(top + 19 * fs)}' "
-                f"font-size='{_f(11 * fs)}' fill='#212121'>{escape(other['label_a'])}</text>"
-                f"<line x1='{_f(lx)}' y1='{_f(top + 31 * fs)}' x2='{_f(lx + 24)}' y2='{_f(top + 31 * fs)}' "
-                f"stroke='{B_COLOUR}' stroke-width='3' stroke-dasharray='7 4'/><text x='{_f(lx + 30)}' "
-                f"y='{_f(top + 35 * fs)}' font-size='{_f(11 * fs)}' fill='#212121'>{escape(other['label_b'])}</text>")
 
 
 def _shock_lines(body: list[str], shocks: list[dict], x, top, bottom, fs) -> None:
-    placed: list[float] = []
+    """A line per shock; labels of the same month are joined ("leader leaves + new leader") and
+    labels that would overlap go to the next free row (up to 4), so none collide."""
+    by_month: dict[int, list[dict]] = {}
     for s in shocks:
-        cx = x(s["month"])
-        row = sum(1 for p in placed if abs(p - cx) < 70)  # stagger labels that would overlap
-        placed.append(cx)
-        colour = "#c62828" if s["live"] else "#616161"
-        cls = "shock-marker live" if s["live"] else "shock-marker"
-        ly = top + (11 + 12 * (row % 3)) * fs
-        body.append(f"<g class='{cls}' data-month='{s['month']}' data-kind='{s['kind']}'>"
-                    f"<title>{'live ' if s['live'] else ''}shock at month {s['month']}: {escape(s['kind'])} "
-                    f"in {escape(s['field'])} ({escape(s['detail'])})</title>"
-                    f"<line x1='{_f(cx)}' y1='{_f(top)}' x2='{_f(cx)}' y2='{_f(bottom)}' stroke='{colour}' "
-                    f"stroke-width='{_f(1.6 if s['live'] else 1.1)}'/>"
-                    f"<polygon points='{_f(cx - 5)},{_f(top - 7)} {_f(cx + 5)},{_f(top - 7)} {_f(cx)},{_f(top)}' "
-                    f"fill='{colour}'/>"
-                    f"<text x='{_f(cx + 4)}' y='{_f(ly)}' font-size='{_f(10.5 * fs)}' font-weight='600' "
-                    f"fill='{colour}'>{escape(_shock_label(s))}</text></g>")
+        by_month.setdefault(s["month"], []).append(s)
+    rows: list[list[tuple[float, float]]] = [[] for _ in range(4)]
+    for month, group in sorted(by_month.items()):
+        cx = x(month)
+        live = any(s["live"] for s in group)
+        colour = "#c62828" if live else "#616161"
+        for s in group:
+            cls = "shock-marker live" if s["live"] else "shock-marker"
+            body.append(f"<g class='{cls}' data-month='{s['month']}' data-kind='{s['kind']}'>"
+                        f"<title>{'live ' if s['live'] else ''}shock at month {s['month']}: {escape(_shock_label(s))} "
+                        f"in {escape(s['field'])}</title>"
+                        f"<line x1='{_f(cx)}' y1='{_f(top)}' x2='{_f(cx)}' y2='{_f(bottom)}' stroke='{colour}' "
+                        f"stroke-width='{_f(1.6 if s['live'] else 1.1)}'/>"
+                        f"<polygon points='{_f(cx - 5)},{_f(top - 7)} {_f(cx + 5)},{_f(top - 7)} {_f(cx)},{_f(top)}' "
+                        f"fill='{colour}'/></g>")
+        text = " + ".join(dict.fromkeys(_shock_label(s) for s in group))
+        width = len(text) * 6.4 * fs + 8
+        x0 = cx + 4
+        row = next((k for k, r in enumerate(rows) if all(x0 > b + 4 or x0 + width < a - 4 for a, b in r)), None)
+        if row is None:  # no free row: the line and its tooltip still show
+            continue
+        rows[row].append((x0, x0 + width))
+        ly = top + (12 + 13 * row) * fs
+        body.append(f"<text class='shock-label' x='{_f(x0)}' y='{_f(ly)}' font-size='{_f(10.5 * fs)}' "
+                    f"font-weight='600' fill='{colour}' {HALO}>{escape(text)}</text>")
 
 
 def timeline_svg(fields: list[str], phase_hist: np.ndarray, shocks: list[dict], transitions: list[Event],
@@ -352,6 +413,50 @@ def timeline_svg(fields: list[str], phase_hist: np.ndarray, shocks: list[dict], 
     body += _ticks(M, start_year, x, bottom + 2, fs)
     body += _phase_legend(4, H - 6, fs)
     return _svg(W, H, body, "timeline", "phase timeline")
+
+
+def reach_svg(fields: list[str], runs: list[dict], months: int, big: bool = False) -> str:
+    """Phase-probability bars of an ensemble: per field and phase, the share of runs that reach it
+    within ``months``. ``runs``: dicts with label, colour, n and reach = (fields, 5) shares."""
+    W = 760
+    fs = 1.3 if big else 1.0
+    label_w, top = 150 * fs, 54 * fs
+    bar_h = 13 * fs
+    row_h = (len(runs) * (bar_h + 3) + 10) * fs ** 0.3
+    col_w = (W - label_w - 8) / 4
+    H = int(top + row_h * len(fields) + (22 * fs if len(runs) > 1 else 8))
+    n = runs[0]["n"]
+    body = [f"<text x='4' y='{_f(17 * fs)}' font-size='{_f(14 * fs)}' font-weight='600' fill='#212121'>"
+            f"Chance of reaching each phase within {months} months ({n} runs)</text>"]
+    for k in range(1, 5):
+        cx = label_w + (k - 1) * col_w
+        body.append(f"<rect x='{_f(cx)}' y='{_f(top - 24 * fs)}' width='{_f(col_w - 6)}' height='{_f(6 * fs)}' "
+                    f"fill='{PHASE_COLOURS[k]}'/><text x='{_f(cx)}' y='{_f(top - 6 * fs)}' font-size='{_f(11 * fs)}' "
+                    f"fill='#424242'>{escape(PHASE_NAMES[k])}</text>")
+    for i, name in enumerate(fields):
+        y0 = top + i * row_h
+        body.append(f"<text x='{_f(label_w - 8)}' y='{_f(y0 + row_h / 2 + 4 * fs)}' text-anchor='end' "
+                    f"font-size='{_f(12 * fs)}' fill='#212121'>{escape(name)}</text>")
+        for k in range(1, 5):
+            cx = label_w + (k - 1) * col_w
+            for j, r in enumerate(runs):
+                p = float(r["reach"][i, k])
+                by = y0 + 4 + j * (bar_h + 3)
+                full = col_w - 52 * fs
+                body.append(f"<g class='reach-bar run-{j}' data-p='{p:.3f}'><title>{escape(r['label'])}: {escape(name)} "
+                            f"reaches {escape(PHASE_NAMES[k])} in {p:.0%} of {r['n']} runs</title>"
+                            f"<rect x='{_f(cx)}' y='{_f(by)}' width='{_f(full)}' height='{_f(bar_h)}' fill='#eeeeee'/>"
+                            f"<rect x='{_f(cx)}' y='{_f(by)}' width='{_f(full * p)}' height='{_f(bar_h)}' "
+                            f"fill='{r['colour']}'/><text x='{_f(cx + full + 4)}' y='{_f(by + bar_h - 2 * fs)}' "
+                            f"font-size='{_f(11 * fs)}' fill='#212121'>{p:.0%}</text></g>")
+    if len(runs) > 1:
+        x = 4
+        for r in runs:
+            body.append(f"<rect x='{_f(x)}' y='{_f(H - 16 * fs)}' width='{_f(14 * fs)}' height='{_f(11 * fs)}' "
+                        f"fill='{r['colour']}'/><text x='{_f(x + 18 * fs)}' y='{_f(H - 6 * fs)}' "
+                        f"font-size='{_f(11 * fs)}' fill='#424242'>{escape(r['label'])}</text>")
+            x += (len(r["label"]) * 6.2 + 40) * fs
+    return _svg(W, H, body, "reach", "chance of reaching each phase")
 
 
 # ----------------------------------------------------------------------------------- network
