@@ -37,8 +37,10 @@ B_TEXT = "#8e3a6e"  # the same hue, dark enough for text on white
 BAND_OPACITY = (0.16, 0.30)  # the 90% and 50% bands of an ensemble
 CORNER_LETTERS = ("A", "C", "V")
 CORNER_NAMES = ("authority", "capacity", "value")
-FLOW_FULL = 0.10  # a flow this strong draws the widest arrow (flows in the model are 0.01-0.12)
-FLOW_WEAK = 0.02  # below this a flow is a weak link, drawn dotted (004:95-99)
+FLOW_FULL = 0.25  # a flow this strong draws the widest arrow (Model 2's flows are about 0.03-0.3)
+# A flow that passes on less than this share of what its source corner holds is a weak link,
+# drawn dotted (004:95-99): the links, not the corner, are what is weak.
+FLOW_WEAK_SHARE = 0.25
 MODE_NAMES = ("", "fragile", "sustainable", "pervasive")
 ROLE_COLOURS = {
     "political_leader": "#a50f15", "chief_executive": "#de2d26", "director": "#fb6a4a",
@@ -103,7 +105,7 @@ def triangle_svg(field: str, corners, flows, phase: int, mode: int = 0, big: boo
     for k, (a, b) in enumerate(((0, 1), (1, 2), (2, 0))):
         fl = float(flows[k])
         width = 1.0 + 9.0 * min(max(fl, 0.0) / FLOW_FULL, 1.0)
-        weak = fl < FLOW_WEAK
+        weak = fl < FLOW_WEAK_SHARE * float(corners[a])
         title = (f"{CORNER_NAMES[a]} -> {CORNER_NAMES[b]}: flow {fl:.3f}" + (" (weak link)" if weak else ""))
         body.append(_arrow(*pos[a], *pos[b], radii[a], radii[b], width, CORNER_COLOURS[a], weak, title))
     for k in range(3):
