@@ -290,7 +290,7 @@ def month(page: Page) -> int:
 def wait_month(page: Page, m: int) -> None:
     page.wait_for_function(
         "m => { const e = document.querySelector('.main-month'); return e && /Month (\\d+)/.exec(e.innerText)[1] == m }",
-        arg=m, timeout=10000)
+        arg=m, timeout=30000)  # a restart or undo redraws every panel: slow on a loaded 2-core CI machine
 
 
 def step(page: Page, n: int = 1) -> None:
