@@ -32,7 +32,7 @@ from ..core.events import Event, Shock
 from ..core.locality import Locality
 from ..core.parameters import REGISTRY, ParameterError, resolve, suggest
 from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, first_line, load
-from ..viz.debrief import Debrief
+from ..viz.debrief import Debrief, DebriefRun
 from ..viz.debrief import render as render_debrief
 from ..viz.svg import A_COLOUR, B_COLOUR, NetworkLayout, network_svg
 from .ensemble import EnsembleJob, EnsembleSpec
@@ -296,24 +296,11 @@ class Run:
 
 
 @dataclass(frozen=True)
-class RunView:
+class RunView(DebriefRun):
     """What the panels draw of one run at one moment, copied under the workshop's lock (the play
-    loop steps in another thread)."""
+    loop steps in another thread): what the debrief draws, and the scenario's own timeline."""
 
-    label: str
-    fields: list[str]
-    months: int
-    start_year: int | None
-    events: list[Shock]  # the scenario's own timeline
-    corners: np.ndarray
-    flows: np.ndarray
-    phase: np.ndarray
-    mode: np.ndarray
-    public_value: np.ndarray
-    phase_hist: np.ndarray
-    perf_hist: np.ndarray
-    shocks: list[dict]
-    transitions: list
+    events: list[Shock] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------ workshop
@@ -422,9 +409,9 @@ class Workshop:
         with self.lock:
             r, m = self.runs[i], self.runs[i].model
             phase_hist, perf_hist = r.history()
-            return RunView(r.label, list(r.fields), r.months, r.start_year, list(r.scenario.events),
-                           m.corners.copy(), m.flows.copy(), m.phase.copy(), m.mode.copy(),
-                           m.public_value.copy(), phase_hist, perf_hist, r.shock_markers(), r.transitions())
+            return RunView(r.label, list(r.fields), r.months, r.start_year, m.corners.copy(), m.flows.copy(),
+                           m.phase.copy(), m.mode.copy(), m.public_value.copy(), phase_hist, perf_hist,
+                           r.shock_markers(), r.transitions(), events=list(r.scenario.events))
 
     def network_svg(self, i: int = 0, big: bool = False) -> str:
         with self.lock:

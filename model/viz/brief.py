@@ -92,17 +92,23 @@ def difference_figure(c: Comparison) -> str:
     return _png(fig)
 
 
-def value_figure(c: Comparison) -> str:
-    """Public value created so far, per field: mean and 5-95% band of runs per scenario; each
-    scenario's events on that field as dotted lines in its colour."""
-    fields = c.fields
+def _field_axes(fields, title: str):
+    """One small panel per field, three to a row, under ``title``."""
     cols = min(len(fields), 3)
     rows = -(-len(fields) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 2.5 * rows), squeeze=False)
     for ax in axes.flat[len(fields):]:
         ax.set_visible(False)
-    fig.suptitle("Public value created so far: mean (line) and 5-95% of runs (band); dotted: the scenario's events",
-                 fontsize=11)
+    fig.suptitle(title, fontsize=11)
+    return fig, axes
+
+
+def value_figure(c: Comparison) -> str:
+    """Public value created so far, per field: mean and 5-95% band of runs per scenario; each
+    scenario's events on that field as dotted lines in its colour."""
+    fields = c.fields
+    fig, axes = _field_axes(fields, "Public value created so far: mean (line) and 5-95% of runs (band); "
+                                    "dotted: the scenario's events")
     for colour, (name, ts) in zip(COLOURS, c.frames.items()):
         g = ts.groupby(["field", "step"], observed=True).public_value
         mean, lo, hi = g.mean(), g.quantile(0.05), g.quantile(0.95)
@@ -123,13 +129,8 @@ def value_figure(c: Comparison) -> str:
 def phase_figure(c: Comparison) -> str:
     """Chance of having reached design & discovery (solid) and mainstreaming (dashed) by each month."""
     fields = c.fields
-    cols = min(len(fields), 3)
-    rows = -(-len(fields) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 2.5 * rows), squeeze=False)
-    for ax in axes.flat[len(fields):]:
-        ax.set_visible(False)
-    fig.suptitle("Chance of having reached design & discovery (solid) and mainstreaming (dashed) by each month",
-                 fontsize=11)
+    fig, axes = _field_axes(fields, "Chance of having reached design & discovery (solid) and mainstreaming "
+                                    "(dashed) by each month")
     for colour, (name, ts) in zip(COLOURS, c.frames.items()):
         best = ts.groupby(["field", "replicate"], observed=True).phase.cummax()
         reached = ts.assign(best=best)

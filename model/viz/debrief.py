@@ -45,9 +45,9 @@ svg { display: block; width: 100%; height: auto; }
 """
 
 
-@dataclass
+@dataclass(frozen=True)
 class DebriefRun:
-    """What the debrief draws of one run (the app's RunView carries the same names)."""
+    """What the debrief draws of one run (the app's RunView is one, with the scenario's timeline)."""
 
     label: str
     fields: list[str]
