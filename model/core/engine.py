@@ -70,7 +70,12 @@ INSPECTION_MEMBER_PRESSURE = 0.3  # a critical inspection stirs members (003:58,
 CUT_SLACK, CUT_PERFORMANCE, CUT_EFFICIENCY = 0.2, 0.05, 0.2  # a budget cut: less slack, lower base, pressure
 CRISIS_PERFORMANCE, CRISIS_RECOGNITION, CRISIS_PRESSURE = 0.15, 0.7, 0.3
 CRISIS_MONTHS = 12  # a crisis's pressure lasts a year unless the shock says otherwise
-ELECTED_DRIVE = (0.3, 0.9)  # drive of a newly elected political leader (000:1430)
+# An elected leader is a local politician who has sat on the council for years, not a leader
+# brought in from outside (000:1287): their drive, legitimacy and risk appetite are drawn like any
+# incumbent's, and they bring no new-leader push (they arrive with the shortest incumbent tenure of
+# TENURE_MONTHS). Stability cuts both ways (000:1430) and changes of political control show no
+# relationship with innovation (003:282; validation check 16).
+ELECTED_TENURE = 36
 SENIOR_LINK = 0.8  # a new leader's link to the senior team
 MANAGER_LINK_CHANCE = {"director": 0.5, "other": 0.2}  # chance a new leader links to each manager of its field(s)
 COMMISSION_PROVIDERS = 12  # providers per commissioning round of magnitude 1 (000:1134)
@@ -351,6 +356,8 @@ class Engine:
         self.knockouts = frozenset(knockouts)
         self.needs = tri.FLAT_NEEDS if "flat_needs" in self.knockouts else tri.PHASE_NEEDS
         self.fixed_adequacy: float | None = None  # validation check 5's null arm: adequacy held constant
+        # Check 16's null arm: a range for newly elected leaders' drive (None: like an incumbent's).
+        self.elected_drive: tuple[float, float] | None = None
         self.fields = tuple(fields)
         if not self.fields or len(set(self.fields)) != len(self.fields):
             raise ValueError("fields must be a non-empty list of distinct names")
@@ -879,9 +886,11 @@ class Engine:
                 out[p] = self.commission(p, fl[pl == p], mag)
             elif kind == "election":
                 rng = self.rngs[p]
-                if rng.random() < min(1.0, par["election_turnover"][p] * mag):
+                turnover, u = rng.random(), rng.random()
+                if turnover < min(1.0, par["election_turnover"][p] * mag):
+                    lo, hi = self.elected_drive or (np.nan, np.nan)
                     out[p] = "political leader replaced; " + self.leader_arrival(
-                        p, "political_leader", None, float(rng.uniform(*ELECTED_DRIVE)))
+                        p, "political_leader", None, lo + (hi - lo) * u, outsider=False)
                 else:
                     out[p] = "political leader re-elected"
         return out
@@ -932,7 +941,11 @@ class Engine:
         a.x[i] = 0.0
         self.links[p] = self.links[p].without(i)
 
-    def leader_arrival(self, p: int, role: str, field: str | None, drive: float) -> str:
+    def leader_arrival(self, p: int, role: str, field: str | None, drive: float, outsider: bool = True) -> str:
+        """A new leader in ``role`` (the incumbent leaves). An outsider (000:1287) comes with
+        ``drive``, legitimacy NEW_LEADER_LEGITIMACY, risk appetite at least NEWCOMER_RISK and
+        tenure 0 (a new-leader push); a local politician (``outsider=False``) with the traits drawn
+        for its slot like any incumbent's (``drive`` if not NaN) and tenure ELECTED_TENURE."""
         params, rng = self.params[p], self.rngs[p]
         replaced = self.leader_departure(p, role, field, 1.0)
         i = self._free_slot(p)
@@ -941,8 +954,12 @@ class Engine:
         a.role[i], a.corner[i], a.layer[i], a.weight[i] = net.ROLE_CODE[role], corner, layer, weight
         a.field[i] = self.field_index(field) if role == "director" else net.ALL_FIELDS
         a.alive[i], a.x[i] = True, INITIAL_LEVEL
-        a.drive[i], a.legitimacy[i], a.tenure[i] = min(1.0, drive), NEW_LEADER_LEGITIMACY, 0
-        a.risk[i] = max(float(a.risk[i]), NEWCOMER_RISK)
+        if outsider:
+            a.drive[i], a.legitimacy[i], a.tenure[i] = min(1.0, drive), NEW_LEADER_LEGITIMACY, 0
+            a.risk[i] = max(float(a.risk[i]), NEWCOMER_RISK)
+        else:  # the slot's own traits, drawn around the place's means at the start
+            a.drive[i] = a.drive[i] if np.isnan(drive) else min(1.0, drive)
+            a.tenure[i] = ELECTED_TENURE
         # Joins the senior team (and the core clique) and links to managers of its field(s).
         seniors = np.flatnonzero(a.alive & np.isin(a.role, [net.ROLE_CODE[r] for r in net.SENIOR_ROLES]))
         managers = np.flatnonzero(a.alive & (a.role == net.ROLE_CODE["manager"])
@@ -954,7 +971,7 @@ class Engine:
             links[int(j)] = float(net.vary_strength(params["strength_systemic_sectoral"], rng.random()))
         self._attach(p, i, corner, links)
         self.restructure([p])
-        return f"new {role} (drive {drive:.2f}); {replaced}"
+        return f"new {role} (drive {a.drive[i]:.2f}); {replaced}"
 
     def _free_slot(self, p: int) -> int:
         """An unused agent slot of place p, growing its block when none is left."""

@@ -46,10 +46,14 @@ def run(seed: int, months: int = 120, **kw) -> Locality:
     return Locality(seed=seed, **kw).run_for(months)
 
 
-def ensemble(n: int, months: int = 120, fixed_adequacy: float | None = None, **kw) -> Ensemble:
-    """``n`` replicates on the checks' seeds, each exactly ``Locality(seed=...)`` run alone."""
+def ensemble(n: int, months: int = 120, fixed_adequacy: float | None = None,
+             elected_drive: tuple[float, float] | None = None, **kw) -> Ensemble:
+    """``n`` replicates on the checks' seeds, each exactly ``Locality(seed=...)`` run alone;
+    ``fixed_adequacy`` and ``elected_drive`` set the engine's null-arm hooks (checks 5 and 16)."""
     e = Ensemble(list(seeds(n)), **kw)
     e.engine.fixed_adequacy = fixed_adequacy
+    if elected_drive is not None:
+        e.engine.elected_drive = elected_drive
     return e.run_for(months)
 
 
@@ -653,6 +657,43 @@ def _region(n: int) -> Result:
                   _fig("region_survey", shares, mean, HIGH_GROUPS, LOW_GROUPS),
                   "no learning between places (example_strength = 0): " + text(null), within(null),
                   _fig("region_survey", null, null_mean, HIGH_GROUPS, LOW_GROUPS))
+
+
+ELECTIONS = (24, 72)  # local elections every four years within a ten-year run (assumption: the dates)
+
+
+def _election_link(n: int, **kw) -> tuple[float, float, float]:
+    """Correlation, over runs of the baseline with elections at ELECTIONS, between 'an election
+    changed the political leader' and the level of innovation at the end (fields that ever left
+    latent), with the share of runs where control changed and the mean level."""
+    e = ensemble(n, events=[Shock(m, "election") for m in ELECTIONS], **kw)
+    ev = e.events()
+    changed = np.zeros(n, dtype=bool)
+    changed[ev[ev.detail.str.startswith("political leader replaced")].replicate.unique()] = True
+    ts = e.timeseries()
+    level = ts.groupby(["replicate", "field"], observed=True).phase.max().gt(0).groupby("replicate").sum()
+    level = level.reindex(range(n), fill_value=0).to_numpy(dtype=float)
+    if changed.all() or not changed.any() or level.std() == 0:
+        return float("nan"), float(changed.mean()), float(level.mean())
+    return float(np.corrcoef(changed, level)[0, 1]), float(changed.mean()), float(level.mean())
+
+
+@check(16, "Changes of political control show no relationship with the level of innovation", "003:282")
+def _elections(n: int) -> Result:
+    """An independent pattern the model was not built for (issue 11, item 4): 003:282 found no
+    relationship between changes of political control and innovation. Registered in the region
+    (docs/validation-plan.md); run on localities, a cheaper proxy, with the same criterion and
+    null (an election always installs a high-drive leader)."""
+    r, share, level = _election_link(n)
+    null_r, _, null_level = _election_link(n, elected_drive=(0.9, 0.9))
+    ok = lambda x: bool(abs(x) < 0.1)  # noqa: E731
+    return Result(f"correlation between a change of leader at the 2 elections ({share:.2f} of runs) and the "
+                  f"fields that innovated by month 120 (mean {level:.2f} of 5): {r:+.3f}", "|correlation| < 0.1",
+                  ok(r), _bars("Correlation: change of control vs innovation", {"model": r}, "correlation",
+                               ref=0.1, ref_label="|r| < 0.1"),
+                  f"an election always brings a high-drive leader (0.9): {null_r:+.3f}", ok(null_r),
+                  _bars("Null: elected leaders always driven", {"null": null_r}, "correlation", ref=0.1,
+                        ref_label="|r| < 0.1"))
 
 
 CHECKS.sort(key=lambda c: c.id)
