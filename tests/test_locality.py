@@ -195,3 +195,22 @@ def test_commissioning_brings_voluntary_sector_capacity_into_the_field():
     assert shocked.corners[f, 1] > twin.corners[f, 1] + 0.02
     ev = shocked.events()
     assert "6 providers contracted" in ev[ev.kind == "shock:commissioning"].detail.iloc[0]
+
+
+def test_an_elected_leader_is_a_local_politician_and_an_appointed_one_an_outsider():
+    """An election brings a local politician with an incumbent's traits and no new-leader push
+    (000:1287, 1430; validation check 16); an appointed chief executive comes from outside with
+    the new leader's drive and a push (tenure 0)."""
+    from model.core import engine as eng
+    from model.core.network import ROLE_CODE
+    m = Locality(seed=2, election_turnover=1.0, leader_drive=0.3,
+                 events=[Shock(0, "election"), Shock(0, "leader_arrival", role="chief_executive")])
+    m.engine.fire_due(0)  # month 0's shocks act before the first step
+    a = m.engine.block(0)
+    new_pl = np.flatnonzero(a.alive & (a.role == ROLE_CODE["political_leader"]))
+    new_ce = np.flatnonzero(a.alive & (a.role == ROLE_CODE["chief_executive"]))
+    assert len(new_pl) == len(new_ce) == 1  # each replaced (a leaver's slot is reused)
+    assert a.tenure[new_pl[0]] == eng.ELECTED_TENURE and a.tenure[new_ce[0]] == 0
+    assert abs(a.drive[new_pl[0]] - 0.3) <= eng.TRAIT_SPREAD + 1e-9  # drawn around the place's mean
+    assert a.drive[new_ce[0]] == m.p["new_leader_drive"]
+    assert "political leader replaced" in m.events().detail.str.cat(sep=" ")
