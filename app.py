@@ -929,10 +929,11 @@ def RegionGridPanel():
             solara.Text(f"{v.label}: {v.n} places", classes=["run-title"])
             solara.Text("Colour by", classes=["colour-by-label"])
             solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_BY), dense=True, classes=["colour-by"])
-        solara.Text("Each cell is a council or fire authority, in rows by English region. Its answer to the Audit "
-                    "Commission's 2006 survey (003:267): hardly any innovation while every field is latent, some "
-                    "while its leading field is in design, a great deal once one is mobilised or further.",
-                    classes=["subtitle"])
+        if not big:
+            solara.Text("Each cell is a council or fire authority, in rows by English region. Its answer to the "
+                        "Audit Commission's 2006 survey (003:267): hardly any innovation while every field is "
+                        "latent, some while its leading field is in design, a great deal once one is mobilised or "
+                        "further.", classes=["subtitle"])
         Svg(_safe(lambda: ws.grid_svg(v, by, shock_group.value, big), "grid of places"), ["svg"])
 
 

@@ -801,3 +801,41 @@ def test_a_region_plays_with_its_grid_survey_chart_and_group_shocks(page, shots)
     assert live.get_attribute("data-month") == str(m)
     expect(page.locator(".survey-table")).to_contain_text("fire authorities")
     shots(page, "09-region")
+
+
+@pytest.mark.benchmark  # measured, not asserted in the suite: `make bench`
+def test_region_frame_rate(page):
+    """Months per second of the two shipped regions at "max" (drawing every month, and every 6),
+    and the time from picking the region to its grid on screen. Written to
+    /tmp/app-screenshots/region_frames.json."""
+    watch = """() => { window._frames = []; const e = document.querySelector('.main-month');
+        new MutationObserver(() => window._frames.push([performance.now(), e.innerText]))
+            .observe(e, {childList: true, subtree: true, characterData: true}); }"""
+    out = {"page_ready_s": round(page.load_s, 2)}
+    page.locator(".speed button", has_text="max").click()
+    for key, title in (("england_2006", "England 2006"), ("region_60", "Region of 60")):  # the menu scrolls down
+        t0 = time.perf_counter()
+        choose(page, ".scenario-select", title)
+        page.wait_for_function("n => document.querySelectorAll('.panel-region .place').length == n",
+                               arg=60 if key == "region_60" else 435, timeout=60000)
+        out[f"{key}_ready_s"] = round(time.perf_counter() - t0, 2)
+        for every in (1, 6):
+            page.locator(".draw-every button").filter(has_text=re.compile(f"^{every}$")).click()
+            page.evaluate(watch)
+            page.click(".btn-play")
+            page.wait_for_timeout(4000)
+            if "Pause" in page.locator(".btn-play").inner_text():  # else it paused at the end of the run
+                page.click(".btn-play")
+            page.wait_for_timeout(500)
+            fr = page.evaluate("() => window._frames.map(([t, s]) => [t, /Month (\\d+)/.exec(s)])"
+                               ".filter(([t, m]) => m).map(([t, m]) => [t, parseInt(m[1])])")
+            rate = (fr[-1][1] - fr[0][1]) / ((fr[-1][0] - fr[0][0]) / 1000) if len(fr) > 1 else 0.0
+            out[f"{key}_max_draw{every}_months_per_s"] = round(rate, 1)
+            out[f"{key}_max_draw{every}_server_ms"] = float(
+                re.search(r"(\d+) ms", page.locator(".step-timing").inner_text()).group(1))
+            page.click(".btn-reset")
+            wait_month(page, 0)
+        page.locator(".draw-every button").filter(has_text=re.compile("^1$")).click()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "region_frames.json").write_text(json.dumps(out, indent=2))
+    print(out)

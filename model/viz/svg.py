@@ -667,10 +667,10 @@ class RegionGrid:
             self.rows.append((REGION_LABELS.get(r, r), len(idx), y, h))
             y += h + 6 * fs
         self.fire = kinds == "fire"
-        self.titles = [f"{REGION_LABELS.get(str(r), str(r))}, {TYPE_LABELS.get(str(k), str(k))} #{i}"
+        self.titles = [escape(f"{REGION_LABELS.get(str(r), str(r))}, {TYPE_LABELS.get(str(k), str(k))} #{i}")
                        for i, (k, r) in enumerate(zip(kinds, regions))]
         self.legend_y = y + 16 * fs
-        self.H = int(self.legend_y + 30 * fs)
+        self.H = int(self.legend_y + 42 * fs)
 
 
 def region_grid_svg(grid: RegionGrid, codes: np.ndarray, by: str = "answer", chosen: np.ndarray | None = None,
@@ -686,19 +686,19 @@ def region_grid_svg(grid: RegionGrid, codes: np.ndarray, by: str = "answer", cho
         body.append(f"<text class='grid-row' x='4' y='{_f(y + min(h, c + 4) / 2 + 5 * fs)}' font-size='{_f(13 * fs)}' "
                     f"fill='#212121'>{escape(label)} <tspan fill='#616161' font-size='{_f(11 * fs)}'>({n})</tspan></text>")
     counts = np.bincount(np.asarray(codes, dtype=np.int64), minlength=len(names))
+    # colours and outlines from one style block, not repeated on every cell: a smaller page update
+    style = "".join(f".region-grid.by-{by} .v{k}{{fill:{col}}}" for k, col in enumerate(colours))
+    body.append(f"<style>.region-grid .place{{stroke:#9e9e9e;stroke-width:0.6}}"
+                f".region-grid .place.chosen{{stroke:#212121;stroke-width:2.5}}{style}</style>")
     for i in range(grid.n):
         x, y = grid.pos[i]
         k = int(codes[i])
-        ring = " stroke='#212121' stroke-width='2.5'" if chosen is not None and chosen[i] else \
-            " stroke='#9e9e9e' stroke-width='0.6'"
         cls = f"place v{k}{' fire' if grid.fire[i] else ''}{' chosen' if chosen is not None and chosen[i] else ''}"
-        tip = f"<title>{escape(grid.titles[i])}: {escape(names[k])}</title>"
+        tip = f"<title>{grid.titles[i]}: {names[k]}</title>"
         if grid.fire[i]:
-            body.append(f"<circle class='{cls}' cx='{_f(x + c / 2)}' cy='{_f(y + c / 2)}' r='{_f(c / 2)}' "
-                        f"fill='{colours[k]}'{ring}>{tip}</circle>")
+            body.append(f"<circle class='{cls}' cx='{_f(x + c / 2)}' cy='{_f(y + c / 2)}' r='{_f(c / 2)}'>{tip}</circle>")
         else:
-            body.append(f"<rect class='{cls}' x='{_f(x)}' y='{_f(y)}' width='{_f(c)}' height='{_f(c)}' "
-                        f"fill='{colours[k]}'{ring}>{tip}</rect>")
+            body.append(f"<rect class='{cls}' x='{_f(x)}' y='{_f(y)}' width='{_f(c)}' height='{_f(c)}'>{tip}</rect>")
         if shocked is not None and shocked[i]:
             body.append(f"<circle class='shocked' cx='{_f(x + c / 2)}' cy='{_f(y + c / 2)}' r='{_f(max(c / 7, 1.8))}' "
                         f"fill='white' stroke='#212121' stroke-width='0.8'/>")
@@ -713,8 +713,9 @@ def region_grid_svg(grid: RegionGrid, codes: np.ndarray, by: str = "answer", cho
                     f"x='{_f(x + 16 * fs)}' y='{_f(y)}' font-size='{_f(12 * fs)}' fill='#424242'>{escape(text)}</text>")
         x += (len(text) * 6.6 + 30) * fs
     body.append(f"<text x='4' y='{_f(y + 20 * fs)}' font-size='{_f(11 * fs)}' fill='#616161'>square = council, "
-                f"circle = fire authority; black outline = the group the shock buttons act on; "
-                f"white dot = hit by a live shock</text>")
+                f"circle = fire authority; black outline = the places the shock buttons act on;</text>"
+                f"<text x='4' y='{_f(y + 35 * fs)}' font-size='{_f(11 * fs)}' fill='#616161'>white dot = hit by a "
+                f"live shock; hover over a place for its name and answer</text>")
     return _svg(grid.W, grid.H, body, f"region-grid by-{by}", title or f"places by {by}")
 
 
