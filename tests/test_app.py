@@ -771,8 +771,13 @@ def test_a_region_plays_with_its_grid_survey_chart_and_group_shocks(page, shots)
     page.wait_for_function("() => /Month (\\d+)/.exec(document.querySelector('.main-month').innerText)[1] >= 18",
                            timeout=30000)
     page.click(".btn-play")
-    page.wait_for_timeout(600)
+    expect(page.locator(".btn-play")).to_contain_text("Play")
     m = month(page)
+    while True:  # on a loaded machine the loop may finish one more month after the click
+        page.wait_for_timeout(700)
+        if month(page) == m:
+            break
+        m = month(page)
     region = load("region_60").build(1).run_for(m)
     kinds = np.asarray(region.kinds)
 
