@@ -49,10 +49,10 @@ import solara.server.settings as _server_settings
 import solara.server.kernel_context as kernel_context
 import solara.settings
 import traitlets
-from model.app import (A_COLOUR, ALL, B_COLOUR, ENSEMBLE_SIZES, HOW_TO_READ, LEADER_ROLE_LABELS, LIVE_SHOCKS,
-                       PHASE_NAMES, ScenarioError, Settings, Workshop, catalogue, catalogue_entry, first_line,
-                       fmt_diff, load, parse_setting, reach_svg, slider_specs, timeline_svg, triangle_svg,
-                       value_curve_svg)
+from model.app import (A_COLOUR, ALL, ALL_PLACES, B_COLOUR, ENSEMBLE_SIZES, HOW_TO_READ, LEADER_ROLE_LABELS,
+                       LIVE_SHOCKS, PHASE_NAMES, SURVEY, RegionWorkshop, ScenarioError, Settings, Workshop,
+                       build_workshop, catalogue, catalogue_entry, first_line, fmt_diff, load, parse_setting,
+                       reach_svg, slider_specs, survey_svg, timeline_svg, triangle_svg, value_curve_svg)
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -88,6 +88,9 @@ presenter = solara.reactive(False)
 notice: solara.Reactive[tuple[str, str] | None] = solara.reactive(None)  # (level, text)
 shock_field = solara.reactive(ALL)
 shock_role = solara.reactive("chief_executive")
+shock_group = solara.reactive(ALL_PLACES)  # a region: the places the shock buttons act on
+COLOUR_BY = {"survey answer": "answer", "leading phase": "phase"}
+colour_by = solara.reactive("survey answer")  # a region: what colours the places
 focus_field: solara.Reactive[str | None] = solara.reactive(None)
 step_ms = solara.reactive(0.0)  # the last step: model step + redraw of every panel, in ms
 draw_every = solara.reactive(1)
@@ -101,7 +104,7 @@ page_token = solara.reactive(None)  # this page's identity (see SAVED)
 # The run of each browser session (solara's session cookie), so that a page reload finds it again.
 # A page owns the workshop it shows (``owner``): an older page's play loop stops when a newer page
 # of the same session takes it over.
-SAVED: dict[str, tuple[Settings, Workshop, bool]] = {}
+SAVED: dict[str, tuple[Settings, Workshop | RegionWorkshop, bool]] = {}
 MAX_SAVED = 50
 
 
@@ -174,7 +177,7 @@ def Guard(what: str, component, args: tuple = ()):
 @guarded
 def rebuild(new: Settings, note: str | None = None) -> bool:
     """Build a new workshop from ``new``; on failure keep the current one and say why."""
-    ws, err = Workshop.build(new)
+    ws, err = build_workshop(new)
     if err:
         notice.set(("error", err))
         return False
@@ -187,9 +190,11 @@ def rebuild(new: Settings, note: str | None = None) -> bool:
     settings.set(new)
     workshop.set(ws)
     pending.set(None)
-    focus_field.set(_default_focus(ws.view(0)))
+    focus_field.set(_initial_focus(ws))
     if shock_field.value not in (ALL, *ws.primary.fields):
         shock_field.set(ALL)
+    if ws.is_region and shock_group.value not in [g["value"] for g in ws.groups()]:
+        shock_group.set(ALL_PLACES)
     notice.set(("info", note) if note else None)
     save_session()
     force_update()
@@ -261,6 +266,11 @@ CSS = """
 .help-text h3 { font-size: 1.02rem; margin: 10px 0 2px 0; }
 .pending { color: #e65100; }
 .btn-help { text-transform: none; }
+.survey-table { border-collapse: collapse; margin-top: 6px; font-size: 0.95rem; }
+.survey-table caption { text-align: left; font-size: 0.85rem; color: #555; padding-bottom: 2px; }
+.survey-table th, .survey-table td { padding: 2px 10px; text-align: right; border-bottom: 1px solid #eee; }
+.survey-table th:first-child, .survey-table td:first-child { text-align: left; }
+.colour-by .v-btn { text-transform: none; }
 @media print {  /* the page itself on paper: the figures, not the controls (the debrief is one page) */
   .topbar, .sidebar, .strip, .notice, .panel-network, .panel-help, .focus-field, button, .v-btn { display: none !important; }
   .shell { display: block; }
@@ -293,6 +303,8 @@ PRESENTER_CSS = """
 .triangles > div { max-width: none !important; }
 .wide { max-width: none !important; }
 .compare-table { font-size: 1.25rem; }
+.survey-table { font-size: 1.25rem; }
+.strip .shock-group { min-width: 200px; max-width: 240px; flex: 0 0 220px; }
 .notice { font-size: 1.2rem; }
 """
 
@@ -389,7 +401,8 @@ def RunControls(compact: bool = False):
 def ScenarioPicker(compact: bool = False):
     s = settings.value
     entries = catalogue()
-    items = [{"title": f"{c.title} — {c.description}", "value": c.key} for c in entries]
+    items = [{"title": (f"{c.title} ({c.places} places) — " if c.places else f"{c.title} — ") + c.description,
+              "value": c.key} for c in entries]
     shipped_key = s.scenario if catalogue_entry(s.scenario) else None
     file_text, set_file_text = solara.use_state("" if shipped_key else s.scenario)
 
@@ -457,6 +470,8 @@ def _esc(text: str) -> str:
 def ShockPanel(compact: bool = False):
     ws = workshop.value
     fields = ws.primary.fields if ws else []
+    region = ws is not None and ws.is_region
+    groups = ws.groups() if region else []
 
     @guarded
 
@@ -464,13 +479,20 @@ def ShockPanel(compact: bool = False):
         w = workshop.value
         if w is None:
             return
-        ok, msg = w.shock(label, shock_field.value, shock_role.value)
+        if w.is_region:
+            ok, msg = w.shock(label, shock_field.value, shock_role.value, shock_group.value)
+        else:
+            ok, msg = w.shock(label, shock_field.value, shock_role.value)
         if ok and w.ensemble is not None and w.ensemble_stale():
             msg += " The bands were computed before this shock: run them again to include it."
         notice.set(("success" if ok else "error", msg))
-        if ok and shock_field.value in fields:
+        if ok and shock_field.value in fields and not w.is_region:
             focus_field.set(shock_field.value)
         force_update()
+
+    def group_select(**kw):
+        solara.v.Select(label="Places", items=groups, v_model=shock_group.value, on_v_model=shock_group.set,
+                        hide_details=True, **kw)
 
     def buttons():
         for label in LIVE_SHOCKS:
@@ -479,12 +501,16 @@ def ShockPanel(compact: bool = False):
 
     if compact:
         with solara.Row(classes=["strip-group"], gap="6px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            if region:
+                group_select(density="compact", class_="shock-group")
             solara.v.Select(label="Shock field", items=[ALL, *fields], v_model=shock_field.value,
                             on_v_model=shock_field.set, density="compact", hide_details=True, class_="shock-field")
             with solara.Div(classes=["shock-buttons"]):
                 buttons()
         return
     with solara.Card("Live shocks", margin=0, classes=["shock-card"]):
+        if region:
+            group_select(class_="shock-group")
         solara.Select("Field", values=[ALL, *fields], value=shock_field, classes=["shock-field"])
         with solara.Div(classes=["shock-buttons"]):
             buttons()
@@ -503,6 +529,13 @@ def EnsemblePanel(compact: bool = False):
     update_counter.get()
     ws = workshop.value
     job = ws.ensemble if ws else None
+    if ws is not None and ws.is_region:  # a region is already many places: no "Run N times"
+        if not compact:
+            with solara.Card("Many futures", margin=0, classes=["ensemble-card"]):
+                solara.Text("\"Run N times\" is for one locality. A region is already many places, each its "
+                            "own future; run a region many times with `innovation-sim run`.",
+                            classes=["subtitle", "ensemble-status"])
+        return
 
     @guarded
 
@@ -542,9 +575,14 @@ def EnsemblePanel(compact: bool = False):
 def ComparePanel():
     s = settings.value
     items = [{"title": "the same scenario, without live shocks", "value": ""}] + [
-        {"title": c.title, "value": c.key} for c in catalogue()]
+        {"title": c.title, "value": c.key} for c in catalogue() if not c.places]  # localities only
+    ws = workshop.value
 
     with solara.Card("Compare", margin=0, classes=["compare-card"]):
+        if ws is not None and ws.is_region:
+            solara.Text("Compare mode shows two localities side by side; a region plays alone "
+                        "(compare regions with `innovation-sim compare`).", classes=["subtitle"])
+            return
         solara.Switch(label="Two runs side by side (same seed)", value=s.compare,
                       on_value=lambda v: rebuild(replace(settings.value, compare=v),
                                                  "Compare mode: both runs restarted at month 0." if v else None),
@@ -704,6 +742,15 @@ def DownloadPanel():
     if ws is None:
         return
     stem = f"{(ws.settings.scenario.rsplit('/', 1)[-1]).removesuffix('.toml')}-seed{ws.settings.seed}"
+    if ws.is_region:
+        with solara.Card("Download", margin=0, classes=["download-card"]):
+            solara.Text("The region so far, up to the current month; prepared in the background.",
+                        classes=["subtitle"])
+            with solara.Div(classes=["downloads"]):
+                Download("Survey shares by month (CSV)", f"{stem}-shares.csv", ws.shares_csv, "text/csv")
+                Download("Places by month (CSV)", f"{stem}-places.csv", ws.places_csv, "text/csv")
+                Download("Events and shocks (CSV)", f"{stem}-events.csv", ws.events_csv, "text/csv")
+        return
     focus = focus_field.value or ws.primary.fields[0]
     with solara.Card("Download", margin=0, classes=["download-card"]):
         solara.Text("The run so far, up to the current month; prepared in the background.", classes=["subtitle"])
@@ -814,6 +861,10 @@ def NetworkPanel():
         Svg(_safe(lambda: ws.network_svg(0), "network"), ["svg"])
 
 
+def _initial_focus(ws) -> str | None:
+    return None if ws.is_region else _default_focus(ws.view(0))
+
+
 def _default_focus(view) -> str:
     """The field a scenario is about: the first field its timeline of shocks names (else the
     first field a live shock hit, else the first field)."""
@@ -865,6 +916,55 @@ def CompareSummary():
 
 
 @solara.component
+def RegionGridPanel():
+    """A region's places, one cell each, coloured by their survey answer or leading phase."""
+    update_counter.get()
+    ws = workshop.value
+    if ws is None or not ws.is_region:
+        return
+    v, big = ws.view(), presenter.value
+    by = COLOUR_BY.get(colour_by.value, "answer")
+    with solara.Card(classes=["panel", "panel-region", "wide"], margin=0):
+        with solara.Row(style={"align-items": "center", "gap": "10px", "flex-wrap": "wrap"}):
+            solara.Text(f"{v.label}: {v.n} places", classes=["run-title"])
+            solara.Text("Colour by", classes=["colour-by-label"])
+            solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_BY), dense=True, classes=["colour-by"])
+        if not big:
+            solara.Text("Each cell is a council or fire authority, in rows by English region. Its answer to the "
+                        "Audit Commission's 2006 survey (003:267): hardly any innovation while every field is "
+                        "latent, some while its leading field is in design, a great deal once one is mobilised or "
+                        "further.", classes=["subtitle"])
+        Svg(_safe(lambda: ws.grid_svg(v, by, shock_group.value, big), "grid of places"), ["svg"])
+
+
+@solara.component
+def SurveyPanel():
+    """The share of places giving each answer over time, with the survey's figures, and the
+    survey's table by group."""
+    update_counter.get()
+    ws = workshop.value
+    if ws is None or not ws.is_region:
+        return
+    v, big = ws.view(), presenter.value
+    with solara.Card(classes=["panel", "panel-survey", "wide"], margin=0):
+        Svg(_safe(lambda: survey_svg(v.shares, v.months, v.start_year, v.survey_month, SURVEY, v.shocks, big),
+                  "survey chart"), ["svg"])
+        t = v.table
+        keep = t[t.survey_great_deal.notna() | (t.group == shock_group.value)]
+        when = ("at the survey month" if v.table_month == v.survey_month
+                else f"now (month {v.table_month}; the survey month is {v.survey_month})")
+        rows = "".join(
+            f"<tr><td>{_esc(g)}</td><td>{n}</td><td>{h:.0%}</td><td>{so:.0%}</td><td><b>{gd:.0%}</b></td>"
+            f"<td>{'' if s != s else f'{s:.0%}'}</td></tr>"
+            for g, n, h, so, gd, s in zip(keep.name, keep.places, keep["hardly any"], keep["some"],
+                                          keep["a great deal"], keep.survey_great_deal))
+        solara.HTML(tag="div", unsafe_innerHTML=(
+            f"<table class='survey-table'><caption>The model's answers {_esc(when)}, beside the survey's "
+            f"(003:267, 284)</caption><tr><th>places</th><th>n</th><th>hardly any</th><th>some</th>"
+            f"<th>a great deal</th><th>survey: a great deal</th></tr>{rows}</table>"))
+
+
+@solara.component
 def HowToRead():
     with solara.Card(margin=0, classes=["panel", "panel-help", "wide"]):
         solara.Button("How to read this" + (" (hide)" if show_help.value else ""), icon_name="mdi-help-circle-outline",
@@ -907,7 +1007,7 @@ def Page():
         saved = SAVED.get(session_id() or "")
         if workshop.value is None and saved is not None:
             return token, saved
-        return token, (settings.value, workshop.value or Workshop.build(settings.value)[0], presenter.value)
+        return token, (settings.value, workshop.value or build_workshop(settings.value)[0], presenter.value)
 
     token, (initial_settings, initial, initial_big) = solara.use_memo(first, [])
 
@@ -918,7 +1018,7 @@ def Page():
             settings.set(initial_settings)
             presenter.set(initial_big)
             workshop.set(initial)
-            focus_field.set(_default_focus(initial.view(0)))
+            focus_field.set(_initial_focus(initial))
             if initial.month:
                 notice.set(("info", f"Your run is back where it was ({initial.label.lower()}); press Play to go on."))
             save_session()
@@ -973,7 +1073,10 @@ def Main(ws: Workshop | None, big: bool):
         Notices()
         if not big:
             HowToRead()
-        if len(ws.runs) == 1:
+        if ws.is_region:
+            RegionGridPanel()
+            SurveyPanel()
+        elif len(ws.runs) == 1:
             TrianglesPanel(0, "The strategic triangle, field by field", subtitle=True)
             ValuePanel()
             ReachPanel()

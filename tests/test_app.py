@@ -700,3 +700,147 @@ def test_frame_rate_and_gaps_while_figures_are_prepared(page, server):
     print(out)
     assert out["max_frame_gap_while_preparing_s"] is not None and out["max_frame_gap_while_preparing_s"] < 1.0, out
     assert out["max_draw6_months_per_s"] >= 20, out
+
+
+# ============================================================================ issue 14 item 5: the region on screen
+def test_region_state_plays_the_region_and_shocks_a_group():
+    """A region scenario builds a RegionWorkshop whose months are the Region's own (same seed, same
+    answers), whose shares are Region.aggregates()'s, and whose shock buttons hit exactly the
+    chosen group of places, now."""
+    from model.app.region import ALL_PLACES, build_workshop, group_members
+    from model.app.state import catalogue_entry
+    assert catalogue_entry("region_60").places == 60 and catalogue_entry("england_2006").places == 435
+    ws, err = build_workshop(Settings(scenario="region_60"))
+    assert err is None and ws.is_region and ws.primary.n == 60 and ws.month == 0
+    assert ws.label == "Month 0 · January 2000"
+    ws.step(12)
+    plain = load("region_60").build(1).run_for(12)
+    run = ws.primary
+    assert np.array_equal(np.asarray(run.answers), plain.categories())
+    assert np.array_equal(np.asarray(run.leads), plain.phases.max(axis=2))
+    v = ws.view()
+    agg = plain.aggregates()
+    assert v.shares.shape == (13, 3) and np.allclose(v.shares.sum(axis=1), 1)
+    assert np.allclose(v.shares, agg[["share_hardly_any", "share_some", "share_a_great_deal"]].to_numpy())
+    assert v.table_month == 12 and v.table.iloc[0]["survey_great_deal"] == 0.43
+    fire = group_members(run.kinds, run.regions, "fire")
+    assert len(fire) == (run.kinds == "fire").sum() > 0
+    perf_before = run.model.engine.performance.copy()
+    ok, msg = ws.shock("Crisis", "all fields", group="fire")
+    assert ok and f"the {len(fire)} fire authorities at month 12 · January 2001" in msg, msg
+    ev = run.model.place_events()
+    assert set(ev[ev.kind == "shock:crisis"].place) == set(fire.tolist())
+    dropped = run.model.engine.performance < perf_before - 1e-9
+    assert dropped[fire].all() and not np.delete(dropped, fire, axis=0).any()
+    north_west = group_members(run.kinds, run.regions, "north_west")
+    ok, msg = ws.shock("Grant starts", "education", group="north_west")
+    assert ok and f"{len(north_west)} places of North West" in msg
+    assert not ws.shock("Crisis", "all fields", group="atlantis")[0]
+    assert "choose a field" in ws.shock("Leader leaves", "all fields", "director", ALL_PLACES)[1]
+    ws.step(2)
+    svg = ws.grid_svg(ws.view(), "answer", "fire", False)
+    assert svg.count("class='place ") == 60 and svg.count(" chosen'") == len(fire)
+    assert svg.count("class='shocked'") == len(set(fire) | set(north_west))
+    live = [s for s in ws.view().shocks if s["live"]]
+    assert [(s["month"], s["kind"]) for s in live] == [(12, "crisis"), (12, "funding_start")]
+    events = pd.read_csv(io.BytesIO(ws.events_csv()))
+    assert events.live.sum() == 2 and (events.kind == "shock:crisis").sum() == len(fire) + 1
+    places = pd.read_csv(io.BytesIO(ws.places_csv()))
+    assert len(places) == 15 * 60 and set(places.answer) <= {"hardly any", "some", "a great deal"}
+    assert len(pd.read_csv(io.BytesIO(ws.shares_csv()))) == 15
+    # compare mode is for localities: a region plays alone, and says so
+    ws, err = build_workshop(Settings(scenario="region_60", compare=True))
+    assert err is None and len(ws.runs) == 1 and any("plays alone" in n for n in ws.notes)
+
+
+def test_a_region_plays_with_its_grid_survey_chart_and_group_shocks(page, shots):
+    """Region of 60 in the page: one cell per place, the survey chart with the survey's figures,
+    play updates both (checked against the same Region run here), the colour toggle, and a shock
+    on the fire authorities hits them and is marked."""
+    from model.core.survey import SURVEY
+    choose(page, ".scenario-select", "Region of 60")
+    page.locator(".panel-region svg.region-grid").wait_for(timeout=30000)
+    expect(page.locator(".main-month")).to_have_text("Month 0 · January 2000")
+    expect(page.locator(".panel-region .place")).to_have_count(60)
+    expect(page.locator(".panel-triangles")).to_have_count(0)
+    marks = page.locator(".panel-survey .survey-mark")
+    expect(marks).to_have_count(3)
+    assert {m.get_attribute("data-answer"): float(m.get_attribute("data-value")) for m in marks.all()} == SURVEY
+    page.locator(".speed button", has_text="max").click()
+    page.click(".btn-play")
+    page.wait_for_function("() => /Month (\\d+)/.exec(document.querySelector('.main-month').innerText)[1] >= 18",
+                           timeout=30000)
+    page.click(".btn-play")
+    expect(page.locator(".btn-play")).to_contain_text("Play")
+    m = month(page)
+    while True:  # on a loaded machine the loop may finish one more month after the click
+        page.wait_for_timeout(700)
+        if month(page) == m:
+            break
+        m = month(page)
+    region = load("region_60").build(1).run_for(m)
+    kinds = np.asarray(region.kinds)
+
+    def grid_codes():
+        cls = page.locator(".panel-region .place").evaluate_all("els => els.map(e => e.getAttribute('class'))")
+        return np.array([int(re.search(r"\bv(\d)\b", c).group(1)) for c in cls])
+
+    page.wait_for_function(  # the last redraw has reached the page
+        "m => document.querySelector('.panel-survey .share-line.share-2').getAttribute('points').split(' ').length == m + 1",
+        arg=m, timeout=20000)
+    assert np.array_equal(grid_codes(), region.categories()[-1])
+    share_now = page.locator(".panel-survey .share-now-2").text_content()
+    assert share_now.startswith(f"{(region.categories()[-1] == 2).mean():.0%}")
+    page.locator(".colour-by button", has_text="leading phase").click()
+    page.locator(".panel-region svg.by-phase").wait_for(timeout=20000)
+    assert np.array_equal(grid_codes(), region.phases[-1].max(axis=1))
+    choose(page, ".shock-group", "fire authorities")
+    n_fire = int((kinds == "fire").sum())
+    expect(page.locator(".panel-region .place.chosen")).to_have_count(n_fire)
+    page.get_by_role("button", name="Crisis").click()
+    assert f"of the {n_fire} fire authorities at month {m}" in notice(page, "success", "Crisis")
+    expect(page.locator(".panel-region .shocked")).to_have_count(n_fire)
+    step(page, 1)
+    live = page.locator(".panel-survey .shock-marker.live")
+    expect(live).to_have_count(1)
+    assert live.get_attribute("data-month") == str(m)
+    expect(page.locator(".survey-table")).to_contain_text("fire authorities")
+    shots(page, "09-region")
+
+
+@pytest.mark.benchmark  # measured, not asserted in the suite: `make bench`
+def test_region_frame_rate(page):
+    """Months per second of the two shipped regions at "max" (drawing every month, and every 6),
+    and the time from picking the region to its grid on screen. Written to
+    /tmp/app-screenshots/region_frames.json."""
+    watch = """() => { window._frames = []; const e = document.querySelector('.main-month');
+        new MutationObserver(() => window._frames.push([performance.now(), e.innerText]))
+            .observe(e, {childList: true, subtree: true, characterData: true}); }"""
+    out = {"page_ready_s": round(page.load_s, 2)}
+    page.locator(".speed button", has_text="max").click()
+    for key, title in (("england_2006", "England 2006"), ("region_60", "Region of 60")):  # the menu scrolls down
+        t0 = time.perf_counter()
+        choose(page, ".scenario-select", title)
+        page.wait_for_function("n => document.querySelectorAll('.panel-region .place').length == n",
+                               arg=60 if key == "region_60" else 435, timeout=60000)
+        out[f"{key}_ready_s"] = round(time.perf_counter() - t0, 2)
+        for every in (1, 6):
+            page.locator(".draw-every button").filter(has_text=re.compile(f"^{every}$")).click()
+            page.evaluate(watch)
+            page.click(".btn-play")
+            page.wait_for_timeout(4000)
+            if "Pause" in page.locator(".btn-play").inner_text():  # else it paused at the end of the run
+                page.click(".btn-play")
+            page.wait_for_timeout(500)
+            fr = page.evaluate("() => window._frames.map(([t, s]) => [t, /Month (\\d+)/.exec(s)])"
+                               ".filter(([t, m]) => m).map(([t, m]) => [t, parseInt(m[1])])")
+            rate = (fr[-1][1] - fr[0][1]) / ((fr[-1][0] - fr[0][0]) / 1000) if len(fr) > 1 else 0.0
+            out[f"{key}_max_draw{every}_months_per_s"] = round(rate, 1)
+            out[f"{key}_max_draw{every}_server_ms"] = float(
+                re.search(r"(\d+) ms", page.locator(".step-timing").inner_text()).group(1))
+            page.click(".btn-reset")
+            wait_month(page, 0)
+        page.locator(".draw-every button").filter(has_text=re.compile("^1$")).click()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "region_frames.json").write_text(json.dumps(out, indent=2))
+    print(out)

@@ -68,6 +68,24 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
 ALL = "all fields"
 
 
+def shock_target(label: str, field_name: str | None, role: str | None) -> tuple[str, str | None, str | None]:
+    """(shock kind, field or None for every field, leader role or None) of a live-shock button
+    pressed with ``field_name`` and ``role`` chosen; ValueError with a one-line message if the
+    combination cannot be applied."""
+    if label not in LIVE_SHOCKS:
+        raise ValueError(f"unknown shock '{label}'")
+    kind, takes_role = LIVE_SHOCKS[label]
+    target = None if field_name in (None, "", ALL) else field_name
+    shock_role = None
+    if takes_role:
+        shock_role = role or "chief_executive"
+        if shock_role == "director" and target is None:
+            raise ValueError(f"{label}: a director leads one field; choose a field first.")
+        if shock_role != "director":
+            target = None  # the chief executive and political leader act on every field
+    return kind, target, shock_role
+
+
 def month_label(month: int, start_year: int | None) -> str:
     """'Month 14 · March 2001' when the scenario has a start year, else 'Month 14 · year 2'."""
     if start_year is not None:
@@ -82,6 +100,7 @@ class CatalogueEntry:
     title: str
     description: str  # first line
     start_year: int | None
+    places: int = 0  # a region's number of places (0: one locality)
 
 
 @lru_cache(maxsize=1)
@@ -91,9 +110,11 @@ def catalogue() -> tuple[CatalogueEntry, ...]:
     for path in sorted(SHIPPED.glob("*.toml")):
         try:
             s = load(path)
-            if s.region is not None:  # the app shows one locality; regions run from the command line
-                continue
-            out.append(CatalogueEntry(path.stem, s.name, first_line(s.description), s.start_year))
+            places = 0
+            if s.region is not None:  # played by the region view (model/app/region.py)
+                rp = s.region.resolved()
+                places = rp["councils"] + rp["fire_authorities"]
+            out.append(CatalogueEntry(path.stem, s.name, first_line(s.description), s.start_year, places))
         except ScenarioError as e:  # listed, so that choosing it shows why it cannot run
             out.append(CatalogueEntry(path.stem, path.stem, f"(invalid: {e})", None))
     return tuple(out)
@@ -312,6 +333,7 @@ class Workshop:
     error: str | None = None  # set when a step failed; the run stops there
     last_step_ms: float = 0.0
     ensemble: EnsembleJob | None = None  # "Run N times", in the background
+    is_region = False  # a RegionWorkshop (model/app/region.py) says True
 
     def __post_init__(self):
         self.lock = threading.RLock()
@@ -421,17 +443,10 @@ class Workshop:
     def shock(self, label: str, field_name: str, role: str = "chief_executive") -> tuple[bool, str]:
         """Apply a live-shock button now, to the chosen field (or all), in run A (both runs if
         ``settings.shocks_both``). Returns (ok, message for the page)."""
-        if label not in LIVE_SHOCKS:
-            return False, f"unknown shock '{label}'"
-        kind, takes_role = LIVE_SHOCKS[label]
-        target = None if field_name in (None, "", ALL) else field_name
-        shock_role = None
-        if takes_role:
-            shock_role = role or "chief_executive"
-            if shock_role == "director" and target is None:
-                return False, f"{label}: a director leads one field; choose a field first."
-            if shock_role != "director":
-                target = None  # the chief executive and political leader act on every field
+        try:
+            kind, target, shock_role = shock_target(label, field_name, role)
+        except ValueError as e:
+            return False, str(e)
         if self.error:
             return False, self.error
         runs = self.runs if (self.settings.shocks_both or len(self.runs) == 1) else self.runs[:1]
@@ -529,10 +544,16 @@ class Workshop:
 
 
 def _scenario(source: str, overrides) -> Scenario:
-    s = load(source)
+    s = scenario_with(source, overrides)
     if s.region is not None:
         raise ScenarioError(f"{source}: a region of {s.region.resolved()['councils'] + s.region.resolved()['fire_authorities']} "
-                            f"places; the app shows one locality (run regions with `innovation-sim run`)")
+                            f"places; a Workshop shows localities (the region view is model/app/region.py)")
+    return s
+
+
+def scenario_with(source: str, overrides) -> Scenario:
+    """The scenario ``source`` (a shipped name or a path) with the app's settings applied, checked."""
+    s = load(source)
     if overrides:
         s = s.with_overrides(parameters=dict(overrides), where="setting")
     resolve(s.parameters)  # every value checked again

@@ -68,8 +68,15 @@ more public value.</p>
 <ul>
 """ + "".join(f"<li><b>{k.replace('_', ' ')}</b>: {v}.</li>" for k, v in SHOCK_MEANINGS.items()) + """
 </ul>
-<p>The region view (a survey's population of councils) colours each place by the answer it would
-give the Audit Commission's 2006 survey (003:267): <i>hardly any</i> innovation while every field is
-latent, <i>some</i> while its leading field is in design, <i>a great deal</i> once one is mobilised
-or further.</p>
+<h3>A region (England 2006, Region of 60 places)</h3>
+<p>The region view shows a survey's population of councils and fire authorities (003:781), one cell
+per place in rows by English region (circles are fire authorities). Each is coloured by the answer it
+would give the Audit Commission's 2006 survey (003:267): <i>hardly any</i> innovation while every
+field is latent, <i>some</i> while its leading field is in design, <i>a great deal</i> once one is
+mobilised or further; or, with the toggle, by the phase of its leading field. Places learn from
+peers in their region and of their own type (003:344, 672). The chart gives the share of places
+giving each answer month by month, with the survey's own figures (43% a great deal, 52% some, 2%
+hardly any) as diamonds at its month, June 2006; the table beside it compares groups (003:284).
+The shock buttons then act on the places chosen under "Places": all, the councils, the fire
+authorities or one English region.</p>
 """

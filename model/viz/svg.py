@@ -8,6 +8,10 @@ month's redraw costs a few milliseconds in Python and scales cleanly on a projec
 - ``timeline_svg``: every field's phase month by month, reversals and shocks marked.
 - ``network_svg``: the layered local innovation system (004:285-368, Figure 5), with a layout
   computed once per run and reused (``NetworkLayout``).
+- ``region_grid_svg``: a region's places, one cell each, grouped by English region, coloured by
+  their survey answer or leading phase (layout computed once per run: ``RegionGrid``);
+  ``survey_svg``: the share of places giving each survey answer over time, with the survey's
+  figures (003:267) marked at its month.
 
 Elements the browser tests look for carry classes: ``shock-marker`` (plus ``live`` for a button
 press), ``reversal``, ``trigger``, ``departed``, ``arrived``.
@@ -23,6 +27,8 @@ import numpy as np
 from ..core import network as net
 from ..core.events import Event
 from ..core.lifecycle import PHASE_NAMES
+from ..core.region import REGIONS, TYPES
+from ..core.survey import CATEGORIES
 
 # Display choices (not model parameters).
 # Colours that survive a projector and colour-blind viewers: phases on one orange-to-blue scale
@@ -611,3 +617,178 @@ def network_svg(run, layout: NetworkLayout, big: bool = False) -> str:
 
 def SHORT_ROLE(role: str) -> str:  # noqa: N802 - reads like a lookup table at the call sites
     return SHORT_ROLES.get(role, role.replace("_", " "))
+
+
+# ----------------------------------------------------------------------------------- a region
+# The survey's three answers (003:267), light to dark: a very light grey, Okabe-Ito orange and blue
+# (distinct for colour-blind viewers and in grey by lightness). Line styles differ too.
+ANSWER_COLOURS = ("#e0e0e0", "#E69F00", "#0072B2")
+ANSWER_LINES = ("#757575", "#b07800", "#0072B2")  # the same, dark enough for a line or text on white
+ANSWER_DASH = ("2 3", "8 4", "")
+REGION_LABELS = {
+    "north_east": "North East", "north_west": "North West", "yorkshire_humber": "Yorkshire & Humber",
+    "east_midlands": "East Midlands", "west_midlands": "West Midlands", "east": "East of England",
+    "london": "London", "south_east": "South East", "south_west": "South West",
+}
+TYPE_LABELS = {"county": "county", "district": "district", "metropolitan": "metropolitan",
+               "london_borough": "London borough", "unitary": "unitary", "fire": "fire authority"}
+
+
+class RegionGrid:
+    """Where each place of a region is drawn: one row (or two) per English region, councils by
+    type and then the region's fire authorities (circles), each a small cell. Computed once per
+    run: only the colours change from month to month."""
+
+    W = 760
+
+    def __init__(self, kinds, regions, big: bool = False):
+        fs = 1.3 if big else 1.0
+        self.fs = fs
+        kinds, regions = np.asarray(kinds), np.asarray(regions)
+        self.n = len(kinds)
+        label_w = 190 * fs
+        avail = self.W - label_w - 8
+        groups = [(r, [i for t in TYPES for i in np.flatnonzero((regions == r) & (kinds == t))])
+                  for r in REGIONS if (regions == r).any()]
+        most = max(len(idx) for _, idx in groups)
+        lines = max(1, math.ceil(most * 12.0 * fs / avail))  # cells at least 12 px (15.6 projected)
+        per_line = math.ceil(most / lines)
+        pitch = min(26.0 * fs, avail / per_line)
+        self.cell = pitch * 0.82
+        top = 8
+        self.pos = np.zeros((self.n, 2))
+        self.rows: list[tuple[str, int, float, float]] = []  # (label, places, y of the label, row height)
+        y = top
+        for r, idx in groups:
+            k = math.ceil(len(idx) / per_line)
+            h = max(k * pitch, 20 * fs)
+            for j, i in enumerate(idx):
+                self.pos[i] = (label_w + (j % per_line) * pitch, y + (j // per_line) * pitch)
+            self.rows.append((REGION_LABELS.get(r, r), len(idx), y, h))
+            y += h + 6 * fs
+        self.fire = kinds == "fire"
+        self.titles = [escape(f"{REGION_LABELS.get(str(r), str(r))}, {TYPE_LABELS.get(str(k), str(k))} #{i}")
+                       for i, (k, r) in enumerate(zip(kinds, regions))]
+        self.legend_y = y + 16 * fs
+        self.H = int(self.legend_y + 42 * fs)
+
+
+def region_grid_svg(grid: RegionGrid, codes: np.ndarray, by: str = "answer", chosen: np.ndarray | None = None,
+                    shocked: np.ndarray | None = None, title: str = "") -> str:
+    """The places of a region, coloured by their survey answer (``by="answer"``: codes index
+    CATEGORIES) or by the phase of their leading field (``by="phase"``: codes index PHASE_NAMES).
+    ``chosen``: places of the group the shock buttons act on (outlined); ``shocked``: places a live
+    shock hit (a white dot). Councils are squares, fire authorities circles."""
+    fs, c = grid.fs, grid.cell
+    colours, names = (ANSWER_COLOURS, CATEGORIES) if by == "answer" else (PHASE_COLOURS, PHASE_NAMES)
+    body = []
+    for label, n, y, h in grid.rows:
+        body.append(f"<text class='grid-row' x='4' y='{_f(y + min(h, c + 4) / 2 + 5 * fs)}' font-size='{_f(13 * fs)}' "
+                    f"fill='#212121'>{escape(label)} <tspan fill='#616161' font-size='{_f(11 * fs)}'>({n})</tspan></text>")
+    counts = np.bincount(np.asarray(codes, dtype=np.int64), minlength=len(names))
+    # colours and outlines from one style block, not repeated on every cell: a smaller page update
+    style = "".join(f".region-grid.by-{by} .v{k}{{fill:{col}}}" for k, col in enumerate(colours))
+    body.append(f"<style>.region-grid .place{{stroke:#9e9e9e;stroke-width:0.6}}"
+                f".region-grid .place.chosen{{stroke:#212121;stroke-width:2.5}}{style}</style>")
+    for i in range(grid.n):
+        x, y = grid.pos[i]
+        k = int(codes[i])
+        cls = f"place v{k}{' fire' if grid.fire[i] else ''}{' chosen' if chosen is not None and chosen[i] else ''}"
+        tip = f"<title>{grid.titles[i]}: {names[k]}</title>"
+        if grid.fire[i]:
+            body.append(f"<circle class='{cls}' cx='{_f(x + c / 2)}' cy='{_f(y + c / 2)}' r='{_f(c / 2)}'>{tip}</circle>")
+        else:
+            body.append(f"<rect class='{cls}' x='{_f(x)}' y='{_f(y)}' width='{_f(c)}' height='{_f(c)}'>{tip}</rect>")
+        if shocked is not None and shocked[i]:
+            body.append(f"<circle class='shocked' cx='{_f(x + c / 2)}' cy='{_f(y + c / 2)}' r='{_f(max(c / 7, 1.8))}' "
+                        f"fill='white' stroke='#212121' stroke-width='0.8'/>")
+    x, y = 4.0, grid.legend_y
+    caption = "survey answer: " if by == "answer" else "leading phase: "
+    body.append(f"<text x='{_f(x)}' y='{_f(y)}' font-size='{_f(12 * fs)}' fill='#424242'>{caption}</text>")
+    x += len(caption) * 6.4 * fs
+    for k, name in enumerate(names):
+        text = f"{name} ({counts[k]})"
+        body.append(f"<rect x='{_f(x)}' y='{_f(y - 10 * fs)}' width='{_f(12 * fs)}' height='{_f(12 * fs)}' "
+                    f"fill='{colours[k]}' stroke='#9e9e9e' stroke-width='0.6'/><text class='legend legend-{k}' "
+                    f"x='{_f(x + 16 * fs)}' y='{_f(y)}' font-size='{_f(12 * fs)}' fill='#424242'>{escape(text)}</text>")
+        x += (len(text) * 6.6 + 30) * fs
+    body.append(f"<text x='4' y='{_f(y + 20 * fs)}' font-size='{_f(11 * fs)}' fill='#616161'>square = council, "
+                f"circle = fire authority; black outline = the places the shock buttons act on;</text>"
+                f"<text x='4' y='{_f(y + 35 * fs)}' font-size='{_f(11 * fs)}' fill='#616161'>white dot = hit by a "
+                f"live shock; hover over a place for its name and answer</text>")
+    return _svg(grid.W, grid.H, body, f"region-grid by-{by}", title or f"places by {by}")
+
+
+def survey_svg(shares: np.ndarray, months: int, start_year: int | None, survey_month: int, survey: dict,
+               shocks: list[dict], big: bool = False, title: str = "") -> str:
+    """The share of places giving each survey answer, month by month (``shares``: (months so far
+    + 1, 3), columns in CATEGORIES order), with the survey's own figures marked at its month."""
+    W, H = 760, 330
+    fs = 1.3 if big else 1.0
+    left, right, top, bottom = 54 * fs, W - 150 * fs, 40 * fs, H - 66 * fs
+    T = len(shares) - 1
+    M = _axis_months(max(T, survey_month), months)
+
+    def x(m):
+        return left + (right - left) * m / M
+
+    def y(v):
+        return bottom - (bottom - top) * v
+
+    body = [f"<text x='{_f(left)}' y='{_f(17 * fs)}' font-size='{_f(14 * fs)}' font-weight='600' fill='#212121'>"
+            f"{escape(title or 'How innovative do places say they are? Share of places, month by month')}</text>"]
+    for k in range(0, 11, 2):
+        v = k / 10
+        body.append(f"<line x1='{_f(left)}' y1='{_f(y(v))}' x2='{_f(right)}' y2='{_f(y(v))}' stroke='#e0e0e0'/>"
+                    f"<text x='{_f(left - 6)}' y='{_f(y(v) + 4)}' text-anchor='end' font-size='{_f(10.5 * fs)}' "
+                    f"fill='#616161'>{v:.0%}</text>")
+    body.append(f"<text class='axis-title' transform='translate({_f(13 * fs)},{_f((top + bottom) / 2)}) rotate(-90)' "
+                f"text-anchor='middle' font-size='{_f(11 * fs)}' fill='#424242'>share of places</text>")
+    sx = x(survey_month)
+    when = f"{MONTH_SHORT[survey_month % 12]} {start_year + survey_month // 12}" if start_year is not None \
+        else f"month {survey_month}"
+    body.append(f"<g class='survey-month'><line x1='{_f(sx)}' y1='{_f(top)}' x2='{_f(sx)}' y2='{_f(bottom)}' "
+                f"stroke='#212121' stroke-width='1.2' stroke-dasharray='3 3'/><text x='{_f(sx)}' y='{_f(top - 6 * fs)}' "
+                f"text-anchor='middle' font-size='{_f(11 * fs)}' font-weight='600' fill='#212121'>survey, {when}</text></g>")
+    _shock_lines(body, shocks, x, top + 14 * fs, bottom, fs)
+    ends = []
+    for k, name in enumerate(CATEGORIES):
+        pts = " ".join(f"{_f(x(m))},{_f(y(v))}" for m, v in enumerate(shares[:, k]))
+        dash = f" stroke-dasharray='{ANSWER_DASH[k]}'" if ANSWER_DASH[k] else ""
+        body.append(f"<polyline class='share-line share-{k}' points='{pts}' fill='none' stroke='{ANSWER_LINES[k]}' "
+                    f"stroke-width='{_f(2.6 * fs)}' stroke-linejoin='round'{dash}><title>{escape(name)}</title></polyline>")
+        target = survey.get(name)
+        if target is not None:  # the survey's figure: a hollow diamond at its month
+            ty, d = y(target), 7 * fs
+            body.append(f"<g class='survey-mark' data-answer='{escape(name)}' data-value='{target}'><title>survey: "
+                        f"{escape(name)} {target:.0%} (003:267)</title><polygon points='{_f(sx)},{_f(ty - d)} "
+                        f"{_f(sx + d)},{_f(ty)} {_f(sx)},{_f(ty + d)} {_f(sx - d)},{_f(ty)}' fill='white' "
+                        f"stroke='{ANSWER_LINES[k]}' stroke-width='{_f(2.4 * fs)}'/><text x='{_f(sx + d + 4)}' "
+                        f"y='{_f(ty + 4 * fs)}' font-size='{_f(11 * fs)}' font-weight='600' fill='{ANSWER_LINES[k]}' "
+                        f"{HALO}>{target:.0%}</text></g>")
+        ends.append((float(shares[T, k]), k, name))
+    # the latest shares, labelled at the right edge, spaced so that they do not collide
+    last_y = -1e9
+    for v, k, name in sorted(ends, key=lambda e: -e[0]):
+        ly = max(y(v) + 4 * fs, last_y + 14 * fs)
+        last_y = ly
+        body.append(f"<text class='share-now share-now-{k}' x='{_f(right + 8)}' y='{_f(ly)}' font-size='{_f(12 * fs)}' "
+                    f"font-weight='600' fill='{ANSWER_LINES[k]}' {HALO}>{v:.0%} {escape(name)}</text>")
+    body += _ticks(M, start_year, x, bottom, fs)
+    body.append(f"<text class='axis-title' x='{_f((left + right) / 2)}' y='{_f(bottom + 31 * fs)}' text-anchor='middle' "
+                f"font-size='{_f(11 * fs)}' fill='#424242'>{'year' if start_year is not None else 'months from the start'}</text>")
+    lx, ly = left, H - 10
+    for k, name in enumerate(CATEGORIES):
+        dash = f" stroke-dasharray='{ANSWER_DASH[k]}'" if ANSWER_DASH[k] else ""
+        body.append(f"<line x1='{_f(lx)}' y1='{_f(ly - 4 * fs)}' x2='{_f(lx + 24 * fs)}' y2='{_f(ly - 4 * fs)}' "
+                    f"stroke='{ANSWER_LINES[k]}' stroke-width='{_f(2.6 * fs)}'{dash}/><text x='{_f(lx + 29 * fs)}' "
+                    f"y='{_f(ly)}' font-size='{_f(11 * fs)}' fill='#424242'>{escape(name)}</text>")
+        lx += (len(name) * 6.2 + 44) * fs
+    body.append(f"<polygon points='{_f(lx + 7 * fs)},{_f(ly - 11 * fs)} {_f(lx + 14 * fs)},{_f(ly - 4 * fs)} "
+                f"{_f(lx + 7 * fs)},{_f(ly + 3 * fs)} {_f(lx)},{_f(ly - 4 * fs)}' fill='white' stroke='#424242' "
+                f"stroke-width='{_f(2 * fs)}'/><text x='{_f(lx + 20 * fs)}' y='{_f(ly)}' font-size='{_f(11 * fs)}' "
+                f"fill='#424242'>the survey's figure (003:267)</text>")
+    return _svg(W, H, body, "survey-chart", "survey shares over time")
+
+
+MONTH_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
