@@ -379,8 +379,12 @@ band = 0.5
     assert r.returncode == 2 and "calibration.share_hardly: unknown outcome (did you mean 'share_hardly_any'?)" in r.stderr
 
 
-def test_the_workshop_app_lists_only_localities_and_explains_a_region():
+def test_the_workshop_app_lists_regions_with_their_size_and_keeps_them_out_of_a_locality_workshop():
+    """Regions play in their own view (model/app/region.py, issue 14 item 5): the picker lists them
+    with their number of places, and the locality workshop still refuses one with a clear message."""
     from model.app.state import _scenario, catalogue
-    assert "england_2006" not in {c.key for c in catalogue()} and "baseline" in {c.key for c in catalogue()}
-    with pytest.raises(ScenarioError, match="the app shows one locality"):
+    entries = {c.key: c for c in catalogue()}
+    assert entries["baseline"].places == 0
+    assert entries["england_2006"].places == 435 and 0 < entries["region_60"].places < 100
+    with pytest.raises(ScenarioError, match="a region of 435 places"):
         _scenario("england_2006", {})
