@@ -294,20 +294,6 @@ def wait_month(page: Page, m: int) -> None:
         arg=m, timeout=30000)  # a restart or undo redraws every panel: slow on a loaded 2-core CI machine
 
 
-def pause(page: Page) -> None:
-    """Press Pause and wait for the button to say Play. While playing at "max" the page redraws
-    every month, and on a loaded machine a click can land during a redraw and be lost (seen once in
-    CI): if the button still says Pause after 15 s, press once more, as a user would."""
-    for attempt in range(2):
-        page.click(".btn-play")
-        try:
-            expect(page.locator(".btn-play")).to_contain_text("Play", timeout=15000)
-            return
-        except AssertionError:
-            if attempt:
-                raise
-
-
 def step(page: Page, n: int = 1) -> None:
     for _ in range(n):
         m = month(page)
@@ -795,7 +781,8 @@ def test_a_region_plays_with_its_grid_survey_chart_and_group_shocks(page, shots)
     page.click(".btn-play")
     page.wait_for_function("() => /Month (\\d+)/.exec(document.querySelector('.main-month').innerText)[1] >= 18",
                            timeout=30000)
-    pause(page)
+    page.click(".btn-play")
+    expect(page.locator(".btn-play")).to_contain_text("Play")
     m = month(page)
     while True:  # on a loaded machine the loop may finish one more month after the click
         page.wait_for_timeout(700)
