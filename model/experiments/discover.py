@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..io.folders import staged
 from .sweep import SweepError, read_runs
 
 PLAIN = {"reached_embedding": "a field reaches embedding"}  # what a 0/1 outcome means, in words
@@ -229,9 +227,7 @@ def write(d: Discovery, out: Path, draw=None) -> Path:
     feature_scores.csv; cart_boxes.csv), discovery.json and figures (``draw(d, folder)``), written
     to a hidden folder and moved into place whole (replacing an earlier discovery of the outcome)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with staged(out) as tmp:
         rows = [{"box": b.number, "coverage": b.coverage, "density": b.density, "mass": b.mass, "runs": b.runs,
                  "setting": lim["name"], "low": lim["low"], "high": lim["high"],
                  "low_restricted": lim["low_restricted"], "high_restricted": lim["high_restricted"]}
@@ -245,10 +241,4 @@ def write(d: Discovery, out: Path, draw=None) -> Path:
         (tmp / "discovery.json").write_text(json.dumps(summary, indent=2, default=float))
         if draw is not None:
             draw(d, tmp / "figures")
-        if out.exists():
-            shutil.rmtree(out)
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

@@ -16,14 +16,12 @@ Futures where some policy has no successful run are left out of the comparison (
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..io.folders import staged
 from .sweep import SweepError, read_runs
 
 DEFAULT_OUTCOMES = {"public_value": "maximise", "reached_embedding": "maximise"}
@@ -114,9 +112,7 @@ def write(result: dict, out: Path, draw=None, title: str = "") -> Path:
     """robustness.csv (per policy, future, outcome), robust_summary.csv, robust.json and the figure
     (``draw(per_future, outcomes, path, title)``), moved into place whole."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with staged(out) as tmp:
         result["per_future"].to_csv(tmp / "robustness.csv", index=False)
         result["summary"].to_csv(tmp / "robust_summary.csv", index=False)
         (tmp / "robust.json").write_text(json.dumps({k: v for k, v in result.items()
@@ -124,10 +120,4 @@ def write(result: dict, out: Path, draw=None, title: str = "") -> Path:
         if draw is not None:
             outcomes = list(dict.fromkeys(result["summary"].outcome))
             draw(result["per_future"], outcomes, tmp / "robustness.png", title)
-        if out.exists():
-            shutil.rmtree(out)
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

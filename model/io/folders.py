@@ -1,0 +1,27 @@
+"""Output folders written whole: filled in a hidden temporary folder beside the target, then
+swapped into place, so an interrupted or failed write never leaves a half-written folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces ``out`` (an older ``out`` is removed), on
+    any error or interrupt it is removed and ``out`` is left as it was."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            shutil.rmtree(out)
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
