@@ -328,6 +328,18 @@ def timed_steps(ws: Workshop, n: int) -> bool:
     return ok
 
 
+UNWATCHED_PAUSE_S = 10.0  # a play loop with no page connected pauses after this (a closed tab
+# keeps its kernel until solara culls it, hours later; without this its loop would run on unseen)
+
+
+def watched(ctx) -> bool:
+    """Whether a page is connected to this kernel (a reconnecting page counts after it is back)."""
+    try:
+        return any(s == kernel_context.PageStatus.CONNECTED for s in list(ctx.page_status.values()))
+    except Exception:  # no kernel context (unit tests): someone is watching
+        return True
+
+
 @solara.component
 def RunControls(compact: bool = False):
     ws = workshop.value
@@ -336,8 +348,18 @@ def RunControls(compact: bool = False):
     def loop():
         generation.current += 1
         me = generation.current
+        ctx = kernel_context.get_current_context()
+        unwatched_since = None
         while playing.value and generation.current == me:
             t0 = time.perf_counter()
+            if not watched(ctx):  # the tab was closed or lost its connection: wait, then pause
+                unwatched_since = unwatched_since or t0
+                if t0 - unwatched_since > UNWATCHED_PAUSE_S:
+                    playing.set(False)
+                    break
+                time.sleep(0.25)
+                continue
+            unwatched_since = None
             w = workshop.value
             if w is None or getattr(w, "owner", None) is not page_token.value:
                 playing.set(False)  # another page of this session took the run over

@@ -319,8 +319,11 @@ def choose(page: Page, select: str, text: str) -> None:
         except Exception:
             page.keyboard.press("Escape")
             page.wait_for_selector(".v-overlay--active .v-list", state="detached", timeout=20000)
-        if text in page.locator(select).inner_text():
+        try:  # the pick goes to the server and back: give it time before picking again
+            expect(page.locator(select)).to_contain_text(text, timeout=5000)
             return
+        except AssertionError:
+            pass
     expect(page.locator(select)).to_contain_text(text)  # fails with a clear message
 
 def notice(page: Page, level: str, contains: str = "", timeout: int = 20000) -> str:
@@ -362,6 +365,34 @@ def test_page_loads_offline_with_every_panel(page, server, shots):
     # the front-end itself (solara's Vuetify app) came from the local solara-assets copy
     assert any("/_solara/cdn/@widgetti/" in u and u.endswith(".js") for u in page.requests)
     shots(page, "01-start")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def test_a_tab_closed_while_playing_stops_its_play_loop(server, context):
+    """A closed tab (no unload beacon: a crash, a lost connection) keeps its solara kernel for
+    hours; its play loop must not go on stepping unseen and eat the machine."""
+    context.clear_cookies()
+    pg = context.new_page()
+    pg.goto(server.url)
+    pg.wait_for_selector(".panel-timeline svg", timeout=20000)
+    pg.locator(".speed button", has_text="fast").click()
+    pg.click(".btn-play")
+    pg.wait_for_function("() => /Month (\\d+)/.exec(document.querySelector('.main-month').innerText)[1] >= 3",
+                         timeout=15000)
+    busy0 = _cpu_seconds(server.proc.pid)
+    pg.wait_for_timeout(2000)
+    busy = (_cpu_seconds(server.proc.pid) - busy0) / 2
+    pg.close()  # run_before_unload=False: no close beacon, the kernel stays
+    time.sleep(_load_app().UNWATCHED_PAUSE_S + 2)
+    idle0 = _cpu_seconds(server.proc.pid)
+    time.sleep(3)
+    idle = (_cpu_seconds(server.proc.pid) - idle0) / 3
+    assert busy > 0.2, f"the server was not busy while playing ({busy:.0%} of a core): the test cannot tell"
+    assert idle < 0.1, f"the server still uses {idle:.0%} of a core after the tab closed (playing: {busy:.0%})"
 
 
 def test_play_advances_the_month_and_pause_stops_it(page, shots):
