@@ -42,6 +42,7 @@ from dataclasses import replace
 from html import escape
 
 import ipyvue
+import reacton.core
 import solara
 import solara.checks
 import solara.lab
@@ -340,10 +341,22 @@ def watched(ctx) -> bool:
         return True
 
 
+def wait_for_render(rc, timeout: float = 5.0) -> None:
+    """Block until no render pass is running. Reacton re-runs a pass whenever another thread changes
+    state during it and gives up after 100 ("Too many renders"): a play loop that steps faster than
+    a slow machine renders (a click's render, a region's grid) must let each pass finish first."""
+    if rc is None:
+        return
+    if rc.thread_lock.acquire(timeout=timeout):
+        rc.thread_lock.release()
+
+
 @solara.component
 def RunControls(compact: bool = False):
     ws = workshop.value
     generation = solara.use_ref(0)
+    render_context = solara.use_ref(None)
+    render_context.current = reacton.core.get_render_context(required=False)
 
     def loop():
         generation.current += 1
@@ -351,6 +364,9 @@ def RunControls(compact: bool = False):
         ctx = kernel_context.get_current_context()
         unwatched_since = None
         while playing.value and generation.current == me:
+            wait_for_render(render_context.current)
+            if not playing.value:  # paused during that render
+                break
             t0 = time.perf_counter()
             if not watched(ctx):  # the tab was closed or lost its connection: wait, then pause
                 unwatched_since = unwatched_since or t0

@@ -507,7 +507,7 @@ def test_projector_view_is_readable_in_a_room(page, shots):
     for sel, n in ((".strip .btn-play", 1), (".strip .shock-btn", 7), (".strip .scenario-select", 1),
                    (".strip .btn-ensemble", 1)):
         expect(page.locator(sel)).to_have_count(n)
-    size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.main-month')).fontSize)")
+    size = page.locator(".main-month").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")  # waits for it
     assert size >= 36
     measured = {}
     for w, h in ((1280, 720), (1600, 1000)):
