@@ -53,7 +53,10 @@ def test_pairing_narrows_the_interval():
     Unpaired: B on master seed 2 against A on master seed 3, so that the unpaired differences are
     independent of the paired ones. Brown-Forsythe test (robust to non-normal data) on the
     locality's public value: paired differences vary less, one-sided p < 0.01 (measured: sd 0.040
-    vs 0.101, p = 0.0003); and every field's paired interval is narrower (measured: 1.7 to 8 times)."""
+    vs 0.101, p = 0.0003); and the paired interval of every field the what-if does not act on is
+    narrower (measured: 8 to 170 times). The inspected field is left out: its paired difference is
+    the inspection's effect, whose spread from run to run pairing cannot remove (measured 1.46 and,
+    after the draws were chunked by year, 0.68 times: a ratio near 1 either way of chance)."""
     a1, b1 = _outcomes("baseline", 1), _outcomes("inspection_failure", 1)
     b2, a3 = _outcomes("inspection_failure", 2), _outcomes("baseline", 3)
     d = b1[ALL_FIELDS]["public_value"] - a1[ALL_FIELDS]["public_value"]
@@ -61,6 +64,8 @@ def test_pairing_narrows_the_interval():
     assert d.var() < e.var()
     assert stats.levene(d, e, center="median").pvalue / 2 < 0.01
     for f in a1:
+        if f == "children's services":
+            continue
         lo, hi = bootstrap_interval(b1[f]["public_value"] - a1[f]["public_value"])
         ulo, uhi = _unpaired_interval(a3[f]["public_value"], b2[f]["public_value"])
         assert hi - lo < uhi - ulo, f

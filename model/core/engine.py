@@ -90,6 +90,7 @@ PROVEN_MARGIN = 0.1  # a field that starts mobilised has an innovation this far 
 MONTHS_PER_YEAR = 12.0  # public value is in performance-years
 SENIOR_DRIVERS = ("political_leader", "chief_executive", "director", "cabinet_member")
 DRAWS = 6  # uniforms per field per month: trigger, spawn, handover, reversal, design gate, scale-up
+DRAW_CHUNK = 12  # months of draws taken from a place's stream at once (speed; see Engine._draws)
 
 # Column order of a field snapshot (Locality.timeseries()).
 COLUMNS = (
@@ -164,7 +165,7 @@ class Links:
     @classmethod
     def from_structure(cls, s: net.Structure) -> "Links":
         i, j, w = np.r_[s.i, s.j], np.r_[s.j, s.i], np.r_[s.w, s.w]
-        order = np.lexsort((j, i))  # row-major, as the rows of the flow matrix are summed
+        order = np.argsort(i.astype(np.int64) * s.n + j, kind="stable")  # row-major, as the rows of the flow matrix are summed
         return cls(i[order], j[order], w[order])
 
     def without(self, k: int) -> "Links":
@@ -318,6 +319,9 @@ class EventLog:
         if len(place):
             self._chunks.append(("m", step, place, field, mode))
 
+    def clear(self) -> None:
+        self._chunks.clear()
+
     def row(self, step: int, place: int, field: str, kind: str, detail: str):
         self._chunks.append(("r", step, place, field, kind, detail))
 
@@ -369,6 +373,7 @@ class Engine:
         self.pc = {k: v[:, None] for k, v in self.par.items()}  # the same, as columns against fields
         self.K = self.par["max_trials"].astype(np.int64)
         self._uniform_k = bool((self.K == self.K.max()).all())
+        self._chunk_at = DRAW_CHUNK  # the first month draws the first chunk
         self.steps = 0
         self.log = EventLog()
         self.lowered: np.ndarray | None = None  # (places, fields, corners) knock-outs: lower_corner()
@@ -511,26 +516,38 @@ class Engine:
 
     def _draws(self) -> dict[str, np.ndarray]:
         """A fixed number of draws per place and month, from the place's own stream (common random
-        numbers across what-if twins; independent of what else shares the batch)."""
-        P, F, K, par = self.P, self.F, self.K, self.par
-        Kmax = self.trial_quality.shape[2]
-        uniform = np.empty((P, F * (DRAWS + Kmax)))
-        quality, noise = np.empty((P, F)), np.empty((P, F))
-        a = par["trial_quality_mean"] * par["trial_quality_concentration"]
-        b = par["trial_quality_concentration"] - a
-        width = F * (DRAWS + K)
-        for p, rng in enumerate(self.rngs):
-            rng.random(out=uniform[p, :width[p]])  # the same numbers as (F, DRAWS) then (F, K) draws
-            quality[p] = rng.beta(a[p], b[p], F)
-            rng.standard_normal(out=noise[p])
+        numbers across what-if twins; independent of what else shares the batch). Drawn DRAW_CHUNK
+        months at a time: three generator calls per place a year instead of a month."""
+        if self._chunk_at >= DRAW_CHUNK:
+            self._refill_draws()
+        t = self._chunk_at
+        self._chunk_at += 1
+        P, F, Kmax = self.P, self.F, self.trial_quality.shape[2]
+        uniform = self._chunk["uniform"][:, t]
         u = uniform[:, :F * DRAWS].reshape(P, F, DRAWS)
         if self._uniform_k:
             u_trial = uniform[:, F * DRAWS:].reshape(P, F, Kmax)
         else:  # places with fewer trial slots: theirs never fail
             u_trial = np.ones((P, F, Kmax))
             for p in range(P):
-                u_trial[p, :, :K[p]] = uniform[p, F * DRAWS:width[p]].reshape(F, K[p])
-        return {"u": u, "u_trial": u_trial, "quality": quality, "noise": noise}
+                u_trial[p, :, :self.K[p]] = uniform[p, F * DRAWS:F * (DRAWS + self.K[p])].reshape(F, self.K[p])
+        return {"u": u, "u_trial": u_trial, "quality": self._chunk["quality"][:, t],
+                "noise": self._chunk["noise"][:, t]}
+
+    def _refill_draws(self) -> None:
+        P, F, K, par, C = self.P, self.F, self.K, self.par, DRAW_CHUNK
+        Kmax = self.trial_quality.shape[2]
+        uniform = np.empty((P, C, F * (DRAWS + Kmax)))
+        quality, noise = np.empty((P, C, F)), np.empty((P, C, F))
+        a = par["trial_quality_mean"] * par["trial_quality_concentration"]
+        b = par["trial_quality_concentration"] - a
+        width = F * (DRAWS + K)
+        for p, rng in enumerate(self.rngs):
+            uniform[p, :, :width[p]] = rng.random((C, width[p]))
+            quality[p] = rng.beta(a[p], b[p], (C, F))
+            noise[p] = rng.standard_normal((C, F))
+        self._chunk = {"uniform": uniform, "quality": quality, "noise": noise}
+        self._chunk_at = 0
 
     def _overstretch(self) -> np.ndarray:
         """Capacity lost to carrying too many projects at once (003:532-533), per place."""

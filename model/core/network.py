@@ -115,8 +115,7 @@ def _layer_tables(params: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
-    """The locality's agents and links. Computed over pairs (i < j) only, but from full (N, N)
-    draws, so the random stream is that of a dense build."""
+    """The locality's agents and links, drawn over pairs (i < j) only."""
     roles, field = _roster(params, n_fields, rng)
     n = len(roles)
     role = np.array([ROLE_CODE[r] for r in roles], dtype=np.int16)
@@ -143,17 +142,20 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     rows = np.flatnonzero((layer > SYSTEMIC) & (reachable > 0) & ~has_up)
     if len(rows):
         candidates = up(rows[:, None], np.arange(n)[None, :])
-        cols = np.argmax(rng.random((len(rows), n)) * candidates, axis=1)  # a random candidate each
+        rank = np.cumsum(candidates, axis=1)  # a random candidate each: the k-th, k uniform
+        pick = (rng.random(len(rows)) * rank[:, -1]).astype(np.int64)
+        cols = np.argmax(rank > pick[:, None], axis=1)
         strength = vary_strength(w_layer[layer[rows], layer[cols]], rng.random(len(rows)))
         _add_links(links, rows, cols, strength)
 
     # Backbench councillors represent residents: the route by which value feeds back to authority.
     residents = np.flatnonzero(role == ROLE_CODE["resident"])
-    for i in np.flatnonzero(role == ROLE_CODE["councillor"]):
-        if len(residents) == 0:
-            break
-        js = rng.choice(residents, size=min(WARD_LINKS, len(residents)), replace=False)
-        _add_links(links, np.full(len(js), i), js,
+    councillors = np.flatnonzero(role == ROLE_CODE["councillor"])
+    if len(residents) and len(councillors):
+        k = min(WARD_LINKS, len(residents))  # k residents each, without replacement: the k smallest keys
+        keys = rng.random((len(councillors), len(residents)))
+        js = residents[np.argpartition(keys, k - 1, axis=1)[:, :k]].ravel()
+        _add_links(links, np.repeat(councillors, k), js,
                    params["strength_frontline_public"] * (0.5 + rng.random(len(js))))
 
     # Core clique: senior leaders first, then managers (004:465-478).
@@ -162,7 +164,7 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     clique = np.zeros(n, dtype=bool)
     clique[members] = True
     if len(members) > 1:
-        ia, ib = np.triu_indices(len(members), 1)
+        ia, ib, _ = _pairs(len(members))
         ia, ib = members[ia], members[ib]
         hit = rng.random(len(ia)) < params["core_clique_density"]
         _add_links(links, ia[hit], ib[hit], 0.8 + 0.2 * rng.random(hit.sum()))
@@ -186,19 +188,38 @@ def _sample_links(params: dict, p_layer, w_layer, layer, field, corner, rng: np.
     """Links between the locality's agents, as lists of pairs (i < j) and strengths."""
     n = len(layer)
     # Link probability: by layer distance, scaled down between different fields and for the public.
-    # Only pairs that could pass the largest probability are looked at (the factors are <= 1).
-    u_link, u_strength = rng.random((n, n)).ravel(), rng.random((n, n)).ravel()
-    a, b, flat = _pairs(n)
-    cand = np.flatnonzero(u_link[flat] < p_layer.max())
-    a, b, flat = a[cand], b[cand], flat[cand]
+    # One draw per pair (i < j); only pairs that could pass the largest probability are looked at
+    # (the factors are <= 1), and only links get a strength draw.
+    a, b, _ = _pairs(n)
+    cand = _bernoulli_positions(len(a), float(p_layer.max()), rng)
+    u_link = p_layer.max() * rng.random(len(cand))  # a candidate's uniform, given that it is below the max
+    a, b = a[cand], b[cand]
     la, lb = layer[a], layer[b]
     same_field = (field[a] == field[b]) | (field[a] < 0) | (field[b] < 0)
     inclusion = np.where(corner == VALUE, params["public_inclusion"], 1.0)
     p = p_layer[la, lb] * np.where(same_field, 1.0, params["cross_field_density"]) * inclusion[a] * inclusion[b]
-    hit = u_link[flat] < p
+    hit = u_link < p
     # Strength varies +/-50% around the mean of the layer pair: links of "varying strength".
-    w = np.clip(w_layer[la[hit], lb[hit]] * (0.5 + u_strength[flat[hit]]), 0.0, 1.0)
+    w = np.clip(w_layer[la[hit], lb[hit]] * (0.5 + rng.random(int(hit.sum()))), 0.0, 1.0)
     return {"a": [a[hit]], "b": [b[hit]], "w": [w]}
+
+
+def _bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Positions of the successes among n Bernoulli(p) trials, drawn as geometric gaps between
+    them: O(successes) random numbers instead of O(n) (the same distribution as n uniform draws)."""
+    if p <= 0 or n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if p >= 1:
+        return np.arange(n)
+    chunks, total = [], -1
+    while total < n:
+        expect = (n - total) * p
+        gaps = rng.geometric(p, int(expect + 5 * np.sqrt(expect) + 10))
+        pos = total + np.cumsum(gaps)
+        chunks.append(pos)
+        total = int(pos[-1])
+    pos = np.concatenate(chunks)
+    return pos[pos < n]
 
 
 def vary_strength(mean, u):

@@ -48,6 +48,10 @@ REGION_OUTCOMES: tuple[Outcome, ...] = (
     Outcome("share_hardly_any", "scalar", "Share of places answering 'hardly any' at the survey month (003:267)."),
     *(Outcome(f"great_deal__{g}", "scalar", f"Share of {g.replace('_', ' ')} places answering 'a great deal' "
                                             f"at the survey month (003:284).") for g in SURVEY_GROUPS),
+    Outcome("share_innovating_start", "scalar", "Share of places with a field out of latent in the 24 months "
+            "before month 0 (the burn-in; 67% in the 2000 study, 003:281)."),
+    Outcome("answer_performance_corr", "scalar", "Correlation across places between the survey answer and the "
+            "mean performance of the place's fields at the survey month (none found, 003:262, 282)."),
     Outcome("public_value", "scalar", "Public value per place at the end, summed over fields.", "maximise"),
     Outcome("adopted_share", "scalar", "Share of places that mainstreamed a field's innovation, mean over fields.",
             "maximise"),
@@ -103,6 +107,8 @@ def region_outcomes(region) -> dict[str, float]:
     out = {f"share_{c.replace(' ', '_')}": float(sv.loc["all", c]) for c in CATEGORIES}
     for g in SURVEY_GROUPS:
         out[f"great_deal__{g}"] = float(sv.loc[g, "a great deal"]) if g in sv.index else np.nan
+    out["share_innovating_start"] = float(region.innovated_before.mean())
+    out["answer_performance_corr"] = region.answer_performance_corr()
     d = region.diffusion()
     out.update(public_value=float(region.aggregates().public_value.iloc[-1]),
                adopted_share=float(d.adopted_share.mean()),

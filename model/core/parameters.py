@@ -286,6 +286,9 @@ _add("fund_share", 0.13, 0.0, 1.0, "share a year", G, "003:644 (13% have innovat
      "Share of places awarded a two-year innovation grant each year (innovation fund).")
 _add("fund_size", 1.0, 0.0, 5.0, "magnitude", G, "003:640-644; assumption (value)",
      "Size of an innovation-fund grant (a funding_start shock on the place's worst field).")
+_add("burn_in", 0, 0, 240, "months", G, "003:281 (67% innovating by 2000); assumption (value)",
+     "Months the places run before month 0, without the central levers, so that they start where "
+     "their own history has taken them rather than all latent.", int)
 _add("survey_month", 77, 0, 1200, "month", G, "003:267, 783 (survey June 2006)",
      "Month of the survey the region is compared with (default June 2006 from January 2000).", int)
 

@@ -58,6 +58,7 @@ REGIONS = {
     "south_east":               (7, 55, 0, 0, 12, 9),
     "south_west":               (6, 35, 0, 0, 9, 8),
 }
+RECALL_MONTHS = 24  # "innovation in the previous two years" (the 2000 study, 003:281)
 GROUPS = (*TYPES, *REGIONS)  # what [region.effects.<group>] and a region event's group may name
 
 
@@ -175,6 +176,7 @@ class Region(mesa.Model):
                   bool(self.sharer[i]))
 
         self.beacon_until = np.full(L, -1)
+        self.innovated_before = self._burn_in(rp["burn_in"])
         self.adopted_first = np.full((L, F), -1)  # month each place first reached mainstreaming
         self.adapted = np.zeros((L, F), dtype=bool)  # whether that innovation was an adaptation
         self._records: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -219,6 +221,22 @@ class Region(mesa.Model):
             np.fill_diagonal(link, False)
             out.append(link.astype(float))
         return out[0], out[1]
+
+    def _burn_in(self, months: int) -> np.ndarray:
+        """Run ``months`` before month 0 with peer learning but without the central levers (they
+        start at month 0), so that places start where their own history took them (issue 13). The
+        burn-in's events are dropped; its months are not recorded. Returns, per place, whether a
+        field was out of latent in the last RECALL_MONTHS (the 2000 study's question, 003:281)."""
+        e = self.engine
+        recent = np.zeros(self.n, dtype=bool)
+        for m in range(months):
+            self._peer_step()
+            e.step()
+            if months - m <= RECALL_MONTHS:
+                recent |= (e.phase >= Phase.DESIGN).any(axis=1)
+        e.steps = 0
+        e.log.clear()
+        return recent | (e.phase >= Phase.DESIGN).any(axis=1)
 
     def _schedule(self, month: int, fn, *args) -> None:
         call = Call(fn, args)
@@ -398,6 +416,16 @@ class Region(mesa.Model):
                 row[c] = float((cat[mask] == k).mean())
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def answer_performance_corr(self, month: int | None = None) -> float:
+        """Pearson correlation across places of the answer code (0-2) with the mean performance of
+        the place's fields, at ``month`` (default: the survey month); NaN if either is constant."""
+        month = min(self.rp["survey_month"] if month is None else month, len(self._records) - 1)
+        cat = classify(self._records[month][0]).astype(float)
+        perf = self._records[month][1].mean(axis=1).astype(float)
+        if cat.std() == 0 or perf.std() == 0:
+            return float("nan")
+        return float(np.corrcoef(cat, perf)[0, 1])
 
     def adoption(self) -> pd.DataFrame:
         """Adoption curves: per step and field, the share of places that have mainstreamed it."""
