@@ -51,6 +51,7 @@ import json
 import os
 import shutil
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -313,11 +314,12 @@ def particle_summaries(runs: pd.DataFrame, cal: Calibration, n: int) -> pd.DataF
 Simulator = Callable[[int, np.ndarray], pd.DataFrame]
 
 
-def sweep_simulator(cal: Calibration, folder: Path, scheduler: str, progress: bool | None) -> Simulator:
-    """Runs generation g's proposals x as a sweep in folder/gen_XX (resumed if it is there)."""
+def sweep_simulator(cal: Calibration, folder: Path, client, progress: bool | None) -> Simulator:
+    """Runs generation g's proposals x as a sweep in folder/gen_XX (resumed if it is there) with
+    this open Dask client."""
     def simulate(g: int, x: np.ndarray) -> pd.DataFrame:
         exp = generation_experiment(cal, g, x)
-        out = run_sweep(exp, Path(folder) / f"gen_{g:02d}", scheduler=scheduler, resume=True, progress=progress)
+        out = run_sweep(exp, Path(folder) / f"gen_{g:02d}", client=client, resume=True, progress=progress)
         return particle_summaries(read_runs(out), cal, len(x))
     return simulate
 
@@ -535,19 +537,20 @@ def predictive_experiment(cal: Calibration, x: np.ndarray, seed: int, n: int) ->
 
 def posterior_predictive(result_folder: Path, n: int, seed: int, workers: int | None = None,
                          scheduler: str | None = None, calibration: Calibration | None = None,
-                         progress: bool | None = None) -> pd.DataFrame:
+                         progress: bool | None = None, client=None) -> pd.DataFrame:
     """Draw n particles from the final weighted population (generator of (seed, PREDICTIVE, 0)) and run
     each once on fresh seeds of (seed, PREDICTIVE, 1), in result_folder/predictive-<seed>-<n>/ (a
     resumable sweep). Returns one row per run: draw, the particle's generation and index, settings,
-    summaries, distance, error; writes it to predictive.csv and coverage() to coverage.csv."""
+    summaries, distance, error; writes it to predictive.csv and coverage() to coverage.csv. Runs on
+    ``client`` if given (an open Dask client), else on a local cluster of ``workers`` or ``scheduler``."""
     folder = Path(result_folder)
     cal = calibration or calibration_of(folder)
     pop = posterior(folder, cal)
     pick = generator(seed, PREDICTIVE, 0).choice(len(pop), size=n, p=pop.weight.to_numpy(float))
     x = pop[cal.names].to_numpy(float)[pick]
     exp = predictive_experiment(cal, x, seed, n)
-    with cluster(workers, scheduler) as address:
-        out = run_sweep(exp, folder / f"predictive-{seed}-{n}", scheduler=address, resume=True, progress=progress)
+    with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
+        out = run_sweep(exp, folder / f"predictive-{seed}-{n}", client=c, resume=True, progress=progress)
     runs = read_runs(out)
     names = [s.name for s in cal.summaries]
     df = pd.DataFrame({"draw": np.arange(n), "generation": pop.generation.to_numpy()[pick],
@@ -561,35 +564,44 @@ def posterior_predictive(result_folder: Path, n: int, seed: int, workers: int | 
     return df
 
 
-def _fit_stats(df: pd.DataFrame, cal: Calibration, idx: np.ndarray) -> tuple[float, float]:
-    """(mean finite distance, joint coverage) of the runs at these positions."""
-    d = df.distance.to_numpy(float)[idx]
-    joint = np.ones(len(idx), dtype=bool)
+def _per_run(df: pd.DataFrame, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    """(distance, within every band at once) of each predictive run."""
+    joint = np.ones(len(df), dtype=bool)
     for s in cal.summaries:
-        joint &= np.abs(df[s.name].to_numpy(float)[idx] - s.observed) <= s.band
-    finite = d[np.isfinite(d)]
-    return (float(finite.mean()) if len(finite) else float("inf")), float(joint.mean())
+        joint &= np.abs(df[s.name].to_numpy(float) - s.observed) <= s.band
+    return df.distance.to_numpy(float), joint
+
+
+def _fit_stats(d: np.ndarray, joint: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean finite distance, joint coverage) of the runs at idx (one resample per row)."""
+    finite = np.isfinite(d)
+    count = finite[idx].sum(axis=-1)
+    total = np.where(finite, d, 0.0)[idx].sum(axis=-1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.inf), joint[idx].mean(axis=-1)
+
+
+def _interval(value: float, samples: np.ndarray) -> dict:
+    ok = samples[np.isfinite(samples)]
+    lo, hi = np.quantile(ok, [0.05, 0.95]) if len(ok) else (np.nan, np.nan)
+    return {"value": float(value), "ci90": [float(lo), float(hi)]}
 
 
 def model_choice(full: pd.DataFrame, null: pd.DataFrame, cal: Calibration, seed: int, n_boot: int = 2000) -> dict:
-    """Full model against the null by posterior predictive fit: mean distance and joint coverage of
-    each, and of their difference, with 90% bootstrap intervals. Run i of both models has the same
-    seed, so the bootstrap resamples pairs."""
+    """Full model against the null by posterior predictive fit: mean distance (over runs with a finite
+    one) and joint coverage of each, and their differences, with 90% bootstrap intervals. Run i of
+    both models has the same seed, so the bootstrap resamples pairs."""
     n = len(full)
-    rng = generator(seed, BOOTSTRAP)
-    boot = np.array([[*_fit_stats(full, cal, i), *_fit_stats(null, cal, i)]
-                     for i in (rng.integers(0, n, n) for _ in range(n_boot))])
-    point = np.array([*_fit_stats(full, cal, np.arange(n)), *_fit_stats(null, cal, np.arange(n))])
-
-    def entry(value: float, samples: np.ndarray) -> dict:
-        lo, hi = np.quantile(samples[np.isfinite(samples)], [0.05, 0.95]) if np.isfinite(samples).any() else (np.nan,) * 2
-        return {"value": float(value), "ci90": [float(lo), float(hi)]}
-
-    models = {m: {"mean_distance": entry(point[k], boot[:, k]), "joint_coverage": entry(point[k + 1], boot[:, k + 1]),
-                  "infinite_distance_runs": int(np.isinf(df.distance).sum())}
-              for m, k, df in (("full", 0, full), ("null", 2, null))}
-    diff = {"mean_distance": entry(point[2] - point[0], boot[:, 2] - boot[:, 0]),
-            "joint_coverage": entry(point[1] - point[3], boot[:, 1] - boot[:, 3])}
+    idx = generator(seed, BOOTSTRAP).integers(0, n, (n_boot, n))
+    (fd, fj), (nd, nj) = _per_run(full, cal), _per_run(null, cal)
+    (f_mean, f_cov), (n_mean, n_cov) = _fit_stats(fd, fj, idx), _fit_stats(nd, nj, idx)
+    (f_m0, f_c0), (n_m0, n_c0) = (float(v) for v in _fit_stats(fd, fj, np.arange(n))), \
+        (float(v) for v in _fit_stats(nd, nj, np.arange(n)))
+    models = {"full": {"mean_distance": _interval(f_m0, f_mean), "joint_coverage": _interval(f_c0, f_cov),
+                       "infinite_distance_runs": int(np.isinf(fd).sum())},
+              "null": {"mean_distance": _interval(n_m0, n_mean), "joint_coverage": _interval(n_c0, n_cov),
+                       "infinite_distance_runs": int(np.isinf(nd).sum())}}
+    diff = {"mean_distance": _interval(n_m0 - f_m0, n_mean - f_mean),
+            "joint_coverage": _interval(f_c0 - n_c0, f_cov - n_cov)}
     better = diff["mean_distance"]["ci90"][0] > 0
     return {"method": "posterior predictive fit (not Bayes factors)",
             "why": "ABC model choice by Bayes factors is not reliable when the summaries are not sufficient "
@@ -605,43 +617,46 @@ def model_choice(full: pd.DataFrame, null: pd.DataFrame, cal: Calibration, seed:
 # ---------------------------------------------------------------------------------------------
 # The whole calibration.
 
-def fit_model(cal: Calibration, folder: Path, scheduler: str, progress: bool | None = None,
+def fit_model(cal: Calibration, folder: Path, client, progress: bool | None = None,
               report: Callable[[Generation, Calibration], None] | None = None) -> dict:
-    """Fit one model into folder (resuming what is there); its posterior.csv, generations.csv and summary."""
-    fit(cal, folder, sweep_simulator(cal, folder, scheduler, progress), report)
+    """Fit one model into folder (resuming what is there) with this open Dask client; its
+    posterior.csv, generations.csv and summary."""
+    fit(cal, folder, sweep_simulator(cal, folder, client, progress), report)
     return write_outputs(cal, folder)
 
 
 def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, force: bool = False, predictive: int | None = None,
-              progress: bool | None = None, report: Callable[[Generation, Calibration], None] | None = None) -> dict:
-    """Fit ``cal`` into ``out`` (and its null model into out/null), on a local Dask cluster of ``workers``
-    or the scheduler at ``scheduler``; with ``predictive`` (default: the population size when there
-    is a null model), posterior predictive checks on fresh seeds of the calibration's seed, and
-    model_choice.json. summary.json is written last: a folder that has it is finished, and a
-    resume of it does nothing (returns its summary with "already_finished": True) unless
-    predictive checks of another size are asked for. Returns the summary."""
+              progress: bool | None = None, report: Callable[[Generation, Calibration], None] | None = None,
+              client=None) -> dict:
+    """Fit ``cal`` into ``out`` (and its null model into out/null) on a local Dask cluster of
+    ``workers``, the scheduler at ``scheduler``, or an open Dask ``client``; then, with
+    ``predictive`` runs (default: the population size when there is a null model), posterior
+    predictive checks on fresh seeds of the calibration's seed, and model_choice.json.
+    summary.json is written last: a folder that has it is finished, and a resume of it does
+    nothing (returns its summary with "already_finished": True) unless predictive checks of
+    another size are asked for. Returns the summary."""
     out = Path(out)
     if prepare(out, cal, resume, force) == "finished":
         summary = json.loads((out / "summary.json").read_text())
         if predictive is None or (summary.get("predictive") or {}).get("runs") == predictive:
             return {**summary, "already_finished": True}
     start = time.perf_counter()
-    with cluster(workers, scheduler) as address:
-        summary = fit_model(cal, out, address, progress, report)
+    with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
+        summary = fit_model(cal, out, c, progress, report)
         null = cal.null_model() if cal.null and cal.model == "full" else None
         if null is not None:
             prepare(out / "null", null, resume=True, force=False)
-            summary["null"] = fit_model(null, out / "null", address, progress, report)
+            summary["null"] = fit_model(null, out / "null", c, progress, report)
             write_json(out / "null" / "summary.json", summary["null"])
         n = predictive or (cal.population if null is not None else None)
         if n:
-            full = posterior_predictive(out, n, cal.seed, scheduler=address, calibration=cal, progress=progress)
+            full = posterior_predictive(out, n, cal.seed, calibration=cal, progress=progress, client=c)
             summary["predictive"] = {"runs": n, "seed": cal.seed, "folder": f"predictive-{cal.seed}-{n}",
                                      "coverage": coverage(full, cal).to_dict(orient="records")}
             if null is not None:
-                runs = posterior_predictive(out / "null", n, cal.seed, scheduler=address, calibration=null,
-                                            progress=progress)
+                runs = posterior_predictive(out / "null", n, cal.seed, calibration=null, progress=progress,
+                                            client=c)
                 summary["model_choice"] = model_choice(full, runs, cal, cal.seed)
                 write_json(out / "model_choice.json", summary["model_choice"])
     summary["wall_seconds_this_call"] = time.perf_counter() - start
