@@ -130,6 +130,8 @@ def kernel_cov(u: np.ndarray, w: np.ndarray, space: Space) -> np.ndarray:
     """Twice the weighted covariance of the kept particles (Lenormand et al. 2013, after Beaumont et
     al. 2009), with a ridge of 1e-10 of the box so that identical particles still give a kernel."""
     cov = np.atleast_2d(np.cov(u, rowvar=False, aweights=w)) if len(u) > 1 else np.zeros((u.shape[1],) * 2)
+    if not np.isfinite(cov).all():  # one weight carries (almost) all: the unweighted spread instead
+        cov = np.atleast_2d(np.cov(u, rowvar=False))
     return 2.0 * cov + np.diag(1e-10 * (space.hi_u - space.lo_u) ** 2)
 
 
@@ -372,47 +374,62 @@ def _observed(cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
     return np.array([s.observed for s in cal.summaries]), np.array([s.scale for s in cal.summaries])
 
 
+def read_times(folder: Path) -> dict[str, float]:
+    """Seconds spent on each generation (not part of the results: a resumed run differs)."""
+    try:
+        return json.loads((Path(folder) / "_timing.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def _record_time(folder: Path, g: int, seconds: float) -> None:
-    path = folder / "_timing.json"
-    times = json.loads(path.read_text()) if path.exists() else {}
+    times = read_times(folder)
     times[str(g)] = times.get(str(g), 0.0) + seconds  # a resumed generation adds its part
-    write_json(path, times)
+    write_json(folder / "_timing.json", times)
 
 
 # ---------------------------------------------------------------------------------------------
 # The output folder.
 
-def prepare(out: Path, cal: Calibration, resume: bool, force: bool) -> str:
-    """Create or check the folder: "new", "resume" or "finished". Refuses to touch a folder that is
-    not a calibration's, to overwrite one without force, or to resume another calibration's."""
+def check_folder(out: Path, cal: Calibration, resume: bool, force: bool) -> str:
+    """What the output folder holds, writing nothing: "new", "resume" or "finished". Refuses a folder
+    that is not a calibration's, one that holds a calibration unless resume or force is given, and
+    a resume of another calibration's folder."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CalibrationError(f"--out {out}: is a file, not a folder; choose a folder for the results")
-    holds = out.exists() and any(out.iterdir())
     marker = out / MARKER
-    if holds and not marker.exists():
+    if not (out.exists() and any(out.iterdir())):
+        return "new"
+    if not marker.exists():
         raise CalibrationError(f"--out {out}: holds other files (no {MARKER}); choose another folder")
-    if holds and force:
-        for item in out.iterdir():
-            shutil.rmtree(item) if item.is_dir() else item.unlink()
-    elif holds:
-        finished = (out / "summary.json").exists()
-        if not resume:
-            what = "a finished calibration; add --force to run it again" if finished else \
-                "an unfinished calibration; add --resume to finish it, or --force to start again"
-            raise CalibrationError(f"--out {out}: already holds {what}, or choose another folder")
-        try:
-            old = json.loads(marker.read_text())
-        except (OSError, ValueError) as e:
-            raise CalibrationError(f"{marker}: unreadable ({type(e).__name__}); start again with --force") from None
-        if old.get("digest") != cal.digest():
-            raise CalibrationError(f"--out {out}: was made by a different calibration (digest {old.get('digest')} != "
-                                   f"{cal.digest()}); cannot resume (--force starts again)")
-        return "finished" if finished else "resume"
+    if force:
+        return "new"
+    finished = (out / "summary.json").exists()
+    if not resume:
+        what = "a finished calibration; add --force to run it again" if finished else \
+            "an unfinished calibration; add --resume to finish it, or --force to start again"
+        raise CalibrationError(f"--out {out}: already holds {what}, or choose another folder")
+    try:
+        old = json.loads(marker.read_text())
+    except (OSError, ValueError) as e:
+        raise CalibrationError(f"{marker}: unreadable ({type(e).__name__}); start again with --force") from None
+    if old.get("digest") != cal.digest():
+        raise CalibrationError(f"--out {out}: was made by a different calibration (digest {old.get('digest')} != "
+                               f"{cal.digest()}); cannot resume (--force starts again)")
+    return "finished" if finished else "resume"
+
+
+def claim_folder(out: Path, cal: Calibration, state: str) -> None:
+    """Once the cluster answers: empty a folder started again (--force) and mark a new one."""
+    out = Path(out)
+    if state != "new":
+        return
+    for item in out.iterdir() if out.is_dir() else []:  # check_folder made sure it is a calibration's
+        shutil.rmtree(item) if item.is_dir() else item.unlink()
     out.mkdir(parents=True, exist_ok=True)
-    write_json(marker, {"name": cal.name, "model": cal.model, "experiment": str(cal.path.resolve()),
-                        "digest": cal.digest(), "seed": cal.seed, "version": version()})
-    return "new"
+    write_json(out / MARKER, {"name": cal.name, "model": cal.model, "experiment": str(cal.path.resolve()),
+                              "digest": cal.digest(), "seed": cal.seed, "version": version()})
 
 
 def calibration_of(folder: Path) -> Calibration:
@@ -477,7 +494,7 @@ def summarise(cal: Calibration, folder: Path) -> dict:
     table = read_particles(folder, cal)
     gens = replay(table, cal)
     pop = posterior(folder, cal)
-    times = json.loads((folder / "_timing.json").read_text()) if (folder / "_timing.json").exists() else {}
+    times = read_times(folder)
     return {
         "name": cal.name, "model": cal.model, "experiment": str(cal.path), "digest": cal.digest(), "seed": cal.seed,
         "settings": {"population": cal.population, "alpha": cal.alpha, "n_alpha": cal.n_alpha,
@@ -637,16 +654,22 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
     nothing (returns its summary with "already_finished": True) unless predictive checks of
     another size are asked for. Returns the summary."""
     out = Path(out)
-    if prepare(out, cal, resume, force) == "finished":
-        summary = json.loads((out / "summary.json").read_text())
+    state = check_folder(out, cal, resume, force)
+    if state == "finished":
+        try:
+            summary = json.loads((out / "summary.json").read_text())
+        except (OSError, ValueError) as e:
+            raise CalibrationError(f"{out / 'summary.json'}: unreadable ({type(e).__name__}); remove it and "
+                                   f"--resume to write it again") from None
         if predictive is None or (summary.get("predictive") or {}).get("runs") == predictive:
             return {**summary, "already_finished": True}
     start = time.perf_counter()
     with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
+        claim_folder(out, cal, state)  # only now that the cluster answers: one that cannot start leaves nothing
         summary = fit_model(cal, out, c, progress, report)
         null = cal.null_model() if cal.null and cal.model == "full" else None
         if null is not None:
-            prepare(out / "null", null, resume=True, force=False)
+            claim_folder(out / "null", null, check_folder(out / "null", null, resume=True, force=False))
             summary["null"] = fit_model(null, out / "null", c, progress, report)
             write_json(out / "null" / "summary.json", summary["null"])
         n = predictive or (cal.population if null is not None else None)

@@ -56,7 +56,8 @@ futures, and future f's replicate r has the same seed under every policy (common
     [outcomes]                       # any declared outcome; for `robust` and `discover`
     reached_embedding = { direction = "maximise", threshold = 0.5 }
 
-Validated with the same one-line errors as scenario files.
+Validated with the same one-line errors as scenario files. A file with an [abc] table is a
+calibration (model/io/calibration.py, `innovation-sim calibrate`), not a sweep.
 """
 
 from __future__ import annotations
