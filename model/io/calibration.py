@@ -169,6 +169,9 @@ def load_calibration(source: str | Path) -> Calibration:
     path = resolve_file(source)
     where = str(path)
     raw = read_toml(path)
+    if "design" in raw and "abc" not in raw:  # a sweep's file, from the same folder
+        raise ScenarioError(f"{where}: a sweep experiment (it has a [design] table), not a calibration; run it "
+                            f"with `innovation-sim sweep {source}`, or see docs/calibration/abc.md for [abc]")
     try:
         m = CalibrationModel.model_validate(raw)
     except ValidationError as e:
