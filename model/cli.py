@@ -483,6 +483,84 @@ def _fit_sweep_workers(exp, args) -> int:
     return workers
 
 
+def cmd_calibrate(args) -> int:
+    """Sequential ABC (model/experiments/abc.py): a generation at a time, each a resumable sweep."""
+    from .experiments.abc import calibrate
+    from .experiments.sweep import SweepError, SweepWriteError
+    from .io.calibration import load_calibration
+
+    cal = load_calibration(args.experiment)
+    if args.resume and args.force:
+        raise BadInput("--resume and --force: give one (--resume finishes the calibration in --out, --force "
+                       "starts it again)")
+    out = Path(args.out) if args.out else Path("calibrations") / Path(args.experiment).stem
+    tasks = -(-cal.population * cal.replicates // cal.batch_size)
+    workers, note = (args.workers, None) if args.scheduler else plan_workers(
+        args.workers, tasks, worker_bytes(cal.scenario, dask=True), DASK_WORKER, f"calibrate {args.experiment}")
+    if note:
+        print(f"innovation-sim: note: {note}", file=sys.stderr, flush=True)
+    print(f"{cal.name}: ABC-SMC, {cal.population} particles x {cal.replicates} replicates per generation, at most "
+          f"{cal.max_generations} generations of {cal.scenario.months} months"
+          f"{' (and the null model)' if cal.null else ''} -> {out}/", flush=True)
+    finish = f"finish with: innovation-sim calibrate {args.experiment} --out {out} --resume"
+    try:
+        summary = calibrate(cal, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
+                            force=args.force, predictive=args.predictive, report=_report_generation)
+    except KeyboardInterrupt:
+        print(f"innovation-sim: interrupted; the finished generations and batches are kept in {out}/; {finish}",
+              file=sys.stderr)
+        return 130
+    except SweepWriteError as e:
+        raise BadInput(f"{e}; {finish}") from None
+    except SweepError as e:
+        raise BadInput(str(e)) from None
+    if summary.get("already_finished"):
+        print(f"{out}: already finished; nothing to do (--force runs it again)")
+    else:
+        from .viz.abc import abc_figures  # matplotlib: only once there is something to draw
+        abc_figures(cal, out)
+        if cal.null:
+            abc_figures(cal.null_model(), out / "null")
+    print(_calibration_text(summary, out))
+    return 0
+
+
+def _report_generation(g, cal) -> None:
+    acc = "" if g.number == 0 else f", acceptance {g.acceptance:.2f}"
+    failed = f", {g.failed} failed" if g.failed else ""
+    print(f"  [{cal.model}] generation {g.number}: {g.runs} runs{failed}, epsilon {g.epsilon:.3g}{acc}, "
+          f"ESS {g.ess:.1f}", flush=True)
+
+
+def _calibration_text(summary: dict, out: Path) -> str:
+    """The end of `calibrate`: per model, generations, runs, epsilon, each setting's median [90%]."""
+    lines = []
+    for label, s, folder in (("", summary, out), ("Null model: ", summary.get("null"), out / "null")):
+        if not s:
+            continue
+        eps = ", ".join(f"{g['epsilon']:.3g}" if g["epsilon"] is not None else "inf" for g in s["generations"])
+        lines += ["", f"{label}{len(s['generations'])} generations ({s['stopped']}), {s['runs']} runs "
+                      f"({s['failed_particles']} particles failed), {s['wall_seconds']:.0f} s; epsilon {eps}",
+                  f"  {'setting':<34} {'median':>9}  {'90% interval':<22} {'contraction':>11}  identified"]
+        for name, p in s["parameters"].items():
+            ci = f"[{p['ci90'][0]:.3g}, {p['ci90'][1]:.3g}]"
+            lines.append(f"  {name[:34]:<34} {p['median']:>9.3g}  {ci:<22} {p['contraction']:>11.2f}  "
+                         f"{'yes' if p['identified'] else 'no'}")
+        lines.append(f"  ESS {s['ess']:.1f} of {s['settings']['n_alpha']} particles; {folder}/posterior.csv")
+    pred = summary.get("predictive")
+    if pred:
+        cov = ", ".join(f"{c['summary']} {c['within']:.0%}" for c in pred["coverage"])
+        lines += ["", f"Posterior predictive ({pred['runs']} runs, fresh seeds): within the bands: {cov}"]
+    mc = summary.get("model_choice")
+    if mc:
+        f, n = mc["models"]["full"], mc["models"]["null"]
+        lines.append(f"Model choice by predictive fit: mean distance {f['mean_distance']['value']:.3g} (full) vs "
+                     f"{n['mean_distance']['value']:.3g} (null); {mc['verdict']} (model_choice.json)")
+    lines += ["", f"Results in {out}/: particles.parquet, posterior.csv, summary.json, marginals.png, pairs.png, "
+                  f"epsilon.png; resume an interrupted one with --resume"]
+    return "\n".join(lines)
+
+
 def cmd_app(args) -> int:
     """Start the workshop app (app.py at the repository root) with solara, on 127.0.0.1 only."""
     if not 1 <= args.port <= 65535:
@@ -759,6 +837,24 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out: run only what is missing")
     sw.add_argument("--analyse", metavar="DIR", help="analyse a finished sweep folder: Sobol/Morris indices and figures")
     sw.set_defaults(func=cmd_sweep)
+
+    ca = sub.add_parser("calibrate", help="fit settings to observations: sequential ABC (ABC-SMC) on Dask",
+                        description="Fit the settings of a calibration file ([abc], [prior], [summaries]; see "
+                                    "docs/calibration/abc.md) by the adaptive ABC-SMC of Lenormand et al. (2013): each "
+                                    "generation is a resumable sweep on a local Dask cluster or an existing one. "
+                                    "Writes particles.parquet, posterior.csv, summary.json and figures; with a [null] "
+                                    "section, fits the null model too and compares them by posterior predictive fit. "
+                                    "Interrupt at any time; --resume finishes it with identical results.")
+    ca.add_argument("experiment", metavar="EXPERIMENT", help="a calibration file: a shipped name or a .toml file")
+    ca.add_argument("--out", metavar="DIR", help="results folder (default: calibrations/<experiment>/)")
+    ca.add_argument("--workers", type=_count(), metavar="N", help="worker processes for the local cluster (default: all cores)")
+    ca.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
+    ca.add_argument("--resume", action="store_true", help="finish an interrupted calibration in --out (a finished one: nothing to do)")
+    ca.add_argument("--force", action="store_true", help="start again in --out, deleting the calibration there")
+    ca.add_argument("--predictive", type=_count(), metavar="N",
+                    help="then N posterior predictive runs on fresh seeds: the share within each summary's band "
+                         "(coverage.csv; default with a [null] section: the population size)")
+    ca.set_defaults(func=cmd_calibrate)
 
     va = sub.add_parser("validate", help="check the model against what the source reports say",
                         description="Run the named validation checks (claims from the source reports, each "

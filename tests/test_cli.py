@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -253,3 +254,33 @@ def test_validate_fails_a_check_whose_null_arm_passes_too(tmp_path):
     import model.experiments.validation as v
     fake = v.Check(1, "claim", "000:1", lambda n: v.Result("stat", "exp", True, null="null arm", null_passed=True))
     assert v.status(fake, fake.fn(1)) == v.NO_DISCRIMINATION and v.is_error(fake, fake.fn(1))
+
+
+@pytest.mark.parametrize("args, pattern", [
+    (["calibrate", "calibrate_england_abc", "--resume", "--force"], r"--resume and --force: give one"),
+    (["calibrate", "grid_leadership"], r"grid_leadership.toml: a sweep experiment \(it has a \[design\] table\), "
+                                       r"not a calibration; run it with `innovation-sim sweep grid_leadership`"),
+    (["sweep", "calibrate_england_abc"], r"calibrate_england_abc.toml: a calibration \(it has an \[abc\] table\), "
+                                         r"not a sweep; run it with `innovation-sim calibrate"),
+    (["calibrate", "calibrate_englnd_abc"], r"no such experiment file \(did you mean 'calibrate_england_abc'\?\)"),
+    (["calibrate", "calibrate_england_abc", "--predictive", "0"], r"--predictive: must be at least 1"),
+])
+def test_calibrate_bad_input_is_one_line(args, pattern, capsys, tmp_path):
+    """`calibrate` (tests/test_abc.py runs it end to end): bad input is one line, exit code 2, and
+    nothing is written; a sweep's file and a calibration's are told apart."""
+    from model.cli import main
+    try:
+        code = main([*args, "--out", str(tmp_path / "out")])
+    except SystemExit as e:  # argparse's own errors
+        code = e.code
+    err = capsys.readouterr().err
+    assert code == 2 and re.search(pattern, err), err
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_calibrate_help_names_the_algorithm_and_resume(capsys):
+    from model.cli import main
+    with pytest.raises(SystemExit) as e:
+        main(["calibrate", "--help"])
+    out = capsys.readouterr().out
+    assert e.value.code == 0 and "Lenormand" in out and "--resume" in out and "--predictive" in out

@@ -56,7 +56,8 @@ futures, and future f's replicate r has the same seed under every policy (common
     [outcomes]                       # any declared outcome; for `robust` and `discover`
     reached_embedding = { direction = "maximise", threshold = 0.5 }
 
-Validated with the same one-line errors as scenario files.
+Validated with the same one-line errors as scenario files. A file with an [abc] table is a
+calibration (model/io/calibration.py, `innovation-sim calibrate`), not a sweep.
 """
 
 from __future__ import annotations
@@ -259,9 +260,12 @@ def _bounds_for_all(rel: float) -> dict[str, tuple[float, float]]:
 
 
 def load_experiment(source: str | Path) -> Experiment:
-    path = _resolve(source)
+    path = resolve_file(source)
     where = str(path)
     raw = read_toml(path)
+    if "abc" in raw:  # a calibration (model/io/calibration.py) shares the folder and the name space
+        raise ScenarioError(f"{where}: a calibration (it has an [abc] table), not a sweep; run it with "
+                            f"`innovation-sim calibrate {source}`")
     try:
         m = ExperimentModel.model_validate(raw)
     except ValidationError as e:
@@ -276,17 +280,7 @@ def load_experiment(source: str | Path) -> Experiment:
             raise ScenarioError(f"{where}: {'.'.join(map(str, loc))}: unknown key") from None
         raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw)}") from None
 
-    scen_path = Path(m.scenario)
-    if not scen_path.is_absolute() and _exists(path.parent / scen_path):
-        scen_path = path.parent / scen_path
-    try:
-        scenario = load(scen_path if _exists(scen_path) else m.scenario)
-        if m.months is not None:
-            scenario = scenario.with_overrides(months=m.months)
-    except ScenarioError as e:
-        raise ScenarioError(f"{where}: scenario: {e}") from None
-    if m.constants:
-        scenario = scenario.with_overrides(parameters=m.constants, where=f"{where}: constants")
+    scenario = base_scenario(path, m.scenario, m.months, m.constants)
 
     method = m.design.method
     if method == "exploratory":
@@ -308,12 +302,12 @@ def load_experiment(source: str | Path) -> Experiment:
                     names.append(name)
                     bounds.append(b)
             continue
-        p = _design_param(key, scenario, where, "parameters")
+        p = design_param(key, scenario, where, "parameters")
         if method == "grid":
             if not isinstance(spec, list) or not spec:
                 raise ScenarioError(f"{where}: parameters.{key}: a grid needs a list of levels, e.g. [0.2, 0.5, 0.8]")
             for v in spec:
-                _check_value(p, v, f"{where}: parameters.{key}")
+                check_value(p, v, f"{where}: parameters.{key}")
             levels_by_name[key] = [float(v) for v in spec]
             b = (float(min(spec)), float(max(spec)))
         else:
@@ -321,7 +315,7 @@ def load_experiment(source: str | Path) -> Experiment:
                 raise ScenarioError(f"{where}: parameters.{key}: method \"{method}\" needs a range, "
                                     f"e.g. {{ low = {p.low}, high = {p.high} }}")
             for v in (spec.low, spec.high):
-                _check_value(p, v, f"{where}: parameters.{key}")
+                check_value(p, v, f"{where}: parameters.{key}")
             if spec.high <= spec.low:
                 raise ScenarioError(f"{where}: parameters.{key}: high must be above low")
             b = (spec.low, spec.high)
@@ -348,7 +342,25 @@ def load_experiment(source: str | Path) -> Experiment:
     )
 
 
-def _design_param(key: str, scenario: Scenario, where: str, section: str) -> Param:
+def base_scenario(path: Path, scenario: str, months: int | None, constants: dict[str, float]) -> Scenario:
+    """The scenario an experiment file names (a shipped name, or a path relative to the file), run for
+    ``months`` if given, with its ``constants`` set; one-line errors naming the file."""
+    where = str(path)
+    scen_path = Path(scenario)
+    if not scen_path.is_absolute() and _exists(path.parent / scen_path):
+        scen_path = path.parent / scen_path
+    try:
+        out = load(scen_path if _exists(scen_path) else scenario)
+        if months is not None:
+            out = out.with_overrides(months=months)
+    except ScenarioError as e:
+        raise ScenarioError(f"{where}: scenario: {e}") from None
+    if constants:
+        out = out.with_overrides(parameters=constants, where=f"{where}: constants")
+    return out
+
+
+def design_param(key: str, scenario: Scenario, where: str, section: str) -> Param:
     p = param_spec(key)
     if p is None:
         raise ScenarioError(f"{where}: {section}.{key}: unknown parameter{did_you_mean(key, REGISTRY)} "
@@ -420,7 +432,7 @@ def _exploratory(m: ExperimentModel, raw: dict, path: Path, scenario: Scenario, 
     lever levels (the policies); points policy-major: point = policy * futures + future."""
     names, bounds = [], []
     for key, spec in m.uncertainties.items():
-        p = _design_param(key, scenario, where, "uncertainties")
+        p = design_param(key, scenario, where, "uncertainties")
         lo, hi = (p.low if spec.low is None else spec.low), (p.high if spec.high is None else spec.high)
         for v, end in ((lo, "low"), (hi, "high")):
             if not (isinstance(v, float) and math.isfinite(v) and p.low <= v <= p.high):
@@ -438,12 +450,12 @@ def _exploratory(m: ExperimentModel, raw: dict, path: Path, scenario: Scenario, 
         if isinstance(spec, SwitchModel):
             switches[key] = spec
             continue
-        p = _design_param(key, scenario, where, "levers")
+        p = design_param(key, scenario, where, "levers")
         if not spec:
             raise ScenarioError(f"{where}: levers.{key}: give the options as a list of levels, e.g. [{p.default}, {p.high}]")
         for v in spec:
             try:
-                _check_value(p, v, f"{where}: levers.{key}")
+                check_value(p, v, f"{where}: levers.{key}")
             except ScenarioError as e:  # "levers.x: 1.9 is out of range", not "levers.x: = 1.9 ..."
                 raise ScenarioError(str(e).replace(f"levers.{key}: = ", f"levers.{key}: ", 1)) from None
         names.append(key)
@@ -481,7 +493,7 @@ def _exploratory(m: ExperimentModel, raw: dict, path: Path, scenario: Scenario, 
     )
 
 
-def _check_value(p, v, where: str) -> None:
+def check_value(p, v, where: str) -> None:
     if not math.isfinite(v):  # int(inf) raises OverflowError, nan passes no comparison
         raise ScenarioError(f"{where}: must be a finite number, got {v!r} (allowed: {p.range_text()})")
     try:
@@ -535,7 +547,7 @@ def _design(m: ExperimentModel, names, bounds, levels_by_name, switches, where) 
     return morris.sample(problem, n, num_levels=m.design.levels, seed=m.seed)
 
 
-def _resolve(source: str | Path) -> Path:
+def resolve_file(source: str | Path) -> Path:
     p = Path(source)
     if _exists(p):
         return p

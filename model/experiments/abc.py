@@ -1,0 +1,687 @@
+"""Sequential ABC (ABC-SMC) on the sweep machinery: `innovation-sim calibrate EXPERIMENT`.
+
+The algorithm is the adaptive population Monte Carlo ABC of Lenormand, Jabot & Deffuant (2013,
+"Adaptive approximate Bayesian computation for complex models", Computational Statistics
+28:2777-2796), as in the R package EasyABC (ABC_sequential, method "Lenormand"):
+
+- generation 0 draws N particles from the prior, runs them and keeps the N_alpha = floor(alpha N)
+  closest (distance below epsilon_0, the alpha-quantile of the distances), each with weight 1;
+- generation t proposes N - N_alpha new particles: a kept particle picked by weight, moved by a
+  Gaussian kernel whose covariance is twice the weighted covariance of the kept particles; a
+  proposal outside the prior's box is drawn again (parent and move) from the same generator;
+- a new particle's weight is prior(theta) / sum_j w_j K(theta | theta_j) (w normalised); the
+  kept particles keep theirs; the N_alpha closest of kept + new are kept, epsilon_t being the
+  largest distance among them;
+- it stops when the share of new proposals closer than epsilon_{t-1} (the acceptance rate) falls
+  below p_acc_min, or after max_generations generations (generation 0 included).
+
+Priors are uniform boxes, or log-uniform ones: the kernel works on the log of such a setting, where
+its prior is uniform. Drawing parent and move again together (rather than only the move, as
+EasyABC does) keeps the proposal density proportional to the kernel mixture inside the box, so
+the weight formula holds exactly.
+
+The distance is Euclidean on (simulated - observed) / scale over the summaries (the mean of the
+particle's replicates); a summary that is NaN (a group absent) or a run that raised gives the
+particle an infinite distance, recorded in particles.parquet, not fatal.
+
+Determinism and resume. Generation g's proposals are drawn from a numpy Generator seeded with
+SeedSequence(seed, spawn_key=(0, g)); its runs are a sweep (model/experiments/sweep.py) in
+DIR/gen_XX/ whose seed is drawn from SeedSequence(seed, spawn_key=(1, g)), so particle k's
+replicate r runs on a seed that depends on (seed, g, k, r) only, whichever worker runs it. The
+state (every particle of every generation: parameters, weight, distance, summaries) is
+DIR/particles.parquet, rewritten atomically after each generation; everything else (the kept
+population, epsilon, acceptance) is recomputed from it, in the uninterrupted run as in a resumed
+one, so a calibration interrupted anywhere (mid-generation: the sweep resumes its missing batches;
+between generations) gives results identical to an uninterrupted one. The null model uses the
+same seeds (common random numbers).
+
+Why not pyabc or ELFI. pyabc's parallel samplers (its Dask sampler included) use dynamic
+scheduling: a generation takes the first particles to be accepted, so which particles make it
+depends on worker timing, and its maintainers say a fixed seed is reproducible only with the
+single-core sampler (ICB-DCM/pyABC issue 392); its state lives in its own SQL (SQLite) history.
+ELFI's Dask client starts its own local cluster, and what it can reuse after a restart is its own
+store of simulated batches (ArrayPool); neither writes our sweep folders (Parquet, manifests,
+checksums, --scheduler) or implements Lenormand's stopping rule. Both would be a second copy of
+the run machinery; this is one module on top of ours.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy.special import logsumexp
+
+from ..io.calibration import Calibration, PriorBox, load_calibration
+from ..io.experiment import Experiment
+from ..io.manifest import version
+from ..io.scenario import ScenarioError
+from .sweep import SweepError, cluster, read_runs, run_sweep
+
+# Spawn-key namespaces under the calibration's seed: each use of randomness has its own streams.
+PROPOSALS, RUNS, PREDICTIVE, BOOTSTRAP = 0, 1, 2, 3
+IDENTIFIED = 0.5  # posterior sd / prior sd below this: the data say something about the setting
+MAX_ROUNDS = 1000  # kernel draws again for proposals outside the prior's box, at most this often
+MARKER = "_calibration.json"
+
+
+class CalibrationError(SweepError):
+    """A calibration that cannot start, resume or finish; one line."""
+
+
+def generator(seed: int, *key: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def derived_seed(seed: int, *key: int) -> int:
+    """A 63-bit seed from (seed, key): a valid --seed and an Experiment's master seed."""
+    return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+class Space:
+    """The prior's box in the coordinates where it is uniform (the log of a log-uniform setting)."""
+
+    def __init__(self, prior: list[PriorBox]):
+        self.names = [p.name for p in prior]
+        self.log = np.array([p.scale == "log" for p in prior], dtype=bool)
+        self.low = np.array([p.low for p in prior], dtype=float)
+        self.high = np.array([p.high for p in prior], dtype=float)
+        self.lo_u, self.hi_u = self.to_u(self.low[None])[0], self.to_u(self.high[None])[0]
+
+    def to_u(self, x: np.ndarray) -> np.ndarray:
+        u = np.array(x, dtype=float, copy=True)
+        u[:, self.log] = np.log(u[:, self.log])
+        return u
+
+    def to_x(self, u: np.ndarray) -> np.ndarray:
+        x = np.array(u, dtype=float, copy=True)
+        x[:, self.log] = np.exp(x[:, self.log])
+        return np.clip(x, self.low, self.high)  # exp(log(high)) may be high + 1 ulp: outside the registry
+
+    def inside(self, u: np.ndarray) -> np.ndarray:
+        return ((u >= self.lo_u) & (u <= self.hi_u)).all(axis=1)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.lo_u + rng.random((n, len(self.names))) * (self.hi_u - self.lo_u)
+
+    @property
+    def log_density(self) -> float:
+        return float(-np.log(self.hi_u - self.lo_u).sum())
+
+    @property
+    def sd(self) -> np.ndarray:
+        return (self.hi_u - self.lo_u) / np.sqrt(12.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The algorithm's steps: pure functions over arrays.
+
+def kernel_cov(u: np.ndarray, w: np.ndarray, space: Space) -> np.ndarray:
+    """Twice the weighted covariance of the kept particles (Lenormand et al. 2013, after Beaumont et
+    al. 2009), with a ridge of 1e-10 of the box so that identical particles still give a kernel."""
+    cov = np.atleast_2d(np.cov(u, rowvar=False, aweights=w)) if len(u) > 1 else np.zeros((u.shape[1],) * 2)
+    if not np.isfinite(cov).all():  # one weight carries (almost) all: the unweighted spread instead
+        cov = np.atleast_2d(np.cov(u, rowvar=False))
+    return 2.0 * cov + np.diag(1e-10 * (space.hi_u - space.lo_u) ** 2)
+
+
+def propose(rng: np.random.Generator, space: Space, u_pop: np.ndarray, w: np.ndarray, n: int,
+            cov: np.ndarray) -> np.ndarray:
+    """n proposals: a parent picked by weight, moved by N(0, cov); those outside the box drawn again."""
+    chol = np.linalg.cholesky(cov)
+    p = w / w.sum()
+    out = np.empty((0, u_pop.shape[1]))
+    for _ in range(MAX_ROUNDS):
+        need = n - len(out)
+        parents = rng.choice(len(u_pop), size=need, p=p)
+        cand = u_pop[parents] + rng.standard_normal((need, u_pop.shape[1])) @ chol.T
+        out = np.vstack([out, cand[space.inside(cand)]])
+        if len(out) == n:
+            return out
+    raise CalibrationError(f"the kernel put almost no proposal inside the prior's box in {MAX_ROUNDS} rounds; "
+                           f"widen the prior")
+
+
+def new_weights(space: Space, u_new: np.ndarray, u_pop: np.ndarray, w: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """w_i = prior(u_i) / sum_j (w_j / sum w) K(u_i | u_j), K the Gaussian kernel of covariance ``cov``."""
+    inv = np.linalg.inv(cov)
+    _, logdet = np.linalg.slogdet(cov)
+    log_w = np.log(w / w.sum())
+    out = np.empty(len(u_new))
+    for a in range(0, len(u_new), 256):  # in blocks: (block x population x dims) stays small
+        diff = u_new[a:a + 256, None, :] - u_pop[None, :, :]
+        maha = np.einsum("nmd,de,nme->nm", diff, inv, diff)
+        log_k = -0.5 * (maha + logdet + u_pop.shape[1] * np.log(2 * np.pi))
+        out[a:a + 256] = space.log_density - logsumexp(log_w[None, :] + log_k, axis=1)
+    return np.exp(out)
+
+
+def distances(stats: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Euclidean on (simulated - observed) / scale; a NaN summary gives an infinite distance."""
+    d = np.sqrt((((stats - observed) / scale) ** 2).sum(axis=1))
+    return np.where(np.isfinite(d), d, np.inf)
+
+
+def select(generation: np.ndarray, particle: np.ndarray, distance: np.ndarray, n_alpha: int) -> tuple[np.ndarray, float]:
+    """(positions of the n_alpha closest, epsilon = the largest distance among them); ties broken by
+    generation, then particle, so the choice never depends on row order."""
+    keep = np.lexsort((particle, generation, distance))[:n_alpha]
+    return keep, float(distance[keep[-1]])
+
+
+def ess(w: np.ndarray) -> float:
+    """Kish's effective sample size, (sum w)^2 / sum w^2."""
+    return float(w.sum() ** 2 / (w ** 2).sum())
+
+
+@dataclass
+class Generation:
+    number: int
+    epsilon: float
+    acceptance: float  # share of its new proposals closer than the previous epsilon (NaN for 0)
+    population: np.ndarray  # row positions (in the particles table) of the kept particles
+    ess: float
+    runs: int
+    failed: int  # particles with an infinite distance (a run raised or a summary was NaN)
+
+
+def replay(table: pd.DataFrame, cal: Calibration) -> list[Generation]:
+    """Every generation's kept population, epsilon and acceptance, recomputed from the particles
+    table alone (the state on disk): the same in an uninterrupted run and a resumed one."""
+    gen, part = table.generation.to_numpy(), table.particle.to_numpy()
+    dist, w = table.distance.to_numpy(), table.weight.to_numpy()
+    out: list[Generation] = []
+    for g in range(int(gen.max()) + 1 if len(gen) else 0):
+        new = np.flatnonzero(gen == g)
+        if g == 0:
+            cand, acc = new, float("nan")
+        else:
+            cand, acc = np.concatenate([out[-1].population, new]), float(np.mean(dist[new] < out[-1].epsilon))
+        keep, eps = select(gen[cand], part[cand], dist[cand], cal.n_alpha)
+        pop = cand[keep]
+        out.append(Generation(g, eps, acc, pop, ess(w[pop]), len(new) * cal.replicates,
+                              int(np.isinf(dist[new]).sum())))
+    return out
+
+
+def stop_reason(gens: list[Generation], cal: Calibration) -> str | None:
+    """Why the calibration has stopped after these generations, or None if it goes on."""
+    if not gens:
+        return None
+    last = gens[-1]
+    if last.number >= 1 and last.acceptance < cal.p_acc_min:
+        return f"acceptance {last.acceptance:.3g} below p_acc_min {cal.p_acc_min:g}"
+    if len(gens) >= cal.max_generations:
+        return f"max_generations ({cal.max_generations}) reached"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Generations on disk.
+
+def columns(cal: Calibration) -> list[str]:
+    return ["generation", "particle", *cal.names, "weight", "distance", *(s.name for s in cal.summaries),
+            "error", "nan_summaries"]
+
+
+def read_particles(folder: Path, cal: Calibration) -> pd.DataFrame:
+    path = Path(folder) / "particles.parquet"
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("error", "nan_summaries") else float)
+                             for c in columns(cal)}).astype({"generation": "int64", "particle": "int64"})
+    try:
+        df = pq.read_table(path).to_pandas()
+    except Exception as e:
+        raise CalibrationError(f"{path}: cannot read ({type(e).__name__}); start again with --force") from None
+    if list(df.columns) != columns(cal):
+        raise CalibrationError(f"{path}: columns differ from the calibration's; start again with --force")
+    return df
+
+
+def _schema(cal: Calibration) -> pa.Schema:
+    return pa.schema([pa.field(c, pa.int64() if c in ("generation", "particle") else
+                               pa.string() if c in ("error", "nan_summaries") else pa.float64())
+                      for c in columns(cal)])
+
+
+def write_particles(folder: Path, cal: Calibration, df: pd.DataFrame) -> None:
+    """particles.parquet, atomically: a hidden file renamed over the old one."""
+    path = Path(folder) / "particles.parquet"
+    tmp = path.with_name(".particles.parquet.tmp")
+    pq.write_table(pa.Table.from_pandas(df[columns(cal)], schema=_schema(cal), preserve_index=False), tmp)
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Atomically; NaN and infinity as null (JSON has neither)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(_finite(data), indent=2, default=_json_default) + "\n")
+    os.replace(tmp, path)
+
+
+def _finite(o):
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    if isinstance(o, (float, np.floating)) and not np.isfinite(o):
+        return None
+    return o
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def generation_experiment(cal: Calibration, g: int, x: np.ndarray) -> Experiment:
+    """Generation g's proposals as a sweep: point k = particle k, run k * replicates + r on a seed of
+    (calibration seed, g, k, r) alone."""
+    return Experiment(
+        name=f"{cal.name} [{cal.model}] generation {g}", description=cal.description, path=cal.path,
+        scenario=cal.scenario, replicates=cal.replicates, seed=derived_seed(cal.seed, RUNS, g),
+        batch_size=cal.batch_size, method="given", names=list(cal.names),
+        bounds=[(p.low, p.high) for p in cal.prior], switch_names=[], switch_events={}, points=np.asarray(x, float),
+        raw={"calibration": cal.raw, "model": cal.model, "generation": g})
+
+
+def particle_summaries(runs: pd.DataFrame, cal: Calibration, n: int) -> pd.DataFrame:
+    """Per particle: the mean of each summary over its replicates (NaN if any is NaN), the first error."""
+    if len(runs) != n * cal.replicates:
+        raise CalibrationError(f"{len(runs)} of {n * cal.replicates} runs found; resume with --resume")
+    names = [s.name for s in cal.summaries]
+    values = runs[names].to_numpy(float).reshape(n, cal.replicates, len(names)).mean(axis=1)
+    out = pd.DataFrame(values, columns=names)
+    errors = runs.error.to_numpy(object).reshape(n, cal.replicates)
+    out["error"] = [next((e for e in row if e is not None and e == e), None) for row in errors]
+    out["nan_summaries"] = [", ".join(k for k, v in zip(names, row) if np.isnan(v)) or None for row in values]
+    return out
+
+
+Simulator = Callable[[int, np.ndarray], pd.DataFrame]
+
+
+def sweep_simulator(cal: Calibration, folder: Path, client, progress: bool | None) -> Simulator:
+    """Runs generation g's proposals x as a sweep in folder/gen_XX (resumed if it is there) with
+    this open Dask client."""
+    def simulate(g: int, x: np.ndarray) -> pd.DataFrame:
+        exp = generation_experiment(cal, g, x)
+        out = run_sweep(exp, Path(folder) / f"gen_{g:02d}", client=client, resume=True, progress=progress)
+        return particle_summaries(read_runs(out), cal, len(x))
+    return simulate
+
+
+def proposals(cal: Calibration, space: Space, table: pd.DataFrame, gens: list[Generation]):
+    """(proposals u, their weights) for the next generation, from its own generator."""
+    g = len(gens)
+    rng = generator(cal.seed, PROPOSALS, g)
+    if g == 0:
+        return space.sample(rng, cal.population), np.ones(cal.population)
+    pop = table.iloc[gens[-1].population]
+    u_pop, w = space.to_u(pop[cal.names].to_numpy(float)), pop.weight.to_numpy(float)
+    cov = kernel_cov(u_pop, w, space)
+    u = propose(rng, space, u_pop, w, cal.population - cal.n_alpha, cov)
+    return u, new_weights(space, u, u_pop, w, cov)
+
+
+def fit(cal: Calibration, folder: Path, simulate: Simulator,
+        report: Callable[[Generation, Calibration], None] | None = None) -> tuple[pd.DataFrame, list[Generation]]:
+    """Run generations until the stopping rule holds; each starts from the state on disk."""
+    space = Space(cal.prior)
+    folder = Path(folder)
+    while True:
+        table = read_particles(folder, cal)
+        gens = replay(table, cal)
+        if stop_reason(gens, cal):
+            return table, gens
+        g = len(gens)
+        u, w = proposals(cal, space, table, gens)
+        x = space.to_x(u)
+        start = time.perf_counter()
+        sims = simulate(g, x)
+        stats = sims[[s.name for s in cal.summaries]].to_numpy(float)
+        rows = pd.DataFrame(x, columns=cal.names)
+        rows.insert(0, "particle", np.arange(len(x), dtype=np.int64))
+        rows.insert(0, "generation", np.int64(g))
+        rows["weight"] = w
+        rows["distance"] = distances(stats, *_observed(cal))
+        rows = pd.concat([rows, sims], axis=1)
+        if g == 0 and not np.isfinite(rows.distance).any():
+            first = next((e for e in rows.error if e), None) or f"NaN summaries: {rows.nan_summaries.iloc[0]}"
+            raise CalibrationError(f"every particle of generation 0 failed (first: {first}); see {folder}/gen_00")
+        write_particles(folder, cal, pd.concat([table, rows], ignore_index=True) if len(table) else rows)
+        _record_time(folder, g, time.perf_counter() - start)
+        if report is not None:
+            report(replay(read_particles(folder, cal), cal)[-1], cal)
+
+
+def _observed(cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([s.observed for s in cal.summaries]), np.array([s.scale for s in cal.summaries])
+
+
+def read_times(folder: Path) -> dict[str, float]:
+    """Seconds spent on each generation (not part of the results: a resumed run differs)."""
+    try:
+        return json.loads((Path(folder) / "_timing.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _record_time(folder: Path, g: int, seconds: float) -> None:
+    times = read_times(folder)
+    times[str(g)] = times.get(str(g), 0.0) + seconds  # a resumed generation adds its part
+    write_json(folder / "_timing.json", times)
+
+
+# ---------------------------------------------------------------------------------------------
+# The output folder.
+
+def check_folder(out: Path, cal: Calibration, resume: bool, force: bool) -> str:
+    """What the output folder holds, writing nothing: "new", "resume" or "finished". Refuses a folder
+    that is not a calibration's, one that holds a calibration unless resume or force is given, and
+    a resume of another calibration's folder."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CalibrationError(f"--out {out}: is a file, not a folder; choose a folder for the results")
+    marker = out / MARKER
+    if not (out.exists() and any(out.iterdir())):
+        return "new"
+    if not marker.exists():
+        raise CalibrationError(f"--out {out}: holds other files (no {MARKER}); choose another folder")
+    if force:
+        return "new"
+    finished = (out / "summary.json").exists()
+    if not resume:
+        what = "a finished calibration; add --force to run it again" if finished else \
+            "an unfinished calibration; add --resume to finish it, or --force to start again"
+        raise CalibrationError(f"--out {out}: already holds {what}, or choose another folder")
+    try:
+        old = json.loads(marker.read_text())
+    except (OSError, ValueError) as e:
+        raise CalibrationError(f"{marker}: unreadable ({type(e).__name__}); start again with --force") from None
+    if old.get("digest") != cal.digest():
+        raise CalibrationError(f"--out {out}: was made by a different calibration (digest {old.get('digest')} != "
+                               f"{cal.digest()}); cannot resume (--force starts again)")
+    return "finished" if finished else "resume"
+
+
+def claim_folder(out: Path, cal: Calibration, state: str) -> None:
+    """Once the cluster answers: empty a folder started again (--force) and mark a new one."""
+    out = Path(out)
+    if state != "new":
+        return
+    for item in out.iterdir() if out.is_dir() else []:  # check_folder made sure it is a calibration's
+        shutil.rmtree(item) if item.is_dir() else item.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / MARKER, {"name": cal.name, "model": cal.model, "experiment": str(cal.path.resolve()),
+                              "digest": cal.digest(), "seed": cal.seed, "version": version()})
+
+
+def calibration_of(folder: Path) -> Calibration:
+    """The calibration a folder was made by, from the file its marker names (checked by digest)."""
+    marker = Path(folder) / MARKER
+    try:
+        info = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        raise CalibrationError(f"{folder}: not a calibration folder (no readable {MARKER})") from None
+    try:
+        cal = load_calibration(info["experiment"])
+    except ScenarioError as e:
+        raise CalibrationError(f"{folder}: cannot load the calibration it was made by ({e})") from None
+    cal = cal.null_model() if info.get("model") == "null" else cal
+    if cal.digest() != info.get("digest"):
+        raise CalibrationError(f"{folder}: {info['experiment']} has changed since the calibration ran; pass the "
+                               f"calibration it was made by")
+    return cal
+
+
+def posterior(folder: Path, cal: Calibration) -> pd.DataFrame:
+    """The final population: its particles, with weights normalised to sum to 1."""
+    table = read_particles(folder, cal)
+    gens = replay(table, cal)
+    if not stop_reason(gens, cal):
+        raise CalibrationError(f"{folder}: the calibration has not finished; finish it with --resume")
+    pop = table.iloc[gens[-1].population].reset_index(drop=True)
+    pop["weight"] = pop.weight / pop.weight.sum()
+    return pop
+
+
+def weighted_quantile(values: np.ndarray, w: np.ndarray, q) -> np.ndarray:
+    """The smallest value whose cumulative normalised weight reaches q (inverted CDF)."""
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(w[order]) / w.sum()
+    idx = np.minimum(np.searchsorted(cum, np.atleast_1d(q) - 1e-12), len(values) - 1)
+    return values[order][idx]
+
+
+def parameter_summary(cal: Calibration, pop: pd.DataFrame) -> dict:
+    """Per setting: prior box, weighted median, 50% and 90% intervals, contraction, identified."""
+    space = Space(cal.prior)
+    w = pop.weight.to_numpy(float)
+    u = space.to_u(pop[cal.names].to_numpy(float))
+    mean = (w[:, None] * u).sum(axis=0) / w.sum()
+    sd = np.sqrt((w[:, None] * (u - mean) ** 2).sum(axis=0) / w.sum())
+    out = {}
+    for j, p in enumerate(cal.prior):
+        x = pop[p.name].to_numpy(float)
+        q = weighted_quantile(x, w, [0.05, 0.25, 0.5, 0.75, 0.95])
+        ratio = float(sd[j] / space.sd[j])
+        out[p.name] = {"prior": {"low": p.low, "high": p.high, "scale": p.scale}, "median": float(q[2]),
+                       "ci50": [float(q[1]), float(q[3])], "ci90": [float(q[0]), float(q[4])],
+                       "posterior_sd": float(sd[j]), "prior_sd": float(space.sd[j]),
+                       "contraction": ratio, "identified": bool(ratio < IDENTIFIED)}
+    return out
+
+
+def summarise(cal: Calibration, folder: Path) -> dict:
+    """summary.json's content for one fitted model (the full one or the null)."""
+    folder = Path(folder)
+    table = read_particles(folder, cal)
+    gens = replay(table, cal)
+    pop = posterior(folder, cal)
+    times = read_times(folder)
+    return {
+        "name": cal.name, "model": cal.model, "experiment": str(cal.path), "digest": cal.digest(), "seed": cal.seed,
+        "settings": {"population": cal.population, "alpha": cal.alpha, "n_alpha": cal.n_alpha,
+                     "p_acc_min": cal.p_acc_min, "max_generations": cal.max_generations, "replicates": cal.replicates},
+        "null_constants": cal.null, "null_description": cal.null_description,
+        "summaries": {s.name: {"observed": s.observed, "scale": s.scale, "band": s.band, "source": s.source}
+                      for s in cal.summaries},
+        "parameters": parameter_summary(cal, pop),
+        "contraction_note": "posterior sd / prior sd, on the log scale for a log-uniform prior; "
+                            f"identified when below {IDENTIFIED}",
+        "ess": ess(pop.weight.to_numpy(float)), "stopped": stop_reason(gens, cal),
+        "generations": [{"generation": g.number, "epsilon": g.epsilon,
+                         "acceptance": None if np.isnan(g.acceptance) else g.acceptance, "ess": g.ess,
+                         "runs": g.runs, "failed": g.failed, "wall_seconds": times.get(str(g.number))} for g in gens],
+        "runs": int(sum(g.runs for g in gens)), "failed_particles": int(sum(g.failed for g in gens)),
+        "wall_seconds": float(sum(times.values())),
+    }
+
+
+def write_outputs(cal: Calibration, folder: Path) -> dict:
+    """posterior.csv and generations.csv for a fitted model; returns its summary."""
+    pop = posterior(folder, cal)
+    pop[["generation", "particle", *cal.names, "weight", "distance", *(s.name for s in cal.summaries)]].to_csv(
+        Path(folder) / "posterior.csv", index=False)
+    summary = summarise(cal, folder)
+    pd.DataFrame(summary["generations"]).to_csv(Path(folder) / "generations.csv", index=False)
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Posterior predictive checks and model choice.
+
+def coverage(runs: pd.DataFrame, cal: Calibration) -> pd.DataFrame:
+    """Per summary, the share of runs within observed +/- band; last row: within every band at once."""
+    rows, joint = [], np.ones(len(runs), dtype=bool)
+    for s in cal.summaries:
+        v = runs[s.name].to_numpy(float)
+        within = np.abs(v - s.observed) <= s.band  # NaN: not within
+        joint &= within
+        rows.append({"summary": s.name, "observed": s.observed, "band": s.band, "low": s.observed - s.band,
+                     "high": s.observed + s.band, "mean": float(np.nanmean(v)) if np.isfinite(v).any() else np.nan,
+                     "within": float(within.mean()) if len(v) else np.nan})
+    rows.append({"summary": "all (jointly)", "observed": np.nan, "band": np.nan, "low": np.nan, "high": np.nan,
+                 "mean": np.nan, "within": float(joint.mean()) if len(runs) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def predictive_experiment(cal: Calibration, x: np.ndarray, seed: int, n: int) -> Experiment:
+    """n runs, one per drawn particle, on seeds of (seed, PREDICTIVE) - never the calibration's runs'."""
+    return Experiment(
+        name=f"{cal.name} [{cal.model}] posterior predictive", description=cal.description, path=cal.path,
+        scenario=cal.scenario, replicates=1, seed=derived_seed(seed, PREDICTIVE, 1), batch_size=cal.batch_size,
+        method="given", names=list(cal.names), bounds=[(p.low, p.high) for p in cal.prior], switch_names=[],
+        switch_events={}, points=np.asarray(x, float),
+        raw={"calibration": cal.raw, "model": cal.model, "predictive": {"n": n, "seed": seed}})
+
+
+def posterior_predictive(result_folder: Path, n: int, seed: int, workers: int | None = None,
+                         scheduler: str | None = None, calibration: Calibration | None = None,
+                         progress: bool | None = None, client=None) -> pd.DataFrame:
+    """Draw n particles from the final weighted population (generator of (seed, PREDICTIVE, 0)) and run
+    each once on fresh seeds of (seed, PREDICTIVE, 1), in result_folder/predictive-<seed>-<n>/ (a
+    resumable sweep). Returns one row per run: draw, the particle's generation and index, settings,
+    summaries, distance, error; writes it to predictive.csv and coverage() to coverage.csv. Runs on
+    ``client`` if given (an open Dask client), else on a local cluster of ``workers`` or ``scheduler``."""
+    folder = Path(result_folder)
+    cal = calibration or calibration_of(folder)
+    pop = posterior(folder, cal)
+    pick = generator(seed, PREDICTIVE, 0).choice(len(pop), size=n, p=pop.weight.to_numpy(float))
+    x = pop[cal.names].to_numpy(float)[pick]
+    exp = predictive_experiment(cal, x, seed, n)
+    with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
+        out = run_sweep(exp, folder / f"predictive-{seed}-{n}", client=c, resume=True, progress=progress)
+    runs = read_runs(out)
+    names = [s.name for s in cal.summaries]
+    df = pd.DataFrame({"draw": np.arange(n), "generation": pop.generation.to_numpy()[pick],
+                       "particle": pop.particle.to_numpy()[pick]})
+    df[cal.names] = x
+    df[names] = runs[names].to_numpy(float)
+    df["distance"] = distances(df[names].to_numpy(float), *_observed(cal))
+    df["error"] = runs.error.to_numpy(object)
+    df.to_csv(folder / "predictive.csv", index=False)
+    coverage(df, cal).to_csv(folder / "coverage.csv", index=False)
+    return df
+
+
+def _per_run(df: pd.DataFrame, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    """(distance, within every band at once) of each predictive run."""
+    joint = np.ones(len(df), dtype=bool)
+    for s in cal.summaries:
+        joint &= np.abs(df[s.name].to_numpy(float) - s.observed) <= s.band
+    return df.distance.to_numpy(float), joint
+
+
+def _fit_stats(d: np.ndarray, joint: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean finite distance, joint coverage) of the runs at idx (one resample per row)."""
+    finite = np.isfinite(d)
+    count = finite[idx].sum(axis=-1)
+    total = np.where(finite, d, 0.0)[idx].sum(axis=-1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.inf), joint[idx].mean(axis=-1)
+
+
+def _interval(value: float, samples: np.ndarray) -> dict:
+    ok = samples[np.isfinite(samples)]
+    lo, hi = np.quantile(ok, [0.05, 0.95]) if len(ok) else (np.nan, np.nan)
+    return {"value": float(value), "ci90": [float(lo), float(hi)]}
+
+
+def model_choice(full: pd.DataFrame, null: pd.DataFrame, cal: Calibration, seed: int, n_boot: int = 2000) -> dict:
+    """Full model against the null by posterior predictive fit: mean distance (over runs with a finite
+    one) and joint coverage of each, and their differences, with 90% bootstrap intervals. Run i of
+    both models has the same seed, so the bootstrap resamples pairs."""
+    n = len(full)
+    idx = generator(seed, BOOTSTRAP).integers(0, n, (n_boot, n))
+    (fd, fj), (nd, nj) = _per_run(full, cal), _per_run(null, cal)
+    (f_mean, f_cov), (n_mean, n_cov) = _fit_stats(fd, fj, idx), _fit_stats(nd, nj, idx)
+    (f_m0, f_c0), (n_m0, n_c0) = (float(v) for v in _fit_stats(fd, fj, np.arange(n))), \
+        (float(v) for v in _fit_stats(nd, nj, np.arange(n)))
+    models = {"full": {"mean_distance": _interval(f_m0, f_mean), "joint_coverage": _interval(f_c0, f_cov),
+                       "infinite_distance_runs": int(np.isinf(fd).sum())},
+              "null": {"mean_distance": _interval(n_m0, n_mean), "joint_coverage": _interval(n_c0, n_cov),
+                       "infinite_distance_runs": int(np.isinf(nd).sum())}}
+    diff = {"mean_distance": _interval(n_m0 - f_m0, n_mean - f_mean),
+            "joint_coverage": _interval(f_c0 - n_c0, f_cov - n_cov)}
+    better = diff["mean_distance"]["ci90"][0] > 0
+    return {"method": "posterior predictive fit (not Bayes factors)",
+            "why": "ABC model choice by Bayes factors is not reliable when the summaries are not sufficient "
+                   "(Robert, Cornuet, Marin & Pillai 2011, PNAS 108:15112); the models are compared by how close "
+                   "their posterior predictive runs come to the observations",
+            "runs": n, "seed": seed, "bootstrap": n_boot, "models": models,
+            "null_minus_full": diff,
+            "verdict": ("the full model fits better: the null's runs are farther from the observations (90% interval "
+                        "of the difference above 0)") if better else
+                       "no clear difference in predictive fit between the full model and the null"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole calibration.
+
+def fit_model(cal: Calibration, folder: Path, client, progress: bool | None = None,
+              report: Callable[[Generation, Calibration], None] | None = None) -> dict:
+    """Fit one model into folder (resuming what is there) with this open Dask client; its
+    posterior.csv, generations.csv and summary."""
+    fit(cal, folder, sweep_simulator(cal, folder, client, progress), report)
+    return write_outputs(cal, folder)
+
+
+def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler: str | None = None,
+              resume: bool = False, force: bool = False, predictive: int | None = None,
+              progress: bool | None = None, report: Callable[[Generation, Calibration], None] | None = None,
+              client=None) -> dict:
+    """Fit ``cal`` into ``out`` (and its null model into out/null) on a local Dask cluster of
+    ``workers``, the scheduler at ``scheduler``, or an open Dask ``client``; then, with
+    ``predictive`` runs (default: the population size when there is a null model), posterior
+    predictive checks on fresh seeds of the calibration's seed, and model_choice.json.
+    summary.json is written last: a folder that has it is finished, and a resume of it does
+    nothing (returns its summary with "already_finished": True) unless predictive checks of
+    another size are asked for. Returns the summary."""
+    out = Path(out)
+    state = check_folder(out, cal, resume, force)
+    if state == "finished":
+        try:
+            summary = json.loads((out / "summary.json").read_text())
+        except (OSError, ValueError) as e:
+            raise CalibrationError(f"{out / 'summary.json'}: unreadable ({type(e).__name__}); remove it and "
+                                   f"--resume to write it again") from None
+        if predictive is None or (summary.get("predictive") or {}).get("runs") == predictive:
+            return {**summary, "already_finished": True}
+    start = time.perf_counter()
+    with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
+        claim_folder(out, cal, state)  # only now that the cluster answers: one that cannot start leaves nothing
+        summary = fit_model(cal, out, c, progress, report)
+        null = cal.null_model() if cal.null and cal.model == "full" else None
+        if null is not None:
+            claim_folder(out / "null", null, check_folder(out / "null", null, resume=True, force=False))
+            summary["null"] = fit_model(null, out / "null", c, progress, report)
+            write_json(out / "null" / "summary.json", summary["null"])
+        n = predictive or (cal.population if null is not None else None)
+        if n:
+            full = posterior_predictive(out, n, cal.seed, calibration=cal, progress=progress, client=c)
+            summary["predictive"] = {"runs": n, "seed": cal.seed, "folder": f"predictive-{cal.seed}-{n}",
+                                     "coverage": coverage(full, cal).to_dict(orient="records")}
+            if null is not None:
+                runs = posterior_predictive(out / "null", n, cal.seed, calibration=null, progress=progress,
+                                            client=c)
+                summary["model_choice"] = model_choice(full, runs, cal, cal.seed)
+                write_json(out / "model_choice.json", summary["model_choice"])
+    summary["wall_seconds_this_call"] = time.perf_counter() - start
+    write_json(out / "summary.json", summary)
+    return summary
