@@ -388,3 +388,24 @@ def test_the_workshop_app_lists_regions_with_their_size_and_keeps_them_out_of_a_
     assert entries["england_2006"].places == 435 and 0 < entries["region_60"].places < 100
     with pytest.raises(ScenarioError, match="a region of 435 places"):
         _scenario("england_2006", {})
+
+
+def test_run_draws_each_region_replicate_from_the_posterior(tmp_path, capsys):
+    """`innovation-sim run` on a scenario with a posterior: each replicate's settings drawn by
+    weight and recorded in settings.csv; the two particles give visibly different regions."""
+    from model.cli import main
+    (tmp_path / "post.csv").write_text("trigger_rate,region.example_strength,weight\n0.05,0.0,0.5\n1.5,0.9,0.5\n")
+    from model.io.scenario import SHIPPED
+    (tmp_path / "p.toml").write_text(f'extends = "{SHIPPED / "region_60.toml"}"\nname = "P"\n'
+                                     'description = "Posterior run."\nmonths = 60\nposterior = "post.csv"\n'
+                                     '[region]\nsurvey_month = 36\n')
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "p.toml"), "--replicates", "6", "--out", str(out), "--no-figures",
+                 "--workers", "1"]) == 0
+    assert "drawn from the calibration's posterior" in capsys.readouterr().out
+    drawn = pd.read_csv(out / "settings.csv")
+    assert len(drawn) == 6 and set(drawn.trigger_rate) <= {0.05, 1.5} and drawn.trigger_rate.nunique() == 2
+    sv = pd.read_csv(out / "survey.csv")
+    some = sv[sv.group == "all"].set_index("replicate")["hardly any"]
+    low = drawn.trigger_rate.to_numpy() == 0.05  # rows in replicate order
+    assert some[low].min() > some[~low].max()  # the rare-trigger particle leaves more places idle

@@ -79,3 +79,45 @@ def test_fuzz_any_scenario_loads_or_fails_with_one_line(tmp_path, data):
         assert "\n" not in msg and msg.startswith(str(path)), msg
     else:
         assert s.months >= 1 and all(0 <= e.month <= s.months for e in s.events)
+
+
+# ---------------------------------------------------------------------------- posterior draws
+POSTERIOR_CSV = """generation,particle,trigger_rate,region.example_strength,weight,distance,share_some
+3,0,0.2,0.1,0.75,1.0,0.5
+3,1,0.9,0.6,0.25,1.2,0.4
+"""
+
+
+def _posterior_scenario(tmp_path, csv=POSTERIOR_CSV):
+    (tmp_path / "post.csv").write_text(csv)
+    (tmp_path / "small.toml").write_text(
+        f'extends = "{SHIPPED / "region_60.toml"}"\nname = "Small"\ndescription = "Posterior test."\nposterior = "post.csv"\n')
+    from model.io.scenario import load as load_
+    return load_(tmp_path / "small.toml")
+
+
+def test_a_posterior_scenario_draws_each_replicates_settings_by_weight(tmp_path):
+    s = _posterior_scenario(tmp_path)
+    draws = [s.for_replicate(seed)[1] for seed in range(400)]
+    assert draws[7] == s.for_replicate(7)[1]  # a function of the seed only
+    heavy = sum(d["trigger_rate"] == 0.2 for d in draws) / len(draws)
+    assert 0.68 < heavy < 0.82  # weight 0.75 (400 draws: sd 0.02)
+    assert all(d["region.example_strength"] == (0.1 if d["trigger_rate"] == 0.2 else 0.6) for d in draws)
+    run, drawn = s.for_replicate(3)
+    assert run.parameters["trigger_rate"] == drawn["trigger_rate"]
+    assert run.region.params["example_strength"] == drawn["region.example_strength"] and run.posterior is None
+    # a setting the user fixes is not drawn
+    fixed = s.with_overrides(parameters={"trigger_rate": 0.5})
+    assert all(fixed.for_replicate(seed)[0].parameters["trigger_rate"] == 0.5 for seed in range(20))
+    assert "trigger_rate" not in fixed.for_replicate(1)[1]
+
+
+@pytest.mark.parametrize("csv, says", [
+    ("trigger_rate,distance\n0.2,1\n", "needs a 'weight' column"),
+    ("trigger_rate,weight\n0.2,-1\n", "weights must be finite, non-negative"),
+    ("trigger_rate,weight\n9.0,1\n", "out of range"),
+])
+def test_a_bad_posterior_file_is_one_line(tmp_path, csv, says):
+    with pytest.raises(ScenarioError, match=says) as e:
+        _posterior_scenario(tmp_path, csv)
+    assert "\n" not in str(e.value) and "post.csv" in str(e.value)

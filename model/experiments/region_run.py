@@ -10,13 +10,16 @@ from ..core.survey import CATEGORIES, SURVEY, SURVEY_GROUPS
 from ..io.scenario import Scenario
 from .runner import map_replicates
 
-TABLES = ("aggregates", "survey", "diffusion", "adoption", "places", "events", "timeseries")
+TABLES = ("aggregates", "survey", "diffusion", "adoption", "places", "events", "timeseries", "settings")
 
 
 def run_region_replicate(scenario: Scenario, replicate: int, seed: int, every: int = 1) -> dict[str, pd.DataFrame]:
+    """One region run; with a posterior, on settings drawn for this replicate (``settings``)."""
+    scenario, drawn = scenario.for_replicate(seed)
     r = scenario.build(seed).run_for(scenario.months)
     out = {"aggregates": r.aggregates(), "survey": r.survey(), "diffusion": r.diffusion(), "adoption": r.adoption(),
-           "places": r.places(), "events": r.events(), "timeseries": r.timeseries(every)}
+           "places": r.places(), "events": r.events(), "timeseries": r.timeseries(every),
+           "settings": pd.DataFrame([drawn])}
     for df in out.values():
         df.insert(0, "replicate", replicate)
     return out

@@ -31,7 +31,7 @@ def replicate_seeds(seed: int, replicates: int) -> list[int]:
 
 
 def run_replicate(scenario: Scenario, replicate: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    m = scenario.build(seed).run_for(scenario.months)
+    m = scenario.for_replicate(seed)[0].build(seed).run_for(scenario.months)
     ts, ev = m.timeseries(), m.events()
     ts.insert(0, "replicate", replicate)
     ev.insert(0, "replicate", replicate)
@@ -72,6 +72,10 @@ def map_replicates(task, scenario: Scenario, replicates: int, seed: int, workers
                      chunksize=max(1, replicates // (workers * 8)))
 
 
+def _replicate_task(args):
+    return run_replicate(*args)
+
+
 def _batch_task(args):
     """Replicates ``first, first + 1, ...`` (seeds ``seeds``) in one batched engine."""
     scenario, first, seeds = args
@@ -92,6 +96,10 @@ def run_ensemble(scenario: Scenario, replicates: int, seed: int, workers: int | 
     worker and at most BATCH_MAX replicates each; ``workers`` defaults to the number of cores and
     small ensembles run in this process. ``progress``: None shows a bar only on a terminal.
     """
+    if scenario.posterior is not None:  # each replicate on its own draw of the settings: one engine each
+        results = map_replicates(_replicate_task, scenario, replicates, seed, workers, progress, label)
+        return (pd.concat([r[0] for r in results], ignore_index=True),
+                pd.concat([r[1] for r in results], ignore_index=True))
     seeds = replicate_seeds(seed, replicates)
     workers = max(1, min(workers or os.cpu_count() or 1, replicates // BATCH_MIN or 1))
     n = max(BATCHES_PER_WORKER * workers if workers > 1 else 1, -(-replicates // BATCH_MAX))

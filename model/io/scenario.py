@@ -34,6 +34,7 @@ a byte-order mark at the start of a file is allowed. See model/io/limits.py.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
 import tomllib
@@ -41,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError, create_model, field_validator
 
 from ..core.events import KINDS, LEADER_ROLES, Shock
@@ -130,6 +133,7 @@ class ScenarioModel(BaseModel):
     replace_events: StrictBool = False
     run: RunModel | None = None
     region: RegionModel | None = None  # type: ignore[valid-type]
+    posterior: str | None = Field(default=None, min_length=1)  # a calibration's posterior.csv, relative to the file
 
     @field_validator("name", "description")
     @classmethod
@@ -160,6 +164,8 @@ class Scenario:
     run_seed: int | None = None  # from a resolved scenario's [run] table
     run_replicates: int | None = None
     region: RegionSpec | None = None  # a [region] table: many localities built from this template
+    posterior: Path | None = None  # a calibration's weighted posterior sample (posterior.csv)
+    fixed: tuple[str, ...] = ()  # settings overridden since loading: a posterior draw leaves them alone
 
     def build(self, seed: int) -> Locality | Region:
         if self.region is not None:
@@ -187,12 +193,29 @@ class Scenario:
                 new.parameters[name] = REGISTRY[name].check(value, where)
             except ParameterError as e:
                 raise ScenarioError(str(e)) from None
+        if new.posterior is not None:
+            new.fixed = tuple(dict.fromkeys((*new.fixed, *(parameters or {}))))
         if months is not None:
             if not 1 <= months <= MAX_MONTHS:
                 raise ScenarioError(f"--steps: {months} is out of range (allowed: 1 to {MAX_MONTHS} months)")
             new.months = months
         _check_event_months(new, str(self.path or self.name), "--steps" if months is not None else None)
         return new
+
+    def for_replicate(self, seed: int) -> tuple["Scenario", dict[str, float]]:
+        """The scenario a replicate with this seed runs, and the settings drawn for it: with a
+        ``posterior``, one particle drawn by weight from a stream of its own (so arms of a compare
+        on the same seeds draw the same particle), which carries the calibration's parameter
+        uncertainty into an ensemble; otherwise the scenario itself."""
+        if self.posterior is None:
+            return self, {}
+        names, values, weights = read_posterior(self.posterior)
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,)))
+        row = values[rng.choice(len(values), p=weights)]
+        drawn = {n: float(v) for n, v in zip(names, row) if n not in self.fixed}
+        out = self.with_overrides(parameters=drawn, where=f"{self.posterior}")
+        out.posterior, out.fixed = None, ()
+        return out, drawn
 
     def to_toml_dict(self) -> dict[str, Any]:
         """Everything needed to re-run: every parameter's value, not just the overrides."""
@@ -212,7 +235,31 @@ class Scenario:
         out["replace_events"] = True
         if self.region is not None:
             out["region"] = self.region.to_toml_dict()
+        if self.posterior is not None and not self.fixed:
+            out["posterior"] = str(self.posterior)
         return out
+
+
+POSTERIOR_STREAM = 7919  # spawn key of the posterior draw: a stream apart from the run's own
+
+
+@functools.lru_cache(maxsize=8)
+def read_posterior(path: Path) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(setting names, particles, normalised weights) of a calibration's posterior.csv: its
+    ``weight`` column and every column that names a setting (a locality parameter, region.<name>
+    or effects.<group>.<name>); other columns (distances, summaries) are ignored."""
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError) as e:
+        raise ScenarioError(f"{path}: cannot read the posterior ({type(e).__name__}: {e})".splitlines()[0]) from None
+    names = tuple(c for c in df.columns if c in REGISTRY or c.startswith(("region.", "effects.")))
+    if "weight" not in df.columns or not names or df.empty:
+        raise ScenarioError(f"{path}: not a posterior: needs a 'weight' column and at least one setting column")
+    w = pd.to_numeric(df["weight"], errors="coerce").to_numpy(float)
+    values = df[list(names)].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0 and np.isfinite(values).all()):
+        raise ScenarioError(f"{path}: weights must be finite, non-negative and not all zero, settings finite numbers")
+    return names, values, w / w.sum()
 
 
 def _check_finite(value, p, where: str) -> None:
@@ -484,9 +531,25 @@ def load(source: str | Path) -> Scenario:
                  start_year=m.start_year, fields=fields, initial_phases=dict(m.initial_phases),
                  parameters=params, events=events,
                  run_seed=m.run.seed if m.run else None, run_replicates=m.run.replicates if m.run else None,
-                 region=region)
+                 region=region, posterior=_posterior_path(m.posterior, chain, where))
+    if s.posterior is not None:
+        names, values, _ = read_posterior(s.posterior)
+        s.with_overrides(parameters=dict(zip(names, values[0])), where=f"{where}: posterior {s.posterior.name}")
     _check_event_months(s, where)
     return s
+
+
+def _posterior_path(name: str | None, chain, where: str) -> Path | None:
+    """The posterior file, relative to the scenario file that names it (the last in the chain)."""
+    if name is None:
+        return None
+    for path, raw in reversed(chain):
+        if raw.get("posterior") == name:
+            p = (Path(path).parent / name).resolve()
+            if not p.is_file():
+                raise ScenarioError(f"{where}: posterior: no such file {p}")
+            return p
+    return None
 
 
 def _shock(e: EventModel, key: str, start_year: int | None, fields: list[str], where: str) -> Shock:
