@@ -1,4 +1,4 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))  # the ensemble helpers
+sys.path.insert(0, str(Path(__file__).parent))  # shared test helpers (clihelp.py)

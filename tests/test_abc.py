@@ -30,6 +30,7 @@ from model.experiments.sweep import cluster, run_point
 from model.io.calibration import PriorBox, SummarySpec, load_calibration
 from model.io.experiment import SHIPPED, load_experiment
 from model.io.scenario import ScenarioError, load
+from clihelp import sim  # tests/ is on the path (conftest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "tests" / "data" / "calibrate_small.toml"
@@ -47,11 +48,6 @@ def variant(tmp_path: Path, *patches: tuple[str, str], name: str = "cal.toml", d
     p.write_text(text)
     return p
 
-
-def sim(*args, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "model.cli", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=300, **kw)
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -14,16 +12,12 @@ import pandas as pd
 import pytest
 
 from model.io.scenario import SHIPPED
+from clihelp import sim  # tests/ is on the path (conftest.py)
 
-EXE = [sys.executable, "-m", "model.cli"]
 ROOT = Path(__file__).resolve().parent.parent
 TS_COLUMNS = ["replicate", "step", "field", "phase", "phase_name", "authority", "capacity", "value",
               "performance", "public_value", "active_trials", "failed_trials"]
 
-
-def sim(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([*EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

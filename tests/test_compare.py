@@ -7,9 +7,6 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +19,12 @@ from model.experiments.compare import (ALL_FIELDS, bootstrap_interval, paired, r
                                        setting_differences)
 from model.experiments.runner import run_ensemble
 from model.io.scenario import SHIPPED, load
+from clihelp import sim  # tests/ is on the path (conftest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SAME = f'extends = "{SHIPPED / "baseline.toml"}"\nname = "Same as baseline"\ndescription = "nothing changed"\n'
 
-
-def sim(*args, env=None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "model.cli", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=300)
 
 
 def _outcomes(scenario, seed, replicates=40, months=48):

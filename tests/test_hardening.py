@@ -30,6 +30,8 @@ from model.io import limits
 from model.io.experiment import load_experiment
 from model.io.scenario import SHIPPED, ScenarioError, load, shipped
 
+from clihelp import sim  # tests/ is on the path (conftest.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 BASE = f'extends = "{SHIPPED / "baseline.toml"}"\nname = "x"\ndescription = "x"\n'
 SMALL = """
@@ -59,11 +61,6 @@ def main(*args, capsys) -> tuple[int, str, str]:
     out, err = capsys.readouterr()
     return code, out, err
 
-
-def sim(*args, env=None, cwd=None, timeout=600) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "model.cli", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=timeout)
 
 
 def one_line(err: str, *needles: str) -> str:

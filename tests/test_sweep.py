@@ -18,6 +18,7 @@ import pytest
 from model.io.experiment import SHIPPED, load_experiment
 from model.io.scenario import ScenarioError
 from model.experiments.sweep import run_sweep
+from clihelp import sim  # tests/ is on the path (conftest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -49,11 +50,6 @@ def write(tmp_path, text, name="exp.toml") -> Path:
     p.write_text(text)
     return p
 
-
-def sim(*args, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "model.cli", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=600, **kw)
 
 
 def test_shipped_experiments_load():
