@@ -14,12 +14,10 @@ the last good run.
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import tempfile
 import threading
-import zipfile
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +33,7 @@ from ..io.scenario import MAX_MONTHS, SHIPPED, Scenario, ScenarioError, first_li
 from ..viz.debrief import Debrief, DebriefRun
 from ..viz.debrief import render as render_debrief
 from ..viz.svg import A_COLOUR, B_COLOUR, NetworkLayout, network_svg
+from . import draw
 from .ensemble import EnsembleJob, EnsembleSpec
 from .words import shock_message
 
@@ -520,27 +519,20 @@ class Workshop:
     def figures_zip(self) -> bytes:
         """PNG figures of the current run(s): the report-style figures of model/viz/plots.py (value
         around the trigger point with phase bands, the triangle over time, the phase timeline)
-        and the network as it stands now."""
-        # matplotlib is imported only when figures are asked for: it would slow the app's start.
-        from ..viz.figures import network_png
-        from ..viz.plots import run_figures
+        and the network as it stands now. Gathered here, drawn in a worker process (draw.py)."""
+        from ..viz.figures import network_picture  # matplotlib: imported only when figures are asked for
 
         ts, ev = self.timeseries(), self.events()
-        buf = io.BytesIO()
-        with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buf, "w") as z:
-            for i, r in enumerate(self.runs):
-                prefix = f"run{'AB'[i]}_" if len(self.runs) > 1 else ""
-                sub = Path(tmp) / str(i)
-                t = ts[ts.run == r.label].drop(columns=["run", "scenario", "seed"]).assign(replicate=0)
-                t["field"] = pd.Categorical(t["field"].astype(str), categories=r.fields)
-                e = ev[ev.run == r.label].assign(replicate=0)
-                title = f"{r.label} (seed {r.seed}, to month {r.month})"
-                for path in run_figures(t, e, sub, title):
-                    z.write(path, prefix + path.name)
-                with self.lock:
-                    png = network_png(r, title)
-                z.writestr(prefix + "network.png", png)
-        return buf.getvalue()
+        runs = []
+        for i, r in enumerate(self.runs):
+            t = ts[ts.run == r.label].drop(columns=["run", "scenario", "seed"]).assign(replicate=0)
+            t["field"] = pd.Categorical(t["field"].astype(str), categories=r.fields)
+            with self.lock:
+                pic = network_picture(r)
+            runs.append({"prefix": f"run{'AB'[i]}_" if len(self.runs) > 1 else "", "timeseries": t,
+                         "events": ev[ev.run == r.label].assign(replicate=0), "network": pic,
+                         "title": f"{r.label} (seed {r.seed}, to month {r.month})"})
+        return draw.in_worker("figures_zip", runs)
 
 
 def _scenario(source: str, overrides) -> Scenario:
