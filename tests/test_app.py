@@ -113,6 +113,20 @@ def test_roster_tracks_a_leader_replaced_in_the_same_slot():
     assert svg.count("class='departed'") == 1 and svg.count("class='arrived'") == 1
 
 
+def test_figures_are_drawn_in_a_worker_process_that_comes_back_if_killed():
+    """The figures zip is drawn in another process (matplotlib would hold the app's interpreter
+    lock); if that process dies, the next request starts a new one."""
+    import signal
+    from model.app import draw
+    assert zipfile.ZipFile(io.BytesIO(draw.in_worker("figures_zip", []))).namelist() == []
+    pids = list(draw._executor()._processes)
+    assert pids and os.getpid() not in pids
+    os.kill(pids[0], signal.SIGKILL)
+    time.sleep(0.5)
+    assert zipfile.ZipFile(io.BytesIO(draw.in_worker("figures_zip", []))).namelist() == []
+    assert list(draw._executor()._processes) != pids
+
+
 def _load_app():
     import importlib.util
     spec = importlib.util.spec_from_file_location("workshop_app", Path(__file__).resolve().parent.parent / "app.py")
