@@ -121,3 +121,9 @@ def test_a_bad_posterior_file_is_one_line(tmp_path, csv, says):
     with pytest.raises(ScenarioError, match=says) as e:
         _posterior_scenario(tmp_path, csv)
     assert "\n" not in str(e.value) and "post.csv" in str(e.value)
+
+
+def test_a_whole_number_setting_drawn_from_a_posterior_is_rounded(tmp_path):
+    s = _posterior_scenario(tmp_path, "region.burn_in,weight\n47.3,1\n")
+    run, drawn = s.for_replicate(1)
+    assert drawn == {"region.burn_in": 47} and run.region.params["burn_in"] == 47

@@ -212,7 +212,7 @@ class Scenario:
         names, values, weights = read_posterior(self.posterior)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,)))
         row = values[rng.choice(len(values), p=weights)]
-        drawn = {n: float(v) for n, v in zip(names, row) if n not in self.fixed}
+        drawn = {n: _whole_if_int(n, float(v)) for n, v in zip(names, row) if n not in self.fixed}
         out = self.with_overrides(parameters=drawn, where=f"{self.posterior}")
         out.posterior, out.fixed = None, ()
         return out, drawn
@@ -241,6 +241,13 @@ class Scenario:
 
 
 POSTERIOR_STREAM = 7919  # spawn key of the posterior draw: a stream apart from the run's own
+
+
+def _whole_if_int(name: str, value: float):
+    """A whole-number setting (e.g. region.burn_in) is fitted as a continuous one and rounded when
+    run, as the sweep runner does."""
+    p = REGION_PARAMS.get(name[len("region."):]) if name.startswith("region.") else REGISTRY.get(name)
+    return int(round(value)) if p is not None and p.kind is int else value
 
 
 @functools.lru_cache(maxsize=8)
@@ -534,7 +541,9 @@ def load(source: str | Path) -> Scenario:
                  region=region, posterior=_posterior_path(m.posterior, chain, where))
     if s.posterior is not None:
         names, values, _ = read_posterior(s.posterior)
-        s.with_overrides(parameters=dict(zip(names, values[0])), where=f"{where}: posterior {s.posterior.name}")
+        for row in values:  # every particle must be a valid setting of this scenario
+            s.with_overrides(parameters={n: _whole_if_int(n, float(v)) for n, v in zip(names, row)},
+                             where=f"{where}: posterior {s.posterior.name}")
     _check_event_months(s, where)
     return s
 
