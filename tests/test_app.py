@@ -393,7 +393,7 @@ def test_a_tab_closed_while_playing_stops_its_play_loop(server, context):
     pg = context.new_page()
     pg.goto(server.url)
     pg.wait_for_selector(".panel-timeline svg", timeout=20000)
-    pg.locator(".speed button", has_text="fast").click()
+    pg.locator(".speed button", has_text="max").click()  # a play loop that keeps the server busy
     pg.click(".btn-play")
     pg.wait_for_function("() => /Month (\\d+)/.exec(document.querySelector('.main-month').innerText)[1] >= 3",
                          timeout=15000)
@@ -405,7 +405,7 @@ def test_a_tab_closed_while_playing_stops_its_play_loop(server, context):
     idle0 = _cpu_seconds(server.proc.pid)
     time.sleep(3)
     idle = (_cpu_seconds(server.proc.pid) - idle0) / 3
-    assert busy > 0.2, f"the server was not busy while playing ({busy:.0%} of a core): the test cannot tell"
+    assert busy > 0.3, f"the server was not busy while playing ({busy:.0%} of a core): the test cannot tell"
     assert idle < 0.1, f"the server still uses {idle:.0%} of a core after the tab closed (playing: {busy:.0%})"
 
 

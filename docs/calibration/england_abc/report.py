@@ -1,0 +1,95 @@
+"""The England 2006 ABC calibration judged by the criteria written before its results
+(docs/calibration/england_abc_plan.md). Reads a finished calibration folder; writes report.json
+next to this script and copies the calibration's tables and figures here.
+
+    .venv/bin/python docs/calibration/england_abc/report.py calibrations/calibrate_england_abc
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.experiments.sweep import read_runs
+
+HERE = Path(__file__).resolve().parent
+SHARES = {"share_a_great_deal": (0.43, 0.06), "share_some": (0.52, 0.06), "share_hardly_any": (0.02, 0.03)}
+HELD_OUT = 0.12  # |r| below which a correlation across 274 respondents is not significant at 5%
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> list[float]:
+    order = np.argsort(x)
+    cw = np.cumsum(w[order]) / w.sum()
+    return [float(x[order][np.searchsorted(cw, q)]) for q in qs]
+
+
+def predictive_runs(folder: Path) -> pd.DataFrame:
+    (pred,) = sorted(folder.glob("predictive-*"))
+    return read_runs(pred)
+
+
+def judge(folder: Path) -> dict:
+    out: dict = {}
+    runs = predictive_runs(folder)
+    ok = runs.error.isna()
+    runs = runs[ok]
+    inside = np.ones(len(runs), dtype=bool)
+    for name, (target, band) in SHARES.items():
+        inside &= (runs[name] - target).abs().to_numpy() <= band
+    out["1_three_shares_jointly"] = {"share_of_regions": round(float(inside.mean()), 3), "runs": int(len(runs)),
+                                     "criterion": ">= 0.80", "met": bool(inside.mean() >= 0.8),
+                                     "means": {k: round(float(runs[k].mean()), 3) for k in SHARES}}
+    start = runs.share_innovating_start
+    out["2_level_in_2000"] = {"mean": round(float(start.mean()), 3), "sd": round(float(start.std()), 3),
+                              "criterion": "within 0.57-0.77", "met": bool(abs(start.mean() - 0.67) <= 0.10)}
+    post = pd.read_csv(folder / "posterior.csv")
+    w = post.weight.to_numpy(float)
+    diff = (post["effects.north_west.leader_drive"]
+            - post["effects.london+east_midlands+south_west.leader_drive"]).to_numpy(float)
+    lo, med, hi = weighted_quantiles(diff, w, [0.05, 0.5, 0.95])
+    out["3_group_order"] = {"north_west_minus_three": {"median": round(med, 3), "ci90": [round(lo, 3), round(hi, 3)]},
+                            "p_positive": round(float(w[diff > 0].sum() / w.sum()), 3),
+                            "criterion": "90% interval above 0", "met": bool(lo > 0)}
+    fire = post["effects.fire.central_pressure"].to_numpy(float)
+    flo, fmed, fhi = weighted_quantiles(fire, w, [0.05, 0.5, 0.95])
+    out["3_group_order"]["fire_central_pressure"] = {"median": round(fmed, 3), "ci90": [round(flo, 3), round(fhi, 3)]}
+    choice = json.loads((folder / "model_choice.json").read_text())
+    d = choice["null_minus_full"]
+    out["4_learning_between_places"] = {"null_minus_full": d, "full": choice["models"]["full"],
+                                        "null": choice["models"]["null"], "verdict": choice["verdict"],
+                                        "needed": bool(d["mean_distance"]["ci90"][0] > 0
+                                                       and d["joint_coverage"]["value"] > 0)}
+    r = runs.answer_performance_corr.to_numpy(float)
+    r = r[np.isfinite(r)]
+    out["5_held_out_no_relationship"] = {
+        "median_abs_r": round(float(np.median(np.abs(r))), 3), "median_r": round(float(np.median(r)), 3),
+        "r_90": [round(float(np.quantile(r, 0.05)), 3), round(float(np.quantile(r, 0.95)), 3)],
+        "share_abs_r_below": round(float((np.abs(r) < HELD_OUT).mean()), 3),
+        "criterion": f"median |r| < {HELD_OUT} and at least half with |r| < {HELD_OUT}",
+        "met": bool(np.median(np.abs(r)) < HELD_OUT and (np.abs(r) < HELD_OUT).mean() >= 0.5)}
+    return out
+
+
+def main(folder: str) -> None:
+    folder = Path(folder)
+    report = judge(folder)
+    (HERE / "report.json").write_text(json.dumps(report, indent=2))
+    for name in ("summary.json", "generations.csv", "posterior.csv", "coverage.csv", "predictive.csv",
+                 "model_choice.json", "marginals.png", "pairs.png", "epsilon.png"):
+        if (folder / name).exists():
+            shutil.copy(folder / name, HERE / name)
+    null = HERE / "null"
+    null.mkdir(exist_ok=True)
+    for name in ("summary.json", "generations.csv", "posterior.csv", "coverage.csv", "marginals.png"):
+        if (folder / "null" / name).exists():
+            shutil.copy(folder / "null" / name, null / name)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
