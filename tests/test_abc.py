@@ -275,10 +275,17 @@ def test_bad_calibration_files_give_one_line(tmp_path, patch, pattern):
 
 def test_shipped_england_calibration_loads():
     cal = load_calibration("calibrate_england_abc")
-    assert cal.names == ["trigger_rate", "region.example_strength", "proof_threshold", "reversal_rate_design"]
-    assert [s.name for s in cal.summaries][:3] == ["share_a_great_deal", "share_some", "share_hardly_any"]
-    assert len(cal.summaries) == 8 and cal.null == {"region.example_strength": 0.0}
-    assert cal.null_model().names == ["trigger_rate", "proof_threshold", "reversal_rate_design"]
+    groups = ["effects.north_west.leader_drive", "effects.london+east_midlands+south_west.leader_drive",
+              "effects.fire.central_pressure"]
+    assert cal.names == ["trigger_rate", "region.example_strength", "proof_threshold", "reversal_rate_design",
+                         "region.burn_in", *groups]
+    assert [s.name for s in cal.summaries][:4] == ["share_a_great_deal", "share_some", "share_hardly_any",
+                                                   "share_innovating_start"]
+    assert len(cal.summaries) == 9 and cal.null == {"region.example_strength": 0.0}
+    assert cal.null_model().names == ["trigger_rate", "proof_threshold", "reversal_rate_design", "region.burn_in",
+                                      *groups]
+    # group offsets may take either sign (issue 13): an ordering is not forced by the prior
+    assert all(b.low < 0 < b.high for b in cal.prior if b.name.startswith("effects."))
     with pytest.raises(ScenarioError, match=r"a calibration \(it has an \[abc\] table\).*innovation-sim calibrate"):
         load_experiment(SHIPPED / "calibrate_england_abc.toml")
 
