@@ -29,7 +29,7 @@ from ..core.region import REGIONS, Region
 from ..core.survey import CATEGORIES, SURVEY, SURVEY_GROUPS, classify
 from ..io.scenario import Scenario, ScenarioError
 from ..viz.svg import REGION_LABELS, TYPE_LABELS, RegionGrid, region_grid_svg
-from .state import ALL, Settings, Workshop, combination_notes, month_label, scenario_with, shock_target
+from .state import ALL, RunBase, Settings, Workshop, combination_notes, month_label, scenario_with, shock_target
 from .words import SHOCK_MEANINGS
 
 log = logging.getLogger("innovation_sim.app")
@@ -89,12 +89,9 @@ def group_label(group: str, n: int) -> str:
 
 
 @dataclass
-class RegionRun:
+class RegionRun(RunBase):
     """One Region and what the app draws of it, month by month."""
 
-    scenario: Scenario
-    seed: int
-    label: str
     model: Region = field(init=False)
     live: list[dict] = field(default_factory=list)  # the live shocks: month, kind, field, group, places
 
@@ -112,18 +109,6 @@ class RegionRun:
     @property
     def n(self) -> int:
         return self.model.n
-
-    @property
-    def month(self) -> int:
-        return int(self.model.steps)
-
-    @property
-    def start_year(self) -> int | None:
-        return self.scenario.start_year
-
-    @property
-    def months(self) -> int:
-        return self.scenario.months
 
     @property
     def survey_month(self) -> int:

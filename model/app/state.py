@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -217,12 +218,32 @@ class RosterChange:
 
 
 @dataclass
-class Run:
-    """One Locality and what the app draws of it, month by month."""
+class RunBase:
+    """What a run on screen shares, a locality's or a region's: its scenario, seed, label and model,
+    and its clock (the model's months)."""
 
     scenario: Scenario
     seed: int
     label: str
+    model: Any = field(init=False)  # a Locality or a Region, built from the scenario with the seed
+
+    @property
+    def month(self) -> int:
+        return int(self.model.steps)
+
+    @property
+    def start_year(self) -> int | None:
+        return self.scenario.start_year
+
+    @property
+    def months(self) -> int:
+        return self.scenario.months
+
+
+@dataclass
+class Run(RunBase):
+    """One Locality and what the app draws of it, month by month."""
+
     model: Locality = field(init=False)
     live: list[tuple[int, str, str]] = field(default_factory=list)  # (month, kind, field label)
     live_shocks: list[Shock] = field(default_factory=list)  # the same, as shocks to replay (ensembles)
@@ -238,18 +259,6 @@ class Run:
         self._net_svg = ""
         self._snapshot_roster()
         self._record()
-
-    @property
-    def month(self) -> int:
-        return int(self.model.steps)
-
-    @property
-    def start_year(self) -> int | None:
-        return self.scenario.start_year
-
-    @property
-    def months(self) -> int:
-        return self.scenario.months
 
     def _record(self) -> None:
         self.phase.append(self.model.phase.copy())

@@ -404,7 +404,7 @@ class Region(mesa.Model):
 
     def survey(self, month: int | None = None) -> pd.DataFrame:
         """Shares of each answer at ``month`` (default: the survey month), overall and by group."""
-        month = min(self.rp["survey_month"] if month is None else month, len(self._records) - 1)
+        month = self._recorded_month(month)
         cat = self.categories()[month]
         rows = []
         groups = [("all", np.ones(self.n, dtype=bool))]
@@ -417,10 +417,14 @@ class Region(mesa.Model):
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def _recorded_month(self, month: int | None) -> int:
+        """``month`` (default: the survey month), at most the last month recorded."""
+        return min(self.rp["survey_month"] if month is None else month, len(self._records) - 1)
+
     def answer_performance_corr(self, month: int | None = None) -> float:
         """Pearson correlation across places of the answer code (0-2) with the mean performance of
         the place's fields, at ``month`` (default: the survey month); NaN if either is constant."""
-        month = min(self.rp["survey_month"] if month is None else month, len(self._records) - 1)
+        month = self._recorded_month(month)
         cat = classify(self._records[month][0]).astype(float)
         perf = self._records[month][1].mean(axis=1).astype(float)
         if cat.std() == 0 or perf.std() == 0:

@@ -98,15 +98,14 @@ def run_ensemble(scenario: Scenario, replicates: int, seed: int, workers: int | 
     """
     if scenario.posterior is not None:  # each replicate on its own draw of the settings: one engine each
         results = map_replicates(_replicate_task, scenario, replicates, seed, workers, progress, label)
-        return (pd.concat([r[0] for r in results], ignore_index=True),
-                pd.concat([r[1] for r in results], ignore_index=True))
-    seeds = replicate_seeds(seed, replicates)
-    workers = max(1, min(workers or os.cpu_count() or 1, replicates // BATCH_MIN or 1))
-    n = max(BATCHES_PER_WORKER * workers if workers > 1 else 1, -(-replicates // BATCH_MAX))
-    bounds = np.linspace(0, replicates, min(n, replicates) + 1).astype(int)
-    tasks = [(scenario, int(a), seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-    results = map_tasks(_batch_task, tasks, workers, _bar(scenario, replicates, progress, label, "run"),
-                        sizes=[len(t[2]) for t in tasks])
+    else:
+        seeds = replicate_seeds(seed, replicates)
+        workers = max(1, min(workers or os.cpu_count() or 1, replicates // BATCH_MIN or 1))
+        n = max(BATCHES_PER_WORKER * workers if workers > 1 else 1, -(-replicates // BATCH_MAX))
+        bounds = np.linspace(0, replicates, min(n, replicates) + 1).astype(int)
+        tasks = [(scenario, int(a), seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        results = map_tasks(_batch_task, tasks, workers, _bar(scenario, replicates, progress, label, "run"),
+                            sizes=[len(t[2]) for t in tasks])
     ts = pd.concat([r[0] for r in results], ignore_index=True)
     ev = pd.concat([r[1] for r in results], ignore_index=True)
     return ts, ev

@@ -211,8 +211,8 @@ class Scenario:
             return self, {}
         names, values, weights = read_posterior(self.posterior)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,)))
-        row = values[rng.choice(len(values), p=weights)]
-        drawn = {n: _whole_if_int(n, float(v)) for n, v in zip(names, row) if n not in self.fixed}
+        drawn = {n: v for n, v in _particle(names, values[rng.choice(len(values), p=weights)]).items()
+                 if n not in self.fixed}
         out = self.with_overrides(parameters=drawn, where=f"{self.posterior}")
         out.posterior, out.fixed = None, ()
         return out, drawn
@@ -243,18 +243,30 @@ class Scenario:
 POSTERIOR_STREAM = 7919  # spawn key of the posterior draw: a stream apart from the run's own
 
 
-def _whole_if_int(name: str, value: float):
-    """A whole-number setting (e.g. region.burn_in) is fitted as a continuous one and rounded when
-    run, as the sweep runner does."""
-    p = REGION_PARAMS.get(name[len("region."):]) if name.startswith("region.") else REGISTRY.get(name)
-    return int(round(value)) if p is not None and p.kind is int else value
+def _particle(names: tuple[str, ...], row: np.ndarray) -> dict[str, float | int]:
+    """A posterior row as settings. A whole-number setting (e.g. region.burn_in) is fitted as a
+    continuous one and rounded when run, as the sweep runner does."""
+    out: dict[str, float | int] = {}
+    for name, value in zip(names, row.tolist()):
+        p = REGION_PARAMS.get(name[len("region."):]) if name.startswith("region.") else REGISTRY.get(name)
+        out[name] = int(round(value)) if p is not None and p.kind is int else value
+    return out
 
 
-@functools.lru_cache(maxsize=8)
 def read_posterior(path: Path) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """(setting names, particles, normalised weights) of a calibration's posterior.csv: its
     ``weight`` column and every column that names a setting (a locality parameter, region.<name>
-    or effects.<group>.<name>); other columns (distances, summaries) are ignored."""
+    or effects.<group>.<name>); other columns (distances, summaries) are ignored. Read once per
+    version of the file (cached on its modification time)."""
+    try:
+        stamp = Path(path).stat().st_mtime_ns
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot read the posterior ({type(e).__name__}: {e})".splitlines()[0]) from None
+    return _read_posterior(Path(path), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_posterior(path: Path, stamp: int) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     try:
         df = pd.read_csv(path)
     except (OSError, ValueError) as e:
@@ -541,8 +553,8 @@ def load(source: str | Path) -> Scenario:
                  region=region, posterior=_posterior_path(m.posterior, chain, where))
     if s.posterior is not None:
         names, values, _ = read_posterior(s.posterior)
-        for row in values:  # every particle must be a valid setting of this scenario
-            s.with_overrides(parameters={n: _whole_if_int(n, float(v)) for n, v in zip(names, row)},
+        for row in (values.min(axis=0), values.max(axis=0)):  # each setting's range is checked on its own:
+            s.with_overrides(parameters=_particle(names, row),  # every particle is valid if these two are
                              where=f"{where}: posterior {s.posterior.name}")
     _check_event_months(s, where)
     return s
