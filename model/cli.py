@@ -427,7 +427,7 @@ def cmd_params(args) -> int:
 
 def cmd_sweep(args) -> int:
     # Sweeps need the optional 'sweep' extra (pyarrow, dask, SALib): imported only for this command.
-    from .experiments.sweep import SweepError, SweepWriteError, resume_summary, run_sweep
+    from .experiments.sweep import SweepError, SweepStopped, resume_summary, run_sweep
 
     try:
         if args.analyse:
@@ -469,7 +469,7 @@ def cmd_sweep(args) -> int:
             kept = len(list(out.glob("part-*.parquet")))
             print(f"innovation-sim: interrupted; {kept} finished batches are kept in {out}/; {finish}", file=sys.stderr)
             return 130
-        except SweepWriteError as e:
+        except SweepStopped as e:
             raise BadInput(f"{e}; {finish}") from None
         print(f"Done: {resume_summary(start, stats)}. Read with pandas.read_parquet('{out}'); "
               f"analyse with: innovation-sim sweep --analyse {out}")
@@ -491,7 +491,7 @@ def _fit_sweep_workers(exp, args) -> int:
 def cmd_calibrate(args) -> int:
     """Sequential ABC (model/experiments/abc.py): a generation at a time, each a resumable sweep."""
     from .experiments.abc import calibrate
-    from .experiments.sweep import SweepError, SweepWriteError
+    from .experiments.sweep import SweepError, SweepStopped
     from .io.calibration import load_calibration
 
     cal = load_calibration(args.experiment)
@@ -515,7 +515,7 @@ def cmd_calibrate(args) -> int:
         print(f"innovation-sim: interrupted; the finished generations and batches are kept in {out}/; {finish}",
               file=sys.stderr)
         return 130
-    except SweepWriteError as e:
+    except SweepStopped as e:
         raise BadInput(f"{e}; {finish}") from None
     except SweepError as e:
         raise BadInput(str(e)) from None
@@ -640,7 +640,7 @@ def cmd_discover(args) -> int:
 def cmd_robust(args) -> int:
     """Every policy of an exploratory experiment across the same futures: regret and satisficing."""
     from .experiments.robust import analyse, write
-    from .experiments.sweep import SweepError, SweepWriteError, resume_summary, run_sweep
+    from .experiments.sweep import SweepError, SweepStopped, resume_summary, run_sweep
     from .viz.exploratory import robustness_figure
 
     try:
@@ -663,8 +663,9 @@ def cmd_robust(args) -> int:
                 print(f"innovation-sim: interrupted; finished batches are kept in {folder}/; finish with: "
                       f"innovation-sim robust {args.experiment} --out {folder} --resume", file=sys.stderr)
                 return 130
-            except SweepWriteError as e:
-                raise BadInput(str(e)) from None
+            except SweepStopped as e:
+                raise BadInput(f"{e}; finish with: innovation-sim robust {args.experiment} --out {folder} "
+                               f"--resume") from None
             print(f"Done: {resume_summary(start, stats)}.\n")
         res = analyse(folder)
         out = write(res, folder / "_robust", draw=robustness_figure,

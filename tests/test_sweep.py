@@ -271,3 +271,107 @@ def test_mesa_batch_run_works_on_locality():
     df = pd.DataFrame(records)
     assert len(df) == 4 and {"openness", "n_residents", "public_value", "locality_phase", "Step"} <= set(df.columns)
     assert (df.Step == 12).all()
+
+
+# A sweep slow enough to be caught mid-way: 16 region runs of 60 places to the survey month, one per batch (about 5 s).
+REGION = """
+name = "small region grid"
+description = "test"
+scenario = "region_60"
+months = 78
+replicates = 2
+seed = 9
+batch_size = 1
+[design]
+method = "grid"
+[parameters]
+leader_drive = [0.2, 0.8]
+openness = [0.3, 0.7]
+proof_threshold = [0.8, 0.9]
+"""
+
+
+@pytest.fixture(scope="module")
+def region_reference(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("region_ref")
+    exp = load_experiment(write(tmp, REGION))
+    out = run_sweep(exp, tmp / "out", workers=2, progress=False)
+    return exp, pd.read_parquet(out).sort_values("run").reset_index(drop=True)
+
+
+def _when_parts(out: Path, n: int, timeout: float = 120) -> int:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        k = len(list(out.glob("part-*.parquet")))
+        if k >= n:
+            return k
+        time.sleep(0.02)
+    raise AssertionError(f"fewer than {n} batches finished in {timeout} s")
+
+
+def test_a_worker_killed_mid_sweep_is_replaced_and_the_results_are_unchanged(region_reference, tmp_path):
+    """A worker process dies (killed, out of memory): its nanny starts another, the scheduler runs
+    its batches again (and the experiment it held), and the sweep ends as if nothing happened."""
+    import threading
+    from model.experiments.sweep import cluster
+
+    exp, ref = region_reference
+    out = tmp_path / "out"
+    with cluster(workers=2) as client:
+        pids = list(client.run(os.getpid).values())
+        killed: list[int] = []
+
+        def kill_one():
+            killed.append(_when_parts(out, 3))
+            os.kill(pids[0], signal.SIGKILL)
+
+        t = threading.Thread(target=kill_one, daemon=True)
+        t.start()
+        run_sweep(exp, out, client=client, progress=False)
+        t.join(timeout=10)
+        assert killed and killed[0] < exp.n_runs, "the worker died mid-way"
+        assert set(client.run(os.getpid).values()) != set(pids), "a new worker replaced the killed one"
+    got = pd.read_parquet(out).sort_values("run").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, ref)
+
+
+def test_a_lost_scheduler_is_one_line_keeps_the_batches_and_resume_finishes(region_reference, tmp_path):
+    exp, ref = region_reference
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sched = subprocess.Popen([str(VENV_BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                              "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([str(VENV_BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                               "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = tmp_path / "out"
+    try:
+        from dask.distributed import Client
+        deadline = time.time() + 60
+        while True:
+            try:
+                with Client(address, timeout="5s") as c:
+                    if c.scheduler_info()["workers"]:
+                        break
+            except OSError:
+                pass
+            assert time.time() < deadline, "dask worker did not start"
+            time.sleep(0.5)
+        proc = subprocess.Popen([sys.executable, "-m", "model.cli", "sweep", str(exp.path), "--scheduler", address,
+                                 "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _when_parts(out, 2)
+        sched.kill()  # the cluster goes away: the scheduler's machine is switched off
+        _, err = proc.communicate(timeout=120)
+    finally:
+        for p in (worker, sched):
+            p.kill()
+            p.wait(timeout=20)
+    kept = len(list(out.glob("part-*.parquet")))
+    assert proc.returncode == 2, err
+    assert len(err.strip().splitlines()) == 1 and "lost" in err and "--resume" in err, err
+    assert 2 <= kept < exp.n_runs
+    r = sim("sweep", exp.path, "--out", out, "--resume", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    got = pd.read_parquet(out).sort_values("run").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, ref)

@@ -24,12 +24,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import signal
 import time
 import traceback
-from contextlib import contextmanager, nullcontext
+from concurrent.futures import CancelledError
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +53,30 @@ class SweepError(ValueError):
     """A sweep that cannot start or resume; one line."""
 
 
-class SweepWriteError(SweepError):
+class SweepStopped(SweepError):
+    """The sweep stopped part-way; the batches finished before are kept and --resume finishes it."""
+
+
+class SweepWriteError(SweepStopped):
     """A batch could not be written (disk full, read-only...): the batches before it are kept."""
+
+
+class WorkersLost(SweepStopped):
+    """The Dask workers or scheduler went away mid-sweep (killed, out of memory, network)."""
+
+
+def _lost(e: BaseException, out: Path, kept: int, client) -> WorkersLost:
+    """One line for a batch whose result cannot arrive, whatever Dask raised."""
+    from dask.distributed import KilledWorker
+
+    if isinstance(e, KilledWorker):
+        why = ("a batch stopped its worker process each time it was tried (out of memory? use fewer "
+               "--workers or a smaller batch_size)")
+    elif client.status != "running":
+        why = "the connection to the Dask scheduler was lost"
+    else:
+        why = f"the Dask workers were lost ({type(e).__name__})"
+    return WorkersLost(f"--out {out}: {why}; the {kept} batches finished before are kept")
 
 
 def _reason(e: OSError) -> str:
@@ -140,6 +164,10 @@ class Store:
 
     def part(self, b: int) -> Path:
         return self.folder / f"part-{b:05d}.parquet"
+
+    def kept(self) -> int:
+        """Finished batches on disk."""
+        return len(list(self.folder.glob("part-*.parquet")))
 
     def manifest(self) -> dict:
         e = self.exp
@@ -267,9 +295,8 @@ class Store:
         except OSError as e:
             for t in tmps:
                 t.unlink(missing_ok=True)
-            kept = len(list(self.folder.glob("part-*.parquet")))
-            raise SweepWriteError(f"--out {self.folder}: cannot write batch {b} ({_reason(e)}); the {kept} batches "
-                                  f"finished before it are kept") from None
+            raise SweepWriteError(f"--out {self.folder}: cannot write batch {b} ({_reason(e)}); the {self.kept()} "
+                                  f"batches finished before it are kept") from None
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -326,7 +353,7 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
         stats.update(workers=0, wall=0.0, compute=0.0, **counts)
     if not todo:
         return out
-    from dask.distributed import Client, as_completed  # slow to import: see above
+    from dask.distributed import Client, KilledWorker, as_completed  # slow to import: see above
 
     local = None
     bar = None
@@ -344,10 +371,14 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
             store.create()
         bar = tqdm(total=total, initial=done_runs, unit="run", desc=exp.name,
                    disable=None if progress is None else not progress, smoothing=0.05)
-        with client if own else nullcontext(client):
+        with ExitStack() as stack, client if own else nullcontext(client):
             n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
             limit = in_flight or 2 * n_workers  # bounded: the driver holds at most this many batches
-            exp_future = client.scatter(exp, broadcast=True)
+            # The experiment as a task, not scattered data: if the workers holding it die, the
+            # scheduler computes it again instead of cancelling every batch that needs it.
+            exp_future = client.submit(_hold, exp, pure=False)
+            # A lost scheduler is reported in one line below, not also by the client's own log.
+            stack.enter_context(_log_level("distributed.client", logging.CRITICAL))
             queue = list(todo)
             futures = as_completed()
             t0, compute, n_done = time.perf_counter(), 0.0, 0
@@ -355,7 +386,10 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
                 b = queue.pop(0)
                 futures.add(client.submit(_task, exp_future, b, store.batch_runs(b), pure=False))
             for fut in futures:
-                b, rows, series, elapsed = fut.result()
+                try:
+                    b, rows, series, elapsed = fut.result()
+                except (KilledWorker, CancelledError, OSError, TimeoutError) as e:
+                    raise _lost(e, out, store.kept(), client) from None
                 compute += elapsed
                 n_done += len(rows)
                 counts["runs"] += len(rows)
@@ -374,8 +408,32 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
         if stats is not None:
             stats.update(**counts)  # also when interrupted or stopped by a failed write
         if local is not None:
-            local.close()
+            _close(local)
     return out
+
+
+@contextmanager
+def _log_level(name: str, level: int):
+    log = logging.getLogger(name)
+    old = log.level
+    log.setLevel(level)
+    try:
+        yield
+    finally:
+        log.setLevel(old)
+
+
+def _close(local) -> None:
+    """Stop a local cluster, best effort: workers that hang (stopped, swapping) must not replace the
+    command's one-line message with a shutdown traceback; their processes die with this one."""
+    try:
+        local.close(timeout=10)
+    except (TimeoutError, OSError, RuntimeError):
+        pass
+
+
+def _hold(exp: Experiment) -> Experiment:
+    return exp
 
 
 def connect(scheduler: str):
@@ -407,13 +465,12 @@ def cluster(workers: int | None = None, scheduler: str | None = None):
             client.run(_quiet_worker)
             yield client
     finally:
-        local.close()
+        _close(local)
 
 
 def _quiet_worker() -> None:
     """On the local cluster's workers: a batch cancelled because the sweep stops (Ctrl-C, a failed
     write) is expected, not a warning to print over the command's own one-line message."""
-    import logging
     logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
 
 
