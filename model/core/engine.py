@@ -441,11 +441,14 @@ class Engine:
         # mean over fields, for agents who act on every field.
         self._cell = a.place * (F + 1) + np.where(a.field < 0, F, a.field)
         self._param_rows = {k: self.par[k][a.place] for k in ("flow_gain", "own_weight", "influence_rate", "culture_rate")}
+        self._culture_moves = bool((self.pc["culture_rate"] > 0).any())
         # Agents by corner, with what the step reads of them that changes only with the roster.
         auth, cap, val = (np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
         self._groups = {"auth": auth, "cap": cap, "val": val, "auth_cell": self._cell[auth],
                         "cap_cell": self._cell[cap], "val_cell": self._cell[val], "cap_place": a.place[cap],
-                        "cap_slack": a.slack[cap], "val_voice": 0.5 + 0.5 * a.voice[val]}
+                        "cap_slack": a.slack[cap], "val_voice": 0.5 + 0.5 * a.voice[val],
+                        "cap_skill": a.skill[cap], "cap_openness0": a.openness0[cap],
+                        "cap_culture_rate": self._param_rows["culture_rate"][cap]}
 
     def _init_fields(self, performance: np.ndarray) -> None:
         P, F, par = self.P, self.F, self.par
@@ -583,7 +586,7 @@ class Engine:
         if "pressure_enables" not in self.knockouts:  # pressure authorises change (004:46-48)
             own[auth] = (1 - PRESSURE_AUTHORISES) * own[auth] \
                 + PRESSURE_AUTHORISES * self._cell_values(self.total_pressure, g["auth_cell"])
-        own[cap] = np.cbrt(a.skill[cap] * (0.5 + 0.5 * self._culture(cap)) * slack[cap])
+        own[cap] = np.cbrt(g["cap_skill"] * (0.5 + 0.5 * self._culture(cap)) * slack[cap])
         own[val] = self._cell_values(self.performance, g["val_cell"]) * g["val_voice"]
         target = tri.targets(pr["flow_gain"], own, flow, pr["own_weight"])
         a.x = np.where(a.alive, tri.relax(a.x, target, pr["influence_rate"]), 0.0)
@@ -597,12 +600,14 @@ class Engine:
         """Staff openness moves towards the drive of the field's strongest leader: leaders build a
         culture over years (000:229, 1289) that outlasts them (000:1216), so it fades slower than
         it grows. Updates the capacity agents' and fields' openness; returns the agents'."""
-        a = self.agents
-        if "culture" not in self.knockouts and (self.pc["culture_rate"] > 0).any():
-            lead = np.maximum(a.openness0[cap], self._cell_values(self.drive, self._groups["cap_cell"]))
-            rate = self._param_rows["culture_rate"][cap] * np.where(lead >= a.openness[cap], 1.0, CULTURE_RETENTION)
-            a.openness[cap] += rate * (lead - a.openness[cap])
+        a, g = self.agents, self._groups
+        if "culture" not in self.knockouts and self._culture_moves:
+            now = a.openness[cap]
+            lead = np.maximum(g["cap_openness0"], self._cell_values(self.drive, g["cap_cell"]))
+            now += g["cap_culture_rate"] * np.where(lead >= now, 1.0, CULTURE_RETENTION) * (lead - now)
+            a.openness[cap] = now
             self.openness = (self.members_c @ a.openness).reshape(self.P, self.F)
+            return now
         return a.openness[cap]
 
     def lower_corner(self, place: int, field: int, corner: int, delta: float) -> None:

@@ -72,34 +72,58 @@ class Structure:
         return out
 
 
-def _roster(params: dict, n_fields: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
+ROSTER_SIZES = ("n_senior_per_field", "n_cabinet", "n_councillors", "n_managers_per_field", "n_partners",
+                "n_frontline_per_field", "n_community_groups", "n_residents")
+
+
+def _roster(params: dict, n_fields: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each agent's role code and field, in roster order; partners, community groups and residents
+    draw their field, one draw per agent in roster order."""
+    role, field, drawn = _roster_plan(tuple(int(params[k]) for k in ROSTER_SIZES), n_fields)
+    field = field.copy()
+    for start, k in drawn:
+        field[start:start + k] = rng.integers(n_fields, size=k)
+    return role, field
+
+
+@functools.lru_cache(maxsize=16)
+def _roster_plan(sizes: tuple[int, ...], n_fields: int) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """The roster's fixed part, shared by every place of the same make-up: role codes, the fields
+    that are not drawn, and the (start, count) of the runs whose fields are drawn."""
+    senior, cabinet, councillors, managers, partners, frontline, groups, residents = sizes
     roles: list[str] = []
     fields: list[np.ndarray] = []
+    drawn: list[tuple[int, int]] = []
 
-    def add(role: str, count: int, field_of):
+    def add(role: str, count: int, field_of=None):
+        if field_of is None:
+            drawn.append((len(roles), count))
+            field_of = lambda k: np.zeros(k)  # noqa: E731
         roles.extend([role] * count)
         fields.append(np.asarray(field_of(count), dtype=np.int64).reshape(count))
 
     every = lambda k: np.full(k, ALL_FIELDS)  # noqa: E731
-    # Drawn fields: one draw per agent in roster order (the same numbers as a draw each).
-    drawn = lambda k: rng.integers(n_fields, size=k)  # noqa: E731
     add("political_leader", 1, every)
     add("chief_executive", 1, every)
     for f in range(n_fields):
         add("director", 1, lambda k, f=f: np.full(k, f))
-        add("senior_officer", params["n_senior_per_field"] - 1, lambda k, f=f: np.full(k, f))
-    add("cabinet_member", params["n_cabinet"], lambda k: np.arange(k) % n_fields)  # portfolio holders
-    add("councillor", params["n_councillors"], every)
+        add("senior_officer", senior - 1, lambda k, f=f: np.full(k, f))
+    add("cabinet_member", cabinet, lambda k: np.arange(k) % n_fields)  # portfolio holders
+    add("councillor", councillors, every)
     add("central_government", 1, every)
     add("inspectorate", 1, every)
     for f in range(n_fields):
-        add("manager", params["n_managers_per_field"], lambda k, f=f: np.full(k, f))
-    add("partner", params["n_partners"], drawn)
+        add("manager", managers, lambda k, f=f: np.full(k, f))
+    add("partner", partners)
     for f in range(n_fields):
-        add("frontline_team", params["n_frontline_per_field"], lambda k, f=f: np.full(k, f))
-    add("community_group", params["n_community_groups"], drawn)
-    add("resident", params["n_residents"], drawn)
-    return roles, np.concatenate(fields)
+        add("frontline_team", frontline, lambda k, f=f: np.full(k, f))
+    add("community_group", groups)
+    add("resident", residents)
+    role = np.array([ROLE_CODE[r] for r in roles], dtype=np.int16)
+    field = np.concatenate(fields)
+    for x in (role, field):
+        x.flags.writeable = False
+    return role, field, tuple(drawn)
 
 
 def _layer_tables(params: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -116,9 +140,8 @@ def _layer_tables(params: dict) -> tuple[np.ndarray, np.ndarray]:
 
 def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     """The locality's agents and links, drawn over pairs (i < j) only."""
-    roles, field = _roster(params, n_fields, rng)
-    n = len(roles)
-    role = np.array([ROLE_CODE[r] for r in roles], dtype=np.int16)
+    role, field = _roster(params, n_fields, rng)
+    n = len(role)
     corner, layer, weight = ROLE_CORNER[role], ROLE_LAYER[role], ROLE_WEIGHT[role]
     field = field.astype(np.int16)
 

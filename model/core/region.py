@@ -263,9 +263,10 @@ class Region(mesa.Model):
         self._channels = sp.csr_array(w)  # channel strength from j (column) to i (row)
         self._links_version = getattr(self, "_links_version", 0) + 1
 
-    def _with_beacons(self, beacon: np.ndarray) -> sp.csr_array:
-        """The channels plus every Beacon's showcase link to every other place (cached: Beacons
-        change once a year)."""
+    def _with_beacons(self, beacon: np.ndarray) -> tuple[sp.csr_array, np.ndarray, np.ndarray, sp.csr_array]:
+        """The channels plus every Beacon's showcase link to every other place, with what each
+        month's peer step derives from them: each stored link's row, the rows' starts, and who sees
+        whom transposed. Cached: Beacons change once a year, links only when set."""
         key = (np.flatnonzero(beacon).tobytes(), self._links_version)
         if getattr(self, "_beacon_key", None) != key:
             L, reach = self.n, self.rp["intermediaries"] * self.rp["beacon_reach"]
@@ -275,25 +276,25 @@ class Region(mesa.Model):
             w = self._channels + sp.csr_array((np.full(off.sum(), reach), (rows[off], cols[off])), shape=(L, L))
             w.eliminate_zeros()
             w.sort_indices()
-            self._beacon_key, self._beacon_w = key, w
-        return self._beacon_w
+            rows = np.repeat(np.arange(L), np.diff(w.indptr))
+            seen_by = sp.csr_array((np.ones(len(rows)), w.indices, w.indptr), shape=(L, L)).T.tocsr()
+            self._beacon_key, self._beacon_links = key, (w, rows, run_starts(rows), seen_by)
+        return self._beacon_links
 
     def _peer_step(self) -> None:
         rp, e, L = self.rp, self.engine, self.n
         beacon = self.beacon_until >= self.steps
         shown = (e.phase >= Phase.MAINSTREAMING) & (self.sharer | beacon)[:, None]
         # Channels from j to i; Beacons reach everyone face to face (003:718, 136).
-        w = self._with_beacons(beacon)
+        w, rows, starts, seen_by = self._with_beacons(beacon)
         exposure = 1.0 - np.exp(-(w @ shown.astype(float)))  # (L, F)
         e.peer_pull[:] = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
         # The best idea on show to each place, per field, adapted to its own fit.
-        rows = np.repeat(np.arange(L), np.diff(w.indptr))
         q_shown = np.where(shown, e.dominant_quality, 0.0)
-        offer = group_max(q_shown[w.indices], rows, run_starts(rows), L)
+        offer = group_max(q_shown[w.indices], rows, starts, L)
         e.peer_quality[:] = np.minimum(offer * self.fit, 1.0)
         # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
-        visible = sp.csr_array((np.ones(len(rows)), w.indices, w.indptr), shape=(L, L))
-        learners = visible.T @ (e.phase == Phase.DESIGN).astype(float)
+        learners = seen_by @ (e.phase == Phase.DESIGN).astype(float)
         e.sharing_cost[:] = rp["dissemination_cost"] * learners * shown * ~beacon[:, None]
 
     def _record(self) -> None:
