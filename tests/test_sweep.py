@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -173,32 +174,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_real_scheduler_with_two_workers_on_localhost(reference, tmp_path):
-    exp, ref = reference
+@contextmanager
+def dask_cluster(workers: int):
+    """A real Dask scheduler and `workers` worker processes on localhost, as `dask scheduler` and
+    `dask worker` start them on a cluster; yields (address, scheduler process)."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     sched = subprocess.Popen([str(VENV_BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                               "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([str(VENV_BIN / "dask"), "worker", address, "--nworkers", "2", "--nthreads", "1",
-                               "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=ROOT,
+    worker = subprocess.Popen([str(VENV_BIN / "dask"), "worker", address, "--nworkers", str(workers), "--nthreads",
+                               "1", "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         from dask.distributed import Client
         deadline = time.time() + 60
-        while True:  # wait for both workers to register
+        while True:  # wait for the workers to register
             try:
                 with Client(address, timeout="5s") as c:
-                    if len(c.scheduler_info()["workers"]) >= 2:
+                    if len(c.scheduler_info()["workers"]) >= workers:
                         break
             except OSError:
                 pass
             assert time.time() < deadline, "dask workers did not start"
             time.sleep(0.5)
-        r = sim("sweep", exp.path, "--scheduler", address, "--out", tmp_path / "out")
-        assert r.returncode == 0, r.stderr
-        got = pd.read_parquet(tmp_path / "out").sort_values("run").reset_index(drop=True)
-        pd.testing.assert_frame_equal(got, ref)
+        yield address, sched
     finally:
         for p in (worker, sched):
             p.terminate()
@@ -207,6 +207,16 @@ def test_real_scheduler_with_two_workers_on_localhost(reference, tmp_path):
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait(timeout=20)
+
+
+def test_real_scheduler_with_two_workers_on_localhost(reference, tmp_path):
+    exp, ref = reference
+    with dask_cluster(2) as (address, _):
+        r = sim("sweep", exp.path, "--scheduler", address, "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    got = pd.read_parquet(tmp_path / "out").sort_values("run").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, ref)
 
 
 def test_unreachable_scheduler_is_one_line(tmp_path, reference):
@@ -337,36 +347,14 @@ def test_a_worker_killed_mid_sweep_is_replaced_and_the_results_are_unchanged(reg
 
 def test_a_lost_scheduler_is_one_line_keeps_the_batches_and_resume_finishes(region_reference, tmp_path):
     exp, ref = region_reference
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    sched = subprocess.Popen([str(VENV_BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                              "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([str(VENV_BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
-                               "--no-dashboard", "--host", "127.0.0.1"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out = tmp_path / "out"
-    try:
-        from dask.distributed import Client
-        deadline = time.time() + 60
-        while True:
-            try:
-                with Client(address, timeout="5s") as c:
-                    if c.scheduler_info()["workers"]:
-                        break
-            except OSError:
-                pass
-            assert time.time() < deadline, "dask worker did not start"
-            time.sleep(0.5)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with dask_cluster(1) as (address, sched):
         proc = subprocess.Popen([sys.executable, "-m", "model.cli", "sweep", str(exp.path), "--scheduler", address,
                                  "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         _when_parts(out, 2)
         sched.kill()  # the cluster goes away: the scheduler's machine is switched off
         _, err = proc.communicate(timeout=120)
-    finally:
-        for p in (worker, sched):
-            p.kill()
-            p.wait(timeout=20)
     kept = len(list(out.glob("part-*.parquet")))
     assert proc.returncode == 2, err
     assert len(err.strip().splitlines()) == 1 and "lost" in err and "--resume" in err, err
