@@ -858,7 +858,7 @@ class Engine:
             self._transition(fwd, np.zeros_like(fwd), np.zeros((self.P, self.F)), month=0)
         if self.phase[p, f] != Phase.DESIGN:
             return f"no trial: {self.fields[f]} is in {PHASE_NAMES[self.phase[p, f]]}, past trials"
-        free = ~self.trial_active[p, f] & ~self.trial_proven[p, f] & self.trial_slot[p, f]
+        free = ~self.trial_active[p, f] & ~self.trial_proven[p, f] & self.trial_slot[p, 0]
         if not free.any():
             return f"no trial: every trial slot of {self.fields[f]} is in use"
         k = int(np.argmax(free))
