@@ -364,8 +364,8 @@ class Room:
         if not secrets.compare_digest(str(code).strip().upper().encode(), self.code.encode()):
             raise Refused("wrong join code: ask the facilitator for the code on the screen", 403)
         name = " ".join(str(table).split())
-        if not 1 <= len(name) <= MAX_TABLE_NAME or not name.isprintable():
-            raise Refused(f"table name: give 1 to {MAX_TABLE_NAME} letters or digits", 400)
+        if not 1 <= len(name) <= MAX_TABLE_NAME or not name.isprintable() or any(c in name for c in "/\\?#%"):
+            raise Refused(f"table name: give 1 to {MAX_TABLE_NAME} letters, digits or spaces (no / \\ ? # %)", 400)
         existing = next((t for t in self.tables.values() if t.name.casefold() == name.casefold()), None)
         if existing is not None:
             if pin is None or not secrets.compare_digest(str(pin).strip().encode(), existing.pin.encode()):
