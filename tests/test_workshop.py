@@ -538,6 +538,7 @@ def test_a_room_of_twelve_plays_eight_rounds_through_a_crash(tmp_path):
                     pg.wait_for_url("**/table/Hazel")
                     _wait_round(pg, 4)
                 chosen = fac.locator("#chosen").inner_text()
+                t_click = time.perf_counter()
                 fac.click("#advance")
                 fac.wait_for_function("r => document.getElementById('round').textContent.startsWith(r)",
                                       arg=f"Round {rnd + 1} of 8" if rnd < 8 else "All 8 rounds played")
@@ -576,9 +577,8 @@ def test_a_room_of_twelve_plays_eight_rounds_through_a_crash(tmp_path):
             assert played[1]["choices"]["Elm"] == [] and [lv["lever"] for lv in played[7]["choices"]["Yew"]] == ["copy"]
             assert played[1]["shocks"] == [{"kind": "crisis", "target": "all"}]
             # The model played the levers: the server's outcomes, in the CSV.
-            t_debrief = time.perf_counter()
             fac.wait_for_selector("#debrief .verdict-row", timeout=60_000)
-            debrief_s = time.perf_counter() - t_debrief
+            debrief_s = time.perf_counter() - t_click  # the last round's click to every screen's debrief
             rows = fac.locator("#debrief tr.verdict-row")
             assert rows.count() == 8
             verdicts = {rows.nth(i).get_attribute("data-table"): rows.nth(i).get_attribute("data-verdict")
@@ -612,7 +612,7 @@ def test_a_room_of_twelve_plays_eight_rounds_through_a_crash(tmp_path):
     log = server.log.read_text()
     assert "Traceback" not in log, log[-3000:]
     wall = time.perf_counter() - t_start
-    print(f"browser workshop: 13 contexts, 8 rounds, one crash: {wall:.1f} s wall; debrief shown {debrief_s:.1f} s after the last round")
+    print(f"browser workshop: 13 contexts, 8 rounds, one crash: {wall:.1f} s wall; debrief on every screen {debrief_s:.1f} s after the last round's click")
 
 
 # ============================================================================ benchmark

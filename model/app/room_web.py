@@ -54,6 +54,13 @@ class Hub:
         self.failures: dict[str, list[float]] = {}
         self.cache: dict[tuple, dict] = {}
         self.debrief_lock = asyncio.Lock()
+        self.closing = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def close(self) -> None:
+        """The server is stopping: answer every long poll now (they would hold the shutdown)."""
+        self.closing = True
+        self.changed.set()
 
     def commit(self) -> None:
         """Save, then wake every long poll."""
@@ -65,7 +72,7 @@ class Hub:
 
     async def wait(self, key_fn, since: str | None) -> None:
         deadline = time.monotonic() + POLL_SECONDS
-        while since is not None and key_fn() == since:
+        while since is not None and key_fn() == since and not self.closing:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -285,6 +292,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        hub.loop = asyncio.get_running_loop()
         task = asyncio.create_task(timer_loop())
         yield
         task.cancel()
@@ -295,7 +303,9 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
               Route("/f/{token}", facilitator_page), Route("/api/f/{token}/state", facilitator_state),
               Route("/api/f/{token}/{action}", act, methods=["POST"]),
               Route("/f/{token}/{what:str}", download)]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.hub = hub
+    return app
 
 
 def _quote(name: str) -> str:
@@ -306,9 +316,19 @@ def _quote(name: str) -> str:
 def serve(room: Room, path: Path | None, host: str, port: int, join_url: str) -> None:
     """Serve the workshop until interrupted (uvicorn, one process)."""
     import uvicorn
-    config = uvicorn.Config(make_app(room, path, join_url), host=host, port=port, log_level="warning",
-                            access_log=False, timeout_graceful_shutdown=2)
-    uvicorn.Server(config).run()
+
+    app = make_app(room, path, join_url)
+    hub = app.state.hub
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:  # Ctrl-C or SIGTERM: release the long polls first
+            if hub.loop is not None:
+                hub.loop.call_soon_threadsafe(hub.close)
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=5)
+    Server(config).run()
 
 
 POLL_JS = """
