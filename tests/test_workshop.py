@@ -683,3 +683,10 @@ def test_a_round_advances_with_thirty_participants_connected(tmp_path):
               f"all 30 screens had round 2 after {t_all * 1000:.0f} ms (target < 2000 ms)")
     finally:
         server.stop()
+
+
+def test_the_odd_describes_every_lever_and_its_cost():
+    text = (ROOT / "docs" / "ODD.md").read_text().split("### 10.8 Workshop levers")[1]
+    for lv in LEVERS.values():
+        row = next(line for line in text.splitlines() if line.startswith(f"| {lv.label}"))
+        assert row.split("|")[2].strip().startswith(str(lv.cost)), row
