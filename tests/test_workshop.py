@@ -353,11 +353,15 @@ def test_cli_port_in_use_and_lan_address(tmp_path):
         port = busy.getsockname()[1]
         r = sim("workshop", "--port", port, "--save", tmp_path / "s.json", cwd=tmp_path, timeout=60)
         assert r.returncode == 2 and f"--port {port}: already in use" in r.stderr
-    server = Server(tmp_path, "--lan")
+    server = Server(tmp_path, "--lan", "--timer", "1")
     try:
         lan = re.search(r"join at: http://([\d.]+):", server.out).group(1)
         assert lan != "0.0.0.0" and "--lan" not in server.out.split("join at")[1].split("\n")[1]
         assert urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=10).status == 200
+        deadline = time.monotonic() + 20  # with --timer, a round ends by itself
+        while not server.saved()["played"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(server.saved()["played"]) >= 1
     finally:
         server.stop()
 

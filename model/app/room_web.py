@@ -165,7 +165,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
                 "<h2>Your neighbours</h2><div id='neighbours'></div></section>"
                 "<section><h2>Your triangle, field by field</h2><div id='triangles' class='grid'></div></section></div>"
                 "<div id='debrief'></div><h2>Value curve</h2><div id='curves'></div><h2>Phases</h2><div id='timeline'></div>")
-        script = TABLE_JS.replace("__TABLE__", json.dumps(name))
+        script = TABLE_JS.replace("__TABLE__", json.dumps(name).replace("<", "\\u003c"))
         return HTMLResponse(pages.page(f"{name}: workshop", body, script))
 
     async def table_state(request: Request) -> Response:
