@@ -67,30 +67,38 @@ class Lever:
     cost: int
     needs_field: bool
     one_off: bool  # not carried into the next round when a table does not choose again
-    mechanism: str
+    mechanism: str  # what it does in the model (docs/ODD.md 10.8)
+    help: str = ""  # what a table reads on its screen
 
 
 LEVERS: dict[str, Lever] = {lv.key: lv for lv in (
     Lever("back_trial", "Back a trial", 2, True, False,
           "the council starts a trial of its own idea in the field (a latent field enters design: the "
-          "trigger point); the trial's quality is drawn as the model draws one (Engine.start_trial)"),
+          "trigger point); the trial's quality is drawn as the model draws one (Engine.start_trial)",
+          "Put money and people behind a new idea in this field. Ideas vary: most do not prove themselves."),
     Lever("stop_project", "Stop a project", 0, True, True,
           "the field falls back one phase with every consequence of a reversal (trials abandoned, "
-          "will to change or alignment partly lost); 1 unit comes back (Engine.fall_back)"),
+          "will to change or alignment partly lost); 1 unit comes back (Engine.fall_back)",
+          "Pull the plug: the field goes back one phase and its trials stop. Frees one unit."),
     Lever("seek_grant", "Seek a grant", 1, True, False,
           f"a bid to the innovation fund: wins with chance {GRANT_CHANCE:.0%} a two-year grant on the "
-          "field, the region fund's funding_start of fund_size (Region._fund_round's mechanism)"),
+          "field, the region fund's funding_start of fund_size (Region._fund_round's mechanism)",
+          "Bid to the innovation fund: half of bids win two years of funding for this field."),
     Lever("shield", "Shield from scrutiny", 1, True, False,
           f"the field is skipped by the inspection rounds (and the facilitator's inspections) for "
-          f"{SHIELD_MONTHS} months (Region.shield)"),
+          f"{SHIELD_MONTHS} months (Region.shield)",
+          f"Keep inspectors away from this field for {SHIELD_MONTHS} months (less pressure, but less push too)."),
     Lever("share", "Share ideas with peers", 1, False, False,
           "the place shows its proven innovations to its peers and pays the dissemination cost in staff "
-          "slack for each peer it helps (003:718; Region.set_sharer); not choosing it stops sharing"),
+          "slack for each peer it helps (003:718; Region.set_sharer); not choosing it stops sharing",
+          "Show your proven ideas to your neighbours. Helping them costs your staff time."),
     Lever("copy", "Copy a neighbour's idea", 1, True, False,
           "a trial of the best idea the place's peers have proven in the field, adapted to its fit "
-          "(the region's peer offer, 003:346, 656); nothing if no peer shows one (unit returned)"),
+          "(the region's peer offer, 003:346, 656); nothing if no peer shows one (unit returned)",
+          "Try the best idea a neighbour has proven and shares, adapted to your place."),
     Lever("new_leader", "Change the chief executive", 3, False, True,
-          "a new chief executive from outside arrives with a strong drive (leader_arrival, 000:1287)"),
+          "a new chief executive from outside arrives with a strong drive (leader_arrival, 000:1287)",
+          "Bring in a new chief executive from outside, with a strong drive for change."),
 )}
 REFUND_STOP = 1
 

@@ -68,7 +68,8 @@ def levers_form(room: Room, name: str) -> str:
         cost = f"{lv.cost} unit{'s' if lv.cost != 1 else ''}" if lv.cost else "free, 1 unit back"
         rows.append(f"<label class='lever' data-lever='{key}'><input type='checkbox' name='{key}'"
                     f"{' checked' if key in chosen else ''}> <b>{escape(lv.label)}</b> <span class='cost'>{cost}"
-                    f"{' · once' if lv.one_off else ''}</span> {options}<br><small>{escape(lv.mechanism)}</small></label>")
+                    f"{' · once' if lv.one_off else ''}</span> {options}<br><small title='{escape(lv.mechanism)}'>"
+                    f"{escape(lv.help)}</small></label>")
     return (f"<form id='levers' data-round='{room.round}'>{''.join(rows)}"
             f"<button type='submit' class='btn submit'>Lock in these choices for round {room.round}</button>"
             f"<span id='choice-msg' role='status'></span></form>")
