@@ -225,7 +225,10 @@ def test_replay_is_deterministic_and_decisions_change_the_run():
 
 def test_a_corrupt_state_file_gives_one_line_naming_it(tmp_path):
     path = tmp_path / "state.json"
+    changed = Room(Settings()).to_json()
+    changed["scenario_digest"] = "0" * 16
     for text, pattern in (("{not json", "JSON error at line 1"), ("[1, 2]", "not a workshop state file"),
+                          (json.dumps(changed), "has changed since this workshop started"),
                           ('{"format": "something else"}', "not a workshop state file"),
                           (json.dumps({**Room(Settings()).to_json(), "played": [{"choices": {}, "shocks": [{"kind": "flood"}]}]}),
                            "unknown shock")):
@@ -694,3 +697,14 @@ def test_the_odd_describes_every_lever_and_its_cost():
     for lv in LEVERS.values():
         row = next(line for line in text.splitlines() if line.startswith(f"| {lv.label}"))
         assert row.split("|")[2].strip().startswith(str(lv.cost)), row
+
+
+def test_a_failed_save_is_shown_and_the_workshop_goes_on(room, tmp_path):
+    from model.app.room_web import make_app
+    hub = make_app(room, tmp_path / "no such folder" / "state.json").state.hub
+    room.join(room.code, "Red")
+    hub.commit()
+    assert "could not save to" in hub.save_error and "no such folder" in hub.save_error
+    hub.path = tmp_path / "state.json"
+    hub.commit()
+    assert hub.save_error == "" and Room.load(hub.path).tables.keys() == {"Red"}

@@ -24,6 +24,7 @@ Budgets and costs are workshop assumptions (docs/ODD.md, "Workshop levers"), not
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -172,6 +173,12 @@ def workshop_scenario(settings: Settings) -> Scenario:
         raise RoomError(f"--rounds: {settings.rounds} rounds of {settings.round_months} months run beyond the "
                         f"scenario's {s.months} months (allowed: at most {s.months // settings.round_months} rounds)")
     return s
+
+
+def scenario_digest(s: Scenario) -> str:
+    """A hash of everything the scenario sets: a saved workshop replays only on the same scenario."""
+    text = json.dumps(s.to_toml_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def ring_links(n: int, k: int = WORKSHOP_RING) -> np.ndarray:
@@ -502,6 +509,7 @@ class Room:
     # ------------------------------------------------------------------ persistence
     def to_json(self) -> dict:
         return {"format": FORMAT, "version": FORMAT_VERSION, "settings": asdict(self.settings),
+                "scenario_digest": scenario_digest(self.scenario),
                 "code": self.code, "facilitator": self.facilitator, "created": self.created,
                 "tables": [asdict(t) for t in self.tables.values()], "played": self.played,
                 "pending": self.pending, "pending_shocks": self.pending_shocks, "ended": self.ended}
@@ -521,6 +529,9 @@ class Room:
                 raise ValueError(f"not a workshop state file (format {FORMAT!r} version {FORMAT_VERSION})")
             room = cls(Settings(**data["settings"]), code=str(data["code"]), facilitator=str(data["facilitator"]),
                        created=float(data["created"]))
+            if data.get("scenario_digest") != scenario_digest(room.scenario):
+                raise RoomError(f"the scenario {room.settings.scenario} has changed since this workshop started, so "
+                                "its rounds would not replay the same; restore the scenario file")
             for t in data["tables"]:
                 table = Table(str(t["name"]), int(t["place"]), str(t["pin"]), [str(k) for k in t["tokens"]],
                               int(t["joined_round"]))

@@ -55,6 +55,7 @@ class Hub:
         self.cache: dict[tuple, dict] = {}
         self.debrief_lock = asyncio.Lock()
         self.closing = False
+        self.save_error = ""
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def close(self) -> None:
@@ -63,9 +64,15 @@ class Hub:
         self.changed.set()
 
     def commit(self) -> None:
-        """Save, then wake every long poll."""
+        """Save, then wake every long poll. A failed save (a full disk) is shown on the facilitator's
+        screen and logged in one line; the workshop goes on in memory and the next change retries."""
         if self.path is not None:
-            self.room.save(self.path)
+            try:
+                self.room.save(self.path)
+                self.save_error = ""
+            except OSError as e:
+                self.save_error = f"could not save to {self.path} ({e.strerror or e}): free some disk space"
+                log.error("workshop: %s", self.save_error)
         self.cache.clear()
         self.changed.set()
         self.changed = asyncio.Event()
@@ -209,7 +216,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         body = ("<div id='conn' role='status'></div><div class='cols'><div>"
                 f"<p class='join'>Join at <b>{pages.escape(join_url)}</b></p><p>code <span class='code' id='code'>"
                 f"{pages.escape(room.code)}</span></p></div><div><p id='round' class='join'></p><p id='timer'></p>"
-                "<p id='chosen'></p><button class='btn primary' id='advance'>End this round</button>"
+                "<p id='chosen'></p><p id='save-error' class='err' role='alert'></p><button class='btn primary' id='advance'>End this round</button>"
                 "<button class='btn danger' id='end'>End the workshop</button></div></div>"
                 "<p><label>Shock: <select id='shock-kind'>"
                 + "".join(f"<option value='{k}' title='{pages.escape(v[1])}'>{pages.escape(v[0])}</option>" for k, v in SHOCKS.items())
@@ -235,6 +242,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         if view is None:
             timer = room.settings.timer
             view = {"key": key, "round": pages.round_line(room), "finished": room.finished, "ended": room.ended,
+                    "save_error": hub.save_error,
                     "chosen": f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
                     "tables": list(room.tables), "region": pages.region_html(room), "league": pages.league_html(room),
                     "timeline": pages.timeline_html(room),
@@ -407,6 +415,7 @@ function render(d){
   for (const k of ['region', 'league', 'timeline', 'debrief']) set(k, d[k]);
   document.getElementById('round').textContent = d.round;
   document.getElementById('chosen').textContent = d.finished ? '' : d.chosen;
+  document.getElementById('save-error').textContent = d.save_error;
   document.body.dataset.finished = d.finished;
   document.getElementById('advance').disabled = d.finished;
   document.getElementById('fire').disabled = d.finished;
