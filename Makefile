@@ -18,4 +18,4 @@ bench: setup
 	@.venv/bin/python benchmarks/bench_region.py
 	@.venv/bin/python benchmarks/bench_ema.py
 	-@.venv/bin/python benchmarks/compare_engines.py --quick  # differences are expected once the model changes
-	@.venv/bin/python -m pytest tests/test_app.py -m benchmark -q -s
+	@.venv/bin/python -m pytest tests/test_app.py tests/test_workshop.py -m benchmark -q -s

@@ -588,6 +588,66 @@ def cmd_app(args) -> int:
     return 0  # not reached
 
 
+def _lan_address() -> str:
+    """This machine's address on the local network: the source address of a route out (a UDP
+    socket's connect sends nothing), else the host name's address."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed; only the local route is looked up
+            return s.getsockname()[0]
+        except OSError:
+            pass
+    try:
+        return socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return "127.0.0.1"
+
+
+def cmd_workshop(args) -> int:
+    """A participatory workshop: tables steer places of a small region from their own devices."""
+    if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
+        raise BadInput("the workshop needs the app's packages: pip install -e '.[app]' (or run `make run` once)")
+    from .app.room import Room, RoomError, Settings
+    if not 1 <= args.port <= 65535:
+        raise BadInput(f"--port: {args.port} is not a port number (allowed: 1 to 65535)")
+    host = "0.0.0.0" if args.lan else "127.0.0.1"
+    if not _port_free(args.port, host):
+        raise BadInput(f"--port {args.port}: already in use on {host} (is a workshop already running?); "
+                       f"choose another, e.g. --port {args.port + 1 if args.port < 65535 else 8770}")
+    settings = Settings(scenario=args.scenario, seed=args.seed, places=args.places, rounds=args.rounds,
+                        round_months=args.round_months, timer=args.timer, ensemble=args.ensemble)
+    save = Path(args.save or f"workshop-{Path(args.scenario).stem}.json")
+    try:
+        if save.exists():
+            room = Room.load(save)
+            if Path(room.settings.scenario).stem != Path(args.scenario).stem:
+                raise BadInput(f"--save {save}: holds a workshop of {room.settings.scenario}, not {args.scenario}; "
+                               f"give another --save file, or move it aside")
+            resumed = True
+        else:
+            room = Room(settings)
+            room.save(save)
+            resumed = False
+    except RoomError as e:
+        raise BadInput(str(e)) from None
+    address = _lan_address() if args.lan else "127.0.0.1"
+    join = f"http://{address}:{args.port}/"
+    s = room.settings
+    print(f"innovation-sim workshop: {room.scenario.name}, {room.region.n} places, {s.rounds} rounds of "
+          f"{s.round_months} months, seed {s.seed}", flush=True)
+    if resumed:
+        print(f"  Resumed from {save}: round {room.round} of {s.rounds}, {len(room.tables)} tables", flush=True)
+    print(f"  Participants join at: {join}   code: {room.code}", flush=True)
+    if not args.lan:
+        print("  (this machine only: add --lan so that phones and laptops on the same network can join)", flush=True)
+    print(f"  Facilitator screen (keep this address to yourself): http://{address}:{args.port}/f/{room.facilitator}",
+          flush=True)
+    print(f"  Saved to {save} after every change; run the same command again to resume. Ctrl-C to stop.", flush=True)
+    from .app.room_web import serve
+    serve(room, save, host, args.port, join)
+    return 0
+
+
 def cmd_validate(args) -> int:
     known = {c.id for c in CHECKS}
     for i in args.only or []:
@@ -762,11 +822,11 @@ def _seed(text: str) -> int:
     return n
 
 
-def _port_free(port: int) -> bool:
+def _port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True
@@ -920,6 +980,32 @@ def _parser() -> argparse.ArgumentParser:
     app.add_argument("--port", type=int, default=8765, metavar="N", help="port to serve on (default 8765)")
     app.add_argument("--no-open", dest="open", action="store_false", help="do not open a browser window")
     app.set_defaults(func=cmd_app)
+
+    ws = sub.add_parser("workshop", help="run a participatory workshop: each table steers a place of a region",
+                        description="Start a workshop server: participants join from their own browsers with a short "
+                                    "code and a table name; each table steers one place of a small region (6-12 places; "
+                                    "the model plays the rest). Each round (a quarter by default) a table chooses "
+                                    "levers from a budget: back a trial (2 units), stop a project (free, 1 back), seek "
+                                    "a grant (1), shield a field from inspection (1), share ideas with peers (1), copy "
+                                    "a neighbour's proven idea (1), change the chief executive (3); a table that does "
+                                    "not choose keeps its last choice. The facilitator's screen (a secret address) "
+                                    "ends rounds, fires shocks (inspection, election, crisis, budget cut) and ends "
+                                    "the workshop; the debrief compares every table with the same region played by "
+                                    "the model alone. Serves on 127.0.0.1 only unless --lan; saved after every change "
+                                    "and resumed when started again. Levers and costs: docs/ODD.md, Workshop levers.",
+                        epilog="Example: innovation-sim workshop workshop_region --lan --rounds 8 --round-months 3")
+    ws.add_argument("scenario", nargs="?", default="workshop_region", metavar="SCENARIO",
+                    help="a region scenario of 6-12 places (default workshop_region), or any scenario with --places N")
+    ws.add_argument("--places", type=int, metavar="N", help="places in the region, 6 to 12 (default: the scenario's; 10 for a single locality)")
+    ws.add_argument("--rounds", type=int, default=8, metavar="R", help="rounds to play (default 8)")
+    ws.add_argument("--round-months", type=int, default=3, metavar="M", help="months of model time per round: 3, 6 or 12 (default 3)")
+    ws.add_argument("--timer", type=int, default=0, metavar="S", help="seconds before a round ends by itself (default 0: the facilitator ends it)")
+    ws.add_argument("--seed", type=_seed, default=1, metavar="S", help="random seed (default 1)")
+    ws.add_argument("--ensemble", type=int, default=20, metavar="K", help="model-alone runs for the debrief (default 20)")
+    ws.add_argument("--port", type=int, default=8770, metavar="N", help="port to serve on (default 8770)")
+    ws.add_argument("--lan", action="store_true", help="serve on the local network (all interfaces) and print its address")
+    ws.add_argument("--save", metavar="FILE", help="state file (default workshop-<scenario>.json); if it exists, the workshop resumes from it")
+    ws.set_defaults(func=cmd_workshop)
 
     pa = sub.add_parser("params", help="list every setting a scenario can change",
                         description="Every parameter: its name, default, allowed range, unit and meaning.")

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,11 +37,10 @@ from model.app.state import KEY_PARAMS, Settings, Workshop, month_label, parse_s
 from model.core.events import Shock
 from model.core.parameters import REGISTRY
 from model.io.scenario import load
+from browser import free_port as _free_port  # tests/ is on the path (conftest.py)
+from browser import launch, offline
 
 expect.set_options(timeout=20_000)  # a loaded CI machine can take seconds to redraw
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = Path("/tmp/app-screenshots")
 START_BUDGET_S = 10.0  # issue #4: starts in under 10 seconds
 STEP_BUDGET_MS = 200.0  # issue #4: a step renders in under 200 ms (server side: step + redraw)
@@ -156,12 +154,6 @@ def test_a_panel_that_fails_to_render_shows_one_line_and_the_rest_carries_on():
 
 
 # ============================================================================ browser fixtures
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     def __init__(self, url: str, proc: subprocess.Popen, log: Path, ready_s: float):
         self.url, self.proc, self.log, self.ready_s = url, proc, log, ready_s
@@ -211,11 +203,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium "
-                    "(.ci/run installs it; never `playwright install`)")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch(p)
         yield b
         b.close()
 
@@ -246,18 +235,7 @@ def shots(tmp_path_factory):
 def context(browser):
     """One browser context for all tests (its HTTP cache makes pages load faster); every page
     still gets its own solara session. Requests to anywhere but 127.0.0.1 are blocked and kept."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    ctx.outside = []
-
-    def route(r):
-        url = r.request.url
-        if url.startswith(("data:", "blob:")) or urlparse(url).hostname == "127.0.0.1":
-            r.continue_()
-        else:
-            ctx.outside.append(url)
-            r.abort()
-
-    ctx.route("**/*", route)
+    ctx = offline(browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True))
     yield ctx
     ctx.close()
 

@@ -752,12 +752,13 @@ class Engine:
                                         self.pc["opposition"], V, A, C, self.complacency, self.drive, disappointed)
         return (self.phase > 0) & ~fwd & (d["u"][:, :, 3] < p_rev)
 
-    def _transition(self, fwd: np.ndarray, back: np.ndarray, u_scale: np.ndarray) -> None:
-        """Apply moves and what entering or leaving a phase does to a field (004:130-218)."""
+    def _transition(self, fwd: np.ndarray, back: np.ndarray, u_scale: np.ndarray, month: int = 1) -> None:
+        """Apply moves and what entering or leaving a phase does to a field (004:130-218).
+        ``month``: months the other fields age in their phase (0 for a decision between steps)."""
         old = self.phase
         new = old + fwd - back
         self.phase = new
-        self.in_phase = np.where(fwd | back, 0, self.in_phase + 1)
+        self.in_phase = np.where(fwd | back, 0, self.in_phase + month)
         pl, fl = np.nonzero(fwd | back)
         if not len(pl):
             return
@@ -847,6 +848,51 @@ class Engine:
         if shock.field is not None:
             self.field_index(shock.field)
         self.schedule(shock.month, self.apply_shock, shock, places)
+
+    # ------------------------------------------------------------------ decisions (the workshop)
+    def start_trial(self, place: int, field: int, quality: float, adapted: bool = False) -> str:
+        """A trial started by decision rather than by chance (a workshop table's "back a trial"
+        or "copy a neighbour's idea"): a latent field enters design now (the trigger point, as
+        ``_transition`` makes it) and a trial of ``quality`` takes a free slot, as a spawned one
+        does (7.5). A field past design, or without a free slot, is left alone. No random draw:
+        the place's stream is untouched. Returns what happened, for the log."""
+        p, f = int(place), int(field)
+        if self.phase[p, f] == Phase.LATENT:
+            fwd = np.zeros((self.P, self.F), dtype=bool)
+            fwd[p, f] = True
+            self._transition(fwd, np.zeros_like(fwd), np.zeros((self.P, self.F)), month=0)
+        if self.phase[p, f] != Phase.DESIGN:
+            return f"no trial: {self.fields[f]} is in {PHASE_NAMES[self.phase[p, f]]}, past trials"
+        free = ~self.trial_active[p, f] & ~self.trial_proven[p, f] & self.trial_slot[p, 0]
+        if not free.any():
+            return f"no trial: every trial slot of {self.fields[f]} is in use"
+        k = int(np.argmax(free))
+        self.trial_active[p, f, k], self.trial_progress[p, f, k] = True, 0.0
+        self.trial_quality[p, f, k], self.trial_adapted[p, f, k] = float(np.clip(quality, 0, 1)), bool(adapted)
+        text = f"trial started (quality {quality:.2f}{', adapted' if adapted else ''})"
+        self.log.row(self.steps, p, self.fields[f], "decision:trial", text)
+        return text
+
+    def fall_back(self, place: int, field: int) -> str:
+        """A project stopped by decision: the field falls back one phase with every consequence
+        of a reversal (7.9: trials abandoned, the will to change or alignment partly lost)."""
+        p, f = int(place), int(field)
+        if self.phase[p, f] == Phase.LATENT:
+            return f"nothing to stop: {self.fields[f]} is latent"
+        back = np.zeros((self.P, self.F), dtype=bool)
+        back[p, f] = True
+        self._transition(np.zeros_like(back), back, np.zeros((self.P, self.F)), month=0)
+        text = f"stopped: {self.fields[f]} back to {PHASE_NAMES[self.phase[p, f]]}"
+        self.log.row(self.steps, p, self.fields[f], "decision:stop", text)
+        return text
+
+    def reseed(self, rngs: Sequence[np.random.Generator]) -> None:
+        """Draw every place's future from new streams (one generator per place) from the next
+        month on; the state built so far is kept (an ensemble of futures of the same places)."""
+        if len(rngs) != self.P:
+            raise ValueError(f"reseed needs one generator per place ({self.P}), got {len(rngs)}")
+        self.rngs = list(rngs)
+        self._chunk_at = DRAW_CHUNK  # the next month draws a fresh chunk from the new streams
 
     # ------------------------------------------------------------------ shocks
     def apply_shock(self, shock: Shock, places: np.ndarray | None = None) -> None:

@@ -59,6 +59,7 @@ REGIONS = {
     "south_west":               (6, 35, 0, 0, 9, 8),
 }
 RECALL_MONTHS = 24  # "innovation in the previous two years" (the 2000 study, 003:281)
+RESEED_STREAM = 104729  # spawn key of reseed_futures(): streams apart from any run's own
 GROUPS = (*TYPES, *REGIONS)  # what [region.effects.<group>] and a region event's group may name
 
 
@@ -176,6 +177,7 @@ class Region(mesa.Model):
                   bool(self.sharer[i]))
 
         self.beacon_until = np.full(L, -1)
+        self.shielded_until = np.full((L, F), -1)  # (place, field) skipped by inspections up to this month: shield()
         self.innovated_before = self._burn_in(rp["burn_in"])
         self.adopted_first = np.full((L, F), -1)  # month each place first reached mainstreaming
         self.adapted = np.zeros((L, F), dtype=bool)  # whether that innovation was an adaptation
@@ -320,7 +322,7 @@ class Region(mesa.Model):
     def _inspection_round(self) -> None:
         """Inspection (CPA, 003:260-261): a field below the threshold fails and gets the shock."""
         rp, e = self.rp, self.engine
-        pl, fl = np.nonzero(e.performance < rp["inspection_threshold"])
+        pl, fl = np.nonzero((e.performance < rp["inspection_threshold"]) & (self.shielded_until < self.steps))
         for f in np.unique(fl):  # one shock per failing field, as each place's log shows
             sel = fl == f
             e.apply_shock(Shock(int(self.time), "underperformance", field=self.fields[f],
@@ -347,6 +349,32 @@ class Region(mesa.Model):
         self.beacon_until[top] = self.steps + 24
         for i in top:
             self._log(int(i), "region:beacon", "Beacon status for two years")
+
+    # ------------------------------------------------------------------ decisions (the workshop)
+    def shield(self, place: int, field: int, until: int) -> None:
+        """Keep a field of a place out of the inspection rounds up to month ``until`` (a workshop
+        table shielding a project from scrutiny); no effect on a run that never calls it."""
+        self.shielded_until[place, field] = max(int(until), int(self.shielded_until[place, field]))
+
+    def is_shielded(self, place: int, field: int) -> bool:
+        return bool(self.shielded_until[place, field] >= self.steps)
+
+    def set_sharer(self, place: int, on: bool) -> None:
+        """Make a place share its proven innovations with its peers, paying the dissemination
+        cost (003:718), or stop it sharing: the drawn ``sharers`` strategy, changed by decision."""
+        self.sharer[place] = bool(on)
+        for agent in self.agents_by_type[Place]:
+            if agent.i == place:
+                agent.sharer = bool(on)
+
+    def reseed_futures(self, seed: int) -> None:
+        """Keep the places as built (parameters, networks, starting state) and draw their futures,
+        and the central levers' draws, from new streams of ``seed``: an ensemble of what the same
+        region could do (the workshop's debrief). Place k's new stream is the k-th child of
+        ``SeedSequence(seed, spawn_key=(RESEED_STREAM,))``."""
+        children = np.random.SeedSequence(seed, spawn_key=(RESEED_STREAM,)).spawn(self.n + 1)
+        self.engine.reseed([np.random.default_rng(c) for c in children[:-1]])
+        self.rng = np.random.default_rng(children[-1])
 
     def _log(self, place: int, kind: str, detail: str) -> None:
         self.event_log.append(PlaceEvent(int(self.steps), place, kind, detail))

@@ -1,0 +1,710 @@
+"""The participatory workshop (issue 15): model/app/room.py (the game), room_pages.py (its screens),
+room_web.py (its server) and `innovation-sim workshop`.
+
+- Unit tests of the game without a browser: join code, tokens bound to tables, locked rounds,
+  keep-last-choice, lever costs and budgets, facilitator-only actions, the levers reaching the
+  model through its public hooks, save/load and replay determinism, a corrupt state file.
+- The core hooks the levers use leave every run that does not call them unchanged.
+- The command line: help, one-line errors, --lan prints an address.
+- The browser test of the issue's "done when": one facilitator and 12 participants (Debian's
+  chromium via Playwright) play 8 rounds, with a reload, a wrong code, another table's token, the
+  server killed (-9) and restarted mid-workshop, and the debrief.
+- A benchmark (``-m benchmark``): a round advancing with 30 participants connected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+import numpy as np
+import pytest
+
+from model.app.room import (CUT_UNITS, INCOME, LEVERS, START_BUDGET, Refused, Room, RoomError, Settings,
+                            build_region, ring_links, workshop_scenario)
+from model.core.lifecycle import Phase
+from model.io.scenario import load
+from browser import free_port, launch, offline  # tests/ is on the path (conftest.py)
+from clihelp import ROOT, sim
+
+# ============================================================================ the game, no browser
+
+
+@pytest.fixture
+def room():
+    return Room(Settings(ensemble=4))
+
+
+def test_only_the_join_code_lets_a_table_in(room):
+    with pytest.raises(Refused, match="wrong join code") as e:
+        room.join("WRONG1", "Red")
+    assert e.value.status == 403 and not room.tables
+    token, t = room.join(room.code.lower(), "  Red  ")  # codes are read off a screen: case and spaces forgiven
+    assert t.name == "Red" and t.place == 0 and token in t.tokens
+    _, blue = room.join(room.code, "Blue")
+    assert blue.place == 1  # each table takes the next free place; the model plays the rest
+    with pytest.raises(Refused, match="already exists"):
+        room.join(room.code, "red")  # a tablemate needs the table's PIN
+    mate, again = room.join(room.code, "red", t.pin)
+    assert again is t and mate != token and len(t.tokens) == 2
+    for bad in ("", "x" * 25, "a/b"):
+        with pytest.raises(Refused, match="table name"):
+            room.join(room.code, bad)
+
+
+def test_a_token_acts_only_for_its_own_table(room):
+    red, _ = room.join(room.code, "Red")
+    blue, _ = room.join(room.code, "Blue")
+    with pytest.raises(Refused, match="belongs to table 'Red'") as e:
+        room.choose(red, "Blue", 1, [{"lever": "share"}])
+    assert e.value.status == 403
+    with pytest.raises(Refused, match="unknown token"):
+        room.choose("forged", "Blue", 1, [])
+    assert room.table_for(blue, "Blue").name == "Blue" and not room.pending
+
+
+def test_only_the_facilitator_advances_fires_and_ends(room):
+    token, _ = room.join(room.code, "Red")
+    near = room.facilitator[:-1] + ("y" if room.facilitator.endswith("x") else "x")
+    for who in (None, "", token, room.code, near):
+        with pytest.raises(Refused, match="only the facilitator"):
+            room.check_facilitator(who)
+    room.check_facilitator(room.facilitator)
+    with pytest.raises(Refused, match="unknown kind"):
+        room.fire("earthquake")
+    with pytest.raises(Refused, match="no table 'Nobody'"):
+        room.fire("crisis", "Nobody")
+
+
+def test_a_locked_round_ignores_late_choices_and_tables_keep_their_last_choice(room):
+    red, _ = room.join(room.code, "Red")
+    blue, _ = room.join(room.code, "Blue")
+    room.choose(red, "Red", 1, [{"lever": "share"}, {"lever": "stop_project", "field": "education"}])
+    room.choose(blue, "Blue", 1, [{"lever": "seek_grant", "field": "education"}])
+    room.advance()
+    with pytest.raises(Refused, match="round 1 is locked") as e:
+        room.choose(red, "Red", 1, [{"lever": "copy", "field": "education"}])
+    assert e.value.status == 409 and room.pending == {}
+    room.choose(blue, "Blue", 2, [])  # Blue chooses nothing this time; Red does not choose at all
+    record = room.advance()
+    # Red keeps sharing; stopping a project is one-off and does not carry over
+    assert record["choices"] == {"Red": [{"lever": "share"}], "Blue": []}
+    assert [r["round"] for r in room.played] == [1, 2] and room.round == 3
+
+
+def test_levers_cost_units_from_a_budget(room):
+    red, _ = room.join(room.code, "Red")
+    assert room.budget == {}  # a table's budget starts when its first round is played
+    with pytest.raises(Refused, match="cost 5 units; table 'Red' has 3"):
+        room.choose(red, "Red", 1, [{"lever": "new_leader"}, {"lever": "back_trial", "field": "education"}])
+    with pytest.raises(Refused, match="needs a field"):
+        room.choose(red, "Red", 1, [{"lever": "back_trial"}])
+    with pytest.raises(Refused, match="unknown lever"):
+        room.choose(red, "Red", 1, [{"lever": "bribe"}])
+    with pytest.raises(Refused, match="twice"):
+        room.choose(red, "Red", 1, [{"lever": "share"}, {"lever": "share"}])
+    room.choose(red, "Red", 1, [{"lever": "new_leader"}])
+    room.advance()
+    assert room.budget["Red"] == START_BUDGET - LEVERS["new_leader"].cost + INCOME
+    room.fire("budget_cut", "Red")
+    room.choose(red, "Red", 2, [{"lever": "share"}, {"lever": "seek_grant", "field": "education"}])
+    assert room.effective_choice("Red") == []  # the cut comes first: 2 - 2 units leave nothing for the levers
+    room.advance()
+    assert room.played[-1]["choices"]["Red"] == []
+    assert room.budget["Red"] == max(0, START_BUDGET - 3 + INCOME - CUT_UNITS) + INCOME
+    red_levers = [{"lever": "stop_project", "field": "education"}, {"lever": "share"}]
+    room.choose(red, "Red", 3, red_levers)
+    room.advance()  # stopping is free; it gives a unit back only if there was a project to stop
+    stopped = "stopped" in room.outcomes[-1]["results"][0]
+    assert room.budget["Red"] == 2 - 1 + int(stopped) + INCOME
+
+
+def test_the_levers_reach_the_model(room):
+    red, _ = room.join(room.code, "Red")
+    blue, _ = room.join(room.code, "Blue")
+    e = room.region.engine
+    latent = [f for i, f in enumerate(room.fields) if e.phase[0, i] == Phase.LATENT][0]
+    room.choose(red, "Red", 1, [{"lever": "back_trial", "field": latent}, {"lever": "share"}])
+    room.choose(blue, "Blue", 1, [{"lever": "new_leader"}])
+    room.advance()
+    ev = room.region.place_events(0)
+    assert ((ev.kind == "decision:trial") & (ev.field == latent)).any()
+    assert ((ev.kind == "forward") & (ev.step == 0) & (ev.field == latent)).any()  # the trigger point, at once
+    assert room.region.sharer[0]
+    assert (room.region.place_events(1).kind == "shock:leader_arrival").any()
+    out = {o["table"]: o["results"] for o in room.outcomes}
+    assert any("trial started" in r for r in out["Red"]) and any("chief executive" in r for r in out["Blue"])
+    room.choose(red, "Red", 2, [{"lever": "shield", "field": "education"}])  # and no longer sharing
+    room.advance()
+    assert not room.region.sharer[0] and room.region.is_shielded(0, room.fields.index("education"))
+    room.region.engine.performance[:] = 0.0  # every field fails an inspection now, but the shielded one
+    room.fire("inspection")
+    room.advance()
+    hit = room.region.place_events(0)
+    hit = set(hit[(hit.kind == "shock:underperformance") & (hit.step == 6)].field)
+    assert hit == set(room.fields) - {"education"}
+
+
+def test_the_facilitators_shocks_reach_everyone_or_one_table(room):
+    room.join(room.code, "Red")
+    room.join(room.code, "Blue")
+    room.fire("election", "Blue")
+    room.fire("crisis")
+    room.advance()
+    kinds = {p: set(room.region.place_events(p).kind) for p in range(room.region.n)}
+    assert all("shock:crisis" in k for k in kinds.values())
+    assert "shock:election" in kinds[1] and "shock:election" not in kinds[0]
+    room.fire("budget_cut", "Red")
+    room.advance()
+    cut = [p for p in range(room.region.n) if (room.region.place_events(p).kind == "shock:budget_cut").any()]
+    assert cut == [0]
+
+
+def _play(room, rounds=3):
+    """A few rounds with levers, shocks and a table joining late."""
+    red, _ = room.join(room.code, "Red")
+    blue, _ = room.join(room.code, "Blue")
+    room.choose(red, "Red", 1, [{"lever": "back_trial", "field": "education"}, {"lever": "share"}])
+    room.choose(blue, "Blue", 1, [{"lever": "seek_grant", "field": "youth services"}])
+    room.fire("crisis", "Blue")
+    room.advance()
+    green, _ = room.join(room.code, "Green")
+    room.choose(green, "Green", 2, [{"lever": "copy", "field": "education"}, {"lever": "shield", "field": "education"}])
+    room.choose(red, "Red", 2, [{"lever": "stop_project", "field": "education"}])
+    room.fire("budget_cut")
+    room.advance()
+    for _ in range(rounds - 2):
+        room.advance()
+    room.choose(blue, "Blue", room.round, [{"lever": "new_leader"}])  # pending when saved
+    room.fire("election", "Red")
+    return room
+
+
+def test_save_and_load_give_back_the_same_workshop(room, tmp_path):
+    _play(room)
+    path = tmp_path / "state.json"
+    room.save(path)
+    assert not list(tmp_path.glob(".*.tmp"))  # written through a temporary file, then replaced
+    back = Room.load(path)
+    assert (back.code, back.facilitator, back.round, back.month) == (room.code, room.facilitator, room.round, room.month)
+    assert {n: t.tokens for n, t in back.tables.items()} == {n: t.tokens for n, t in room.tables.items()}
+    assert back.pending == room.pending and back.pending_shocks == room.pending_shocks
+    assert back.budget == room.budget and back.outcomes == room.outcomes
+    for a, b in zip(room.history, back.history, strict=True):
+        for k in a:
+            assert np.array_equal(a[k], b[k]), k
+    assert back.region.place_events().equals(room.region.place_events())
+    # and it plays on exactly as the original would
+    room.advance()
+    back.advance()
+    assert np.array_equal(room.region.engine.public_value, back.region.engine.public_value)
+
+
+def test_replay_is_deterministic_and_decisions_change_the_run():
+    a, b = _play(Room(Settings(ensemble=4))), _play(Room(Settings(ensemble=4)))
+    assert np.array_equal(a.region.engine.public_value, b.region.engine.public_value)
+    plain = Room(Settings(ensemble=4))
+    for _ in range(3):
+        plain.advance()
+    assert not np.array_equal(a.region.engine.public_value, plain.region.engine.public_value)
+    # a place no table steered and no shock hit differs only through its peers
+    assert a.history[0]["public_value"].sum() == plain.history[0]["public_value"].sum()
+
+
+def test_a_corrupt_state_file_gives_one_line_naming_it(tmp_path):
+    path = tmp_path / "state.json"
+    changed = Room(Settings()).to_json()
+    changed["scenario_digest"] = "0" * 16
+    for text, pattern in (("{not json", "JSON error at line 1"), ("[1, 2]", "not a workshop state file"),
+                          (json.dumps(changed), "has changed since this workshop started"),
+                          ('{"format": "something else"}', "not a workshop state file"),
+                          (json.dumps({**Room(Settings()).to_json(), "played": [{"choices": {}, "shocks": [{"kind": "flood"}]}]}),
+                           "unknown shock")):
+        path.write_text(text)
+        with pytest.raises(RoomError) as e:
+            Room.load(path)
+        msg = str(e.value)
+        assert str(path) in msg and re.search(pattern, msg) and "move it aside" in msg and "\n" not in msg, msg
+        assert path.read_text() == text  # never touched
+
+
+def test_bad_settings_say_which_and_what_is_allowed():
+    for settings, pattern in ((Settings(rounds=0), r"--rounds: 0 is out of range \(allowed: 1 to 40\)"),
+                              (Settings(round_months=4), r"--round-months: 4 is not allowed"),
+                              (Settings(places=13), r"--places: 13 is out of range \(allowed: 6 to 12\)"),
+                              (Settings(scenario="region_60"), r"a region of 60 places; a workshop plays 6 to 12"),
+                              (Settings(scenario="nosuch"), r"no such scenario file"),
+                              (Settings(rounds=41), r"--rounds")):
+        with pytest.raises(RoomError, match=pattern):
+            Room(settings)
+    assert Room(Settings(scenario="baseline", places=6)).region.n == 6  # a locality becomes a region of copies
+
+
+def test_the_region_meets_around_a_circle_on_top_of_its_own_links():
+    ring = ring_links(10)
+    assert ring.sum(axis=1).tolist() == [4] * 10 and (ring == ring.T).all()
+    s = workshop_scenario(Settings())
+    region = build_region(s, 1)
+    plain = s.build(1)
+    assert ((region.face > 0) == ((plain.face + ring) > 0)).all()
+
+
+def test_debrief_sets_each_table_against_the_model_alone(room):
+    _play(room)
+    t0 = time.perf_counter()
+    d = room.debrief()
+    print(f"debrief: {d['runs']} runs of {d['months']} months in {time.perf_counter() - t0:.2f} s")
+    assert [r["table"] for r in d["rows"]] == ["Red", "Blue", "Green"]
+    for r in d["rows"]:
+        assert r["model_p10"] <= r["model_median"] <= r["model_p90"]
+        assert r["verdict"] in ("beat the model", "lost to the model", "within the model's range")
+    assert d["alone"].shape == (4, room.region.n)
+    assert len(np.unique(d["alone"][:, 5])) > 1  # the ensemble's futures differ
+    rows = room.decisions_rows()
+    assert {r["table"] for r in rows} == {"Red", "Blue", "Green"} and len(rows) == 3 + 3 + 2
+
+
+def test_pages_render_for_every_screen(room):
+    from model.app import room_pages as pages
+    _play(room)
+    view = pages.table_view(room, "Red")
+    assert view["triangles"].count("<svg class='triangle'") == 5 and "value-curve" in view["curves"]
+    assert "Budget" in view["head"] and "PIN" in view["head"] and "<form id='levers'" in view["form"]
+    assert all(lv in view["form"] for lv in LEVERS)
+    for html in (pages.region_html(room), pages.league_html(room), pages.timeline_html(room)):
+        assert "Red" in html
+    csv_text = pages.decisions_csv(room)
+    assert "facilitator" in csv_text and "Back a trial (education)" in csv_text
+    assert "<script" not in pages.summary_page(room).replace("<script></script>", "")
+    assert "http" not in pages.summary_page(room)  # no external asset
+
+
+# ============================================================================ core hooks
+def test_core_hooks_leave_runs_that_do_not_use_them_unchanged():
+    """Engine.start_trial / fall_back / reseed and Region.shield / set_sharer / reseed_futures: a run
+    that never calls them is the run it always was (tests/test_region.py pins the numbers)."""
+    s = load("workshop_region")
+    a, b = s.build(3), s.build(3)
+    b.shield(0, 0, -5)  # a shield in the past changes nothing
+    b.set_sharer(1, bool(b.sharer[1]))
+    a.run_for(24)
+    b.run_for(24)
+    assert np.array_equal(a.engine.public_value, b.engine.public_value)
+
+
+def test_reseeded_futures_keep_the_places_and_change_the_draws():
+    s = load("workshop_region")
+    a, b, c = s.build(3), s.build(3), s.build(3)
+    b.reseed_futures(1)
+    c.reseed_futures(1)
+    assert b.places().equals(a.places())
+    for m in (a, b, c):
+        m.run_for(24)
+    assert np.array_equal(b.engine.public_value, c.engine.public_value)
+    assert not np.array_equal(a.engine.public_value, b.engine.public_value)
+
+
+def test_start_trial_and_fall_back_act_like_the_model_does():
+    e = load("workshop_region").build(3).engine
+    f = int(np.flatnonzero(e.phase[0] == Phase.LATENT)[0])
+    others = e.in_phase.copy()
+    assert "trial started" in e.start_trial(0, f, 0.9)
+    assert e.phase[0, f] == Phase.DESIGN and e.trial_active[0, f].sum() == 1 and e.trial_quality[0, f].max() == 0.9
+    mask = np.ones_like(others, dtype=bool)
+    mask[0, f] = False
+    assert np.array_equal(e.in_phase[mask], others[mask])  # no month passes for the other fields
+    assert "stopped" in e.fall_back(0, f) and e.phase[0, f] == Phase.LATENT and not e.trial_active[0, f].any()
+    assert "nothing to stop" in e.fall_back(0, f)
+
+
+# ============================================================================ the command line
+def test_cli_help_and_one_line_errors(tmp_path):
+    r = sim("workshop", "--help")
+    assert r.returncode == 0 and "--lan" in r.stdout and "join" in r.stdout and "budget" in r.stdout
+    for args, pattern in ((["nosuch"], "nosuch: no such scenario file"),
+                          (["region_60"], "a workshop plays 6 to 12"),
+                          (["--rounds", "99"], "--rounds: 99 is out of range"),
+                          (["--places", "3"], "--places: 3 is out of range"),
+                          (["--port", "0"], "--port: 0 is not a port number")):
+        r = sim("workshop", *args, "--save", tmp_path / "s.json", cwd=tmp_path, timeout=60)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1 and re.search(pattern, lines[0]), r.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    r = sim("workshop", "--save", bad, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2 and "bad.json: not a workshop state file" in r.stderr and "move it aside" in r.stderr
+    assert bad.read_text() == "{oops"
+
+
+def test_cli_port_in_use_and_lan_address(tmp_path):
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = sim("workshop", "--port", port, "--save", tmp_path / "s.json", cwd=tmp_path, timeout=60)
+        assert r.returncode == 2 and f"--port {port}: already in use" in r.stderr
+    server = Server(tmp_path, "--lan", "--timer", "1")
+    try:
+        lan = re.search(r"join at: http://([\d.]+):", server.out).group(1)
+        assert lan != "0.0.0.0" and "--lan" not in server.out.split("join at")[1].split("\n")[1]
+        assert urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=10).status == 200
+        deadline = time.monotonic() + 20  # with --timer, a round ends by itself
+        while not server.saved()["played"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(server.saved()["played"]) >= 1
+    finally:
+        server.stop()
+
+
+# ============================================================================ browser: the room plays
+class Server:
+    """`innovation-sim workshop` in a subprocess on a free port, as a facilitator starts it."""
+
+    def __init__(self, folder: Path, *extra, port: int | None = None):
+        self.folder, self.extra = folder, extra
+        self.port = port or free_port()
+        self.state = folder / "state.json"
+        self.log = folder / "server.log"
+        self.start()
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+        env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        with open(self.log, "a") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "model.cli", "workshop", "--port", str(self.port),
+                                          "--save", str(self.state), "--ensemble", "10", *self.extra],
+                                         cwd=self.folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"the workshop exited with code {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"the workshop did not answer within 60 s:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        self.out = self.log.read_text()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.code = re.findall(r"code: ([A-Z0-9]+)", self.out)[-1]
+        self.facilitator = re.findall(r"/f/(\S+)", self.out)[-1]
+
+    def kill(self) -> None:
+        """A crash: SIGKILL, no chance to clean up."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def saved(self) -> dict:
+        return json.loads(self.state.read_text())
+
+
+def _wait_round(page, rnd: int) -> None:
+    page.wait_for_function("r => document.body.dataset.round == r", arg=str(rnd), timeout=30_000)
+
+
+def _choose(page, levers: dict[str, str | None]) -> None:
+    """Tick ``levers`` (lever -> field or None) on a table's page, untick the rest, lock them in."""
+    for key in LEVERS:
+        box = page.locator(f".lever[data-lever='{key}'] input[type=checkbox]")
+        box.set_checked(key in levers)
+        if levers.get(key):
+            page.locator(f".lever[data-lever='{key}'] select").select_option(levers[key])
+    page.click("#levers button[type=submit]")
+    page.wait_for_function("() => /Locked in for round/.test(document.getElementById('choice-msg').textContent)",
+                           timeout=15_000)
+
+
+def test_a_room_of_twelve_plays_eight_rounds_through_a_crash(tmp_path):
+    """The issue's "done when": a facilitator and 12 participants (8 tables, 4 of them with a
+    second device) play 8 rounds of a 10-place region; the model plays the other 2 places."""
+    from playwright.sync_api import sync_playwright
+    t_start = time.perf_counter()
+    server = Server(tmp_path)
+    names = ["Ash", "Birch", "Cedar", "Elm", "Fir", "Hazel", "Oak", "Yew"]
+    pages_by_name: dict[str, list] = {}
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            contexts, errors, requests = [], [], []
+
+            def new_page():
+                ctx = offline(browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True))
+                pg = ctx.new_page()
+                pg.on("pageerror", lambda e: errors.append(str(e)))
+                pg.on("request", lambda r: requests.append(r.url))
+                contexts.append(ctx)
+                return pg
+
+            fac = new_page()
+            fac.goto(f"{server.url}/f/{server.facilitator}")
+            fac.wait_for_selector("#region table")
+            assert server.code in fac.locator("#code").inner_text()
+
+            # A wrong code is refused, on the page and on the API.
+            first = new_page()
+            first.goto(server.url + "/")
+            first.fill("input[name=code]", "WRONG9")
+            first.fill("input[name=table]", names[0])
+            first.click("#join button")
+            first.wait_for_function("() => /wrong join code/.test(document.getElementById('msg').textContent)")
+            assert urlparse(first.url).path == "/"
+
+            def join(pg, name, pin=None):
+                pg.goto(server.url + "/")
+                pg.fill("input[name=code]", server.code.lower())
+                pg.fill("input[name=table]", name)
+                if pin:
+                    pg.fill("input[name=pin]", pin)
+                pg.click("#join button")
+                pg.wait_for_url(f"**/table/{quote(name)}")
+                pg.wait_for_selector("#levers")
+                pages_by_name.setdefault(name, []).append(pg)
+
+            join(first, names[0])
+            for name in names[1:]:
+                join(new_page(), name)
+            pins = {t["name"]: t["pin"] for t in server.saved()["tables"]}
+            for name in names[:4]:  # a second device at four tables, with the table's PIN
+                assert pins[name] in pages_by_name[name][0].locator(".pin").inner_text()
+                join(new_page(), name, pins[name])
+            assert len(contexts) == 13
+            fac.wait_for_function("() => /0 of 8 tables/.test(document.getElementById('chosen').textContent)")
+
+            # Another table's token is refused (this device's cookie names Ash, the URL Birch).
+            ash = pages_by_name["Ash"][0]
+            status = ash.evaluate("async () => (await post('/api/table/Birch/choose', {round: 1, levers: []})).status")
+            assert status == 403
+            status = ash.evaluate("async () => (await fetch('/api/table/Birch/state')).status")
+            assert status == 403
+            forged = urllib.request.Request(f"{server.url}/api/table/Birch/choose", method="POST",
+                                            data=b'{"round": 1, "levers": []}',
+                                            headers={"content-type": "application/json", "x-workshop-token": "forged"})
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(forged, timeout=10)
+            assert e.value.code == 401
+            # Participants cannot act as the facilitator.
+            assert ash.evaluate("async () => (await post('/api/f/' + 'x'.repeat(24) + '/advance')).status") == 403
+
+            plan = {  # round -> table -> levers chosen that round (others keep their last choice)
+                1: {"Ash": {"back_trial": "education", "share": None}, "Birch": {"seek_grant": "youth services"},
+                    "Cedar": {"shield": "education"}, "Elm": {"new_leader": None}, "Fir": {"share": None},
+                    "Hazel": {"back_trial": "adult social care"}, "Oak": {"seek_grant": "education"}, "Yew": {}},
+                2: {"Ash": {"share": None}, "Yew": {"copy": "education"}},
+                3: {"Birch": {"stop_project": "youth services"}},
+                5: {"Cedar": {"back_trial": "community safety"}},
+                6: {"Elm": {"share": None, "seek_grant": "education"}},
+            }
+            shocks = {2: ("crisis", "all"), 3: ("budget_cut", "Fir"), 6: ("inspection", "all"), 7: ("election", "Oak")}
+            for rnd in range(1, 9):
+                for name, levers in plan.get(rnd, {}).items():
+                    pg = pages_by_name[name][-1]  # the table's last device (some tables have two)
+                    _wait_round(pg, rnd)
+                    _choose(pg, levers)
+                if rnd in shocks:
+                    kind, target = shocks[rnd]
+                    fac.wait_for_function("t => [...document.querySelectorAll('#shock-target option')].some(o => o.value == t)",
+                                          arg=target)
+                    fac.select_option("#shock-kind", kind)
+                    fac.select_option("#shock-target", target)
+                    fac.click("#fire")
+                    fac.wait_for_selector("#timeline li.pending")
+                if rnd == 4:  # a reload: the participant is back at their table, choice and all
+                    pg = pages_by_name["Hazel"][0]
+                    _choose(pg, {"share": None})
+                    pg.reload()
+                    _wait_round(pg, 4)
+                    assert pg.locator("h1").inner_text().startswith("Hazel")
+                    assert "Locked in for round 4" in pg.locator("#status").inner_text()
+                    assert pg.locator(".lever[data-lever='share'] input").is_checked()
+                    pg.goto(server.url + "/")  # the join page sends a known device to its table
+                    pg.wait_for_url("**/table/Hazel")
+                    _wait_round(pg, 4)
+                chosen = fac.locator("#chosen").inner_text()
+                t_click = time.perf_counter()
+                fac.click("#advance")
+                fac.wait_for_function("r => document.getElementById('round').textContent.startsWith(r)",
+                                      arg=f"Round {rnd + 1} of 8" if rnd < 8 else "All 8 rounds played")
+                saved = server.saved()
+                assert len(saved["played"]) == rnd, chosen
+                record = saved["played"][-1]
+                for name, levers in plan.get(rnd, {}).items():  # the choices reached the model's record
+                    assert [lv["lever"] for lv in record["choices"][name]] == sorted(levers, key=list(LEVERS).index)
+                if rnd == 3:  # a late click for the locked round 3 is refused and changes nothing
+                    res = pages_by_name["Ash"][0].evaluate(
+                        "async () => { const r = await post('/api/table/Ash/choose', {round: 3, levers: []}); return [r.status, r.data.error]; }")
+                    assert res[0] == 409 and "round 3 is locked" in res[1]
+                    assert server.saved()["played"][2]["choices"]["Ash"] == [{"lever": "share"}]
+                    assert "Ash" not in server.saved()["pending"]
+                if rnd == 5:  # the server crashes mid-workshop and is started again
+                    _choose(pages_by_name["Oak"][0], {"shield": "youth services"})  # chosen for round 6, then the crash
+                    server.kill()
+                    for pg in (fac, pages_by_name["Oak"][0]):
+                        pg.wait_for_function("() => /reconnecting/.test(document.getElementById('conn').textContent)",
+                                             timeout=15_000)
+                    server.start()
+                    assert "Resumed from" in server.out and "round 6 of 8" in server.out
+                    fac.wait_for_function("() => document.getElementById('conn').textContent === ''", timeout=20_000)
+                    for name in names:
+                        for pg in pages_by_name[name]:
+                            _wait_round(pg, 6)
+                    assert "Locked in for round 6" in pages_by_name["Oak"][0].locator("#status").inner_text()
+                    assert server.saved()["pending"]["Oak"] == [{"lever": "shield", "field": "youth services"}]
+                for name in names:
+                    for pg in pages_by_name[name]:
+                        _wait_round(pg, rnd + 1)
+
+            # Tables that did not choose kept their last choices; one-off levers did not carry over.
+            played = server.saved()["played"]
+            assert [lv["lever"] for lv in played[7]["choices"]["Hazel"]] == ["share"]
+            assert played[1]["choices"]["Elm"] == [] and [lv["lever"] for lv in played[7]["choices"]["Yew"]] == ["copy"]
+            assert played[1]["shocks"] == [{"kind": "crisis", "target": "all"}]
+            # The model played the levers: the server's outcomes, in the CSV.
+            fac.wait_for_selector("#debrief .verdict-row", timeout=60_000)
+            debrief_s = time.perf_counter() - t_click  # the last round's click to every screen's debrief
+            rows = fac.locator("#debrief tr.verdict-row")
+            assert rows.count() == 8
+            verdicts = {rows.nth(i).get_attribute("data-table"): rows.nth(i).get_attribute("data-verdict")
+                        for i in range(8)}
+            assert set(verdicts) == set(names)
+            assert set(verdicts.values()) <= {"beat the model", "lost to the model", "within the model's range"}
+            for name in names:
+                pg = pages_by_name[name][0]
+                pg.wait_for_selector("#debrief .verdict-row", timeout=30_000)
+                assert pg.locator("#debrief .verdict-row").get_attribute("data-verdict") == verdicts[name]
+            with fac.expect_download() as dl:
+                fac.click("#debrief a[download]")
+            text = Path(dl.value.path()).read_text()
+            table = list(csv.DictReader(io.StringIO(text)))
+            decisions = [r for r in table if r["table"] != "facilitator"]
+            assert len(decisions) == 8 * 8 and {r["table"] for r in decisions} == set(names)
+            assert any("trial started" in r["results"] for r in decisions if r["table"] == "Ash")
+            assert sum(r["table"] == "facilitator" for r in table) == len(shocks)
+            summary = fac.context.new_page()
+            summary.goto(f"{server.url}/f/{server.facilitator}/summary")
+            assert "Workshop summary" in summary.locator("h1").inner_text()
+            assert summary.locator("tr.verdict-row").count() == 8
+            # Nothing left the machine; no script errors; no stack trace.
+            outside = [u for c in contexts for u in c.outside]
+            assert not outside, outside
+            assert all(urlparse(u).hostname == "127.0.0.1" for u in requests), [u for u in requests if "127.0.0.1" not in u]
+            assert not errors, errors
+            browser.close()
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "Traceback" not in log, log[-3000:]
+    wall = time.perf_counter() - t_start
+    print(f"browser workshop: 13 contexts, 8 rounds, one crash: {wall:.1f} s wall; debrief on every screen {debrief_s:.1f} s after the last round's click")
+
+
+# ============================================================================ benchmark
+@pytest.mark.benchmark  # measured, not asserted in the suite: `make bench`
+def test_a_round_advances_with_thirty_participants_connected(tmp_path):
+    """30 participants (3 devices at each of 10 tables) long-poll their tables' screens over real
+    HTTP connections; the facilitator ends the round. Measured: from the click to every one of
+    the 30 holding the next round's screen (the issue asks under 2 s on 2 cores)."""
+    server = Server(tmp_path)
+    try:
+        tokens = []
+        def post(path, body, token=None):
+            req = urllib.request.Request(server.url + path, method="POST", data=json.dumps(body).encode(),
+                                         headers={"content-type": "application/json",
+                                                  **({"x-workshop-token": token} if token else {})})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return json.loads(r.read()), r.headers.get("set-cookie", "")
+        for k in range(10):
+            out, cookie = post("/api/join", {"code": server.code, "table": f"T{k}"})
+            token = re.search(r"workshop_token=([^;]+)", cookie).group(1)
+            tokens.append((f"T{k}", token))
+        pins = {t["name"]: t["pin"] for t in server.saved()["tables"]}
+        for k in range(10):
+            for _ in range(2):
+                out, cookie = post("/api/join", {"code": server.code, "table": f"T{k}", "pin": pins[f"T{k}"]})
+                tokens.append((f"T{k}", re.search(r"workshop_token=([^;]+)", cookie).group(1)))
+        assert len(tokens) == 30
+        for name, token in tokens[:10]:
+            post(f"/api/table/{name}/choose", {"round": 1, "levers": [{"lever": "share"}]}, token)
+
+        got: dict[int, float] = {}
+        ready = threading.Barrier(31)
+        stop = threading.Event()
+
+        def client(i, name, token):
+            since = None
+            first = True
+            while not stop.is_set():
+                url = f"{server.url}/api/table/{name}/state" + (f"?since={quote(since)}" if since else "")
+                req = urllib.request.Request(url, headers={"x-workshop-token": token})
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        data = json.loads(r.read())
+                except OSError:
+                    continue
+                since = data["key"]
+                if first:
+                    first = False
+                    ready.wait()
+                if data["round"] == 2 and i not in got:
+                    got[i] = time.perf_counter()
+                    return
+
+        threads = [threading.Thread(target=client, args=(i, n, t), daemon=True) for i, (n, t) in enumerate(tokens)]
+        for t in threads:
+            t.start()
+        ready.wait(60)
+        time.sleep(0.5)  # every client is now inside its long poll
+        t0 = time.perf_counter()
+        post(f"/api/f/{server.facilitator}/advance", {})
+        t_post = time.perf_counter() - t0
+        for t in threads:
+            t.join(30)
+        stop.set()
+        assert len(got) == 30
+        t_all = max(got.values()) - t0
+        print(f"\n30 participants: round advanced (POST answered) in {t_post * 1000:.0f} ms; "
+              f"all 30 screens had round 2 after {t_all * 1000:.0f} ms (target < 2000 ms)")
+    finally:
+        server.stop()
+
+
+def test_the_odd_describes_every_lever_and_its_cost():
+    text = (ROOT / "docs" / "ODD.md").read_text().split("### 10.8 Workshop levers")[1]
+    for lv in LEVERS.values():
+        row = next(line for line in text.splitlines() if line.startswith(f"| {lv.label}"))
+        assert row.split("|")[2].strip().startswith(str(lv.cost)), row
+
+
+def test_a_failed_save_is_shown_and_the_workshop_goes_on(room, tmp_path):
+    from model.app.room_web import make_app
+    hub = make_app(room, tmp_path / "no such folder" / "state.json").state.hub
+    room.join(room.code, "Red")
+    hub.commit()
+    assert "could not save to" in hub.save_error and "no such folder" in hub.save_error
+    hub.path = tmp_path / "state.json"
+    hub.commit()
+    assert hub.save_error == "" and Room.load(hub.path).tables.keys() == {"Red"}
