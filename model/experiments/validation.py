@@ -628,7 +628,8 @@ def _survey(n: int, **overrides) -> tuple[pd.Series, pd.DataFrame, int]:
     month = s.region.resolved()["survey_month"]
     s = s.with_overrides(months=month + 1, parameters=overrides)
     regions = 4 if n <= QUICK else 12
-    sv = pd.concat([s.build(seed).run_for(month + 1).survey(month) for seed in seeds(regions)])
+    # With a posterior in the scenario, each region draws its settings from it (as `run` does).
+    sv = pd.concat([s.for_replicate(seed)[0].build(seed).run_for(month + 1).survey(month) for seed in seeds(regions)])
     mean = sv.groupby("group")[["a great deal", "some", "hardly any"]].mean()
     return mean.loc["all"], mean, regions
 
