@@ -131,9 +131,7 @@ def brief(tmp_path_factory):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/browser.sh)")
-def test_brief_loads_offline_in_chromium(brief):
-    from playwright.sync_api import sync_playwright
-
+def test_brief_loads_offline_in_chromium(brief, playwright):
     out, r = brief
     text = out.read_text()
     assert "http://" not in text and "https://" not in text and 'src="//' not in text
@@ -148,7 +146,7 @@ def test_brief_loads_offline_in_chromium(brief):
             refused.append(url)
             rt.abort()
 
-    with sync_playwright() as p:
+    with contextlib.nullcontext(playwright) as p:  # the process's one Playwright (conftest.py)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_page()

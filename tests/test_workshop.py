@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -439,16 +440,15 @@ def _choose(page, levers: dict[str, str | None]) -> None:
                            timeout=15_000)
 
 
-def test_a_room_of_twelve_plays_eight_rounds_through_a_crash(tmp_path):
+def test_a_room_of_twelve_plays_eight_rounds_through_a_crash(tmp_path, playwright):
     """The issue's "done when": a facilitator and 12 participants (8 tables, 4 of them with a
     second device) play 8 rounds of a 10-place region; the model plays the other 2 places."""
-    from playwright.sync_api import sync_playwright
     t_start = time.perf_counter()
     server = Server(tmp_path)
     names = ["Ash", "Birch", "Cedar", "Elm", "Fir", "Hazel", "Oak", "Yew"]
     pages_by_name: dict[str, list] = {}
     try:
-        with sync_playwright() as pw:
+        with nullcontext(playwright) as pw:  # the process's one Playwright (conftest.py)
             browser = launch(pw)
             contexts, errors, requests = [], [], []
 
