@@ -708,3 +708,45 @@ def test_a_failed_save_is_shown_and_the_workshop_goes_on(room, tmp_path):
     hub.path = tmp_path / "state.json"
     hub.commit()
     assert hub.save_error == "" and Room.load(hub.path).tables.keys() == {"Red"}
+
+
+# ============================================================================ the server, no browser
+def _asgi(app, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, bytes]:
+    """One request straight into the ASGI app (no socket, no lifespan): status and body."""
+    import asyncio
+
+    async def run():
+        msgs, sent = [], False
+
+        async def receive():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": json.dumps(body or {}).encode(), "more_body": False}
+            await asyncio.sleep(3600)
+
+        async def send(message):
+            msgs.append(message)
+
+        headers = [(b"content-type", b"application/json")] + ([(b"x-workshop-token", token.encode())] if token else [])
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+                 "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
+        await app(scope, receive, send)
+        status = next(m["status"] for m in msgs if m["type"] == "http.response.start")
+        return status, b"".join(m.get("body", b"") for m in msgs if m["type"] == "http.response.body")
+
+    return asyncio.run(run())
+
+
+def test_a_second_end_round_click_does_not_end_the_next_round(room):
+    """A double click, or a click that crossed the round timer, names the round it ends: only that one ends."""
+    from model.app.room_web import make_app
+    app = make_app(room)
+    base = f"/api/f/{room.facilitator}"
+    assert _asgi(app, "POST", f"{base}/advance", {"round": 1})[0] == 200
+    status, body = _asgi(app, "POST", f"{base}/advance", {"round": 1})
+    assert status == 409 and b"round 1 has already ended" in body and room.round == 2
+    assert json.loads(_asgi(app, "GET", f"{base}/state")[1])["open_round"] == 2
+    assert _asgi(app, "POST", f"{base}/advance", {"round": "2"})[0] == 400
+    assert _asgi(app, "POST", f"{base}/advance", {})[0] == 200 and room.round == 3  # no round named: the open one

@@ -485,10 +485,14 @@ class Room:
         self.pending_shocks.append({"kind": kind, "target": target})
         self._changed()
 
-    def advance(self) -> dict:
-        """End the open round: lock every table's choice, play the round, open the next."""
+    def advance(self, rnd: int | None = None) -> dict:
+        """End the open round: lock every table's choice, play the round, open the next. With
+        ``rnd``, only if round ``rnd`` is still the open one (a second click, or a click that
+        crossed the round timer, must not end the next round too)."""
         if self.finished:
             raise Refused("every round has been played" if not self.ended else "the workshop has ended", 409)
+        if rnd is not None and rnd != self.round:
+            raise Refused(f"round {rnd} has already ended; round {self.round} is open", 409)
         record = {"round": self.round, "choices": {n: self.effective_choice(n) for n in self.tables},
                   "shocks": list(self.pending_shocks), "locked": time.time()}
         self._play(record)

@@ -241,7 +241,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         view = hub.cache.get(("f", key))
         if view is None:
             timer = room.settings.timer
-            view = {"key": key, "round": pages.round_line(room), "finished": room.finished, "ended": room.ended,
+            view = {"key": key, "round": pages.round_line(room), "open_round": room.round, "finished": room.finished, "ended": room.ended,
                     "save_error": hub.save_error,
                     "chosen": f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
                     "tables": list(room.tables), "region": pages.region_html(room), "league": pages.league_html(room),
@@ -259,7 +259,10 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
             facilitator(request)
             action = request.path_params["action"]
             if action == "advance":
-                room.advance()
+                rnd = (await _json(request)).get("round")
+                if rnd is not None and (not isinstance(rnd, int) or isinstance(rnd, bool)):
+                    raise Refused("round: give the number of the round to end", 400)
+                room.advance(rnd)
             elif action == "shock":
                 data = await _json(request)
                 room.fire(str(data.get("kind")), str(data.get("target", "all")))
@@ -409,10 +412,11 @@ poll(base + '/state', render);
 
 FACILITATOR_JS = POLL_JS + """
 const base = __BASE__;
-let deadline = null;
+let deadline = null, openRound = null;
 function set(id, html){ document.getElementById(id).innerHTML = html; }
 function render(d){
   for (const k of ['region', 'league', 'timeline', 'debrief']) set(k, d[k]);
+  openRound = d.open_round;
   document.getElementById('round').textContent = d.round;
   document.getElementById('chosen').textContent = d.finished ? '' : d.chosen;
   document.getElementById('save-error').textContent = d.save_error;
@@ -429,7 +433,7 @@ async function act(action, body){
   const res = await post(base + '/' + action, body);
   document.getElementById('msg').textContent = res.ok ? '' : (res.data.error || ('error ' + res.status));
 }
-document.getElementById('advance').addEventListener('click', () => act('advance'));
+document.getElementById('advance').addEventListener('click', () => act('advance', {round: openRound}));
 document.getElementById('end').addEventListener('click', () => { if (confirm('End the workshop now?')) act('end'); });
 document.getElementById('fire').addEventListener('click', () => act('shock', {
   kind: document.getElementById('shock-kind').value, target: document.getElementById('shock-target').value}));
