@@ -750,3 +750,17 @@ def test_a_second_end_round_click_does_not_end_the_next_round(room):
     assert json.loads(_asgi(app, "GET", f"{base}/state")[1])["open_round"] == 2
     assert _asgi(app, "POST", f"{base}/advance", {"round": "2"})[0] == 400
     assert _asgi(app, "POST", f"{base}/advance", {})[0] == 200 and room.round == 3  # no round named: the open one
+
+
+def test_the_decisions_csv_cannot_carry_a_spreadsheet_formula(room):
+    from model.app import room_pages as pages
+    names = ("=HYPERLINK(1)", "+1", "-2", "@SUM(A1)")
+    for name in names:
+        token, _ = room.join(room.code, name)
+        room.choose(token, name, 1, [{"lever": "share"}])
+    room.fire("crisis", "-2")
+    room.advance()
+    rows = list(csv.DictReader(io.StringIO(pages.decisions_csv(room))))
+    assert [r["table"] for r in rows if r["table"] != "facilitator"] == ["'" + n for n in names]
+    assert all(r[k][:1] not in "=+-@" for r in rows for k in r if r[k] and k != "public_value_after"), rows
+    assert any(float(r["public_value_after"]) != 0 for r in rows if r["table"] != "facilitator")  # numbers untouched

@@ -235,8 +235,14 @@ def debrief_row_html(room: Room, name: str) -> str:
             f"</p>{band_svg(r, lo - pad, hi + pad)}</div>")
 
 
+def _cell(v):
+    """A text cell a spreadsheet would read as a formula (a table named "=HYPERLINK(...)") gets a
+    leading apostrophe: the CSV is opened in Excel or LibreOffice after the workshop."""
+    return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+
+
 def decisions_csv(room: Room) -> str:
-    rows = room.decisions_rows()
+    rows = [{k: _cell(v) for k, v in r.items()} for r in room.decisions_rows()]
     out = io.StringIO()
     cols = list(rows[0]) if rows else ["round", "month_start", "table", "place", "levers", "cost", "budget_after",
                                        "results", "public_value_after", "mean_performance_after"]
@@ -247,7 +253,7 @@ def decisions_csv(room: Room) -> str:
     if shocks:  # the facilitator's shocks, as rows of their own
         for rnd, s in shocks:
             w.writerow({"round": rnd, "month_start": (rnd - 1) * room.settings.round_months, "table": "facilitator",
-                        "levers": f"shock: {SHOCKS[s['kind']][0]} for {'everyone' if s['target'] == 'all' else s['target']}"})
+                        "levers": _cell(f"shock: {SHOCKS[s['kind']][0]} for {'everyone' if s['target'] == 'all' else s['target']}")})
     return out.getvalue()
 
 
