@@ -764,3 +764,13 @@ def test_the_decisions_csv_cannot_carry_a_spreadsheet_formula(room):
     assert [r["table"] for r in rows if r["table"] != "facilitator"] == ["'" + n for n in names]
     assert all(r[k][:1] not in "=+-@" for r in rows for k in r if r[k] and k != "public_value_after"), rows
     assert any(float(r["public_value_after"]) != 0 for r in rows if r["table"] != "facilitator")  # numbers untouched
+
+
+def test_a_malformed_choice_is_refused_not_a_server_error(room):
+    from model.app.room_web import make_app
+    app = make_app(room)
+    token, _ = room.join(room.code, "Red")
+    for levers in ([{"lever": ["share"]}], [{"lever": {"a": 1}}], [{"lever": "copy", "field": ["education"]}]):
+        status, body = _asgi(app, "POST", "/api/table/Red/choose", {"round": 1, "levers": levers}, token)
+        assert status == 400 and b"levers:" in body, (levers, status, body)
+    assert room.pending == {}

@@ -438,7 +438,7 @@ class Room:
             raise Refused(f"levers: a list of at most {len(LEVERS)} choices", 400)
         out, seen = [], set()
         for lv in levers:
-            if not isinstance(lv, dict) or lv.get("lever") not in LEVERS:
+            if not isinstance(lv, dict) or not isinstance(lv.get("lever"), str) or lv["lever"] not in LEVERS:
                 raise Refused(f"levers: unknown lever (allowed: {', '.join(LEVERS)})", 400)
             lever = LEVERS[lv["lever"]]
             if lever.key in seen:
