@@ -774,3 +774,19 @@ def test_a_malformed_choice_is_refused_not_a_server_error(room):
         status, body = _asgi(app, "POST", "/api/table/Red/choose", {"round": 1, "levers": levers}, token)
         assert status == 400 and b"levers:" in body, (levers, status, body)
     assert room.pending == {}
+
+
+def test_a_state_file_with_a_bad_pending_shock_is_refused_at_load(tmp_path):
+    """Otherwise it loads, then every facilitator screen (or every End this round) fails with a traceback."""
+    path = tmp_path / "state.json"
+    good = Room(Settings()).to_json()
+    for shocks, pattern in (([{"kind": "flood", "target": "all"}], "unknown shock 'flood'"),
+                            ([{"kind": "crisis", "target": "Nobody"}], "a shock for no table 'Nobody'"),
+                            ([{"kind": ["crisis"], "target": "all"}], "unknown shock")):
+        path.write_text(json.dumps({**good, "pending_shocks": shocks}))
+        with pytest.raises(RoomError, match=pattern) as e:
+            Room.load(path)
+        assert str(path) in str(e.value) and "\n" not in str(e.value)
+    path.write_text(json.dumps({**good, "played": [{"round": 1, "choices": {}, "shocks": [{"kind": "crisis", "target": "Nobody"}]}]}))
+    with pytest.raises(RoomError, match="a shock for no table 'Nobody'"):
+        Room.load(path)

@@ -543,16 +543,22 @@ class Room:
                 room.timeline.append({"round": table.joined_round, "month": (table.joined_round - 1)
                                       * room.settings.round_months, "who": table.name,
                                       "text": f"joined: place {table.place + 1}"})
+            def shock(s: dict) -> dict:
+                if not isinstance(s["kind"], str) or s["kind"] not in SHOCKS:
+                    raise ValueError(f"unknown shock {s['kind']!r}")
+                if s["target"] != "all" and s["target"] not in room.tables:
+                    raise ValueError(f"a shock for no table {s['target']!r}")
+                return dict(kind=s["kind"], target=s["target"])
+
             for record in data["played"]:
                 for name, levers in record["choices"].items():
                     record["choices"][name] = room.check_levers(levers)
                 for s in record["shocks"]:
-                    if s["kind"] not in SHOCKS:
-                        raise ValueError(f"unknown shock {s['kind']!r}")
+                    shock(s)
                 room._play(record)
                 room.played.append(record)
             room.pending = {n: room.check_levers(v) for n, v in data["pending"].items() if n in room.tables}
-            room.pending_shocks = [dict(kind=s["kind"], target=s["target"]) for s in data["pending_shocks"]]
+            room.pending_shocks = [shock(s) for s in data["pending_shocks"]]
             room.ended = bool(data["ended"])
         except RoomError as e:
             raise RoomError(f"{where}: {e}") from None
