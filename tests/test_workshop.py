@@ -790,3 +790,14 @@ def test_a_state_file_with_a_bad_pending_shock_is_refused_at_load(tmp_path):
     path.write_text(json.dumps({**good, "played": [{"round": 1, "choices": {}, "shocks": [{"kind": "crisis", "target": "Nobody"}]}]}))
     with pytest.raises(RoomError, match="a shock for no table 'Nobody'"):
         Room.load(path)
+
+
+def test_a_table_cannot_take_a_name_the_screens_use_for_others(room):
+    """A table called "all" could never get a shock of its own (its shock hit everyone); one called
+    "facilitator" or "model" would pass for them on the projector and in the CSV."""
+    for name in ("all", "ALL", "Facilitator", "model"):
+        with pytest.raises(Refused, match="table name: .* is taken by the screens") as e:
+            room.join(room.code, name)
+        assert e.value.status == 400
+    assert not room.tables
+    room.join(room.code, "All stars")

@@ -49,6 +49,9 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a pr
 CODE_LENGTH = 6
 MAX_TABLE_NAME = 24
 MAX_MEMBERS = 12  # participants (devices) per table
+# Words the screens use for others than a table: a shock's target "all", the timeline's and the
+# CSV's "facilitator", the region's "model" for a place no table plays.
+RESERVED_NAMES = ("all", "facilitator", "model")
 MAX_STATE_BYTES = 5_000_000
 ENSEMBLE_RUNS = 20
 # Budgets (assumption): lever units, not money. A table starts with START_BUDGET, gains INCOME
@@ -381,6 +384,8 @@ class Room:
         name = " ".join(str(table).split())
         if not 1 <= len(name) <= MAX_TABLE_NAME or not name.isprintable() or any(c in name for c in "/\\?#%"):
             raise Refused(f"table name: give 1 to {MAX_TABLE_NAME} letters, digits or spaces (no / \\ ? # %)", 400)
+        if name.casefold() in RESERVED_NAMES:
+            raise Refused(f"table name: '{name}' is taken by the screens (not {', '.join(RESERVED_NAMES)}); choose another", 400)
         existing = next((t for t in self.tables.values() if t.name.casefold() == name.casefold()), None)
         if existing is not None:
             if pin is None or not secrets.compare_digest(str(pin).strip().encode(), existing.pin.encode()):
