@@ -801,3 +801,14 @@ def test_a_table_cannot_take_a_name_the_screens_use_for_others(room):
         assert e.value.status == 400
     assert not room.tables
     room.join(room.code, "All stars")
+
+
+def test_a_table_name_is_never_a_dot_segment_of_its_own_address(room):
+    """/table/.. is / to a browser (and /api/table/./state is /api/table/state): such a table's
+    screen would bounce between the join page and its own address for ever."""
+    from urllib.parse import urljoin
+    assert urljoin("http://h/", "/table/" + quote("..", safe="")) == "http://h/"
+    for name in (".", ".."):
+        with pytest.raises(Refused, match="cannot name a table"):
+            room.join(room.code, name)
+    assert room.join(room.code, "...")[1].name == "..."

@@ -384,6 +384,8 @@ class Room:
         name = " ".join(str(table).split())
         if not 1 <= len(name) <= MAX_TABLE_NAME or not name.isprintable() or any(c in name for c in "/\\?#%"):
             raise Refused(f"table name: give 1 to {MAX_TABLE_NAME} letters, digits or spaces (no / \\ ? # %)", 400)
+        if name in (".", ".."):  # a browser reads /table/.. as / (its screen would redirect to the join page forever)
+            raise Refused("table name: '.' and '..' cannot name a table; choose another", 400)
         if name.casefold() in RESERVED_NAMES:
             raise Refused(f"table name: '{name}' is taken by the screens (not {', '.join(RESERVED_NAMES)}); choose another", 400)
         existing = next((t for t in self.tables.values() if t.name.casefold() == name.casefold()), None)
