@@ -812,3 +812,12 @@ def test_a_table_name_is_never_a_dot_segment_of_its_own_address(room):
         with pytest.raises(Refused, match="cannot name a table"):
             room.join(room.code, name)
     assert room.join(room.code, "...")[1].name == "..."
+
+
+def test_an_infinite_number_in_a_state_file_is_one_line_not_a_traceback(tmp_path):
+    path = tmp_path / "state.json"
+    table = {"name": "Red", "place": 0, "pin": "1234", "tokens": ["t"], "joined_round": float("inf")}
+    path.write_text(json.dumps({**Room(Settings()).to_json(), "tables": [table]}))  # Python writes and reads Infinity
+    with pytest.raises(RoomError, match="not a readable workshop state") as e:
+        Room.load(path)
+    assert str(path) in str(e.value) and "\n" not in str(e.value)

@@ -571,7 +571,7 @@ class Room:
             raise RoomError(f"{where}: {e}") from None
         except Refused as e:
             raise RoomError(f"{where}: {e}") from None
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as e:
             detail = f"missing {e}" if isinstance(e, KeyError) else str(e)
             raise RoomError(f"{where}: not a readable workshop state ({detail})") from None
         return room
