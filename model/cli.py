@@ -637,6 +637,14 @@ def cmd_workshop(args) -> int:
           f"{s.round_months} months, seed {s.seed}", flush=True)
     if resumed:
         print(f"  Resumed from {save}: round {room.round} of {s.rounds}, {len(room.tables)} tables", flush=True)
+        # Options given now that differ from the saved game's: the saved game wins (its rounds replay).
+        default = Settings()
+        ignored = [f"--{k.replace('_', '-')} {getattr(args, k)}" for k in
+                   ("seed", "places", "rounds", "round_months", "timer", "ensemble")
+                   if getattr(args, k) != getattr(default, k) and getattr(args, k) != getattr(s, k)]
+        if ignored:
+            print(f"innovation-sim: note: {', '.join(ignored)} ignored: {save} keeps the settings it was started "
+                  f"with; to start a new workshop, give another --save file or move it aside", file=sys.stderr, flush=True)
     print(f"  Participants join at: {join}   code: {room.code}", flush=True)
     if not args.lan:
         print("  (this machine only: add --lan so that phones and laptops on the same network can join)", flush=True)

@@ -368,6 +368,12 @@ def test_cli_port_in_use_and_lan_address(tmp_path):
         assert len(server.saved()["played"]) >= 1
     finally:
         server.stop()
+    again = Server(tmp_path, "--rounds", "5")  # the same state file: resumes, and says what it ignores
+    try:
+        assert "Resumed from" in again.out and "--rounds 5 ignored" in again.out, again.out
+        assert again.saved()["settings"]["rounds"] == 8
+    finally:
+        again.stop()
 
 
 # ============================================================================ browser: the room plays
