@@ -194,7 +194,9 @@ def ring_links(n: int, k: int = WORKSHOP_RING) -> np.ndarray:
 
 
 def build_region(scenario: Scenario, seed: int) -> Region:
-    """The workshop's region: the scenario's, plus face-to-face links around the circle."""
+    """The workshop's region: the scenario's, plus face-to-face links around the circle. With a
+    calibration's posterior in the scenario, the settings are the seed's draw from it, as `run` draws."""
+    scenario = scenario.for_replicate(seed)[0]
     region = Region(scenario, scenario.region, seed=seed)
     region.set_peer_links(face=np.maximum(region.face, ring_links(region.n)))
     return region
