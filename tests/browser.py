@@ -44,3 +44,25 @@ def offline(ctx):
 
     ctx.route("**/*", route)
     return ctx
+
+
+def wait_until_serving(proc, url: str, log: Path, what: str, timeout: float = 60) -> None:
+    """Wait until ``url`` answers 200; fail with the end of ``log`` if ``proc`` exits or ``timeout``
+    seconds pass (then ``proc`` is killed)."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} exited with code {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"{what} did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)

@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -38,7 +37,7 @@ from model.core.events import Shock
 from model.core.parameters import REGISTRY
 from model.io.scenario import load
 from browser import free_port as _free_port  # tests/ is on the path (conftest.py)
-from browser import launch, offline
+from browser import launch, offline, wait_until_serving
 
 expect.set_options(timeout=20_000)  # a loaded CI machine can take seconds to redraw
 SHOTS = Path("/tmp/app-screenshots")
@@ -177,20 +176,7 @@ def server(tmp_path_factory):
         proc = subprocess.Popen([sys.executable, "-m", "model.cli", "app", "--port", str(port), "--no-open"],
                                 cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"the app exited with code {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the app did not answer within 60 s:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
+    wait_until_serving(proc, url, log, "the app")
     srv = Server(url, proc, log, time.perf_counter() - t0)
     yield srv
     proc.terminate()

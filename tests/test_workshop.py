@@ -37,7 +37,7 @@ from model.app.room import (CUT_UNITS, INCOME, LEVERS, START_BUDGET, Refused, Ro
                             build_region, ring_links, workshop_scenario)
 from model.core.lifecycle import Phase
 from model.io.scenario import load
-from browser import free_port, launch, offline  # tests/ is on the path (conftest.py)
+from browser import free_port, launch, offline, wait_until_serving  # tests/ is on the path (conftest.py)
 from clihelp import ROOT, sim
 
 # ============================================================================ the game, no browser
@@ -394,19 +394,7 @@ class Server:
             self.proc = subprocess.Popen([sys.executable, "-m", "model.cli", "workshop", "--port", str(self.port),
                                           "--save", str(self.state), "--ensemble", "10", *self.extra],
                                          cwd=self.folder, env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"the workshop exited with code {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"the workshop did not answer within 60 s:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_until_serving(self.proc, f"http://127.0.0.1:{self.port}/", self.log, "the workshop")
         self.out = self.log.read_text()
         self.url = f"http://127.0.0.1:{self.port}"
         self.code = re.findall(r"code: ([A-Z0-9]+)", self.out)[-1]

@@ -668,7 +668,7 @@ class Engine:
         """7.4-7.8: forward moves of every phase; returns them and the triangle's balance. A phase
         that no field is in is skipped (its rules would change nothing)."""
         phase, pc = self.phase, self.pc
-        A, C, V = self.corners[:, :, 0], self.corners[:, :, 1], self.corners[:, :, 2]
+        A, C = self.corners[:, :, 0], self.corners[:, :, 1]
         u = d["u"]
         # 0 -> 1: the will to change, plus inspiration from embedded fields and examples elsewhere.
         emb = phase == Phase.EMBEDDING
