@@ -730,7 +730,11 @@ def _asgi(app, method: str, path: str, body: dict | None = None, token: str | No
         status = next(m["status"] for m in msgs if m["type"] == "http.response.start")
         return status, b"".join(m.get("body", b"") for m in msgs if m["type"] == "http.response.body")
 
-    return asyncio.run(run())
+    # In a thread of its own: in a process whose Playwright (conftest.py) runs an event loop in this
+    # thread, asyncio.run() refuses to start another.
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_a_second_end_round_click_does_not_end_the_next_round(room):
