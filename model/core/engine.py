@@ -858,9 +858,7 @@ class Engine:
         the place's stream is untouched. Returns what happened, for the log."""
         p, f = int(place), int(field)
         if self.phase[p, f] == Phase.LATENT:
-            fwd = np.zeros((self.P, self.F), dtype=bool)
-            fwd[p, f] = True
-            self._transition(fwd, np.zeros_like(fwd), np.zeros((self.P, self.F)), month=0)
+            self._move_now(p, f, forward=True)
         if self.phase[p, f] != Phase.DESIGN:
             return f"no trial: {self.fields[f]} is in {PHASE_NAMES[self.phase[p, f]]}, past trials"
         free = ~self.trial_active[p, f] & ~self.trial_proven[p, f] & self.trial_slot[p, 0]
@@ -879,12 +877,18 @@ class Engine:
         p, f = int(place), int(field)
         if self.phase[p, f] == Phase.LATENT:
             return f"nothing to stop: {self.fields[f]} is latent"
-        back = np.zeros((self.P, self.F), dtype=bool)
-        back[p, f] = True
-        self._transition(np.zeros_like(back), back, np.zeros((self.P, self.F)), month=0)
+        self._move_now(p, f, forward=False)
         text = f"stopped: {self.fields[f]} back to {PHASE_NAMES[self.phase[p, f]]}"
         self.log.row(self.steps, p, self.fields[f], "decision:stop", text)
         return text
+
+    def _move_now(self, p: int, f: int, forward: bool) -> None:
+        """Field f of place p moves one phase now, between steps, with every consequence
+        ``_transition`` gives a move; the other fields do not age."""
+        move = np.zeros((self.P, self.F), dtype=bool)
+        move[p, f] = True
+        still = np.zeros_like(move)
+        self._transition(move if forward else still, still if forward else move, np.zeros((self.P, self.F)), month=0)
 
     def reseed(self, rngs: Sequence[np.random.Generator]) -> None:
         """Draw every place's future from new streams (one generator per place) from the next

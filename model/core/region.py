@@ -118,11 +118,20 @@ def roster(councils: int = 388, fire: int = 47) -> tuple[np.ndarray, np.ndarray]
 class Place(FixedAgent):
     """One local authority on the region's peer network; its state is row ``i`` of the engine."""
 
-    def __init__(self, model: "Region", i: int, cell, kind: str, region: str, follower: bool, sharer: bool):
+    def __init__(self, model: "Region", i: int, cell, kind: str, region: str):
         super().__init__(model)
         self.cell = cell
         self.i, self.kind, self.region = i, kind, region
-        self.follower, self.sharer = follower, sharer
+
+    @property
+    def follower(self) -> bool:
+        """Whether this place waits for others' proof (the region's ``follower`` row)."""
+        return bool(self.model.follower[self.i])
+
+    @property
+    def sharer(self) -> bool:
+        """Whether this place shows its proven innovations to its peers (the region's ``sharer`` row)."""
+        return bool(self.model.sharer[self.i])
 
     @property
     def locality(self) -> PlaceState:
@@ -173,8 +182,7 @@ class Region(mesa.Model):
         g.add_edges_from(zip(a.tolist(), b.tolist()))
         self.network = Network(g, layout=None, random=self.random)
         for i in range(L):
-            Place(self, i, self.network[i], str(kinds[i]), str(regions[i]), bool(self.follower[i]),
-                  bool(self.sharer[i]))
+            Place(self, i, self.network[i], str(kinds[i]), str(regions[i]))
 
         self.beacon_until = np.full(L, -1)
         self.shielded_until = np.full((L, F), -1)  # (place, field) skipped by inspections up to this month: shield()
@@ -363,9 +371,6 @@ class Region(mesa.Model):
         """Make a place share its proven innovations with its peers, paying the dissemination
         cost (003:718), or stop it sharing: the drawn ``sharers`` strategy, changed by decision."""
         self.sharer[place] = bool(on)
-        for agent in self.agents_by_type[Place]:
-            if agent.i == place:
-                agent.sharer = bool(on)
 
     def reseed_futures(self, seed: int) -> None:
         """Keep the places as built (parameters, networks, starting state) and draw their futures,
