@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
@@ -37,6 +36,7 @@ import numpy as np
 from ..core.events import Shock
 from ..core.lifecycle import PHASE_NAMES, Phase
 from ..core.region import Region, RegionSpec
+from ..io.folders import write_atomic
 from ..io.scenario import Scenario, ScenarioError, load
 
 FORMAT = "innovation-sim workshop"
@@ -529,10 +529,7 @@ class Room:
 
     def save(self, path: Path) -> None:
         """Write the state atomically: a temporary file beside it, then ``os.replace``."""
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=1))
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(self.to_json(), indent=1))
 
     @classmethod
     def from_json(cls, data: dict, where: str = "state") -> "Room":

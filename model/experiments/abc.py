@@ -64,6 +64,7 @@ from scipy.special import logsumexp
 
 from ..io.calibration import Calibration, PriorBox, load_calibration
 from ..io.experiment import Experiment
+from ..io.folders import write_atomic
 from ..io.manifest import version
 from ..io.scenario import ScenarioError
 from .sweep import SweepError, cluster, read_runs, run_sweep
@@ -264,9 +265,7 @@ def write_particles(folder: Path, cal: Calibration, df: pd.DataFrame) -> None:
 
 def write_json(path: Path, data: dict) -> None:
     """Atomically; NaN and infinity as null (JSON has neither)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(_finite(data), indent=2, default=_json_default) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(_finite(data), indent=2, default=_json_default) + "\n")
 
 
 def _finite(o):

@@ -44,6 +44,7 @@ from ..core.events import Shock
 from ..core.outcomes import outcome_columns
 from ..core.region import Region
 from ..io.experiment import Experiment
+from ..io.folders import write_atomic
 from ..io import manifest
 from ..io.manifest import version
 from ..io.scenario import Scenario
@@ -300,9 +301,7 @@ class Store:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def configure_local_workers() -> None:

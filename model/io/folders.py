@@ -25,3 +25,13 @@ def staged(out: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a hidden temporary file beside ``path``, then rename it into place: a crash
+    mid-write leaves the old file (or none), never a half-written one. The temporary name carries
+    the process id, so two processes writing the same file do not share one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
