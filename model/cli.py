@@ -566,13 +566,19 @@ def _calibration_text(summary: dict, out: Path) -> str:
     return "\n".join(lines)
 
 
+def _check_port(port: int, host: str, server: str, fallback: int) -> None:
+    """A one-line error unless ``port`` is a port number free on ``host``; ``server`` names what
+    may already hold it, ``fallback`` is the port suggested instead of the last one."""
+    if not 1 <= port <= 65535:
+        raise BadInput(f"--port: {port} is not a port number (allowed: 1 to 65535)")
+    if not _port_free(port, host):
+        raise BadInput(f"--port {port}: already in use on {host} (is {server} already running?); "
+                       f"choose another, e.g. --port {port + 1 if port < 65535 else fallback}")
+
+
 def cmd_app(args) -> int:
     """Start the workshop app (app.py at the repository root) with solara, on 127.0.0.1 only."""
-    if not 1 <= args.port <= 65535:
-        raise BadInput(f"--port: {args.port} is not a port number (allowed: 1 to 65535)")
-    if not _port_free(args.port):
-        raise BadInput(f"--port {args.port}: already in use on 127.0.0.1 (is the app already running?); "
-                       f"choose another, e.g. --port {args.port + 1 if args.port < 65535 else 8765}")
+    _check_port(args.port, "127.0.0.1", "the app", 8765)
     if importlib.util.find_spec("solara") is None:
         raise BadInput("the app needs solara: pip install -e '.[app]' (or run `make run` once)")
     app = Path(__file__).resolve().parent.parent / "app.py"
@@ -608,12 +614,8 @@ def cmd_workshop(args) -> int:
     if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
         raise BadInput("the workshop needs the app's packages: pip install -e '.[app]' (or run `make run` once)")
     from .app.room import Room, RoomError, Settings
-    if not 1 <= args.port <= 65535:
-        raise BadInput(f"--port: {args.port} is not a port number (allowed: 1 to 65535)")
     host = "0.0.0.0" if args.lan else "127.0.0.1"
-    if not _port_free(args.port, host):
-        raise BadInput(f"--port {args.port}: already in use on {host} (is a workshop already running?); "
-                       f"choose another, e.g. --port {args.port + 1 if args.port < 65535 else 8770}")
+    _check_port(args.port, host, "a workshop", 8770)
     settings = Settings(scenario=args.scenario, seed=args.seed, places=args.places, rounds=args.rounds,
                         round_months=args.round_months, timer=args.timer, ensemble=args.ensemble)
     save = Path(args.save or f"workshop-{Path(args.scenario).stem}.json")
