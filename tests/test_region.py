@@ -95,10 +95,33 @@ def test_examples_reach_linked_places_face_to_face_more_than_in_writing():
     r.step()
     pull = np.array([r.localities[i].peer_pull[0] for i in range(4)])
     assert pull[0] > pull[2] > 0 and pull[3] == 0.0  # 003:672
-    # The idea on offer is the innovator's, scaled by each adopter's fit (adaptation, 003:656).
-    offer0 = r.localities[0].peer_quality[0]
-    assert offer0 == pytest.approx(min(0.8 * r.fit[0, 0], 1.0))
+    # The idea on offer, when there is one, is the innovator's scaled by each adopter's fit
+    # (adaptation, 003:656); an unexposed place is never offered it.
+    assert r.localities[0].peer_quality[0] in (0.0, pytest.approx(min(0.8 * r.fit[0, 0], 1.0)))
     assert r.localities[3].peer_quality[0] == 0.0
+
+
+def test_a_place_gets_hold_of_an_example_with_the_chance_its_exposure_gives():
+    """Examples are scarce (003:347, 657): the offer reaches a place in a share of months equal
+    to its exposure, 1 - exp(-channel), for a strong face-to-face and a weak written link alike;
+    with access_limited = 0 (the model before December 2026) every exposed place is offered it."""
+    def offered(limited: int, months: int = 400) -> np.ndarray:
+        r = _exposed_region(beacon_scheme=0, access_limited=limited)
+        face, written = np.zeros_like(r.face), np.zeros_like(r.written)
+        face[0, 1] = face[1, 0] = 1.0
+        written[2, 1] = written[1, 2] = 1.0
+        r.set_peer_links(face, written)
+        seen = np.zeros(4)
+        for _ in range(months):
+            r._peer_step()  # the peer step alone: the innovation stays on show
+            seen += [r.localities[i].peer_quality[0] > 0 for i in range(4)]
+        return seen / months
+    share = offered(1)
+    w = _exposed_region().rp["written_weight"]
+    assert share[0] == pytest.approx(1 - np.exp(-1.0), abs=0.06)
+    assert share[2] == pytest.approx(1 - np.exp(-w), abs=0.06)
+    assert share[3] == 0.0
+    assert list(offered(0)[[0, 2, 3]]) == [1.0, 1.0, 0.0]
 
 
 def test_a_place_that_does_not_share_shows_nothing():

@@ -299,9 +299,12 @@ class Region(mesa.Model):
         w, rows, starts, seen_by = self._with_beacons(beacon)
         exposure = 1.0 - np.exp(-(w @ shown.astype(float)))  # (L, F)
         e.peer_pull[:] = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
-        # The best idea on show to each place, per field, adapted to its own fit.
+        # The best idea on show to each place, per field, adapted to its own fit; a place gets hold
+        # of it only with the chance its exposure gives: examples are scarce (003:347, 657).
         q_shown = np.where(shown, e.dominant_quality, 0.0)
         offer = group_max(q_shown[w.indices], rows, starts, L)
+        if rp["access_limited"]:
+            offer = np.where(self.rng.random((L, e.F)) < exposure, offer, 0.0)
         e.peer_quality[:] = np.minimum(offer * self.fit, 1.0)
         # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
         learners = seen_by @ (e.phase == Phase.DESIGN).astype(float)
