@@ -180,6 +180,20 @@ def test_brief_pdf_fits_on_four_a4_pages(brief):
     assert f"{len(reader.pages)} A4 pages" in r.stdout
 
 
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/browser.sh)")
+def test_brief_of_four_scenarios_fits_on_four_a4_pages(tmp_path):
+    """The most a brief takes (A and three what-ifs) over the full 120 months: the longest
+    sentences and tables. Before the print layout let tables break between rows it took 5 pages."""
+    from pypdf import PdfReader
+
+    out = tmp_path / "four.html"
+    r = sim("brief", "baseline", "inspection_failure", "budget_cut", "complacency", "--replicates", 20,
+            "--out", out, "--workers", 1)
+    assert r.returncode == 0, r.stderr
+    pages = len(PdfReader(out.with_suffix(".pdf")).pages)
+    assert 1 <= pages <= 4 and f"{pages} A4 pages" in r.stdout and "more than 4" not in r.stdout
+
+
 def test_without_chromium_the_html_is_written_and_the_pdf_skipped_in_one_line(brief, tmp_path, monkeypatch):
     from model.viz import brief as page
 
