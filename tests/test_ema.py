@@ -241,6 +241,21 @@ def test_regret_and_satisficing_on_a_finished_sweep(tmp_path, capsys):
         assert (folder / "_robust" / f).stat().st_size > 0
 
 
+def test_robust_ranking_breaks_ties_by_the_mean_regret():
+    """Two policies equally often good enough and with the same worst case (the grant changed no
+    run's maximum): the one behind the best by less on average comes first."""
+    from model.experiments.robust import sentences
+
+    summary = pd.DataFrame({"policy_label": ["grant=0", "grant=1", "none"], "outcome": "public_value",
+                            "direction": "maximise", "threshold": 0.0, "mean": [0.12, 0.14, -0.05],
+                            "mean_regret": [0.21, 0.19, 0.39], "max_regret": [2.34, 2.34, 2.38],
+                            "satisficing": [0.42, 0.42, 0.23]})
+    order = [s.split("[")[1].split("]")[0] for s in sentences(summary)]
+    assert order == ["grant=1", "grant=0", "none"]
+    order = [s.split("[")[1].split("]")[0] for s in sentences(summary.assign(threshold=np.nan))]
+    assert order == ["grant=1", "grant=0", "none"]
+
+
 def test_robust_refuses_a_design_without_levers(tmp_path, capsys):
     path = write(tmp_path, TINY.replace("method = \"exploratory\"", "method = \"lhs\"").split("[uncertainties]")[0]
                  + "[parameters]\nopenness = { low = 0.2, high = 0.8 }\n")
