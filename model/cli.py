@@ -296,7 +296,8 @@ def _print_comparison(c) -> None:
 
     print(f"{c.replicates} paired runs of each scenario (run i of each on the same seed; master seed {c.seed}), "
           f"{c.months} months. B - A per pair; [90% interval] of the average difference (percentile bootstrap); "
-          f"P(B>A), P(B<A), same: share of pairs where B is above, below or equal to A.\n")
+          f"P(B>A), P(B<A), same: share of pairs where B is above, below or equal to A. Months to a phase: "
+          f"over the pairs where both reach it (n); negative: B gets there sooner, positive: later.\n")
     for i, (name, s) in enumerate(c.scenarios.items()):
         print(f"  {'A' if i == 0 else 'B'}: {c.display()[name]} ({name}){'  <- the reference' if i == 0 else ''}")
     print()

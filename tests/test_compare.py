@@ -116,7 +116,10 @@ def test_compare_prints_every_field_with_interval_and_p(tmp_path, capsys):
     for f in fields:  # one sentence per field: what changes, or that nothing does
         assert f"\n  {f}: with Inspection failure instead of Baseline, " in stdout or f"\n  {f}: no difference" in stdout
     assert "children's services: with Inspection failure instead of Baseline, public value at month 30 changes by" in stdout
-    assert "P(B>A)" in stdout and "90% interval" in stdout
+    assert "P(B>A)" in stdout and "90% interval" in stdout and "negative: B gets there sooner" in stdout
+    months = table[(table.field == "children's services") & (table.outcome == "months_design")].iloc[0]
+    assert months.verdict == ("too few runs" if months.n < 5 else "sooner" if months.ci_high < 0
+                              else "later" if months.ci_low > 0 else "unclear")
     pv = table[(table.field == "children's services") & (table.outcome == "reach_design")].iloc[0]
     assert pv.ci_low <= pv.diff_mean <= pv.ci_high and pv.diff_mean > 0  # the inspection triggers design
     assert {p.stem for p in out.iterdir()} == {"comparison", "scenarios", "summary"}
