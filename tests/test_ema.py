@@ -217,7 +217,8 @@ def test_discover_on_a_real_exploratory_sweep(tmp_path, capsys):
 # --- 4. robustness of levers ----------------------------------------------------------------------------
 
 def test_regret_and_satisficing_on_a_finished_sweep(tmp_path, capsys):
-    exp = load_experiment(write(tmp_path, TINY))
+    # a long lever name: the printed table must still tell the policies apart
+    exp = load_experiment(write(tmp_path, TINY.replace("grant", "grant_for_education_from_month_3")))
     folder = make_sweep(exp, tmp_path / "sweep")
     res = analyse(folder)
     pf, s = res["per_future"], res["summary"]
@@ -237,6 +238,8 @@ def test_regret_and_satisficing_on_a_finished_sweep(tmp_path, capsys):
     assert main(["robust", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "Most robust for public_value: [" in out and "satisficing" in out
+    for label in s.policy_label:  # each policy's row carries its whole label
+        assert len(label) > 40 and sum(line.startswith(label + " ") for line in out.splitlines()) == 2, label
     for f in ("robustness.csv", "robust_summary.csv", "robust.json", "robustness.png"):
         assert (folder / "_robust" / f).stat().st_size > 0
 
