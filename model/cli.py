@@ -296,7 +296,8 @@ def _print_comparison(c) -> None:
 
     print(f"{c.replicates} paired runs of each scenario (run i of each on the same seed; master seed {c.seed}), "
           f"{c.months} months. B - A per pair; [90% interval] of the average difference (percentile bootstrap); "
-          f"P(B>A), P(B<A), same: share of pairs where B is above, below or equal to A.\n")
+          f"P(B>A), P(B<A), same: share of pairs where B is above, below or equal to A. Months to a phase: "
+          f"over the pairs where both reach it (n); negative: B gets there sooner, positive: later.\n")
     for i, (name, s) in enumerate(c.scenarios.items()):
         print(f"  {'A' if i == 0 else 'B'}: {c.display()[name]} ({name}){'  <- the reference' if i == 0 else ''}")
     print()
@@ -745,10 +746,12 @@ def cmd_robust(args) -> int:
     s = res["summary"]
     print(f"{res['policies']} policies across the same {res['futures']} futures (common seeds), "
           f"{res['replicates']} replicate(s) each; regret = shortfall from the best policy in the same future\n")
-    print(f"{'policy':<40} {'outcome':<22} {'mean':>8} {'mean regret':>11} {'max regret':>10} {'satisficing':>11}")
+    pw, ow = max(len("policy"), *s.policy_label.str.len()), max(len("outcome"), *s.outcome.str.len())  # never cut:
+    print(f"{'policy':<{pw}} {'outcome':<{ow}} {'mean':>8} {'mean regret':>11} {'max regret':>10} "  # two region
+          f"{'satisficing':>11}")  # policies differ only at the end of their labels
     for r in s.itertuples():
         sat = f"{r.satisficing:.0%}" if pd.notna(r.satisficing) else "-"
-        print(f"{r.policy_label[:40]:<40} {r.outcome[:22]:<22} {r.mean:>8.3g} {r.mean_regret:>11.3g} "
+        print(f"{r.policy_label:<{pw}} {r.outcome:<{ow}} {r.mean:>8.3g} {r.mean_regret:>11.3g} "
               f"{r.max_regret:>10.3g} {sat:>11}")
     print()
     for line in res["sentences"]:

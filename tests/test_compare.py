@@ -116,7 +116,10 @@ def test_compare_prints_every_field_with_interval_and_p(tmp_path, capsys):
     for f in fields:  # one sentence per field: what changes, or that nothing does
         assert f"\n  {f}: with Inspection failure instead of Baseline, " in stdout or f"\n  {f}: no difference" in stdout
     assert "children's services: with Inspection failure instead of Baseline, public value at month 30 changes by" in stdout
-    assert "P(B>A)" in stdout and "90% interval" in stdout
+    assert "P(B>A)" in stdout and "90% interval" in stdout and "negative: B gets there sooner" in stdout
+    months = table[(table.field == "children's services") & (table.outcome == "months_design")].iloc[0]
+    assert months.verdict == ("too few runs" if months.n < 5 else "sooner" if months.ci_high < 0
+                              else "later" if months.ci_low > 0 else "unclear")
     pv = table[(table.field == "children's services") & (table.outcome == "reach_design")].iloc[0]
     assert pv.ci_low <= pv.diff_mean <= pv.ci_high and pv.diff_mean > 0  # the inspection triggers design
     assert {p.stem for p in out.iterdir()} == {"comparison", "scenarios", "summary"}
@@ -180,6 +183,20 @@ def test_brief_pdf_fits_on_four_a4_pages(brief):
     assert f"{len(reader.pages)} A4 pages" in r.stdout
 
 
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/browser.sh)")
+def test_brief_of_four_scenarios_fits_on_four_a4_pages(tmp_path):
+    """The most a brief takes (A and three what-ifs) over the full 120 months: the longest
+    sentences and tables. Before the print layout let tables break between rows it took 5 pages."""
+    from pypdf import PdfReader
+
+    out = tmp_path / "four.html"
+    r = sim("brief", "baseline", "inspection_failure", "budget_cut", "complacency", "--replicates", 20,
+            "--out", out, "--workers", 1)
+    assert r.returncode == 0, r.stderr
+    pages = len(PdfReader(out.with_suffix(".pdf")).pages)
+    assert 1 <= pages <= 4 and f"{pages} A4 pages" in r.stdout and "more than 4" not in r.stdout
+
+
 def test_without_chromium_the_html_is_written_and_the_pdf_skipped_in_one_line(brief, tmp_path, monkeypatch):
     from model.viz import brief as page
 
@@ -225,11 +242,11 @@ def test_what_the_model_cannot_say_is_read_from_the_docs(tmp_path):
         "# Validation report\n\ninnovation-sim 9.9; 10 runs per arm.\n\n1 passed, 1 failed.\n\n"
         "| id | claim | source | measured | expected | result |\n|---|---|---|---|---|---|\n"
         "| 1 | Leaders matter | 004:1 | 0.5 ([figure](v/1.png)) | > 0.1 | pass |\n"
-        "| 2 | Grants matter less | 003:2 | 0.0 | > 0.1 | fail |\n")
+        "| 2 | Grants matter less | 003:2 | 0.0 | > 0.1 | **FAIL** |\n")
     (tmp_path / "what_the_model_cannot_say.md").write_text("# x\n\nintro\n\n- One caveat\n  on two lines.\n")
     c = caveats.read(tmp_path)
     assert c.limits == ["One caveat on two lines."] and c.missing == ["docs/ODD.md"]
-    assert [(ch.id, ch.result) for ch in c.checks] == [("1", "pass"), ("2", "fail")]
+    assert [(ch.id, ch.result) for ch in c.checks] == [("1", "pass"), ("2", "FAIL")]  # the report's bold dropped
     text = _cannot_say(c)
-    assert "checked against 2 claims" in text and "1 agree" in text and "Grants matter less" in text
+    assert "checked against 2 claims" in text and "1 agree" in text and "Grants matter less" in text and "**" not in text
 

@@ -217,7 +217,8 @@ def test_discover_on_a_real_exploratory_sweep(tmp_path, capsys):
 # --- 4. robustness of levers ----------------------------------------------------------------------------
 
 def test_regret_and_satisficing_on_a_finished_sweep(tmp_path, capsys):
-    exp = load_experiment(write(tmp_path, TINY))
+    # a long lever name: the printed table must still tell the policies apart
+    exp = load_experiment(write(tmp_path, TINY.replace("grant", "grant_for_education_from_month_3")))
     folder = make_sweep(exp, tmp_path / "sweep")
     res = analyse(folder)
     pf, s = res["per_future"], res["summary"]
@@ -237,8 +238,25 @@ def test_regret_and_satisficing_on_a_finished_sweep(tmp_path, capsys):
     assert main(["robust", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "Most robust for public_value: [" in out and "satisficing" in out
+    for label in s.policy_label:  # each policy's row carries its whole label
+        assert len(label) > 40 and sum(line.startswith(label + " ") for line in out.splitlines()) == 2, label
     for f in ("robustness.csv", "robust_summary.csv", "robust.json", "robustness.png"):
         assert (folder / "_robust" / f).stat().st_size > 0
+
+
+def test_robust_ranking_breaks_ties_by_the_mean_regret():
+    """Two policies equally often good enough and with the same worst case (the grant changed no
+    run's maximum): the one behind the best by less on average comes first."""
+    from model.experiments.robust import sentences
+
+    summary = pd.DataFrame({"policy_label": ["grant=0", "grant=1", "none"], "outcome": "public_value",
+                            "direction": "maximise", "threshold": 0.0, "mean": [0.12, 0.14, -0.05],
+                            "mean_regret": [0.21, 0.19, 0.39], "max_regret": [2.34, 2.34, 2.38],
+                            "satisficing": [0.42, 0.42, 0.23]})
+    order = [s.split("[")[1].split("]")[0] for s in sentences(summary)]
+    assert order == ["grant=1", "grant=0", "none"]
+    order = [s.split("[")[1].split("]")[0] for s in sentences(summary.assign(threshold=np.nan))]
+    assert order == ["grant=1", "grant=0", "none"]
 
 
 def test_robust_refuses_a_design_without_levers(tmp_path, capsys):

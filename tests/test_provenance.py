@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,8 @@ from model.experiments.sweep import Store
 from model.io import manifest
 from model.io.experiment import load_experiment
 from model.io.scenario import SHIPPED
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +76,22 @@ def test_reproduce_is_byte_identical_and_refuses_when_a_package_differs(run_fold
     assert main(["reproduce", str(copy), "--anyway"]) == 1
     out = capsys.readouterr().out
     assert "note: numpy 0.0.1 -> " in out and "Different: 1 of 4 files differ: timeseries.csv" in out
+
+
+def test_reproduce_reruns_the_code_it_checked_not_a_model_package_in_the_working_folder(run_folder, tmp_path):
+    """`innovation-sim` (the installed script) started in another checkout: the re-run must be of the
+    code whose hash was checked, not of the model/ that `python -m` would find in the working folder."""
+    decoy = tmp_path / "model"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("")
+    (decoy / "cli.py").write_text("raise SystemExit('the model package of the working folder ran')\n")
+    start = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from model.cli import main; sys.exit(main(sys.argv[1:]))"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    r = subprocess.run([sys.executable, "-c", start, "reproduce", str(run_folder)], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "Identical: all 4 output files" in r.stdout
+    assert "--out" not in r.stdout  # the re-run's temporary folder is not part of the command shown
 
 
 def test_compare_ignores_only_the_manifest_and_the_reports_run_time(tmp_path):

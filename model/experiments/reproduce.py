@@ -109,9 +109,12 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
     out = work / folder.name
     try:
         argv = command_argv(mf, folder.resolve(), out)
-        echo(f"Re-running: innovation-sim {' '.join(argv[:-2] if argv[-2] == '--out' else argv)}", flush=True)
+        i = argv.index("--out")
+        echo(f"Re-running: innovation-sim {' '.join(argv[:i] + argv[i + 2:])}", flush=True)
+        # From the source tree of the code checked above: `-m` looks in the working folder first,
+        # which may hold another checkout's model/ (the re-run would then be of other code).
         r = subprocess.run([sys.executable, "-m", "model.cli", *argv], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
+                           stderr=subprocess.PIPE, text=True, cwd=manifest.ROOT)
         ok_codes = (0, 1) if mf["command"]["name"] == "validate" else (0,)  # validate: 1 = a check failed
         if r.returncode not in ok_codes or not out.is_dir():
             last = (r.stderr.strip().splitlines() or ["no message"])[-1]

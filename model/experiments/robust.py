@@ -95,8 +95,9 @@ def sentences(summary: pd.DataFrame) -> list[str]:
     out = []
     for outcome, t in summary.groupby("outcome", sort=False):
         has_thr = t.threshold.notna().any()
-        t = (t.sort_values(["satisficing", "max_regret"], ascending=[False, True]) if has_thr
-             else t.sort_values(["max_regret", "mean_regret"]))
+        # ties (a lever that changes nothing) go to the smaller typical shortfall
+        t = (t.sort_values(["satisficing", "max_regret", "mean_regret"], ascending=[False, True, True], kind="stable")
+             if has_thr else t.sort_values(["max_regret", "mean_regret"], kind="stable"))
         for i, r in enumerate(t.itertuples()):
             lead = "Most robust" if i == 0 else "Then"
             good = ""

@@ -31,7 +31,7 @@ from .plots import plt, save
 CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")  # never downloaded: the system's own
 CHROMIUM_ENV = "INNOVATION_SIM_CHROMIUM"
 MAX_PAGES = 4
-MAX_SCENARIOS = 4  # A and up to three what-ifs fit in MAX_PAGES
+MAX_SCENARIOS = 4  # A and up to three what-ifs fit in MAX_PAGES (tests/test_compare.py prints four)
 PDF_TIMEOUT_S = 120
 COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3"]
 
@@ -161,11 +161,12 @@ img { max-width: 100%; display: block; margin: .3rem auto; }
 ul { margin: .2rem 0; padding-left: 1.2rem; } li { margin: .15rem 0; }
 .nodiff { font-weight: bold; } .note { color: #555; font-size: 8.5pt; }
 code { font-size: 8.5pt; background: #f4f4f4; padding: 0 2px; word-break: break-all; }
-figure, table, .keep { break-inside: avoid; page-break-inside: avoid; } figure { margin: 0; }
+figure, tr, .keep { break-inside: avoid; page-break-inside: avoid; } figure { margin: 0; }
+h2, h3 { break-after: avoid; page-break-after: avoid; }
 @page { size: A4; margin: 10mm 11mm; }
-@media print { body { margin: 0; max-width: none; padding: 0; font-size: 8.3pt; line-height: 1.28; }
+@media print { body { margin: 0; max-width: none; padding: 0; font-size: 8pt; line-height: 1.25; }
   h1 { font-size: 15pt; } h2 { font-size: 11pt; margin-top: .5rem; } table { font-size: 7.6pt; } li { margin: .05rem 0; }
-  img.wide { max-height: 80mm; width: auto; } img.diff { max-height: 110mm; width: auto; } }
+  img.wide { max-height: 55mm; width: auto; } img.diff { max-height: 95mm; width: auto; } }
 """
 
 
@@ -201,7 +202,7 @@ def _differs(c: Comparison) -> str:
     body = "".join(f"<tr><td><b>{_e(r['what'])}</b>{(' – ' + _e(r['meaning'])) if r['meaning'] else ''}</td>"
                    + "".join(f"<td>{_e(r['values'][n])}</td>" for n in names) + "</tr>" for r in rows)
     return (f"<p>Only what differs is listed; everything else (the other settings of "
-            f"<code>innovation-sim params</code>) is the same.</p><table><tr><th>setting or event</th>{head}</tr>{body}</table>")
+            f"<code>innovation-sim params</code>) is the same.</p><table><thead><tr><th>setting or event</th>{head}</tr></thead>{body}</table>")
 
 
 def _headline(c: Comparison) -> str:
@@ -219,10 +220,10 @@ def _headline(c: Comparison) -> str:
 
 def _headline_table(c: Comparison, name: str) -> str:
     t = c.table[c.table.scenario == name].set_index(["field", "outcome"])
-    head = ("<tr><th rowspan=2>field</th><th colspan=3>public value at the end</th>"
+    head = ("<thead><tr><th rowspan=2>field</th><th colspan=3>public value at the end</th>"
             "<th colspan=4>change in the chance of reaching (points, 90% interval)</th></tr><tr>"
             "<th>B − A (90% interval)</th><th>P(B&gt;A)</th><th>P(B&lt;A)</th>"
-            + "".join(f"<th>{_e(PHASE_NAMES[k])}</th>" for k in SHORT) + "</tr>")
+            + "".join(f"<th>{_e(PHASE_NAMES[k])}</th>" for k in SHORT) + "</tr></thead>")
     rows = []
     for f in [*c.fields, ALL_FIELDS]:
         pv = t.loc[(f, "public_value")]
@@ -242,7 +243,7 @@ def _headline_table(c: Comparison, name: str) -> str:
 def _phase_table(c: Comparison) -> str:
     d = c.display()
     names = list(c.scenarios)
-    head = "<tr><th>field</th>" + "".join(f"<th>{_e(PHASE_NAMES[k])}</th>" for k in SHORT) + "</tr>"
+    head = "<thead><tr><th>field</th>" + "".join(f"<th>{_e(PHASE_NAMES[k])}</th>" for k in SHORT) + "</tr></thead>"
     rows = []
     for f in c.fields:
         cells = []
