@@ -786,6 +786,12 @@ def _ablation(args) -> int:
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "ablation.md").write_text("# Ablation table\n\n" + text + "\n")
+        seeds = {"master_seed": None, "seeds": [ablation.CLAIM_SEEDS, ablation.CLAIM_SEEDS + n - 1],
+                 "how": f"every arm runs seeds {ablation.CLAIM_SEEDS} to {ablation.CLAIM_SEEDS + n - 1} "
+                        f"(Locality(seed=s)); see model/experiments/ablation.py"}
+        inputs = [manifest.file_entry(p, "shipped scenario") for p in sorted(SHIPPED_SCENARIOS.glob("*.toml"))]
+        manifest.write(folder, manifest.build({"name": "validate", "ablation": True, "quick": args.quick, "only": None},
+                                              inputs, seeds))
         print(f"Table: {folder / 'ablation.md'}")
     return 0
 

@@ -110,3 +110,22 @@ def test_reproduce_without_a_manifest_is_one_line(tmp_path, capsys):
     assert main(["reproduce", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no manifest.json" in err
+
+
+def test_the_ablation_table_carries_a_manifest_that_reruns_it(tmp_path, monkeypatch):
+    """`validate --ablation --out DIR` records its provenance like every other report, and
+    reproduce re-runs it as an ablation (not as the checks). The table itself is stubbed here: the
+    full one takes minutes (it is exercised by `validate --ablation`)."""
+    from model.experiments import ablation
+    from model.experiments.reproduce import command_argv
+    monkeypatch.setattr(ablation, "table", lambda n, progress=None: "T")
+    monkeypatch.setattr(ablation, "markdown", lambda t, n, seeds: f"table of {n} runs")
+    monkeypatch.setattr(ablation, "case_value", lambda n: "C")
+    monkeypatch.setattr(ablation, "case_markdown", lambda c, seeds: "cases")
+    out = tmp_path / "abl"
+    assert main(["validate", "--ablation", "--quick", "--out", str(out)]) == 0
+    mf = manifest.read(out)
+    assert mf["command"]["ablation"] is True and mf["seeds"]["seeds"] == [ablation.CLAIM_SEEDS, ablation.CLAIM_SEEDS + 39]
+    assert any(e["path"].endswith("baseline.toml") for e in mf["inputs"])
+    argv = command_argv(mf, out, tmp_path / "again")
+    assert argv[0] == "validate" and "--ablation" in argv and "--quick" in argv

@@ -42,6 +42,7 @@ def command_argv(mf: dict, folder: Path, out: Path) -> list[str]:
         return ["sweep", c["experiment"], "--out", str(out)]
     if c["name"] == "validate":
         return ["validate", "--out", str(out)] + (["--quick"] if c.get("quick") else []) + (
+            ["--ablation"] if c.get("ablation") else []) + (
             ["--only", *map(str, c["only"])] if c.get("only") else [])
     raise ReproduceError(f"{folder}: manifest.json: unknown command {c['name']!r}")
 
