@@ -15,7 +15,7 @@ import pytest
 from scipy import stats
 
 from model.cli import main
-from model.experiments.compare import (ALL_FIELDS, bootstrap_interval, paired, replicate_outcomes,
+from model.experiments.compare import (ALL_FIELDS, bootstrap_interval, fmt_diff, paired, replicate_outcomes,
                                        setting_differences)
 from model.experiments.runner import run_ensemble
 from model.io.scenario import SHIPPED, load
@@ -82,6 +82,10 @@ def test_paired_statistics_by_hand():
     months = paired(np.array([10.0, np.nan, 20.0, 30, 40, 50]), np.array([5.0, 7.0, np.nan, 20, 30, 45]), "months")
     assert months["n"] == 4 and months["diff_mean"] == -7.5 and months["verdict"] == "too few runs"
     assert paired(np.array([1.0, np.nan]), np.array([1.0, np.nan]), "months")["verdict"] == "no difference"
+    # Same month wherever both reach, but B reaches the phase in a run where A does not: not "no difference".
+    reach_more = paired(np.array([1.0, np.nan]), np.array([1.0, 9.0]), "months")
+    assert reach_more["verdict"] == "same month where both reach" and reach_more["diff_mean"] == 0.0
+    assert fmt_diff({"kind": "months", "diff_mean": 0.04, "ci_low": -0.2, "ci_high": 0.3}).startswith("+0.04 mo")
 
 
 def test_a_scenario_equal_to_its_baseline_gives_exactly_no_difference(tmp_path, capsys):

@@ -12,8 +12,10 @@ change (the "twins" of a what-if). For each field and outcome the paired differe
 - ``futures_p5``, ``futures_p95``: the 5-95% range of d itself (how much single futures vary);
 - ``p_b_gt_a``, ``p_b_lt_a``, ``p_tie``: the share of replicates where B is above, below or
   equal to A (ties are reported apart, never counted as half);
-- ``n``: pairs used; ``verdict``: "no difference" (every d is exactly 0), "higher"/"lower"
-  (the interval excludes 0; "sooner"/"later" for months) or "unclear" (it includes 0).
+- ``n``: pairs used; ``verdict``: "no difference" (A and B are identical in every replicate),
+  "higher"/"lower" (the interval excludes 0; "sooner"/"later" for months) or "unclear" (it
+  includes 0); for months, "same month where both reach" when every pair that reaches the phase
+  reaches it in the same month although A and B differ in whether they reach it.
 
 Outcomes per field: public value at the end of the run; reaching each phase 1-4 within the run
 (0/1, so the mean is the chance and the difference is in points); months to reach each phase,
@@ -130,8 +132,8 @@ def _mean(x: np.ndarray) -> float:
 
 
 def verdict(d: np.ndarray, lo: float, hi: float, kind: str) -> str:
-    if len(d) and not d.any():
-        return "no difference"
+    if len(d) and not d.any():  # only months can get here with A != B (the unpaired runs differ)
+        return "same month where both reach" if kind == "months" else "no difference"
     if not np.isfinite(lo):
         return "too few runs"
     up, down = ("later", "sooner") if kind == "months" else ("higher", "lower")
@@ -178,7 +180,7 @@ def fmt_diff(row, width: bool = False) -> str:
     if row["kind"] == "probability":
         f, unit = fmt_points, " pts"
     elif row["kind"] == "months":
-        f, unit = (lambda x: "0" if x == 0 else f"{x:+.1f}"), " mo"
+        f, unit = (lambda x: "0" if x == 0 else f"{x:+.2f}" if abs(x) < 0.05 else f"{x:+.1f}"), " mo"  # no "+0.0"
     else:
         f, unit = fmt_value, ""
     if not np.isfinite(row["diff_mean"]):
