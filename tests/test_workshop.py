@@ -198,6 +198,7 @@ def test_save_and_load_give_back_the_same_workshop(room, tmp_path):
     path = tmp_path / "state.json"
     room.save(path)
     assert not list(tmp_path.glob(".*.tmp"))  # written through a temporary file, then replaced
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds every table's token and PIN: owner only
     back = Room.load(path)
     assert (back.code, back.facilitator, back.round, back.month) == (room.code, room.facilitator, room.round, room.month)
     assert {n: t.tokens for n, t in back.tables.items()} == {n: t.tokens for n, t in room.tables.items()}

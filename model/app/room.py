@@ -529,7 +529,7 @@ class Room:
 
     def save(self, path: Path) -> None:
         """Write the state atomically: a temporary file beside it, then ``os.replace``."""
-        write_atomic(path, json.dumps(self.to_json(), indent=1))
+        write_atomic(path, json.dumps(self.to_json(), indent=1), private=True)  # it holds the tokens and PINs
 
     @classmethod
     def from_json(cls, data: dict, where: str = "state") -> "Room":
