@@ -820,3 +820,24 @@ def test_an_infinite_number_in_a_state_file_is_one_line_not_a_traceback(tmp_path
     with pytest.raises(RoomError, match="not a readable workshop state") as e:
         Room.load(path)
     assert str(path) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_summary_asked_for_mid_workshop_runs_its_ensemble_off_the_event_loop(room, monkeypatch):
+    """The debrief's ensemble takes about a second; on the event loop it would hold every table's
+    long poll that long. Asked for before the last round, it runs in a worker thread too."""
+    import threading
+
+    from model.app.room_web import make_app
+    app = make_app(room)
+    room.advance()
+    seen = []
+    real = Room.debrief
+
+    def spy(self):
+        seen.append(threading.current_thread().name)
+        return real(self)
+    monkeypatch.setattr(Room, "debrief", spy)
+    status, body = _asgi(app, "GET", f"/f/{room.facilitator}/summary", token=room.facilitator)
+    assert status == 200 and b"Workshop summary" in body and not room.finished
+    # asyncio.run's loop runs in the pool thread _asgi starts; the ensemble must not run there
+    assert seen and seen[0].startswith("AnyIO worker thread"), seen

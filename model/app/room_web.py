@@ -88,9 +88,10 @@ class Hub:
             except asyncio.TimeoutError:
                 return
 
-    async def debrief_ready(self) -> None:
-        """The debrief's ensemble, run off the event loop once the last round is played."""
-        if self.room.finished:
+    async def debrief_ready(self, now: bool = False) -> None:
+        """The debrief's ensemble, run off the event loop once the last round is played (``now``:
+        at once, for a summary asked for mid-workshop, so no screen's long poll waits on it)."""
+        if self.room.finished or now:
             async with self.debrief_lock:  # one ensemble at a time, however many screens ask
                 await run_in_threadpool(self.room.debrief)
 
@@ -286,7 +287,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         if what == "decisions.csv":
             return Response(pages.decisions_csv(room), media_type="text/csv",
                             headers={"content-disposition": "attachment; filename=workshop-decisions.csv"})
-        await hub.debrief_ready()
+        await hub.debrief_ready(now=True)
         return HTMLResponse(pages.summary_page(room))
 
     async def timer_loop() -> None:
