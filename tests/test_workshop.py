@@ -841,3 +841,21 @@ def test_a_summary_asked_for_mid_workshop_runs_its_ensemble_off_the_event_loop(r
     assert status == 200 and b"Workshop summary" in body and not room.finished
     # asyncio.run's loop runs in the pool thread _asgi starts; the ensemble must not run there
     assert seen and seen[0].startswith("AnyIO worker thread"), seen
+
+
+def test_a_timed_round_keeps_its_deadline_across_a_restart_with_a_minute_of_grace(tmp_path):
+    """The round timer used to restart from zero on resume; now the saved round keeps its start,
+    but tables get at least RESUME_GRACE seconds, since they could not choose while it was down."""
+    import time
+
+    from model.app.room import RESUME_GRACE
+    room = Room(Settings(places=6, rounds=3, timer=300, seed=4))
+    path = tmp_path / "state.json"
+    room.round_opened = time.time() - 100  # 200 s of the round left
+    room.save(path)
+    back = Room.load(path)
+    assert abs(back.round_opened - room.round_opened) < 1e-6
+    room.round_opened = time.time() - 290  # 10 s left: too few after a restart
+    room.save(path)
+    left = 300 - (time.time() - Room.load(path).round_opened)
+    assert RESUME_GRACE - 2 <= left <= RESUME_GRACE + 1

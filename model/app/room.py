@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
@@ -53,6 +54,7 @@ MAX_MEMBERS = 12  # participants (devices) per table
 # CSV's "facilitator", the region's "model" for a place no table plays.
 RESERVED_NAMES = ("all", "facilitator", "model")
 MAX_STATE_BYTES = 5_000_000
+RESUME_GRACE = 60  # seconds a timed round has at least after the server restarts
 ENSEMBLE_RUNS = 20
 # Budgets (assumption): lever units, not money. A table starts with START_BUDGET, gains INCOME
 # each round up to BUDGET_CAP; a budget cut shock takes CUT_UNITS away.
@@ -525,7 +527,8 @@ class Room:
                 "scenario_digest": scenario_digest(self.scenario),
                 "code": self.code, "facilitator": self.facilitator, "created": self.created,
                 "tables": [asdict(t) for t in self.tables.values()], "played": self.played,
-                "pending": self.pending, "pending_shocks": self.pending_shocks, "ended": self.ended}
+                "pending": self.pending, "pending_shocks": self.pending_shocks, "ended": self.ended,
+                "round_opened": self.round_opened}
 
     def save(self, path: Path) -> None:
         """Write the state atomically: a temporary file beside it, then ``os.replace``."""
@@ -566,6 +569,7 @@ class Room:
             room.pending = {n: room.check_levers(v) for n, v in data["pending"].items() if n in room.tables}
             room.pending_shocks = [shock(s) for s in data["pending_shocks"]]
             room.ended = bool(data["ended"])
+            room.resume_timer(float(data.get("round_opened", time.time())))  # older files: the round starts now
         except RoomError as e:
             raise RoomError(f"{where}: {e}") from None
         except Refused as e:
@@ -574,6 +578,16 @@ class Room:
             detail = f"missing {e}" if isinstance(e, KeyError) else str(e)
             raise RoomError(f"{where}: not a readable workshop state ({detail})") from None
         return room
+
+    def resume_timer(self, opened: float, now: float | None = None) -> None:
+        """After a restart the open round keeps its deadline, but with at least RESUME_GRACE seconds
+        left: tables could not choose while the server was down."""
+        now = time.time() if now is None else now
+        if not math.isfinite(opened) or opened > now:
+            opened = now
+        if self.settings.timer:
+            opened = max(opened, now - max(self.settings.timer - RESUME_GRACE, 0))
+        self.round_opened = opened
 
     @classmethod
     def load(cls, path: Path) -> "Room":
