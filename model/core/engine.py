@@ -392,6 +392,16 @@ class PhaseView:
         return view
 
 
+@dataclass(slots=True)
+class Standing:
+    """What a step reads of the places' standing pressures and support (see Engine._standing)."""
+
+    internal: np.ndarray  # (P, F) internal pressure without the new leaders' push
+    central: np.ndarray  # (P, F) weighted central pressure
+    efficiency: np.ndarray  # (P, F) efficiency pressure's share of external pressure
+    cap_room: np.ndarray  # capacity agents' slack with their field's support, before overstretch
+
+
 class Engine:
     """N places, each a locality: agents on the triangle, fields moving through the lifecycle.
 
@@ -510,6 +520,7 @@ class Engine:
                                               self._cell_values(self.drive, self._groups["cap_cell"]))
         # Corners and flows from one product (aggregate): the rows of ``members`` and then ``report``.
         self._totals = sp.vstack([self.members, self.report], format="csr")
+        self._standing_key = None  # its capacity rows follow the roster
 
     def _init_fields(self, performance: np.ndarray) -> None:
         P, F, par = self.P, self.F, self.par
@@ -544,7 +555,7 @@ class Engine:
         # own innovation to peers (003:718).
         self.peer_pull, self.peer_quality, self.sharing_cost = np.zeros((P, F)), np.zeros((P, F)), np.zeros((P, F))
         self._rows = np.arange(P)[:, None]
-        self._phase_key = None  # see _phases
+        self._phase_key = self._standing_key = None  # see _phases, _standing
         self.rates = np.stack([np.zeros(P), par["reversal_rate_design"], par["reversal_rate_mobilisation"],
                                par["reversal_rate_mainstreaming"], par["reversal_rate_embedding"]], axis=1)
 
@@ -638,14 +649,12 @@ class Engine:
         (capacity agents; zero elsewhere)."""
         a, pr, g = self.agents, self._param_rows, self._groups
         auth, cap, val = g["auth"], g["cap"], g["val"]
-        support = self.pc["funding_effect"] * self.funding - self.cut - self.sharing_cost
         flow = self.flow_matrix @ a.x
         # Authority hears value through its links and through visible value for the public (004:57-60).
         visible = 0.0 if "flow_va" in self.knockouts else self._cell_values(self.corners[:, :, 2], g["auth_cell"])
         flow[auth] = (1 - VISIBLE_VALUE) * flow[auth] + VISIBLE_VALUE * visible
         slack = np.zeros(len(a.x))
-        cap_slack = np.minimum(np.maximum(g["cap_slack"] + self._cell_values(support, g["cap_cell"]), 0.0), 1.0) \
-            * (1.0 - stretch[g["cap_place"]])
+        cap_slack = self._standing().cap_room * (1.0 - stretch[g["cap_place"]])
         slack[cap] = cap_slack
         own = self.own_a.copy()
         if "pressure_enables" not in self.knockouts:  # pressure authorises change (004:46-48)
@@ -709,15 +718,11 @@ class Engine:
 
     def _drivers(self, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """7.3: pressure, recognition of underperformance; returns internal and external pressure."""
-        pc, pr = self.pc, self.pressures
+        pc = self.pc
         self.resources = (self.members_c @ slack).reshape(self.P, self.F)
-        relief = 1.0 - pc["funding_pressure_relief"] * np.minimum(self.funding, 1.0)
-        internal = (pr["member_pressure"] + pr["efficiency_pressure"] * relief
-                    + pc["community_pressure_weight"] * pr["community_pressure"] + self._push())
-        # Efficiency pressure is felt "under internal and external pressure" (003:57): it counts
-        # in both, which makes it the strongest single driver (003:325).
-        external = (pc["central_pressure_weight"] * pr["central_pressure"] + self.inspection
-                    + pc["efficiency_external_weight"] * pr["efficiency_pressure"] * relief)
+        st = self._standing()
+        internal = st.internal + self._push()
+        external = st.central + self.inspection + st.efficiency
         self.total_pressure = np.minimum((internal + external) / 2.0, 1.0)
         gap = np.minimum(np.maximum((pc["aspiration"] - self.performance) / GAP_SCALE, 0.0), 1.0)
         if "gap" in self.knockouts:
@@ -725,6 +730,26 @@ class Engine:
         self.recognition += pc["recognition_rate"] * (gap - self.recognition)
         self.inspection *= 1.0 - INSPECTION_DECAY
         return internal, external
+
+    def _standing(self) -> "Standing":
+        """What the step reads of pressures, funding, cuts and sharing costs (they change with
+        shocks or, in a region, peers), kept until they or the roster change (speed); keyed on
+        their bytes, as they are written in place."""
+        pc, pr = self.pc, self.pressures
+        key = b"".join(v.tobytes() for v in (self.funding, self.cut, self.sharing_cost, *pr.values()))
+        if key != self._standing_key:
+            relief = 1.0 - pc["funding_pressure_relief"] * np.minimum(self.funding, 1.0)
+            support = pc["funding_effect"] * self.funding - self.cut - self.sharing_cost
+            room = np.minimum(np.maximum(self._groups["cap_slack"] + self._cell_values(support, self._groups["cap_cell"]),
+                                         0.0), 1.0)
+            # Efficiency pressure is felt "under internal and external pressure" (003:57): it counts
+            # in both, which makes it the strongest single driver (003:325).
+            internal = (pr["member_pressure"] + pr["efficiency_pressure"] * relief
+                        + pc["community_pressure_weight"] * pr["community_pressure"])
+            self._standing_key = key
+            self._standing_view = Standing(internal, pc["central_pressure_weight"] * pr["central_pressure"],
+                                           pc["efficiency_external_weight"] * pr["efficiency_pressure"] * relief, room)
+        return self._standing_view
 
     def _lifecycle(self, d, internal, external, ph: "PhaseView") -> tuple[np.ndarray, np.ndarray]:
         """7.4-7.8: forward moves of every phase; returns them and the triangle's balance. A phase
@@ -792,6 +817,13 @@ class Engine:
             self.trial_adapted[pl, fl, k] = offer > own
             self.trial_progress[pl, fl, k] = 0.0
         running = self.trial_active & design[:, :, None]
+        if running.any():  # else nothing progresses, fails or is proven
+            self._run_trials(d, running, C, enable)
+        return design & self.trial_proven.any(axis=2) & (C >= pc["capacity_threshold"])
+
+    def _run_trials(self, d, running: np.ndarray, C: np.ndarray, enable) -> None:
+        """7.5: running trials progress, fail or prove themselves."""
+        pc = self.pc
         speed = pc["trial_progress_rate"] * (0.5 + C) * (0.5 + self.openness) * enable
         self.trial_progress += running * speed[:, :, None]
         p_fail = lc.trial_failure_probability(pc["trial_failure_rate"], self.openness, C)
@@ -802,7 +834,6 @@ class Engine:
         self.failed_trials += failed.sum(axis=2)
         self.trial_active &= ~(failed | proven)
         self.trial_proven |= proven
-        return design & self.trial_proven.any(axis=2) & (C >= pc["capacity_threshold"])
 
     def _reversal(self, d, fwd: np.ndarray, ph: "PhaseView") -> np.ndarray:
         """7.9: any phase may fall back one ("at each point of transition", 004:29-30)."""
@@ -1167,25 +1198,12 @@ class Engine:
     # ------------------------------------------------------------------ outputs
     def snapshot(self) -> np.ndarray:
         """Every place's fields now: (places, fields, COLUMNS)."""
-        out = np.empty((self.P, self.F, len(COLUMNS)))
-        out[:, :, 0] = self.phase
-        out[:, :, 1:4] = self.corners
-        out[:, :, 4] = self.performance
-        out[:, :, 5] = self.public_value
-        out[:, :, 6] = self.trial_active.sum(axis=2)
-        out[:, :, 7] = self.failed_trials
-        out[:, :, 8:11] = self.flows
-        out[:, :, 11] = self.recognition
-        out[:, :, 12] = self.total_pressure
-        out[:, :, 13] = self.alignment
-        out[:, :, 14] = self.complacency
-        out[:, :, 15] = self.balance
-        out[:, :, 16] = self.reversals
-        out[:, :, 17] = self.mode
-        out[:, :, 18] = self.realised
-        out[:, :, 19] = self.openness
-        out[:, :, 20] = self.adequacy
-        return out
+        return np.concatenate((  # one call: cheaper than filling the columns one by one
+            self.phase[:, :, None], self.corners, self.performance[:, :, None], self.public_value[:, :, None],
+            self.trial_active.sum(axis=2)[:, :, None], self.failed_trials[:, :, None], self.flows,
+            self.recognition[:, :, None], self.total_pressure[:, :, None], self.alignment[:, :, None],
+            self.complacency[:, :, None], self.balance[:, :, None], self.reversals[:, :, None], self.mode[:, :, None],
+            self.realised[:, :, None], self.openness[:, :, None], self.adequacy[:, :, None]), axis=2, dtype=float)
 
     def events_frame(self, place: int | None = None) -> pd.DataFrame:
         rows = self.log.rows(self.fields, place)

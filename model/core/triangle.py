@@ -80,8 +80,8 @@ def aggregate(members: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def balance(corners: np.ndarray) -> np.ndarray:
     """Weakest corner / strongest corner, per row of a (fields, 3) array; 1 = perfectly balanced."""
-    hi = corners.max(axis=1)
-    return np.divide(corners.min(axis=1), hi, out=np.zeros(len(hi)), where=hi > 0)
+    hi = np.maximum.reduce(corners, axis=1)  # ndarray.max, without its wrapper
+    return np.divide(np.minimum.reduce(corners, axis=1), hi, out=np.zeros(len(hi)), where=hi > 0)
 
 
 def adequacy(corners: np.ndarray, phase: np.ndarray, needs: np.ndarray = PHASE_NEEDS,
