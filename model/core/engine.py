@@ -509,8 +509,7 @@ class Engine:
         self._culture_moves = bool((self.pc["culture_rate"] > 0).any())
         # Agents by corner, with what the step reads of them that changes only with the roster.
         auth, cap, val = (np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
-        self._groups = {"auth": auth, "cap": cap, "val": val, "auth_cell": self._cell[auth],
-                        "cap_cell": self._cell[cap], "val_cell": self._cell[val], "cap_place": a.place[cap],
+        self._groups = {"auth": auth, "cap": cap, "val": val, "cap_cell": self._cell[cap], "cap_place": a.place[cap],
                         "cap_slack": a.slack[cap], "val_voice": 0.5 + 0.5 * a.voice[val],
                         "cap_skill": a.skill[cap], "cap_openness0": a.openness0[cap],
                         "cap_culture_rate": self._param_rows["culture_rate"][cap],
@@ -518,6 +517,9 @@ class Engine:
         # The openness leaders pull staff towards (_culture): agents' drive changes only with the roster.
         self._groups["cap_lead"] = np.maximum(self._groups["cap_openness0"],
                                               self._cell_values(self.drive, self._groups["cap_cell"]))
+        # _field_views: where each look-up sits in a (places, 3 quantities, fields + 1) table.
+        at = lambda rows, k: self._cell[rows] + a.place[rows] * 2 * (F + 1) + k * (F + 1)  # noqa: E731
+        self._views_at = np.concatenate([at(auth, 0), at(auth, 1), at(val, 2)])
         # Corners and flows from one product (aggregate): the rows of ``members`` and then ``report``.
         self._totals = sp.vstack([self.members, self.report], format="csr")
         self._standing_key = None  # its capacity rows follow the roster
@@ -581,9 +583,9 @@ class Engine:
         self.refresh()
         self.steps += 1
         draws = self._draws()
-        ph = self._phases()
-        slack = self._flows(ph.stretch)
-        internal, external = self._drivers(slack)
+        ph, st = self._phases(), self._standing()
+        slack = self._flows(ph.stretch, st)
+        internal, external = self._drivers(slack, st)
         fwd, bal = self._lifecycle(draws, internal, external, ph)
         back = self._reversal(draws, fwd, ph)
         self._transition(fwd, back, draws["u"][:, :, 5])
@@ -643,24 +645,35 @@ class Engine:
         every = np.add.reduce(per_field, axis=1, keepdims=True) / self.F  # ndarray.sum, without its wrapper
         return np.concatenate((per_field, every), axis=1).take(cells)
 
-    def _flows(self, stretch: np.ndarray) -> np.ndarray:
+    def _field_views(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_cell_values`` of visible value and total pressure for authority agents and of
+        performance for value agents, in one look-up (speed)."""
+        P, F, n = self.P, self.F, len(self._groups["auth"])
+        per_field = np.concatenate((self.corners[:, :, 2], self.total_pressure, self.performance), axis=1).reshape(P, 3, F)
+        table = np.concatenate((per_field, np.add.reduce(per_field, axis=2, keepdims=True) / F), axis=2)
+        seen = table.take(self._views_at)
+        return seen[:n], seen[n:2 * n], seen[2 * n:]
+
+    def _flows(self, stretch: np.ndarray, st: "Standing") -> np.ndarray:
         """7.2: agents move towards what their own traits, their drivers and the flows along their
         links support; the field's phase plays no part. Returns each agent's effective slack
         (capacity agents; zero elsewhere)."""
         a, pr, g = self.agents, self._param_rows, self._groups
         auth, cap, val = g["auth"], g["cap"], g["val"]
         flow = self.flow_matrix @ a.x
+        visible, pressure, performance = self._field_views()
         # Authority hears value through its links and through visible value for the public (004:57-60).
-        visible = 0.0 if "flow_va" in self.knockouts else self._cell_values(self.corners[:, :, 2], g["auth_cell"])
+        if "flow_va" in self.knockouts:
+            visible = 0.0
         flow[auth] = (1 - VISIBLE_VALUE) * flow[auth] + VISIBLE_VALUE * visible
         slack = np.zeros(len(a.x))
-        cap_slack = self._standing().cap_room * (1.0 - stretch[g["cap_place"]])
+        cap_slack = st.cap_room * (1.0 - stretch[g["cap_place"]])
         slack[cap] = cap_slack
         own = self.own_a.copy()
         if "pressure_enables" not in self.knockouts:  # pressure authorises change (004:46-48)
-            own[auth] = g["auth_own"] + PRESSURE_AUTHORISES * self._cell_values(self.total_pressure, g["auth_cell"])
+            own[auth] = g["auth_own"] + PRESSURE_AUTHORISES * pressure
         own[cap] = np.cbrt(g["cap_skill"] * (0.5 + 0.5 * self._culture(cap)) * cap_slack)
-        own[val] = self._cell_values(self.performance, g["val_cell"]) * g["val_voice"]
+        own[val] = performance * g["val_voice"]
         target = tri.targets(pr["flow_gain"], own, flow, pr["own_weight"])
         a.x = np.where(a.alive, tri.relax(a.x, target, pr["influence_rate"]), 0.0)
         if self.lowered is not None:
@@ -716,11 +729,10 @@ class Engine:
         push = self._senior_drive * np.exp(-a.tenure[r] / self._senior_fade)
         return group_max(push, self._senior_cells, self._senior_starts, self.P * self.F).reshape(self.P, self.F)
 
-    def _drivers(self, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _drivers(self, slack: np.ndarray, st: "Standing") -> tuple[np.ndarray, np.ndarray]:
         """7.3: pressure, recognition of underperformance; returns internal and external pressure."""
         pc = self.pc
         self.resources = (self.members_c @ slack).reshape(self.P, self.F)
-        st = self._standing()
         internal = st.internal + self._push()
         external = st.central + self.inspection + st.efficiency
         self.total_pressure = np.minimum((internal + external) / 2.0, 1.0)
@@ -785,13 +797,14 @@ class Engine:
     def _trigger(self, u, internal, external, A, ph: "PhaseView") -> np.ndarray:
         """7.4, 0 -> 1: the will to change, plus inspiration from embedded fields and examples elsewhere."""
         pc = self.pc
-        spill = 0.0
+        inspiration = self.peer_pull  # 0 + peer_pull without embedded fields
         if ph.any_emb:
             embedded = ph.emb * np.where(self.mode == 3, 2.0, 1.0)
-            spill = pc["spillover_strength"] * np.matmul(self.cross_links, embedded[:, :, None])[:, :, 0]
+            inspiration = pc["spillover_strength"] * np.matmul(self.cross_links, embedded[:, :, None])[:, :, 0] \
+                + self.peer_pull
         will = lc.will_to_change(self.recognition, internal, external, A, self.drive)
         p_trig = lc.trigger_probability(will, pc["trigger_rate"], pc["trigger_steepness"], pc["opportunity_rate"],
-                                        spill + self.peer_pull)
+                                        inspiration)
         return ph.latent & (u[:, :, 0] < p_trig)
 
     def _adequacy(self, ph: "PhaseView") -> np.ndarray:
@@ -805,21 +818,25 @@ class Engine:
         """7.5: in design, trials start, progress, fail or prove themselves (004:126-133)."""
         pc = self.pc
         p_spawn = lc.spawn_probability(pc["spawn_rate"], A, self.drive, self.risk, pc["clique_density"], stretch)
-        free = ~self.trial_active & ~self.trial_proven & self.trial_slot
-        slot = np.argmax(free, axis=2)
-        pl, fl = np.nonzero(design & (d["u"][:, :, 1] < p_spawn) & free.any(axis=2))
-        if len(pl):
-            k = slot[pl, fl]
-            # A trial is the locality's own idea or, if better, an adaptation of one proven elsewhere.
-            own, offer = d["quality"][pl, fl], self.peer_quality[pl, fl]
-            self.trial_active[pl, fl, k] = True
-            self.trial_quality[pl, fl, k] = np.maximum(own, offer)
-            self.trial_adapted[pl, fl, k] = offer > own
-            self.trial_progress[pl, fl, k] = 0.0
+        spawn = design & (d["u"][:, :, 1] < p_spawn)
+        if spawn.any():  # a free slot is looked for only where a trial would start
+            self._spawn(d, spawn)
         running = self.trial_active & design[:, :, None]
         if running.any():  # else nothing progresses, fails or is proven
             self._run_trials(d, running, C, enable)
         return design & self.trial_proven.any(axis=2) & (C >= pc["capacity_threshold"])
+
+    def _spawn(self, d, spawn: np.ndarray) -> None:
+        """A trial starts in the first free slot of each field where one would start and a slot is free.
+        It is the locality's own idea or, if better, an adaptation of one proven elsewhere."""
+        free = ~self.trial_active & ~self.trial_proven & self.trial_slot
+        pl, fl = np.nonzero(spawn & free.any(axis=2))
+        k = np.argmax(free[pl, fl], axis=1)
+        own, offer = d["quality"][pl, fl], self.peer_quality[pl, fl]
+        self.trial_active[pl, fl, k] = True
+        self.trial_quality[pl, fl, k] = np.maximum(own, offer)
+        self.trial_adapted[pl, fl, k] = offer > own
+        self.trial_progress[pl, fl, k] = 0.0
 
     def _run_trials(self, d, running: np.ndarray, C: np.ndarray, enable) -> None:
         """7.5: running trials progress, fail or prove themselves."""

@@ -144,10 +144,10 @@ def reversal_probability(phase, rate, adequacy, resistance, opposition, value,
     h = rate * weakness * (1.0 + resistance)
     # Each term below adds 0 (or keeps h) where no field is in its phase: skipped then (speed).
     mob = phase == 2
-    if np.any(mob):
+    if mob.any():
         h = h + mob * rate * (opposition * (1.0 - value) + np.maximum(authority - capacity, 0.0))
     emb = phase == 4
-    if np.any(emb):
+    if emb.any():
         h = np.where(emb, rate * (0.5 * weakness + 2.0 * complacency), h)
     if np.any(disappointed):
         h = h + rate * DISAPPOINTMENT_WEIGHT * disappointed
