@@ -375,18 +375,18 @@ class PhaseView:
     @classmethod
     def of(cls, phase: np.ndarray, e: "Engine") -> "PhaseView":
         masks = [phase == k for k in Phase]
+        anys = [bool(m.any()) for m in masks]
         active = ((phase >= Phase.DESIGN) & (phase <= Phase.MAINSTREAMING)).sum(axis=1)
-        started = phase > Phase.LATENT
         stretch = lc.overstretch(active, e.par["overstretch_threshold"], e.par["overstretch_penalty"])
         next_and_own = np.stack([np.minimum(phase + 1, Phase.EMBEDDING), phase])
-        need = e.needs[next_and_own]
-        view = cls(*masks, started, *(bool(m.any()) for m in (*masks, started)),
-                   any_proving=bool((phase >= Phase.MOBILISATION).any()),
+        need = e.needs.take(next_and_own, axis=0)  # needs[next_and_own], faster
+        emb = masks[Phase.EMBEDDING]
+        view = cls(*masks, phase > Phase.LATENT, *anys, any_started=any(anys[1:]), any_proving=any(anys[2:]),
                    stretch=stretch, stretch_field=np.repeat(stretch[:, None], e.F, axis=1),
-                   next_and_own=next_and_own, demand=(need, need.sum(axis=-1)),
+                   next_and_own=next_and_own, demand=(need, e.needs.sum(axis=1)[next_and_own]),
                    rates=e.rates[e._rows, phase], effort=lc.EFFORT[phase], ramp=lc.maturity_ramp(phase),
-                   n_emb=masks[Phase.EMBEDDING].sum(axis=1, keepdims=True))
-        for v in (*masks, started, stretch, view.stretch_field, next_and_own, need, *view.demand, view.rates,
+                   n_emb=emb.sum(axis=1, keepdims=True) if anys[-1] else np.zeros((len(phase), 1), dtype=np.int64))
+        for v in (*masks, view.started, stretch, view.stretch_field, next_and_own, need, *view.demand, view.rates,
                   view.effort, *view.ramp, view.n_emb):
             v.flags.writeable = False
         return view
@@ -1217,7 +1217,7 @@ class Engine:
         """Every place's fields now: (places, fields, COLUMNS)."""
         return np.concatenate((  # one call: cheaper than filling the columns one by one
             self.phase[:, :, None], self.corners, self.performance[:, :, None], self.public_value[:, :, None],
-            self.trial_active.sum(axis=2)[:, :, None], self.failed_trials[:, :, None], self.flows,
+            np.add.reduce(self.trial_active, axis=2)[:, :, None], self.failed_trials[:, :, None], self.flows,
             self.recognition[:, :, None], self.total_pressure[:, :, None], self.alignment[:, :, None],
             self.complacency[:, :, None], self.balance[:, :, None], self.reversals[:, :, None], self.mode[:, :, None],
             self.realised[:, :, None], self.openness[:, :, None], self.adequacy[:, :, None]), axis=2, dtype=float)
