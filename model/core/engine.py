@@ -879,12 +879,14 @@ class Engine:
         self.log.transitions(self.steps, pl, fl, old[pl, fl], new[pl, fl])
         enters = lambda ph: fwd & (new == ph)  # noqa: E731
         leaves = lambda ph: back & (old == ph)  # noqa: E731
-        e = enters(Phase.DESIGN)
-        self.performance_at_trigger[e] = self.performance[e]
-        self.realised[e] = 0.0
-        self._clear_trials(e)
-        e = enters(Phase.MOBILISATION)
-        if e.any():  # the dominant innovation: the best proven trial; the rest close (004:130-133)
+        into, out_of = set(new[fwd].tolist()), set(old[back].tolist())  # only their rules run (speed)
+        if Phase.DESIGN in into:
+            e = enters(Phase.DESIGN)
+            self.performance_at_trigger[e] = self.performance[e]
+            self.realised[e] = 0.0
+            self._clear_trials(e)
+        if Phase.MOBILISATION in into:  # the dominant innovation: the best proven trial; the rest close (004:130-133)
+            e = enters(Phase.MOBILISATION)
             q = np.where(self.trial_proven, self.trial_quality, -1.0)
             best = np.argmax(q, axis=2)[..., None]
             # A pilot's promise may not carry over at scale: "if the innovation turns out" (004:139-141).
@@ -892,18 +894,25 @@ class Engine:
             self.dominant_quality[e] = (np.take_along_axis(self.trial_quality, best, axis=2)[..., 0] * scale)[e]
             self.dominant_adapted[e] = np.take_along_axis(self.trial_adapted, best, axis=2)[..., 0][e]
             self._clear_trials(e)
-        self.alignment[enters(Phase.MAINSTREAMING)] = 0.0
-        self.complacency[enters(Phase.EMBEDDING)] = 0.0
-        self.reversals += back
-        e = leaves(Phase.DESIGN)  # trials abandoned; the will to change dissipates
-        self.failed_trials[e] += self.trial_active[e].sum(axis=1)
-        self._clear_trials(e)
-        self.recognition[e] *= RECOGNITION_KEPT
-        e = leaves(Phase.MOBILISATION)  # the dominant innovation failed to mobilise
-        self.failed_trials[e] += 1
-        self.dominant_quality[e] = 0.0
-        self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT
-        self.alignment[leaves(Phase.EMBEDDING)] = STAGNANT_ALIGNMENT
+        if Phase.MAINSTREAMING in into:
+            self.alignment[enters(Phase.MAINSTREAMING)] = 0.0
+        if Phase.EMBEDDING in into:
+            self.complacency[enters(Phase.EMBEDDING)] = 0.0
+        if out_of:
+            self.reversals += back
+        if Phase.DESIGN in out_of:  # trials abandoned; the will to change dissipates
+            e = leaves(Phase.DESIGN)
+            self.failed_trials[e] += self.trial_active[e].sum(axis=1)
+            self._clear_trials(e)
+            self.recognition[e] *= RECOGNITION_KEPT
+        if Phase.MOBILISATION in out_of:  # the dominant innovation failed to mobilise
+            e = leaves(Phase.MOBILISATION)
+            self.failed_trials[e] += 1
+            self.dominant_quality[e] = 0.0
+        if Phase.MAINSTREAMING in out_of:
+            self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT
+        if Phase.EMBEDDING in out_of:
+            self.alignment[leaves(Phase.EMBEDDING)] = STAGNANT_ALIGNMENT
 
     def _clear_trials(self, cells: np.ndarray) -> None:
         self.trial_active[cells] = False
