@@ -374,6 +374,7 @@ class PhaseView:
 
     @classmethod
     def of(cls, phase: np.ndarray, e: "Engine") -> "PhaseView":
+        """The view of ``phase`` for engine ``e`` (its parameters and needs)."""
         masks = [phase == k for k in Phase]
         anys = [bool(m.any()) for m in masks]
         active = ((phase >= Phase.DESIGN) & (phase <= Phase.MAINSTREAMING)).sum(axis=1)
