@@ -1,7 +1,7 @@
 """Do two versions of the model give the same runs? Runs a fixed set of localities (13 scenarios,
 shocks, elections, arrivals, commissioning, grants) and two regions with the code of a git
 revision and with the working tree, and compares every time series, event log and region table:
-integers and text exactly, floats within 1e-9 (summation order may differ).
+integers and text exactly, floats within 1e-9 (summation order may differ; ``--tol``).
 
     .venv/bin/python benchmarks/compare_engines.py [--base cea44a4] [--quick]
 
@@ -63,7 +63,7 @@ def run(code: Path, quick: bool, tmp: Path, tag: str) -> dict:
     return pickle.load(open(out, "rb"))
 
 
-def differences(key, a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+def differences(key, a: pd.DataFrame, b: pd.DataFrame, tol: float = 1e-9) -> list[str]:
     a, b = a.reset_index(drop=True), b.reset_index(drop=True)
     if a.shape != b.shape or list(a.columns) != list(b.columns):
         return [f"{key}: shape or columns differ: {a.shape} {b.shape}"]
@@ -72,7 +72,7 @@ def differences(key, a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
         if pd.api.types.is_float_dtype(a[c]):
             x, y = a[c].to_numpy(float), b[c].to_numpy(float)
             d = np.where(np.isnan(x) & np.isnan(y), 0.0, np.abs(x - y))
-            if not (np.nan_to_num(d, nan=np.inf) <= 1e-9).all():
+            if not (np.nan_to_num(d, nan=np.inf) <= tol).all():
                 out.append(f"{key}: {c} differs by up to {np.nanmax(d):.3g}")
         elif not (a[c].astype(str).to_numpy() == b[c].astype(str).to_numpy()).all():
             out.append(f"{key}: {c} differs")
@@ -83,6 +83,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", default="cea44a4", help="git revision to compare with (default: the 0.1 engine)")
     ap.add_argument("--quick", action="store_true", help="fewer runs and one small region")
+    ap.add_argument("--tol", type=float, default=1e-9, help="largest difference allowed between floats (0: bit for bit)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -97,9 +98,9 @@ def main() -> int:
     problems = []
     for key, frames in old.items():
         for a, b in zip(frames, new[key]):
-            problems += differences(key, a, b)
+            problems += differences(key, a, b, args.tol)
     print(f"{len(old)} runs compared with {args.base} in {time.perf_counter() - t:.0f} s: "
-          + ("identical (floats within 1e-9)" if not problems else f"{len(problems)} differences"))
+          + (f"identical (floats within {args.tol:g})" if not problems else f"{len(problems)} differences"))
     for p in problems[:20]:
         print("  " + p)
     return 1 if problems else 0

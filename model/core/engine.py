@@ -345,6 +345,64 @@ class EventLog:
         return out
 
 
+@dataclass(slots=True)
+class PhaseView:
+    """What a step reads of the fields' phases alone (see Engine._phases): masks, whether any field
+    is in each phase, and per-phase constants. Arrays are read-only: they are shared between steps."""
+
+    latent: np.ndarray
+    design: np.ndarray
+    mob: np.ndarray
+    main: np.ndarray
+    emb: np.ndarray
+    started: np.ndarray  # past latent
+    any_latent: bool
+    any_design: bool
+    any_mob: bool
+    any_main: bool
+    any_emb: bool
+    any_started: bool
+    any_proving: bool  # a field in mobilisation or later: realised value may disappoint
+    stretch: np.ndarray  # (P,) capacity lost to carrying too many projects at once (003:532-533)
+    stretch_field: np.ndarray  # the same, (P, F)
+    next_and_own: np.ndarray  # (2, P, F): the next phase and the phase, for adequacy
+    demand: tuple[np.ndarray, np.ndarray]  # their needs (2, P, F, 3) and its sums (triangle.adequacy)
+    rates: np.ndarray  # base reversal rate of each field's phase
+    effort: np.ndarray  # lifecycle.EFFORT of each field's phase
+    ramp: tuple[np.ndarray, np.ndarray]  # lifecycle.maturity_ramp
+    n_emb: np.ndarray  # (P, 1) embedded fields per place
+
+    @classmethod
+    def of(cls, phase: np.ndarray, e: "Engine") -> "PhaseView":
+        """The view of ``phase`` for engine ``e`` (its parameters and needs)."""
+        masks = [phase == k for k in Phase]
+        anys = [bool(m.any()) for m in masks]
+        active = ((phase >= Phase.DESIGN) & (phase <= Phase.MAINSTREAMING)).sum(axis=1)
+        stretch = lc.overstretch(active, e.par["overstretch_threshold"], e.par["overstretch_penalty"])
+        next_and_own = np.stack([np.minimum(phase + 1, Phase.EMBEDDING), phase])
+        need = e.needs.take(next_and_own, axis=0)  # needs[next_and_own], faster
+        emb = masks[Phase.EMBEDDING]
+        view = cls(*masks, phase > Phase.LATENT, *anys, any_started=any(anys[1:]), any_proving=any(anys[2:]),
+                   stretch=stretch, stretch_field=np.repeat(stretch[:, None], e.F, axis=1),
+                   next_and_own=next_and_own, demand=(need, e.needs.sum(axis=1)[next_and_own]),
+                   rates=e.rates[e._rows, phase], effort=lc.EFFORT[phase], ramp=lc.maturity_ramp(phase),
+                   n_emb=emb.sum(axis=1, keepdims=True) if anys[-1] else np.zeros((len(phase), 1), dtype=np.int64))
+        for v in (*masks, view.started, stretch, view.stretch_field, next_and_own, need, *view.demand, view.rates,
+                  view.effort, *view.ramp, view.n_emb):
+            v.flags.writeable = False
+        return view
+
+
+@dataclass(slots=True)
+class Standing:
+    """What a step reads of the places' standing pressures and support (see Engine._standing)."""
+
+    internal: np.ndarray  # (P, F) internal pressure without the new leaders' push
+    central: np.ndarray  # (P, F) weighted central pressure
+    efficiency: np.ndarray  # (P, F) efficiency pressure's share of external pressure
+    cap_room: np.ndarray  # capacity agents' slack with their field's support, before overstretch
+
+
 class Engine:
     """N places, each a locality: agents on the triangle, fields moving through the lifecycle.
 
@@ -370,9 +428,11 @@ class Engine:
         self.params = [dict(p) for p in params]
         self.rngs = list(rngs)
         self.par = {k: np.array([p[k] for p in self.params]) for k in self.params[0]}
-        self.pc = {k: v[:, None] for k, v in self.par.items()}  # the same, as columns against fields
+        # The same per field, (places, fields): same-shape operands are cheaper than broadcasting a column.
+        self.pc = {k: np.repeat(v[:, None], F, axis=1) for k, v in self.par.items()}
         self.K = self.par["max_trials"].astype(np.int64)
         self._uniform_k = bool((self.K == self.K.max()).all())
+        self._K_field = np.repeat(self.K[:, None], F, axis=1)
         self._chunk_at = DRAW_CHUNK  # the first month draws the first chunk
         self.steps = 0
         self.log = EventLog()
@@ -427,16 +487,22 @@ class Engine:
         self.flow_matrix, self.members, self.report, self.members_c = st.flow, st.members, st.report, st.members_c
         self.risk, self.openness, self.drive = st.risk, st.openness, st.drive
         self.network_quality, self.cross_links = st.network_quality, st.cross_links
-        self.pc["clique_density"] = st.clique_density[:, None]
+        self.pc["clique_density"] = np.repeat(st.clique_density[:, None], F, axis=1)
         self._senior_cells, self._senior_rows = st.senior_cells, st.senior_rows
         self._senior_starts = run_starts(st.senior_cells)
         self._senior_fade = self.par["new_leader_push_months"][a.place[st.senior_rows]]
+        self._senior_drive = a.drive[st.senior_rows]
         # Agents' own contributions that change only with the roster (7.2 in docs/ODD.md).
         drive = a.drive
         if "drive" in self.knockouts:
             drive = self.par["leader_drive"][a.place]
             self.drive = np.repeat(self.par["leader_drive"][:, None], F, axis=1)
         self.own_a = a.legitimacy * (0.5 + 0.5 * drive)
+        self._roster_constants()
+
+    def _roster_constants(self) -> None:
+        """Per-agent constants of the step that change only with the roster (speed)."""
+        F, a = self.F, self.agents
         # Index of each agent's field cell in a (places, fields + 1) table; the last column is the
         # mean over fields, for agents who act on every field.
         self._cell = a.place * (F + 1) + np.where(a.field < 0, F, a.field)
@@ -444,11 +510,20 @@ class Engine:
         self._culture_moves = bool((self.pc["culture_rate"] > 0).any())
         # Agents by corner, with what the step reads of them that changes only with the roster.
         auth, cap, val = (np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
-        self._groups = {"auth": auth, "cap": cap, "val": val, "auth_cell": self._cell[auth],
-                        "cap_cell": self._cell[cap], "val_cell": self._cell[val], "cap_place": a.place[cap],
+        self._groups = {"auth": auth, "cap": cap, "val": val, "cap_cell": self._cell[cap], "cap_place": a.place[cap],
                         "cap_slack": a.slack[cap], "val_voice": 0.5 + 0.5 * a.voice[val],
                         "cap_skill": a.skill[cap], "cap_openness0": a.openness0[cap],
-                        "cap_culture_rate": self._param_rows["culture_rate"][cap]}
+                        "cap_culture_rate": self._param_rows["culture_rate"][cap],
+                        "auth_own": (1 - PRESSURE_AUTHORISES) * self.own_a[auth]}
+        # The openness leaders pull staff towards (_culture): agents' drive changes only with the roster.
+        self._groups["cap_lead"] = np.maximum(self._groups["cap_openness0"],
+                                              self._cell_values(self.drive, self._groups["cap_cell"]))
+        # _field_views: where each look-up sits in a (places, 3 quantities, fields + 1) table.
+        at = lambda rows, k: self._cell[rows] + a.place[rows] * 2 * (F + 1) + k * (F + 1)  # noqa: E731
+        self._views_at = np.concatenate([at(auth, 0), at(auth, 1), at(val, 2)])
+        # Corners and flows from one product (aggregate): the rows of ``members`` and then ``report``.
+        self._totals = sp.vstack([self.members, self.report], format="csr")
+        self._standing_key = None  # its capacity rows follow the roster
 
     def _init_fields(self, performance: np.ndarray) -> None:
         P, F, par = self.P, self.F, self.par
@@ -483,6 +558,7 @@ class Engine:
         # own innovation to peers (003:718).
         self.peer_pull, self.peer_quality, self.sharing_cost = np.zeros((P, F)), np.zeros((P, F)), np.zeros((P, F))
         self._rows = np.arange(P)[:, None]
+        self._phase_key = self._standing_key = None  # see _phases, _standing
         self.rates = np.stack([np.zeros(P), par["reversal_rate_design"], par["reversal_rate_mobilisation"],
                                par["reversal_rate_mainstreaming"], par["reversal_rate_embedding"]], axis=1)
 
@@ -508,14 +584,15 @@ class Engine:
         self.refresh()
         self.steps += 1
         draws = self._draws()
-        stretch = self._overstretch()
-        slack = self._flows(stretch)
-        internal, external = self._drivers(slack)
-        fwd, bal = self._lifecycle(draws, internal, external, stretch)
-        back = self._reversal(draws, fwd)
+        ph, st = self._phases(), self._standing()
+        slack = self._flows(ph.stretch, st)
+        internal, external = self._drivers(slack, st)
+        fwd, bal = self._lifecycle(draws, internal, external, ph)
+        back = self._reversal(draws, fwd, ph)
         self._transition(fwd, back, draws["u"][:, :, 5])
-        self._embedding_modes(bal)
-        self._performance(draws["noise"])
+        ph = self._phases()  # after the moves
+        self._embedding_modes(bal, ph)
+        self._performance(draws["noise"], ph)
 
     def _draws(self) -> dict[str, np.ndarray]:
         """A fixed number of draws per place and month, from the place's own stream (common random
@@ -525,17 +602,7 @@ class Engine:
             self._refill_draws()
         t = self._chunk_at
         self._chunk_at += 1
-        P, F, Kmax = self.P, self.F, self.trial_quality.shape[2]
-        uniform = self._chunk["uniform"][:, t]
-        u = uniform[:, :F * DRAWS].reshape(P, F, DRAWS)
-        if self._uniform_k:
-            u_trial = uniform[:, F * DRAWS:].reshape(P, F, Kmax)
-        else:  # places with fewer trial slots: theirs never fail
-            u_trial = np.ones((P, F, Kmax))
-            for p in range(P):
-                u_trial[p, :, :self.K[p]] = uniform[p, F * DRAWS:F * (DRAWS + self.K[p])].reshape(F, self.K[p])
-        return {"u": u, "u_trial": u_trial, "quality": self._chunk["quality"][:, t],
-                "noise": self._chunk["noise"][:, t]}
+        return {k: v[:, t] for k, v in self._chunk.items()}
 
     def _refill_draws(self) -> None:
         P, F, K, par, C = self.P, self.F, self.K, self.par, DRAW_CHUNK
@@ -549,13 +616,23 @@ class Engine:
             uniform[p, :, :width[p]] = rng.random((C, width[p]))
             quality[p] = rng.beta(a[p], b[p], (C, F))
             noise[p] = rng.standard_normal((C, F))
-        self._chunk = {"uniform": uniform, "quality": quality, "noise": noise}
+        u = uniform[:, :, :F * DRAWS].reshape(P, C, F, DRAWS)
+        if self._uniform_k:
+            u_trial = uniform[:, :, F * DRAWS:].reshape(P, C, F, Kmax)
+        else:  # places with fewer trial slots: theirs never fail
+            u_trial = np.ones((P, C, F, Kmax))
+            for p in range(P):
+                u_trial[p, :, :, :K[p]] = uniform[p, :, F * DRAWS:F * (DRAWS + K[p])].reshape(C, F, K[p])
+        self._chunk = {"u": u, "u_trial": u_trial, "quality": quality, "noise": noise}
         self._chunk_at = 0
 
-    def _overstretch(self) -> np.ndarray:
-        """Capacity lost to carrying too many projects at once (003:532-533), per place."""
-        active = ((self.phase >= Phase.DESIGN) & (self.phase <= Phase.MAINSTREAMING)).sum(axis=1)
-        return lc.overstretch(active, self.par["overstretch_threshold"], self.par["overstretch_penalty"])
+    def _phases(self) -> "PhaseView":
+        """What the step reads of the fields' phases alone, re-derived only when a phase changes
+        (speed: phases change rarely). Keyed on the phases' bytes: callers may write ``phase`` in place."""
+        key = self.phase.tobytes()
+        if key != self._phase_key:
+            self._phase_key, self._phase_view = key, PhaseView.of(self.phase, self)
+        return self._phase_view
 
     @staticmethod
     def _with_every_field(per_field: np.ndarray, every: np.ndarray) -> np.ndarray:
@@ -566,28 +643,38 @@ class Engine:
     def _cell_values(self, per_field: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """A (places, fields) quantity at the given field cells (``_cell``); agents of every field
         see its mean over fields."""
-        return self._with_every_field(per_field, per_field.sum(axis=1) / self.F).ravel()[cells]
+        every = np.add.reduce(per_field, axis=1, keepdims=True) / self.F  # ndarray.sum, without its wrapper
+        return np.concatenate((per_field, every), axis=1).take(cells)
 
-    def _flows(self, stretch: np.ndarray) -> np.ndarray:
+    def _field_views(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_cell_values`` of visible value and total pressure for authority agents and of
+        performance for value agents, in one look-up (speed)."""
+        P, F, n = self.P, self.F, len(self._groups["auth"])
+        per_field = np.concatenate((self.corners[:, :, 2], self.total_pressure, self.performance), axis=1).reshape(P, 3, F)
+        table = np.concatenate((per_field, np.add.reduce(per_field, axis=2, keepdims=True) / F), axis=2)
+        seen = table.take(self._views_at)
+        return seen[:n], seen[n:2 * n], seen[2 * n:]
+
+    def _flows(self, stretch: np.ndarray, st: "Standing") -> np.ndarray:
         """7.2: agents move towards what their own traits, their drivers and the flows along their
         links support; the field's phase plays no part. Returns each agent's effective slack
         (capacity agents; zero elsewhere)."""
         a, pr, g = self.agents, self._param_rows, self._groups
         auth, cap, val = g["auth"], g["cap"], g["val"]
-        support = self.pc["funding_effect"] * self.funding - self.cut - self.sharing_cost
         flow = self.flow_matrix @ a.x
+        visible, pressure, performance = self._field_views()
         # Authority hears value through its links and through visible value for the public (004:57-60).
-        visible = 0.0 if "flow_va" in self.knockouts else self._cell_values(self.corners[:, :, 2], g["auth_cell"])
+        if "flow_va" in self.knockouts:
+            visible = 0.0
         flow[auth] = (1 - VISIBLE_VALUE) * flow[auth] + VISIBLE_VALUE * visible
         slack = np.zeros(len(a.x))
-        slack[cap] = np.minimum(np.maximum(g["cap_slack"] + self._cell_values(support, g["cap_cell"]), 0.0), 1.0) \
-            * (1.0 - stretch[g["cap_place"]])
+        cap_slack = st.cap_room * (1.0 - stretch[g["cap_place"]])
+        slack[cap] = cap_slack
         own = self.own_a.copy()
         if "pressure_enables" not in self.knockouts:  # pressure authorises change (004:46-48)
-            own[auth] = (1 - PRESSURE_AUTHORISES) * own[auth] \
-                + PRESSURE_AUTHORISES * self._cell_values(self.total_pressure, g["auth_cell"])
-        own[cap] = np.cbrt(g["cap_skill"] * (0.5 + 0.5 * self._culture(cap)) * slack[cap])
-        own[val] = self._cell_values(self.performance, g["val_cell"]) * g["val_voice"]
+            own[auth] = g["auth_own"] + PRESSURE_AUTHORISES * pressure
+        own[cap] = np.cbrt(g["cap_skill"] * (0.5 + 0.5 * self._culture(cap)) * cap_slack)
+        own[val] = performance * g["val_voice"]
         target = tri.targets(pr["flow_gain"], own, flow, pr["own_weight"])
         a.x = np.where(a.alive, tri.relax(a.x, target, pr["influence_rate"]), 0.0)
         if self.lowered is not None:
@@ -602,8 +689,7 @@ class Engine:
         it grows. Updates the capacity agents' and fields' openness; returns the agents'."""
         a, g = self.agents, self._groups
         if "culture" not in self.knockouts and self._culture_moves:
-            now = a.openness[cap]
-            lead = np.maximum(g["cap_openness0"], self._cell_values(self.drive, g["cap_cell"]))
+            now, lead = a.openness[cap], g["cap_lead"]
             now += g["cap_culture_rate"] * np.where(lead >= now, 1.0, CULTURE_RETENTION) * (lead - now)
             a.openness[cap] = now
             self.openness = (self.members_c @ a.openness).reshape(self.P, self.F)
@@ -632,9 +718,8 @@ class Engine:
 
     def aggregate(self) -> None:
         """Corners A, C, V per field from agents' levels; flows A->C, C->V, V->A along links."""
-        P, F, x = self.P, self.F, self.agents.x
-        self.corners[:] = (self.members @ x).reshape(P, 3, F).transpose(0, 2, 1)
-        self.flows[:] = (self.report @ x).reshape(P, 3, F).transpose(0, 2, 1)
+        both = (self._totals @ self.agents.x).reshape(2, self.P, 3, self.F).transpose(0, 1, 3, 2)
+        self.corners[:], self.flows[:] = both[0], both[1]
 
     def _push(self) -> np.ndarray:
         """A new leader's push for change, fading with tenure (000:1287, 1154): the strongest
@@ -642,20 +727,15 @@ class Engine:
         a, r = self.agents, self._senior_rows
         if "drive" in self.knockouts:
             return np.zeros((self.P, self.F))
-        push = a.drive[r] * np.exp(-a.tenure[r] / self._senior_fade)
+        push = self._senior_drive * np.exp(-a.tenure[r] / self._senior_fade)
         return group_max(push, self._senior_cells, self._senior_starts, self.P * self.F).reshape(self.P, self.F)
 
-    def _drivers(self, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _drivers(self, slack: np.ndarray, st: "Standing") -> tuple[np.ndarray, np.ndarray]:
         """7.3: pressure, recognition of underperformance; returns internal and external pressure."""
-        pc, pr = self.pc, self.pressures
+        pc = self.pc
         self.resources = (self.members_c @ slack).reshape(self.P, self.F)
-        relief = 1.0 - pc["funding_pressure_relief"] * np.minimum(self.funding, 1.0)
-        internal = (pr["member_pressure"] + pr["efficiency_pressure"] * relief
-                    + pc["community_pressure_weight"] * pr["community_pressure"] + self._push())
-        # Efficiency pressure is felt "under internal and external pressure" (003:57): it counts
-        # in both, which makes it the strongest single driver (003:325).
-        external = (pc["central_pressure_weight"] * pr["central_pressure"] + self.inspection
-                    + pc["efficiency_external_weight"] * pr["efficiency_pressure"] * relief)
+        internal = st.internal + self._push()
+        external = st.central + self.inspection + st.efficiency
         self.total_pressure = np.minimum((internal + external) / 2.0, 1.0)
         gap = np.minimum(np.maximum((pc["aspiration"] - self.performance) / GAP_SCALE, 0.0), 1.0)
         if "gap" in self.knockouts:
@@ -664,69 +744,104 @@ class Engine:
         self.inspection *= 1.0 - INSPECTION_DECAY
         return internal, external
 
-    def _lifecycle(self, d, internal, external, stretch) -> tuple[np.ndarray, np.ndarray]:
+    def _standing(self) -> "Standing":
+        """What the step reads of pressures, funding, cuts and sharing costs (they change with
+        shocks or, in a region, peers), kept until they or the roster change (speed); keyed on
+        their bytes, as they are written in place."""
+        pc, pr = self.pc, self.pressures
+        key = b"".join(v.tobytes() for v in (self.funding, self.cut, self.sharing_cost, *pr.values()))
+        if key != self._standing_key:
+            relief = 1.0 - pc["funding_pressure_relief"] * np.minimum(self.funding, 1.0)
+            support = pc["funding_effect"] * self.funding - self.cut - self.sharing_cost
+            room = np.minimum(np.maximum(self._groups["cap_slack"] + self._cell_values(support, self._groups["cap_cell"]),
+                                         0.0), 1.0)
+            # Efficiency pressure is felt "under internal and external pressure" (003:57): it counts
+            # in both, which makes it the strongest single driver (003:325).
+            internal = (pr["member_pressure"] + pr["efficiency_pressure"] * relief
+                        + pc["community_pressure_weight"] * pr["community_pressure"])
+            self._standing_key = key
+            self._standing_view = Standing(internal, pc["central_pressure_weight"] * pr["central_pressure"],
+                                           pc["efficiency_external_weight"] * pr["efficiency_pressure"] * relief, room)
+        return self._standing_view
+
+    def _lifecycle(self, d, internal, external, ph: "PhaseView") -> tuple[np.ndarray, np.ndarray]:
         """7.4-7.8: forward moves of every phase; returns them and the triangle's balance. A phase
         that no field is in is skipped (its rules would change nothing)."""
-        phase, pc = self.phase, self.pc
+        pc = self.pc
         A, C = self.corners[:, :, 0], self.corners[:, :, 1]
         u = d["u"]
-        # 0 -> 1: the will to change, plus inspiration from embedded fields and examples elsewhere.
-        emb = phase == Phase.EMBEDDING
-        spill = 0.0
-        if emb.any():
-            embedded = emb * np.where(self.mode == 3, 2.0, 1.0)
-            spill = pc["spillover_strength"] * np.matmul(self.cross_links, embedded[:, :, None])[:, :, 0]
-        will = lc.will_to_change(self.recognition, internal, external, A, self.drive)
-        p_trig = lc.trigger_probability(will, pc["trigger_rate"], pc["trigger_steepness"], pc["opportunity_rate"],
-                                        spill + self.peer_pull)
-        fwd = (phase == Phase.LATENT) & (u[:, :, 0] < p_trig)
-        # Later phases: the corners' adequacy for the *next* phase gates each move (004:105-218);
-        # pressure and recognition speed them (000:217); realised value decides (004:33-36, 139-141).
-        enable = 1.0 if "pressure_enables" in self.knockouts else \
-            lc.enabling(self.total_pressure, self.recognition, pc["pressure_enables"])
-        ready = self._adequacy(np.minimum(phase + 1, Phase.EMBEDDING))
-        proved = True if "value_gate" in self.knockouts else self.realised >= pc["value_threshold"]
-        design = phase == Phase.DESIGN
-        if design.any():
-            fwd |= self._design(d, design, A, C, stretch, enable) & (u[:, :, 4] < ready)
-        mob = phase == Phase.MOBILISATION
-        if mob.any():  # value demonstrated, then control handed to managers (004:139-154)
+        # Adequacy for the next phase (gates moves) and for the phase itself (_reversal), at once.
+        ready, self.adequacy = self._adequacy(ph)
+        fwd = self._trigger(u, internal, external, A, ph) if ph.any_latent else np.zeros((self.P, self.F), dtype=bool)
+        if ph.any_design or ph.any_mob or ph.any_main:
+            # Later phases: the corners' adequacy for the *next* phase gates each move (004:105-218);
+            # pressure and recognition speed them (000:217); realised value decides (004:33-36, 139-141).
+            enable = 1.0 if "pressure_enables" in self.knockouts else \
+                lc.enabling(self.total_pressure, self.recognition, pc["pressure_enables"])
+            proved = True if "value_gate" in self.knockouts else self.realised >= pc["value_threshold"]
+        if ph.any_design:
+            fwd |= self._design(d, ph.design, A, C, ph.stretch_field, enable) & (u[:, :, 4] < ready)
+        if ph.any_mob:  # value demonstrated, then control handed to managers (004:139-154)
             p_hand = lc.handover_probability(pc["handover_rate"], C, A) * enable * ready
-            fwd |= mob & proved & (u[:, :, 2] < p_hand)
-        main = phase == Phase.MAINSTREAMING
-        if main.any():  # align with finance, HR, IT, performance management (004:185-188)
-            self.alignment += main * pc["alignment_rate"] * C * self.resources * self.network_quality \
-                * (1 - stretch[:, None]) * ALIGNMENT_SPEED * enable * ready
-            fwd |= main & proved & (self.alignment >= 1.0)
+            fwd |= ph.mob & proved & (u[:, :, 2] < p_hand)
+        if ph.any_main:  # align with finance, HR, IT, performance management (004:185-188)
+            self.alignment += ph.main * pc["alignment_rate"] * C * self.resources * self.network_quality \
+                * (1 - ph.stretch_field) * ALIGNMENT_SPEED * enable * ready
+            fwd |= ph.main & proved & (self.alignment >= 1.0)
         # Embedding: balance decides the mode; complacency grows without pressure (004:21-23, 196-218).
         self.balance = bal = tri.balance(self.corners.reshape(-1, 3)).reshape(self.P, self.F)
-        grow = np.where(emb, pc["complacency_rate"] * (1 - 2 * self.total_pressure), -COMPLACENCY_RELIEF)
-        self.complacency = np.minimum(np.maximum(self.complacency + grow, 0.0), 1.0)
+        if ph.any_emb or self.complacency.any():  # else it stays 0
+            grow = np.where(ph.emb, pc["complacency_rate"] * (1 - 2 * self.total_pressure), -COMPLACENCY_RELIEF)
+            self.complacency = np.minimum(np.maximum(self.complacency + grow, 0.0), 1.0)
         return fwd, bal
 
-    def _adequacy(self, phase: np.ndarray) -> np.ndarray:
-        """(P, F) adequacy of each field's corners for ``phase`` (or the null arm's constant)."""
+    def _trigger(self, u, internal, external, A, ph: "PhaseView") -> np.ndarray:
+        """7.4, 0 -> 1: the will to change, plus inspiration from embedded fields and examples elsewhere."""
+        pc = self.pc
+        inspiration = self.peer_pull  # 0 + peer_pull without embedded fields
+        if ph.any_emb:
+            embedded = ph.emb * np.where(self.mode == 3, 2.0, 1.0)
+            inspiration = pc["spillover_strength"] * np.matmul(self.cross_links, embedded[:, :, None])[:, :, 0] \
+                + self.peer_pull
+        will = lc.will_to_change(self.recognition, internal, external, A, self.drive)
+        p_trig = lc.trigger_probability(will, pc["trigger_rate"], pc["trigger_steepness"], pc["opportunity_rate"],
+                                        inspiration)
+        return ph.latent & (u[:, :, 0] < p_trig)
+
+    def _adequacy(self, ph: "PhaseView") -> np.ndarray:
+        """(2, P, F) adequacy of each field's corners for its next phase and for its phase (or the
+        null arm's constant)."""
         if self.fixed_adequacy is not None:
-            return np.full((self.P, self.F), self.fixed_adequacy)
-        return tri.adequacy(self.corners.reshape(-1, 3), phase.ravel(), self.needs).reshape(self.P, self.F)
+            return np.full(ph.next_and_own.shape, self.fixed_adequacy)
+        return tri.adequacy(self.corners, ph.next_and_own, self.needs, ph.demand)
 
     def _design(self, d, design, A, C, stretch, enable) -> np.ndarray:
         """7.5: in design, trials start, progress, fail or prove themselves (004:126-133)."""
         pc = self.pc
-        p_spawn = lc.spawn_probability(pc["spawn_rate"], A, self.drive, self.risk, pc["clique_density"],
-                                       stretch[:, None])
-        free = ~self.trial_active & ~self.trial_proven & self.trial_slot
-        slot = np.argmax(free, axis=2)
-        pl, fl = np.nonzero(design & (d["u"][:, :, 1] < p_spawn) & free.any(axis=2))
-        if len(pl):
-            k = slot[pl, fl]
-            # A trial is the locality's own idea or, if better, an adaptation of one proven elsewhere.
-            own, offer = d["quality"][pl, fl], self.peer_quality[pl, fl]
-            self.trial_active[pl, fl, k] = True
-            self.trial_quality[pl, fl, k] = np.maximum(own, offer)
-            self.trial_adapted[pl, fl, k] = offer > own
-            self.trial_progress[pl, fl, k] = 0.0
+        p_spawn = lc.spawn_probability(pc["spawn_rate"], A, self.drive, self.risk, pc["clique_density"], stretch)
+        spawn = design & (d["u"][:, :, 1] < p_spawn)
+        if spawn.any():  # a free slot is looked for only where a trial would start
+            self._spawn(d, spawn)
         running = self.trial_active & design[:, :, None]
+        if running.any():  # else nothing progresses, fails or is proven
+            self._run_trials(d, running, C, enable)
+        return design & self.trial_proven.any(axis=2) & (C >= pc["capacity_threshold"])
+
+    def _spawn(self, d, spawn: np.ndarray) -> None:
+        """A trial starts in the first free slot of each field where one would start and a slot is free.
+        It is the locality's own idea or, if better, an adaptation of one proven elsewhere."""
+        free = ~self.trial_active & ~self.trial_proven & self.trial_slot
+        pl, fl = np.nonzero(spawn & free.any(axis=2))
+        k = np.argmax(free[pl, fl], axis=1)
+        own, offer = d["quality"][pl, fl], self.peer_quality[pl, fl]
+        self.trial_active[pl, fl, k] = True
+        self.trial_quality[pl, fl, k] = np.maximum(own, offer)
+        self.trial_adapted[pl, fl, k] = offer > own
+        self.trial_progress[pl, fl, k] = 0.0
+
+    def _run_trials(self, d, running: np.ndarray, C: np.ndarray, enable) -> None:
+        """7.5: running trials progress, fail or prove themselves."""
+        pc = self.pc
         speed = pc["trial_progress_rate"] * (0.5 + C) * (0.5 + self.openness) * enable
         self.trial_progress += running * speed[:, :, None]
         p_fail = lc.trial_failure_probability(pc["trial_failure_rate"], self.openness, C)
@@ -737,40 +852,42 @@ class Engine:
         self.failed_trials += failed.sum(axis=2)
         self.trial_active &= ~(failed | proven)
         self.trial_proven |= proven
-        return design & self.trial_proven.any(axis=2) & (C >= pc["capacity_threshold"])
 
-    def _reversal(self, d, fwd: np.ndarray) -> np.ndarray:
+    def _reversal(self, d, fwd: np.ndarray, ph: "PhaseView") -> np.ndarray:
         """7.9: any phase may fall back one ("at each point of transition", 004:29-30)."""
-        self.adequacy = adequacy = self._adequacy(self.phase)
-        if not self.phase.any():
+        if not ph.any_started:
             return np.zeros_like(fwd)
         A, C, V = self.corners[:, :, 0], self.corners[:, :, 1], self.corners[:, :, 2]
-        rates = self.rates[self._rows, self.phase]
-        disappointed = 0.0 if "value_gate" in self.knockouts else \
+        # Disappointment needs a field in mobilisation or later (else it is 0).
+        disappointed = 0.0 if "value_gate" in self.knockouts or not ph.any_proving else \
             lc.disappointment(self.realised, self.pc["value_threshold"], self.in_phase, self.phase)
-        p_rev = lc.reversal_probability(self.phase, rates, adequacy, 1.0 - self.openness,
+        p_rev = lc.reversal_probability(self.phase, ph.rates, self.adequacy, 1.0 - self.openness,
                                         self.pc["opposition"], V, A, C, self.complacency, self.drive, disappointed)
-        return (self.phase > 0) & ~fwd & (d["u"][:, :, 3] < p_rev)
+        return ph.started & ~fwd & (d["u"][:, :, 3] < p_rev)
 
     def _transition(self, fwd: np.ndarray, back: np.ndarray, u_scale: np.ndarray, month: int = 1) -> None:
         """Apply moves and what entering or leaving a phase does to a field (004:130-218).
         ``month``: months the other fields age in their phase (0 for a decision between steps)."""
+        moved = fwd | back
+        if not moved.any():
+            self.in_phase = self.in_phase + month
+            return
         old = self.phase
         new = old + fwd - back
         self.phase = new
-        self.in_phase = np.where(fwd | back, 0, self.in_phase + month)
-        pl, fl = np.nonzero(fwd | back)
-        if not len(pl):
-            return
+        self.in_phase = np.where(moved, 0, self.in_phase + month)
+        pl, fl = np.nonzero(moved)
         self.log.transitions(self.steps, pl, fl, old[pl, fl], new[pl, fl])
         enters = lambda ph: fwd & (new == ph)  # noqa: E731
         leaves = lambda ph: back & (old == ph)  # noqa: E731
-        e = enters(Phase.DESIGN)
-        self.performance_at_trigger[e] = self.performance[e]
-        self.realised[e] = 0.0
-        self._clear_trials(e)
-        e = enters(Phase.MOBILISATION)
-        if e.any():  # the dominant innovation: the best proven trial; the rest close (004:130-133)
+        into, out_of = set(new[fwd].tolist()), set(old[back].tolist())  # only their rules run (speed)
+        if Phase.DESIGN in into:
+            e = enters(Phase.DESIGN)
+            self.performance_at_trigger[e] = self.performance[e]
+            self.realised[e] = 0.0
+            self._clear_trials(e)
+        if Phase.MOBILISATION in into:  # the dominant innovation: the best proven trial; the rest close (004:130-133)
+            e = enters(Phase.MOBILISATION)
             q = np.where(self.trial_proven, self.trial_quality, -1.0)
             best = np.argmax(q, axis=2)[..., None]
             # A pilot's promise may not carry over at scale: "if the innovation turns out" (004:139-141).
@@ -778,44 +895,53 @@ class Engine:
             self.dominant_quality[e] = (np.take_along_axis(self.trial_quality, best, axis=2)[..., 0] * scale)[e]
             self.dominant_adapted[e] = np.take_along_axis(self.trial_adapted, best, axis=2)[..., 0][e]
             self._clear_trials(e)
-        self.alignment[enters(Phase.MAINSTREAMING)] = 0.0
-        self.complacency[enters(Phase.EMBEDDING)] = 0.0
-        self.reversals += back
-        e = leaves(Phase.DESIGN)  # trials abandoned; the will to change dissipates
-        self.failed_trials[e] += self.trial_active[e].sum(axis=1)
-        self._clear_trials(e)
-        self.recognition[e] *= RECOGNITION_KEPT
-        e = leaves(Phase.MOBILISATION)  # the dominant innovation failed to mobilise
-        self.failed_trials[e] += 1
-        self.dominant_quality[e] = 0.0
-        self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT
-        self.alignment[leaves(Phase.EMBEDDING)] = STAGNANT_ALIGNMENT
+        if Phase.MAINSTREAMING in into:
+            self.alignment[enters(Phase.MAINSTREAMING)] = 0.0
+        if Phase.EMBEDDING in into:
+            self.complacency[enters(Phase.EMBEDDING)] = 0.0
+        if out_of:
+            self.reversals += back
+        if Phase.DESIGN in out_of:  # trials abandoned; the will to change dissipates
+            e = leaves(Phase.DESIGN)
+            self.failed_trials[e] += self.trial_active[e].sum(axis=1)
+            self._clear_trials(e)
+            self.recognition[e] *= RECOGNITION_KEPT
+        if Phase.MOBILISATION in out_of:  # the dominant innovation failed to mobilise
+            e = leaves(Phase.MOBILISATION)
+            self.failed_trials[e] += 1
+            self.dominant_quality[e] = 0.0
+        if Phase.MAINSTREAMING in out_of:
+            self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT
+        if Phase.EMBEDDING in out_of:
+            self.alignment[leaves(Phase.EMBEDDING)] = STAGNANT_ALIGNMENT
 
     def _clear_trials(self, cells: np.ndarray) -> None:
         self.trial_active[cells] = False
         self.trial_proven[cells] = False
         self.trial_progress[cells] = 0.0
 
-    def _embedding_modes(self, bal: np.ndarray) -> None:
+    def _embedding_modes(self, bal: np.ndarray, ph: "PhaseView") -> None:
         """7.8: fragile, sustainable or pervasive embedding (004:196-218)."""
-        emb = self.phase == Phase.EMBEDDING
-        if not emb.any() and not self.mode.any():
+        emb = ph.emb
+        if not ph.any_emb and not self.mode.any():
             return
-        n_emb = emb.sum(axis=1, keepdims=True)
         mode = np.where(bal >= self.pc["balance_threshold"], 2, 1)
-        mode = np.where((mode == 2) & (n_emb >= 2) & (self.drive >= PERVASIVE_DRIVE), 3, mode)
+        mode = np.where((mode == 2) & (ph.n_emb >= 2) & (self.drive >= PERVASIVE_DRIVE), 3, mode)
         mode = np.where(emb, mode, 0)
         pl, fl = np.nonzero(emb & (mode != self.mode))
         self.log.modes(self.steps, pl, fl, mode[pl, fl])
         self.mode = mode
 
-    def _performance(self, noise: np.ndarray) -> None:
+    def _performance(self, noise: np.ndarray, ph: "PhaseView") -> None:
         """7.10: diversion into unproven work, then the innovation's uplift (the J-curve)."""
-        pc, ph = self.pc, self.phase
-        busy = 0.5 * self.trial_active.sum(axis=2) / self.K[:, None]
-        effort = lc.EFFORT[ph] * np.where(ph == Phase.DESIGN, 0.5 + busy, 1.0)
-        maturity = lc.maturity(ph, self.in_phase) + np.where(ph == Phase.MAINSTREAMING,
-                                              MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0)
+        pc = self.pc
+        effort = ph.effort  # the terms skipped below are a factor 1 or a term 0 where no field is in the phase
+        if ph.any_design:
+            busy = 0.5 * self.trial_active.sum(axis=2) / self._K_field
+            effort = effort * np.where(ph.design, 0.5 + busy, 1.0)
+        maturity = lc.maturity(self.phase, self.in_phase, ph.ramp)
+        if ph.any_main:
+            maturity = maturity + np.where(ph.main, MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0)
         potential = (self.performance_base - pc["diversion_cost"] * effort
                      + pc["innovation_uplift"] * self.dominant_quality * maturity)
         self.performance = np.minimum(np.maximum(
@@ -1099,25 +1225,12 @@ class Engine:
     # ------------------------------------------------------------------ outputs
     def snapshot(self) -> np.ndarray:
         """Every place's fields now: (places, fields, COLUMNS)."""
-        out = np.empty((self.P, self.F, len(COLUMNS)))
-        out[:, :, 0] = self.phase
-        out[:, :, 1:4] = self.corners
-        out[:, :, 4] = self.performance
-        out[:, :, 5] = self.public_value
-        out[:, :, 6] = self.trial_active.sum(axis=2)
-        out[:, :, 7] = self.failed_trials
-        out[:, :, 8:11] = self.flows
-        out[:, :, 11] = self.recognition
-        out[:, :, 12] = self.total_pressure
-        out[:, :, 13] = self.alignment
-        out[:, :, 14] = self.complacency
-        out[:, :, 15] = self.balance
-        out[:, :, 16] = self.reversals
-        out[:, :, 17] = self.mode
-        out[:, :, 18] = self.realised
-        out[:, :, 19] = self.openness
-        out[:, :, 20] = self.adequacy
-        return out
+        return np.concatenate((  # one call: cheaper than filling the columns one by one
+            self.phase[:, :, None], self.corners, self.performance[:, :, None], self.public_value[:, :, None],
+            np.add.reduce(self.trial_active, axis=2)[:, :, None], self.failed_trials[:, :, None], self.flows,
+            self.recognition[:, :, None], self.total_pressure[:, :, None], self.alignment[:, :, None],
+            self.complacency[:, :, None], self.balance[:, :, None], self.reversals[:, :, None], self.mode[:, :, None],
+            self.realised[:, :, None], self.openness[:, :, None], self.adequacy[:, :, None]), axis=2, dtype=float)
 
     def events_frame(self, place: int | None = None) -> pd.DataFrame:
         rows = self.log.rows(self.fields, place)

@@ -37,11 +37,18 @@ MATURITY = np.array([0.0, 0.0, 0.6, 0.7, 1.0])
 RAMP_MONTHS = 6
 
 
-def maturity(phase, months_in_phase):
-    """Share of the innovation's potential uplift realised now: MATURITY of the phase before,
-    ramping up to the phase's own over RAMP_MONTHS."""
+def maturity_ramp(phase):
+    """MATURITY of the phase before, and the rise to the phase's own."""
     before = MATURITY[np.maximum(phase - 1, 0)]
-    return before + (MATURITY[phase] - before) * np.minimum(months_in_phase / RAMP_MONTHS, 1.0)
+    return before, MATURITY[phase] - before
+
+
+def maturity(phase, months_in_phase, ramp=None):
+    """Share of the innovation's potential uplift realised now: MATURITY of the phase before,
+    ramping up to the phase's own over RAMP_MONTHS. ``ramp``: ``maturity_ramp(phase)``, if the
+    caller keeps it (it changes only with the phase)."""
+    before, rise = maturity_ramp(phase) if ramp is None else ramp
+    return before + rise * np.minimum(months_in_phase / RAMP_MONTHS, 1.0)
 
 
 # Realised value is performance gained since the trigger, smoothed over about half a year: people
@@ -80,7 +87,7 @@ def smooth_value(realised, performance, at_trigger):
 def disappointment(realised, threshold, months_in_phase, phase):
     """How far realised value falls short of what proves an innovation (004:33-36, 139-141), in
     [0, 1], for fields in mobilisation or later that have had PATIENCE_MONTHS to show it."""
-    short = np.clip((threshold - realised) / np.maximum(threshold, 1e-9), 0.0, 1.0)
+    short = np.minimum(np.maximum((threshold - realised) / np.maximum(threshold, 1e-9), 0.0), 1.0)
     return np.where((phase >= 2) & (months_in_phase >= PATIENCE_MONTHS), short, 0.0)
 
 
@@ -108,7 +115,7 @@ def spawn_probability(rate, authority, drive, risk_appetite, clique, overstretch
     a risk-accepting culture tries more (000:230), a dense core clique speeds early work
     (004:465-478), an overstretched locality launches fewer (003:532-533)."""
     p = rate * authority * (0.5 + drive) * (0.5 + risk_appetite) * (1.0 + 0.5 * clique)
-    return np.clip(p * (1.0 - overstretch), 0.0, 1.0)
+    return np.minimum(np.maximum(p * (1.0 - overstretch), 0.0), 1.0)  # np.clip's wrapper costs more
 
 
 def trial_failure_probability(rate, openness, capacity):
@@ -135,17 +142,22 @@ def reversal_probability(phase, rate, adequacy, resistance, opposition, value,
     """
     weakness = WEAKNESS_WEIGHT * (1.0 - adequacy) + LEADERSHIP_NEED[phase] * (1.0 - drive)
     h = rate * weakness * (1.0 + resistance)
+    # Each term below adds 0 (or keeps h) where no field is in its phase: skipped then (speed).
     mob = phase == 2
-    h = h + mob * rate * (opposition * (1.0 - value) + np.maximum(authority - capacity, 0.0))
-    h = np.where(phase == 4, rate * (0.5 * weakness + 2.0 * complacency), h)
-    h = h + rate * DISAPPOINTMENT_WEIGHT * disappointed
+    if mob.any():
+        h = h + mob * rate * (opposition * (1.0 - value) + np.maximum(authority - capacity, 0.0))
+    emb = phase == 4
+    if emb.any():
+        h = np.where(emb, rate * (0.5 * weakness + 2.0 * complacency), h)
+    if np.any(disappointed):
+        h = h + rate * DISAPPOINTMENT_WEIGHT * disappointed
     return hazard_to_probability(np.where(phase == 0, 0.0, h))
 
 
 def handover_probability(rate, capacity, authority):
     """Monthly chance that control passes to people with management skills (004:150-154):
     likelier the stronger management is relative to the original authorisers."""
-    return np.clip(rate * capacity * (1.0 + capacity - authority), 0.0, 1.0)
+    return np.minimum(np.maximum(rate * capacity * (1.0 + capacity - authority), 0.0), 1.0)
 
 
 MAX_OVERSTRETCH = 0.9  # an overstretched locality still keeps a tenth of its capacity; assumption

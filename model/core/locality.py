@@ -144,6 +144,19 @@ class AgentView:
         return self._engine.links[0].dense(len(self._engine.agents.alive))
 
 
+class FreshCollector(mesa.DataCollector):
+    """Mesa's DataCollector for model reporters that each return a new object (an array, a number):
+    the same records without the deep copy Mesa makes of every value in case it is shared (speed)."""
+
+    def collect(self, model) -> None:
+        if not self._validated or self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)  # the first call validates the reporters
+            return
+        self._collection_steps.append(model.time)
+        for var, reporter in self.model_reporters.items():
+            self.model_vars[var].append(reporter(model))
+
+
 class Locality(PlaceState, mesa.Model):
     """A locality moving its service fields through the innovation lifecycle.
 
@@ -171,9 +184,9 @@ class Locality(PlaceState, mesa.Model):
         self.engine.on_remove, self.engine.on_attach = self._remove_agent, self._attach_agent
         self.state = AgentView(self.engine)
         self._build_mesa_network()
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = FreshCollector(
             # "fields" feeds timeseries(); the scalars make mesa.batch_run records useful.
-            model_reporters={"fields": lambda m: m.snapshot(), "locality_phase": "locality_phase",
+            model_reporters={"fields": lambda m: m.snapshot(), "locality_phase": lambda m: m.locality_phase,
                              "public_value": lambda m: float(m.public_value.sum())}
         )
         self.datacollector.collect(self)

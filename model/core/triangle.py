@@ -80,20 +80,23 @@ def aggregate(members: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def balance(corners: np.ndarray) -> np.ndarray:
     """Weakest corner / strongest corner, per row of a (fields, 3) array; 1 = perfectly balanced."""
-    hi = corners.max(axis=1)
-    return np.divide(corners.min(axis=1), hi, out=np.zeros(len(hi)), where=hi > 0)
+    hi = np.maximum.reduce(corners, axis=1)  # ndarray.max, without its wrapper
+    return np.divide(np.minimum.reduce(corners, axis=1), hi, out=np.zeros(len(hi)), where=hi > 0)
 
 
-def adequacy(corners: np.ndarray, phase: np.ndarray, needs: np.ndarray = PHASE_NEEDS) -> np.ndarray:
-    """How well each field's corners meet what ``phase`` needs, in [0, 1].
+def adequacy(corners: np.ndarray, phase: np.ndarray, needs: np.ndarray = PHASE_NEEDS,
+             demand: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """How well each field's corners (..., 3) meet what ``phase`` needs, in [0, 1].
 
     A weighted geometric mean of min(1, level / demand), weighted by the need itself: a corner
     that matters more in the phase counts more, and any corner near zero drags the whole down
-    ("one or two alone are not enough", 000:215).
+    ("one or two alone are not enough", 000:215). ``demand``: ``needs[phase]`` and its sums over
+    corners, if the caller keeps them (they change only with the phase).
     """
-    d = needs[phase]
-    ratio = np.clip(corners / d, 1e-6, 1.0)
-    return np.exp((d * np.log(ratio)).sum(axis=1) / d.sum(axis=1))
+    d = needs[phase] if demand is None else demand[0]
+    total = d.sum(axis=-1) if demand is None else demand[1]
+    ratio = np.minimum(np.maximum(corners / d, 1e-6), 1.0)  # np.clip's wrapper costs more
+    return np.exp(np.add.reduce(d * np.log(ratio), axis=-1) / total)  # ndarray.sum, without its wrapper
 
 
 __all__ = [
