@@ -859,3 +859,30 @@ def test_a_timed_round_keeps_its_deadline_across_a_restart_with_a_minute_of_grac
     room.save(path)
     left = 300 - (time.time() - Room.load(path).round_opened)
     assert RESUME_GRACE - 2 <= left <= RESUME_GRACE + 1
+
+
+def test_a_round_ended_while_a_summary_runs_its_ensemble_does_not_leave_a_stale_debrief(monkeypatch):
+    """A mid-workshop summary runs the debrief in a worker thread while the event loop may end a
+    round (the timer, the facilitator) or let a table join. What it then keeps must be the debrief
+    of the room as it is, not an ensemble of the earlier rounds against the later state."""
+    from model.app import room as game
+
+    r = Room(Settings(places=6, rounds=3, ensemble=3, seed=5))
+    r.join(r.code, "Red")
+    r.advance()
+    calls, real = [], game.build_region
+
+    def meanwhile(*args):  # the loop acts while the worker builds the ensemble's last run
+        calls.append(1)
+        if len(calls) == r.settings.ensemble:
+            r.advance()
+            r.join(r.code, "Late")
+        return real(*args)
+    monkeypatch.setattr(game, "build_region", meanwhile)
+    first = r.debrief()
+    assert first["months"] == r.settings.round_months  # the rounds it started with, throughout
+    monkeypatch.setattr(game, "build_region", real)
+    kept, fresh = r.debrief(), Room.from_json(json.loads(json.dumps(r.to_json()))).debrief()
+    assert kept["months"] == fresh["months"] == 2 * r.settings.round_months
+    assert np.array_equal(kept["alone"], fresh["alone"])
+    assert [row["table"] for row in kept["rows"]] == ["Red", "Late"]

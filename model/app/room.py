@@ -243,7 +243,7 @@ class Room:
         self.ended = False
         self.version = 0  # bumped at every change: the web layer's long polls wait on it
         self.round_opened = time.time()
-        self._debrief: dict | None = None
+        self._debrief: tuple[tuple[int, int], dict] | None = None  # (rounds, tables) it was for, the debrief
         self._reset_model()
 
     # ------------------------------------------------------------------ the model and its replay
@@ -281,9 +281,10 @@ class Room:
         own = region is None
         region = self.region if own else region
         rnd, month = len(self.played) + 1 if own else record["round"], region.steps
-        places = {t.name: t.place for t in self.tables.values()}
+        tables = dict(self.tables)  # one copy: the debrief runs this in a worker thread while tables join
+        places = {t.name: t.place for t in tables.values()}
         budgets = self.budget if budgets is None else budgets
-        for name, t in self.tables.items():
+        for name, t in tables.items():
             if t.joined_round <= rnd:
                 budgets.setdefault(name, START_BUDGET)
         for sh in record["shocks"]:
@@ -643,22 +644,27 @@ class Room:
         runs of the same places (Region.reseed_futures) with the same shocks and no table levers.
         Public value at the last month played: the table beat the model above the ensemble's 90th
         percentile, lost to it below the 10th, else is within the model's range."""
-        if self._debrief is not None:
-            return self._debrief
+        # The web layer runs this in a worker thread while rounds may end and tables join: work on
+        # the rounds and tables as they are now, and keep the result only for that state.
+        rounds, tables = list(self.played), list(self.tables.values())
+        key = (len(rounds), len(tables))
+        if self._debrief is not None and self._debrief[0] == key:
+            return self._debrief[1]
         t0 = time.perf_counter()
         n, runs = self.region.n, self.settings.ensemble
+        month = len(rounds) * self.settings.round_months
         alone = np.zeros((runs, n))
         for k in range(runs):
             region = build_region(self.scenario, self.settings.seed)
             region.reseed_futures(k + 1)
             budgets: dict = {}
-            for record in self.played:
+            for record in rounds:
                 self._play(record, region, budgets, decisions=False)
             alone[k] = region.engine.public_value.sum(axis=1)
-        played = self.public_value()
+        played = self.public_value(month)
         q10, q50, q90 = np.quantile(alone, [0.1, 0.5, 0.9], axis=0)
         rows = []
-        for t in self.tables.values():
+        for t in tables:
             p = t.place
             v = float(played[p])
             verdict = ("beat the model" if v > q90[p] else "lost to the model" if v < q10[p]
@@ -666,9 +672,9 @@ class Room:
             rows.append({"table": t.name, "place": p, "label": self.place_label(p), "public_value": v,
                          "model_median": float(q50[p]), "model_p10": float(q10[p]), "model_p90": float(q90[p]),
                          "verdict": verdict, "rank": int((alone[:, p] < v).sum())})
-        self._debrief = {"months": self.month, "runs": runs, "rows": rows, "seconds": time.perf_counter() - t0,
-                         "alone": alone}
-        return self._debrief
+        out = {"months": month, "runs": runs, "rows": rows, "seconds": time.perf_counter() - t0, "alone": alone}
+        self._debrief = (key, out)  # kept with the state it is for: a stale one is never returned
+        return out
 
     def decisions_rows(self) -> list[dict]:
         """Every decision and its outcome, one row per (round, table), and each place's state after
