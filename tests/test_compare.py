@@ -88,6 +88,23 @@ def test_paired_statistics_by_hand():
     assert fmt_diff({"kind": "months", "diff_mean": 0.04, "ci_low": -0.2, "ci_high": 0.3}).startswith("+0.04 mo")
 
 
+def test_a_small_months_difference_never_reads_as_zero():
+    """One pair in 40 a month later (or one in 250 in the table): the table and the sentence say
+    how small, never '+0.00 mo' or '0.0 months later'."""
+    from model.experiments.compare import SHORT, outcome_label, sentence
+
+    assert fmt_diff({"kind": "months", "diff_mean": 0.004, "ci_low": 0.0, "ci_high": 0.012}) == "+0.004 mo [0, +0.01]"
+    a = np.full(40, 10.0)
+    rows = []
+    for o in ["public_value", *(f"reach_{s}" for s in SHORT.values()), *(f"months_{s}" for s in SHORT.values())]:
+        kind, label = outcome_label(o, 120)
+        b = a + (np.arange(40) == 0) if kind == "months" else np.linspace(0, 1, 40) if kind == "value" else a * 0 + 1
+        rows.append({"outcome": o, "kind": kind, "label": label,
+                     **paired(a if kind == "months" else b * 0 + (kind != "value"), b, kind)})
+    text = sentence(pd.DataFrame(rows), "education", "A", "B", 40)
+    assert "B gets there 0.03 months later on average" in text and "0.0 months" not in text, text
+
+
 def test_a_scenario_equal_to_its_baseline_gives_exactly_no_difference(tmp_path, capsys):
     (tmp_path / "same.toml").write_text(SAME)
     out = tmp_path / "cmp"

@@ -25,6 +25,7 @@ gives the locality's total public value.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -175,12 +176,20 @@ def fmt_points(x: float) -> str:
     return f"{100 * x:+.1f}" if abs(100 * x) < 1 else f"{100 * x:+.0f}"  # never a bare "-0"
 
 
+def fmt_months(x: float) -> str:
+    """A difference in months: one decimal, or as many as it takes to show a smaller one (never
+    '+0.0'); exactly 0 as 0."""
+    if x == 0:
+        return "0"
+    return f"{x:+.{1 if abs(x) >= 0.05 else -math.floor(math.log10(abs(x)))}f}"
+
+
 def fmt_diff(row, width: bool = False) -> str:
     """The difference with its interval, in the outcome's units."""
     if row["kind"] == "probability":
         f, unit = fmt_points, " pts"
     elif row["kind"] == "months":
-        f, unit = (lambda x: "0" if x == 0 else f"{x:+.2f}" if abs(x) < 0.05 else f"{x:+.1f}"), " mo"  # no "+0.0"
+        f, unit = fmt_months, " mo"
     else:
         f, unit = fmt_value, ""
     if not np.isfinite(row["diff_mean"]):
@@ -228,9 +237,9 @@ def sentence(rows: pd.DataFrame, field_name: str, a_name: str, b_name: str, repl
         if m.diff_mean == 0:
             parts.append(f"; where both reach {phase} ({m.n} runs), they reach it in the same month on average")
         else:
-            parts.append(f"; where both reach {phase} ({m.n} runs), {b_name} gets there {abs(m.diff_mean):.1f} "
+            parts.append(f"; where both reach {phase} ({m.n} runs), {b_name} gets there {fmt_months(abs(m.diff_mean))[1:]} "
                          f"months {'sooner' if m.diff_mean < 0 else 'later'} on average "
-                         f"({_interval_words(m.ci_low, m.ci_high, lambda x: f'{x:+.1f}')})")
+                         f"({_interval_words(m.ci_low, m.ci_high, fmt_months)})")
     return "".join(parts) + "."
 
 
