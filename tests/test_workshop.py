@@ -886,3 +886,21 @@ def test_a_round_ended_while_a_summary_runs_its_ensemble_does_not_leave_a_stale_
     assert kept["months"] == fresh["months"] == 2 * r.settings.round_months
     assert np.array_equal(kept["alone"], fresh["alone"])
     assert [row["table"] for row in kept["rows"]] == ["Red", "Late"]
+
+
+def test_copying_a_neighbours_proven_idea_needs_no_luck_of_access(room):
+    """A place adapts an idea it merely sees only with the chance its exposure gives (ODD 10.2), but
+    a table that chooses to copy a linked neighbour's proven idea gets it."""
+    red, _ = room.join(room.code, "Red")
+    p, e = room.tables["Red"].place, room.region.engine
+    f = room.fields.index("education")
+    q = room.neighbours(p)[0]
+    e.phase[q, f], e.dominant_quality[q, f] = 3, 0.9  # the neighbour shows a proven idea
+    room.region.set_sharer(q, True)
+    room.region._peer_step()
+    e.peer_quality[p, f] = 0.0  # this month's access draw did not come through
+    assert room.region.best_shown[p, f] > 0
+    room.choose(red, "Red", 1, [{"lever": "copy", "field": "education"}])
+    room.advance()
+    texts = [t for o in room.outcomes if o["table"] == "Red" for t in o["results"]]
+    assert any("copied a peer's idea" in t for t in texts), texts

@@ -100,7 +100,8 @@ LEVERS: dict[str, Lever] = {lv.key: lv for lv in (
           "Show your proven ideas to your neighbours. Helping them costs your staff time."),
     Lever("copy", "Copy a neighbour's idea", 1, True, False,
           "a trial of the best idea the place's peers have proven in the field, adapted to its fit "
-          "(the region's peer offer, 003:346, 656); nothing if no peer shows one (unit returned)",
+          "(Region.best_shown, 003:346, 656; no access draw: choosing to copy is seeking access); nothing if "
+          "no peer shows one (unit returned)",
           "Try the best idea a neighbour has proven and shares, adapted to your place."),
     Lever("new_leader", "Change the chief executive", 3, False, True,
           "a new chief executive from outside arrives with a strong drive (leader_arrival, 000:1287)",
@@ -352,7 +353,7 @@ class Room:
                 if text.startswith("no trial"):
                     refund += lever.cost
             elif key == "copy":
-                offer = float(e.peer_quality[place, f])
+                offer = float(region.best_shown[place, f])  # a deliberate copy needs no luck of access
                 if offer > 0:
                     text = "copied a peer's idea: " + e.start_trial(place, f, offer, adapted=True)
                     if "no trial" in text:

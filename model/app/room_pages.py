@@ -139,7 +139,7 @@ def neighbours_html(room: Room, p: int) -> str:
         shown = "shares its ideas" if sharer[q] else "does not share"
         rows.append(f"<li><b>{escape(owner or 'model')}</b> · {escape(room.place_label(q))} ({shown}): "
                     + (", ".join(escape(f) for f in proven) + " proven" if proven else "nothing proven yet") + "</li>")
-    offer = room.region.engine.peer_quality[p]
+    offer = room.region.best_shown[p]
     copyable = [f for i, f in enumerate(room.fields) if offer[i] > 0]
     tail = (f"<p>Ideas on show that you could copy: {', '.join(escape(f) for f in copyable)}.</p>" if copyable
             else "<p class='muted'>No peer shows a proven idea you could copy yet.</p>")

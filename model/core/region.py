@@ -185,6 +185,7 @@ class Region(mesa.Model):
             Place(self, i, self.network[i], str(kinds[i]), str(regions[i]))
 
         self.beacon_until = np.full(L, -1)
+        self.best_shown = np.zeros((L, F))  # the best idea on show to each place, adapted (_peer_step)
         self.shielded_until = np.full((L, F), -1)  # (place, field) skipped by inspections up to this month: shield()
         self.innovated_before = self._burn_in(rp["burn_in"])
         self.adopted_first = np.full((L, F), -1)  # month each place first reached mainstreaming
@@ -303,6 +304,7 @@ class Region(mesa.Model):
         # of it only with the chance its exposure gives: examples are scarce (003:347, 657).
         q_shown = np.where(shown, e.dominant_quality, 0.0)
         offer = group_max(q_shown[w.indices], rows, starts, L)
+        self.best_shown = np.minimum(offer * self.fit, 1.0)  # what a deliberate copy (the workshop) can take
         if rp["access_limited"]:
             offer = np.where(self.rng.random((L, e.F)) < exposure, offer, 0.0)
         e.peer_quality[:] = np.minimum(offer * self.fit, 1.0)
