@@ -670,13 +670,17 @@ def cmd_validate(args) -> int:
     code = command(args.quick, args.out, args.only, draw=figures)
     if args.out:
         n = QUICK if args.quick else FULL
-        seeds = {"master_seed": None, "seeds": [1000, 999 + n],
-                 "how": f"every arm of every check runs seeds 1000 to {999 + n} (Locality(seed=s)); "
-                        f"see model/experiments/validation.py"}
-        inputs = [manifest.file_entry(p, "shipped scenario") for p in sorted(SHIPPED_SCENARIOS.glob("*.toml"))]
-        manifest.write(Path(args.out), manifest.build({"name": "validate", "quick": args.quick, "only": args.only},
-                                                      inputs, seeds))
+        _validation_manifest(Path(args.out), {"name": "validate", "quick": args.quick, "only": args.only},
+                             1000, n, "every arm of every check", "validation.py")
     return code
+
+
+def _validation_manifest(folder: Path, command: dict, first: int, n: int, who: str, module: str) -> None:
+    """Provenance of a validation or ablation report: the shipped scenarios and the fixed seeds."""
+    seeds = {"master_seed": None, "seeds": [first, first + n - 1],
+             "how": f"{who} runs seeds {first} to {first + n - 1} (Locality(seed=s)); see model/experiments/{module}"}
+    inputs = [manifest.file_entry(p, "shipped scenario") for p in sorted(SHIPPED_SCENARIOS.glob("*.toml"))]
+    manifest.write(folder, manifest.build(command, inputs, seeds))
 
 
 def cmd_discover(args) -> int:
@@ -786,12 +790,8 @@ def _ablation(args) -> int:
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "ablation.md").write_text("# Ablation table\n\n" + text + "\n")
-        seeds = {"master_seed": None, "seeds": [ablation.CLAIM_SEEDS, ablation.CLAIM_SEEDS + n - 1],
-                 "how": f"every arm runs seeds {ablation.CLAIM_SEEDS} to {ablation.CLAIM_SEEDS + n - 1} "
-                        f"(Locality(seed=s)); see model/experiments/ablation.py"}
-        inputs = [manifest.file_entry(p, "shipped scenario") for p in sorted(SHIPPED_SCENARIOS.glob("*.toml"))]
-        manifest.write(folder, manifest.build({"name": "validate", "ablation": True, "quick": args.quick, "only": None},
-                                              inputs, seeds))
+        _validation_manifest(folder, {"name": "validate", "ablation": True, "quick": args.quick, "only": None},
+                             ablation.CLAIM_SEEDS, n, "every arm", "ablation.py")
         print(f"Table: {folder / 'ablation.md'}")
     return 0
 
