@@ -304,10 +304,9 @@ class Region(mesa.Model):
         # of it only with the chance its exposure gives: examples are scarce (003:347, 657).
         q_shown = np.where(shown, e.dominant_quality, 0.0)
         offer = group_max(q_shown[w.indices], rows, starts, L)
-        self.best_shown = np.minimum(offer * self.fit, 1.0)  # what a deliberate copy (the workshop) can take
-        if rp["access_limited"]:
-            offer = np.where(self.rng.random((L, e.F)) < exposure, offer, 0.0)
-        e.peer_quality[:] = np.minimum(offer * self.fit, 1.0)
+        self.best_shown = np.minimum(offer * self.fit, 1.0)  # what a deliberate copy (the workshop) takes
+        e.peer_quality[:] = (np.where(self.rng.random((L, e.F)) < exposure, self.best_shown, 0.0)
+                             if rp["access_limited"] else self.best_shown)
         # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
         learners = seen_by @ (e.phase == Phase.DESIGN).astype(float)
         e.sharing_cost[:] = rp["dissemination_cost"] * learners * shown * ~beacon[:, None]
