@@ -96,7 +96,7 @@ DRAW_CHUNK = 12  # months of draws taken from a place's stream at once (speed; s
 COLUMNS = (
     "phase", "authority", "capacity", "value", "performance", "public_value", "active_trials",
     "failed_trials", "flow_ac", "flow_cv", "flow_va", "recognition", "pressure", "alignment",
-    "complacency", "balance", "reversals", "mode", "realised_value", "openness", "adequacy",
+    "complacency", "balance", "reversals", "mode", "realised_value", "openness", "adequacy", "improvement",
 )
 
 
@@ -431,6 +431,7 @@ class Engine:
         # The same per field, (places, fields): same-shape operands are cheaper than broadcasting a column.
         self.pc = {k: np.repeat(v[:, None], F, axis=1) for k, v in self.par.items()}
         self.K = self.par["max_trials"].astype(np.int64)
+        self._improving = bool((self.par["improvement_rate"] > 0).any())  # 0 everywhere: the previous model
         self._uniform_k = bool((self.K == self.K.max()).all())
         self._K_field = np.repeat(self.K[:, None], F, axis=1)
         self._chunk_at = DRAW_CHUNK  # the first month draws the first chunk
@@ -533,6 +534,9 @@ class Engine:
         self.performance_base = performance.copy()
         self.performance0 = performance.copy()
         self.performance_at_trigger = performance.copy()
+        # Continuous improvement (7.10) so far, and at the trigger: realised value is net of it.
+        self.improvement, self.improvement_at_trigger = np.zeros((P, F)), np.zeros((P, F))
+        self.gap = np.zeros((P, F))
         self.public_value = np.zeros((P, F))
         self.realised, self.adequacy = np.zeros((P, F)), np.zeros((P, F))  # realised value: smoothed performance gain since the trigger
         self.in_phase = np.zeros((P, F), dtype=np.int64)  # months since the field entered its phase
@@ -737,7 +741,7 @@ class Engine:
         internal = st.internal + self._push()
         external = st.central + self.inspection + st.efficiency
         self.total_pressure = np.minimum((internal + external) / 2.0, 1.0)
-        gap = np.minimum(np.maximum((pc["aspiration"] - self.performance) / GAP_SCALE, 0.0), 1.0)
+        self.gap = gap = np.minimum(np.maximum((pc["aspiration"] - self.performance) / GAP_SCALE, 0.0), 1.0)
         if "gap" in self.knockouts:
             gap = np.repeat(gap.mean(axis=1, keepdims=True), self.F, axis=1)
         self.recognition += pc["recognition_rate"] * (gap - self.recognition)
@@ -884,6 +888,7 @@ class Engine:
         if Phase.DESIGN in into:
             e = enters(Phase.DESIGN)
             self.performance_at_trigger[e] = self.performance[e]
+            self.improvement_at_trigger[e] = self.improvement[e]
             self.realised[e] = 0.0
             self._clear_trials(e)
         if Phase.MOBILISATION in into:  # the dominant innovation: the best proven trial; the rest close (004:130-133)
@@ -944,11 +949,18 @@ class Engine:
             maturity = maturity + np.where(ph.main, MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0)
         potential = (self.performance_base - pc["diversion_cost"] * effort
                      + pc["innovation_uplift"] * self.dominant_quality * maturity)
+        if self._improving:  # continuous improvement, where provision is poor (000:157; 003:199)
+            self.improvement += lc.improvement_step(pc["improvement_rate"], self.corners[:, :, 1],
+                                                    np.maximum(self.total_pressure, self.recognition), self.gap)
+            potential = potential + self.improvement
         self.performance = np.minimum(np.maximum(
             self.performance + pc["performance_adjustment"] * (potential - self.performance)
             + pc["performance_noise"] * noise, 0.0), 1.0)
         self.public_value += (self.performance - self.performance0) / MONTHS_PER_YEAR
-        self.realised = lc.smooth_value(self.realised, self.performance, self.performance_at_trigger)
+        # What the innovation shows: the gain since the trigger net of ordinary improvement since then.
+        gain_from = self.performance_at_trigger + (self.improvement - self.improvement_at_trigger) \
+            if self._improving else self.performance_at_trigger
+        self.realised = lc.smooth_value(self.realised, self.performance, gain_from)
 
     # ------------------------------------------------------------------ scheduled work
     def month(self, observe: Callable[[], None] | None = None) -> None:
@@ -1230,7 +1242,8 @@ class Engine:
             np.add.reduce(self.trial_active, axis=2)[:, :, None], self.failed_trials[:, :, None], self.flows,
             self.recognition[:, :, None], self.total_pressure[:, :, None], self.alignment[:, :, None],
             self.complacency[:, :, None], self.balance[:, :, None], self.reversals[:, :, None], self.mode[:, :, None],
-            self.realised[:, :, None], self.openness[:, :, None], self.adequacy[:, :, None]), axis=2, dtype=float)
+            self.realised[:, :, None], self.openness[:, :, None], self.adequacy[:, :, None],
+            self.improvement[:, :, None]), axis=2, dtype=float)
 
     def events_frame(self, place: int | None = None) -> pd.DataFrame:
         rows = self.log.rows(self.fields, place)

@@ -79,6 +79,14 @@ def enabling(pressure, recognition, strength):
     return 1.0 + strength * 0.5 * (pressure + recognition)
 
 
+def improvement_step(rate, capacity, focus, gap):
+    """A month of continuous improvement (docs/ODD.md 7.10): "a statutory duty to undertake
+    continuous improvement", done "much more" where provision is poor (000:157), by the
+    organisation (capacity), where pressure and recognised failure point (focus), with gains that
+    shrink as the gap closes (003:199). All arguments in [0, 1]; the result is >= 0."""
+    return rate * capacity * focus * gap
+
+
 def smooth_value(realised, performance, at_trigger):
     """Realised value: the smoothed gain of performance over its level when the field started."""
     return realised + VALUE_SMOOTHING * ((performance - at_trigger) - realised)

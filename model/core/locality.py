@@ -56,6 +56,7 @@ class PlaceState:
     performance_base = PlaceRow()
     performance0 = PlaceRow()
     performance_at_trigger = PlaceRow()
+    improvement = PlaceRow()
     public_value = PlaceRow()
     recognition = PlaceRow()
     inspection = PlaceRow()

@@ -146,6 +146,9 @@ _add("performance_noise", 0.005, 0.0, 0.1, "level 0-1", G, "assumption",
      "Month-to-month random variation in measured performance.")
 _add("innovation_uplift", 0.4, 0.0, 1.0, "level 0-1", G, "004:29-36; assumption (value)",
      "Performance gained from a perfect innovation once fully embedded.")
+_add("improvement_rate", 0.0055, 0.0, 0.2, "per month", G, "000:157; 003:199; 000:919 (anchor)",
+     "Continuous improvement: the monthly gain, as a share of the gap below aspiration, of a field "
+     "with full capacity under full pressure or recognised failure; 0 = only innovation improves.")
 _add("diversion_cost", 0.12, 0.0, 0.5, "level 0-1", G, "004:42-43, 145-149",
      "Performance lost while resources are diverted into unproven work (the J-curve).")
 
