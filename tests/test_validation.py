@@ -1,5 +1,8 @@
-"""The validation command's bookkeeping: exit codes and the strict known-disagreement marker."""
+"""The validation command's bookkeeping (exit codes, the strict known-disagreement marker) and the
+statistics of checks 5 and 7."""
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import model.experiments.validation as v
@@ -39,3 +42,58 @@ def test_check6_lowering_leaves_the_control_untouched_and_lowers_the_corner():
     lowered.run_for(30)
     assert 0.05 < control.corners[f, 1] - lowered.corners[f, 1] < 0.15
     assert v.progress_after(1001, 1, 0) == v.progress_after(1001, 1, 0)  # same seed, same answer
+
+
+def test_check5_null_arm_blinds_only_the_reversal_rule():
+    """Check 5's null arm (validation-plan Addendum 3): with ``fixed_adequacy`` set, a same-seed run
+    is identical to the normal run (adequacy recorded included) until one of them falls back where
+    the other does not; and the adequacy it records is the real, varying one."""
+    from model import Locality
+    normal, blind = Locality(seed=1001, events=v.push()), Locality(seed=1001, events=v.push())
+    blind.engine.fixed_adequacy = 0.0  # the reversal rule sees the weakest triangle: it falls back soon
+    for month in range(1, 121):
+        before = normal.phase.copy(), blind.phase.copy()
+        normal.step()
+        blind.step()
+        if (normal.phase != blind.phase).any():
+            break
+    else:
+        pytest.fail("the reversal rule's adequacy made no difference in 120 months")
+    assert normal.timeseries()[lambda t: t.step < month].equals(blind.timeseries()[lambda t: t.step < month])
+    differ = normal.phase != blind.phase
+    # The first difference is a fall-back in one run only (forward moves use the real adequacy).
+    assert ((normal.phase < before[0]) | (blind.phase < before[1]))[differ].all()
+    blind.run_for(120 - month)
+    started = blind.timeseries()[lambda t: t.phase > 0]
+    assert started.adequacy.nunique() > 10 and started.adequacy.std() > 0.01
+
+
+def _synthetic(fall, fields=300, months=100, seed=0):
+    """A timeseries of fields with constant adequacy walking phases 1-3: each month a field in phase
+    2 or 3 falls back with chance ``fall(adequacy)``, else moves up with chance 0.3."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for f in range(fields):
+        a, ph = f / fields, 1
+        for step in range(months):
+            rows.append((0, f, step, ph, a))
+            if ph > 1 and rng.random() < fall(a):
+                ph -= 1
+            elif ph < 3 and rng.random() < 0.3:
+                ph += 1
+    return pd.DataFrame(rows, columns=["replicate", "field", "step", "phase", "adequacy"])
+
+
+def test_check5_relative_risk_sees_weak_triangles_falling_back():
+    assert v.reversal_relative_risk(_synthetic(lambda a: 0.3 if a < 0.33 else 0.05)) > 3
+    assert 0.85 < v.reversal_relative_risk(_synthetic(lambda a: 0.15)) < 1.15
+    tied = _synthetic(lambda a: 0.15).assign(adequacy=0.5)  # ties: thirds by rank, still defined
+    assert 0.5 < v.reversal_relative_risk(tied) < 2
+
+
+def test_check7_bootstrap_interval_is_fixed_and_brackets_the_mean():
+    x = np.random.default_rng(1).normal(0.1, 0.2, 60)
+    lo, hi = v.bootstrap_interval(x)
+    assert (lo, hi) == v.bootstrap_interval(x)  # fixed seed: the same interval every time
+    assert lo <= x.mean() <= hi and lo > 0
+    assert v.bootstrap_interval(x - 0.1)[0] < 0

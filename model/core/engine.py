@@ -417,7 +417,7 @@ class Engine:
             raise ValueError(f"unknown knock-out {', '.join(unknown)} (known: {', '.join(KNOCKOUTS)})")
         self.knockouts = frozenset(knockouts)
         self.needs = tri.FLAT_NEEDS if "flat_needs" in self.knockouts else tri.PHASE_NEEDS
-        self.fixed_adequacy: float | None = None  # validation check 5's null arm: adequacy held constant
+        self.fixed_adequacy: float | None = None  # check 5's null arm: only the reversal rule sees this adequacy
         # Check 16's null arm: a range for newly elected leaders' drive (None: like an incumbent's).
         self.elected_drive: tuple[float, float] | None = None
         self.fields = tuple(fields)
@@ -813,10 +813,7 @@ class Engine:
         return ph.latent & (u[:, :, 0] < p_trig)
 
     def _adequacy(self, ph: "PhaseView") -> np.ndarray:
-        """(2, P, F) adequacy of each field's corners for its next phase and for its phase (or the
-        null arm's constant)."""
-        if self.fixed_adequacy is not None:
-            return np.full(ph.next_and_own.shape, self.fixed_adequacy)
+        """(2, P, F) adequacy of each field's corners for its next phase and for its phase."""
         return tri.adequacy(self.corners, ph.next_and_own, self.needs, ph.demand)
 
     def _design(self, d, design, A, C, stretch, enable) -> np.ndarray:
@@ -865,7 +862,8 @@ class Engine:
         # Disappointment needs a field in mobilisation or later (else it is 0).
         disappointed = 0.0 if "value_gate" in self.knockouts or not ph.any_proving else \
             lc.disappointment(self.realised, self.pc["value_threshold"], self.in_phase, self.phase)
-        p_rev = lc.reversal_probability(self.phase, ph.rates, self.adequacy, 1.0 - self.openness,
+        adequacy = self.adequacy if self.fixed_adequacy is None else np.full_like(self.adequacy, self.fixed_adequacy)
+        p_rev = lc.reversal_probability(self.phase, ph.rates, adequacy, 1.0 - self.openness,
                                         self.pc["opposition"], V, A, C, self.complacency, self.drive, disappointed)
         return ph.started & ~fwd & (d["u"][:, :, 3] < p_rev)
 
