@@ -48,6 +48,7 @@ ARMS = (
     Arm("mechanism", "culture change off", ("culture",)),
     Arm("mechanism", "pressure as enabler off", ("pressure_enables",)),
     Arm("mechanism", "innovation creates no value (uplift 0)", params=(("innovation_uplift", 0.0),)),
+    Arm("mechanism", "no continuous improvement (improvement_rate 0)", params=(("improvement_rate", 0.0),)),
 )
 
 
