@@ -123,3 +123,42 @@ def test_an_ensemble_in_one_engine_equals_its_replicates_run_one_by_one():
         bts, bev = run_ensemble(s, 10, 5, workers=workers, progress=False)
         assert bts.equals(ts)
         assert bev.astype(str).equals(ev.astype(str))
+
+
+NO_INNOVATION = dict(trigger_rate=0.0, opportunity_rate=0.0)  # fields never leave latent
+
+
+def test_continuous_improvement_raises_a_failing_field_without_any_innovation():
+    """7.10 (000:157): a field below its aspiration, under an inspection, improves through its own
+    capacity while nothing innovates; with improvement_rate 0, or with no gap, it does not."""
+    events = [Shock(0, "underperformance", field="education")]
+    seeds = list(range(20))
+
+    def end(**kw):
+        from model.core.locality import Ensemble
+        e = Ensemble(seeds, events=events, **NO_INNOVATION, **kw).run_for(96)
+        assert (e.engine.phase == 0).all()
+        f = e.engine.field_index("education")
+        return e.engine.improvement[:, f], e.engine.performance[:, f] - e.engine.performance0[:, f]
+
+    gained, perf = end()
+    assert gained.min() > 0.02 and perf.mean() > 0.03
+    none, perf0 = end(improvement_rate=0.0)
+    assert (none == 0).all() and abs(perf0.mean()) < 0.01
+    no_gap, _ = end(aspiration=0.0)
+    assert (no_gap == 0).all()
+
+
+def test_realised_value_is_net_of_continuous_improvement():
+    """The value gate sees the innovation only (7.10): a pushed field whose innovation creates no
+    value and costs nothing improves, yet its realised value stays near 0, below the gate."""
+    from model.core.locality import Ensemble
+    e = Ensemble(list(range(20)), events=[Shock(0, "underperformance", field="education"),
+                                          Shock(0, "leader_arrival", role="chief_executive")],
+                 innovation_uplift=0.0, diversion_cost=0.0, performance_noise=0.0).run_for(60)
+    f = e.engine.field_index("education")
+    started = e.engine.phase[:, f] > 0
+    assert started.sum() >= 10
+    gained = (e.engine.performance - e.engine.performance_at_trigger)[started, f]
+    assert gained.mean() > 0.01  # performance rose since the trigger ...
+    assert np.abs(e.engine.realised[started, f]).max() < 0.5 * e.engine.params[0]["value_threshold"]  # ... the gate saw none of it

@@ -67,3 +67,18 @@ def test_spawn_probability_bounded_and_rises_with_authority(a, drive, risk, cliq
     p = lc.spawn_probability(0.4, a, drive, risk, clique, stretch)
     assert 0.0 <= p <= 1.0
     assert lc.spawn_probability(0.4, min(1, a + bump), drive, risk, clique, stretch) >= p
+
+
+@given(st.floats(0.0, 0.2), unit, unit, unit, st.floats(0.0, 0.5))
+def test_continuous_improvement_is_nonnegative_monotone_and_needs_every_factor(rate, cap, focus, gap, bump):
+    """000:157: improvement where provision is poor, by the organisation, where pressure points;
+    none without a gap, capacity, focus or rate, and never negative."""
+    base = lc.improvement_step(rate, cap, focus, gap)
+    assert base >= 0.0
+    for args in ((rate, min(1, cap + bump), focus, gap), (rate, cap, min(1, focus + bump), gap),
+                 (rate, cap, focus, min(1, gap + bump))):
+        assert lc.improvement_step(*args) >= base
+    assert lc.improvement_step(rate, cap, focus, 0.0) == 0.0
+    assert lc.improvement_step(rate, 0.0, focus, gap) == 0.0
+    assert lc.improvement_step(rate, cap, 0.0, gap) == 0.0
+    assert lc.improvement_step(0.0, cap, focus, gap) == 0.0
