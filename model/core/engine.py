@@ -536,6 +536,8 @@ class Engine:
         self.performance_at_trigger = performance.copy()
         # Continuous improvement (7.10) so far, and at the trigger: realised value is net of it.
         self.improvement, self.improvement_at_trigger = np.zeros((P, F)), np.zeros((P, F))
+        # The part of it performance shows so far (it follows potential with the same lag), and at the trigger.
+        self.improvement_shown, self.shown_at_trigger = np.zeros((P, F)), np.zeros((P, F))
         self.gap = np.zeros((P, F))
         self.public_value = np.zeros((P, F))
         self.realised, self.adequacy = np.zeros((P, F)), np.zeros((P, F))  # realised value: smoothed performance gain since the trigger
@@ -887,6 +889,7 @@ class Engine:
             e = enters(Phase.DESIGN)
             self.performance_at_trigger[e] = self.performance[e]
             self.improvement_at_trigger[e] = self.improvement[e]
+            self.shown_at_trigger[e] = self.improvement_shown[e]
             self.realised[e] = 0.0
             self._clear_trials(e)
         if Phase.MOBILISATION in into:  # the dominant innovation: the best proven trial; the rest close (004:130-133)
@@ -951,12 +954,14 @@ class Engine:
             self.improvement += lc.improvement_step(pc["improvement_rate"], self.corners[:, :, 1],
                                                     np.maximum(self.total_pressure, self.recognition), self.gap)
             potential = potential + self.improvement
+            self.improvement_shown += pc["performance_adjustment"] * (self.improvement - self.improvement_shown)
         self.performance = np.minimum(np.maximum(
             self.performance + pc["performance_adjustment"] * (potential - self.performance)
             + pc["performance_noise"] * noise, 0.0), 1.0)
         self.public_value += (self.performance - self.performance0) / MONTHS_PER_YEAR
-        # What the innovation shows: the gain since the trigger net of ordinary improvement since then.
-        gain_from = self.performance_at_trigger + (self.improvement - self.improvement_at_trigger) \
+        # What the innovation shows: the gain since the trigger net of what ordinary improvement has
+        # added to performance since then (lagged as performance is, else the netting is biased).
+        gain_from = self.performance_at_trigger + (self.improvement_shown - self.shown_at_trigger) \
             if self._improving else self.performance_at_trigger
         self.realised = lc.smooth_value(self.realised, self.performance, gain_from)
 
