@@ -447,3 +447,13 @@ def test_run_draws_each_region_replicate_from_the_posterior(tmp_path, capsys):
     some = sv[sv.group == "all"].set_index("replicate")["hardly any"]
     low = drawn.trigger_rate.to_numpy() == 0.05  # rows in replicate order
     assert some[low].min() > some[~low].max()  # the rare-trigger particle leaves more places idle
+
+
+def test_public_value_counts_from_month_0_after_a_burn_in():
+    """A burn-in sets where places start (issue 13); the value they create is counted from month 0,
+    over the starting level the burn-in left them at, not over the burn-in's own start."""
+    from model.io.scenario import load
+    r = load("region_60").with_overrides(120, {"region.burn_in": 24}).build(5)
+    assert (r.engine.public_value == 0).all()
+    assert np.array_equal(r.engine.performance0, r.engine.performance)
+    assert (r.engine.improvement > 0).any()  # the burn-in did run: places improved before month 0

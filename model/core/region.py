@@ -247,6 +247,9 @@ class Region(mesa.Model):
                 recent |= (e.phase >= Phase.DESIGN).any(axis=1)
         e.steps = 0
         e.log.clear()
+        # Public value counts from month 0: the burn-in's performance is the starting level.
+        e.performance0 = e.performance.copy()
+        e.public_value[:] = 0.0
         return recent | (e.phase >= Phase.DESIGN).any(axis=1)
 
     def _schedule(self, month: int, fn, *args) -> None:
