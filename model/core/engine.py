@@ -534,9 +534,9 @@ class Engine:
         self.performance_base = performance.copy()
         self.performance0 = performance.copy()
         self.performance_at_trigger = performance.copy()
-        # Continuous improvement (7.10) so far, and at the trigger: realised value is net of it.
-        self.improvement, self.improvement_at_trigger = np.zeros((P, F)), np.zeros((P, F))
-        # The part of it performance shows so far (it follows potential with the same lag), and at the trigger.
+        # Continuous improvement (7.10) so far; the part of it performance shows (it follows potential
+        # with the same lag), and that part at the trigger: realised value is net of what it adds since.
+        self.improvement = np.zeros((P, F))
         self.improvement_shown, self.shown_at_trigger = np.zeros((P, F)), np.zeros((P, F))
         self.gap = np.zeros((P, F))
         self.public_value = np.zeros((P, F))
@@ -888,7 +888,6 @@ class Engine:
         if Phase.DESIGN in into:
             e = enters(Phase.DESIGN)
             self.performance_at_trigger[e] = self.performance[e]
-            self.improvement_at_trigger[e] = self.improvement[e]
             self.shown_at_trigger[e] = self.improvement_shown[e]
             self.realised[e] = 0.0
             self._clear_trials(e)
