@@ -27,6 +27,7 @@ from ..core.parameters import resolve
 from ..core.survey import SURVEY
 from ..io.manifest import version
 from ..io.scenario import Scenario, load
+from . import compare
 
 FIELD = "education"
 CALM = dict(efficiency_pressure=0.0, member_pressure=0.0, community_pressure=0.0, central_pressure=0.0)
@@ -479,12 +480,10 @@ def _losses(n: int, **kw) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bootstrap_interval(x, level: float = 0.9, resamples: int = 1000, seed: int = 7) -> tuple[float, float]:
-    """``level`` percentile bootstrap interval of the mean of ``x`` (one value per run: a paired
-    difference against the run's same-seed twin), resampling runs with a fixed seed."""
-    x = np.asarray(x, dtype=float)
-    means = x[np.random.default_rng(seed).integers(0, len(x), (resamples, len(x)))].mean(axis=1)
-    tail = 100 * (1 - level) / 2
-    return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
+    """Check 7's interval (validation-plan Addendum 3): ``compare``'s percentile bootstrap of the mean
+    of ``x`` (one value per run: a paired difference against the run's same-seed twin), with the
+    check's own level, number of resamples and seed."""
+    return compare.bootstrap_interval(np.asarray(x, dtype=float), level, resamples, seed)
 
 
 @check(7, "Leadership is a stronger lever than dedicated funding", "003:588, 641; 004:571-574")
