@@ -163,3 +163,21 @@ def test_realised_value_is_net_of_continuous_improvement():
     assert gained.mean() > 0.01  # performance rose since the trigger ...
     realised = e.engine.realised[started, f]
     assert np.abs(realised).mean() < 0.002 and np.abs(realised).max() < 0.2 * e.engine.params[0]["value_threshold"]  # ... the gate saw none of it
+
+
+def test_success_strengthens_the_capacity_of_the_field_that_shows_it():
+    """004:139-146 (ODD 7.3): a field whose innovation shows the value that proves it draws more
+    capacity through its links than its same-seed twin with success_link_gain 0; a field that
+    shows nothing gains nothing from the setting."""
+    def capacity(gain):
+        e = Engine([resolve({"success_link_gain": gain})] * 4, [np.random.default_rng(s) for s in range(4)],
+                   ("a", "b"))
+        for _ in range(36):
+            e.phase[:, :] = 2  # both fields mobilising; only field a shows value
+            e.realised[:, 0], e.realised[:, 1] = e.params[0]["value_threshold"], 0.0
+            e.step()
+        return e.corners[:, :, 1].copy()
+    with_gain, without = capacity(0.5), capacity(0.0)
+    assert (with_gain[:, 0] - without[:, 0]).min() > 0.02
+    # field b shows nothing; it moves only through agents shared with field a (every-field roles)
+    assert abs(with_gain[:, 1] - without[:, 1]).max() < (with_gain[:, 0] - without[:, 0]).min()

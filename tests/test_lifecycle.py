@@ -82,3 +82,15 @@ def test_continuous_improvement_is_nonnegative_monotone_and_needs_every_factor(r
     assert lc.improvement_step(rate, 0.0, focus, gap) == 0.0
     assert lc.improvement_step(rate, cap, 0.0, gap) == 0.0
     assert lc.improvement_step(0.0, cap, focus, gap) == 0.0
+
+
+@given(st.floats(-0.2, 0.2), st.floats(0.001, 0.3), st.integers(0, 4), st.floats(0.0, 0.1))
+def test_success_is_bounded_monotone_and_needs_a_started_field_showing_value(realised, threshold, ph, bump):
+    """004:139-146: success in [0, 1], rising with realised value, full at the value that proves the
+    innovation, nothing for a latent field or one that shows no gain."""
+    s = float(lc.success(realised, threshold, ph))
+    assert 0.0 <= s <= 1.0
+    assert float(lc.success(realised + bump, threshold, ph)) >= s
+    assert float(lc.success(threshold, threshold, max(ph, 1))) == 1.0
+    assert float(lc.success(realised, threshold, 0)) == 0.0
+    assert float(lc.success(min(realised, 0.0), threshold, ph)) == 0.0

@@ -16,8 +16,9 @@ from model.core.lifecycle import Phase
 pytestmark = pytest.mark.ensemble
 BY_ID = {c.id: c for c in v.CHECKS}
 # The checks docs/validation.md reports as passing at full size that also pass at the quick size.
-# (Check 9 passes at full size, +0.07, but not at 40 runs, +0.04; checks 7 and 10 are slow or noisy.)
-PASSING = (1, 2, 3, 4, 8, 11, 12, 13)
+# (Checks 5 and 6 pass at full size but not at 40 runs; 7 and 10 are slow or noisy. Check 8 no
+# longer discriminates since success strengthens links, ODD section 8.)
+PASSING = (1, 2, 3, 4, 9, 11, 12, 13)
 
 
 @pytest.mark.parametrize("check_id", PASSING)

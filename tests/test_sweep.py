@@ -363,3 +363,37 @@ def test_a_lost_scheduler_is_one_line_keeps_the_batches_and_resume_finishes(regi
     assert r.returncode == 0, r.stderr
     got = pd.read_parquet(out).sort_values("run").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, ref)
+
+
+def test_common_random_numbers_give_a_placebo_no_effect(tmp_path):
+    """With common_random_numbers, replicate r has one seed at every design point, so a setting that
+    cannot change a run (election_turnover in a scenario without elections) gets a Morris mu* of
+    exactly 0 on public value; with independent seeds (the default) luck gives it one."""
+    from model.experiments.analysis import analyse
+    text = """
+name = "placebo"
+description = "t"
+scenario = "inspection_failure"
+months = 36
+replicates = 2
+seed = 5
+batch_size = 8
+[design]
+method = "morris"
+samples = 4
+levels = 4
+%s
+[parameters]
+leader_drive = {low = 0.2, high = 0.8}
+election_turnover = {low = 0.1, high = 0.9}
+"""
+    mu = {}
+    for crn in ("true", "false"):
+        e = load_experiment(write(tmp_path, text % f"common_random_numbers = {crn}", f"crn_{crn}.toml"))
+        seeds = [e.run_seed(i) for i in range(e.n_runs)]
+        assert (len(set(seeds)) == e.replicates) == (crn == "true")
+        out = run_sweep(e, tmp_path / crn, workers=1, progress=False)
+        t = pd.DataFrame(analyse(out)["outcomes"]["public_value"]).set_index("parameter")
+        mu[crn] = t.mu_star
+    assert mu["true"]["election_turnover"] == 0.0 and mu["true"]["leader_drive"] > 0.0
+    assert mu["false"]["election_turnover"] > 0.0

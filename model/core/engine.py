@@ -432,6 +432,7 @@ class Engine:
         self.pc = {k: np.repeat(v[:, None], F, axis=1) for k, v in self.par.items()}
         self.K = self.par["max_trials"].astype(np.int64)
         self._improving = bool((self.par["improvement_rate"] > 0).any())  # 0 everywhere: the previous model
+        self._succeeding = bool((self.par["success_link_gain"] > 0).any())  # 0 everywhere: the previous model
         self._uniform_k = bool((self.K == self.K.max()).all())
         self._K_field = np.repeat(self.K[:, None], F, axis=1)
         self._chunk_at = DRAW_CHUNK  # the first month draws the first chunk
@@ -507,7 +508,8 @@ class Engine:
         # Index of each agent's field cell in a (places, fields + 1) table; the last column is the
         # mean over fields, for agents who act on every field.
         self._cell = a.place * (F + 1) + np.where(a.field < 0, F, a.field)
-        self._param_rows = {k: self.par[k][a.place] for k in ("flow_gain", "own_weight", "influence_rate", "culture_rate")}
+        self._param_rows = {k: self.par[k][a.place] for k in ("flow_gain", "own_weight", "influence_rate", "culture_rate",
+                                                               "success_link_gain")}
         self._culture_moves = bool((self.pc["culture_rate"] > 0).any())
         # Agents by corner, with what the step reads of them that changes only with the roster.
         auth, cap, val = (np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
@@ -515,6 +517,7 @@ class Engine:
                         "cap_slack": a.slack[cap], "val_voice": 0.5 + 0.5 * a.voice[val],
                         "cap_skill": a.skill[cap], "cap_openness0": a.openness0[cap],
                         "cap_culture_rate": self._param_rows["culture_rate"][cap],
+                        "cap_success_gain": self._param_rows["success_link_gain"][cap],
                         "auth_own": (1 - PRESSURE_AUTHORISES) * self.own_a[auth]}
         # The openness leaders pull staff towards (_culture): agents' drive changes only with the roster.
         self._groups["cap_lead"] = np.maximum(self._groups["cap_openness0"],
@@ -673,6 +676,10 @@ class Engine:
         if "flow_va" in self.knockouts:
             visible = 0.0
         flow[auth] = (1 - VISIBLE_VALUE) * flow[auth] + VISIBLE_VALUE * visible
+        if self._succeeding:  # success strengthens the links from authorisers to implementers (004:139-146)
+            success = lc.success(self.realised, self.pc["value_threshold"], self.phase)
+            if success.any():
+                flow[cap] *= 1.0 + g["cap_success_gain"] * self._cell_values(success, g["cap_cell"])
         slack = np.zeros(len(a.x))
         cap_slack = st.cap_room * (1.0 - stretch[g["cap_place"]])
         slack[cap] = cap_slack

@@ -92,6 +92,13 @@ def smooth_value(realised, performance, at_trigger):
     return realised + VALUE_SMOOTHING * ((performance - at_trigger) - realised)
 
 
+def success(realised, threshold, phase):
+    """How far a started field's innovation has shown the value that proves it (004:139-146), in
+    [0, 1]: 0 while it shows nothing (or a loss) or the field is latent, 1 at ``threshold``."""
+    shown = np.minimum(np.maximum(realised / np.maximum(threshold, 1e-9), 0.0), 1.0)
+    return np.where(phase >= 1, shown, 0.0)
+
+
 def disappointment(realised, threshold, months_in_phase, phase):
     """How far realised value falls short of what proves an innovation (004:33-36, 139-141), in
     [0, 1], for fields in mobilisation or later that have had PATIENCE_MONTHS to show it."""

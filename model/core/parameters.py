@@ -239,6 +239,9 @@ _add("culture_rate", 1 / 36, 0.0, 0.5, "per month", G, "000:229, 1216, 1289",
 _add("pressure_enables", 1.0, 0.0, 3.0, "multiplier", G, "000:217, 405; 004:46-48",
      "How much pressure and recognised underperformance speed every later phase (trial progress, "
      "handover, alignment) and authorise leaders, not only trigger change.")
+_add("success_link_gain", 0.5, 0.0, 1.0, "multiplier", G, "004:139-146; assumption (value)",
+     "How much an innovation that shows its value strengthens the links from authorising leaders "
+     "to the people implementing it: their inflow is multiplied by 1 + this x success (0 = knock-out).")
 _add("own_weight", 0.3, 0.0, 1.0, "fraction", G, "assumption",
      "Weight of an agent's own traits against what flows in along its links.")
 _add("election_turnover", 0.35, 0.0, 1.0, "probability", G, "000:1430; assumption (value)",

@@ -49,6 +49,7 @@ ARMS = (
     Arm("mechanism", "pressure as enabler off", ("pressure_enables",)),
     Arm("mechanism", "innovation creates no value (uplift 0)", params=(("innovation_uplift", 0.0),)),
     Arm("mechanism", "no continuous improvement (improvement_rate 0)", params=(("improvement_rate", 0.0),)),
+    Arm("mechanism", "success does not strengthen links (success_link_gain 0)", params=(("success_link_gain", 0.0),)),
 )
 
 

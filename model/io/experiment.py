@@ -13,6 +13,7 @@
     samples = 1024                   # lhs: points; sobol: base samples N (power of 2); morris: trajectories
     levels = 4                       # morris only
     second_order = false             # sobol only
+    common_random_numbers = false    # true: replicate r has the same seed at every design point
 
     [parameters]                     # grid: a list of levels; other designs: {low, high}
     leader_drive = [0.2, 0.5, 0.8]
@@ -91,6 +92,7 @@ class DesignModel(BaseModel):
     samples: Int | None = Field(default=None, ge=1, le=1_000_000)
     levels: Int = Field(default=4, ge=2, le=20)
     second_order: StrictBool = False
+    common_random_numbers: StrictBool = False
 
 
 class RangeModel(BaseModel):
@@ -177,6 +179,7 @@ class Experiment:
     n_futures: int = 0
     n_policies: int = 1
     outcome_specs: dict[str, dict] = field(default_factory=dict)  # outcome -> {direction, threshold}
+    common_random_numbers: bool = False  # replicate r's seed is the same at every design point
 
     @property
     def n_points(self) -> int:
@@ -203,11 +206,15 @@ class Experiment:
         """Run i's seed: a function of the experiment's seed and i only (not of workers or order).
         Exploratory designs: of the seed, the future and the replicate only, so every policy meets
         future f with the same streams (common random numbers); 63 bits, so it is a valid
-        ``--seed`` and fits the EMA Workbench's int64 columns."""
+        ``--seed`` and fits the EMA Workbench's int64 columns. With ``common_random_numbers``: of the
+        seed and the replicate only, so a sensitivity index compares settings, not luck."""
         if self.method == "exploratory":
             point, rep = divmod(run_index, self.replicates)
             ss = np.random.SeedSequence(self.seed, spawn_key=(point % self.n_futures, rep))
             return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+        if self.common_random_numbers:  # differences between points are not differences of luck
+            ss = np.random.SeedSequence(self.seed, spawn_key=(run_index % self.replicates,))
+            return int(ss.generate_state(1, np.uint64)[0])
         ss = np.random.SeedSequence(self.seed, spawn_key=(run_index,))
         return int(ss.generate_state(1, np.uint64)[0])
 
@@ -339,6 +346,7 @@ def load_experiment(source: str | Path) -> Experiment:
         switch_names=list(m.switches), switch_events=switch_events, points=points, levels=m.design.levels,
         second_order=m.design.second_order, timeseries_every=m.outcomes.timeseries_every,
         calibration=calibration, raw=raw, outcome_specs=specs,
+        common_random_numbers=m.design.common_random_numbers,
     )
 
 
