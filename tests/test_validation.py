@@ -97,3 +97,21 @@ def test_check7_bootstrap_interval_is_fixed_and_brackets_the_mean():
     assert (lo, hi) == v.bootstrap_interval(x)  # fixed seed: the same interval every time
     assert lo <= x.mean() <= hi and lo > 0
     assert v.bootstrap_interval(x - 0.1)[0] < 0
+
+
+def test_check17_null_keeps_every_draw_but_the_two_pressures():
+    """Check 17's null (validation-plan Addendum 6): with the spread of efficiency and member
+    pressure at 0 every place keeps its other drawn settings (the same normal draws, only scaled),
+    while the two pressures sit at the scenario's level; the arm's places do differ in them."""
+    from dataclasses import replace
+
+    from model.io.scenario import load
+    s = load("england_2006").with_overrides(78, {"region.councils": 20, "region.fire_authorities": 2})
+    arm = s.build(3).places()
+    twin = replace(s)
+    twin.region = replace(s.region, spread={**s.region.spread, **{d: 0.0 for d in v.DRIVERS}})
+    null = twin.build(3).places()
+    others = [k for k in s.region.spread if k not in v.DRIVERS]
+    assert others and arm[others].equals(null[others])
+    for d in v.DRIVERS:
+        assert arm[d].std() > 0.05 and null[d].nunique() == 1

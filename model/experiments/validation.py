@@ -13,7 +13,7 @@ where docs/ODD.md records why the model disagrees with its source: strict, like 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,7 +24,7 @@ from ..core.events import Shock
 from ..core.lifecycle import PHASE_NAMES, Phase
 from ..core.locality import Ensemble, Locality
 from ..core.parameters import resolve
-from ..core.survey import SURVEY
+from ..core.survey import CATEGORIES, SURVEY
 from ..io.manifest import version
 from ..io.scenario import Scenario, load
 from . import compare
@@ -710,6 +710,54 @@ def _region(n: int) -> Result:
                   _fig("region_survey", shares, mean, HIGH_GROUPS, LOW_GROUPS),
                   "no learning between places (example_strength = 0, no peer offers): " + text(null), within(null),
                   _fig("region_survey", null, null_mean, HIGH_GROUPS, LOW_GROUPS))
+
+
+DRIVERS = ("efficiency_pressure", "member_pressure")  # 003:325, 353
+
+
+def _drivers_by_answer(n: int, base: int | None = None, null: bool = False) -> dict[str, float]:
+    """For each driver of DRIVERS: the share of places whose own level of it is above their region
+    run's median, among places answering 'a great deal' minus among places answering 'some', at the
+    survey month, pooled over the regions of check 15. ``null``: the places' differences in these
+    pressures do not act (their spread 0), while each place reports the level drawn for it (the
+    draws are the same: the spread only scales them)."""
+    s = load("england_2006")
+    month = s.region.resolved()["survey_month"]
+    s = s.with_overrides(months=month + 1)
+    rows = []
+    for seed in seeds(4 if n <= QUICK else 12, base):
+        arm = s.for_replicate(seed)[0]
+        r = arm.build(seed)
+        drawn = r.places()[list(DRIVERS)]  # what each place experiences in the arm
+        if null:
+            twin = replace(arm)
+            twin.region = replace(arm.region, spread={**arm.region.spread, **{d: 0.0 for d in DRIVERS}})
+            r = twin.build(seed)
+        r.run_for(month + 1)
+        answer = np.asarray(CATEGORIES)[r.categories()[month]]
+        rows.append(drawn.gt(drawn.median()).assign(answer=answer))
+    df = pd.concat(rows, ignore_index=True)
+    great, some = df[df.answer == "a great deal"], df[df.answer == "some"]
+    return {d: float(great[d].mean() - some[d].mean()) for d in DRIVERS}
+
+
+@check(17, "Places innovating 'a great deal' more often feel efficiency and member pressure than those "
+       "innovating 'some'", "003:325, 353")
+def _drivers(n: int) -> Result:
+    """An independent pattern the model was not built for (issue 11, item 4; validation-plan
+    Addendum 6): places differ in these pressures only through the scenario's spread."""
+    arm, null = _drivers_by_answer(n), _drivers_by_answer(n, null=True)
+    ok = lambda d: all(v > 0.1 for v in d.values())  # noqa: E731
+    text = lambda d: ", ".join(f"{k.split('_')[0]} {v:+.3f}" for k, v in d.items())  # noqa: E731
+    label = lambda d: {k.split("_")[0]: v for k, v in d.items()}  # noqa: E731
+    return Result(f"share above the median pressure, 'a great deal' minus 'some': {text(arm)}",
+                  "> 0.10 for both", ok(arm),
+                  _bars("'A great deal' minus 'some': share feeling the pressure", label(arm), "difference of shares",
+                        ref=0.1, ref_label="> 0.10"),
+                  "the places' differences in these pressures do not act (spread 0; each reports its "
+                  f"drawn level): {text(null)}", ok(null),
+                  _bars("Null: pressure differences do not act", label(null), "difference of shares", ref=0.1,
+                        ref_label="> 0.10"))
 
 
 ELECTIONS = (24, 72)  # local elections every four years within a ten-year run (assumption: the dates)
