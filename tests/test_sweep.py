@@ -397,3 +397,28 @@ election_turnover = {low = 0.1, high = 0.9}
         mu[crn] = t.mu_star
     assert mu["true"]["election_turnover"] == 0.0 and mu["true"]["leader_drive"] > 0.0
     assert mu["false"]["election_turnover"] > 0.0
+
+
+@pytest.mark.parametrize("crn", ["true", "false"])
+def test_the_manifest_lists_the_seeds_each_run_used(tmp_path, crn):
+    """Provenance: each run's spawn key in _manifest.json regenerates the seed it ran on, with and
+    without common random numbers."""
+    import json
+
+    from model.experiments.sweep import Store
+    e = load_experiment(write(tmp_path, SMALL.replace('method = "grid"', f'method = "grid"\ncommon_random_numbers = {crn}')))
+    Store(tmp_path / "s", e).create()
+    m = json.loads((tmp_path / "s" / "_manifest.json").read_text())
+    assert m["common_random_numbers"] is (crn == "true")
+    keys = m["provenance"]["seeds"]["spawn_keys"]
+    assert len(keys) == e.n_runs
+    for i, key in enumerate(keys):
+        assert int(np.random.SeedSequence(e.seed, spawn_key=tuple(key)).generate_state(1, np.uint64)[0]) == e.run_seed(i)
+
+
+def test_common_random_numbers_are_refused_for_exploratory_designs(tmp_path):
+    exp = SHIPPED / "robust_inspection.toml"
+    text = exp.read_text().replace('method = "exploratory"', 'method = "exploratory"\ncommon_random_numbers = true')
+    assert "common_random_numbers = true" in text
+    with pytest.raises(ScenarioError, match=r"design.common_random_numbers: not for method = \"exploratory\""):
+        load_experiment(write(tmp_path, text))

@@ -733,6 +733,9 @@ class Engine:
         """Corners A, C, V per field from agents' levels; flows A->C, C->V, V->A along links."""
         both = (self._totals @ self.agents.x).reshape(2, self.P, 3, self.F).transpose(0, 1, 3, 2)
         self.corners[:], self.flows[:] = both[0], both[1]
+        if self._succeeding:  # report the A -> C inflow as success strengthens it in _flows (7.3)
+            self.flows[:, :, 0] *= 1.0 + self.pc["success_link_gain"] * lc.success(
+                self.realised, self.pc["value_threshold"], self.phase)
 
     def _push(self) -> np.ndarray:
         """A new leader's push for change, fading with tenure (000:1287, 1154): the strongest

@@ -57,6 +57,9 @@ class PlaceState:
     performance0 = PlaceRow()
     performance_at_trigger = PlaceRow()
     improvement = PlaceRow()
+    improvement_shown = PlaceRow()  # the part of it performance shows yet (7.10)
+    shown_at_trigger = PlaceRow()  # improvement_shown when the field left latent: realised value is net of it
+    realised = PlaceRow()
     public_value = PlaceRow()
     recognition = PlaceRow()
     inspection = PlaceRow()

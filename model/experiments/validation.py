@@ -715,6 +715,14 @@ def _region(n: int) -> Result:
 DRIVERS = ("efficiency_pressure", "member_pressure")  # 003:325, 353
 
 
+def pressures_inert(s: Scenario) -> Scenario:
+    """Check 17's null: the region ``s`` with the spread of DRIVERS at 0, so every place runs at the
+    scenario's level of them; every other draw is the same (the spread only scales the draws)."""
+    twin = replace(s)
+    twin.region = replace(s.region, spread={**s.region.spread, **{d: 0.0 for d in DRIVERS}})
+    return twin
+
+
 def _drivers_by_answer(n: int, base: int | None = None, null: bool = False) -> dict[str, float]:
     """For each driver of DRIVERS: the share of places whose own level of it is above their region
     run's median, among places answering 'a great deal' minus among places answering 'some', at the
@@ -730,9 +738,7 @@ def _drivers_by_answer(n: int, base: int | None = None, null: bool = False) -> d
         r = arm.build(seed)
         drawn = r.places()[list(DRIVERS)]  # what each place experiences in the arm
         if null:
-            twin = replace(arm)
-            twin.region = replace(arm.region, spread={**arm.region.spread, **{d: 0.0 for d in DRIVERS}})
-            r = twin.build(seed)
+            r = pressures_inert(arm).build(seed)
         r.run_for(month + 1)
         answer = np.asarray(CATEGORIES)[r.categories()[month]]
         rows.append(drawn.gt(drawn.median()).assign(answer=answer))

@@ -438,6 +438,9 @@ def _check_outcomes(m: ExperimentModel, scenario: Scenario, where: str) -> tuple
 def _exploratory(m: ExperimentModel, raw: dict, path: Path, scenario: Scenario, where: str) -> Experiment:
     """Uncertainties sampled over their ranges (Latin hypercube: the futures) x every combination of
     lever levels (the policies); points policy-major: point = policy * futures + future."""
+    if m.design.common_random_numbers:
+        raise ScenarioError(f"{where}: design.common_random_numbers: not for method = \"exploratory\" (its futures "
+                            "always run on common random numbers)")
     names, bounds = [], []
     for key, spec in m.uncertainties.items():
         p = design_param(key, scenario, where, "uncertainties")

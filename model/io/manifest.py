@@ -132,6 +132,11 @@ def sweep_seeds(exp) -> dict:
             return point % exp.n_futures, r
         how = ("run of future f, replicate r (every policy alike): SeedSequence(master_seed, spawn_key=(f, r)), "
                "seed = its generate_state(1, uint64)[0] >> 1")
+    elif exp.common_random_numbers:
+        def key(i):
+            return (i % exp.replicates,)
+        how = ("run i, replicate r = i mod replicates (every design point alike): SeedSequence(master_seed, "
+               "spawn_key=(r,)), seed = its generate_state(1, uint64)[0]")
     else:
         def key(i):
             return (i,)
