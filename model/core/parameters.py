@@ -262,7 +262,7 @@ _add("follower_pull", 2.0, 1.0, 10.0, "multiplier", G, "004:995-999; assumption 
      "How much more a follower is moved by examples than an innovator.")
 _add("sharers", 0.6, 0.0, 1.0, "share", G, "003:670",
      "Share of places with mechanisms to share their innovations (60%, 003:670).")
-_add("example_strength", 0.02, 0.0, 1.0, "per month", G, "003:344; value calibrated per scenario (England 2006: 0.368)",
+_add("example_strength", 0.02, 0.0, 1.0, "per month", G, "003:344; value calibrated per scenario (England 2006: 0.381)",
      "Monthly trigger hazard added by full exposure to examples elsewhere.")
 _add("face_degree", 6.0, 0.0, 50.0, "links", G, "003:673, 727 (regional network meetings); assumption (value)",
      "Mean face-to-face contacts of a place within its English region.")
