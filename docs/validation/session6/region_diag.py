@@ -1,6 +1,7 @@
 """ODD 10.5: England 2006 at the shipped point, with continuous improvement on and off: survey shares,
 share of regions within all bands, median |r| between answer and performance, mean public value per
-place over the run.  python docs/validation/session6/region_diag.py FIRST LAST [ARMS=2]"""
+place over the run.  python docs/validation/session6/region_diag.py FIRST LAST [ARMS=2] [MECHANISM=improvement]
+MECHANISM "success" compares success strengthening links (ODD 7.3) on and off instead (session 7)."""
 import sys, numpy as np
 from concurrent.futures import ProcessPoolExecutor
 from model.io.scenario import load
@@ -21,6 +22,8 @@ def one(args):
 if __name__ == "__main__":
     a, b = int(sys.argv[1]), int(sys.argv[2])
     arms = (("improvement on", {}), ("improvement off", {"improvement_rate": 0.0}))
+    if len(sys.argv) > 4 and sys.argv[4] == "success":
+        arms = (("success links on", {}), ("success links off", {"success_link_gain": 0.0}))
     for label, over in arms[:int(sys.argv[3]) if len(sys.argv) > 3 else 2]:
         with ProcessPoolExecutor(2) as ex:
             res = list(ex.map(one, [(over, s) for s in range(a, b)]))
