@@ -16,6 +16,7 @@ import pandas as pd
 from ..core.lifecycle import Phase
 from ..core.locality import Ensemble
 from ..core.network import AUTHORITY, CAPACITY, VALUE
+from .compare import bootstrap_interval
 from .validation import FIELD, push
 
 CLAIM_SEEDS = 5000  # docs/validation-plan.md: claims and the ablation table use seeds 5000-5199
@@ -68,23 +69,22 @@ def outcomes(n: int, arm: Arm | None = None, base: int = CLAIM_SEEDS, months: in
     return pd.DataFrame({"mainstreaming": reached.astype(float), "public_value": e.engine.public_value[:, f]})
 
 
-def paired_effect(diff: np.ndarray, rng: np.random.Generator) -> tuple[float, float, float]:
-    """Mean of paired differences and its 90% percentile-bootstrap interval."""
-    idx = rng.integers(0, len(diff), (BOOTSTRAP, len(diff)))
-    boots = diff[idx].mean(axis=1)
-    return float(diff.mean()), float(np.quantile(boots, 0.05)), float(np.quantile(boots, 0.95))
+def paired_effect(diff: np.ndarray, seed: int) -> tuple[float, float, float]:
+    """Mean of paired differences and its 90% percentile-bootstrap interval (compare.bootstrap_interval,
+    with a stream of its own: an arm's interval does not depend on which arms come before it)."""
+    lo, hi = bootstrap_interval(diff, 0.90, BOOTSTRAP, seed)
+    return float(diff.mean()), lo, hi
 
 
 def table(n: int = 200, base: int = CLAIM_SEEDS, progress=None) -> pd.DataFrame:
     """The ablation table: one row per arm, effects on P(mainstreaming) and end public value."""
     full = outcomes(n, base=base)
-    rng = np.random.default_rng(base)
     rows = []
     for arm in ARMS:
         out = outcomes(n, arm, base)
         row = {"group": arm.group, "arm": arm.name}
         for col in ("mainstreaming", "public_value"):
-            mean, lo, hi = paired_effect(out[col].to_numpy() - full[col].to_numpy(), rng)
+            mean, lo, hi = paired_effect(out[col].to_numpy() - full[col].to_numpy(), base)
             row.update({f"{col}": float(out[col].mean()), f"{col}_effect": mean, f"{col}_lo": lo, f"{col}_hi": hi})
         row["material"] = abs(row["mainstreaming_effect"]) >= MATERIAL and (row["mainstreaming_lo"] > 0
                                                                            or row["mainstreaming_hi"] < 0)
@@ -121,7 +121,6 @@ def case_value(n: int = 200, base: int = CLAIM_SEEDS) -> pd.DataFrame:
     """Issue 11's claim on the UK case scenarios: the focal field's end public value in runs that
     reach mainstreaming, with a 90% bootstrap interval of the mean (and the runs that do not)."""
     from ..io.scenario import load  # io sits beside experiments; imported here, where it is used
-    rng = np.random.default_rng(base)
     rows = []
     for case in CASES:
         s = load(case)
@@ -134,7 +133,7 @@ def case_value(n: int = 200, base: int = CLAIM_SEEDS) -> pd.DataFrame:
             e.engine.month()
             reached |= e.engine.phase[:, f] >= Phase.MAINSTREAMING
         pv = e.engine.public_value[:, f]
-        mean, lo, hi = paired_effect(pv[reached], rng) if reached.any() else (float("nan"),) * 3
+        mean, lo, hi = paired_effect(pv[reached], base) if reached.any() else (float("nan"),) * 3
         rows.append({"case": case, "field": focal, "runs": n, "reached_mainstreaming": int(reached.sum()),
                      "public_value_if_reached": mean, "lo": lo, "hi": hi,
                      "public_value_otherwise": float(pv[~reached].mean()) if (~reached).any() else float("nan")})
