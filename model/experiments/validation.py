@@ -673,15 +673,21 @@ def _cases(n: int) -> Result:
                   all(v > 0.5 for v in generic.values()))
 
 
-def _survey(n: int, **overrides) -> tuple[pd.Series, pd.DataFrame, int]:
+def survey_regions(n: int, base: int | None = None, **overrides) -> tuple[int, list[tuple[int, Scenario]]]:
+    """The regions of checks 15 and 17: England 2006 run to the survey month, 4 (--quick) or 12 of
+    them; the survey month and each seed with the scenario it runs (with a posterior in the
+    scenario, each region draws its settings from it, as `run` does)."""
     s = load("england_2006")
     month = s.region.resolved()["survey_month"]
     s = s.with_overrides(months=month + 1, parameters=overrides)
-    regions = 4 if n <= QUICK else 12
-    # With a posterior in the scenario, each region draws its settings from it (as `run` does).
-    sv = pd.concat([s.for_replicate(seed)[0].build(seed).run_for(month + 1).survey(month) for seed in seeds(regions)])
+    return month, [(seed, s.for_replicate(seed)[0]) for seed in seeds(4 if n <= QUICK else 12, base)]
+
+
+def _survey(n: int, **overrides) -> tuple[pd.Series, pd.DataFrame, int]:
+    month, regions = survey_regions(n, **overrides)
+    sv = pd.concat([s.build(seed).run_for(month + 1).survey(month) for seed, s in regions])
     mean = sv.groupby("group")[["a great deal", "some", "hardly any"]].mean()
-    return mean.loc["all"], mean, regions
+    return mean.loc["all"], mean, len(regions)
 
 
 SURVEY_BANDS = {"a great deal": 0.06, "some": 0.06, "hardly any": 0.03}
@@ -729,12 +735,9 @@ def _drivers_by_answer(n: int, base: int | None = None, null: bool = False) -> d
     survey month, pooled over the regions of check 15. ``null``: the places' differences in these
     pressures do not act (their spread 0), while each place reports the level drawn for it (the
     draws are the same: the spread only scales them)."""
-    s = load("england_2006")
-    month = s.region.resolved()["survey_month"]
-    s = s.with_overrides(months=month + 1)
+    month, regions = survey_regions(n, base)
     rows = []
-    for seed in seeds(4 if n <= QUICK else 12, base):
-        arm = s.for_replicate(seed)[0]
+    for seed, arm in regions:
         r = arm.build(seed)
         drawn = r.places()[list(DRIVERS)]  # what each place experiences in the arm
         if null:

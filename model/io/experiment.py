@@ -208,15 +208,17 @@ class Experiment:
         future f with the same streams (common random numbers); 63 bits, so it is a valid
         ``--seed`` and fits the EMA Workbench's int64 columns. With ``common_random_numbers``: of the
         seed and the replicate only, so a sensitivity index compares settings, not luck."""
+        seed = np.random.SeedSequence(self.seed, spawn_key=self.spawn_key(run_index)).generate_state(1, np.uint64)[0]
+        return int(seed >> np.uint64(1)) if self.method == "exploratory" else int(seed)
+
+    def spawn_key(self, run_index: int) -> tuple[int, ...]:
+        """The SeedSequence spawn key of run i's seed (``run_seed``; listed in the sweep's provenance)."""
         if self.method == "exploratory":
             point, rep = divmod(run_index, self.replicates)
-            ss = np.random.SeedSequence(self.seed, spawn_key=(point % self.n_futures, rep))
-            return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+            return point % self.n_futures, rep
         if self.common_random_numbers:  # differences between points are not differences of luck
-            ss = np.random.SeedSequence(self.seed, spawn_key=(run_index % self.replicates,))
-            return int(ss.generate_state(1, np.uint64)[0])
-        ss = np.random.SeedSequence(self.seed, spawn_key=(run_index,))
-        return int(ss.generate_state(1, np.uint64)[0])
+            return (run_index % self.replicates,)
+        return (run_index,)
 
     def future_of(self, point: int) -> int:
         return point % self.n_futures if self.method == "exploratory" else point

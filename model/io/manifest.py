@@ -125,23 +125,16 @@ def replicate_seeds(seed: int, replicates: int) -> dict:
 
 
 def sweep_seeds(exp) -> dict:
-    """The seeds of a sweep (Experiment.run_seed)."""
+    """The seeds of a sweep (Experiment.run_seed, whose spawn keys are Experiment.spawn_key)."""
     if exp.method == "exploratory":
-        def key(i):
-            point, r = divmod(i, exp.replicates)
-            return point % exp.n_futures, r
         how = ("run of future f, replicate r (every policy alike): SeedSequence(master_seed, spawn_key=(f, r)), "
                "seed = its generate_state(1, uint64)[0] >> 1")
     elif exp.common_random_numbers:
-        def key(i):
-            return (i % exp.replicates,)
         how = ("run i, replicate r = i mod replicates (every design point alike): SeedSequence(master_seed, "
                "spawn_key=(r,)), seed = its generate_state(1, uint64)[0]")
     else:
-        def key(i):
-            return (i,)
         how = "run i: SeedSequence(master_seed, spawn_key=(i,)), seed = its generate_state(1, uint64)[0]"
-    return spawned_seeds(exp.seed, exp.n_runs, key, how)
+    return spawned_seeds(exp.seed, exp.n_runs, exp.spawn_key, how)
 
 
 def build(command: dict, inputs: list[dict], seeds: dict) -> dict:
