@@ -4,7 +4,7 @@ respond to how fast fields move forward (handover_rate, alignment_rate: mobilisa
 mainstreaming -> embedding) and to how often they fall back (the four reversal rates), with the
 generic push on the same seeds and settings beside each case.
 
-    python docs/validation/case_speed.py [RUNS=40] [FIRST_SEED=9000]
+    python docs/validation/session8/case_speed.py [RUNS=40] [FIRST_SEED=9000]
 
 Also splits each case's misses of its December-2007 window into runs short of it and runs past it,
 and gives the share meeting all targets among runs whose focal field reached mobilisation by 2007
