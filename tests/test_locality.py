@@ -214,3 +214,21 @@ def test_an_elected_leader_is_a_local_politician_and_an_appointed_one_an_outside
     assert abs(a.drive[new_pl[0]] - 0.3) <= eng.TRAIT_SPREAD + 1e-9  # drawn around the place's mean
     assert a.drive[new_ce[0]] == m.p["new_leader_drive"]
     assert "political leader replaced" in m.events().detail.str.cat(sep=" ")
+
+
+def test_an_election_that_replaces_the_leader_brings_other_traits():
+    """The elected leader's drive, legitimacy and risk appetite are drawn afresh (ODD 7.12): a
+    freed row used to hand the old leader's traits to the new one (Addendum 8)."""
+    from model.core import engine as eng
+    from model.core.network import ROLE_CODE
+    for seed in range(1, 6):
+        m = Locality(seed=seed, election_turnover=1.0, leader_drive=0.5, risk_appetite=0.5)
+        a = m.engine.block(0)
+        old = np.flatnonzero(a.alive & (a.role == ROLE_CODE["political_leader"]))[0]
+        before = (a.drive[old], a.legitimacy[old], a.risk[old])
+        m.apply_shock(Shock(0, "election"))
+        a = m.engine.block(0)
+        new = np.flatnonzero(a.alive & (a.role == ROLE_CODE["political_leader"]))[0]
+        after = (a.drive[new], a.legitimacy[new], a.risk[new])
+        assert all(x != y for x, y in zip(before, after)), (seed, before, after)
+        assert all(abs(v - mean) <= eng.TRAIT_SPREAD + 1e-9 for v, mean in zip(after, (0.5, eng.LEGITIMACY, 0.5)))

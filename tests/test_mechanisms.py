@@ -11,6 +11,7 @@ import pytest
 
 import model.experiments.validation as v
 from model import Shock
+from model.core.locality import Locality
 from model.core.lifecycle import Phase
 
 pytestmark = pytest.mark.ensemble
@@ -71,3 +72,17 @@ def test_culture_moves_under_a_new_leader_and_outlasts_them():
     assert 0 <= fall < rise / 2
     calm = v.ensemble(v.QUICK, 72, knockouts=("culture",)).timeseries().groupby("step").openness.mean()
     assert np.allclose(calm.to_numpy(), calm.iloc[0])
+
+
+def test_the_pressure_enables_knock_out_removes_only_pressures_terms():
+    """ODD 7.2/7.4: the knock-out drops the speed-up and the 0.3 · pressure term of authority and
+    leaves the 0.7 · trait term alone (Addendum 8: it used to give the trait term weight 1). In a
+    place with no pressure at all and no speed-up, the knock-out has almost nothing left to remove:
+    the agents end where they end without it (the remaining pressure is recognition's, about 0.015;
+    the old knock-out moved them by 0.086)."""
+    calm = dict(efficiency_pressure=0.0, member_pressure=0.0, community_pressure=0.0, central_pressure=0.0,
+                pressure_enables=0.0)
+    a = Locality(seed=3, **calm).run_for(24)
+    b = Locality(seed=3, knockouts=("pressure_enables",), **calm).run_for(24)
+    assert np.abs(a.engine.total_pressure).max() < 0.03
+    assert np.abs(a.engine.agents.x - b.engine.agents.x).max() < 0.01

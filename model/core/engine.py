@@ -684,8 +684,8 @@ class Engine:
         cap_slack = st.cap_room * (1.0 - stretch[g["cap_place"]])
         slack[cap] = cap_slack
         own = self.own_a.copy()
-        if "pressure_enables" not in self.knockouts:  # pressure authorises change (004:46-48)
-            own[auth] = g["auth_own"] + PRESSURE_AUTHORISES * pressure
+        # pressure authorises change (004:46-48); the knock-out drops that term only (7.2)
+        own[auth] = g["auth_own"] + (0.0 if "pressure_enables" in self.knockouts else PRESSURE_AUTHORISES * pressure)
         own[cap] = np.cbrt(g["cap_skill"] * (0.5 + 0.5 * self._culture(cap)) * cap_slack)
         own[val] = performance * g["val_voice"]
         target = tri.targets(pr["flow_gain"], own, flow, pr["own_weight"])
@@ -1166,8 +1166,9 @@ class Engine:
     def leader_arrival(self, p: int, role: str, field: str | None, drive: float, outsider: bool = True) -> str:
         """A new leader in ``role`` (the incumbent leaves). An outsider (000:1287) comes with
         ``drive``, legitimacy NEW_LEADER_LEGITIMACY, risk appetite at least NEWCOMER_RISK and
-        tenure 0 (a new-leader push); a local politician (``outsider=False``) with the traits drawn
-        for its slot like any incumbent's (``drive`` if not NaN) and tenure ELECTED_TENURE."""
+        tenure 0 (a new-leader push); a local politician (``outsider=False``) with legitimacy, drive
+        (``drive`` if not NaN) and risk appetite drawn afresh like any incumbent's, and tenure
+        ELECTED_TENURE."""
         params, rng = self.params[p], self.rngs[p]
         replaced = self.leader_departure(p, role, field, 1.0)
         i = self._free_slot(p)
@@ -1179,8 +1180,11 @@ class Engine:
         if outsider:
             a.drive[i], a.legitimacy[i], a.tenure[i] = min(1.0, drive), NEW_LEADER_LEGITIMACY, 0
             a.risk[i] = max(float(a.risk[i]), NEWCOMER_RISK)
-        else:  # the slot's own traits, drawn around the place's means at the start
-            a.drive[i] = a.drive[i] if np.isnan(drive) else min(1.0, drive)
+        else:  # traits drawn afresh like any incumbent's (not the freed row's: the old leader's)
+            legitimacy, drawn, risk = (float(np.clip(mean + rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD), 0.0, 1.0))
+                                       for mean in (LEGITIMACY, params["leader_drive"], params["risk_appetite"]))
+            a.legitimacy[i], a.risk[i] = legitimacy, risk
+            a.drive[i] = drawn if np.isnan(drive) else min(1.0, drive)
             a.tenure[i] = ELECTED_TENURE
         # Joins the senior team (and the core clique) and links to managers of its field(s).
         seniors = np.flatnonzero(a.alive & np.isin(a.role, [net.ROLE_CODE[r] for r in net.SENIOR_ROLES]))

@@ -238,7 +238,8 @@ _add("culture_rate", 1 / 36, 0.0, 0.5, "per month", G, "000:229, 1216, 1289",
      "build culture over about three years); it fades four times slower when they go.")
 _add("pressure_enables", 1.0, 0.0, 3.0, "multiplier", G, "000:217, 405; 004:46-48",
      "How much pressure and recognised underperformance speed every later phase (trial progress, "
-     "handover, alignment) and authorise leaders, not only trigger change.")
+     "handover, alignment), not only trigger change; pressure also authorises leaders, with a fixed "
+     "weight of 0.3.")
 _add("success_link_gain", 0.5, 0.0, 1.0, "multiplier", G, "004:139-146; assumption (value)",
      "How much an innovation that shows its value strengthens the links from authorising leaders "
      "to the people implementing it: their inflow is multiplied by 1 + this x success (0 = knock-out).")
