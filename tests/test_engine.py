@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from model import Locality, Shock
 from model.core import network as net
 from model.core.engine import Engine
+from model.core.locality import Ensemble
 from model.core.parameters import resolve
 from model.io.scenario import load
 
@@ -181,3 +182,21 @@ def test_success_strengthens_the_capacity_of_the_field_that_shows_it():
     assert (with_gain[:, 0] - without[:, 0]).min() > 0.02
     # field b shows nothing; it moves only through agents shared with field a (every-field roles)
     assert abs(with_gain[:, 1] - without[:, 1]).max() < (with_gain[:, 0] - without[:, 0]).min()
+
+
+def test_a_field_back_from_mainstreaming_resumes_from_the_half_alignment_it_kept():
+    """ODD 7.8: falling back from mainstreaming halves alignment; moving on to mainstreaming again
+    resumes from it (Addendum 8: every entry used to reset it to 0). A new dominant innovation, on
+    entering mobilisation from design, starts from 0."""
+    ts = Ensemble(list(range(100, 140)), initial_phases={"education": 3}, efficiency_pressure=0.8).run_for(120).timeseries()
+    kept = []
+    for _, g in ts.groupby(["replicate", "field"], observed=True):
+        ph, al = g.phase.to_numpy(), g.alignment.to_numpy()
+        for t in np.flatnonzero((ph[:-1] == 3) & (ph[1:] == 2)) + 1:
+            nxt = t + np.argmax(ph[t:] != 2) if (ph[t:] != 2).any() else None
+            if nxt is not None and ph[nxt] == 3:
+                kept.append((al[t], al[nxt]))
+        for t in np.flatnonzero((ph[:-1] == 1) & (ph[1:] == 2)) + 1:
+            assert al[t] == 0.0
+    assert len(kept) >= 5
+    assert all(after == before > 0 for before, after in kept), kept

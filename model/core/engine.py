@@ -910,8 +910,9 @@ class Engine:
             self.dominant_quality[e] = (np.take_along_axis(self.trial_quality, best, axis=2)[..., 0] * scale)[e]
             self.dominant_adapted[e] = np.take_along_axis(self.trial_adapted, best, axis=2)[..., 0][e]
             self._clear_trials(e)
-        if Phase.MAINSTREAMING in into:
-            self.alignment[enters(Phase.MAINSTREAMING)] = 0.0
+            # A new dominant innovation starts unaligned; one that fell back from mainstreaming keeps
+            # half its alignment for when it moves on again (7.8).
+            self.alignment[e] = 0.0
         if Phase.EMBEDDING in into:
             self.complacency[enters(Phase.EMBEDDING)] = 0.0
         if out_of:
