@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import shutil
 import signal
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.experiments.abc import (Space, calibrate, fit, kernel_cov, new_weights, parameter_summary, posterior,
+from model.experiments.abc import (Space, calibrate, fit, inside_share, kernel_cov, new_weights, parameter_summary, posterior,
                                    posterior_predictive, read_particles, replay, write_particles)
 from model.experiments.sweep import cluster, run_point
 from model.io.calibration import PriorBox, SummarySpec, load_calibration
@@ -81,6 +82,22 @@ def test_weight_update_1d_known_answer():
     assert got[0] == pytest.approx(1 / (0.75 * k(0.05) + 0.25 * k(0.15)), rel=1e-7)
     wide = Space([PriorBox("a", 0.0, 2.0)])
     assert new_weights(wide, np.array([[0.5]]), u_pop, w, cov)[0] == pytest.approx(0.5 / k(0.1), rel=1e-7)
+
+
+def test_the_weight_carries_the_share_of_the_kernel_inside_the_box():
+    """Proposals outside the box are drawn again, so the proposal density is the kernel mixture / Z.
+    One parent at 0.9 in U(0, 1) with kernel sd 0.2: Z = P(0.9 + e in [0, 1]) = Phi(0.5) - Phi(-4.5);
+    the Monte Carlo estimate matches it, and the weight is Z times the untruncated one."""
+    space = Space([PriorBox("a", 0.0, 1.0)])
+    u_pop, w, cov = np.array([[0.9]]), np.array([1.0]), np.array([[0.04]])
+    phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
+    z = inside_share(np.random.default_rng(3), space, u_pop, w, cov)
+    assert z == pytest.approx(phi(0.5) - phi(-4.5), abs=0.005)
+    assert inside_share(np.random.default_rng(3), space, u_pop, w, cov) == z  # its own stream: exact on resume
+    plain = new_weights(space, np.array([[0.8]]), u_pop, w, cov)
+    assert new_weights(space, np.array([[0.8]]), u_pop, w, cov, z)[0] == pytest.approx(z * plain[0], rel=1e-12)
+    # a parent in the middle loses almost nothing: Z near 1, so mixing generations only matters near edges
+    assert inside_share(np.random.default_rng(3), space, np.array([[0.5]]), w, np.array([[0.0025]])) > 0.999
 
 
 def test_log_uniform_prior_works_on_the_log_scale():
@@ -281,7 +298,7 @@ def test_shipped_england_calibration_loads():
                          "region.burn_in", *groups]
     assert [s.name for s in cal.summaries][:4] == ["share_a_great_deal", "share_some", "share_hardly_any",
                                                    "share_innovating_start"]
-    assert len(cal.summaries) == 9 and cal.null == {"region.example_strength": 0.0}
+    assert len(cal.summaries) == 9 and cal.null == {"region.example_strength": 0.0, "region.intermediaries": 0.0}
     assert cal.null_model().names == ["trigger_rate", "proof_threshold", "reversal_rate_design", "region.burn_in",
                                       *groups]
     # group offsets may take either sign (issue 13): an ordering is not forced by the prior

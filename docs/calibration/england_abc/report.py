@@ -60,11 +60,14 @@ def judge(folder: Path) -> dict:
     out["3_group_order"]["fire_central_pressure"] = {"median": round(fmed, 3), "ci90": [round(flo, 3), round(fhi, 3)]}
     if (folder / "model_choice.json").exists():
         choice = json.loads((folder / "model_choice.json").read_text())
-        d = choice["null_minus_full"]
+        d = dict(choice["null_minus_full"])
+        # before addendum 4 the coverage difference (full - null) sat under null_minus_full
+        d["joint_coverage_full_minus_null"] = choice.get("full_minus_null", d)["joint_coverage"]
+        d.pop("joint_coverage", None)
         out["4_learning_between_places"] = {"null_minus_full": d, "full": choice["models"]["full"],
                                             "null": choice["models"]["null"], "verdict": choice["verdict"],
                                             "needed": bool(d["mean_distance"]["ci90"][0] > 0
-                                                           and d["joint_coverage"]["value"] > 0)}
+                                                           and d["joint_coverage_full_minus_null"]["value"] > 0)}
     else:  # the null model's fit has not finished (calibrate --resume finishes it)
         out["4_learning_between_places"] = {"needed": None, "note": "null model not fitted yet"}
     r = runs.answer_performance_corr.to_numpy(float)
