@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.experiments.abc import (Space, calibrate, fit, inside_share, kernel_cov, new_weights, parameter_summary, posterior,
+from model.experiments.abc import (Space, calibrate, fit, inside_share, kernel_cov, model_choice, new_weights, parameter_summary, posterior,
                                    posterior_predictive, read_particles, replay, write_particles)
 from model.experiments.sweep import cluster, run_point
 from model.io.calibration import PriorBox, SummarySpec, load_calibration
@@ -210,6 +210,23 @@ def test_reference_outputs_and_model_choice(reference):
     assert mc["null_minus_full"]["mean_distance"]["ci90"][0] > 0
     cov = pd.read_csv(out / "coverage.csv")
     assert cov.summary.tolist() == ["public_value", "all (jointly)"] and cov.within.between(0, 1).all()
+
+
+def test_model_choice_names_the_closer_model_either_way():
+    """The verdict has three outcomes: the full model closer, the null closer, or no clear difference."""
+    cal = load_calibration(SMALL)
+    obs = cal.summaries[0].observed
+    rng = np.random.default_rng(5)
+
+    def runs(distance):
+        return pd.DataFrame({"distance": distance + rng.uniform(0, 0.1, 60), cal.summaries[0].name: obs})
+
+    near, far = runs(1.0), runs(3.0)
+    assert model_choice(near, far, cal, seed=1)["verdict"].startswith("the full model fits better")
+    null_better = model_choice(far, near, cal, seed=1)
+    assert null_better["verdict"].startswith("the null fits better")
+    assert null_better["null_minus_full"]["mean_distance"]["ci90"][1] < 0
+    assert model_choice(near, runs(1.0), cal, seed=1)["verdict"].startswith("no clear difference")
 
 
 def test_posterior_predictive_is_deterministic(reference, client, tmp_path):

@@ -632,7 +632,7 @@ def model_choice(full: pd.DataFrame, null: pd.DataFrame, cal: Calibration, seed:
               "null": {"mean_distance": _interval(n_m0, n_mean), "joint_coverage": _interval(n_c0, n_cov),
                        "infinite_distance_runs": int(np.isinf(nd).sum())}}
     diff = {"mean_distance": _interval(n_m0 - f_m0, n_mean - f_mean)}
-    better = diff["mean_distance"]["ci90"][0] > 0
+    lo, hi = diff["mean_distance"]["ci90"]
     return {"method": "posterior predictive fit (not Bayes factors)",
             "why": "ABC model choice by Bayes factors is not reliable when the summaries are not sufficient "
                    "(Robert, Cornuet, Marin & Pillai 2011, PNAS 108:15112); the models are compared by how close "
@@ -641,7 +641,9 @@ def model_choice(full: pd.DataFrame, null: pd.DataFrame, cal: Calibration, seed:
             "null_minus_full": diff,
             "full_minus_null": {"joint_coverage": _interval(f_c0 - n_c0, f_cov - n_cov)},
             "verdict": ("the full model fits better: the null's runs are farther from the observations (90% interval "
-                        "of the difference above 0)") if better else
+                        "of the difference above 0)") if lo > 0 else
+                       ("the null fits better: the full model's runs are farther from the observations (90% interval "
+                        "of the difference below 0)") if hi < 0 else
                        "no clear difference in predictive fit between the full model and the null"}
 
 
