@@ -264,6 +264,7 @@ def test_corrupt_results_give_one_line(reference, tmp_path):
     (out / "part-00001.parquet").write_bytes(b"not parquet at all")
     r = sim("sweep", "--analyse", out)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "cannot read" in r.stderr
+    assert f"--out {out} --resume" in r.stderr  # says how to recover
     r = sim("sweep", "--analyse", tmp_path)
     assert r.returncode == 2 and "not a sweep folder" in r.stderr
     # resume notices the corrupt batch and runs it again

@@ -497,7 +497,8 @@ def read_runs(folder: Path) -> pd.DataFrame:
     try:
         df = pd.read_parquet(folder)
     except Exception as e:
-        raise SweepError(f"{folder}: cannot read the results ({type(e).__name__}: {str(e).splitlines()[0]})") from None
+        raise SweepError(f"{folder}: cannot read the results ({type(e).__name__}: {str(e).splitlines()[0]}); "
+                         f"`innovation-sim sweep EXPERIMENT --out {folder} --resume` runs damaged parts again") from None
     return df.sort_values("run").reset_index(drop=True)
 
 
