@@ -6,6 +6,12 @@ coming within the final tolerance (the ABC likelihood with that many runs instea
 second half are a held-out predictive, read under the shipped weights and under the weights times
 p. Criterion 4 is re-read on the re-weighted posteriors. Nothing shipped changes.
 
+Read with care (found after the run; ODD 10.5): the final population was already selected by one
+run within the tolerance, so weights times p target prior x p^2 (the survey counted twice), not the
+posterior of an ABC with more runs per particle. By the pseudo-marginal argument (Andrieu & Roberts
+2009, Ann. Stat. 37:697; Bornn et al. 2017, J. Comput. Graph. Stat. 26:298) one run per particle
+targets the same ABC posterior as several; more runs only make the weights less noisy.
+
     .venv/bin/python docs/calibration/england_abc/recheck.py RESULT_FOLDER [--runs 8] [--workers 2]
 
 Runs are kept (resumable sweeps) in RESULT_FOLDER/recheck-<runs> and RESULT_FOLDER/null/recheck-<runs>;
@@ -98,6 +104,8 @@ def main() -> None:
         full, null = rerun(args.folder, args.runs, c), rerun(args.folder / "null", args.runs, c)
     seed = calibration_of(args.folder).seed
     out = {"plan": "docs/calibration/england_abc_plan.md, Addendum 5", "folder": str(args.folder),
+           "caveat": "the final population was selected by one run within the tolerance, so 'reweighted' targets "
+                     "prior x p^2, not the posterior of an ABC with more runs per particle (ODD 10.5)",
            "full": report(full, seed), "null": report(null, seed + 1)}
     # Criterion 4 re-read: null minus full, both re-weighted, particles of each model resampled apart
     fi = generator(seed, RECHECK, 2).integers(0, full["particles"], (BOOT, full["particles"]))
