@@ -9,8 +9,9 @@ p. Criterion 4 is re-read on the re-weighted posteriors. Nothing shipped changes
 Read with care (found after the run; ODD 10.5): the final population was already selected by one
 run within the tolerance, so weights times p target prior x p^2 (the survey counted twice), not the
 posterior of an ABC with more runs per particle. By the pseudo-marginal argument (Andrieu & Roberts
-2009, Ann. Stat. 37:697; Bornn et al. 2017, J. Comput. Graph. Stat. 26:298) one run per particle
-targets the same ABC posterior as several; more runs only make the weights less noisy.
+2009, Ann. Stat. 37:697; Bornn, Pillai, Smith & Woodard 2017, Stat. Comput. 27:583) one run per particle targets the same
+ABC posterior as several counted as the share within the tolerance; more runs only make the weights
+less noisy.
 
     .venv/bin/python docs/calibration/england_abc/recheck.py RESULT_FOLDER [--runs 8] [--workers 2]
 
