@@ -779,19 +779,19 @@ def cmd_reproduce(args) -> int:
 def _ablation(args) -> int:
     """`validate --ablation`: the ablation table on the claims' fresh seeds (docs/ODD.md section 8)."""
     from .experiments import ablation
-    n = 40 if args.quick else 200
+    n, first = (40 if args.quick else ablation.RUNS), ablation.ABLATION_SEEDS
     print(f"Ablation: {len(ablation.ARMS)} arms and the full model, {n} runs each on seeds "
-          f"{ablation.CLAIM_SEEDS}-{ablation.CLAIM_SEEDS + n - 1}", flush=True)
-    text = ablation.markdown(ablation.table(n, progress=lambda name: print(f"  {name}", flush=True)),
-                             n, ablation.CLAIM_SEEDS)
-    text += "\n\n" + ablation.case_markdown(ablation.case_value(n), ablation.CLAIM_SEEDS)
+          f"{first}-{first + n - 1}", flush=True)
+    text = ablation.markdown(ablation.table(n, first, progress=lambda name: print(f"  {name}", flush=True)),
+                             n, first)
+    text += "\n\n" + ablation.case_markdown(ablation.case_value(n, first), first)
     print(text)
     if args.out:
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "ablation.md").write_text("# Ablation table\n\n" + text + "\n")
         _validation_manifest(folder, {"name": "validate", "ablation": True, "quick": args.quick, "only": None},
-                             ablation.CLAIM_SEEDS, n, "every arm", "ablation.py")
+                             first, n, "every arm", "ablation.py")
         print(f"Table: {folder / 'ablation.md'}")
     return 0
 
@@ -949,7 +949,7 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--only", type=int, nargs="+", metavar="ID", help="run only these checks")
     va.add_argument("--ablation", action="store_true",
                     help="instead of the checks, the ablation table: what each corner, flow, link layer and "
-                         "mechanism contributes (fresh seeds 5000+; DIR/ablation.md with --out)")
+                         "mechanism contributes (800 fresh runs per arm, seeds 6000+; DIR/ablation.md with --out)")
     va.set_defaults(func=cmd_validate)
 
     di = sub.add_parser("discover", help="scenario discovery on a finished sweep: under which conditions does it happen?",

@@ -118,14 +118,14 @@ def test_the_ablation_table_carries_a_manifest_that_reruns_it(tmp_path, monkeypa
     full one takes minutes (it is exercised by `validate --ablation`)."""
     from model.experiments import ablation
     from model.experiments.reproduce import command_argv
-    monkeypatch.setattr(ablation, "table", lambda n, progress=None: "T")
+    monkeypatch.setattr(ablation, "table", lambda n, base, progress=None: "T")
     monkeypatch.setattr(ablation, "markdown", lambda t, n, seeds: f"table of {n} runs")
-    monkeypatch.setattr(ablation, "case_value", lambda n: "C")
+    monkeypatch.setattr(ablation, "case_value", lambda n, base: "C")
     monkeypatch.setattr(ablation, "case_markdown", lambda c, seeds: "cases")
     out = tmp_path / "abl"
     assert main(["validate", "--ablation", "--quick", "--out", str(out)]) == 0
     mf = manifest.read(out)
-    assert mf["command"]["ablation"] is True and mf["seeds"]["seeds"] == [ablation.CLAIM_SEEDS, ablation.CLAIM_SEEDS + 39]
+    assert mf["command"]["ablation"] is True and mf["seeds"]["seeds"] == [ablation.ABLATION_SEEDS, ablation.ABLATION_SEEDS + 39]
     assert any(e["path"].endswith("baseline.toml") for e in mf["inputs"])
     argv = command_argv(mf, out, tmp_path / "again")
     assert argv[0] == "validate" and "--ablation" in argv and "--quick" in argv
