@@ -777,7 +777,8 @@ def cmd_reproduce(args) -> int:
 
 
 def _ablation(args) -> int:
-    """`validate --ablation`: the ablation table on the claims' fresh seeds (docs/ODD.md section 8)."""
+    """`validate --ablation`: the ablation table, 800 runs per arm on fresh seeds 6000+ (validation-plan
+    Addendum 9; docs/ODD.md section 8)."""
     from .experiments import ablation
     n, first = (40 if args.quick else ablation.RUNS), ablation.ABLATION_SEEDS
     print(f"Ablation: {len(ablation.ARMS)} arms and the full model, {n} runs each on seeds "

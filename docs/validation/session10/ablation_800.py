@@ -1,6 +1,7 @@
 """The ablation table and the UK case values on 800 fresh runs per arm, seeds 6000-6799
 (docs/validation-plan.md Addendum 9): the same arms, pairing, bootstrap and criterion as
-`innovation-sim validate --ablation` (model/experiments/ablation.py, unchanged), more runs.
+`innovation-sim validate --ablation` (model/experiments/ablation.py; only its defaults changed since,
+to this table), more runs.
 
     .venv/bin/python docs/validation/session10/ablation_800.py [RUNS] [FIRST_SEED] > docs/validation/session10/ablation_800.md
 """
