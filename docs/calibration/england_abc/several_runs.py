@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 SEVERAL = 6  # spawn key: after abc.py's 0-4 and recheck.py's 5
 RUNS, FOR_P = 6, 4
 SHARES = ("share_a_great_deal", "share_some", "share_hardly_any")
+STALLED = 0.2  # a region with "a great deal" below this has stalled (ODD 10.5, the sixth run's tail)
 BOOT = 2000
 
 
@@ -54,17 +55,19 @@ def estimate(folder: Path, generations: int, client) -> dict:
     p = (d[:, :FOR_P] <= eps).mean(axis=1)
     w = props.weight.to_numpy(float) * p
     held = np.where(np.isfinite(d[:, FOR_P:]), d[:, FOR_P:], np.nan)
+    stalled = (runs.share_a_great_deal.to_numpy(float).reshape(n, RUNS)[:, FOR_P:] < STALLED).mean(axis=1)
     return {"cal": cal, "props": props, "epsilon": float(eps), "w": w, "p": p,
             "per": np.stack([np.nanmean(held, axis=1), three[:, FOR_P:].mean(axis=1),
-                             within.all(axis=1).reshape(n, RUNS)[:, FOR_P:].mean(axis=1)], axis=1)}
+                             within.all(axis=1).reshape(n, RUNS)[:, FOR_P:].mean(axis=1), stalled], axis=1)}
 
 
 def measures(m: dict, idx: np.ndarray) -> np.ndarray:
-    """(mean distance, three-share coverage, all-summary coverage) under the weights, per row of idx."""
+    """(mean distance, three-share coverage, all-summary coverage, share stalled) under the weights,
+    per row of idx."""
     w = m["w"][idx]
     total = w.sum(axis=-1, keepdims=True)
     w = np.where(total > 0, w / np.where(total > 0, total, 1), np.nan)
-    return np.stack([(w * m["per"][idx, k]).sum(axis=-1) for k in range(3)], axis=-1)
+    return np.stack([(w * m["per"][idx, k]).sum(axis=-1) for k in range(4)], axis=-1)
 
 
 def interval(value, draws) -> dict:
@@ -76,7 +79,7 @@ def report(m: dict, seed: int) -> tuple[dict, np.ndarray, np.ndarray]:
     n, cal = len(m["w"]), m["cal"]
     idx = generator(seed, SEVERAL, 1).integers(0, n, (BOOT, n))
     point, draws = measures(m, np.arange(n)), measures(m, idx)
-    keys = ("mean_distance", "three_share_coverage", "all_summary_coverage")
+    keys = ("mean_distance", "three_share_coverage", "all_summary_coverage", "stalled_share")
     post = {}
     for name in cal.names:
         v = m["props"][name].to_numpy(float)
