@@ -24,6 +24,7 @@ from model.experiments.abc import (_observed, calibration_of, derived_seed, dist
                                    read_particles, replay, weighted_quantile)
 from model.experiments.sweep import cluster, read_runs, run_sweep
 from model.io.experiment import Experiment
+from recheck import interval  # this folder's Addendum 5 script (on sys.path when run as a script)
 
 HERE = Path(__file__).resolve().parent
 SEVERAL = 6  # spawn key: after abc.py's 0-4 and recheck.py's 5
@@ -68,11 +69,6 @@ def measures(m: dict, idx: np.ndarray) -> np.ndarray:
     total = w.sum(axis=-1, keepdims=True)
     w = np.where(total > 0, w / np.where(total > 0, total, 1), np.nan)
     return np.stack([(w * m["per"][idx, k]).sum(axis=-1) for k in range(4)], axis=-1)
-
-
-def interval(value, draws) -> dict:
-    lo, hi = np.nanquantile(draws, [0.05, 0.95])
-    return {"value": round(float(value), 4), "ci90": [round(float(lo), 4), round(float(hi), 4)]}
 
 
 def report(m: dict, seed: int) -> tuple[dict, np.ndarray, np.ndarray]:
