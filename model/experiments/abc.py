@@ -302,15 +302,23 @@ def _json_default(o):
     return str(o)
 
 
+def settings_experiment(cal: Calibration, x: np.ndarray, label: str, seed: int, replicates: int,
+                        **raw) -> Experiment:
+    """The calibration's settings x (one row per point) as a sweep of its scenario: point k, replicate
+    r is run k * replicates + r on a seed of (seed, k, r) alone. ``raw`` (with the calibration and the
+    model) identifies it, so a resume must match."""
+    return Experiment(
+        name=f"{cal.name} [{cal.model}] {label}", description=cal.description, path=cal.path,
+        scenario=cal.scenario, replicates=replicates, seed=seed, batch_size=cal.batch_size, method="given",
+        names=list(cal.names), bounds=[(p.low, p.high) for p in cal.prior], switch_names=[], switch_events={},
+        points=np.asarray(x, float), raw={"calibration": cal.raw, "model": cal.model, **raw})
+
+
 def generation_experiment(cal: Calibration, g: int, x: np.ndarray) -> Experiment:
     """Generation g's proposals as a sweep: point k = particle k, run k * replicates + r on a seed of
     (calibration seed, g, k, r) alone."""
-    return Experiment(
-        name=f"{cal.name} [{cal.model}] generation {g}", description=cal.description, path=cal.path,
-        scenario=cal.scenario, replicates=cal.replicates, seed=derived_seed(cal.seed, RUNS, g),
-        batch_size=cal.batch_size, method="given", names=list(cal.names),
-        bounds=[(p.low, p.high) for p in cal.prior], switch_names=[], switch_events={}, points=np.asarray(x, float),
-        raw={"calibration": cal.raw, "model": cal.model, "generation": g})
+    return settings_experiment(cal, x, f"generation {g}", derived_seed(cal.seed, RUNS, g), cal.replicates,
+                               generation=g)
 
 
 def particle_summaries(runs: pd.DataFrame, cal: Calibration, n: int) -> pd.DataFrame:
@@ -373,7 +381,7 @@ def fit(cal: Calibration, folder: Path, simulate: Simulator,
         rows.insert(0, "particle", np.arange(len(x), dtype=np.int64))
         rows.insert(0, "generation", np.int64(g))
         rows["weight"] = w
-        rows["distance"] = distances(stats, *_observed(cal))
+        rows["distance"] = observed_distances(stats, cal)
         rows = pd.concat([rows, sims], axis=1)
         if g == 0 and not np.isfinite(rows.distance).any():
             first = next((e for e in rows.error if e), None) or f"NaN summaries: {rows.nan_summaries.iloc[0]}"
@@ -384,8 +392,10 @@ def fit(cal: Calibration, folder: Path, simulate: Simulator,
             report(replay(read_particles(folder, cal), cal)[-1], cal)
 
 
-def _observed(cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
-    return np.array([s.observed for s in cal.summaries]), np.array([s.scale for s in cal.summaries])
+def observed_distances(stats: np.ndarray, cal: Calibration) -> np.ndarray:
+    """distances() of simulated summaries (one row per run, in the calibration's order) from its
+    observations, in its scales."""
+    return distances(stats, np.array([s.observed for s in cal.summaries]), np.array([s.scale for s in cal.summaries]))
 
 
 def read_times(folder: Path) -> dict[str, float]:
@@ -558,12 +568,8 @@ def coverage(runs: pd.DataFrame, cal: Calibration) -> pd.DataFrame:
 
 def predictive_experiment(cal: Calibration, x: np.ndarray, seed: int, n: int) -> Experiment:
     """n runs, one per drawn particle, on seeds of (seed, PREDICTIVE) - never the calibration's runs'."""
-    return Experiment(
-        name=f"{cal.name} [{cal.model}] posterior predictive", description=cal.description, path=cal.path,
-        scenario=cal.scenario, replicates=1, seed=derived_seed(seed, PREDICTIVE, 1), batch_size=cal.batch_size,
-        method="given", names=list(cal.names), bounds=[(p.low, p.high) for p in cal.prior], switch_names=[],
-        switch_events={}, points=np.asarray(x, float),
-        raw={"calibration": cal.raw, "model": cal.model, "predictive": {"n": n, "seed": seed}})
+    return settings_experiment(cal, x, "posterior predictive", derived_seed(seed, PREDICTIVE, 1), 1,
+                               predictive={"n": n, "seed": seed})
 
 
 def posterior_predictive(result_folder: Path, n: int, seed: int, workers: int | None = None,
@@ -588,7 +594,7 @@ def posterior_predictive(result_folder: Path, n: int, seed: int, workers: int | 
                        "particle": pop.particle.to_numpy()[pick]})
     df[cal.names] = x
     df[names] = runs[names].to_numpy(float)
-    df["distance"] = distances(df[names].to_numpy(float), *_observed(cal))
+    df["distance"] = observed_distances(df[names].to_numpy(float), cal)
     df["error"] = runs.error.to_numpy(object)
     df.to_csv(folder / "predictive.csv", index=False)
     coverage(df, cal).to_csv(folder / "coverage.csv", index=False)

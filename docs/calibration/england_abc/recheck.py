@@ -27,10 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.experiments.abc import (_observed, calibration_of, derived_seed, distances, generator, posterior,
-                                   read_particles, replay)
+from model.experiments.abc import (calibration_of, derived_seed, generator, observed_distances, posterior,
+                                   read_particles, replay, settings_experiment)
 from model.experiments.sweep import cluster, read_runs, run_sweep
-from model.io.experiment import Experiment
 
 HERE = Path(__file__).resolve().parent
 RECHECK = 5  # spawn key: after PROPOSALS, RUNS, PREDICTIVE, BOOTSTRAP, INSIDE (0-4) of model/experiments/abc.py
@@ -44,17 +43,13 @@ def rerun(folder: Path, runs: int, client) -> dict:
     cal = calibration_of(folder)
     pop = posterior(folder, cal)
     eps = replay(read_particles(folder, cal), cal)[-1].epsilon
-    exp = Experiment(
-        name=f"{cal.name} [{cal.model}] recheck", description=cal.description, path=cal.path,
-        scenario=cal.scenario, replicates=runs, seed=derived_seed(cal.seed, RECHECK), batch_size=cal.batch_size,
-        method="given", names=list(cal.names), bounds=[(p.low, p.high) for p in cal.prior], switch_names=[],
-        switch_events={}, points=pop[cal.names].to_numpy(float),
-        raw={"calibration": cal.raw, "model": cal.model, "recheck": runs})
+    exp = settings_experiment(cal, pop[cal.names].to_numpy(float), "recheck", derived_seed(cal.seed, RECHECK),
+                              runs, recheck=runs)
     out = run_sweep(exp, folder / f"recheck-{runs}", client=client, resume=True, progress=True)
     table = read_runs(out)
     n, names = len(pop), [s.name for s in cal.summaries]
     stats = table[names].to_numpy(float)
-    d = distances(stats, *_observed(cal)).reshape(n, runs)
+    d = observed_distances(stats, cal).reshape(n, runs)
     within = np.stack([np.abs(table[s.name].to_numpy(float) - s.observed) <= s.band for s in cal.summaries], axis=1)
     three = within[:, [names.index(s) for s in SHARES]].all(axis=1).reshape(n, runs)
     half = runs // 2

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.experiments.abc import (_observed, calibration_of, derived_seed, distances, ess, generator,
-                                   read_particles, replay, weighted_quantile)
+from model.experiments.abc import (calibration_of, derived_seed, ess, generator, observed_distances,
+                                   read_particles, replay, settings_experiment, weighted_quantile)
 from model.experiments.sweep import cluster, read_runs, run_sweep
-from model.io.experiment import Experiment
 from recheck import interval  # this folder's Addendum 5 script (on sys.path when run as a script)
 
 HERE = Path(__file__).resolve().parent
@@ -41,16 +40,12 @@ def estimate(folder: Path, generations: int, client) -> dict:
     eps = replay(table, cal)[-1].epsilon
     last = int(table.generation.max())
     props = table[table.generation > last - generations].reset_index(drop=True)
-    exp = Experiment(
-        name=f"{cal.name} [{cal.model}] several runs", description=cal.description, path=cal.path,
-        scenario=cal.scenario, replicates=RUNS, seed=derived_seed(cal.seed, SEVERAL), batch_size=cal.batch_size,
-        method="given", names=list(cal.names), bounds=[(p.low, p.high) for p in cal.prior], switch_names=[],
-        switch_events={}, points=props[cal.names].to_numpy(float),
-        raw={"calibration": cal.raw, "model": cal.model, "several": [generations, RUNS]})
+    exp = settings_experiment(cal, props[cal.names].to_numpy(float), "several runs",
+                              derived_seed(cal.seed, SEVERAL), RUNS, several=[generations, RUNS])
     out = run_sweep(exp, folder / f"several-{generations}x{RUNS}", client=client, resume=True, progress=True)
     runs = read_runs(out)
     n, names = len(props), [s.name for s in cal.summaries]
-    d = distances(runs[names].to_numpy(float), *_observed(cal)).reshape(n, RUNS)
+    d = observed_distances(runs[names].to_numpy(float), cal).reshape(n, RUNS)
     within = np.stack([np.abs(runs[s.name].to_numpy(float) - s.observed) <= s.band for s in cal.summaries], axis=1)
     three = within[:, [names.index(s) for s in SHARES]].all(axis=1).reshape(n, RUNS)
     p = (d[:, :FOR_P] <= eps).mean(axis=1)
