@@ -153,7 +153,8 @@ def test_initial_phases_and_custom_fields():
 def test_every_shock_kind_runs():
     from model import SHOCK_KINDS
     events = [Shock(1 + i, k, field="education" if k != "election" else None,
-                    role="chief_executive" if k.startswith("leader") else None)
+                    role="chief_executive" if k.startswith("leader") else None,
+                    layer="horizontal" if k == "partnership" else None)
               for i, k in enumerate(SHOCK_KINDS)]
     m = Locality(seed=9, events=events).run_for(30)
     logged = set(m.events().kind)
@@ -232,3 +233,51 @@ def test_an_election_that_replaces_the_leader_brings_other_traits():
         after = (a.drive[new], a.legitimacy[new], a.risk[new])
         assert all(x != y for x, y in zip(before, after)), (seed, before, after)
         assert all(abs(v - mean) <= eng.TRAIT_SPREAD + 1e-9 for v, mean in zip(after, (0.5, eng.LEGITIMACY, 0.5)))
+
+
+def test_a_partnership_strengthens_its_fields_links_in_its_layer_and_nothing_else():
+    """A new partnership structure (ODD 7.12; 000:377-393): the field's links in the named layer
+    move halfway to 1 at magnitude 1; every other link keeps its strength; a negative magnitude
+    weakens the same links towards 0."""
+    from model.core import network as net
+    m = Locality(seed=5)
+    e = m.engine
+    before, a = e.links[0], e.block(0)
+    f = m.field_index("education")
+    li, lj, fi, fj = a.layer[before.i], a.layer[before.j], a.field[before.i], a.field[before.j]
+    vertical = ((li == net.SYSTEMIC) & (lj == net.SECTORAL)) | ((li == net.SECTORAL) & (lj == net.SYSTEMIC))
+    ours = ((fi == f) & np.isin(fj, [f, net.ALL_FIELDS])) | ((fj == f) & np.isin(fi, [f, net.ALL_FIELDS]))
+    chosen = vertical & ours
+    assert chosen.sum() >= 4 and (vertical & ~ours).sum() >= 4  # both kinds of link exist
+    m.apply_shock(Shock(0, "partnership", field="education", layer="systemic_sectoral"))
+    after = e.links[0]
+    assert (after.i == before.i).all() and (after.j == before.j).all()
+    assert np.allclose(after.w[chosen], before.w[chosen] + 0.5 * (1 - before.w[chosen]))
+    assert (after.w[~chosen] == before.w[~chosen]).all()
+    detail = m.events().query("kind == 'shock:partnership'").detail.iloc[0]
+    assert detail.startswith(f"{chosen.sum() // 2} systemic-sectoral links strengthened")
+    m.apply_shock(Shock(0, "partnership", field="education", layer="systemic_sectoral", magnitude=-1.0))
+    assert np.allclose(e.links[0].w[chosen], 0.5 * after.w[chosen])
+    m.run_for(2)  # the re-derived structure runs
+
+
+def test_a_hold_keeps_a_field_from_mainstreaming_and_changes_nothing_else_until_then():
+    """A hold (ODD 7.12; 000:295-297, 862-864): a field in mobilisation does not move to
+    mainstreaming while it is held. It draws no random numbers, so a held run is the same as its
+    twin until the twin's field first moves to mainstreaming; once the hold ends it can move."""
+    kw = dict(initial_phases={"education": 2}, skill=0.8, staff_slack=0.7, openness=0.7, handover_rate=0.2)
+    reached, first = [], []
+    for seed in range(12):
+        twin = Locality(seed=seed, **kw).run_for(60)
+        held = Locality(seed=seed, events=[Shock(0, "hold", field="education", duration=60)], **kw).run_for(60)
+        a, b = twin.timeseries(), held.timeseries()
+        a, b = a[a.field == "education"].reset_index(drop=True), b[b.field == "education"].reset_index(drop=True)
+        assert b.phase.max() <= 2
+        up = np.flatnonzero(a.phase.to_numpy() >= 3)
+        if len(up):
+            reached.append(seed)
+            cols = ["phase", "authority", "capacity", "value", "performance"]
+            pd.testing.assert_frame_equal(a.loc[: up[0] - 1, cols], b.loc[: up[0] - 1, cols])
+        first.append(held.run_for(120).timeseries().query("field == 'education'").phase.max())
+    assert len(reached) >= 6  # the twins do mainstream, so the hold is what stops them
+    assert max(first) >= 3  # after the hold ends, held fields can move on

@@ -32,6 +32,10 @@ def test_dates_are_months_from_start_year(tmp_path):
     ({"kind": "crisis"}, "exactly one of 'month' or 'date'"),
     ({"month": 3, "kind": "leader_arrival", "role": "director"}, "a director belongs to one field"),
     ({"month": 3, "kind": "crisis", "role": "chief_executive"}, "'role' only applies"),
+    ({"month": 3, "kind": "partnership", "field": "education"}, "a partnership needs a layer"),
+    ({"month": 3, "kind": "crisis", "layer": "horizontal"}, "'layer' only applies to partnership"),
+    ({"month": 3, "kind": "partnership", "layer": "diagonal"}, r"events\[0\]\.layer"),
+    ({"month": 3, "kind": "hold"}, "a hold is on one field's innovation"),
 ])
 def test_event_errors(tmp_path, event, pattern):
     with pytest.raises(ScenarioError, match=pattern):
@@ -58,8 +62,10 @@ values = st.one_of(st.integers(-5, 2000), st.floats(-2, 3, allow_nan=False), st.
 keys = st.sampled_from(["name", "description", "months", "start_year", "fields", "initial_phases", "parameters",
                         "events", "extends", "descripton", "seed", "replace_events"])
 param_keys = st.sampled_from(["openness", "n_residents", "trigger_rate", "opennes", "max_trials", "skill"])
-event = st.dictionaries(st.sampled_from(["month", "date", "kind", "field", "magnitude", "duration", "role", "mnth"]),
-                        st.one_of(values, st.sampled_from(["crisis", "education", "all", "director", "2003-04", "election"])),
+event = st.dictionaries(st.sampled_from(["month", "date", "kind", "field", "magnitude", "duration", "role", "layer",
+                                        "mnth"]),
+                        st.one_of(values, st.sampled_from(["crisis", "education", "all", "director", "2003-04", "election",
+                                                           "partnership", "hold", "horizontal"])),
                         max_size=6)
 scenario = st.fixed_dictionaries({"name": st.just("fuzz"), "description": st.just("fuzz")}).flatmap(
     lambda base: st.builds(lambda extra, params, evs: {**base, **extra, "parameters": params, "events": evs},

@@ -79,6 +79,10 @@ ELECTED_TENURE = 36
 SENIOR_LINK = 0.8  # a new leader's link to the senior team
 MANAGER_LINK_CHANCE = {"director": 0.5, "other": 0.2}  # chance a new leader links to each manager of its field(s)
 COMMISSION_PROVIDERS = 12  # providers per commissioning round of magnitude 1 (000:1134)
+PARTNERSHIP_GAIN = 0.5  # share of the way to 1 a partnership of magnitude 1 moves its links; assumption
+# A partnership's vertical layers: the (upper, lower) layer pair of each LINK_LAYERS name.
+PARTNERSHIP_PAIRS = {"systemic_sectoral": (net.SYSTEMIC, net.SECTORAL), "sectoral_frontline": (net.SECTORAL, net.FRONTLINE),
+                     "frontline_public": (net.FRONTLINE, net.PUBLIC)}
 PROVIDER_OPENNESS, PROVIDER_SLACK = (0.6, 0.9), (0.5, 0.8)  # providers bid for the work (000:1104, 1132, 1248)
 PROVIDER_RESIDENT_CHANCE = 0.2  # a provider reaches a fifth of the field's residents (000:1104)
 # Falling back (ODD 7.9): what is lost.
@@ -548,6 +552,7 @@ class Engine:
         self.recognition = np.clip((par["aspiration"][:, None] - performance) / GAP_SCALE, 0, 1) * RECOGNITION_START
         self.pressures = {k: np.repeat(par[k].astype(float)[:, None], F, axis=1) for k in PRESSURE_KINDS}
         self.inspection, self.funding, self.cut = np.zeros((P, F)), np.zeros((P, F)), np.zeros((P, F))
+        self.held = np.zeros((P, F), dtype=np.int64)  # holds in force: no move to mainstreaming (7.12)
         self.trial_quality = np.zeros((P, F, Kmax))
         self.trial_progress = np.zeros((P, F, Kmax))
         self.trial_active = np.zeros((P, F, Kmax), dtype=bool)
@@ -799,7 +804,7 @@ class Engine:
             fwd |= self._design(d, ph.design, A, C, ph.stretch_field, enable) & (u[:, :, 4] < ready)
         if ph.any_mob:  # value demonstrated, then control handed to managers (004:139-154)
             p_hand = lc.handover_probability(pc["handover_rate"], C, A) * enable * ready
-            fwd |= ph.mob & proved & (u[:, :, 2] < p_hand)
+            fwd |= ph.mob & proved & (u[:, :, 2] < p_hand) & (self.held == 0)
         if ph.any_main:  # align with finance, HR, IT, performance management (004:185-188)
             self.alignment += ph.main * pc["alignment_rate"] * C * self.resources * self.network_quality \
                 * (1 - ph.stretch_field) * ALIGNMENT_SPEED * enable * ready
@@ -1087,6 +1092,10 @@ class Engine:
             self.cut[cells] += CUT_SLACK * mag
             self.performance_base[cells] = np.clip(self.performance_base[cells] - CUT_PERFORMANCE * mag, 0, 1)
             self._bump_pressure("efficiency_pressure", pl, fl, CUT_EFFICIENCY * mag, None)
+        elif kind == "hold":
+            self.held[cells] += 1
+            if shock.duration:
+                self.schedule(self.steps + shock.duration, self._release, pl, fl, label)
         elif kind == "crisis":
             self.performance[cells] = np.clip(self.performance[cells] - CRISIS_PERFORMANCE * mag, 0, 1)
             self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, CRISIS_RECOGNITION * mag))
@@ -1107,6 +1116,8 @@ class Engine:
                 out[p] = self.leader_departure(p, shock.role, shock.field, mag)
             elif kind == "commissioning":
                 out[p] = self.commission(p, fl[pl == p], mag)
+            elif kind == "partnership":
+                out[p] = self.partnership(p, None if shock.field is None else fl[pl == p], shock.layer, mag)
             elif kind == "election":
                 rng = self.rngs[p]
                 turnover, u = rng.random(), rng.random()
@@ -1127,6 +1138,11 @@ class Engine:
 
     def _pressure_change(self, kind, pl, fl, delta) -> None:
         self.pressures[kind][pl, fl] = np.clip(self.pressures[kind][pl, fl] + delta, 0, 1)
+
+    def _release(self, pl, fl, label) -> None:
+        self.held[pl, fl] -= 1
+        for p in np.unique(pl):
+            self.log.row(self.steps, int(p), label, "shock:hold", "hold ended")
 
     def _funding_change(self, pl, fl, delta, label) -> None:
         self.funding[pl, fl] = np.maximum(0.0, self.funding[pl, fl] + delta)
@@ -1250,6 +1266,29 @@ class Engine:
                                                                             rng.random())) for j in near})
         self.restructure([p])
         return f"{k * len(fields)} providers contracted"
+
+    def partnership(self, p: int, fields: np.ndarray | None, layer: str, magnitude: float) -> str:
+        """A new partnership structure (000:377-393, 623, 882-897): the existing links of the
+        fields (None: every link) in ``layer`` move a share min(1, PARTNERSHIP_GAIN * |magnitude|)
+        of the way to 1, or towards 0 for a negative magnitude (a structure dismantled). A link is
+        a field's when one end acts on that field and the other on it or on every field."""
+        a, links = self.block(p), self.links[p]
+        li, lj = a.layer[links.i], a.layer[links.j]
+        if layer == "horizontal":
+            sel = li == lj
+        else:
+            hi, lo = PARTNERSHIP_PAIRS[layer]
+            sel = ((li == hi) & (lj == lo)) | ((li == lo) & (lj == hi))
+        if fields is not None:
+            fi, fj = a.field[links.i], a.field[links.j]
+            ours = np.isin(fi, fields) & ((fj == fi) | (fj == net.ALL_FIELDS))
+            sel &= ours | (np.isin(fj, fields) & ((fi == fj) | (fi == net.ALL_FIELDS)))
+        share = min(1.0, PARTNERSHIP_GAIN * abs(magnitude))
+        w = links.w.copy()
+        w[sel] += share * ((1.0 if magnitude >= 0 else 0.0) - w[sel])
+        self.links[p] = Links(links.i, links.j, w)
+        self.restructure([p])
+        return f"{int(sel.sum()) // 2} {layer.replace('_', '-')} links {'strengthened' if magnitude >= 0 else 'weakened'}"
 
     # ------------------------------------------------------------------ outputs
     def snapshot(self) -> np.ndarray:

@@ -8,7 +8,7 @@ through ``Locality.apply_shock``. What each kind does is documented in docs/ODD.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 KINDS: dict[str, str] = {
@@ -27,9 +27,16 @@ KINDS: dict[str, str] = {
     "member_pressure": "change in political (member) pressure by +/- magnitude (000:187)",
     "community_pressure": "change in community pressure by +/- magnitude (003:357)",
     "central_pressure": "change in central-government pressure by +/- magnitude (003:338-339)",
+    "partnership": "a new partnership structure strengthens the field's existing links in one layer "
+                   "(000:377-393, 623, 882-897); a negative magnitude dismantles one",
+    "hold": "the field's innovation cannot go into practice at scale (no move to mainstreaming) "
+            "for duration months, or to the end: it waits for buildings or law (000:295-297, 862-864)",
 }
 PRESSURE_KINDS = ("efficiency_pressure", "member_pressure", "community_pressure", "central_pressure")
 LEADER_ROLES = ("chief_executive", "political_leader", "director", "core_clique")
+# The link layers a partnership strengthens: between two adjacent layers, or within any layer
+# (the same four as the strength_* parameters, ODD 7.1).
+LINK_LAYERS = ("systemic_sectoral", "sectoral_frontline", "frontline_public", "horizontal")
 
 
 class Event(NamedTuple):
@@ -57,7 +64,8 @@ class Shock:
     month: when it happens (applied at the end of that month, so it shows from month+1 on);
     kind: one of KINDS; field: a field name, or None for every field; magnitude: its size
     (1 = a typical event; negative allowed for pressure changes); duration: months until a
-    pressure change, grant or crisis wears off (None = lasting); role: for leadership events.
+    pressure change, grant, crisis or hold wears off (None = lasting); role: for leadership
+    events; layer: for partnerships, one of LINK_LAYERS.
     """
 
     month: int
@@ -66,6 +74,7 @@ class Shock:
     magnitude: float = 1.0
     duration: int | None = None
     role: str | None = None
+    layer: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -83,6 +92,23 @@ class Shock:
                 raise ValueError("a director belongs to one field: give the shock a field")
         elif self.role is not None:
             raise ValueError(f"'role' only applies to leader_arrival and leader_departure, not {self.kind}")
+        if self.kind == "partnership":
+            if self.layer not in LINK_LAYERS:
+                raise ValueError(f"a partnership needs a layer (allowed: {', '.join(LINK_LAYERS)}), got {self.layer!r}")
+        elif self.layer is not None:
+            raise ValueError(f"'layer' only applies to partnership, not {self.kind}")
+        if self.kind == "hold" and self.field is None:
+            raise ValueError("a hold is on one field's innovation: give the shock a field")
+
+    def scaled(self, factor: float) -> "Shock":
+        """The same event with its magnitude times ``factor`` (a switch's level)."""
+        return replace(self, magnitude=self.magnitude * factor)
+
+    def as_toml(self) -> dict:
+        """The event as a scenario file's [[events]] entry (month form)."""
+        return {k: v for k, v in (("month", self.month), ("kind", self.kind), ("field", self.field or "all"),
+                                  ("magnitude", self.magnitude), ("duration", self.duration), ("role", self.role),
+                                  ("layer", self.layer)) if v is not None}
 
 
 class Call:

@@ -89,11 +89,8 @@ class RegionSpec:
         if self.effects:
             out["effects"] = {g: dict(v) for g, v in self.effects.items()}
         if self.events:
-            out["events"] = [{k: v for k, v in (("month", e.shock.month), ("kind", e.shock.kind),
-                                                 ("field", e.shock.field or "all"), ("magnitude", e.shock.magnitude),
-                                                 ("duration", e.shock.duration), ("role", e.shock.role),
-                                                 ("share", e.share), ("group", e.group)) if v is not None}
-                             for e in self.events]
+            out["events"] = [e.shock.as_toml() | {k: v for k, v in (("share", e.share), ("group", e.group))
+                                                  if v is not None} for e in self.events]
         return out
 
 

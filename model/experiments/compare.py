@@ -284,6 +284,8 @@ def describe_event(e, start_year: int | None) -> str:
         words.append(f"for {e.duration} months")
     if e.role:
         words.append(e.role.replace("_", " "))
+    if e.layer:
+        words.append(f"{e.layer.replace('_', '-')} links")
     return f"{words[0]} ({', '.join(words[1:])})"
 
 

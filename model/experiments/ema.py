@@ -79,8 +79,7 @@ class ScenarioFunction:
         for name, value in settings.items():
             if name in self.switch_events:
                 if value != 0:
-                    events += [Shock(e.month, e.kind, field=e.field, magnitude=e.magnitude * float(value),
-                                     duration=e.duration, role=e.role) for e in self.switch_events[name]]
+                    events += [e.scaled(float(value)) for e in self.switch_events[name]]
                 continue
             p = param_spec(name)
             params[name] = int(round(value)) if p is not None and p.kind is int else float(value)

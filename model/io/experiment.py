@@ -236,8 +236,7 @@ class Experiment:
         events = []
         for name, level in zip(self.switch_names, row[len(self.names):]):
             if level != 0:
-                events += [Shock(e.month, e.kind, field=e.field, magnitude=e.magnitude * float(level),
-                                 duration=e.duration, role=e.role) for e in self.switch_events[name]]
+                events += [e.scaled(float(level)) for e in self.switch_events[name]]
         return params, events
 
 
@@ -391,7 +390,8 @@ def _switch_events(sw: SwitchModel, key: str, scenario: Scenario, where: str) ->
         if target is not None and target not in scenario.fields:
             raise ScenarioError(f"{where}: {k}.field: unknown field '{target}'{did_you_mean(target, scenario.fields)}")
         try:
-            evs.append(Shock(e.month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role))
+            evs.append(Shock(e.month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role,
+                             layer=e.layer))
         except ValueError as err:
             raise ScenarioError(f"{where}: {k}: {err}") from None
     for level in sw.levels:  # a level scales every magnitude of the switch's timeline

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError, create_model, field_validator
 
-from ..core.events import KINDS, LEADER_ROLES, Shock
+from ..core.events import KINDS, LEADER_ROLES, LINK_LAYERS, Shock
 from ..core.locality import DEFAULT_FIELDS, Locality
 from ..core.parameters import REGION_PARAMS, REGISTRY, ParameterError, resolve
 from ..core.region import GROUPS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
@@ -93,6 +93,7 @@ class EventModel(BaseModel):
     magnitude: Float = Field(default=1.0, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
     duration: Int | None = Field(default=None, ge=1, le=MAX_MONTHS)
     role: Literal[tuple(LEADER_ROLES)] | None = None  # type: ignore[valid-type]
+    layer: Literal[tuple(LINK_LAYERS)] | None = None  # type: ignore[valid-type]
     note: str | None = None
 
 
@@ -226,12 +227,7 @@ class Scenario:
         if self.initial_phases:
             out["initial_phases"] = dict(self.initial_phases)
         out["parameters"] = resolve(self.parameters)
-        out["events"] = [
-            {k: v for k, v in (("month", e.month), ("kind", e.kind), ("field", e.field or "all"),
-                               ("magnitude", e.magnitude), ("duration", e.duration), ("role", e.role))
-             if v is not None}
-            for e in self.events
-        ]
+        out["events"] = [e.as_toml() for e in self.events]
         out["replace_events"] = True
         if self.region is not None:
             out["region"] = self.region.to_toml_dict()
@@ -585,7 +581,8 @@ def _shock(e: EventModel, key: str, start_year: int | None, fields: list[str], w
     if e.kind in ("leader_arrival", "leader_departure") and (e.role or "chief_executive") == "director" and target is None:
         raise ScenarioError(f"{where}: {key}.field: a director belongs to one field; name it")
     try:
-        return Shock(month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role)
+        return Shock(month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role,
+                     layer=e.layer)
     except ValueError as err:
         raise ScenarioError(f"{where}: {key}: {err}") from None
 
