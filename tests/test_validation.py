@@ -112,3 +112,17 @@ def test_check17_null_keeps_every_draw_but_the_two_pressures():
     assert others and arm[others].equals(null[others])
     for d in v.DRIVERS:
         assert arm[d].std() > 0.05 and null[d].nunique() == 1
+
+
+def test_the_case_value_table_says_when_no_run_reached_mainstreaming():
+    """A held case (Knowsley, ODD 7.12) never reaches mainstreaming: the table says so, not 'nan'."""
+    import pandas as pd
+    from model.experiments.ablation import case_markdown
+    df = pd.DataFrame([{"case": "knowsley", "field": "education", "runs": 8, "reached_mainstreaming": 0,
+                        "public_value_if_reached": float("nan"), "lo": float("nan"), "hi": float("nan"),
+                        "public_value_otherwise": 0.6},
+                       {"case": "highlands", "field": "children's services", "runs": 8, "reached_mainstreaming": 3,
+                        "public_value_if_reached": 1.2, "lo": 1.1, "hi": 1.3, "public_value_otherwise": 0.1}])
+    text = case_markdown(df, 6000)
+    assert "nan" not in text and "| 0 of 8 | no run (none reached) | +0.600 |" in text
+    assert "| 3 of 8 | +1.200 [+1.100, +1.300] | +0.100 |" in text

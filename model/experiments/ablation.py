@@ -149,7 +149,11 @@ def case_markdown(df: pd.DataFrame, base: int) -> str:
              "mean over runs that reached mainstreaming.", "",
              "| case | field | runs reaching mainstreaming | public value if reached [90% CI] | otherwise |",
              "|---|---|---|---|---|"]
+    def value(x: float) -> str:
+        return "none" if np.isnan(x) else f"{x:+.3f}"
     for r in df.itertuples():
-        lines.append(f"| {r.case} | {r.field} | {r.reached_mainstreaming} of {r.runs} | {r.public_value_if_reached:+.3f} "
-                     f"[{r.lo:+.3f}, {r.hi:+.3f}] | {r.public_value_otherwise:+.3f} |")
+        reached = "no run (none reached)" if np.isnan(r.public_value_if_reached) else \
+            f"{r.public_value_if_reached:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]"
+        lines.append(f"| {r.case} | {r.field} | {r.reached_mainstreaming} of {r.runs} | {reached} "
+                     f"| {value(r.public_value_otherwise)} |")
     return "\n".join(lines)
