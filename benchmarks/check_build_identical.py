@@ -1,5 +1,6 @@
 """Digest of built and run regions and localities, to check that a speed change keeps every result
-bit for bit: England 2006 and the baseline locality, seeds 0-5, each built and run 120 months.
+bit for bit: England 2006, a 60-place region, the baseline locality and localities whose shocks
+change the roster and links (leaders, commissioning), seeds 0-5, each built and run 120 months.
 
     .venv/bin/python benchmarks/check_build_identical.py [--save ref.json] [--against ref.json]
 
@@ -20,6 +21,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+SCENARIOS = ("england_2006", "region_60", "baseline", "new_chief_executive", "leader_leaves_mainstreaming",
+             "knowsley", "election_year")
 SEEDS = range(6)
 MONTHS = 120
 
@@ -80,7 +83,7 @@ def output_digest(obj) -> str:
 def digests() -> dict[str, str]:
     from model.io.scenario import load
     out = {}
-    for name in ("england_2006", "baseline"):
+    for name in SCENARIOS:
         s = load(name)
         for seed in SEEDS:
             m = s.build(seed)
