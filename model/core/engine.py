@@ -137,15 +137,16 @@ def _place_agents(params: dict, s: net.Structure, rng: np.random.Generator, plac
         out[:n] = a
         return out
 
-    def trait(mean):  # agents differ around the locality's mean; assumption (spread)
-        return np.clip(mean + rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, m), 0.0, 1.0)
+    def traits(*means):  # agents differ around the locality's mean; assumption (spread)
+        # One draw for several traits: the same uniforms as one draw per trait, in turn.
+        u = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (len(means), m))
+        return np.clip(np.array(means)[:, None] + u, 0.0, 1.0)
 
     alive = np.zeros(m, dtype=bool)
     alive[:n] = True
-    legitimacy, drive, risk = trait(LEGITIMACY), trait(params["leader_drive"]), trait(params["risk_appetite"])
+    legitimacy, drive, risk = traits(LEGITIMACY, params["leader_drive"], params["risk_appetite"])
     tenure = np.where(alive, rng.integers(*TENURE_MONTHS, m), 0)
-    skill, slack, openness = trait(params["skill"]), trait(params["staff_slack"]), trait(params["openness"])
-    voice = trait(VOICE)
+    skill, slack, openness, voice = traits(params["skill"], params["staff_slack"], params["openness"], VOICE)
     x = np.zeros(m)
     x[:n] = INITIAL_LEVEL
     return Agents(place=np.full(m, place, dtype=np.int64), role=pad(s.role), corner=pad(s.corner),
@@ -164,8 +165,8 @@ class Links:
 
     @classmethod
     def from_structure(cls, s: net.Structure) -> "Links":
-        i, j, w = np.r_[s.i, s.j], np.r_[s.j, s.i], np.r_[s.w, s.w]
-        order = np.argsort(i.astype(np.int64) * s.n + j, kind="stable")  # row-major, as the rows of the flow matrix are summed
+        i, j, w = np.concatenate([s.i, s.j]), np.concatenate([s.j, s.i]), np.concatenate([s.w, s.w])
+        order = np.argsort(i.astype(np.int64, copy=False) * s.n + j, kind="stable")  # row-major, as the rows of the flow matrix are summed
         return cls(i[order], j[order], w[order])
 
     def without(self, k: int) -> "Links":
