@@ -315,11 +315,12 @@ def _network_measures(a: Agents, li, lj, lw, F: int, P: int) -> tuple[np.ndarray
     quality = (np.bincount(m_cells, weights=strength[m_rows], minlength=P * F) / n_mem
                * np.bincount(m_cells, weights=deg[m_rows] > 0, minlength=P * F) / n_mem)
     # Cross-field links: the channel for inspiration or infection between fields (004:3-8).
-    fi, fj = a.field[li], a.field[lj]
-    both = (fi >= 0) & (fj >= 0)
-    key = (a.place[li] * F + fi) * F + fj
-    x = np.bincount(key[both], weights=lw[both], minlength=P * F * F).reshape(P, F, F)
-    own = alive & (a.field >= 0)
+    in_field = a.field >= 0
+    both = in_field[li] & in_field[lj]  # (per-agent look-ups first: fewer passes over the links)
+    li_b, lj_b = li[both], lj[both]
+    key = (a.place * F + a.field)[li_b] * F + a.field[lj_b]
+    x = np.bincount(key, weights=lw[both], minlength=P * F * F).reshape(P, F, F)
+    own = alive & in_field
     sizes = np.bincount(a.place[own] * F + a.field[own], minlength=P * F).reshape(P, F).astype(float)
     cross = np.clip(x / np.maximum(sizes[:, :, None] * sizes[:, None, :], 1) * CROSS_LINK_SCALE, 0, 1)
     cross[:, np.arange(F), np.arange(F)] = 0.0
