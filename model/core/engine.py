@@ -141,15 +141,16 @@ def _place_agents(params: dict, s: net.Structure, rng: np.random.Generator, plac
         out[:n] = a
         return out
 
-    def trait(mean):  # agents differ around the locality's mean; assumption (spread)
-        return np.clip(mean + rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, m), 0.0, 1.0)
+    def traits(*means):  # agents differ around the locality's mean; assumption (spread)
+        # One draw for several traits: the same uniforms as one draw per trait, in turn.
+        u = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (len(means), m))
+        return np.clip(np.array(means)[:, None] + u, 0.0, 1.0)
 
     alive = np.zeros(m, dtype=bool)
     alive[:n] = True
-    legitimacy, drive, risk = trait(LEGITIMACY), trait(params["leader_drive"]), trait(params["risk_appetite"])
+    legitimacy, drive, risk = traits(LEGITIMACY, params["leader_drive"], params["risk_appetite"])
     tenure = np.where(alive, rng.integers(*TENURE_MONTHS, m), 0)
-    skill, slack, openness = trait(params["skill"]), trait(params["staff_slack"]), trait(params["openness"])
-    voice = trait(VOICE)
+    skill, slack, openness, voice = traits(params["skill"], params["staff_slack"], params["openness"], VOICE)
     x = np.zeros(m)
     x[:n] = INITIAL_LEVEL
     return Agents(place=np.full(m, place, dtype=np.int64), role=pad(s.role), corner=pad(s.corner),
@@ -168,8 +169,8 @@ class Links:
 
     @classmethod
     def from_structure(cls, s: net.Structure) -> "Links":
-        i, j, w = np.r_[s.i, s.j], np.r_[s.j, s.i], np.r_[s.w, s.w]
-        order = np.argsort(i.astype(np.int64) * s.n + j, kind="stable")  # row-major, as the rows of the flow matrix are summed
+        i, j, w = np.concatenate([s.i, s.j]), np.concatenate([s.j, s.i]), np.concatenate([s.w, s.w])
+        order = np.argsort(i.astype(np.int64, copy=False) * s.n + j, kind="stable")  # row-major, as the rows of the flow matrix are summed
         return cls(i[order], j[order], w[order])
 
     def without(self, k: int) -> "Links":
@@ -218,25 +219,49 @@ def _field_cells(a: Agents, rows: np.ndarray, F: int) -> tuple[np.ndarray, np.nd
     return cells, agents
 
 
+def _csr(data: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_array:
+    """``sp.csr_array((data, (rows, cols)), shape=shape)``, built directly when the entries are in
+    row-major order without repeats (links as built are): the same arrays without scipy's COO
+    conversion (speed)."""
+    if not (rows[1:] < rows[:-1]).any():
+        idx = sp.get_index_dtype((rows, cols), maxval=max(*shape, len(rows)))  # as the COO conversion picks it
+        indptr = np.zeros(shape[0] + 1, dtype=idx)
+        np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+        out = sp.csr_array((data, cols.astype(idx, copy=False), indptr), shape=shape)
+        if out.has_canonical_format:  # columns increasing within each row
+            return out
+    return sp.csr_array((data, (rows, cols)), shape=shape)
+
+
 def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int, cut: Sequence[int] = ()) -> Structure:
     """Everything derived from the links and rosters of all places, in one pass over the batch.
     ``cut``: corners whose inflow from upstream is cut (knock-out arms)."""
     N, P = len(a.alive), len(links)
     alive = a.alive
-    li = np.concatenate([l.i + start[p] for p, l in enumerate(links)])
-    lj = np.concatenate([l.j + start[p] for p, l in enumerate(links)])
+    sizes = np.fromiter((len(l.i) for l in links), dtype=np.int64, count=P)
+    offset = np.repeat(start[:P], sizes)
+    li = np.concatenate([l.i for l in links]) + offset
+    lj = np.concatenate([l.j for l in links]) + offset
     lw = np.concatenate([l.w for l in links])
     ok = alive[li] & alive[lj]
-    li, lj, lw = li[ok], lj[ok], lw[ok]
-    up_mask = (a.corner[lj] == tri.UPSTREAM[a.corner[li]]) & ~np.isin(a.corner[li], cut)
-    peer_mask = a.corner[lj] == a.corner[li]
+    if not ok.all():  # (a copy of 3 large arrays saved when every linked agent is alive)
+        li, lj, lw = li[ok], lj[ok], lw[ok]
+    # A link is upstream (j's corner feeds i's, unless cut) or peer (same corner) by its two
+    # corners: a look-up in a 3 x 3 table.
+    ci, cj = np.arange(3)[:, None], np.arange(3)[None, :]
+    kind = a.corner[li] * 3 + a.corner[lj]
+    up_mask = ((cj == tri.UPSTREAM[ci]) & ~np.isin(ci, cut)).ravel()[kind]
+    peer_mask = (ci == cj).ravel()[kind]
     sel = up_mask | peer_mask
     n_up = np.maximum(np.bincount(li[up_mask], minlength=N), 1)
     n_peer = np.maximum(np.bincount(li[peer_mask], minlength=N), 1)
     # Upstream and peer parts are each a mean over their own links (triangle.flow_weights).
-    flow_w = np.where(up_mask, lw * tri.UPSTREAM_SHARE / n_up[li], lw * tri.PEER_SHARE / n_peer[li])[sel]
-    flow = sp.csr_array((flow_w, (li[sel], lj[sel])), shape=(N, N))
-    up = sp.csr_array((lw[up_mask] / n_up[li[up_mask]], (li[up_mask], lj[up_mask])), shape=(N, N))
+    li_s, up_s = li[sel], up_mask[sel]
+    flow_w = (lw[sel] * np.where(up_s, tri.UPSTREAM_SHARE, tri.PEER_SHARE)
+              / np.where(up_s, n_up[li_s], n_peer[li_s]))
+    flow = _csr(flow_w, li_s, lj[sel], (N, N))
+    li_u = li[up_mask]
+    up = _csr(lw[up_mask] / n_up[li_u], li_u, lj[up_mask], (N, N))
 
     # Corner membership: an agent counts in its corner of its own field, or of every field.
     w = a.weight * alive
@@ -294,11 +319,12 @@ def _network_measures(a: Agents, li, lj, lw, F: int, P: int) -> tuple[np.ndarray
     quality = (np.bincount(m_cells, weights=strength[m_rows], minlength=P * F) / n_mem
                * np.bincount(m_cells, weights=deg[m_rows] > 0, minlength=P * F) / n_mem)
     # Cross-field links: the channel for inspiration or infection between fields (004:3-8).
-    fi, fj = a.field[li], a.field[lj]
-    both = (fi >= 0) & (fj >= 0)
-    key = (a.place[li] * F + fi) * F + fj
-    x = np.bincount(key[both], weights=lw[both], minlength=P * F * F).reshape(P, F, F)
-    own = alive & (a.field >= 0)
+    in_field = a.field >= 0
+    both = in_field[li] & in_field[lj]  # (per-agent look-ups first: fewer passes over the links)
+    li_b, lj_b = li[both], lj[both]
+    key = (a.place * F + a.field)[li_b] * F + a.field[lj_b]
+    x = np.bincount(key, weights=lw[both], minlength=P * F * F).reshape(P, F, F)
+    own = alive & in_field
     sizes = np.bincount(a.place[own] * F + a.field[own], minlength=P * F).reshape(P, F).astype(float)
     cross = np.clip(x / np.maximum(sizes[:, :, None] * sizes[:, None, :], 1) * CROSS_LINK_SCALE, 0, 1)
     cross[:, np.arange(F), np.arange(F)] = 0.0

@@ -76,14 +76,56 @@ ROSTER_SIZES = ("n_senior_per_field", "n_cabinet", "n_councillors", "n_managers_
                 "n_frontline_per_field", "n_community_groups", "n_residents")
 
 
-def _roster(params: dict, n_fields: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Each agent's role code and field, in roster order; partners, community groups and residents
-    draw their field, one draw per agent in roster order."""
-    role, field, drawn = _roster_plan(tuple(int(params[k]) for k in ROSTER_SIZES), n_fields)
-    field = field.copy()
-    for start, k in drawn:
+def _roster(params: dict, n_fields: int, rng: np.random.Generator) -> tuple["_Plan", np.ndarray]:
+    """The roster's plan and each agent's field, in roster order; partners, community groups and
+    residents draw their field, one draw per agent in roster order."""
+    plan = _plan(tuple(int(params[k]) for k in ROSTER_SIZES), n_fields)
+    field = plan.field.copy()
+    for start, k in plan.drawn:
         field[start:start + k] = rng.integers(n_fields, size=k)
-    return role, field
+    return plan, field
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every place of the same make-up shares (read-only arrays): the roster, and what the
+    builder derives from it alone (computed once instead of per place)."""
+
+    role: np.ndarray
+    field: np.ndarray  # int16; drawn fields are 0 here
+    drawn: tuple  # (start, count) of the runs whose fields are drawn
+    corner: np.ndarray
+    layer: np.ndarray
+    weight: np.ndarray
+    residents: np.ndarray
+    councillors: np.ndarray
+    clique_order: np.ndarray  # core clique candidates in order: senior leaders, then managers
+    pair_code: np.ndarray  # per pair (i < j), row-major: _pair_code of its layers and public-corner count
+    group_layer: np.ndarray  # (4 (F + 1), 1): layer of each (layer, field + 1) group of agents
+    group_field: np.ndarray  # (4 (F + 1), 1): field of each group (-1: acting on every field)
+
+
+def _pair_code(layer_i, layer_j, public):
+    """A pair's row in _link_tables: its two layers and how many of the two are public-corner (0-2)."""
+    return 3 * (4 * layer_i + layer_j) + public
+
+
+@functools.lru_cache(maxsize=16)
+def _plan(sizes: tuple[int, ...], n_fields: int) -> _Plan:
+    role, field, drawn = _roster_plan(sizes, n_fields)
+    corner, layer = ROLE_CORNER[role], ROLE_LAYER[role]
+    a, b, _ = _pairs(len(role))
+    value = (corner == VALUE).astype(np.int8)
+    order = [ROLE_CODE[r] for r in ("political_leader", "chief_executive", "director", "manager")]
+    plan = _Plan(role, field.astype(np.int16), drawn, corner, layer, ROLE_WEIGHT[role],
+                 np.flatnonzero(role == ROLE_CODE["resident"]), np.flatnonzero(role == ROLE_CODE["councillor"]),
+                 np.concatenate([np.flatnonzero(role == c) for c in order]),
+                 _pair_code(layer[a], layer[b], value[a] + value[b]),  # int8: at most 47
+                 np.repeat(np.arange(4), n_fields + 1)[:, None], np.tile(np.arange(-1, n_fields), 4)[:, None])
+    for x in vars(plan).values():
+        if isinstance(x, np.ndarray):
+            x.flags.writeable = False
+    return plan
 
 
 @functools.lru_cache(maxsize=16)
@@ -140,40 +182,35 @@ def _layer_tables(params: dict) -> tuple[np.ndarray, np.ndarray]:
 
 def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
     """The locality's agents and links, drawn over pairs (i < j) only."""
-    role, field = _roster(params, n_fields, rng)
+    plan, field = _roster(params, n_fields, rng)
+    role, layer = plan.role, plan.layer
     n = len(role)
-    corner, layer, weight = ROLE_CORNER[role], ROLE_LAYER[role], ROLE_WEIGHT[role]
-    field = field.astype(np.int16)
-
-    p_layer, w_layer = _layer_tables(params)
-    links = _sample_links(params, p_layer, w_layer, layer, field, corner, rng)
+    tables = _link_tables(tuple(float(params[k]) for k in LINK_PARAMS))
+    a, b, code, w = _sample_links(plan, field, tables, rng)
+    links = {"a": [a], "b": [b], "w": [w]}
 
     # Every agent below the systemic layer has at least one link upwards within its field:
     # every team has a line manager, every resident uses a service (assumption).
-    def up(i, j):  # j is one layer above i, in i's field or acting on every field
-        return (layer[j] == layer[i] - 1) & ((field[j] == field[i]) | (field[j] < 0))
-    la_, lb_ = links["a"][0], links["b"][0]
-    live = links["w"][0] > 0
+    # j is "up" from i if one layer above it, in i's field or acting on every field.
+    fa, fb, live = field[a], field[b], w > 0
     has_up = np.zeros(n, dtype=bool)
-    has_up[la_[live & up(la_, lb_)]] = True
-    has_up[lb_[live & up(lb_, la_)]] = True
-    # Agents one layer up, per (layer, field) and acting on every field.
-    per_field = np.zeros((4, n_fields + 1), dtype=np.int64)
-    np.add.at(per_field, (layer, np.where(field < 0, n_fields, field)), 1)
-    above = np.maximum(layer - 1, 0)
-    reachable = per_field[above, n_fields] + np.where(field >= 0, per_field[above, np.maximum(field, 0)], 0)
-    rows = np.flatnonzero((layer > SYSTEMIC) & (reachable > 0) & ~has_up)
+    has_up[a[live & tables.b_above[code] & ((fb == fa) | (fb < 0))]] = True
+    has_up[b[live & tables.a_above[code] & ((fa == fb) | (fa < 0))]] = True
+    # The agents up from each (layer, field + 1) group, as a (groups, n) mask.
+    group = layer.astype(np.intp) * (n_fields + 1) + field + 1
+    up = (layer == plan.group_layer - 1) & ((field == plan.group_field) | (field < 0))
+    reachable = up.sum(axis=1)
+    rows = np.flatnonzero((layer > SYSTEMIC) & (reachable[group] > 0) & ~has_up)
     if len(rows):
-        candidates = up(rows[:, None], np.arange(n)[None, :])
-        rank = np.cumsum(candidates, axis=1)  # a random candidate each: the k-th, k uniform
-        pick = (rng.random(len(rows)) * rank[:, -1]).astype(np.int64)
-        cols = np.argmax(rank > pick[:, None], axis=1)
-        strength = vary_strength(w_layer[layer[rows], layer[cols]], rng.random(len(rows)))
+        g = group[rows]
+        listed = np.nonzero(up)[1]  # each group's candidates in turn, in roster order
+        pick = (rng.random(len(rows)) * reachable[g]).astype(np.int64)  # a random candidate each: the k-th, k uniform
+        cols = listed[(np.cumsum(reachable) - reachable)[g] + pick]
+        strength = vary_strength(tables.w_layer[layer[rows], layer[cols]], rng.random(len(rows)))
         _add_links(links, rows, cols, strength)
 
     # Backbench councillors represent residents: the route by which value feeds back to authority.
-    residents = np.flatnonzero(role == ROLE_CODE["resident"])
-    councillors = np.flatnonzero(role == ROLE_CODE["councillor"])
+    residents, councillors = plan.residents, plan.councillors
     if len(residents) and len(councillors):
         k = min(WARD_LINKS, len(residents))  # k residents each, without replacement: the k smallest keys
         keys = rng.random((len(councillors), len(residents)))
@@ -182,8 +219,7 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
                    params["strength_frontline_public"] * (0.5 + rng.random(len(js))))
 
     # Core clique: senior leaders first, then managers (004:465-478).
-    order = [ROLE_CODE[r] for r in ("political_leader", "chief_executive", "director", "manager")]
-    members = np.concatenate([np.flatnonzero(role == c) for c in order])[: params["core_clique_size"]]
+    members = plan.clique_order[: params["core_clique_size"]]
     clique = np.zeros(n, dtype=bool)
     clique[members] = True
     if len(members) > 1:
@@ -193,7 +229,7 @@ def build(params: dict, n_fields: int, rng: np.random.Generator) -> Structure:
         _add_links(links, ia[hit], ib[hit], 0.8 + 0.2 * rng.random(hit.sum()))
 
     i, j, w = _merge_links(links, n)
-    return Structure(role, corner, layer, field, weight, clique, i, j, w)
+    return Structure(role, plan.corner, layer, field, plan.weight, clique, i, j, w)
 
 
 @functools.lru_cache(maxsize=8)
@@ -207,24 +243,57 @@ def _pairs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a, b, flat
 
 
-def _sample_links(params: dict, p_layer, w_layer, layer, field, corner, rng: np.random.Generator) -> dict:
-    """Links between the locality's agents, as lists of pairs (i < j) and strengths."""
-    n = len(layer)
+LINK_PARAMS = ("density_within_layer", "density_between_layers", "cross_field_density", "public_inclusion",
+               "strength_horizontal", "strength_systemic_sectoral", "strength_sectoral_frontline",
+               "strength_frontline_public")
+
+
+@dataclass(frozen=True)
+class _LinkTables:
+    """Link probability and strength by pair code (_pair_code), shared by places with the same settings."""
+
+    p: np.ndarray  # (2 * 48,): pair codes in different fields, then in the same field (or one acting on every field)
+    p_max: float
+    w: np.ndarray  # (48,) mean strength by pair code
+    w_layer: np.ndarray  # (4, 4) mean strength by (layer, layer)
+    a_above: np.ndarray  # (48,) the pair's first agent is one layer above the second
+    b_above: np.ndarray
+
+
+@functools.lru_cache(maxsize=64)
+def _link_tables(values: tuple[float, ...]) -> _LinkTables:
+    params = dict(zip(LINK_PARAMS, values))
+    p_layer, w_layer = _layer_tables(params)
+    # Scaled down between different fields and for the public: the same products, in the same
+    # order, as p_layer[la, lb] * field factor * inclusion[a] * inclusion[b] per pair.
+    inc = params["public_inclusion"]
+    field_factor = np.array([params["cross_field_density"], 1.0])[:, None, None]
+    p = p_layer.reshape(1, 16, 1) * field_factor * np.array([1.0, inc, inc]) * np.array([1.0, 1.0, inc])
+    la, lb = np.divmod(np.arange(16), 4)
+    out = _LinkTables(p.reshape(-1), float(p_layer.max()), np.repeat(w_layer.reshape(-1), 3), w_layer,
+                      np.repeat(la == lb - 1, 3), np.repeat(lb == la - 1, 3))
+    for x in (out.p, out.w, out.w_layer, out.a_above, out.b_above):
+        x.flags.writeable = False
+    return out
+
+
+def _sample_links(plan: _Plan, field: np.ndarray, tables: _LinkTables, rng: np.random.Generator):
+    """Links between the locality's agents: pairs (i < j) in row-major order, their pair codes and
+    strengths."""
     # Link probability: by layer distance, scaled down between different fields and for the public.
     # One draw per pair (i < j); only pairs that could pass the largest probability are looked at
     # (the factors are <= 1), and only links get a strength draw.
-    a, b, _ = _pairs(n)
-    cand = _bernoulli_positions(len(a), float(p_layer.max()), rng)
-    u_link = p_layer.max() * rng.random(len(cand))  # a candidate's uniform, given that it is below the max
-    a, b = a[cand], b[cand]
-    la, lb = layer[a], layer[b]
-    same_field = (field[a] == field[b]) | (field[a] < 0) | (field[b] < 0)
-    inclusion = np.where(corner == VALUE, params["public_inclusion"], 1.0)
-    p = p_layer[la, lb] * np.where(same_field, 1.0, params["cross_field_density"]) * inclusion[a] * inclusion[b]
-    hit = u_link < p
+    a, b, _ = _pairs(len(plan.role))
+    cand = _bernoulli_positions(len(a), tables.p_max, rng)
+    u_link = tables.p_max * rng.random(len(cand))  # a candidate's uniform, given that it is below the max
+    a, b, code = a[cand], b[cand], plan.pair_code[cand]
+    fa, fb = field[a], field[b]
+    same_field = (fa == fb) | (fa < 0) | (fb < 0)
+    hit = np.flatnonzero(u_link < tables.p.take(code + len(tables.w) * same_field))
+    a, b, code = a[hit], b[hit], code[hit]
     # Strength varies +/-50% around the mean of the layer pair: links of "varying strength".
-    w = np.clip(w_layer[la[hit], lb[hit]] * (0.5 + rng.random(int(hit.sum()))), 0.0, 1.0)
-    return {"a": [a[hit]], "b": [b[hit]], "w": [w]}
+    w = np.clip(tables.w.take(code) * (0.5 + rng.random(len(hit))), 0.0, 1.0)
+    return a, b, code, w
 
 
 def _bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
