@@ -78,6 +78,11 @@ def test_paired_statistics_by_hand():
     row = paired(a, a + np.array([1.0, 0.0, -1.0, 2.0]))
     assert (row["diff_mean"], row["diff_median"]) == (0.5, 0.5)
     assert (row["p_b_gt_a"], row["p_b_lt_a"], row["p_tie"]) == (0.5, 0.25, 0.25)  # ties apart, not halved
+    # Public value: a pair within SAME_WITHIN counts as the same (a shared leader's tiny ripple is no gain).
+    tiny = paired(a, a + np.array([1e-5, 0.004, -0.02, 0.3]))
+    assert (tiny["p_b_gt_a"], tiny["p_b_lt_a"], tiny["p_tie"]) == (0.25, 0.25, 0.5)
+    # Chances and months compare exactly.
+    assert paired(np.zeros(4), np.array([0.0, 0.0, 0.0, 1.0]), "probability")["p_b_gt_a"] == 0.25
     assert row["ci_low"] <= 0.5 <= row["ci_high"] and row["verdict"] == "unclear"
     months = paired(np.array([10.0, np.nan, 20.0, 30, 40, 50]), np.array([5.0, 7.0, np.nan, 20, 30, 45]), "months")
     assert months["n"] == 4 and months["diff_mean"] == -7.5 and months["verdict"] == "too few runs"

@@ -11,7 +11,10 @@ change (the "twins" of a what-if). For each field and outcome the paired differe
   (BOOTSTRAP resamples of the replicates, d resampled as pairs, fixed seed BOOTSTRAP_SEED);
 - ``futures_p5``, ``futures_p95``: the 5-95% range of d itself (how much single futures vary);
 - ``p_b_gt_a``, ``p_b_lt_a``, ``p_tie``: the share of replicates where B is above, below or
-  equal to A (ties are reported apart, never counted as half);
+  about equal to A (ties are reported apart, never counted as half). For public value "about
+  equal" means within ``SAME_WITHIN`` performance-years: a what-if reaches every field a little
+  through the leaders shared by all fields, and "higher in 98% of runs" for a gain of 0.0001
+  would mislead a reader; chances and months are compared exactly;
 - ``n``: pairs used; ``verdict``: "no difference" (A and B are identical in every replicate),
   "higher"/"lower" (the interval excludes 0; "sooner"/"later" for months) or "unclear" (it
   includes 0); for months, "same month where both reach" when every pair that reaches the phase
@@ -38,6 +41,7 @@ from ..io.scenario import Scenario
 from .runner import first_reached, run_ensemble, summarise
 
 CONFIDENCE = 0.90
+SAME_WITHIN = 0.005  # performance-years: paired public values this close count as the same (a reporting choice)
 BOOTSTRAP = 2000
 BOOTSTRAP_SEED = 20240518  # fixed: the same runs give the same intervals
 MIN_PAIRS = 5  # fewer pairs than this (months to a phase): no interval
@@ -52,7 +56,8 @@ METHOD = {
     "interval": f"{CONFIDENCE:.0%} percentile bootstrap interval of the mean paired difference "
                 f"({BOOTSTRAP} resamples of the replicates, seed {BOOTSTRAP_SEED})",
     "futures": "futures_p5/futures_p95: the 5-95% range of the paired differences themselves",
-    "p_b_gt_a": "share of replicates with B strictly above A; ties reported separately as p_tie",
+    "p_b_gt_a": f"share of replicates with B above A (public value: by more than {SAME_WITHIN}); "
+                "ties reported separately as p_tie",
     "months": "months to reach a phase: over replicates where both scenarios reach it; negative = B sooner",
 }
 
@@ -118,9 +123,10 @@ def paired(a: np.ndarray, b: np.ndarray, kind: str = "value") -> dict:
     row["ci_low"], row["ci_high"] = bootstrap_interval(d) if enough else (float("nan"), float("nan"))
     row["futures_p5"], row["futures_p95"] = ((float(np.quantile(d, 0.05)) + 0.0, float(np.quantile(d, 0.95)) + 0.0)
                                              if n else (float("nan"), float("nan")))
-    row["p_b_gt_a"] = float((d > 0).mean()) if n else float("nan")
-    row["p_b_lt_a"] = float((d < 0).mean()) if n else float("nan")
-    row["p_tie"] = float((d == 0).mean()) if n else float("nan")
+    margin = SAME_WITHIN if kind == "value" else 0.0
+    row["p_b_gt_a"] = float((d > margin).mean()) if n else float("nan")
+    row["p_b_lt_a"] = float((d < -margin).mean()) if n else float("nan")
+    row["p_tie"] = float((np.abs(d) <= margin).mean()) if n else float("nan")
     row["verdict"] = "no difference" if same else verdict(d, row["ci_low"], row["ci_high"], kind)
     if same:  # identical in every replicate (a month never reached in both included): exactly 0
         row.update(diff_mean=0.0, diff_median=0.0, ci_low=0.0, ci_high=0.0, futures_p5=0.0, futures_p95=0.0,
@@ -219,7 +225,7 @@ def sentence(rows: pd.DataFrame, field_name: str, a_name: str, b_name: str, repl
                      f"({_interval_words(pv.ci_low, pv.ci_high, fmt_value)}"
                      f"{'; could be no change' if pv.verdict == 'unclear' else ''}): higher in "
                      f"{pv.p_b_gt_a:.0%} of the {replicates} paired runs, lower in {pv.p_b_lt_a:.0%} "
-                     f"and the same in {pv.p_tie:.0%}")
+                     f"and about the same (within {SAME_WITHIN:g}) in {pv.p_tie:.0%}")
     if field_name == ALL_FIELDS:
         return "".join(parts) + "."
     reach = [by[f"reach_{s}"] for s in SHORT.values()]

@@ -17,6 +17,8 @@ A scenario file (see scenarios/*.toml) has:
     magnitude = 1.0
     duration = 24                    # optional
     role = "chief_executive"         # leadership events only
+    layer = "horizontal"             # partnership events only: systemic_sectoral, sectoral_frontline,
+                                     # frontline_public or horizontal
 
 Every error is one line naming the file, the key path, what was wrong and what is allowed.
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.lifecycle import PHASE_NAMES
-from ..experiments.compare import ALL_FIELDS, CONFIDENCE, SHORT, Comparison, fmt_points, fmt_value, setting_differences
+from ..experiments.compare import ALL_FIELDS, CONFIDENCE, SAME_WITHIN, SHORT, Comparison, fmt_points, fmt_value, setting_differences
 from ..io.caveats import Caveats
 from .plots import plt, save
 
@@ -291,8 +291,8 @@ seed, so the two runs of a pair differ only by what the scenarios change. B − 
 <li><b>The {CONFIDENCE:.0%} interval</b> (in brackets) is the range in which the average difference would
 fall {CONFIDENCE:.0%} of the time if the whole set of runs were repeated (percentile bootstrap over the pairs). If it
 includes 0, the model cannot tell the scenarios apart with this many runs; more runs narrow it.</li>
-<li><b>P(B&gt;A)</b> is the share of paired runs in which B came out above A; P(B&lt;A) below; the rest are exactly
-equal (ties are shown apart, not split). A P(B&gt;A) of 70% means B did better in 7 of 10 futures, not that it is
+<li><b>P(B&gt;A)</b> is the share of paired runs in which B came out above A; P(B&lt;A) below; in the rest the two
+are within {SAME_WITHIN:g} performance-years of each other (ties are shown apart, not split). A P(B&gt;A) of 70% means B did better in 7 of 10 futures, not that it is
 70% likely to be better on average.</li>
 <li><b>Public value</b> is performance-years above the starting level, summed over the run; a chance is the share
 of runs reaching the phase within {c.months} months.</li></ul>"""
