@@ -81,6 +81,9 @@ def test_paired_statistics_by_hand():
     # Public value: a pair within SAME_WITHIN counts as the same (a shared leader's tiny ripple is no gain).
     tiny = paired(a, a + np.array([1e-5, 0.004, -0.02, 0.3]))
     assert (tiny["p_b_gt_a"], tiny["p_b_lt_a"], tiny["p_tie"]) == (0.25, 0.25, 0.5)
+    assert tiny["verdict"] == "unclear"  # the interval reaches beyond the margin
+    ripple = paired(a, a + np.array([1e-4, 2e-4, 1e-4, 3e-4]))
+    assert ripple["verdict"] == "about the same" and ripple["p_tie"] == 1.0  # real but negligible
     # Chances and months compare exactly.
     assert paired(np.zeros(4), np.array([0.0, 0.0, 0.0, 1.0]), "probability")["p_b_gt_a"] == 0.25
     assert row["ci_low"] <= 0.5 <= row["ci_high"] and row["verdict"] == "unclear"

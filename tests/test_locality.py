@@ -256,9 +256,31 @@ def test_a_partnership_strengthens_its_fields_links_in_its_layer_and_nothing_els
     assert (after.w[~chosen] == before.w[~chosen]).all()
     detail = m.events().query("kind == 'shock:partnership'").detail.iloc[0]
     assert detail.startswith(f"{chosen.sum() // 2} systemic-sectoral links strengthened")
+    g = m.network.G  # the Mesa network view carries the new strengths
+    assert all(g.edges[i, j]["weight"] == w for i, j, w in zip(after.i, after.j, after.w) if i < j)
     m.apply_shock(Shock(0, "partnership", field="education", layer="systemic_sectoral", magnitude=-1.0))
-    assert np.allclose(e.links[0].w[chosen], 0.5 * after.w[chosen])
+    low = net.MIN_STRENGTH
+    assert np.allclose(e.links[0].w[chosen], after.w[chosen] - 0.5 * (after.w[chosen] - low))
+    m.apply_shock(Shock(0, "partnership", field="education", layer="systemic_sectoral", magnitude=-5.0))
+    assert np.allclose(e.links[0].w[chosen], low)  # dismantled: never below the weakest link, never 0
     m.run_for(2)  # the re-derived structure runs
+
+
+def test_a_partnership_on_every_field_is_the_union_of_each_fields_links():
+    """'All fields' touches the links that belong to some field (ODD 7.12), not links between
+    fields or between two agents who act on every field."""
+    from model.core import network as net
+    m = Locality(seed=5)
+    e = m.engine
+    before, a = e.links[0], e.block(0)
+    fi, fj, li, lj = a.field[before.i], a.field[before.j], a.layer[before.i], a.layer[before.j]
+    any_field = ((fi >= 0) & ((fj == fi) | (fj == net.ALL_FIELDS))) | ((fj >= 0) & ((fi == fj) | (fi == net.ALL_FIELDS)))
+    horizontal = li == lj
+    assert (horizontal & ~any_field).sum() > 20  # cross-field and every-field pairs exist in the layer
+    m.apply_shock(Shock(0, "partnership", layer="horizontal"))
+    w = e.links[0].w
+    assert (w[horizontal & any_field] > before.w[horizontal & any_field]).all()
+    assert (w[~(horizontal & any_field)] == before.w[~(horizontal & any_field)]).all()
 
 
 def test_a_hold_keeps_a_field_from_mainstreaming_and_changes_nothing_else_until_then():
@@ -281,3 +303,5 @@ def test_a_hold_keeps_a_field_from_mainstreaming_and_changes_nothing_else_until_
         first.append(held.run_for(120).timeseries().query("field == 'education'").phase.max())
     assert len(reached) >= 6  # the twins do mainstream, so the hold is what stops them
     assert max(first) >= 3  # after the hold ends, held fields can move on
+    ends = held.events().query("kind == 'shock:hold_end'")
+    assert ends.step.tolist() == [60] and ends.detail.tolist() == ["hold ended"]

@@ -36,6 +36,7 @@ def test_dates_are_months_from_start_year(tmp_path):
     ({"month": 3, "kind": "crisis", "layer": "horizontal"}, "'layer' only applies to partnership"),
     ({"month": 3, "kind": "partnership", "layer": "diagonal"}, r"events\[0\]\.layer"),
     ({"month": 3, "kind": "hold"}, "a hold is on one field's innovation"),
+    ({"month": 3, "kind": "hold", "field": "education", "magnitude": 0.5}, "a hold has no size"),
 ])
 def test_event_errors(tmp_path, event, pattern):
     with pytest.raises(ScenarioError, match=pattern):

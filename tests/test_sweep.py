@@ -85,9 +85,15 @@ def test_grid_design_and_seeds(tmp_path):
     (('scenario = "baseline"', 'scenario = "baselne"'), r"scenario: baselne: no such scenario file \(did you mean 'baseline'\?\)"),
     (("month = 3", "month = 99"), r"switches.inspection.events\[0\].month: give a month from 0 to 36"),
     (("seed = 4", "seed = 4\nbogus = 1"), r"bogus: unknown key"),
+    (('levels = [0, 1]', 'levels = [0, 2]'), None),  # fine for an inspection; a hold (below) has no size
+    (('levels = [0, 1]\n', 'levels = [0, 2]\n[[switches.inspection.events]]\nmonth = 4\nkind = "hold"\n'
+      'field = "education"\n'), r"switches.inspection.levels: 2 would scale events\[0\], a hold, which has no size"),
 ])
 def test_bad_experiments_give_one_line(tmp_path, patch, pattern):
     path = write(tmp_path, SMALL.replace(*patch))
+    if pattern is None:
+        assert load_experiment(path).n_runs > 0
+        return
     with pytest.raises(ScenarioError, match=pattern) as e:
         load_experiment(path)
     assert "\n" not in str(e.value) and str(e.value).startswith(str(path))

@@ -7,6 +7,8 @@ Young Foundation, *Transformers* (2008).
 
 from __future__ import annotations
 
+from ..experiments.compare import SAME_WITHIN
+
 # kind -> what it does, in a workshop's words (docs/ODD.md 7.12)
 SHOCK_MEANINGS: dict[str, str] = {
     "underperformance": "a critical inspection: the field is told it is failing, which raises the "
@@ -63,7 +65,7 @@ performance above the starting level (the dashed horizontal line), summed over t
 random seeds: the shaded bands hold the middle 50% and 90% of those futures and the dotted line
 is the median; the bars give the chance of reaching each phase. In compare mode, run i of A and
 run i of B share their seed, so P(B beats A) is the share of those pairs in which B ends with
-more public value.</p>
+more public value (by more than """ + f"{SAME_WITHIN:g}" + """ performance-years; closer pairs count as the same).</p>
 <h3>The shock buttons (docs/ODD.md 7.12)</h3>
 <ul>
 """ + "".join(f"<li><b>{k.replace('_', ' ')}</b>: {v}.</li>" for k, v in SHOCK_MEANINGS.items()) + """

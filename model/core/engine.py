@@ -473,6 +473,7 @@ class Engine:
         self._seq = 0
         self.on_remove: Callable[[int, int], None] | None = None  # (place, local index), for Mesa views
         self.on_attach: Callable[[int, int, int, dict], None] | None = None
+        self.on_reweight: Callable[[int], None] | None = None  # (place): its links' strengths changed
 
         blocks, links, perf = [], [], []
         for p in range(P):
@@ -1143,7 +1144,7 @@ class Engine:
             elif kind == "commissioning":
                 out[p] = self.commission(p, fl[pl == p], mag)
             elif kind == "partnership":
-                out[p] = self.partnership(p, None if shock.field is None else fl[pl == p], shock.layer, mag)
+                out[p] = self.partnership(p, fl[pl == p], shock.layer, mag)
             elif kind == "election":
                 rng = self.rngs[p]
                 turnover, u = rng.random(), rng.random()
@@ -1168,7 +1169,7 @@ class Engine:
     def _release(self, pl, fl, label) -> None:
         self.held[pl, fl] -= 1
         for p in np.unique(pl):
-            self.log.row(self.steps, int(p), label, "shock:hold", "hold ended")
+            self.log.row(self.steps, int(p), label, "shock:hold_end", "hold ended")
 
     def _funding_change(self, pl, fl, delta, label) -> None:
         self.funding[pl, fl] = np.maximum(0.0, self.funding[pl, fl] + delta)
@@ -1293,11 +1294,12 @@ class Engine:
         self.restructure([p])
         return f"{k * len(fields)} providers contracted"
 
-    def partnership(self, p: int, fields: np.ndarray | None, layer: str, magnitude: float) -> str:
-        """A new partnership structure (000:377-393, 623, 882-897): the existing links of the
-        fields (None: every link) in ``layer`` move a share min(1, PARTNERSHIP_GAIN * |magnitude|)
-        of the way to 1, or towards 0 for a negative magnitude (a structure dismantled). A link is
-        a field's when one end acts on that field and the other on it or on every field."""
+    def partnership(self, p: int, fields: np.ndarray, layer: str, magnitude: float) -> str:
+        """A new partnership structure (000:377-393, 623, 882-897): the existing links of
+        ``fields`` in ``layer`` move a share min(1, PARTNERSHIP_GAIN * |magnitude|) of the way to 1,
+        or, for a negative magnitude (a structure dismantled), towards the weakest strength a link
+        has (net.MIN_STRENGTH: a link at 0 would still count in the means over links). A link is a
+        field's when one end acts on that field and the other on it or on every field."""
         a, links = self.block(p), self.links[p]
         li, lj = a.layer[links.i], a.layer[links.j]
         if layer == "horizontal":
@@ -1305,16 +1307,18 @@ class Engine:
         else:
             hi, lo = PARTNERSHIP_PAIRS[layer]
             sel = ((li == hi) & (lj == lo)) | ((li == lo) & (lj == hi))
-        if fields is not None:
-            fi, fj = a.field[links.i], a.field[links.j]
-            ours = np.isin(fi, fields) & ((fj == fi) | (fj == net.ALL_FIELDS))
-            sel &= ours | (np.isin(fj, fields) & ((fi == fj) | (fi == net.ALL_FIELDS)))
+        fi, fj = a.field[links.i], a.field[links.j]
+        sel &= (np.isin(fi, fields) & ((fj == fi) | (fj == net.ALL_FIELDS))) \
+            | (np.isin(fj, fields) & ((fi == fj) | (fi == net.ALL_FIELDS)))
         share = min(1.0, PARTNERSHIP_GAIN * abs(magnitude))
         w = links.w.copy()
-        w[sel] += share * ((1.0 if magnitude >= 0 else 0.0) - w[sel])
+        w[sel] += share * ((1.0 if magnitude >= 0 else np.minimum(w[sel], net.MIN_STRENGTH)) - w[sel])
         self.links[p] = Links(links.i, links.j, w)
         self.restructure([p])
-        return f"{int(sel.sum()) // 2} {layer.replace('_', '-')} links {'strengthened' if magnitude >= 0 else 'weakened'}"
+        if self.on_reweight is not None:
+            self.on_reweight(p)
+        n, where = int(sel.sum()) // 2, layer.replace("_", "-")
+        return f"{n} {where} links " + ("unchanged" if share == 0 else "strengthened" if magnitude > 0 else "weakened")
 
     # ------------------------------------------------------------------ outputs
     def snapshot(self) -> np.ndarray:

@@ -97,8 +97,12 @@ class Shock:
                 raise ValueError(f"a partnership needs a layer (allowed: {', '.join(LINK_LAYERS)}), got {self.layer!r}")
         elif self.layer is not None:
             raise ValueError(f"'layer' only applies to partnership, not {self.kind}")
-        if self.kind == "hold" and self.field is None:
-            raise ValueError("a hold is on one field's innovation: give the shock a field")
+        if self.kind == "hold":
+            if self.field is None:
+                raise ValueError("a hold is on one field's innovation: give the shock a field")
+            if self.magnitude != 1:
+                raise ValueError(f"a hold has no size: leave magnitude at 1, got {self.magnitude:g} "
+                                 "(set its length with duration)")
 
     def scaled(self, factor: float) -> "Shock":
         """The same event with its magnitude times ``factor`` (a switch's level)."""

@@ -186,6 +186,7 @@ class Locality(PlaceState, mesa.Model):
         self.engine = Engine([params], [self.rng], DEFAULT_FIELDS if fields is None else fields, initial_phases,
                              tuple(knockouts))
         self.engine.on_remove, self.engine.on_attach = self._remove_agent, self._attach_agent
+        self.engine.on_reweight = self._reweight
         self.state = AgentView(self.engine)
         self._build_mesa_network()
         self.datacollector = FreshCollector(
@@ -216,6 +217,13 @@ class Locality(PlaceState, mesa.Model):
         cell = agent.cell
         agent.remove()
         self.network.remove_cell(cell)
+
+    def _reweight(self, place: int) -> None:
+        """A partnership changed link strengths: the network view's edge weights follow."""
+        links = self.engine.links[0]
+        up = links.i < links.j
+        for i, j, w in zip(links.i[up].tolist(), links.j[up].tolist(), links.w[up].tolist()):
+            self.network.G.edges[i, j]["weight"] = w
 
     def _attach_agent(self, place: int, i: int, corner: int, links: dict[int, float]) -> None:
         cell = Cell(i, random=self.random)

@@ -16,6 +16,7 @@ change (the "twins" of a what-if). For each field and outcome the paired differe
   through the leaders shared by all fields, and "higher in 98% of runs" for a gain of 0.0001
   would mislead a reader; chances and months are compared exactly;
 - ``n``: pairs used; ``verdict``: "no difference" (A and B are identical in every replicate),
+  "about the same" (public value: the whole interval lies within ``SAME_WITHIN`` of 0),
   "higher"/"lower" (the interval excludes 0; "sooner"/"later" for months) or "unclear" (it
   includes 0); for months, "same month where both reach" when every pair that reaches the phase
   reaches it in the same month although A and B differ in whether they reach it.
@@ -143,6 +144,8 @@ def verdict(d: np.ndarray, lo: float, hi: float, kind: str) -> str:
         return "same month where both reach" if kind == "months" else "no difference"
     if not np.isfinite(lo):
         return "too few runs"
+    if kind == "value" and -SAME_WITHIN <= lo and hi <= SAME_WITHIN:
+        return "about the same"  # a real but negligible difference (a shared leader's ripple)
     up, down = ("later", "sooner") if kind == "months" else ("higher", "lower")
     return up if lo > 0 else down if hi < 0 else "unclear"
 
@@ -223,7 +226,8 @@ def sentence(rows: pd.DataFrame, field_name: str, a_name: str, b_name: str, repl
     else:
         parts.append(f"{pv.label} changes by {fmt_value(pv.diff_mean)} on average "
                      f"({_interval_words(pv.ci_low, pv.ci_high, fmt_value)}"
-                     f"{'; could be no change' if pv.verdict == 'unclear' else ''}): higher in "
+                     f"{'; could be no change' if pv.verdict == 'unclear' else ''}"
+                     f"{'; about the same' if pv.verdict == 'about the same' else ''}): higher in "
                      f"{pv.p_b_gt_a:.0%} of the {replicates} paired runs, lower in {pv.p_b_lt_a:.0%} "
                      f"and about the same (within {SAME_WITHIN:g}) in {pv.p_tie:.0%}")
     if field_name == ALL_FIELDS:

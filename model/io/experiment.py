@@ -396,6 +396,9 @@ def _switch_events(sw: SwitchModel, key: str, scenario: Scenario, where: str) ->
             raise ScenarioError(f"{where}: {k}: {err}") from None
     for level in sw.levels:  # a level scales every magnitude of the switch's timeline
         for i, e in enumerate(evs):
+            if e.kind == "hold" and level not in (0, 1):
+                raise ScenarioError(f"{where}: {key}.levels: {level:g} would scale events[{i}], a hold, which has "
+                                    f"no size (allowed levels with a hold: 0 = off, 1 = on)")
             if abs(e.magnitude * level) > MAX_MAGNITUDE:
                 raise ScenarioError(f"{where}: {key}.levels: {level!r} times events[{i}].magnitude "
                                     f"{e.magnitude:g} is out of range (allowed: a magnitude from "

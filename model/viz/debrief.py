@@ -16,7 +16,7 @@ from html import escape
 import numpy as np
 
 from ..core.lifecycle import PHASE_NAMES
-from ..experiments.compare import ALL_FIELDS, fmt_diff, fmt_value
+from ..experiments.compare import ALL_FIELDS, SAME_WITHIN, fmt_diff, fmt_value
 from .svg import timeline_svg, triangle_svg, value_curve_svg
 
 CSS = """
@@ -121,7 +121,8 @@ def _table(d: Debrief) -> str:
             rows.append(f"<tr><td>{escape(f)}</td><td>{fmt_value(r['a'], False)}</td><td>{fmt_value(r['b'], False)}</td>"
                         f"<td><b>{escape(fmt_diff(r))}</b></td><td>{r['p_b_gt_a']:.0%}</td><td>{r['p_b_lt_a']:.0%}</td></tr>")
         return (f"<p>Public value at month {e.months}, mean of {e.n} paired runs (run i of A and of B share a seed); "
-                "B &minus; A with its 90% interval; P(B &gt; A) is the share of pairs where B ends higher.</p>"
+                "B &minus; A with its 90% interval; P(B &gt; A) is the share of pairs where B ends higher "
+                f"(by more than {SAME_WITHIN:g} performance-years; closer pairs count as the same).</p>"
                 "<table><tr><th>field</th><th>A</th><th>B</th><th>B &minus; A [90% interval]</th><th>P(B&gt;A)</th>"
                 "<th>P(B&lt;A)</th></tr>" + "".join(rows) + "</table>")
     if len(d.runs) > 1:

@@ -172,6 +172,7 @@ SHORT_KIND = {  # marker labels on the charts
     "election": "election", "crisis": "crisis", "budget_cut": "budget cut", "commissioning": "commissioning",
     "efficiency_pressure": "efficiency pressure", "member_pressure": "member pressure",
     "community_pressure": "community pressure", "central_pressure": "central pressure",
+    "partnership": "partnership", "hold": "hold starts", "hold_end": "hold ends",
 }
 SHORT_ROLES = {"political_leader": "leader", "chief_executive": "CE", "director": "director"}
 
