@@ -14,6 +14,7 @@ import argparse
 import errno
 import importlib.util
 import json
+import math
 import os
 import shutil
 import socket
@@ -99,6 +100,27 @@ class _Claim:
 def _reason(e: OSError) -> str:
     what = e.strerror or errno.errorcode.get(e.errno or 0, "") or str(e)
     return f"{what}: {e.filename}" if e.filename else what
+
+
+def _writable_folder(folder: Path, option: str) -> None:
+    """Refuse, before any work, a folder that is a file or cannot be written (an existing folder
+    is fine: validate writes its report into docs/)."""
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"{option} {folder}: is a file; give a folder")
+    made = [p for p in reversed((folder, *folder.parents)) if not p.exists()]
+    try:  # try it: permissions alone do not tell (root, read-only or virtual file systems)
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".{CLAIM}.probe"
+        probe.touch()
+        probe.unlink()
+    except OSError as e:
+        raise BadInput(f"{option} {folder}: cannot write there ({_reason(e)}); choose another folder") from None
+    finally:  # leave the place as it was; the command makes the folder when it writes
+        for p in reversed(made):
+            try:
+                p.rmdir()
+            except OSError:
+                break
 
 
 def _claim(out: Path, given: bool) -> Path:
@@ -386,6 +408,9 @@ def _brief_file(requested: str | None, scenarios: list[str]) -> tuple[Path, list
         raise BadInput(f"--out {out}: is a folder; give a file name ending in .html")
     if out.suffix.lower() not in (".html", ".htm"):
         raise BadInput(f"--out {out}: a brief is an HTML file; give a name ending in .html (the PDF goes beside it)")
+    for existing in (out, out.with_suffix(".pdf")):
+        if existing.exists():  # as run and compare refuse a used folder: a brief is not overwritten
+            raise BadInput(f"--out {out}: {existing} already exists; choose another name or move it aside")
     made = [p for p in reversed(out.parents) if not p.exists()]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -430,6 +455,10 @@ def cmd_sweep(args) -> int:
     # Sweeps need the optional 'sweep' extra (pyarrow, dask, SALib): imported only for this command.
     from .experiments.sweep import SweepError, SweepStopped, resume_summary, run_sweep
 
+    if args.analyse and (args.experiment or args.resume or args.out):
+        given = "EXPERIMENT" if args.experiment else "--resume" if args.resume else "--out"
+        raise BadInput(f"--analyse {args.analyse}: analyses a finished folder on its own; drop {given} "
+                       f"(run the sweep first, then `innovation-sim sweep --analyse DIR`)")
     try:
         if args.analyse:
             from .experiments.analysis import analyse  # matplotlib and SALib: only for --analyse
@@ -664,6 +693,10 @@ def cmd_validate(args) -> int:
     for i in args.only or []:
         if i not in known:
             raise BadInput(f"--only {i}: no such check (checks: {', '.join(map(str, sorted(known)))})")
+    if args.ablation and args.only:
+        raise BadInput("--only: the ablation table runs every arm; use --only without --ablation")
+    if args.out:
+        _writable_folder(Path(args.out), "--out")
     if args.ablation:
         return _ablation(args)
     from .viz.validation import figures  # matplotlib: imported only by the commands that draw
@@ -690,6 +723,10 @@ def cmd_discover(args) -> int:
     from .viz.exploratory import discovery_figures
 
     folder = Path(args.folder)
+    if not 0 < args.min_density <= 1:
+        raise BadInput(f"--min-density {args.min_density:g}: a box's density is a share; give a number above 0 and at most 1")
+    if args.threshold is not None and not math.isfinite(args.threshold):
+        raise BadInput(f"--threshold {args.threshold}: give a finite number")
     try:
         d = discover_folder(folder, args.outcome, args.threshold, min_density=args.min_density, max_boxes=args.boxes,
                             max_dims=args.max_dims)
@@ -770,6 +807,11 @@ def cmd_robust(args) -> int:
 def cmd_reproduce(args) -> int:
     from .experiments.reproduce import ReproduceError, reproduce
 
+    if args.keep:  # checked before the re-run, which can take long
+        keep = Path(args.keep)
+        if keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
+            raise BadInput(f"--keep {keep}: already exists and is not an empty folder; choose another folder")
+        _writable_folder(keep, "--keep")
     try:
         return reproduce(Path(args.folder), anyway=args.anyway, keep=Path(args.keep) if args.keep else None)
     except ReproduceError as e:
@@ -817,6 +859,20 @@ def _whole(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
+def _scheduler(text: str) -> str:
+    """An argparse type: a Dask scheduler address, checked for its form before anything starts."""
+    from distributed.comm import parse_address, parse_host_port  # the sweep extra; only when given
+    try:
+        scheme, location = parse_address(text if "://" in text else f"tcp://{text}")
+        if scheme not in ("tcp", "tls", "ws", "wss", "ucx", "inproc"):
+            raise ValueError(f"unknown scheme {scheme!r}")
+        if scheme != "inproc":
+            parse_host_port(location)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a scheduler address ({e}); give tcp://host:port") from None
+    return text
 
 
 def _count(limit: limits.Limit | None = None):
@@ -918,7 +974,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "per run into a Parquet folder. Interrupt at any time; --resume finishes it.")
     sw.add_argument("experiment", nargs="?", metavar="EXPERIMENT", help="a shipped experiment's name or a .toml file")
     sw.add_argument("--workers", type=_count(), metavar="N", help="worker processes for the local cluster (default: all cores)")
-    sw.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
+    sw.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
     sw.add_argument("--out", metavar="DIR", help="results folder (default: runs/sweep-<experiment>/)")
     sw.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out: run only what is missing")
     sw.add_argument("--analyse", metavar="DIR", help="analyse a finished sweep folder: Sobol/Morris indices and figures")
@@ -934,7 +990,7 @@ def _parser() -> argparse.ArgumentParser:
     ca.add_argument("experiment", metavar="EXPERIMENT", help="a calibration file: a shipped name or a .toml file")
     ca.add_argument("--out", metavar="DIR", help="results folder (default: calibrations/<experiment>/)")
     ca.add_argument("--workers", type=_count(), metavar="N", help="worker processes for the local cluster (default: all cores)")
-    ca.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
+    ca.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
     ca.add_argument("--resume", action="store_true", help="finish an interrupted calibration in --out (a finished one: nothing to do)")
     ca.add_argument("--force", action="store_true", help="start again in --out, deleting the calibration there")
     ca.add_argument("--predictive", type=_count(), metavar="N",
@@ -977,7 +1033,7 @@ def _parser() -> argparse.ArgumentParser:
     ro.add_argument("experiment", metavar="EXPERIMENT", help="an exploratory experiment (name or .toml), or its finished folder")
     ro.add_argument("--out", metavar="DIR", help="results folder (default: runs/robust-<experiment>/)")
     ro.add_argument("--workers", type=_count(), metavar="N", help="worker processes (default: all cores)")
-    ro.add_argument("--scheduler", metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
+    ro.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
     ro.add_argument("--resume", action="store_true", help="finish an interrupted run in --out")
     ro.set_defaults(func=cmd_robust)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import tomllib
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from model.cli import main
 from model.io.scenario import SHIPPED
 from clihelp import sim  # tests/ is on the path (conftest.py)
 
@@ -277,3 +279,26 @@ def test_calibrate_help_names_the_algorithm_and_resume(capsys):
         main(["calibrate", "--help"])
     out = capsys.readouterr().out
     assert e.value.code == 0 and "Lenormand" in out and "--resume" in out and "--predictive" in out
+
+
+@pytest.mark.parametrize("args, words", [
+    (["sweep", "grid_leadership", "--scheduler", "nonsense"], "is not a scheduler address"),
+    (["sweep", "grid_leadership", "--scheduler", "udp://127.0.0.1:8786"], "unknown scheme 'udp'"),
+    (["sweep", "grid_leadership", "--analyse", "{tmp}"], "drop EXPERIMENT"),
+    (["validate", "--ablation", "--only", "1"], "use --only without --ablation"),
+    (["validate", "--only", "1", "--out", "{tmp}/afile"], "--out {tmp}/afile: is a file"),
+    (["reproduce", "{tmp}", "--keep", "{tmp}/afile"], "--keep {tmp}/afile: already exists"),
+    (["discover", "{tmp}", "--outcome", "x", "--min-density", "2"], "--min-density 2: a box's density is a share"),
+    (["discover", "{tmp}", "--outcome", "x", "--threshold", "nan"], "--threshold nan: give a finite number"),
+    (["brief", "baseline", "inspection_failure", "--out", "{tmp}/b.html"], "{tmp}/b.html already exists"),
+])
+def test_options_are_checked_before_any_work(tmp_path, capsys, args, words):
+    """Found by a QA pass: these were tracebacks, or were refused only after the work was done."""
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "b.html").write_text("an earlier brief")
+    with pytest.raises(SystemExit) if "--scheduler" in args else contextlib.nullcontext():
+        assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert words.replace("{tmp}", str(tmp_path)) in err and err.count("\n") == 1 and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "b.html"]  # nothing written
+    assert (tmp_path / "b.html").read_text() == "an earlier brief"

@@ -77,7 +77,7 @@ def test_grid_design_and_seeds(tmp_path):
 
 @pytest.mark.parametrize("patch,pattern", [
     (("leader_drive = [0.2, 0.8]", "leader_drve = [0.2, 0.8]"), r"parameters.leader_drve: unknown parameter \(did you mean 'leader_drive'\?\)"),
-    (("leader_drive = [0.2, 0.8]", "leader_drive = [0.2, 1.8]"), r"parameters.leader_drive: = 1.8 is out of range \(allowed: 0.0 to 1.0"),
+    (("leader_drive = [0.2, 0.8]", "leader_drive = [0.2, 1.8]"), r"parameters.leader_drive: 1.8 is out of range \(allowed: 0.0 to 1.0"),
     (("leader_drive = [0.2, 0.8]", "leader_drive = {low = 0.1, high = 0.9}"), r"a grid needs a list of levels"),
     (('method = "grid"', 'method = "sobol"\nsamples = 16'), r'parameters.leader_drive: method "sobol" needs a range'),
     (('method = "grid"', 'method = "factorial"'), r"design.method: 'factorial' is not allowed"),

@@ -33,6 +33,8 @@ KINDS: dict[str, str] = {
             "for duration months, or to the end: it waits for buildings or law (000:295-297, 862-864)",
 }
 PRESSURE_KINDS = ("efficiency_pressure", "member_pressure", "community_pressure", "central_pressure")
+# Kinds that wear off after a duration; any other kind given one would silently ignore it.
+TIMED_KINDS = ("funding_start", "crisis", "hold", *PRESSURE_KINDS)
 LEADER_ROLES = ("chief_executive", "political_leader", "director", "core_clique")
 # The link layers a partnership strengthens: between two adjacent layers, or within any layer
 # (the same four as the strength_* parameters, ODD 7.1).
@@ -83,6 +85,8 @@ class Shock:
             raise ValueError(f"shock month must be >= 0, got {self.month}")
         if self.duration is not None and self.duration < 1:
             raise ValueError(f"shock duration must be >= 1 month, got {self.duration}")
+        if self.duration is not None and self.kind not in TIMED_KINDS:
+            raise ValueError(f"'duration' does not apply to {self.kind} (only to {', '.join(TIMED_KINDS)})")
         if self.kind in ("leader_arrival", "leader_departure"):
             role = self.role or "chief_executive"
             if role not in LEADER_ROLES or (self.kind == "leader_arrival" and role == "core_clique"):
@@ -94,7 +98,8 @@ class Shock:
             raise ValueError(f"'role' only applies to leader_arrival and leader_departure, not {self.kind}")
         if self.kind == "partnership":
             if self.layer not in LINK_LAYERS:
-                raise ValueError(f"a partnership needs a layer (allowed: {', '.join(LINK_LAYERS)}), got {self.layer!r}")
+                got = "" if self.layer is None else f", got {self.layer!r}"
+                raise ValueError(f"a partnership needs a layer (allowed: {', '.join(LINK_LAYERS)}){got}")
         elif self.layer is not None:
             raise ValueError(f"'layer' only applies to partnership, not {self.kind}")
         if self.kind == "hold":

@@ -215,11 +215,7 @@ def _prior_box(key: str, spec: PriorModel, scenario: Scenario, where: str) -> Pr
     """A prior box checked against the registry: a known setting, inside its allowed range."""
     p = design_param(key, scenario, where, "prior")
     for end in ("low", "high"):
-        v = getattr(spec, end)
-        try:
-            check_value(p, v, f"{where}: prior.{key}.{end}")
-        except ScenarioError as e:  # "prior.x.low: = 7.0 is out of range" -> "prior.x.low: 7.0 is out of range"
-            raise ScenarioError(str(e).replace(f"{end}: = ", f"{end}: ", 1)) from None
+        check_value(p, getattr(spec, end), f"{where}: prior.{key}.{end}")
     if spec.high <= spec.low:
         raise ScenarioError(f"{where}: prior.{key}: high must be above low (allowed: {p.range_text()})")
     if spec.scale == "log" and spec.low <= 0:
@@ -241,11 +237,7 @@ def _summaries(m: CalibrationModel, scenario: Scenario, where: str) -> list[Summ
 def _null(m: CalibrationModel, scenario: Scenario, where: str) -> dict[str, float]:
     """The null model's constants: known settings within range, leaving at least one to fit."""
     for key, v in m.null.constants.items():
-        p = design_param(key, scenario, where, "null.constants")
-        try:
-            check_value(p, v, f"{where}: null.constants.{key}")
-        except ScenarioError as e:
-            raise ScenarioError(str(e).replace(f"{key}: = ", f"{key}: ", 1)) from None
+        check_value(design_param(key, scenario, where, "null.constants"), v, f"{where}: null.constants.{key}")
     if not set(m.prior) - set(m.null.constants):
         raise ScenarioError(f"{where}: null.constants: fixes every setting of [prior]; the null model must fit "
                             f"at least one")

@@ -470,10 +470,7 @@ def _exploratory(m: ExperimentModel, raw: dict, path: Path, scenario: Scenario, 
         if not spec:
             raise ScenarioError(f"{where}: levers.{key}: give the options as a list of levels, e.g. [{p.default}, {p.high}]")
         for v in spec:
-            try:
-                check_value(p, v, f"{where}: levers.{key}")
-            except ScenarioError as e:  # "levers.x: 1.9 is out of range", not "levers.x: = 1.9 ..."
-                raise ScenarioError(str(e).replace(f"levers.{key}: = ", f"levers.{key}: ", 1)) from None
+            check_value(p, v, f"{where}: levers.{key}")
         names.append(key)
         bounds.append((float(min(spec)), float(max(spec))))
         levels.append([float(v) for v in spec])
@@ -515,7 +512,7 @@ def check_value(p, v, where: str) -> None:
     try:
         p.check(v)
     except ValueError as e:
-        msg = str(e).split(f"parameter '{p.name}' ", 1)[-1]
+        msg = str(e).split(f"parameter '{p.name}' ", 1)[-1].removeprefix("= ")  # "x: 1.7 is out of range"
         raise ScenarioError(f"{where}: {msg}") from None
 
 

@@ -64,9 +64,12 @@ class ScenarioError(ValueError):
 
 
 def _not_bool(v):
-    """TOML's true/false is not a number (pydantic would read it as 1/0)."""
+    """TOML's true/false is not a number (pydantic would read it as 1/0), nor is a quoted "0.5"
+    (pydantic would read the text as the number, hiding a typing slip)."""
     if isinstance(v, bool):
         raise ValueError(f"must be a number, not {str(v).lower()}")
+    if isinstance(v, str):
+        raise ValueError(f"must be a number, not the text {v!r} (write it without quotes)")
     return v
 
 
@@ -363,12 +366,15 @@ def explain(err: dict, raw: dict) -> str:
     if kind == "finite_number":
         return f"{where}: must be a finite number, got {err.get('input')!r}"
     if kind == "value_error":
-        return f"{where}: {err['msg'].removeprefix('Value error, ')} (got {err.get('input')!r})"
+        msg = err["msg"].removeprefix("Value error, ")
+        return f"{where}: {msg}" if repr(err.get("input")) in msg else f"{where}: {msg} (got {err.get('input')!r})"
     if kind == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
         return f"{where}: {err['input']!r} is not allowed (allowed: {allowed})"
     if kind == "missing":
         return f"{where}: required key is missing"
+    if kind == "string_pattern_mismatch" and loc[-1] in ("date", "survey"):
+        return f"{where}: {err.get('input')!r} is not a date (allowed: a year, 2002, or a year and month, 2002-03)"
     if kind in ("greater_than_equal", "less_than_equal", "too_short", "too_long"):
         return f"{where}: {err['input']!r} is out of range ({err['msg'].lower()})"
     return f"{where}: {err['msg']} (got {err.get('input')!r})"
