@@ -361,7 +361,7 @@ def base_scenario(path: Path, scenario: str, months: int | None, constants: dict
     try:
         out = load(scen_path if _exists(scen_path) else scenario)
         if months is not None:
-            out = out.with_overrides(months=months)
+            out = out.with_overrides(months=months, months_from="months")
     except ScenarioError as e:
         raise ScenarioError(f"{where}: scenario: {e}") from None
     if constants:

@@ -180,8 +180,9 @@ class Scenario:
                         events=self.events, **self.parameters)
 
     def with_overrides(self, months: int | None = None, parameters: dict[str, Any] | None = None,
-                       where: str = "--set") -> "Scenario":
-        """A copy with a new run length and/or parameter overrides, re-checked."""
+                       where: str = "--set", months_from: str = "--steps") -> "Scenario":
+        """A copy with a new run length and/or parameter overrides, re-checked; ``months_from``
+        names where the run length came from, for the errors."""
         new = Scenario(**{**self.__dict__, "parameters": dict(self.parameters),
                           "events": list(self.events)})
         if new.region is not None:
@@ -203,9 +204,9 @@ class Scenario:
             new.fixed = tuple(dict.fromkeys((*new.fixed, *(parameters or {}))))
         if months is not None:
             if not 1 <= months <= MAX_MONTHS:
-                raise ScenarioError(f"--steps: {months} is out of range (allowed: 1 to {MAX_MONTHS} months)")
+                raise ScenarioError(f"{months_from}: {months} is out of range (allowed: 1 to {MAX_MONTHS} months)")
             new.months = months
-        _check_event_months(new, str(self.path or self.name), "--steps" if months is not None else None)
+        _check_event_months(new, str(self.path or self.name), months_from if months is not None else None)
         return new
 
     def for_replicate(self, seed: int) -> tuple["Scenario", dict[str, float]]:
@@ -501,7 +502,9 @@ def _merge_region(base: dict, child: dict, replace_events: bool) -> dict:
 
 
 def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> None:
-    """Everything timed must fall within the run; a region needs at least one place."""
+    """Everything timed must fall within the run; a region needs at least one place. ``flag``: where
+    the run length came from (an option such as --steps, or an experiment's months), for the errors."""
+    src = f"{flag} {s.months}" if flag and flag.startswith("--") else f"{flag or 'months'} = {s.months}"
     timed = [(f"events[{i}]", e) for i, e in enumerate(s.events)]
     if s.region is not None:
         timed += [(f"region.events[{i}]", e.shock) for i, e in enumerate(s.region.events)]
@@ -509,12 +512,10 @@ def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> Non
         if rp["councils"] + rp["fire_authorities"] < 1:
             raise ScenarioError(f"{where}: region: needs at least one place (councils + fire_authorities >= 1)")
         if rp["survey_month"] > s.months:
-            src = f"{flag} {s.months}" if flag else f"months = {s.months}"
             raise ScenarioError(f"{where}: region.survey_month: {rp['survey_month']} is beyond the run "
                                 f"(allowed: 0 to {s.months}, from {src})")
     for key, e in timed:
         if e.month > s.months:
-            src = f"{flag} {s.months}" if flag else f"months = {s.months}"
             raise ScenarioError(f"{where}: {key}.month: {e.month} is beyond the run "
                                 f"(allowed: 0 to {s.months}, from {src})")
 
