@@ -139,7 +139,8 @@ def _claim(out: Path, given: bool) -> Path:
             except FileExistsError:
                 if not folder.is_dir() or any(folder.iterdir()):
                     if given:
-                        raise BadInput(f"--out {folder}: already exists and is not empty; choose another folder") from None
+                        what = "already exists and is not empty" if folder.is_dir() else "is a file, not a folder"
+                        raise BadInput(f"--out {folder}: {what}; choose another folder") from None
                     continue
             try:
                 os.close(os.open(folder / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
@@ -662,6 +663,8 @@ def cmd_workshop(args) -> int:
             resumed = False
     except RoomError as e:
         raise BadInput(str(e)) from None
+    except OSError as e:  # the temporary file beside it is an implementation detail: name --save
+        raise BadInput(f"--save {save}: cannot write there ({e.strerror or e}); choose another file") from None
     address = _lan_address() if args.lan else "127.0.0.1"
     join = f"http://{address}:{args.port}/"
     s = room.settings
