@@ -131,32 +131,35 @@ class Agents:
         return [f.name for f in dc_fields(self)]
 
 
-def _place_agents(params: dict, s: net.Structure, rng: np.random.Generator, place: int) -> Agents:
-    """The agent rows of one place, with spare slots; draws traits in a fixed order."""
-    n = s.n
-    m = n + SPARE_SLOTS
+def _place_agents(params: Sequence[dict], b: net.Batch, rngs: Sequence[np.random.Generator]) -> Agents:
+    """The agent rows of every place, each place's followed by SPARE_SLOTS spare slots; each place
+    draws its agents' traits in a fixed order."""
+    P, n = len(params), np.diff(b.start)
+    cap = n + SPARE_SLOTS
+    ends = np.cumsum(cap)
+    rows = np.arange(len(b.role)) + SPARE_SLOTS * np.repeat(np.arange(P), n)  # the built agents' rows
+    alive = np.zeros(int(ends[-1]), dtype=bool)
+    alive[rows] = True
 
     def pad(a, fill=0):
-        out = np.full(m, fill, dtype=a.dtype)
-        out[:n] = a
+        out = np.full(len(alive), fill, dtype=a.dtype)
+        out[rows] = a
         return out
 
-    def traits(*means):  # agents differ around the locality's mean; assumption (spread)
-        # One draw for several traits: the same uniforms as one draw per trait, in turn.
-        u = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (len(means), m))
-        return np.clip(np.array(means)[:, None] + u, 0.0, 1.0)
-
-    alive = np.zeros(m, dtype=bool)
-    alive[:n] = True
-    legitimacy, drive, risk = traits(LEGITIMACY, params["leader_drive"], params["risk_appetite"])
-    tenure = np.where(alive, rng.integers(*TENURE_MONTHS, m), 0)
-    skill, slack, openness, voice = traits(params["skill"], params["staff_slack"], params["openness"], VOICE)
-    x = np.zeros(m)
-    x[:n] = INITIAL_LEVEL
-    return Agents(place=np.full(m, place, dtype=np.int64), role=pad(s.role), corner=pad(s.corner),
-                  layer=pad(s.layer), field=pad(s.field), weight=pad(s.weight, 0.0), clique=pad(s.clique, False),
-                  alive=alive, x=x, legitimacy=legitimacy, drive=drive, risk=risk, tenure=tenure, skill=skill,
-                  slack=slack, openness=openness, openness0=openness.copy(), voice=voice)
+    # Agents differ around the locality's mean trait; assumption (spread).
+    u, tenure = np.empty((7, len(alive))), np.empty(len(alive), dtype=np.int64)
+    for rng, s, e in zip(rngs, (ends - cap).tolist(), ends.tolist()):
+        u[:3, s:e] = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (3, e - s))
+        tenure[s:e] = rng.integers(*TENURE_MONTHS, e - s)
+        u[3:, s:e] = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (4, e - s))
+    means = np.array([[LEGITIMACY, p["leader_drive"], p["risk_appetite"], p["skill"], p["staff_slack"], p["openness"],
+                       VOICE] for p in params]).T
+    legitimacy, drive, risk, skill, slack, openness, voice = np.clip(np.repeat(means, cap, axis=1) + u, 0.0, 1.0)
+    return Agents(place=np.repeat(np.arange(P), cap), role=pad(b.role), corner=pad(b.corner), layer=pad(b.layer),
+                  field=pad(b.field), weight=pad(b.weight, 0.0), clique=pad(b.clique, False), alive=alive,
+                  x=np.where(alive, INITIAL_LEVEL, 0.0), legitimacy=legitimacy, drive=drive, risk=risk,
+                  tenure=np.where(alive, tenure, 0), skill=skill, slack=slack, openness=openness,
+                  openness0=openness.copy(), voice=voice)
 
 
 @dataclass
@@ -168,10 +171,16 @@ class Links:
     w: np.ndarray
 
     @classmethod
-    def from_structure(cls, s: net.Structure) -> "Links":
-        i, j, w = np.concatenate([s.i, s.j]), np.concatenate([s.j, s.i]), np.concatenate([s.w, s.w])
-        order = np.argsort(i.astype(np.int64, copy=False) * s.n + j, kind="stable")  # row-major, as the rows of the flow matrix are summed
-        return cls(i[order], j[order], w[order])
+    def of_batch(cls, b: net.Batch) -> list["Links"]:
+        """Each place's links in both directions, in row-major order (as the rows of the flow matrix are summed)."""
+        place = np.repeat(np.arange(len(b.start) - 1), np.diff(b.link_start))
+        gi, gj = b.i + b.start[place], b.j + b.start[place]  # agents numbered across places
+        i, j, w = np.concatenate([gi, gj]), np.concatenate([gj, gi]), np.concatenate([b.w, b.w])
+        order = np.argsort(i * b.start[-1] + j, kind="stable")
+        i, j, w = i[order], j[order], w[order]
+        start = b.start[np.concatenate([place, place])[order]]
+        i, j = i - start, j - start
+        return [cls(i[s:e], j[s:e], w[s:e]) for s, e in zip(2 * b.link_start[:-1], 2 * b.link_start[1:])]
 
     def without(self, k: int) -> "Links":
         keep = (self.i != k) & (self.j != k)
@@ -474,27 +483,25 @@ class Engine:
         self.on_remove: Callable[[int, int], None] | None = None  # (place, local index), for Mesa views
         self.on_attach: Callable[[int, int, int, dict], None] | None = None
 
-        blocks, links, perf = [], [], []
-        for p in range(P):
-            s = net.build(self.params[p], F, self.rngs[p])
-            blocks.append(_place_agents(self.params[p], s, self.rngs[p], p))
-            links.append(Links.from_structure(s))
-            spread = self.params[p]["performance_spread"]
-            perf.append(np.clip(self.params[p]["initial_performance"] + self.rngs[p].uniform(-spread, spread, F), 0, 1))
-        self.links = links
-        self._layout(blocks)
-        self._init_fields(np.array(perf))
+        # Each place draws its structure, its agents' traits and its fields' performance, in turn.
+        batch = net.build_batch(self.params, F, self.rngs)
+        agents = _place_agents(self.params, batch, self.rngs)
+        spread = [(-p["performance_spread"], p["performance_spread"]) for p in self.params]
+        perf = np.array([rng.uniform(*s, F) for rng, s in zip(self.rngs, spread)])
+        self.links = Links.of_batch(batch)
+        self._layout(agents)
+        self._init_fields(np.clip(self.par["initial_performance"][:, None] + perf, 0, 1))
         for name, ph in (initial_phases or {}).items():
             self.set_initial_phase(self.field_index(name), int(ph))
         self.aggregate()
         self.balance = tri.balance(self.corners.reshape(-1, 3)).reshape(P, F)
 
     # ------------------------------------------------------------------ construction
-    def _layout(self, blocks: list[Agents]) -> None:
-        """Concatenate per-place agent rows and derive the batch's structure."""
-        self.cap = np.array([len(b.alive) for b in blocks])
+    def _layout(self, agents: Agents) -> None:
+        """Take the agent rows of every place (place by place) and derive the batch's structure."""
+        self.cap = np.bincount(agents.place, minlength=self.P)
         self.start = np.concatenate([[0], np.cumsum(self.cap)])
-        self.agents = Agents(**{k: np.concatenate([getattr(b, k) for b in blocks]) for k in blocks[0].names()})
+        self.agents = agents
         self._dirty = True
         self.refresh()
 
@@ -1256,7 +1263,7 @@ class Engine:
         blocks[p] = Agents(**{k: np.concatenate([getattr(b, k), np.zeros(extra, dtype=getattr(b, k).dtype)])
                               for k in b.names()})
         blocks[p].place[-extra:] = p
-        self._layout(blocks)  # concatenates: the views above are read before the arrays are replaced
+        self._layout(Agents(**{k: np.concatenate([getattr(b, k) for b in blocks]) for k in b.names()}))
 
     def _attach(self, p: int, i: int, corner: int, links: dict[int, float]) -> None:
         self.links[p] = self.links[p].with_links(i, links)
