@@ -172,14 +172,23 @@ class Links:
 
     @classmethod
     def of_batch(cls, b: net.Batch) -> list["Links"]:
-        """Each place's links in both directions, in row-major order (as the rows of the flow matrix are summed)."""
-        place = np.repeat(np.arange(len(b.start) - 1), np.diff(b.link_start))
+        """Each place's links in both directions, in row-major order (as the rows of the flow matrix
+        are summed): row r holds its links to agents before it (the links (j, r), ordered by j: a
+        transpose) and then those to agents after it (the links (r, j), as built)."""
+        N, P = int(b.start[-1]), len(b.start) - 1
+        place = np.repeat(np.arange(P), np.diff(b.link_start))
         gi, gj = b.i + b.start[place], b.j + b.start[place]  # agents numbered across places
-        i, j, w = np.concatenate([gi, gj]), np.concatenate([gj, gi]), np.concatenate([b.w, b.w])
-        order = np.argsort(i * b.start[-1] + j, kind="stable")
-        i, j, w = i[order], j[order], w[order]
-        start = b.start[np.concatenate([place, place])[order]]
-        i, j = i - start, j - start
+        upper = sp.csr_array((b.w, gj, np.r_[0, np.cumsum(np.bincount(gi, minlength=N))]), shape=(N, N))
+        lower = upper.T.tocsr()
+        n_lo, n_up = np.diff(lower.indptr), np.diff(upper.indptr)
+        row_start = np.cumsum(n_lo + n_up) - (n_lo + n_up)
+        at_lo = np.repeat(row_start - lower.indptr[:-1], n_lo) + np.arange(len(lower.data))
+        at_up = np.repeat(row_start + n_lo - upper.indptr[:-1], n_up) + np.arange(len(upper.data))
+        j, w = np.empty(2 * len(b.w), dtype=np.int64), np.empty(2 * len(b.w))
+        j[at_lo], j[at_up] = lower.indices, upper.indices
+        w[at_lo], w[at_up] = lower.data, upper.data
+        start = np.repeat(b.start[:-1], 2 * np.diff(b.link_start))  # back to each place's own numbering
+        i, j = np.repeat(np.arange(N), n_lo + n_up) - start, j - start
         return [cls(i[s:e], j[s:e], w[s:e]) for s, e in zip(2 * b.link_start[:-1], 2 * b.link_start[1:])]
 
     def without(self, k: int) -> "Links":

@@ -107,7 +107,7 @@ def _pair_code(layer_i, layer_j, public):
 def _plan(sizes: tuple[int, ...], n_fields: int) -> _Plan:
     role, field, drawn = _roster_plan(sizes, n_fields)
     corner, layer = ROLE_CORNER[role], ROLE_LAYER[role]
-    a, b, _ = _pairs(len(role))
+    a, b = _pairs(len(role))
     value = (corner == VALUE).astype(np.int8)
     order = [ROLE_CODE[r] for r in ("political_leader", "chief_executive", "director", "manager")]
     clique_order = np.concatenate([np.flatnonzero(role == c) for c in order])
@@ -260,15 +260,15 @@ def _build_group(plan: "_Plan", params: Sequence[dict], n_fields: int, rngs: Seq
     p_max = np.array([t.p_max for t in tables])
     every = np.arange(P)
 
-    # Each place's drawn fields, then the gaps between its link candidates (_sample_links).
+    # Each place's drawn fields, then its link candidates (_sample_links).
     field = np.tile(plan.field, (P, 1))
-    gaps = []
+    cand = []
     for p, rng in enumerate(rngs):
         for s, k in plan.drawn:
             field[p, s:s + k] = rng.integers(n_fields, size=k)
-        gaps.append(_bernoulli_gaps(len(plan.pair_code), float(p_max[p]), rng))
+        cand.append(_bernoulli_positions(len(plan.pair_code), float(p_max[p]), rng))
     flat_field = field.reshape(-1)
-    a, b, code, place, w = _sample_links(plan, flat_field, gaps, p_max, p_link, w_link, rngs)
+    a, b, code, place, w = _sample_links(plan, flat_field, cand, p_max, p_link, w_link, rngs)
     ga, gb = place * n + a, place * n + b  # agents numbered across places from here on
     links = {"a": [ga], "b": [gb], "w": [w]}
 
@@ -306,7 +306,7 @@ def _build_group(plan: "_Plan", params: Sequence[dict], n_fields: int, rngs: Seq
     # Core clique: senior leaders first, then managers (004:465-478).
     size = np.minimum([p["core_clique_size"] for p in params], len(plan.clique_order))
     clique = plan.clique_rank < size[:, None]
-    pairs = [_pairs(int(m)) for m in size]
+    pairs = [_pairs(int(m)) for m in size]  # (i, j) of the members
     ia = np.concatenate([x[0] for x in pairs])
     ib = np.concatenate([x[1] for x in pairs])
     in_place = np.repeat(every, [len(x[0]) for x in pairs])
@@ -323,14 +323,13 @@ def _build_group(plan: "_Plan", params: Sequence[dict], n_fields: int, rngs: Seq
 
 
 @functools.lru_cache(maxsize=8)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All pairs i < j of n agents, row-major, and their flat index in an (n, n) array (shared by
-    every place of that size)."""
-    a, b = np.triu_indices(n, 1)
-    flat = a * n + b
-    for x in (a, b, flat):
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs i < j of n agents, row-major (shared by every place of that size; int32: less to
+    read per link candidate)."""
+    a, b = (x.astype(np.int32) for x in np.triu_indices(n, 1))
+    for x in (a, b):
         x.flags.writeable = False
-    return a, b, flat
+    return a, b
 
 
 _LA, _LB = np.divmod(np.arange(16), 4)  # the two layers of each pair code // 3
@@ -367,47 +366,46 @@ def _link_tables(values: tuple[float, ...]) -> _LinkTables:
     return out
 
 
-def _sample_links(plan: _Plan, field: np.ndarray, gaps: list, p_max: np.ndarray, p_link: np.ndarray,
+def _sample_links(plan: _Plan, field: np.ndarray, cand: list, p_max: np.ndarray, p_link: np.ndarray,
                   w_link: np.ndarray, rngs: Sequence[np.random.Generator]):
-    """Links between each place's agents (``field`` of places x agents, flat; ``gaps`` of each place's
-    candidates, _bernoulli_gaps): pairs (i < j) in row-major order, place by place, with their pair
-    codes, places and strengths."""
+    """Links between each place's agents (``field`` of places x agents, flat; ``cand`` each place's
+    candidate pairs, _bernoulli_positions): pairs (i < j) in row-major order, place by place, with
+    their pair codes, places and strengths."""
     # Link probability: by layer distance, scaled down between different fields and for the public.
     # One draw per pair (i < j); only pairs that could pass the largest probability are looked at
     # (the factors are <= 1), and only links get a strength draw.
-    P, n = len(gaps), len(plan.role)
-    a, b, _ = _pairs(n)
-    count = np.array([len(x) for x in gaps])
-    total = np.concatenate(([0], np.cumsum(np.concatenate(gaps))))
-    pos = total[1:] - np.repeat(total[np.cumsum(count) - count], count) - 1  # each place's candidates
+    P, n = len(cand), len(plan.role)
+    count = np.array([len(x) for x in cand])
     place = np.repeat(np.arange(P), count)
-    keep = pos < len(a)
-    pos, place = pos[keep], place[keep]
-    u_link = p_max[place] * _uniforms(rngs, np.bincount(place, minlength=P))  # below the max, uniform
+    u_link = p_max[place] * _uniforms(rngs, count)  # a candidate's uniform, given that it is below the max
+    pos = np.concatenate(cand)
+    a, b = _pairs(n)
     a, b, code = a[pos], b[pos], plan.pair_code[pos]
     fa, fb = field[place * n + a], field[place * n + b]
     same_field = (fa == fb) | (fa < 0) | (fb < 0)
-    hit = np.flatnonzero(u_link < p_link[place, code + w_link.shape[1] * same_field])
+    hit = np.flatnonzero(u_link < p_link.ravel()[place * p_link.shape[1] + code + w_link.shape[1] * same_field])
     a, b, code, place = a[hit], b[hit], code[hit], place[hit]
     # Strength varies +/-50% around the mean of the layer pair: links of "varying strength".
     w = np.clip(w_link[place, code] * (0.5 + _uniforms(rngs, np.bincount(place, minlength=P))), 0.0, 1.0)
     return a, b, code, place, w
 
 
-def _bernoulli_gaps(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
-    """The successes among n Bernoulli(p) trials as gaps between them (the k-th success is at the
-    sum of the first k gaps, minus 1), drawn as geometric gaps until past n: O(successes) random
-    numbers instead of O(n) (the same distribution as n uniform draws)."""
+def _bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
+    """Positions of the successes among n Bernoulli(p) trials, drawn as geometric gaps between
+    them: O(successes) random numbers instead of O(n) (the same distribution as n uniform draws)."""
     if p <= 0 or n == 0:
         return np.zeros(0, dtype=np.int64)
     if p >= 1:
-        return np.ones(n, dtype=np.int64)
+        return np.arange(n)
     chunks, total = [], -1
     while total < n:
         expect = (n - total) * p
-        chunks.append(rng.geometric(p, int(expect + 5 * np.sqrt(expect) + 10)))
-        total += int(chunks[-1].sum())
-    return np.concatenate(chunks)
+        gaps = rng.geometric(p, int(expect + 5 * np.sqrt(expect) + 10))
+        pos = total + np.cumsum(gaps)
+        chunks.append(pos)
+        total = int(pos[-1])
+    pos = np.concatenate(chunks)
+    return pos[pos < n]
 
 
 def vary_strength(mean, u):
