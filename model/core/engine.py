@@ -256,30 +256,8 @@ def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int, cut: 
     ``cut``: corners whose inflow from upstream is cut (knock-out arms)."""
     N, P = len(a.alive), len(links)
     alive = a.alive
-    sizes = np.fromiter((len(l.i) for l in links), dtype=np.int64, count=P)
-    offset = np.repeat(start[:P], sizes)
-    li = np.concatenate([l.i for l in links]) + offset
-    lj = np.concatenate([l.j for l in links]) + offset
-    lw = np.concatenate([l.w for l in links])
-    ok = alive[li] & alive[lj]
-    if not ok.all():  # (a copy of 3 large arrays saved when every linked agent is alive)
-        li, lj, lw = li[ok], lj[ok], lw[ok]
-    # A link is upstream (j's corner feeds i's, unless cut) or peer (same corner) by its two
-    # corners: a look-up in a 3 x 3 table.
-    ci, cj = np.arange(3)[:, None], np.arange(3)[None, :]
-    kind = a.corner[li] * 3 + a.corner[lj]
-    up_mask = ((cj == tri.UPSTREAM[ci]) & ~np.isin(ci, cut)).ravel()[kind]
-    peer_mask = (ci == cj).ravel()[kind]
-    sel = up_mask | peer_mask
-    n_up = np.maximum(np.bincount(li[up_mask], minlength=N), 1)
-    n_peer = np.maximum(np.bincount(li[peer_mask], minlength=N), 1)
-    # Upstream and peer parts are each a mean over their own links (triangle.flow_weights).
-    li_s, up_s = li[sel], up_mask[sel]
-    flow_w = (lw[sel] * np.where(up_s, tri.UPSTREAM_SHARE, tri.PEER_SHARE)
-              / np.where(up_s, n_up[li_s], n_peer[li_s]))
-    flow = _csr(flow_w, li_s, lj[sel], (N, N))
-    li_u = li[up_mask]
-    up = _csr(lw[up_mask] / n_up[li_u], li_u, lj[up_mask], (N, N))
+    li, lj, lw = _live_links(alive, links, start)
+    flow, up = _flow_matrices(a.corner, li, lj, lw, N, cut)  # (its temporaries freed on return: peak memory)
 
     # Corner membership: an agent counts in its corner of its own field, or of every field.
     w = a.weight * alive
@@ -300,6 +278,41 @@ def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int, cut: 
     quality, cross, density = _network_measures(a, li, lj, lw, F, P)
     return Structure(flow, members, report, members_c, risk, openness, drive.reshape(P, F), s_cells, s_rows,
                      density, quality.reshape(P, F), cross)
+
+
+def _live_links(alive: np.ndarray, links: Sequence["Links"], start: np.ndarray):
+    """The links of every place between living agents, numbered across the batch: (i, j, w)."""
+    sizes = np.fromiter((len(l.i) for l in links), dtype=np.int64, count=len(links))
+    offset = np.repeat(start[:len(links)], sizes)
+    li = np.concatenate([l.i for l in links])
+    li += offset
+    lj = np.concatenate([l.j for l in links])
+    lj += offset
+    lw = np.concatenate([l.w for l in links])
+    ok = alive[li] & alive[lj]
+    if not ok.all():  # (a copy of 3 large arrays saved when every linked agent is alive)
+        li, lj, lw = li[ok], lj[ok], lw[ok]
+    return li, lj, lw
+
+
+def _flow_matrices(corner: np.ndarray, li, lj, lw, N: int, cut: Sequence[int]) -> tuple[sp.csr_array, sp.csr_array]:
+    """(N, N) inflow weights along the links (upstream and same-corner) and upstream inflow alone."""
+    # A link is upstream (j's corner feeds i's, unless cut) or peer (same corner) by its two
+    # corners: a look-up in a 3 x 3 table.
+    ci, cj = np.arange(3)[:, None], np.arange(3)[None, :]
+    kind = corner[li] * 3 + corner[lj]
+    up_mask = ((cj == tri.UPSTREAM[ci]) & ~np.isin(ci, cut)).ravel()[kind]
+    peer_mask = (ci == cj).ravel()[kind]
+    sel = up_mask | peer_mask
+    n_up = np.maximum(np.bincount(li[up_mask], minlength=N), 1)
+    n_peer = np.maximum(np.bincount(li[peer_mask], minlength=N), 1)
+    # Upstream and peer parts are each a mean over their own links (triangle.flow_weights).
+    li_s, up_s = li[sel], up_mask[sel]
+    flow_w = (lw[sel] * np.where(up_s, tri.UPSTREAM_SHARE, tri.PEER_SHARE)
+              / np.where(up_s, n_up[li_s], n_peer[li_s]))
+    flow = _csr(flow_w, li_s, lj[sel], (N, N))
+    li_u = li[up_mask]
+    return flow, _csr(lw[up_mask] / n_up[li_u], li_u, lj[up_mask], (N, N))
 
 
 def run_starts(keys: np.ndarray) -> np.ndarray:
@@ -339,8 +352,9 @@ def _network_measures(a: Agents, li, lj, lw, F: int, P: int) -> tuple[np.ndarray
     # Cross-field links: the channel for inspiration or infection between fields (004:3-8).
     in_field = a.field >= 0
     both = in_field[li] & in_field[lj]  # (per-agent look-ups first: fewer passes over the links)
-    li_b, lj_b = li[both], lj[both]
-    key = (a.place * F + a.field)[li_b] * F + a.field[lj_b]
+    key = (a.place * F + a.field)[li[both]]
+    key *= F  # (in place: fewer link-sized temporaries at once)
+    key += a.field[lj[both]]
     x = np.bincount(key, weights=lw[both], minlength=P * F * F).reshape(P, F, F)
     own = alive & in_field
     sizes = np.bincount(a.place[own] * F + a.field[own], minlength=P * F).reshape(P, F).astype(float)
