@@ -251,14 +251,11 @@ def _uniforms(rngs: Sequence[np.random.Generator], counts: np.ndarray) -> np.nda
 
 
 def _build_group(plan: "_Plan", params: Sequence[dict], n_fields: int, rngs: Sequence[np.random.Generator]) -> Batch:
-    """build_batch for places of one roster: (places, agents) arrays, links flat with their place."""
+    """build_batch for places of one roster: (places, agents) arrays; agents numbered across places."""
     P, n = len(params), len(plan.role)
-    layer = plan.layer
     tables = [_link_tables(tuple(float(p[k]) for k in LINK_PARAMS)) for p in params]
     p_link, w_link = np.stack([t.p for t in tables]), np.stack([t.w for t in tables])
-    w_layer = np.stack([t.w_layer for t in tables])
     p_max = np.array([t.p_max for t in tables])
-    every = np.arange(P)
 
     # Each place's drawn fields, then its link candidates (_sample_links).
     field = np.tile(plan.field, (P, 1))
@@ -267,14 +264,29 @@ def _build_group(plan: "_Plan", params: Sequence[dict], n_fields: int, rngs: Seq
         for s, k in plan.drawn:
             field[p, s:s + k] = rng.integers(n_fields, size=k)
         cand.append(_bernoulli_positions(len(plan.pair_code), float(p_max[p]), rng))
-    flat_field = field.reshape(-1)
-    a, b, code, place, w = _sample_links(plan, flat_field, cand, p_max, p_link, w_link, rngs)
-    ga, gb = place * n + a, place * n + b  # agents numbered across places from here on
+    a, b, code, place, w = _sample_links(plan, field.reshape(-1), cand, p_max, p_link, w_link, rngs)
+    ga, gb = place * n + a, place * n + b
     links = {"a": [ga], "b": [gb], "w": [w]}
+    _add_links(links, *_up_links(plan, n_fields, field, ga, gb, code, w, np.stack([t.w_layer for t in tables]), rngs))
+    if len(plan.residents) and len(plan.councillors):
+        _add_links(links, *_ward_links(plan, params, rngs))
+    clique, clique_links = _clique_links(plan, params, rngs)
+    _add_links(links, *clique_links)
 
-    # Every agent below the systemic layer has at least one link upwards within its field:
-    # every team has a line manager, every resident uses a service (assumption).
+    i, j, w = _merge_links(links, P * n)  # row-major across places: place by place
+    return Batch(np.arange(P + 1) * n, np.searchsorted(i, np.arange(P + 1) * n),
+                 np.tile(plan.role, P), np.tile(plan.corner, P), np.tile(plan.layer, P), field.reshape(-1),
+                 np.tile(plan.weight, P), clique.reshape(-1), i % n, j % n, w)
+
+
+def _up_links(plan: "_Plan", n_fields: int, field: np.ndarray, ga: np.ndarray, gb: np.ndarray, code: np.ndarray,
+              w: np.ndarray, w_layer: np.ndarray, rngs: Sequence[np.random.Generator]):
+    """Every agent below the systemic layer has at least one link upwards within its field: every
+    team has a line manager, every resident uses a service (assumption). A link to a random
+    candidate for each agent without one among the sampled links (ga, gb) of codes ``code``."""
     # j is "up" from i if one layer above it, in i's field or acting on every field.
+    (P, n), layer = field.shape, plan.layer
+    flat_field = field.reshape(-1)
     fa, fb, live = flat_field[ga], flat_field[gb], w > 0
     has_up = np.zeros(P * n, dtype=bool)
     has_up[ga[live & B_ABOVE[code] & ((fb == fa) | (fb < 0))]] = True
@@ -283,7 +295,7 @@ def _build_group(plan: "_Plan", params: Sequence[dict], n_fields: int, rngs: Seq
     group = layer.astype(np.intp) * (n_fields + 1) + field + 1
     up = plan.group_up & ((field[:, None, :] == plan.group_field) | (field[:, None, :] < 0))
     reachable = up.sum(axis=2)
-    need = (layer > SYSTEMIC) & (reachable[every[:, None], group] > 0) & ~has_up.reshape(P, n)
+    need = (layer > SYSTEMIC) & (reachable[np.arange(P)[:, None], group] > 0) & ~has_up.reshape(P, n)
     rp, rows = np.nonzero(need)
     count = np.bincount(rp, minlength=P)
     g = group[rp, rows]
@@ -291,35 +303,35 @@ def _build_group(plan: "_Plan", params: Sequence[dict], n_fields: int, rngs: Seq
     pick = (_uniforms(rngs, count) * reachable[rp, g]).astype(np.int64)  # a random candidate each: the k-th, k uniform
     cols = listed[(np.cumsum(reachable) - reachable.reshape(-1))[rp * up.shape[1] + g] + pick]
     strength = vary_strength(w_layer[rp, layer[rows], layer[cols]], _uniforms(rngs, count))
-    _add_links(links, rp * n + rows, rp * n + cols, strength)
+    return rp * n + rows, rp * n + cols, strength
 
-    # Backbench councillors represent residents: the route by which value feeds back to authority.
+
+def _ward_links(plan: "_Plan", params: Sequence[dict], rngs: Sequence[np.random.Generator]):
+    """Backbench councillors represent residents: the route by which value feeds back to authority."""
+    P, n = len(params), len(plan.role)
     residents, councillors = plan.residents, plan.councillors
-    if len(residents) and len(councillors):
-        k = min(WARD_LINKS, len(residents))  # k residents each, without replacement: the k smallest keys
-        keys = _uniforms(rngs, np.full(P, len(councillors) * len(residents))).reshape(P, len(councillors), -1)
-        js = residents[np.argpartition(keys, k - 1, axis=2)[:, :, :k]] + (every * n)[:, None, None]
-        frontline_public = np.array([p["strength_frontline_public"] for p in params])
-        _add_links(links, ((every * n)[:, None] + np.repeat(councillors, k)).ravel(), js.ravel(),
-                   (frontline_public[:, None] * (0.5 + _uniforms(rngs, np.full(P, js[0].size)).reshape(P, -1))).ravel())
+    k = min(WARD_LINKS, len(residents))  # k residents each, without replacement: the k smallest keys
+    keys = _uniforms(rngs, np.full(P, len(councillors) * len(residents))).reshape(P, len(councillors), -1)
+    offset = (np.arange(P) * n)[:, None]
+    js = residents[np.argpartition(keys, k - 1, axis=2)[:, :, :k]].reshape(P, -1) + offset
+    frontline_public = np.array([p["strength_frontline_public"] for p in params])[:, None]
+    w = frontline_public * (0.5 + _uniforms(rngs, np.full(P, js.shape[1])).reshape(P, -1))
+    return (offset + np.repeat(councillors, k)).ravel(), js.ravel(), w.ravel()
 
-    # Core clique: senior leaders first, then managers (004:465-478).
+
+def _clique_links(plan: "_Plan", params: Sequence[dict], rngs: Sequence[np.random.Generator]):
+    """Core clique: senior leaders first, then managers (004:465-478). Its (places, n) mask and links."""
+    P, n = len(params), len(plan.role)
     size = np.minimum([p["core_clique_size"] for p in params], len(plan.clique_order))
-    clique = plan.clique_rank < size[:, None]
     pairs = [_pairs(int(m)) for m in size]  # (i, j) of the members
-    ia = np.concatenate([x[0] for x in pairs])
-    ib = np.concatenate([x[1] for x in pairs])
-    in_place = np.repeat(every, [len(x[0]) for x in pairs])
+    ia, ib = np.concatenate([x[0] for x in pairs]), np.concatenate([x[1] for x in pairs])
+    in_place = np.repeat(np.arange(P), [len(x[0]) for x in pairs])
     density = np.array([p["core_clique_density"] for p in params])
     hit = _uniforms(rngs, np.bincount(in_place, minlength=P)) < density[in_place]
     on = in_place[hit]
-    _add_links(links, on * n + plan.clique_order[ia[hit]], on * n + plan.clique_order[ib[hit]],
-               0.8 + 0.2 * _uniforms(rngs, np.bincount(on, minlength=P)))
-
-    i, j, w = _merge_links(links, P * n)  # row-major across places: place by place
-    return Batch(np.arange(P + 1) * n, np.searchsorted(i, np.arange(P + 1) * n),
-                 np.tile(plan.role, P), np.tile(plan.corner, P), np.tile(layer, P), flat_field,
-                 np.tile(plan.weight, P), clique.reshape(-1), i % n, j % n, w)
+    links = (on * n + plan.clique_order[ia[hit]], on * n + plan.clique_order[ib[hit]],
+             0.8 + 0.2 * _uniforms(rngs, np.bincount(on, minlength=P)))
+    return plan.clique_rank < size[:, None], links
 
 
 @functools.lru_cache(maxsize=8)
