@@ -134,10 +134,10 @@ class Agents:
 def _place_agents(params: Sequence[dict], b: net.Batch, rngs: Sequence[np.random.Generator]) -> Agents:
     """The agent rows of every place, each place's followed by SPARE_SLOTS spare slots; each place
     draws its agents' traits in a fixed order."""
-    P, n = len(params), np.diff(b.start)
+    P, n, s = len(params), np.diff(b.start), b.structure
     cap = n + SPARE_SLOTS
     ends = np.cumsum(cap)
-    rows = np.arange(len(b.role)) + SPARE_SLOTS * np.repeat(np.arange(P), n)  # the built agents' rows
+    rows = np.arange(s.n) + SPARE_SLOTS * np.repeat(np.arange(P), n)  # the built agents' rows
     alive = np.zeros(int(ends[-1]), dtype=bool)
     alive[rows] = True
 
@@ -148,15 +148,15 @@ def _place_agents(params: Sequence[dict], b: net.Batch, rngs: Sequence[np.random
 
     # Agents differ around the locality's mean trait; assumption (spread).
     u, tenure = np.empty((7, len(alive))), np.empty(len(alive), dtype=np.int64)
-    for rng, s, e in zip(rngs, (ends - cap).tolist(), ends.tolist()):
-        u[:3, s:e] = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (3, e - s))
-        tenure[s:e] = rng.integers(*TENURE_MONTHS, e - s)
-        u[3:, s:e] = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (4, e - s))
+    for rng, lo, hi in zip(rngs, (ends - cap).tolist(), ends.tolist()):
+        u[:3, lo:hi] = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (3, hi - lo))
+        tenure[lo:hi] = rng.integers(*TENURE_MONTHS, hi - lo)
+        u[3:, lo:hi] = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (4, hi - lo))
     means = np.array([[LEGITIMACY, p["leader_drive"], p["risk_appetite"], p["skill"], p["staff_slack"], p["openness"],
                        VOICE] for p in params]).T
     legitimacy, drive, risk, skill, slack, openness, voice = np.clip(np.repeat(means, cap, axis=1) + u, 0.0, 1.0)
-    return Agents(place=np.repeat(np.arange(P), cap), role=pad(b.role), corner=pad(b.corner), layer=pad(b.layer),
-                  field=pad(b.field), weight=pad(b.weight, 0.0), clique=pad(b.clique, False), alive=alive,
+    return Agents(place=np.repeat(np.arange(P), cap), role=pad(s.role), corner=pad(s.corner), layer=pad(s.layer),
+                  field=pad(s.field), weight=pad(s.weight, 0.0), clique=pad(s.clique, False), alive=alive,
                   x=np.where(alive, INITIAL_LEVEL, 0.0), legitimacy=legitimacy, drive=drive, risk=risk,
                   tenure=np.where(alive, tenure, 0), skill=skill, slack=slack, openness=openness,
                   openness0=openness.copy(), voice=voice)
@@ -177,14 +177,15 @@ class Links:
         transpose) and then those to agents after it (the links (r, j), as built)."""
         N, P = int(b.start[-1]), len(b.start) - 1
         place = np.repeat(np.arange(P), np.diff(b.link_start))
-        gi, gj = b.i + b.start[place], b.j + b.start[place]  # agents numbered across places
-        upper = sp.csr_array((b.w, gj, np.r_[0, np.cumsum(np.bincount(gi, minlength=N))]), shape=(N, N))
+        s = b.structure
+        gi, gj = s.i + b.start[place], s.j + b.start[place]  # agents numbered across places
+        upper = sp.csr_array((s.w, gj, np.r_[0, np.cumsum(np.bincount(gi, minlength=N))]), shape=(N, N))
         lower = upper.T.tocsr()
         n_lo, n_up = np.diff(lower.indptr), np.diff(upper.indptr)
         row_start = np.cumsum(n_lo + n_up) - (n_lo + n_up)
         at_lo = np.repeat(row_start - lower.indptr[:-1], n_lo) + np.arange(len(lower.data))
         at_up = np.repeat(row_start + n_lo - upper.indptr[:-1], n_up) + np.arange(len(upper.data))
-        j, w = np.empty(2 * len(b.w), dtype=np.int64), np.empty(2 * len(b.w))
+        j, w = np.empty(2 * len(s.w), dtype=np.int64), np.empty(2 * len(s.w))
         j[at_lo], j[at_up] = lower.indices, upper.indices
         w[at_lo], w[at_up] = lower.data, upper.data
         start = np.repeat(b.start[:-1], 2 * np.diff(b.link_start))  # back to each place's own numbering

@@ -177,28 +177,23 @@ def _layer_tables(params: dict) -> tuple[np.ndarray, np.ndarray]:
     return p, mean_w
 
 
+LINK_FIELDS = ("i", "j", "w")  # the fields of a Structure that are per link; the others are per agent
+
+
 @dataclass
 class Batch:
-    """The structures of many places end to end, in place order: place p's agents are rows
-    ``start[p]:start[p + 1]``, its links (i < j, local indices) entries ``link_start[p]:link_start[p + 1]``."""
+    """The structures of many places end to end, in place order: ``structure`` holds place p's
+    agents in rows ``start[p]:start[p + 1]`` and its links (i < j, in its own numbering) in entries
+    ``link_start[p]:link_start[p + 1]``."""
 
+    structure: Structure
     start: np.ndarray
     link_start: np.ndarray
-    role: np.ndarray
-    corner: np.ndarray
-    layer: np.ndarray
-    field: np.ndarray
-    weight: np.ndarray
-    clique: np.ndarray
-    i: np.ndarray
-    j: np.ndarray
-    w: np.ndarray
 
     def place(self, p: int) -> Structure:
-        a, b = self.start[p], self.start[p + 1]
-        c, d = self.link_start[p], self.link_start[p + 1]
-        return Structure(self.role[a:b], self.corner[a:b], self.layer[a:b], self.field[a:b], self.weight[a:b],
-                         self.clique[a:b], self.i[c:d], self.j[c:d], self.w[c:d])
+        rows, links = slice(self.start[p], self.start[p + 1]), slice(self.link_start[p], self.link_start[p + 1])
+        return Structure(**{f.name: getattr(self.structure, f.name)[links if f.name in LINK_FIELDS else rows]
+                            for f in fields(Structure)})
 
     @classmethod
     def joined(cls, parts: Sequence[tuple[np.ndarray, "Batch"]]) -> "Batch":
@@ -207,12 +202,12 @@ class Batch:
         place = np.concatenate([idx for idx, _ in parts])
         n = np.concatenate([np.diff(b.start) for _, b in parts])
         links = np.concatenate([np.diff(b.link_start) for _, b in parts])
-        cat = {f.name: np.concatenate([getattr(b, f.name) for _, b in parts]) for f in fields(Structure)}
+        cat = {f.name: np.concatenate([getattr(b.structure, f.name) for _, b in parts]) for f in fields(Structure)}
         order = np.argsort(place)
         if (order != np.arange(len(order))).any():  # rows and links place by place
             rows, at = _ranges(np.cumsum(n) - n, n, order), _ranges(np.cumsum(links) - links, links, order)
-            cat = {k: v[at if k in ("i", "j", "w") else rows] for k, v in cat.items()}
-        return cls(np.r_[0, np.cumsum(n[order])], np.r_[0, np.cumsum(links[order])], **cat)
+            cat = {k: v[at if k in LINK_FIELDS else rows] for k, v in cat.items()}
+        return cls(Structure(**cat), np.r_[0, np.cumsum(n[order])], np.r_[0, np.cumsum(links[order])])
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -274,9 +269,9 @@ def _build_group(plan: "_Plan", params: Sequence[dict], n_fields: int, rngs: Seq
     _add_links(links, *clique_links)
 
     i, j, w = _merge_links(links, P * n)  # row-major across places: place by place
-    return Batch(np.arange(P + 1) * n, np.searchsorted(i, np.arange(P + 1) * n),
-                 np.tile(plan.role, P), np.tile(plan.corner, P), np.tile(plan.layer, P), field.reshape(-1),
-                 np.tile(plan.weight, P), clique.reshape(-1), i % n, j % n, w)
+    places = Structure(np.tile(plan.role, P), np.tile(plan.corner, P), np.tile(plan.layer, P), field.reshape(-1),
+                       np.tile(plan.weight, P), clique.reshape(-1), i % n, j % n, w)
+    return Batch(places, np.arange(P + 1) * n, np.searchsorted(i, np.arange(P + 1) * n))
 
 
 def _up_links(plan: "_Plan", n_fields: int, field: np.ndarray, ga: np.ndarray, gb: np.ndarray, code: np.ndarray,
