@@ -175,22 +175,22 @@ class Links:
         """Each place's links in both directions, in row-major order (as the rows of the flow matrix
         are summed): row r holds its links to agents before it (the links (j, r), ordered by j: a
         transpose) and then those to agents after it (the links (r, j), as built)."""
-        N, P = int(b.start[-1]), len(b.start) - 1
-        place = np.repeat(np.arange(P), np.diff(b.link_start))
-        s = b.structure
-        gi, gj = s.i + b.start[place], s.j + b.start[place]  # agents numbered across places
-        upper = sp.csr_array((s.w, gj, np.r_[0, np.cumsum(np.bincount(gi, minlength=N))]), shape=(N, N))
+        N, st = int(b.start[-1]), b.structure
+        off = np.repeat(b.start[:-1], np.diff(b.link_start))
+        gi, gj = st.i + off, st.j + off  # agents numbered across places
+        upper = sp.csr_array((st.w, gj, np.r_[0, np.cumsum(np.bincount(gi, minlength=N))]), shape=(N, N))
         lower = upper.T.tocsr()
         n_lo, n_up = np.diff(lower.indptr), np.diff(upper.indptr)
         row_start = np.cumsum(n_lo + n_up) - (n_lo + n_up)
         at_lo = np.repeat(row_start - lower.indptr[:-1], n_lo) + np.arange(len(lower.data))
         at_up = np.repeat(row_start + n_lo - upper.indptr[:-1], n_up) + np.arange(len(upper.data))
-        j, w = np.empty(2 * len(s.w), dtype=np.int64), np.empty(2 * len(s.w))
+        j, w = np.empty(2 * len(st.w), dtype=np.int64), np.empty(2 * len(st.w))
         j[at_lo], j[at_up] = lower.indices, upper.indices
         w[at_lo], w[at_up] = lower.data, upper.data
-        start = np.repeat(b.start[:-1], 2 * np.diff(b.link_start))  # back to each place's own numbering
-        i, j = np.repeat(np.arange(N), n_lo + n_up) - start, j - start
-        return [cls(i[s:e], j[s:e], w[s:e]) for s, e in zip(2 * b.link_start[:-1], 2 * b.link_start[1:])]
+        own = np.repeat(b.start[:-1], np.diff(b.start))  # back to each place's own numbering
+        i = np.repeat(np.arange(N) - own, n_lo + n_up)
+        j -= np.repeat(own, n_lo + n_up)
+        return [cls(i[lo:hi], j[lo:hi], w[lo:hi]) for lo, hi in zip(2 * b.link_start[:-1], 2 * b.link_start[1:])]
 
     def without(self, k: int) -> "Links":
         keep = (self.i != k) & (self.j != k)
@@ -305,14 +305,14 @@ def _flow_matrices(corner: np.ndarray, li, lj, lw, N: int, cut: Sequence[int]) -
     up_mask = ((cj == tri.UPSTREAM[ci]) & ~np.isin(ci, cut)).ravel()[kind]
     peer_mask = (ci == cj).ravel()[kind]
     sel = up_mask | peer_mask
-    n_up = np.maximum(np.bincount(li[up_mask], minlength=N), 1)
+    li_u = li[up_mask]
+    n_up = np.maximum(np.bincount(li_u, minlength=N), 1)
     n_peer = np.maximum(np.bincount(li[peer_mask], minlength=N), 1)
     # Upstream and peer parts are each a mean over their own links (triangle.flow_weights).
     li_s, up_s = li[sel], up_mask[sel]
     flow_w = (lw[sel] * np.where(up_s, tri.UPSTREAM_SHARE, tri.PEER_SHARE)
               / np.where(up_s, n_up[li_s], n_peer[li_s]))
     flow = _csr(flow_w, li_s, lj[sel], (N, N))
-    li_u = li[up_mask]
     return flow, _csr(lw[up_mask] / n_up[li_u], li_u, lj[up_mask], (N, N))
 
 
