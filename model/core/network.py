@@ -411,8 +411,8 @@ def _bernoulli_positions(n: int, p: float, rng: np.random.Generator) -> np.ndarr
         pos = total + np.cumsum(gaps)
         chunks.append(pos)
         total = int(pos[-1])
-    pos = np.concatenate(chunks)
-    return pos[pos < n]
+    pos = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+    return pos[:np.searchsorted(pos, n)]  # (increasing: those below n are the first ones)
 
 
 def vary_strength(mean, u):
