@@ -1,6 +1,7 @@
 """Digest of built and run regions and localities, to check that a speed change keeps every result
-bit for bit: England 2006, a 60-place region, the baseline locality and localities whose shocks
-change the roster and links (leaders, commissioning), seeds 0-5, each built and run 120 months.
+bit for bit: England 2006, a 60-place region, a 60-place region whose places differ in roster
+size, clique size and link settings (group effects), the baseline locality and localities whose
+shocks change the roster and links (leaders, commissioning), seeds 0-5, each built and run 120 months.
 
     .venv/bin/python benchmarks/check_build_identical.py [--save ref.json] [--against ref.json]
 
@@ -21,8 +22,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-SCENARIOS = ("england_2006", "region_60", "baseline", "new_chief_executive", "leader_leaves_mainstreaming",
-             "knowsley", "election_year")
+SCENARIOS = ("england_2006", "region_60", "region_60_mixed", "baseline", "new_chief_executive",
+             "leader_leaves_mainstreaming", "knowsley", "election_year")
+# region_60 with places of several rosters, clique sizes and link tables, interleaved in place order.
+MIXED = {"effects.fire.n_residents": -100, "effects.london.n_councillors": 8, "effects.district.core_clique_size": 3,
+         "effects.north_west.density_within_layer": 0.05, "effects.county.n_partners": 6}
 SEEDS = range(6)
 MONTHS = 120
 
@@ -84,7 +88,7 @@ def digests() -> dict[str, str]:
     from model.io.scenario import load
     out = {}
     for name in SCENARIOS:
-        s = load(name)
+        s = load("region_60").with_overrides(parameters=MIXED) if name == "region_60_mixed" else load(name)
         for seed in SEEDS:
             m = s.build(seed)
             out[f"{name}/{seed}/build"] = state_digest(m)

@@ -131,32 +131,35 @@ class Agents:
         return [f.name for f in dc_fields(self)]
 
 
-def _place_agents(params: dict, s: net.Structure, rng: np.random.Generator, place: int) -> Agents:
-    """The agent rows of one place, with spare slots; draws traits in a fixed order."""
-    n = s.n
-    m = n + SPARE_SLOTS
+def _place_agents(params: Sequence[dict], b: net.Batch, rngs: Sequence[np.random.Generator]) -> Agents:
+    """The agent rows of every place, each place's followed by SPARE_SLOTS spare slots; each place
+    draws its agents' traits in a fixed order."""
+    P, n, s = len(params), np.diff(b.start), b.structure
+    cap = n + SPARE_SLOTS
+    ends = np.cumsum(cap)
+    rows = np.arange(s.n) + SPARE_SLOTS * np.repeat(np.arange(P), n)  # the built agents' rows
+    alive = np.zeros(int(ends[-1]), dtype=bool)
+    alive[rows] = True
 
     def pad(a, fill=0):
-        out = np.full(m, fill, dtype=a.dtype)
-        out[:n] = a
+        out = np.full(len(alive), fill, dtype=a.dtype)
+        out[rows] = a
         return out
 
-    def traits(*means):  # agents differ around the locality's mean; assumption (spread)
-        # One draw for several traits: the same uniforms as one draw per trait, in turn.
-        u = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (len(means), m))
-        return np.clip(np.array(means)[:, None] + u, 0.0, 1.0)
-
-    alive = np.zeros(m, dtype=bool)
-    alive[:n] = True
-    legitimacy, drive, risk = traits(LEGITIMACY, params["leader_drive"], params["risk_appetite"])
-    tenure = np.where(alive, rng.integers(*TENURE_MONTHS, m), 0)
-    skill, slack, openness, voice = traits(params["skill"], params["staff_slack"], params["openness"], VOICE)
-    x = np.zeros(m)
-    x[:n] = INITIAL_LEVEL
-    return Agents(place=np.full(m, place, dtype=np.int64), role=pad(s.role), corner=pad(s.corner),
-                  layer=pad(s.layer), field=pad(s.field), weight=pad(s.weight, 0.0), clique=pad(s.clique, False),
-                  alive=alive, x=x, legitimacy=legitimacy, drive=drive, risk=risk, tenure=tenure, skill=skill,
-                  slack=slack, openness=openness, openness0=openness.copy(), voice=voice)
+    # Agents differ around the locality's mean trait; assumption (spread).
+    u, tenure = np.empty((7, len(alive))), np.empty(len(alive), dtype=np.int64)
+    for rng, lo, hi in zip(rngs, (ends - cap).tolist(), ends.tolist()):
+        u[:3, lo:hi] = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (3, hi - lo))
+        tenure[lo:hi] = rng.integers(*TENURE_MONTHS, hi - lo)
+        u[3:, lo:hi] = rng.uniform(-TRAIT_SPREAD, TRAIT_SPREAD, (4, hi - lo))
+    means = np.array([[LEGITIMACY, p["leader_drive"], p["risk_appetite"], p["skill"], p["staff_slack"], p["openness"],
+                       VOICE] for p in params]).T
+    legitimacy, drive, risk, skill, slack, openness, voice = np.clip(np.repeat(means, cap, axis=1) + u, 0.0, 1.0)
+    return Agents(place=np.repeat(np.arange(P), cap), role=pad(s.role), corner=pad(s.corner), layer=pad(s.layer),
+                  field=pad(s.field), weight=pad(s.weight, 0.0), clique=pad(s.clique, False), alive=alive,
+                  x=np.where(alive, INITIAL_LEVEL, 0.0), legitimacy=legitimacy, drive=drive, risk=risk,
+                  tenure=np.where(alive, tenure, 0), skill=skill, slack=slack, openness=openness,
+                  openness0=openness.copy(), voice=voice)
 
 
 @dataclass
@@ -168,10 +171,26 @@ class Links:
     w: np.ndarray
 
     @classmethod
-    def from_structure(cls, s: net.Structure) -> "Links":
-        i, j, w = np.concatenate([s.i, s.j]), np.concatenate([s.j, s.i]), np.concatenate([s.w, s.w])
-        order = np.argsort(i.astype(np.int64, copy=False) * s.n + j, kind="stable")  # row-major, as the rows of the flow matrix are summed
-        return cls(i[order], j[order], w[order])
+    def of_batch(cls, b: net.Batch) -> list["Links"]:
+        """Each place's links in both directions, in row-major order (as the rows of the flow matrix
+        are summed): row r holds its links to agents before it (the links (j, r), ordered by j: a
+        transpose) and then those to agents after it (the links (r, j), as built)."""
+        N, st = int(b.start[-1]), b.structure
+        off = np.repeat(b.start[:-1], np.diff(b.link_start))
+        gi, gj = st.i + off, st.j + off  # agents numbered across places
+        upper = sp.csr_array((st.w, gj, np.r_[0, np.cumsum(np.bincount(gi, minlength=N))]), shape=(N, N))
+        lower = upper.T.tocsr()
+        n_lo, n_up = np.diff(lower.indptr), np.diff(upper.indptr)
+        row_start = np.cumsum(n_lo + n_up) - (n_lo + n_up)
+        at_lo = np.repeat(row_start - lower.indptr[:-1], n_lo) + np.arange(len(lower.data))
+        at_up = np.repeat(row_start + n_lo - upper.indptr[:-1], n_up) + np.arange(len(upper.data))
+        j, w = np.empty(2 * len(st.w), dtype=np.int64), np.empty(2 * len(st.w))
+        j[at_lo], j[at_up] = lower.indices, upper.indices
+        w[at_lo], w[at_up] = lower.data, upper.data
+        own = np.repeat(b.start[:-1], np.diff(b.start))  # back to each place's own numbering
+        i = np.repeat(np.arange(N) - own, n_lo + n_up)
+        j -= np.repeat(own, n_lo + n_up)
+        return [cls(i[lo:hi], j[lo:hi], w[lo:hi]) for lo, hi in zip(2 * b.link_start[:-1], 2 * b.link_start[1:])]
 
     def without(self, k: int) -> "Links":
         keep = (self.i != k) & (self.j != k)
@@ -238,30 +257,8 @@ def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int, cut: 
     ``cut``: corners whose inflow from upstream is cut (knock-out arms)."""
     N, P = len(a.alive), len(links)
     alive = a.alive
-    sizes = np.fromiter((len(l.i) for l in links), dtype=np.int64, count=P)
-    offset = np.repeat(start[:P], sizes)
-    li = np.concatenate([l.i for l in links]) + offset
-    lj = np.concatenate([l.j for l in links]) + offset
-    lw = np.concatenate([l.w for l in links])
-    ok = alive[li] & alive[lj]
-    if not ok.all():  # (a copy of 3 large arrays saved when every linked agent is alive)
-        li, lj, lw = li[ok], lj[ok], lw[ok]
-    # A link is upstream (j's corner feeds i's, unless cut) or peer (same corner) by its two
-    # corners: a look-up in a 3 x 3 table.
-    ci, cj = np.arange(3)[:, None], np.arange(3)[None, :]
-    kind = a.corner[li] * 3 + a.corner[lj]
-    up_mask = ((cj == tri.UPSTREAM[ci]) & ~np.isin(ci, cut)).ravel()[kind]
-    peer_mask = (ci == cj).ravel()[kind]
-    sel = up_mask | peer_mask
-    n_up = np.maximum(np.bincount(li[up_mask], minlength=N), 1)
-    n_peer = np.maximum(np.bincount(li[peer_mask], minlength=N), 1)
-    # Upstream and peer parts are each a mean over their own links (triangle.flow_weights).
-    li_s, up_s = li[sel], up_mask[sel]
-    flow_w = (lw[sel] * np.where(up_s, tri.UPSTREAM_SHARE, tri.PEER_SHARE)
-              / np.where(up_s, n_up[li_s], n_peer[li_s]))
-    flow = _csr(flow_w, li_s, lj[sel], (N, N))
-    li_u = li[up_mask]
-    up = _csr(lw[up_mask] / n_up[li_u], li_u, lj[up_mask], (N, N))
+    li, lj, lw = _live_links(alive, links, start)
+    flow, up = _flow_matrices(a.corner, li, lj, lw, N, cut)  # (its temporaries freed on return: peak memory)
 
     # Corner membership: an agent counts in its corner of its own field, or of every field.
     w = a.weight * alive
@@ -282,6 +279,41 @@ def derive(a: Agents, links: Sequence["Links"], start: np.ndarray, F: int, cut: 
     quality, cross, density = _network_measures(a, li, lj, lw, F, P)
     return Structure(flow, members, report, members_c, risk, openness, drive.reshape(P, F), s_cells, s_rows,
                      density, quality.reshape(P, F), cross)
+
+
+def _live_links(alive: np.ndarray, links: Sequence["Links"], start: np.ndarray):
+    """The links of every place between living agents, numbered across the batch: (i, j, w)."""
+    sizes = np.fromiter((len(l.i) for l in links), dtype=np.int64, count=len(links))
+    offset = np.repeat(start[:len(links)], sizes)
+    li = np.concatenate([l.i for l in links])
+    li += offset
+    lj = np.concatenate([l.j for l in links])
+    lj += offset
+    lw = np.concatenate([l.w for l in links])
+    ok = alive[li] & alive[lj]
+    if not ok.all():  # (a copy of 3 large arrays saved when every linked agent is alive)
+        li, lj, lw = li[ok], lj[ok], lw[ok]
+    return li, lj, lw
+
+
+def _flow_matrices(corner: np.ndarray, li, lj, lw, N: int, cut: Sequence[int]) -> tuple[sp.csr_array, sp.csr_array]:
+    """(N, N) inflow weights along the links (upstream and same-corner) and upstream inflow alone."""
+    # A link is upstream (j's corner feeds i's, unless cut) or peer (same corner) by its two
+    # corners: a look-up in a 3 x 3 table.
+    ci, cj = np.arange(3)[:, None], np.arange(3)[None, :]
+    kind = corner[li] * 3 + corner[lj]
+    up_mask = ((cj == tri.UPSTREAM[ci]) & ~np.isin(ci, cut)).ravel()[kind]
+    peer_mask = (ci == cj).ravel()[kind]
+    sel = up_mask | peer_mask
+    li_u = li[up_mask]
+    n_up = np.maximum(np.bincount(li_u, minlength=N), 1)
+    n_peer = np.maximum(np.bincount(li[peer_mask], minlength=N), 1)
+    # Upstream and peer parts are each a mean over their own links (triangle.flow_weights).
+    li_s, up_s = li[sel], up_mask[sel]
+    flow_w = (lw[sel] * np.where(up_s, tri.UPSTREAM_SHARE, tri.PEER_SHARE)
+              / np.where(up_s, n_up[li_s], n_peer[li_s]))
+    flow = _csr(flow_w, li_s, lj[sel], (N, N))
+    return flow, _csr(lw[up_mask] / n_up[li_u], li_u, lj[up_mask], (N, N))
 
 
 def run_starts(keys: np.ndarray) -> np.ndarray:
@@ -321,8 +353,9 @@ def _network_measures(a: Agents, li, lj, lw, F: int, P: int) -> tuple[np.ndarray
     # Cross-field links: the channel for inspiration or infection between fields (004:3-8).
     in_field = a.field >= 0
     both = in_field[li] & in_field[lj]  # (per-agent look-ups first: fewer passes over the links)
-    li_b, lj_b = li[both], lj[both]
-    key = (a.place * F + a.field)[li_b] * F + a.field[lj_b]
+    key = (a.place * F + a.field)[li[both]]
+    key *= F  # (in place: fewer link-sized temporaries at once)
+    key += a.field[lj[both]]
     x = np.bincount(key, weights=lw[both], minlength=P * F * F).reshape(P, F, F)
     own = alive & in_field
     sizes = np.bincount(a.place[own] * F + a.field[own], minlength=P * F).reshape(P, F).astype(float)
@@ -475,27 +508,25 @@ class Engine:
         self.on_attach: Callable[[int, int, int, dict], None] | None = None
         self.on_reweight: Callable[[int], None] | None = None  # (place): its links' strengths changed
 
-        blocks, links, perf = [], [], []
-        for p in range(P):
-            s = net.build(self.params[p], F, self.rngs[p])
-            blocks.append(_place_agents(self.params[p], s, self.rngs[p], p))
-            links.append(Links.from_structure(s))
-            spread = self.params[p]["performance_spread"]
-            perf.append(np.clip(self.params[p]["initial_performance"] + self.rngs[p].uniform(-spread, spread, F), 0, 1))
-        self.links = links
-        self._layout(blocks)
-        self._init_fields(np.array(perf))
+        # Each place draws its structure, its agents' traits and its fields' performance, in turn.
+        batch = net.build_batch(self.params, F, self.rngs)
+        agents = _place_agents(self.params, batch, self.rngs)
+        spread = [(-p["performance_spread"], p["performance_spread"]) for p in self.params]
+        perf = np.array([rng.uniform(*s, F) for rng, s in zip(self.rngs, spread)])
+        self.links = Links.of_batch(batch)
+        self._layout(agents)
+        self._init_fields(np.clip(self.par["initial_performance"][:, None] + perf, 0, 1))
         for name, ph in (initial_phases or {}).items():
             self.set_initial_phase(self.field_index(name), int(ph))
         self.aggregate()
         self.balance = tri.balance(self.corners.reshape(-1, 3)).reshape(P, F)
 
     # ------------------------------------------------------------------ construction
-    def _layout(self, blocks: list[Agents]) -> None:
-        """Concatenate per-place agent rows and derive the batch's structure."""
-        self.cap = np.array([len(b.alive) for b in blocks])
+    def _layout(self, agents: Agents) -> None:
+        """Take the agent rows of every place (place by place) and derive the batch's structure."""
+        self.cap = np.bincount(agents.place, minlength=self.P)
         self.start = np.concatenate([[0], np.cumsum(self.cap)])
-        self.agents = Agents(**{k: np.concatenate([getattr(b, k) for b in blocks]) for k in blocks[0].names()})
+        self.agents = agents
         self._dirty = True
         self.refresh()
 
@@ -1257,7 +1288,7 @@ class Engine:
         blocks[p] = Agents(**{k: np.concatenate([getattr(b, k), np.zeros(extra, dtype=getattr(b, k).dtype)])
                               for k in b.names()})
         blocks[p].place[-extra:] = p
-        self._layout(blocks)  # concatenates: the views above are read before the arrays are replaced
+        self._layout(Agents(**{k: np.concatenate([getattr(b, k) for b in blocks]) for k in b.names()}))
 
     def _attach(self, p: int, i: int, corner: int, links: dict[int, float]) -> None:
         self.links[p] = self.links[p].with_links(i, links)

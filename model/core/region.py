@@ -164,7 +164,8 @@ class Region(mesa.Model):
         self.fit = np.exp(rng.normal(0.0, rp["adaptation_sd"], (L, F)))
         # Place k's stream: the k-th child of the master seed, whatever the size of the batch.
         seeds = [int(s.generate_state(1, np.uint64)[0]) for s in np.random.SeedSequence(seed).spawn(L)]
-        params = [self._place_params(i, template, names, z[i]) for i in range(L)]
+        shared = resolve({k: _clip(k, v) for k, v in template.parameters.items()})  # what no place changes
+        params = [self._place_params(i, template, names, z[i], shared) for i in range(L)]
         self.engine = Engine(params, [np.random.default_rng(s) for s in seeds], self.fields,
                              template.initial_phases)
         self.localities = [PlaceState(self.engine, i) for i in range(L)]
@@ -201,18 +202,25 @@ class Region(mesa.Model):
                 self.schedule_recurring(fn, Schedule(interval=interval, start=start), priority=mesa.time.Priority.LOW)
 
     # ------------------------------------------------------------------ construction
-    def _place_params(self, i: int, template, names: list[str], z: np.ndarray) -> dict:
-        """Place i's parameters: the template, its groups' effects, then its own draw."""
+    def _place_params(self, i: int, template, names: list[str], z: np.ndarray, shared: dict) -> dict:
+        """Place i's parameters: the template, its groups' effects, then its own draw. ``shared``:
+        the template resolved; only the parameters this place changes are resolved again (speed)."""
         spec, rp = self.spec, self.rp
-        own = dict(template.parameters)
+        own: dict = {}
+
+        def value(k):
+            return own[k] if k in own else template.parameters.get(k, REGISTRY[k].default)
+
         for group in (self.kinds[i], self.regions[i]):
             for k, d in spec.effects.get(group, {}).items():
-                own[k] = own.get(k, REGISTRY[k].default) + d
+                own[k] = value(k) + d
         for j, k in enumerate(names):
-            own[k] = own.get(k, REGISTRY[k].default) + rp["spread_scale"] * spec.spread[k] * z[j]
+            own[k] = value(k) + rp["spread_scale"] * spec.spread[k] * z[j]
         if self.follower[i]:
-            own["trigger_rate"] = own.get("trigger_rate", REGISTRY["trigger_rate"].default) * rp["follower_own_rate"]
-        return resolve({k: _clip(k, v) for k, v in own.items()})
+            own["trigger_rate"] = value("trigger_rate") * rp["follower_own_rate"]
+        out = dict(shared)
+        out.update((k, REGISTRY[k].check(_clip(k, v))) for k, v in own.items())
+        return out
 
     def _peer_links(self, rp) -> tuple[np.ndarray, np.ndarray]:
         """Symmetric (L, L) link indicators: face-to-face within region, written within type."""
