@@ -17,9 +17,11 @@ from model.core.parameters import REGISTRY
 from model.experiments import ema
 from model.experiments.discover import discover, discover_folder
 from model.experiments.robust import analyse
-from model.experiments.sweep import Store, read_runs, run_batch
+from model.experiments.sweep import read_runs, run_batch
 from model.io.experiment import SHIPPED, load_experiment
 from model.io.scenario import ScenarioError
+
+from clihelp import make_sweep  # tests/ is on the path (conftest.py)
 
 TINY = """
 name = "tiny exploratory"
@@ -53,16 +55,6 @@ def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
     p = tmp_path / name
     p.write_text(text)
     return p
-
-
-def make_sweep(exp, folder: Path) -> Path:
-    """A finished sweep folder, run in this process (the Dask path is tested in test_sweep.py)."""
-    store = Store(folder, exp)
-    store.create()
-    for b in range(store.n_batches):
-        rows, series = run_batch(exp, store.batch_runs(b))
-        store.write(b, rows, series)
-    return folder
 
 
 # --- 1. uncertainties, levers, outcomes ---------------------------------------------------------

@@ -10,6 +10,7 @@ machine does not allow mounting.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -367,6 +368,38 @@ def test_failed_runs_are_counted_in_the_message(tmp_path):
     stats = {}
     run_sweep(exp, tmp_path / "o", workers=1, progress=False, resume=True, stats=stats)
     assert stats["runs"] == 0 and stats["kept"] == 8 and stats["failed"] == 2
+
+
+@pytest.mark.parametrize("change,key", [(None, "the whole file: must be an object, got a list"),
+                                        (("runs", "8"), "key 'runs': must be a whole number, got '8'"),
+                                        (("digest", 5), "key 'digest': must be a string, got 5"),
+                                        (("parameters", None), "key 'parameters': must be a list, got null")])
+def test_a_sweep_manifest_of_the_wrong_shape_is_one_line_for_every_reader(finished, tmp_path, capsys, change, key):
+    exp, src, _ = finished
+    out = shutil.copytree(src, tmp_path / "out")
+    mf = json.loads((out / "_manifest.json").read_text())
+    (out / "_manifest.json").write_text(json.dumps({**mf, change[0]: change[1]} if change else []))
+    for args in (["sweep", exp, "--out", out, "--resume", "--workers", 1], ["sweep", "--analyse", out],
+                 ["discover", out, "--outcome", "reached_embedding"], ["robust", out]):
+        code, _, err = main(*args, capsys=capsys)
+        assert code == 2, args
+        one_line(err, f"{out / '_manifest.json'}: ", key, "restore it from a copy")
+
+
+def test_a_damaged_design_is_written_again_on_resume_and_named_by_the_analysis(finished, tmp_path, capsys):
+    exp, src, _ = finished
+    out = shutil.copytree(src, tmp_path / "out")
+    design = out / "_design.parquet"
+    design.write_text("garbage\n")
+    code, _, err = main("sweep", "--analyse", out, capsys=capsys)
+    assert code == 2
+    one_line(err, f"{design}: cannot read the design", f"--out {out} --resume` writes it again")
+    code, stdout, err = main("sweep", exp, "--out", out, "--resume", "--workers", 1, capsys=capsys)
+    assert code == 0, err
+    assert "no runs needed now, 8 kept from before (_design.parquet was damaged and written again)" in stdout
+    pd.testing.assert_frame_equal(pd.read_parquet(design), pd.read_parquet(src / "_design.parquet"))
+    code, stdout, err = main("sweep", "--analyse", out, capsys=capsys)
+    assert code == 0 and "Analysed 8 runs" in stdout, err
 
 
 # --- 4. values that slipped through ---------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from model.cli import main
-from model.experiments.reproduce import compare
+from model.experiments.reproduce import compare, not_compared
 from model.experiments.sweep import Store
 from model.io import manifest
 from model.io.experiment import load_experiment
@@ -110,6 +110,54 @@ def test_reproduce_without_a_manifest_is_one_line(tmp_path, capsys):
     assert main(["reproduce", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no manifest.json" in err
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("command", 5, "key 'command': must be an object, got 5"),
+    ("packages", "x", "key 'packages': must be an object, got 'x'"),
+    ("python", None, "key 'python': must be an object, got null"),
+    ("inputs", [{"path": "a"}], "key 'inputs.0.sha256': missing"),
+])
+def test_a_manifest_of_the_wrong_shape_is_one_line_naming_the_key(run_folder, tmp_path, capsys, key, value, message):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    mf = json.loads((run_folder / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**mf, key: value}))
+    assert main(["reproduce", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{copy / 'manifest.json'}: {message}" in err
+    (copy / "manifest.json").write_text("[]")
+    (copy / "_manifest.json").write_text("[]")
+    assert main(["reproduce", str(copy)]) == 2
+    assert "the whole file: must be an object, got a list" in capsys.readouterr().err
+
+
+def test_outputs_written_later_by_the_analyses_are_not_compared(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        d.mkdir()
+        (d / "part-00000.parquet").write_text("rows")
+    for later in ("_analysis", "_discover/reached_embedding", "_robust"):
+        (a / later).mkdir(parents=True)
+        (a / later / "x.csv").write_text("written by an analysis")
+    assert compare(a, b) == (["part-00000.parquet"], [])
+    assert not_compared(a) == ["_analysis/ (written by sweep --analyse)", "_discover/ (written by discover)",
+                               "_robust/ (written by robust)"]
+    (b / "part-00000.parquet").write_text("other rows")  # the sweep's own outputs still are compared
+    assert compare(a, b)[1] == ["part-00000.parquet"]
+
+
+def test_an_analysed_sweep_reproduces(tmp_path, capsys):
+    exp = tmp_path / "e.toml"
+    exp.write_text('name = "tiny"\ndescription = "x"\nscenario = "baseline"\nmonths = 12\nreplicates = 2\n'
+                   'seed = 3\nbatch_size = 2\n[design]\nmethod = "grid"\n[parameters]\nopenness = [0.3, 0.7]\n')
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(exp), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["sweep", "--analyse", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["reproduce", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "not compared: _analysis/ (written by sweep --analyse)" in text and "Identical: all " in text
 
 
 def test_the_ablation_table_carries_a_manifest_that_reruns_it(tmp_path, monkeypatch):

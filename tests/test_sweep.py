@@ -4,6 +4,7 @@ a real Dask scheduler with two workers on localhost, analysis, and mesa.batch_ru
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,10 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from model.cli import main
 from model.io.experiment import SHIPPED, load_experiment
 from model.io.scenario import ScenarioError
 from model.experiments.sweep import run_sweep
-from clihelp import sim  # tests/ is on the path (conftest.py)
+from clihelp import make_sweep, sim  # tests/ is on the path (conftest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -269,7 +271,8 @@ def test_corrupt_results_give_one_line(reference, tmp_path):
     out = run_sweep(exp, tmp_path / "out", workers=1, progress=False)
     (out / "part-00001.parquet").write_bytes(b"not parquet at all")
     r = sim("sweep", "--analyse", out)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "cannot read" in r.stderr
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert f"{out / 'part-00001.parquet'}: does not match its checksum" in r.stderr  # names the part
     assert f"--out {out} --resume" in r.stderr  # says how to recover
     r = sim("sweep", "--analyse", tmp_path)
     assert r.returncode == 2 and "not a sweep folder" in r.stderr
@@ -277,6 +280,48 @@ def test_corrupt_results_give_one_line(reference, tmp_path):
     r = sim("sweep", exp.path, "--out", out, "--resume", "--workers", "1")
     assert r.returncode == 0, r.stderr
     assert len(pd.read_parquet(out)) == exp.n_runs
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """The small grid's finished folder, written in this process (no Dask)."""
+    tmp = tmp_path_factory.mktemp("written")
+    exp = load_experiment(write(tmp, SMALL))
+    return exp, make_sweep(exp, tmp / "out")
+
+
+READERS = [("sweep", "--analyse", "{}"), ("discover", "{}", "--outcome", "reached_embedding"), ("robust", "{}")]
+
+
+def _refused(capsys, folder: Path, args: tuple) -> str:
+    """The reader's one-line error (exit 2), having written nothing into the folder."""
+    assert main([a.format(folder) for a in args]) == 2, args
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert not {"_analysis", "_discover", "_robust"} & {p.name for p in folder.iterdir()}
+    return err
+
+
+@pytest.mark.parametrize("checksums", [True, False], ids=["with-checksums", "older-folder-without"])
+def test_every_reader_refuses_a_replaced_part(written, tmp_path, capsys, checksums):
+    """A part copied over another: runs 5-9 missing, 0-4 twice. Analysed, it would count 24 runs."""
+    exp, src = written
+    out = shutil.copytree(src, tmp_path / "out")
+    if not checksums:
+        shutil.rmtree(out / "_checksums")
+    shutil.copy(out / "part-00000.parquet", out / "part-00001.parquet")
+    for args in READERS:
+        err = _refused(capsys, out, args)
+        assert f"{out / 'part-00001.parquet'}: " in err and f"--out {out} --resume` runs damaged parts again" in err
+        assert ("does not match its checksum" if checksums else "holds run 0 (also in part-00000.parquet)") in err
+
+
+def test_every_reader_refuses_an_unfinished_sweep(written, tmp_path, capsys):
+    exp, src = written
+    out = shutil.copytree(src, tmp_path / "out")
+    (out / "part-00002.parquet").unlink()
+    for args in READERS:
+        assert f"{out}: {exp.n_runs - 5} of {exp.n_runs} runs done; finish with --resume first" in _refused(capsys, out, args)
 
 
 def test_mesa_batch_run_works_on_locality():

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .sweep import SweepError, read_runs  # noqa: E402
+from .sweep import SweepError, read_design, read_sweep  # noqa: E402
 
 ANALYSED = {"public_value": "public value (mean)", "reached_embedding": "P(reach embedding)"}
 REGION_ANALYSED = {"share_a_great_deal": "share 'a great deal' at the survey",
@@ -35,36 +35,30 @@ def per_point(runs: pd.DataFrame, n_points: int, columns=tuple(ANALYSED)) -> pd.
 
 def analyse(folder: Path, seed: int = 1) -> dict:
     folder = Path(folder)
-    runs = read_runs(folder)  # checks the folder first
-    try:
-        manifest = json.loads((folder / "_manifest.json").read_text())
-        design = pd.read_parquet(folder / "_design.parquet").sort_values("point")
-    except Exception as e:
-        raise SweepError(f"{folder}: cannot read the sweep's manifest or design ({type(e).__name__})") from None
-    if len(runs) < manifest["runs"]:
-        raise SweepError(f"{folder}: {len(runs)} of {manifest['runs']} runs done; finish with --resume first")
-    names = manifest["parameters"]
-    problem = {"num_vars": len(names), "names": names, "bounds": manifest["bounds"]}
-    analysed = REGION_ANALYSED if manifest.get("region") else ANALYSED
-    targets = manifest.get("calibration") or {}
-    y = per_point(runs, manifest["points"], (*analysed, *(k for k in targets if k not in analysed)))
+    manifest, runs = read_sweep(folder)  # checked and complete
+    design = read_design(folder)
+    names = manifest.parameters
+    problem = {"num_vars": len(names), "names": names, "bounds": manifest.bounds}
+    analysed = REGION_ANALYSED if manifest.region else ANALYSED
+    targets = manifest.calibration
+    y = per_point(runs, manifest.points or len(design), (*analysed, *(k for k in targets if k not in analysed)))
     out_dir = folder / "_analysis"
     out_dir.mkdir(exist_ok=True)
-    result: dict = {"method": manifest["method"], "runs": int(len(runs)), "errors": int(runs.error.notna().sum()),
+    result: dict = {"method": manifest.method, "runs": int(len(runs)), "errors": int(runs.error.notna().sum()),
                     "outcomes": {}}
     tables = []
     for col, label in analysed.items():
         Y = y[col].to_numpy()
         # SALib (optional 'sweep' extra, slow to import) is imported only for the method in use.
-        if manifest["method"] == "sobol":
+        if manifest.method == "sobol":
             from SALib.analyze import sobol
-            si = sobol.analyze(problem, Y, calc_second_order=manifest["second_order"], seed=seed)
+            si = sobol.analyze(problem, Y, calc_second_order=manifest.second_order, seed=seed)
             t = pd.DataFrame({"parameter": names, "S1": si["S1"], "S1_conf": si["S1_conf"],
                               "ST": si["ST"], "ST_conf": si["ST_conf"]})
-        elif manifest["method"] == "morris":
+        elif manifest.method == "morris":
             from SALib.analyze import morris
             X = design[names].to_numpy()
-            si = morris.analyze(problem, X, Y, num_levels=manifest["levels"], seed=seed)
+            si = morris.analyze(problem, X, Y, num_levels=manifest.levels, seed=seed)
             t = pd.DataFrame({"parameter": names, "mu_star": si["mu_star"], "mu_star_conf": si["mu_star_conf"],
                               "sigma": si["sigma"]})
         else:  # grid or lhs: the mean outcome at each point
@@ -72,11 +66,11 @@ def analyse(folder: Path, seed: int = 1) -> dict:
         t.insert(0, "outcome", col)
         tables.append(t)
         result["outcomes"][col] = t.drop(columns="outcome").to_dict(orient="records")
-        if manifest["method"] in ("sobol", "morris"):
-            _indices_figure(t, manifest["method"], label, out_dir / f"indices_{col}.png")
-    pd.concat(tables, ignore_index=True).to_csv(out_dir / "indices.csv" if manifest["method"] in ("sobol", "morris")
+        if manifest.method in ("sobol", "morris"):
+            _indices_figure(t, manifest.method, label, out_dir / f"indices_{col}.png")
+    pd.concat(tables, ignore_index=True).to_csv(out_dir / "indices.csv" if manifest.method in ("sobol", "morris")
                                                 else out_dir / "points.csv", index=False)
-    _panels(design, y, names + manifest["switches"], out_dir / "outcome_vs_parameter.png", analysed)
+    _panels(design, y, names + manifest.switches, out_dir / "outcome_vs_parameter.png", analysed)
     if targets:
         result["calibration"] = calibrate(design, y, names, targets, out_dir)
     (out_dir / "analysis.json").write_text(json.dumps(result, indent=2, default=float))

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.folders import staged
-from .sweep import SweepError, read_runs
+from .sweep import SweepError, read_sweep
 
 PLAIN = {"reached_embedding": "a field reaches embedding"}  # what a 0/1 outcome means, in words
 
@@ -61,19 +61,11 @@ class Discovery:
     cart: pd.DataFrame | None = None  # box, setting, low, high, coverage, density, mass
 
 
-def _manifest(folder: Path) -> dict:
-    try:
-        return json.loads((folder / "_manifest.json").read_text())
-    except (OSError, ValueError) as e:
-        raise SweepError(f"{folder}: cannot read the sweep's _manifest.json ({type(e).__name__})") from None
-
-
 def prepare(folder: Path, outcome: str, threshold: float | None = None) -> tuple[pd.DataFrame, np.ndarray, dict]:
     """(settings of each successful run, 1 where the outcome happens, description)."""
     folder = Path(folder)
-    runs = read_runs(folder)
-    mf = _manifest(folder)
-    inputs = [c for c in [*mf.get("parameters", []), *mf.get("switches", [])] if c in runs.columns]
+    mf, runs = read_sweep(folder)  # checked and complete
+    inputs = [c for c in [*mf.parameters, *mf.switches] if c in runs.columns]
     known = [c for c in runs.columns if c not in {"run", "point", "replicate", "seed", "error", *inputs}]
     if outcome not in runs.columns or outcome in inputs or outcome in ("run", "point", "replicate", "seed", "error"):
         raise SweepError(f"--outcome {outcome}: not an outcome of this sweep (allowed: {', '.join(known)})")
@@ -81,7 +73,7 @@ def prepare(folder: Path, outcome: str, threshold: float | None = None) -> tuple
     if len(ok) < 10:
         raise SweepError(f"{folder}: only {len(ok)} runs with a value of {outcome}; scenario discovery needs more")
     values = ok[outcome].to_numpy(dtype=float)
-    spec = (mf.get("outcome_specs") or {}).get(outcome, {})
+    spec = mf.outcome_specs.get(outcome, {})
     threshold = spec.get("threshold") if threshold is None else threshold
     binary = set(np.unique(values)) <= {0.0, 1.0}
     if threshold is None and not binary:
@@ -98,7 +90,7 @@ def prepare(folder: Path, outcome: str, threshold: float | None = None) -> tuple
     x = x.loc[:, x.nunique() > 1]  # a setting that never varies cannot bound a box
     if x.shape[1] == 0:
         raise SweepError(f"{folder}: no setting varies in this sweep; nothing to discover")
-    unit = "futures" if mf.get("method") == "exploratory" else "runs"
+    unit = "futures" if mf.method == "exploratory" else "runs"
     return x, y, {"event": event, "unit": unit, "inputs": list(x.columns)}
 
 

@@ -5,7 +5,8 @@ code and packages. When the code (its source hash), Python or a package version 
 manifest, the outputs cannot be expected to match byte for byte: reproduce refuses, naming what
 differs (``anyway=True`` re-runs all the same and reports which files differ). Otherwise it re-runs
 the command into a temporary folder and compares every file byte for byte, except the manifest
-itself and the run time printed in a validation report.
+itself, the run time printed in a validation report and the folders that later commands add to a
+finished sweep (``LATER``: the analysis, discovery and robustness results, said as not compared).
 
 What is re-run: a run folder from its own ``scenario.resolved.toml`` (every setting, so the folder
 alone suffices); a sweep from its experiment file and a validation report from the code, each after
@@ -25,6 +26,8 @@ from pathlib import Path
 from ..io import manifest
 
 SKIP = {manifest.MANIFEST, ".innovation-sim-writing"}
+# Folders that commands reading a finished folder add to it later: not the re-run command's outputs.
+LATER = {"_analysis": "sweep --analyse", "_discover": "discover", "_robust": "robust"}
 
 
 class ReproduceError(ValueError):
@@ -77,7 +80,8 @@ def _normalised(path: Path) -> bytes:
 def compare(a: Path, b: Path) -> tuple[list[str], list[str]]:
     """(files equal, files that differ or exist on one side only), by relative path."""
     def files(root: Path) -> set[str]:
-        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name not in SKIP}
+        return {p.relative_to(root).as_posix() for p in root.rglob("*")
+                if p.is_file() and p.name not in SKIP and p.relative_to(root).parts[0] not in LATER}
     fa, fb = files(a), files(b)
     same, differ = [], []
     for rel in sorted(fa | fb):
@@ -88,6 +92,11 @@ def compare(a: Path, b: Path) -> tuple[list[str], list[str]]:
         else:
             differ.append(rel)
     return same, differ
+
+
+def not_compared(folder: Path) -> list[str]:
+    """The folders of ``folder`` left out of the comparison, each with the command that wrote it."""
+    return [f"{name}/ (written by {by})" for name, by in LATER.items() if (Path(folder) / name).is_dir()]
 
 
 def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo=print) -> int:
@@ -121,6 +130,8 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
             last = (r.stderr.strip().splitlines() or ["no message"])[-1]
             raise ReproduceError(f"the re-run of {folder} failed: {last}")
         same, differ = compare(folder, out)
+        if not_compared(folder):
+            echo("not compared: " + ", ".join(not_compared(folder)))
         if keep is not None:
             shutil.copytree(out, keep)
     finally:

@@ -22,17 +22,10 @@ import numpy as np
 import pandas as pd
 
 from ..io.folders import staged
-from .sweep import SweepError, read_runs
+from .sweep import SweepError, read_sweep
 
 DEFAULT_OUTCOMES = {"public_value": "maximise", "reached_embedding": "maximise"}
 REGION_DEFAULT_OUTCOMES = {"adopted_share": "maximise", "public_value": "maximise"}
-
-
-def _manifest(folder: Path) -> dict:
-    try:
-        return json.loads((Path(folder) / "_manifest.json").read_text())
-    except (OSError, ValueError) as e:
-        raise SweepError(f"{folder}: cannot read the sweep's _manifest.json ({type(e).__name__})") from None
 
 
 def policy_labels(runs: pd.DataFrame, levers: list[str], futures: int) -> dict[int, str]:
@@ -48,16 +41,13 @@ def analyse(folder: Path) -> dict:
     """Regret and satisficing of every policy of a finished exploratory sweep: ``per_future`` (one row
     per policy, future and outcome), ``summary`` (one row per policy and outcome), ``sentences``."""
     folder = Path(folder)
-    runs = read_runs(folder)
-    mf = _manifest(folder)
-    if mf.get("method") != "exploratory":
-        raise SweepError(f"{folder}: not an exploratory sweep (method {mf.get('method')!r}); robustness needs "
+    mf, runs = read_sweep(folder)  # checked and complete
+    if mf.method != "exploratory":
+        raise SweepError(f"{folder}: not an exploratory sweep (method {mf.method!r}); robustness needs "
                          f"[uncertainties] and [levers] (design method = \"exploratory\")")
-    if len(runs) < mf["runs"]:
-        raise SweepError(f"{folder}: {len(runs)} of {mf['runs']} runs done; finish with --resume first")
-    futures, levers = int(mf["futures"]), list(mf["levers"])
-    specs = mf.get("outcome_specs") or {k: {"direction": v, "threshold": None} for k, v in
-                                        (REGION_DEFAULT_OUTCOMES if mf.get("region") else DEFAULT_OUTCOMES).items()}
+    futures, levers = mf.futures, mf.levers
+    specs = mf.outcome_specs or {k: {"direction": v, "threshold": None} for k, v in
+                                 (REGION_DEFAULT_OUTCOMES if mf.region else DEFAULT_OUTCOMES).items()}
     labels = policy_labels(runs, levers, futures)
     ok = runs[runs.error.isna()].assign(future=lambda d: d.point % futures, policy=lambda d: d.point // futures)
     rows, dropped = [], {}
@@ -86,8 +76,8 @@ def analyse(folder: Path) -> dict:
                     satisficing=("satisfied", "mean"), threshold=("threshold", "first"))
                .reset_index())
     return {"per_future": per_future, "summary": summary, "sentences": sentences(summary), "dropped": dropped,
-            "futures": futures, "policies": len(labels), "replicates": int(mf["replicates"]),
-            "experiment": mf.get("experiment", "")}
+            "futures": futures, "policies": len(labels), "replicates": mf.replicates,
+            "experiment": mf.experiment}
 
 
 def sentences(summary: pd.DataFrame) -> list[str]:

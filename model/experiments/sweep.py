@@ -14,7 +14,9 @@ Layout of the output folder (files starting with '_' or '.' are ignored by Parqu
 A batch is written to a hidden temporary file and renamed when complete, so an interrupted or
 killed sweep leaves only whole batches; ``resume`` runs the batches that are missing, and every
 batch it keeps is checked first: its checksum (when it has one) and a full read of its rows (and
-time series), so a part damaged on disk is run again rather than trusted. Nothing is written to
+time series), so a part damaged on disk is run again rather than trusted (and a damaged design is
+written again). Every command that reads the results (``read_sweep``) checks the same checksums and
+that each run appears once, and refuses a damaged or unfinished folder. Nothing is written to
 DIR until the cluster is reached; a write that fails (disk full, read-only) stops the sweep with
 one line, keeping the batches already finished.
 """
@@ -46,6 +48,7 @@ from ..core.region import Region
 from ..io.experiment import Experiment
 from ..io.folders import write_atomic
 from ..io import manifest
+from ..io.jsonfile import JsonFileError, Shape, load
 from ..io.manifest import version
 from ..io.scenario import Scenario
 
@@ -64,6 +67,44 @@ class SweepWriteError(SweepStopped):
 
 class WorkersLost(SweepStopped):
     """The Dask workers or scheduler went away mid-sweep (killed, out of memory, network)."""
+
+
+class SweepManifest(Shape):
+    """A sweep's _manifest.json as written by ``Store.manifest`` (the keys its readers use; a folder
+    made by hand for a test may give only the first four)."""
+    runs: int
+    method: str
+    parameters: list[str]
+    switches: list[str] = []
+    digest: str | None = None
+    experiment: str = ""
+    points: int | None = None
+    replicates: int = 1
+    batch_size: int | None = None
+    bounds: list[list[float]] = []
+    levels: int = 4
+    second_order: bool = False
+    region: bool = False
+    calibration: dict[str, dict] = {}
+    levers: list[str] = []
+    futures: int = 0
+    outcome_specs: dict[str, dict] = {}
+
+
+def _resume_fix(folder: Path, what: str = "runs damaged parts again") -> str:
+    return f"`innovation-sim sweep EXPERIMENT --out {folder} --resume` {what}"
+
+
+def read_manifest(folder: Path) -> SweepManifest:
+    """The sweep folder's _manifest.json, checked key by key: the one reader every command uses."""
+    path = Path(folder) / "_manifest.json"
+    if not path.exists():
+        raise SweepError(f"{folder}: not a sweep folder (no _manifest.json)")
+    try:
+        return load(path, SweepManifest, "the sweep's manifest is damaged: restore it from a copy, or run the "
+                                         "sweep again into another --out")
+    except JsonFileError as e:
+        raise SweepError(str(e)) from None
 
 
 def _lost(e: BaseException, out: Path, kept: int, client) -> WorkersLost:
@@ -153,6 +194,7 @@ class Store:
         self.n_batches = -(-exp.n_runs // exp.batch_size)
         self.damaged: list[int] = []  # batches found damaged on resume (run again)
         self.kept_failed = 0  # runs with an error among the batches kept
+        self.repaired: list[str] = []  # files of the folder found damaged on resume and written again
 
     def ts_part(self, b: int) -> Path:
         return self.folder / "_timeseries" / f"part-{b:05d}.parquet"
@@ -193,7 +235,6 @@ class Store:
 
     def check(self, resume: bool) -> tuple[list[int], bool]:
         """(the batches still to run, whether the folder is new), writing nothing to a new folder."""
-        mf = self.folder / "_manifest.json"
         if self.folder.exists() and not self.folder.is_dir():
             raise SweepError(f"--out {self.folder}: is a file, not a folder; choose a folder for the results")
         try:
@@ -204,21 +245,17 @@ class Store:
             if not resume:
                 raise SweepError(f"--out {self.folder}: already holds results; add --resume to finish them, "
                                  f"or choose another folder")
-            if not mf.exists():
-                raise SweepError(f"{self.folder}: not a sweep folder (no _manifest.json); cannot resume")
-            try:
-                old = json.loads(mf.read_text())
-            except (json.JSONDecodeError, OSError) as e:
-                raise SweepError(f"{mf}: unreadable ({e}); cannot resume") from None
-            if old.get("digest") != self.exp.digest():
+            old = read_manifest(self.folder)
+            if old.digest != self.exp.digest():
                 raise SweepError(f"{self.folder}: was made by a different experiment definition "
-                                 f"(digest {old.get('digest')} != {self.exp.digest()}); cannot resume")
+                                 f"(digest {old.digest} != {self.exp.digest()}); cannot resume")
             try:
                 for sub in (self.folder, self.folder / "_timeseries", self.folder / "_checksums"):
                     for stale in sub.glob(".*.tmp"):  # a batch cut off mid-write
                         stale.unlink()
             except OSError as e:
                 raise SweepError(f"--out {self.folder}: cannot tidy the folder ({_reason(e)}); cannot resume") from None
+            self._check_design()
             done = {b for b in range(self.n_batches) if self._valid_part(b)}
             return [b for b in range(self.n_batches) if b not in done], False
         return list(range(self.n_batches)), True
@@ -229,9 +266,7 @@ class Store:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / "_experiment.toml").write_text(self.exp.path.read_text(encoding="utf-8-sig"))
-            design = pd.DataFrame(self.exp.points, columns=self.exp.names + self.exp.switch_names)
-            design.insert(0, "point", np.arange(len(design)))
-            _write_atomic(pa.Table.from_pandas(design, preserve_index=False), self.folder / "_design.parquet")
+            self.write_design()
             _write_json(self.folder / "_manifest.json", self.manifest())
         except OSError as e:
             if made:
@@ -240,6 +275,30 @@ class Store:
                 for p in self.folder.iterdir() if self.folder.is_dir() else []:
                     shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
             raise SweepError(f"--out {self.folder}: cannot write there ({_reason(e)}); nothing was written") from None
+
+    def design(self) -> pd.DataFrame:
+        """One row per design point: what _design.parquet holds."""
+        design = pd.DataFrame(self.exp.points, columns=self.exp.names + self.exp.switch_names)
+        design.insert(0, "point", np.arange(len(design)))
+        return design
+
+    def write_design(self) -> None:
+        _write_atomic(pa.Table.from_pandas(self.design(), preserve_index=False), self.folder / "_design.parquet")
+
+    def _check_design(self) -> None:
+        """On resume: the design follows from the experiment (its digest matched), so a damaged or
+        missing _design.parquet is written again rather than left for the analysis to trip on."""
+        path = self.folder / "_design.parquet"
+        try:
+            if pd.read_parquet(path).equals(self.design()):
+                return
+        except Exception:  # unreadable in any way: written again below
+            pass
+        try:
+            self.write_design()
+        except OSError as e:
+            raise SweepError(f"{path}: damaged, and cannot be written again ({_reason(e)}); cannot resume") from None
+        self.repaired.append(path.name)
 
     def _valid_part(self, b: int) -> bool:
         """Whether batch b is on disk whole: its checksums match, and its rows (and time series) read
@@ -257,12 +316,8 @@ class Store:
     def _verify(self, b: int) -> bool:
         p, ts = self.part(b), self.ts_part(b)
         try:
-            sums = json.loads(self.checksums(b).read_text()) if self.checksums(b).exists() else None
-            if sums is not None:
-                if _sha256(p) != sums.get("part"):
-                    return False
-                if sums.get("timeseries") and (not ts.exists() or _sha256(ts) != sums["timeseries"]):
-                    return False
+            if not matches_checksums(p, ts, self.checksums(b)):
+                return False
             table = pq.read_table(p)  # every page decoded, not just the footer
             if table.schema.names != self.schema.names or table.column("run").to_pylist() != self.batch_runs(b):
                 return False
@@ -299,6 +354,18 @@ class Store:
                 t.unlink(missing_ok=True)
             raise SweepWriteError(f"--out {self.folder}: cannot write batch {b} ({_reason(e)}); the {self.kept()} "
                                   f"batches finished before it are kept") from None
+
+
+def matches_checksums(part: Path, ts: Path, sums: Path) -> bool:
+    """Whether a batch's rows (and time series) have the SHA-256 recorded when they were written;
+    True for a batch without a checksum file (a folder from before checksums). May raise on a
+    file that cannot be read."""
+    if not sums.exists():
+        return True
+    recorded = json.loads(sums.read_text())
+    if _sha256(part) != recorded.get("part"):
+        return False
+    return not recorded.get("timeseries") or (ts.exists() and _sha256(ts) == recorded["timeseries"])
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -342,13 +409,14 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
     ``stats``, if given, receives: workers, wall (seconds from the first submission to the last
     result), compute (seconds spent inside run_batch on the workers), runs (done now), kept (runs
     kept from before), failed (runs now and kept whose row has an error), damaged (batches found
-    damaged and run again).
+    damaged and run again), repaired (files other than batches found damaged and written again).
     """
     store = Store(out, exp)
     todo, fresh = store.check(resume)
     total = exp.n_runs
     done_runs = total - sum(len(store.batch_runs(b)) for b in todo)
-    counts = {"runs": 0, "kept": done_runs, "failed": store.kept_failed, "damaged": len(store.damaged)}
+    counts = {"runs": 0, "kept": done_runs, "failed": store.kept_failed, "damaged": len(store.damaged),
+              "repaired": store.repaired}
     if stats is not None:
         stats.update(workers=0, wall=0.0, compute=0.0, **counts)
     if not todo:
@@ -489,17 +557,55 @@ def _local_cluster(n: int):
         signal.signal(signal.SIGINT, old)
 
 
-def read_runs(folder: Path) -> pd.DataFrame:
-    """Every run row of a sweep folder, in run order (checks that the folder is readable)."""
+def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
+    """(the manifest, every run row in run order) of a finished sweep folder: what every command
+    that reads a sweep's results uses. Each part is checked against its checksums and each run must
+    appear exactly once, so damaged or incomplete results are refused, never analysed."""
     folder = Path(folder)
-    if not (folder / "_manifest.json").exists():
-        raise SweepError(f"{folder}: not a sweep folder (no _manifest.json)")
+    mf = read_manifest(folder)
+    tables, where = [], {}  # run -> the part holding it
+    for part in sorted(folder.glob("part-*.parquet")):
+        sums = folder / "_checksums" / f"{part.stem}.json"
+        try:
+            whole = matches_checksums(part, folder / "_timeseries" / part.name, sums)
+            table = pq.read_table(part) if whole else None
+        except Exception as e:  # unreadable in any way
+            raise SweepError(f"{part}: cannot read it ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+                             f"{_resume_fix(folder)}") from None
+        if not whole:
+            raise SweepError(f"{part}: does not match its checksum in _checksums/ (damaged or replaced); "
+                             f"{_resume_fix(folder)}")
+        if "run" not in table.column_names:
+            raise SweepError(f"{part}: has no 'run' column (not a part of this sweep); {_resume_fix(folder)}")
+        for run in table.column("run").to_pylist():
+            if run in where or not (isinstance(run, int) and 0 <= run < mf.runs):
+                again = f"also in {where[run].name}" if run in where else f"not a run of this sweep of {mf.runs}"
+                raise SweepError(f"{part}: holds run {run} ({again}); {_resume_fix(folder)}")
+            where[run] = part
+        tables.append(table)
+    if len(where) < mf.runs:
+        raise SweepError(f"{folder}: {len(where)} of {mf.runs} runs done; finish with --resume first")
     try:
-        df = pd.read_parquet(folder)
-    except Exception as e:
-        raise SweepError(f"{folder}: cannot read the results ({type(e).__name__}: {str(e).splitlines()[0]}); "
-                         f"`innovation-sim sweep EXPERIMENT --out {folder} --resume` runs damaged parts again") from None
-    return df.sort_values("run").reset_index(drop=True)
+        df = pa.concat_tables(tables).to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise SweepError(f"{folder}: its parts have different columns ({str(e).splitlines()[0]}); "
+                         f"{_resume_fix(folder)}") from None
+    return mf, df.sort_values("run").reset_index(drop=True)
+
+
+def read_runs(folder: Path) -> pd.DataFrame:
+    """Every run row of a finished sweep folder, in run order (checked: see read_sweep)."""
+    return read_sweep(folder)[1]
+
+
+def read_design(folder: Path) -> pd.DataFrame:
+    """The sweep's design points (_design.parquet), in point order."""
+    path = Path(folder) / "_design.parquet"
+    try:
+        return pd.read_parquet(path).sort_values("point")
+    except Exception as e:  # unreadable in any way
+        raise SweepError(f"{path}: cannot read the design ({type(e).__name__}); "
+                         f"{_resume_fix(folder, 'writes it again')}") from None
 
 
 def remove(folder: Path) -> None:
@@ -518,4 +624,6 @@ def resume_summary(start: float, stats: dict) -> str:
         out += f", {stats['kept']} kept from before"
     if stats["damaged"]:
         out += f" ({stats['damaged']} damaged batches found and run again)"
+    if stats.get("repaired"):
+        out += f" ({', '.join(stats['repaired'])} was damaged and written again)"
     return out + f"; {stats['failed']} runs failed" + (" (see the 'error' column)" if stats["failed"] else "")

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .jsonfile import JsonFileError, Shape, load
+
 PACKAGE = Path(__file__).resolve().parents[1]  # model/
 ROOT = PACKAGE.parent  # the source tree (a git checkout, when there is one)
 MANIFEST = "manifest.json"
@@ -158,21 +160,62 @@ class ManifestError(ValueError):
     """A folder without a readable manifest; one line."""
 
 
+class Command(Shape):
+    name: str
+    seed: int | None = None
+    replicates: int | None = None
+    figures: bool = True
+    experiment: str | None = None
+    quick: bool = False
+    ablation: bool = False
+    only: list[int] | None = None
+
+
+class Code(Shape):
+    sha256: str | None = None
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+
+
+class Python(Shape):
+    version: str | None = None
+
+
+class Input(Shape):
+    path: str | None = None
+    sha256: str
+
+
+class Provenance(Shape):
+    """What ``build`` writes: the keys reproduce reads back, each checked."""
+    command: Command | None = None  # None: written before provenance was recorded
+    code: Code = Code()
+    python: Python = Python()
+    packages: dict[str, str] = {}
+    inputs: list[Input] = []
+
+
+class SweepProvenance(Shape):
+    """A sweep's _manifest.json, as far as provenance goes (model/experiments/sweep.py checks the rest)."""
+    provenance: Provenance | None = None
+
+
 def read(folder: Path) -> dict:
-    """A folder's manifest: manifest.json, or the provenance of a sweep's _manifest.json."""
+    """A folder's manifest: manifest.json, or the provenance of a sweep's _manifest.json; every key
+    reproduce uses is checked (a one-line ManifestError names the file and key)."""
     folder = Path(folder)
-    for name, key in ((MANIFEST, None), ("_manifest.json", "provenance")):
+    for name, model in ((MANIFEST, Provenance), ("_manifest.json", SweepProvenance)):
         p = folder / name
         if p.is_file():
             try:
-                data = json.loads(p.read_text())
-            except (OSError, ValueError) as e:
-                raise ManifestError(f"{p}: unreadable ({type(e).__name__})") from None
-            data = data.get(key) if key else data
-            if isinstance(data, dict) and "command" in data:
-                return data
-            raise ManifestError(f"{p}: has no provenance (written before innovation-sim recorded it); "
-                                f"cannot reproduce")
+                data = load(p, model, "cannot reproduce (the manifest is damaged: restore it from a copy)")
+            except JsonFileError as e:
+                raise ManifestError(str(e)) from None
+            prov = data.provenance if isinstance(data, SweepProvenance) else data
+            if prov is None or prov.command is None:
+                raise ManifestError(f"{p}: has no provenance (written before innovation-sim recorded it); "
+                                    f"cannot reproduce")
+            return prov.model_dump()
     raise ManifestError(f"{folder}: no manifest.json (not a run, sweep or validation folder, or written before "
                         f"innovation-sim recorded provenance)")
 
