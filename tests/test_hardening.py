@@ -685,3 +685,19 @@ def _no_runs_in_fuzz(request, monkeypatch):
         monkeypatch.setattr(cli, "run_ensemble", _stop)
         monkeypatch.setattr(cli, "run_region_ensemble", _stop)
         monkeypatch.setattr(sweep, "run_sweep", _stop)
+
+
+def test_the_progress_bar_takes_the_terminal_width_from_shutil(monkeypatch):
+    """A terminal that reports a width of 0 gave no bar (tqdm asks it directly); shutil's width
+    (with its fallback of 80) is passed on instead."""
+    import io
+    import os
+    import shutil
+
+    from model.experiments.runner import progress_bar
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a, **k: os.terminal_size((50, 24)))
+    out = io.StringIO()
+    with progress_bar(total=4, file=out) as bar:
+        bar.update(4)
+    last = out.getvalue().strip("\n").split("\r")[-1]
+    assert len(last) == 50 and "4/4" in last

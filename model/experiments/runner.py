@@ -7,6 +7,7 @@ replicate k is the same whichever process or machine runs it.
 from __future__ import annotations
 
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from typing import Iterable
@@ -38,11 +39,18 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int) -> tuple[pd.Dat
     return ts, ev
 
 
+def progress_bar(**kw) -> tqdm:
+    """A tqdm bar as wide as the terminal: tqdm asks the terminal itself, and a terminal that
+    reports a width of 0 (some remote sessions) got no bar at all; shutil falls back to 80."""
+    kw.setdefault("ncols", shutil.get_terminal_size().columns)
+    return tqdm(**kw)
+
+
 def map_tasks(task, tasks: list, workers: int, bar: dict, sizes: list[int] | None = None, chunksize: int = 1) -> list:
     """``task(t)`` for every t of ``tasks``, in order: in this process if ``workers <= 1``, else on
     that many processes; the progress bar (tqdm keywords ``bar``) advances by each task's size."""
     sizes = sizes or [1] * len(tasks)
-    with ExitStack() as stack, tqdm(**bar) as pbar:
+    with ExitStack() as stack, progress_bar(**bar) as pbar:
         if workers <= 1:
             results = map(task, tasks)
         else:

@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tqdm import tqdm
 
 from ..core.events import Shock
 from ..core.outcomes import outcome_columns
@@ -51,6 +50,7 @@ from ..io import manifest
 from ..io.jsonfile import JsonFileError, Shape, load
 from ..io.manifest import version
 from ..io.scenario import Scenario
+from .runner import progress_bar
 
 
 class SweepError(ValueError):
@@ -437,7 +437,7 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
             client.run(_quiet_worker)
         if fresh:  # only now that the cluster answers: a sweep that cannot start leaves nothing
             store.create()
-        bar = tqdm(total=total, initial=done_runs, unit="run", desc=exp.name,
+        bar = progress_bar(total=total, initial=done_runs, unit="run", desc=exp.name,
                    disable=None if progress is None else not progress, smoothing=0.05)
         with ExitStack() as stack, client if own else nullcontext(client):
             n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
