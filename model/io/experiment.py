@@ -81,7 +81,7 @@ from ..core.parameters import REGION_PARAMS, REGISTRY, Param
 from ..core.region import GROUPS
 from . import limits
 from .scenario import (MAX_MAGNITUDE, STRICT, EventModel, Float, Int, Scenario, ScenarioError, did_you_mean, explain,
-                       first_line, load, read_toml)
+                       first_line, load, read_toml, region_name_problem)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "experiments"
 
@@ -372,6 +372,8 @@ def base_scenario(path: Path, scenario: str, months: int | None, constants: dict
 def design_param(key: str, scenario: Scenario, where: str, section: str) -> Param:
     p = param_spec(key)
     if p is None:
+        if key.startswith(("region.", "effects.")):
+            raise ScenarioError(f"{where}: {section}.{key}: {region_name_problem(key)}")
         raise ScenarioError(f"{where}: {section}.{key}: unknown parameter{did_you_mean(key, REGISTRY)} "
                             f"(see `innovation-sim params`)")
     if key not in REGISTRY and scenario.region is None:
@@ -385,7 +387,8 @@ def _switch_events(sw: SwitchModel, key: str, scenario: Scenario, where: str) ->
     for i, e in enumerate(sw.events):
         k = f"{key}.events[{i}]"
         if e.month is None or e.month > scenario.months:
-            raise ScenarioError(f"{where}: {k}.month: give a month from 0 to {scenario.months}")
+            dated = " (a switched event takes 'month', not 'date')" if e.date is not None else ""
+            raise ScenarioError(f"{where}: {k}.month: give a month from 0 to {scenario.months}{dated}")
         target = None if e.field == "all" else e.field
         if target is not None and target not in scenario.fields:
             raise ScenarioError(f"{where}: {k}.field: unknown field '{target}'{did_you_mean(target, scenario.fields)}")

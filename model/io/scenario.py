@@ -290,35 +290,41 @@ def _check_finite(value, p, where: str) -> None:
                             f"(allowed: {p.range_text()})")
 
 
+def region_name_problem(name: str) -> str | None:
+    """What is wrong with a ``region.<parameter>`` or ``effects.<group>[+<group>...].<parameter>``
+    name (for --set, experiments and calibrations alike), or None if it names a setting."""
+    parts = name.split(".")
+    if parts[0] == "region" and len(parts) == 2:
+        return None if parts[1] in REGION_PARAMS else \
+            f"unknown region parameter '{parts[1]}'{did_you_mean(parts[1], REGION_PARAMS)}"
+    if parts[0] == "effects" and len(parts) == 3:
+        for g in parts[1].split("+"):
+            if g not in GROUPS:
+                return f"unknown group '{g}'{did_you_mean(g, GROUPS)} (allowed: {', '.join(GROUPS)})"
+        return None if parts[2] in REGISTRY else f"unknown parameter{did_you_mean(parts[2], REGISTRY)}"
+    return "expected region.<parameter> or effects.<group>[+<group>...].<parameter>"
+
+
 def _override_region(s: Scenario, name: str, value, where: str) -> None:
     """``region.<parameter>`` or ``effects.<group>.<parameter>`` on a region scenario."""
     if s.region is None:
         raise ScenarioError(f"{where}: {name}: this scenario has no [region] table")
+    problem = region_name_problem(name)
+    if problem is not None:
+        raise ScenarioError(f"{where}: {name}: {problem}")
     parts = name.split(".")
-    if parts[0] == "region" and len(parts) == 2:
-        p = REGION_PARAMS.get(parts[1])
-        if p is None:
-            raise ScenarioError(f"{where}: unknown region parameter '{parts[1]}'{did_you_mean(parts[1], REGION_PARAMS)}")
+    if parts[0] == "region":
+        p = REGION_PARAMS[parts[1]]
         _check_finite(value, p, where)
         try:
             s.region.params[parts[1]] = p.check(value, where)
         except ParameterError as e:
             raise ScenarioError(str(e)) from None
         return
-    if parts[0] == "effects" and len(parts) == 3:
-        groups = parts[1].split("+")  # g1+g2: the same offset for several groups
-        for g in groups:
-            if g not in GROUPS:
-                raise ScenarioError(f"{where}: {name}: unknown group '{g}'{did_you_mean(g, GROUPS)} "
-                                    f"(allowed: {', '.join(GROUPS)})")
-        if parts[2] not in REGISTRY:
-            raise ScenarioError(f"{where}: {name}: unknown parameter{did_you_mean(parts[2], REGISTRY)}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ScenarioError(f"{where}: {name}: must be a finite number, got {value!r}")
-        for g in groups:
-            s.region.effects.setdefault(g, {})[parts[2]] = float(value)
-        return
-    raise ScenarioError(f"{where}: {name}: expected region.<parameter> or effects.<group>[+<group>...].<parameter>")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ScenarioError(f"{where}: {name}: must be a finite number, got {value!r}")
+    for g in parts[1].split("+"):  # g1+g2: the same offset for several groups
+        s.region.effects.setdefault(g, {})[parts[2]] = float(value)
 
 
 def did_you_mean(name: str, options) -> str:
