@@ -538,8 +538,12 @@ def cluster(workers: int | None = None, scheduler: str | None = None):
 
 def _quiet_worker() -> None:
     """On the local cluster's workers: a batch cancelled because the sweep stops (Ctrl-C, a failed
-    write) is expected, not a warning to print over the command's own one-line message."""
+    write) is expected, not a warning to print over the command's own one-line message; nor is a
+    worker losing the scheduler as the cluster shuts down (a heartbeat or a data transfer cut off,
+    logged as errors, seen under load). A real failure reaches this process as the batch's error or
+    a lost worker, and is reported there in one line."""
     logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
+    logging.getLogger("distributed.worker").setLevel(logging.CRITICAL)
 
 
 def _local_cluster(n: int):
