@@ -130,8 +130,9 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
             last = (r.stderr.strip().splitlines() or ["no message"])[-1]
             raise ReproduceError(f"the re-run of {folder} failed: {last}")
         same, differ = compare(folder, out)
-        if not_compared(folder):
-            echo("not compared: " + ", ".join(not_compared(folder)))
+        left_out = not_compared(folder)
+        if left_out:
+            echo("not compared: " + ", ".join(left_out))
         if keep is not None:
             shutil.copytree(out, keep)
     finally:

@@ -78,7 +78,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from ..core.events import Shock
 from ..core.outcomes import LOCALITY_OUTCOMES, REGION_OUTCOMES, outcome_columns
 from ..core.parameters import REGION_PARAMS, REGISTRY, Param
-from ..core.region import GROUPS
 from . import limits
 from .scenario import (MAX_MAGNITUDE, STRICT, EventModel, Float, Int, Scenario, ScenarioError, did_you_mean, explain,
                        first_line, load, read_toml, region_name_problem)
@@ -246,15 +245,14 @@ def param_spec(name: str) -> Param | None:
     several groups the same offset), else None."""
     if name in REGISTRY:
         return REGISTRY[name]
+    if not name.startswith(("region.", "effects.")) or region_name_problem(name) is not None:
+        return None  # the one reading of these names, shared with --set
     parts = name.split(".")
-    if parts[0] == "region" and len(parts) == 2:
-        return REGION_PARAMS.get(parts[1])
-    groups = parts[1].split("+") if len(parts) == 3 else []
-    if parts[0] == "effects" and groups and set(groups) <= set(GROUPS) and parts[2] in REGISTRY:
-        p = REGISTRY[parts[2]]
-        span = p.high - p.low
-        return Param(name, 0.0, -span, span, p.unit, f"offset of {parts[2]} for {parts[1]}", "", "region")
-    return None
+    if parts[0] == "region":
+        return REGION_PARAMS[parts[1]]
+    p = REGISTRY[parts[2]]
+    span = p.high - p.low
+    return Param(name, 0.0, -span, span, p.unit, f"offset of {parts[2]} for {parts[1]}", "", "region")
 
 
 def _bounds_for_all(rel: float) -> dict[str, tuple[float, float]]:
@@ -393,8 +391,7 @@ def _switch_events(sw: SwitchModel, key: str, scenario: Scenario, where: str) ->
         if target is not None and target not in scenario.fields:
             raise ScenarioError(f"{where}: {k}.field: unknown field '{target}'{did_you_mean(target, scenario.fields)}")
         try:
-            evs.append(Shock(e.month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role,
-                             layer=e.layer))
+            evs.append(e.shock(e.month, target))
         except ValueError as err:
             raise ScenarioError(f"{where}: {k}: {err}") from None
     for level in sw.levels:  # a level scales every magnitude of the switch's timeline

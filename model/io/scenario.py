@@ -101,6 +101,12 @@ class EventModel(BaseModel):
     layer: Literal[tuple(LINK_LAYERS)] | None = None  # type: ignore[valid-type]
     note: str | None = None
 
+    def shock(self, month: int, field: str | None) -> Shock:
+        """The Shock this entry describes, at ``month`` on ``field`` (None: every field), as
+        resolved by the file that holds it; ValueError from Shock's own checks."""
+        return Shock(month, self.kind, field=field, magnitude=self.magnitude, duration=self.duration,
+                     role=self.role, layer=self.layer)
+
 
 class RunModel(BaseModel):
     """What a resolved scenario records of the run that wrote it (defaults for re-running it)."""
@@ -596,8 +602,7 @@ def _shock(e: EventModel, key: str, start_year: int | None, fields: list[str], w
     if e.kind in ("leader_arrival", "leader_departure") and (e.role or "chief_executive") == "director" and target is None:
         raise ScenarioError(f"{where}: {key}.field: a director belongs to one field; name it")
     try:
-        return Shock(month, e.kind, field=target, magnitude=e.magnitude, duration=e.duration, role=e.role,
-                     layer=e.layer)
+        return e.shock(month, target)
     except ValueError as err:
         raise ScenarioError(f"{where}: {key}: {err}") from None
 
