@@ -620,6 +620,9 @@ class Engine:
         self.dominant_adapted = np.zeros((P, F), dtype=bool)
         self.failed_trials = np.zeros((P, F), dtype=np.int64)
         self.dominant_quality = np.zeros((P, F))
+        # Learning from failure (7.6): the best quality of any innovation the field tried and lost;
+        # never reset, lessons are "not lost as a new innovation cycle begins" (000:1462).
+        self.lesson = np.zeros((P, F))
         self.alignment, self.complacency = np.zeros((P, F)), np.zeros((P, F))
         self.mode = np.zeros((P, F), dtype=np.int64)
         self.reversals = np.zeros((P, F), dtype=np.int64)
@@ -910,6 +913,8 @@ class Engine:
         pl, fl = np.nonzero(spawn & free.any(axis=2))
         k = np.argmax(free[pl, fl], axis=1)
         own, offer = d["quality"][pl, fl], self.peer_quality[pl, fl]
+        # Lessons from lost innovations shape the next trial (000:1462; 003:210, 702).
+        own = np.maximum(own, self.pc["learning_from_failure"][pl, fl] * self.lesson[pl, fl])
         self.trial_active[pl, fl, k] = True
         self.trial_quality[pl, fl, k] = np.maximum(own, offer)
         self.trial_adapted[pl, fl, k] = offer > own
@@ -925,6 +930,8 @@ class Engine:
         done = running & ~killed & (self.trial_progress >= 1.0)
         proven = done & (self.trial_quality >= pc["proof_threshold"][:, :, None])
         failed = killed | (done & ~proven)
+        if failed.any():
+            self._learn(failed)
         self.failed_trials += failed.sum(axis=2)
         self.trial_active &= ~(failed | proven)
         self.trial_proven |= proven
@@ -983,16 +990,22 @@ class Engine:
         if Phase.DESIGN in out_of:  # trials abandoned; the will to change dissipates
             e = leaves(Phase.DESIGN)
             self.failed_trials[e] += self.trial_active[e].sum(axis=1)
+            self._learn((self.trial_active | self.trial_proven) & e[:, :, None])
             self._clear_trials(e)
             self.recognition[e] *= RECOGNITION_KEPT
         if Phase.MOBILISATION in out_of:  # the dominant innovation failed to mobilise
             e = leaves(Phase.MOBILISATION)
             self.failed_trials[e] += 1
+            self.lesson[e] = np.maximum(self.lesson[e], self.dominant_quality[e])  # as delivered at scale
             self.dominant_quality[e] = 0.0
         if Phase.MAINSTREAMING in out_of:
             self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT
         if Phase.EMBEDDING in out_of:
             self.alignment[leaves(Phase.EMBEDDING)] = STAGNANT_ALIGNMENT
+
+    def _learn(self, lost: np.ndarray) -> None:
+        """Keep the best quality among trials ``lost`` (P, F, K) as each field's lesson (7.6)."""
+        self.lesson = np.maximum(self.lesson, np.where(lost, self.trial_quality, 0.0).max(axis=2))
 
     def _clear_trials(self, cells: np.ndarray) -> None:
         self.trial_active[cells] = False

@@ -72,6 +72,7 @@ class PlaceState:
     trial_adapted = PlaceRow()
     dominant_adapted = PlaceRow()
     dominant_quality = PlaceRow()
+    lesson = PlaceRow()  # learning from failure (7.6)
     failed_trials = PlaceRow()
     alignment = PlaceRow()
     complacency = PlaceRow()

@@ -173,6 +173,10 @@ _add("trial_quality_concentration", 5.0, 1.0, 50.0, "Beta a+b", G, "assumption",
      "How alike trials are in quality (higher = less spread).")
 _add("proof_threshold", 0.5, 0.0, 1.0, "level 0-1", G, "004:130-133; assumption (value)",
      "Quality a completed trial needs to prove itself; below it, the pilot fails.")
+_add("learning_from_failure", 0.0, 0.0, 1.0, "share", G, "000:1462; 003:210, 656, 702",
+     "Share of the best quality among innovations a field has tried and lost that its next trial "
+     "keeps: lessons 'captured and not lost as a new innovation cycle begins'. Off by default: tried "
+     "at 1, it failed its pre-registered test (docs/ODD.md 7.6, section 8).")
 _add("trial_progress_rate", 0.10, 0.01, 1.0, "per month", G, "assumption",
      "Progress of a trial per month at full capacity (1 = complete).")
 _add("trial_failure_rate", 0.05, 0.0, 1.0, "per month", G, "004:126-130",

@@ -1,0 +1,39 @@
+"""Validation-plan Addendum 11, item 3: England 2006 on 40 fresh regions (seeds 3100-3139), before
+(learning from failure off, session 11's point) and after (learning on, the point re-fitted by
+Addendum 7's procedure): the three shares' means and sd across regions, and the share of regions
+within all three bands (issue 13's coverage, at a point rather than a posterior).
+    python docs/validation/session12/region_spread.py [FIRST=3100] [LAST=3140]"""
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from model.io.scenario import load
+
+SURVEY, BAND = np.array([0.43, 0.52, 0.02]), np.array([0.06, 0.06, 0.03])
+POINT = ("trigger_rate", "proof_threshold", "reversal_rate_design", "region.example_strength")
+ARMS = {
+    "before: learning off, session 11's point": dict(zip(POINT, (1.64, 0.712, 0.048, 0.381)), learning_from_failure=0.0),
+    "after: learning on, re-fitted point": dict(zip(POINT, (2.25, 0.795, 0.0429, 0.531)), learning_from_failure=1.0),
+}
+
+
+def one(args):
+    over, seed = args
+    s = load("england_2006")
+    month = s.region.resolved()["survey_month"]
+    s = s.with_overrides(months=month + 1, parameters=over)
+    r = s.for_replicate(seed)[0].build(seed).run_for(month + 1)
+    return r.survey(month).set_index("group").loc["all", ["a great deal", "some", "hardly any"]].to_numpy(float)
+
+
+if __name__ == "__main__":
+    a, b = (int(x) for x in (sys.argv[1:3] if len(sys.argv) > 2 else (3100, 3140)))
+    print(f"# python docs/validation/session12/region_spread.py {a} {b}")
+    for label, over in ARMS.items():
+        with ProcessPoolExecutor(2) as ex:
+            sh = np.array(list(ex.map(one, [(over, s) for s in range(a, b)])))
+        inb = (np.abs(sh - SURVEY) <= BAND).all(axis=1)
+        print(f"{label}: shares {sh.mean(0).round(3)} sd {sh.std(0, ddof=1).round(3)}; "
+              f"'a great deal' range {sh[:, 0].min():.2f}-{sh[:, 0].max():.2f}; within all bands {inb.mean():.2f} ({inb.sum()}/{len(inb)})",
+              flush=True)
