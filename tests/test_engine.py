@@ -245,3 +245,22 @@ def test_learning_from_failure_means_fewer_failures_before_mobilisation():
     with_lessons, without = failures(1.0), failures(0.0)
     assert len(with_lessons) >= 30 and len(without) >= 30
     assert with_lessons.mean() < without.mean() - 0.3  # 3.7 against 4.3 on these seeds; a no-op gives equal means
+
+
+def test_the_efficiency_squeeze_alone_can_start_a_field_that_does_not_fail():
+    """7.5 (004:548; 003:197-199, 340): with performance above aspiration (no gap, no recognition) a
+    field starts only through the efficiency threat; with efficiency_threat 0, or with no efficiency
+    pressure felt from outside, it never does (the same seeds and draws)."""
+    def started(**kw):
+        n = 40
+        par = resolve({"initial_performance": 0.9, "aspiration": 0.7, "opportunity_rate": 0.0, "trigger_rate": 2.0, **kw})
+        e = Engine([par] * n, [np.random.default_rng(s) for s in range(n)], ("a",))
+        ever = np.zeros(n, dtype=bool)
+        for _ in range(120):
+            e.step()
+            ever |= e.phase[:, 0] > 0
+            assert (e.recognition == 0).all()  # the field never fails
+        return ever.mean()
+    assert started(efficiency_threat=1.0, efficiency_pressure=0.9) > 0.25
+    assert started(efficiency_threat=0.0, efficiency_pressure=0.9) == 0.0
+    assert started(efficiency_threat=1.0, efficiency_pressure=0.9, efficiency_external_weight=0.0) == 0.0

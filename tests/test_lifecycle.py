@@ -29,6 +29,19 @@ def test_will_is_monotone_in_every_driver(rec, internal, external, a, drive, bum
     assert lc.will_to_change(rec, internal, external, a, min(1, drive + bump)) >= base
 
 
+@given(unit, unit, unit, unit)
+def test_awareness_is_bounded_monotone_and_failure_is_the_stronger_alarm(rec, threat, squeeze, bump):
+    """Threat or failure (004:548): awareness stays in [0, 1], never falls with either, equals
+    recognition without a threat, and a field failing outright is at least as alarmed as any squeeze
+    makes a field that does not fail (003:200)."""
+    a = lc.awareness(rec, threat, squeeze)
+    assert 0.0 <= a <= 1.0 + 1e-12 and a >= rec
+    assert lc.awareness(rec, 0.0, squeeze) == rec
+    assert lc.awareness(min(1.0, rec + bump), threat, squeeze) >= a - 1e-12
+    assert lc.awareness(rec, threat, min(1.0, squeeze + bump)) >= a - 1e-12
+    assert lc.awareness(1.0, threat, squeeze) >= lc.awareness(0.0, threat, squeeze)
+
+
 @given(unit, pos, unit, unit)
 def test_external_pressure_alone_does_not_trigger(rec, external, a, drive):
     """External pressure needs internal pressure as catalyst (000:187)."""

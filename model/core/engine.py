@@ -573,6 +573,7 @@ class Engine:
         self._param_rows = {k: self.par[k][a.place] for k in ("flow_gain", "own_weight", "influence_rate", "culture_rate",
                                                                "success_link_gain")}
         self._culture_moves = bool((self.pc["culture_rate"] > 0).any())
+        self._threat = bool((self.pc["efficiency_threat"] > 0).any())
         # Agents by corner, with what the step reads of them that changes only with the roster.
         auth, cap, val = (np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
         self._groups = {"auth": auth, "cap": cap, "val": val, "cap_cell": self._cell[cap], "cap_place": a.place[cap],
@@ -885,7 +886,10 @@ class Engine:
             embedded = ph.emb * np.where(self.mode == 3, 2.0, 1.0)
             inspiration = pc["spillover_strength"] * np.matmul(self.cross_links, embedded[:, :, None])[:, :, 0] \
                 + self.peer_pull
-        will = lc.will_to_change(self.recognition, internal, external, A, self.drive)
+        aware = self.recognition
+        if self._threat:  # threat as well as failure (7.5); 0 = off
+            aware = lc.awareness(aware, pc["efficiency_threat"], self._standing().efficiency)
+        will = lc.will_to_change(aware, internal, external, A, self.drive)
         p_trig = lc.trigger_probability(will, pc["trigger_rate"], pc["trigger_steepness"], pc["opportunity_rate"],
                                         inspiration)
         return ph.latent & (u[:, :, 0] < p_trig)

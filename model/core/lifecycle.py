@@ -106,6 +106,14 @@ def disappointment(realised, threshold, months_in_phase, phase):
     return np.where((phase >= 2) & (months_in_phase >= PATIENCE_MONTHS), short, 0.0)
 
 
+def awareness(recognition, threat, squeeze):
+    """Awareness that a field must change: recognised failure, or the threat of the efficiency
+    squeeze (``squeeze``: efficiency pressure felt from outside, weighted by ``threat``) where it does
+    not fail: "awareness of threat or failure" (004:548; 003:197-199, 340). A failing field is still
+    the more alarmed (003:200). In [0, 1] for arguments in [0, 1]; non-decreasing in each."""
+    return recognition + (1.0 - recognition) * threat * squeeze
+
+
 def will_to_change(recognition, internal, external, authority, drive):
     """The will to change, channelled by people with authority to act (004:548-554).
 

@@ -158,6 +158,10 @@ _add("recognition_rate", 0.05, 0.0, 1.0, "per month", G, "000:1285",
      "How fast a performance gap becomes recognised when nothing forces it into view.")
 _add("trigger_rate", 0.25, 0.0, 5.0, "per month", G, "004:548-554; 000:1285",
      "Scale of the monthly chance that recognised failure, pressure and authority trigger design.")
+_add("efficiency_threat", 0.0, 0.0, 1.0, "weight", G, "004:548; 003:197-200, 340",
+     "How far the efficiency squeeze (efficiency pressure felt from outside) makes a field aware it "
+     "must change even where it does not fail: 'awareness of threat or failure'. Off by default: tried "
+     "at 1, it failed its pre-registered test (docs/ODD.md 7.5, section 8).")
 _add("trigger_steepness", 3.0, 1.0, 6.0, "exponent", G, "000:215, 1283-1285",
      "How sharply the chance of triggering rises with the will to change: factors must align "
      "'at a particular time'; a little of each does little.")

@@ -2,7 +2,7 @@
 (learning from failure off, session 11's point) and after (learning on, the point re-fitted by
 Addendum 7's procedure): the three shares' means and sd across regions, and the share of regions
 within all three bands (issue 13's coverage, at a point rather than a posterior).
-    python docs/validation/session12/region_spread.py [FIRST=3100] [LAST=3140]"""
+    python docs/validation/session12/region_spread.py [FIRST=3100] [LAST=3140] [ARM]"""
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
@@ -13,9 +13,15 @@ from model.io.scenario import load
 SURVEY, BAND = np.array([0.43, 0.52, 0.02]), np.array([0.06, 0.06, 0.03])
 POINT = ("trigger_rate", "proof_threshold", "reversal_rate_design", "region.example_strength")
 ARMS = {
-    "before: learning off, session 11's point": dict(zip(POINT, (1.64, 0.712, 0.048, 0.381)), learning_from_failure=0.0),
-    "after: learning on, re-fitted point": dict(zip(POINT, (2.25, 0.795, 0.0429, 0.531)), learning_from_failure=1.0),
+    "before: learning off, session 11's point": dict(zip(POINT, (1.64, 0.712, 0.048, 0.381)), learning_from_failure=0.0,
+                                                     efficiency_threat=0.0),
+    "after: learning on, re-fitted point": dict(zip(POINT, (2.25, 0.795, 0.0429, 0.531)), learning_from_failure=1.0,
+                                                efficiency_threat=0.0),
+    # Addendum 13: threat as well as failure, at the point re-fitted for it (stage 1 point 14)
+    "Addendum 13: efficiency threat on, re-fitted point": dict(zip(POINT, (0.765, 0.704, 0.049, 0.902)),
+                                                              learning_from_failure=0.0, efficiency_threat=1.0),
 }
+ARM = sys.argv[3] if len(sys.argv) > 3 else None  # run only the arms whose label starts with this
 
 
 def one(args):
@@ -31,9 +37,12 @@ if __name__ == "__main__":
     a, b = (int(x) for x in (sys.argv[1:3] if len(sys.argv) > 2 else (3100, 3140)))
     print(f"# python docs/validation/session12/region_spread.py {a} {b}")
     for label, over in ARMS.items():
+        if ARM and not label.startswith(ARM):
+            continue
         with ProcessPoolExecutor(2) as ex:
             sh = np.array(list(ex.map(one, [(over, s) for s in range(a, b)])))
         inb = (np.abs(sh - SURVEY) <= BAND).all(axis=1)
-        print(f"{label}: shares {sh.mean(0).round(3)} sd {sh.std(0, ddof=1).round(3)}; "
+        p = sh[:, 0].mean()
+        print(f"{label}: shares {sh.mean(0).round(3)} sd {sh.std(0, ddof=1).round(3)} (design effect {sh[:, 0].std(ddof=1) / np.sqrt(p * (1 - p) / 435):.2f}); "
               f"'a great deal' range {sh[:, 0].min():.2f}-{sh[:, 0].max():.2f}; within all bands {inb.mean():.2f} ({inb.sum()}/{len(inb)})",
               flush=True)
