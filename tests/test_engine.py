@@ -223,7 +223,8 @@ def test_learning_from_failure_keeps_the_best_lost_innovation_for_the_next_trial
         assert (np.repeat(e.lesson[..., None], q.shape[2], axis=2)[gone] >= q[gone]).all()
         lost += gone.sum()
         back = (phase == 2) & (e.phase == 1)
-        assert (e.lesson[back] >= dom[back]).all()
+        assert (e.lesson[back] >= np.minimum(dom[back], 1.0)).all()
+        assert (e.lesson <= 1.0).all() and (e.trial_quality <= 1.0).all()  # on the trials' 0-1 scale
         fell += back.sum()
     assert lost > 10 and spawned > 10 and fell > 0  # the invariants were exercised
 
@@ -264,3 +265,28 @@ def test_the_efficiency_squeeze_alone_can_start_a_field_that_does_not_fail():
     assert started(efficiency_threat=1.0, efficiency_pressure=0.9) > 0.25
     assert started(efficiency_threat=0.0, efficiency_pressure=0.9) == 0.0
     assert started(efficiency_threat=1.0, efficiency_pressure=0.9, efficiency_external_weight=0.0) == 0.0
+
+
+def test_the_threat_changes_nothing_where_no_efficiency_pressure_is_felt_from_outside():
+    """efficiency_threat acts only through the externally felt squeeze: with it at 1 and no external
+    efficiency pressure, every run is bit for bit the run with it at 0."""
+    def run(threat):
+        n = 4
+        par = resolve({"efficiency_threat": threat, "efficiency_external_weight": 0.0})
+        e = Engine([par] * n, [np.random.default_rng(s) for s in range(n)], ("a", "b"))
+        e.apply_shock(Shock(0, "underperformance", magnitude=1.0))
+        for _ in range(60):
+            e.step()
+        return e.phase.copy(), e.performance.copy(), e.trial_quality.copy()
+    for a, b in zip(run(1.0), run(0.0)):
+        assert np.array_equal(a, b)
+
+
+def test_a_lesson_stays_on_the_trials_scale_when_an_innovation_did_better_at_scale_than_piloted():
+    """At scale a dominant innovation may deliver up to twice its pilot (7.6); the lesson it leaves
+    when it falls back is capped at 1, the top of a trial's quality, so later trials stay in [0, 1]."""
+    e = Engine([resolve({"learning_from_failure": 1.0})], [np.random.default_rng(0)], ("a",))
+    e.set_initial_phase(0, 2)
+    e.dominant_quality[0, 0] = 1.6
+    e.fall_back(0, 0)
+    assert e.phase[0, 0] == 1 and e.lesson[0, 0] == 1.0

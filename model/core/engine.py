@@ -1000,7 +1000,8 @@ class Engine:
         if Phase.MOBILISATION in out_of:  # the dominant innovation failed to mobilise
             e = leaves(Phase.MOBILISATION)
             self.failed_trials[e] += 1
-            self.lesson[e] = np.maximum(self.lesson[e], self.dominant_quality[e])  # as delivered at scale
+            # As delivered at scale, on the trials' 0-1 scale (at scale it may exceed its pilot, 7.6)
+            self.lesson[e] = np.maximum(self.lesson[e], np.minimum(self.dominant_quality[e], 1.0))
             self.dominant_quality[e] = 0.0
         if Phase.MAINSTREAMING in out_of:
             self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT

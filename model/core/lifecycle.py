@@ -110,8 +110,9 @@ def awareness(recognition, threat, squeeze):
     """Awareness that a field must change: recognised failure, or the threat of the efficiency
     squeeze (``squeeze``: efficiency pressure felt from outside, weighted by ``threat``) where it does
     not fail: "awareness of threat or failure" (004:548; 003:197-199, 340). A failing field is still
-    the more alarmed (003:200). In [0, 1] for arguments in [0, 1]; non-decreasing in each."""
-    return recognition + (1.0 - recognition) * threat * squeeze
+    the more alarmed (003:200). The squeeze counts up to 1 (its external weight may exceed 1), so
+    the result is in [0, 1] for ``recognition`` and ``threat`` in [0, 1]; non-decreasing in each."""
+    return recognition + (1.0 - recognition) * threat * np.minimum(squeeze, 1.0)
 
 
 def will_to_change(recognition, internal, external, authority, drive):
