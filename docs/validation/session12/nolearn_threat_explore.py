@@ -1,10 +1,11 @@
 """Session 12, an exploration for issue 13's next calibration (not a registered test; nothing
 shipped changes): England 2006 with no learning between places (example_strength 0, intermediaries 0)
 and the efficiency threat on (efficiency_threat 1, Addendum 13), proof_threshold searched over
-0.40-0.70 (stage 1's design and seed otherwise; /work/scratch/cal_nl_wide.toml in the session).
+0.40-0.70 (stage 1's design and seed otherwise: cal_nolearn_wide.toml, output nolearn_threat_wide.csv).
 Each accepted point on the 8 confirmation seeds 3000-3007; the closest on 40 unused regions
 (seeds 3200-3239): shares, sd, design effect, share within all three bands.
-Second pass: a narrower box around the accepted points (`cal_nolearn_narrow.toml`, seed 2007),
+Second pass: a narrower box around the accepted points (`cal_nolearn_narrow.toml`, seed 2007,
+output nolearn_threat_narrow.csv),
 the closest on 40 other unused regions (3240-3279).
     python docs/validation/session12/nolearn_threat_explore.py CALIBRATION_CSV [FIRST_FRESH_SEED=3200]"""
 import sys
@@ -36,7 +37,7 @@ def runs(over, seeds):
 if __name__ == "__main__":
     cal = pd.read_csv(sys.argv[1])
     names = [c for c in cal.columns if c not in ("point", "share_a_great_deal", "share_some", "share_hardly_any", "distance", "accepted")]
-    print("# python docs/validation/session12/nolearn_threat_explore.py (an exploration; no learning, efficiency threat 1)")
+    print(f"# python docs/validation/session12/nolearn_threat_explore.py {' '.join(sys.argv[1:])} (an exploration; no learning, efficiency threat 1)")
     best = None
     for _, row in cal[cal.accepted].iterrows():
         over = {k: float(row[k]) for k in names}

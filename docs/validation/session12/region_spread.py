@@ -1,8 +1,13 @@
-"""Validation-plan Addendum 11, item 3: England 2006 on 40 fresh regions (seeds 3100-3139), before
-(learning from failure off, session 11's point) and after (learning on, the point re-fitted by
-Addendum 7's procedure): the three shares' means and sd across regions, and the share of regions
-within all three bands (issue 13's coverage, at a point rather than a posterior).
-    python docs/validation/session12/region_spread.py [FIRST=3100] [LAST=3140] [ARM]"""
+"""Validation-plan Addendum 11, item 3 (and Addendum 13's region measurement): England 2006 on 40
+fresh regions (seeds 3100-3139) per arm: (1) before: learning from failure and the efficiency threat
+off, session 11's point; (2) learning from failure on, at the point re-fitted for it by Addendum 7's
+procedure; (3) the efficiency threat on, at the point re-fitted for it (point 14, run with
+reversal_rate_design 0.049; Addendum 7's rounding would give 0.0488). Prints the three shares' means
+and sd across regions, the design effect of "a great deal" (sd / that of 435 independent places;
+arm 3 only, added later) and the share of regions within all three bands (issue 13's coverage, at a
+point rather than a posterior). region_spread.txt: arms 1-2 from the first version, arm 3 from
+`region_spread.py 3100 3140 Addendum`.
+    python docs/validation/session12/region_spread.py [FIRST=3100] [LAST=3140] [ARM: a label prefix]"""
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
