@@ -371,3 +371,13 @@ def test_cli_summary_text_names_every_part(reference):
     d = summary["parameters"]["diversion_cost"]
     assert f"{d['median']:.3g}" in line and line.rstrip().endswith("yes")
     assert next(t for t in text.splitlines() if t.strip().startswith("election_turnover")).rstrip().endswith("no")
+
+
+def test_shipped_threat_calibration_is_the_england_one_with_one_more_prior():
+    """calibrate_england_abc_threat (England ABC plan, Addendum 7) changes nothing but the prior's
+    efficiency_threat, which the null fits too."""
+    base, threat = load_calibration("calibrate_england_abc"), load_calibration("calibrate_england_abc_threat")
+    assert threat.names == [*base.names[:4], "efficiency_threat", *base.names[4:]]
+    assert [s.name for s in threat.summaries] == [s.name for s in base.summaries] and threat.null == base.null
+    assert (threat.seed, threat.population, threat.max_generations) == (base.seed, base.population, base.max_generations)
+    assert "efficiency_threat" in threat.null_model().names
