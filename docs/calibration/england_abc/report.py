@@ -2,7 +2,9 @@
 (docs/calibration/england_abc_plan.md). Reads a finished calibration folder; writes report.json
 next to this script and copies the calibration's tables and figures here.
 
-    .venv/bin/python docs/calibration/england_abc/report.py calibrations/calibrate_england_abc
+    .venv/bin/python docs/calibration/england_abc/report.py calibrations/calibrate_england_abc [INTO]
+
+INTO (default: this folder) is where report.json and the copies go, e.g. ``run7`` for the seventh run.
 """
 
 from __future__ import annotations
@@ -81,15 +83,17 @@ def judge(folder: Path) -> dict:
     return out
 
 
-def main(folder: str) -> None:
+def main(folder: str, into: str | None = None) -> None:
     folder = Path(folder)
+    out = HERE if into is None else HERE / into
+    out.mkdir(exist_ok=True)
     report = judge(folder)
-    (HERE / "report.json").write_text(json.dumps(report, indent=2))
+    (out / "report.json").write_text(json.dumps(report, indent=2))
     for name in ("summary.json", "generations.csv", "posterior.csv", "coverage.csv", "predictive.csv",
                  "model_choice.json", "marginals.png", "pairs.png", "epsilon.png"):
         if (folder / name).exists():
-            shutil.copy(folder / name, HERE / name)
-    null = HERE / "null"
+            shutil.copy(folder / name, out / name)
+    null = out / "null"
     null.mkdir(exist_ok=True)
     for name in ("summary.json", "generations.csv", "posterior.csv", "coverage.csv", "marginals.png"):
         if (folder / "null" / name).exists():
@@ -98,4 +102,4 @@ def main(folder: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])
