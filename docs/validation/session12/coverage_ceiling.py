@@ -10,17 +10,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from model.io.scenario import load
-
-SURVEY, BAND = np.array([0.43, 0.52, 0.02]), np.array([0.06, 0.06, 0.03])
+from _common import BAND, SURVEY, shares  # this folder (on sys.path when run as a script)
 
 
 def one(seed):
-    s = load("england_2006")
-    month = s.region.resolved()["survey_month"]
-    s = s.with_overrides(months=month + 1)
-    r = s.for_replicate(seed)[0].build(seed).run_for(month + 1)
-    return r.survey(month).set_index("group").loc["all", ["a great deal", "some", "hardly any"]].to_numpy(float)
+    return shares({}, seed)[0]
 
 
 def inside(sh):

@@ -14,19 +14,13 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
-from model.io.scenario import load
-
-SURVEY, BAND = np.array([0.43, 0.52, 0.02]), np.array([0.06, 0.06, 0.03])
+from _common import BAND, SURVEY, shares  # this folder (on sys.path when run as a script)
 NULL = {"region.example_strength": 0.0, "region.intermediaries": 0.0}
 
 
 def one(args):
     over, seed = args
-    s = load("england_2006")
-    month = s.region.resolved()["survey_month"]
-    s = s.with_overrides(months=month + 1, parameters={**NULL, **over})
-    r = s.for_replicate(seed)[0].build(seed).run_for(month + 1)
-    return r.survey(month).set_index("group").loc["all", ["a great deal", "some", "hardly any"]].to_numpy(float)
+    return shares({**NULL, **over}, seed)[0]
 
 
 def runs(over, seeds):

@@ -13,9 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from model.io.scenario import load
-
-SURVEY, BAND = np.array([0.43, 0.52, 0.02]), np.array([0.06, 0.06, 0.03])
+from _common import BAND, SURVEY, shares  # this folder (on sys.path when run as a script)
 POINT = ("trigger_rate", "proof_threshold", "reversal_rate_design", "region.example_strength")
 ARMS = {
     "before: learning off, session 11's point": dict(zip(POINT, (1.64, 0.712, 0.048, 0.381)), learning_from_failure=0.0,
@@ -30,12 +28,7 @@ ARM = sys.argv[3] if len(sys.argv) > 3 else None  # run only the arms whose labe
 
 
 def one(args):
-    over, seed = args
-    s = load("england_2006")
-    month = s.region.resolved()["survey_month"]
-    s = s.with_overrides(months=month + 1, parameters=over)
-    r = s.for_replicate(seed)[0].build(seed).run_for(month + 1)
-    return r.survey(month).set_index("group").loc["all", ["a great deal", "some", "hardly any"]].to_numpy(float)
+    return shares(*args)[0]
 
 
 if __name__ == "__main__":

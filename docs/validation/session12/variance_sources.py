@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from model.io.scenario import load
+from _common import shares  # this folder (on sys.path when run as a script)
 
 ARMS = {
     "shipped": {},
@@ -21,12 +21,8 @@ ARMS = {
 
 
 def one(args):
-    over, seed = args
-    s = load("england_2006")
-    month = s.region.resolved()["survey_month"]
-    s = s.with_overrides(months=month + 1, parameters=over)
-    r = s.for_replicate(seed)[0].build(seed).run_for(month + 1)
-    return r.survey(month).set_index("group").loc["all", "a great deal"], r.n
+    sh, n = shares(*args)
+    return sh[0], n
 
 
 if __name__ == "__main__":
