@@ -280,8 +280,11 @@ def step(page: Page, n: int = 1) -> None:
 
 def choose(page: Page, select: str, text: str) -> None:
     """Pick ``text`` (start of an item) from a Vuetify select; its menu scrolls virtually. On a
-    loaded machine a pick can be lost while the menu re-renders: then close it and pick again."""
-    for attempt in range(3):
+    loaded machine a pick can be lost while the menu re-renders: then close it and pick again (up
+    to five times, a second apart: in compare mode the server may still be redrawing two panels)."""
+    for attempt in range(5):
+        if attempt:
+            page.wait_for_timeout(1000)
         page.locator(select).click()
         option = page.locator(".v-overlay--active .v-list-item-title").filter(has_text=re.compile("^" + re.escape(text)))
         for _ in range(40):
