@@ -574,6 +574,7 @@ class Engine:
                                                                "success_link_gain")}
         self._culture_moves = bool((self.pc["culture_rate"] > 0).any())
         self._threat = bool((self.pc["efficiency_threat"] > 0).any())
+        self._learning = bool((self.pc["learning_from_failure"] > 0).any())  # else lessons are never read
         # Agents by corner, with what the step reads of them that changes only with the roster.
         auth, cap, val = (np.flatnonzero(a.corner == k) for k in (tri.AUTHORITY, tri.CAPACITY, tri.VALUE))
         self._groups = {"auth": auth, "cap": cap, "val": val, "cap_cell": self._cell[cap], "cap_place": a.place[cap],
@@ -622,7 +623,8 @@ class Engine:
         self.failed_trials = np.zeros((P, F), dtype=np.int64)
         self.dominant_quality = np.zeros((P, F))
         # Learning from failure (7.6): the best quality of any innovation the field tried and lost;
-        # never reset, lessons are "not lost as a new innovation cycle begins" (000:1462).
+        # never reset, lessons are "not lost as a new innovation cycle begins" (000:1462). Kept only
+        # where learning_from_failure is on (it stays 0 otherwise).
         self.lesson = np.zeros((P, F))
         self.alignment, self.complacency = np.zeros((P, F)), np.zeros((P, F))
         self.mode = np.zeros((P, F), dtype=np.int64)
@@ -917,8 +919,8 @@ class Engine:
         pl, fl = np.nonzero(spawn & free.any(axis=2))
         k = np.argmax(free[pl, fl], axis=1)
         own, offer = d["quality"][pl, fl], self.peer_quality[pl, fl]
-        # Lessons from lost innovations shape the next trial (000:1462; 003:210, 702).
-        own = np.maximum(own, self.pc["learning_from_failure"][pl, fl] * self.lesson[pl, fl])
+        if self._learning:  # lessons from lost innovations shape the next trial (000:1462; 003:210, 702)
+            own = np.maximum(own, self.pc["learning_from_failure"][pl, fl] * self.lesson[pl, fl])
         self.trial_active[pl, fl, k] = True
         self.trial_quality[pl, fl, k] = np.maximum(own, offer)
         self.trial_adapted[pl, fl, k] = offer > own
@@ -934,7 +936,7 @@ class Engine:
         done = running & ~killed & (self.trial_progress >= 1.0)
         proven = done & (self.trial_quality >= pc["proof_threshold"][:, :, None])
         failed = killed | (done & ~proven)
-        if failed.any():
+        if self._learning and failed.any():
             self._learn(failed)
         self.failed_trials += failed.sum(axis=2)
         self.trial_active &= ~(failed | proven)
@@ -994,14 +996,15 @@ class Engine:
         if Phase.DESIGN in out_of:  # trials abandoned; the will to change dissipates
             e = leaves(Phase.DESIGN)
             self.failed_trials[e] += self.trial_active[e].sum(axis=1)
-            self._learn((self.trial_active | self.trial_proven) & e[:, :, None])
+            if self._learning:
+                self._learn((self.trial_active | self.trial_proven) & e[:, :, None])
             self._clear_trials(e)
             self.recognition[e] *= RECOGNITION_KEPT
         if Phase.MOBILISATION in out_of:  # the dominant innovation failed to mobilise
             e = leaves(Phase.MOBILISATION)
             self.failed_trials[e] += 1
-            # As delivered at scale, on the trials' 0-1 scale (at scale it may exceed its pilot, 7.6)
-            self.lesson[e] = np.maximum(self.lesson[e], np.minimum(self.dominant_quality[e], 1.0))
+            if self._learning:  # as delivered at scale, on the trials' 0-1 scale (it may exceed its pilot, 7.6)
+                self.lesson[e] = np.maximum(self.lesson[e], np.minimum(self.dominant_quality[e], 1.0))
             self.dominant_quality[e] = 0.0
         if Phase.MAINSTREAMING in out_of:
             self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT
