@@ -14,3 +14,20 @@ def shares(over: dict, seed: int) -> tuple[np.ndarray, int]:
     s = s.with_overrides(months=month + 1, parameters=over or None)
     r = s.for_replicate(seed)[0].build(seed).run_for(month + 1)
     return r.survey(month).set_index("group").loc["all", ["a great deal", "some", "hardly any"]].to_numpy(float), r.n
+
+
+def set_defaults(values: dict) -> None:
+    """Make ``values`` the registry's defaults for this process (every locality, every check)."""
+    import dataclasses
+
+    import model.core.parameters as P
+    for k, val in values.items():
+        P.REGISTRY[k] = dataclasses.replace(P.REGISTRY[k], default=val)
+
+
+def print_checks(base: int, only=None, prefix=lambda c: "") -> None:
+    """Run the validation checks ``only`` (all if None) on seeds from ``base``; one line each."""
+    import model.experiments.validation as v
+    v.SEED_BASE = base
+    for c, r, sec in v.run_all(quick=False, progress=False, only=only):
+        print(f"{prefix(c)}{c.id} {v.status(c, r)} | {r.statistic} | {r.null} | {sec:.0f}s", flush=True)
