@@ -5,6 +5,7 @@ next to this script and copies the calibration's tables and figures here.
     .venv/bin/python docs/calibration/england_abc/report.py calibrations/calibrate_england_abc [INTO]
 
 INTO (default: this folder) is where report.json and the copies go, e.g. ``run7`` for the seventh run.
+A calibration without a null model (the eighth run, Addendum 8) is judged on criteria 1, 2, 3 and 5.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def judge(folder: Path) -> dict:
                                             "null": choice["models"]["null"], "verdict": choice["verdict"],
                                             "needed": bool(d["mean_distance"]["ci90"][0] > 0
                                                            and d["joint_coverage_full_minus_null"]["value"] > 0)}
+    elif not (folder / "null").exists():
+        out["4_learning_between_places"] = {"needed": None, "note": "not judged: this calibration has no null model"}
     else:  # the null model's fit has not finished (calibrate --resume finishes it)
         out["4_learning_between_places"] = {"needed": None, "note": "null model not fitted yet"}
     r = runs.answer_performance_corr.to_numpy(float)
@@ -80,7 +83,32 @@ def judge(folder: Path) -> dict:
         "share_abs_r_below": round(float((np.abs(r) < HELD_OUT).mean()), 3),
         "criterion": f"median |r| < {HELD_OUT} and at least half with |r| < {HELD_OUT}",
         "met": bool(np.median(np.abs(r)) < HELD_OUT and (np.abs(r) < HELD_OUT).mean() >= 0.5)}
+    out["also_reported"] = also_reported(folder, runs)
     return out
+
+
+def also_reported(folder: Path, runs: pd.DataFrame) -> dict:
+    """What Addendum 8 asked for beside the criteria: the ESS, settings whose posterior presses on an
+    edge of the prior (5% or 95% quantile within 5% of the box's width of it, in the coordinates where
+    the prior is uniform), the spread of "a great deal" across regions against 435 independent places
+    (the sd ratio, Kish's deft, called the design effect in ODD 10.5) and the share of regions whose
+    "hardly any" is above its band."""
+    summary = json.loads((folder / "summary.json").read_text())
+    edges = {}
+    for name, p in summary["parameters"].items():
+        box = p["prior"]
+        f = np.log if box["scale"] == "log" else (lambda v: v)
+        lo, hi, width = f(box["low"]), f(box["high"]), f(box["high"]) - f(box["low"])
+        q5, q95 = f(p["ci90"][0]), f(p["ci90"][1])
+        side = "low" if q5 - lo <= 0.05 * width else "high" if hi - q95 <= 0.05 * width else None
+        if side:
+            edges[name] = {"edge": side, "ci90": p["ci90"], "prior": [box["low"], box["high"]]}
+    gd = runs.share_a_great_deal.to_numpy(float)
+    binomial = np.sqrt(gd.mean() * (1 - gd.mean()) / 435)
+    return {"ess": round(float(summary["ess"]), 1), "stopped": summary.get("stopped"),
+            "settings_on_an_edge": edges,
+            "great_deal_sd": round(float(gd.std(ddof=1)), 3), "design_effect_sd_ratio": round(float(gd.std(ddof=1) / binomial), 2),
+            "share_hardly_any_above_0.05": round(float((runs.share_hardly_any > 0.05).mean()), 3)}
 
 
 def main(folder: str, into: str | None = None) -> None:
@@ -94,7 +122,8 @@ def main(folder: str, into: str | None = None) -> None:
         if (folder / name).exists():
             shutil.copy(folder / name, out / name)
     null = out / "null"
-    null.mkdir(exist_ok=True)
+    if (folder / "null").exists():
+        null.mkdir(exist_ok=True)
     for name in ("summary.json", "generations.csv", "posterior.csv", "coverage.csv", "marginals.png"):
         if (folder / "null" / name).exists():
             shutil.copy(folder / "null" / name, null / name)
