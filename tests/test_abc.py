@@ -381,3 +381,20 @@ def test_shipped_threat_calibration_is_the_england_one_with_one_more_prior():
     assert [s.name for s in threat.summaries] == [s.name for s in base.summaries] and threat.null == base.null
     assert (threat.seed, threat.population, threat.max_generations) == (base.seed, base.population, base.max_generations)
     assert "efficiency_threat" in threat.null_model().names
+
+
+def test_shipped_null_alone_calibration_is_the_threat_null_with_three_edges_widened():
+    """calibrate_england_abc_null (England ABC plan, Addendum 8) is calibrate_england_abc_threat's null
+    model fitted on its own: the same constants, summaries and settings, 240 particles, and only the
+    three lower edges its posterior pressed on widened."""
+    null_alone = load_calibration("calibrate_england_abc_null")
+    threat_null = load_calibration("calibrate_england_abc_threat").null_model()
+    assert null_alone.null is None and null_alone.names == threat_null.names
+    assert null_alone.summaries == threat_null.summaries
+    assert null_alone.scenario.region.resolved() == threat_null.scenario.region.resolved()
+    assert null_alone.scenario.parameters == threat_null.scenario.parameters
+    assert (null_alone.seed, null_alone.max_generations, null_alone.population) == (threat_null.seed, threat_null.max_generations, 240)
+    widened = {"reversal_rate_design": 0.001, "proof_threshold": 0.5, "region.burn_in": 6.0}
+    for a, b in zip(null_alone.prior, threat_null.prior):
+        assert (a.high, a.scale) == (b.high, b.scale)
+        assert a.low == widened.get(a.name, b.low) and (a.low < b.low) == (a.name in widened)
