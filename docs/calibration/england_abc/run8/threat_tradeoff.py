@@ -1,0 +1,32 @@
+"""Post hoc, on the eighth run's 160 predictive runs (not a registered criterion; nothing is fitted):
+how each fitted setting goes with the held-out correlation between the answer and performance
+(criterion 5), and the runs split at efficiency_threat 0.5 and at a burn-in of 12 months.
+    python docs/calibration/england_abc/run8/threat_tradeoff.py /work/runs/abc13 > threat_tradeoff.txt"""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.experiments.sweep import read_runs
+
+SHARES = {"share_a_great_deal": (0.43, 0.06), "share_some": (0.52, 0.06), "share_hardly_any": (0.02, 0.03)}
+(pred,) = sorted(Path(sys.argv[1]).glob("predictive-*"))
+runs = read_runs(pred)
+runs = runs[runs.error.isna()].copy()
+inside = np.ones(len(runs), dtype=bool)
+for name, (target, band) in SHARES.items():
+    inside &= (runs[name] - target).abs().to_numpy() <= band
+runs["within_all_bands"] = inside
+runs["abs_r"] = runs.answer_performance_corr.abs()
+print(f"# {pred}: {len(runs)} runs")
+print("Spearman correlation of each setting with the answer-performance correlation r across runs:")
+for c in ["trigger_rate", "proof_threshold", "reversal_rate_design", "efficiency_threat", "region.burn_in",
+          "effects.north_west.leader_drive", "effects.london+east_midlands+south_west.leader_drive",
+          "effects.fire.central_pressure"]:
+    print(f"  {c:55s} {runs[c].corr(runs.answer_performance_corr, method='spearman'):+.2f}")
+for label, split in (("efficiency_threat >= 0.5", runs.efficiency_threat >= 0.5), ("burn_in >= 12", runs["region.burn_in"] >= 12)):
+    print(f"\nsplit by {label}:")
+    print(runs.groupby(split.rename(label)).agg(runs=("abs_r", "size"), within_all_bands=("within_all_bands", "mean"),
+                                               hardly_any=("share_hardly_any", "mean"), median_abs_r=("abs_r", "median"),
+                                               share_abs_r_below_012=("abs_r", lambda s: (s < 0.12).mean())).round(3).to_string())
