@@ -393,8 +393,26 @@ def test_shipped_null_alone_calibration_is_the_threat_null_with_three_edges_wide
     assert null_alone.summaries == threat_null.summaries
     assert null_alone.scenario.region.resolved() == threat_null.scenario.region.resolved()
     assert null_alone.scenario.parameters == threat_null.scenario.parameters
-    assert (null_alone.seed, null_alone.max_generations, null_alone.population) == (threat_null.seed, threat_null.max_generations, 240)
+    same = ("seed", "max_generations", "alpha", "p_acc_min", "replicates", "batch_size")
+    assert [getattr(null_alone, k) for k in same] == [getattr(threat_null, k) for k in same]
+    assert null_alone.population == 240 and null_alone.scenario.months == threat_null.scenario.months
     widened = {"reversal_rate_design": 0.001, "proof_threshold": 0.5, "region.burn_in": 6.0}
     for a, b in zip(null_alone.prior, threat_null.prior):
         assert (a.high, a.scale) == (b.high, b.scale)
         assert a.low == widened.get(a.name, b.low) and (a.low < b.low) == (a.name in widened)
+
+
+def test_shipped_ninth_run_is_the_eighth_with_learning_between_places():
+    """calibrate_england_abc_full (England ABC plan, Addendum 10): the eighth run's file with learning
+    between places (the scenario's own channels) and example_strength back in the prior on the
+    seventh run's box; nothing else differs, so criterion 4 compares like with like."""
+    full, null = load_calibration("calibrate_england_abc_full"), load_calibration("calibrate_england_abc_null")
+    seventh = {p.name: p for p in load_calibration("calibrate_england_abc_threat").prior}
+    assert full.null is None and [p for p in full.prior if p.name != "region.example_strength"] == null.prior
+    assert next(p for p in full.prior if p.name == "region.example_strength") == seventh["region.example_strength"]
+    assert full.summaries == null.summaries
+    same = ("seed", "max_generations", "alpha", "p_acc_min", "replicates", "batch_size", "population")
+    assert [getattr(full, k) for k in same] == [getattr(null, k) for k in same]
+    shipped = load_calibration("calibrate_england_abc_threat").scenario.region.resolved()
+    assert full.scenario.region.resolved() == shipped and shipped["intermediaries"] > 0
+    assert null.scenario.region.resolved() == {**shipped, "example_strength": 0.0, "intermediaries": 0.0}

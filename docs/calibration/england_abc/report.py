@@ -90,19 +90,23 @@ def judge(folder: Path) -> dict:
 def also_reported(folder: Path, runs: pd.DataFrame) -> dict:
     """What Addendum 8 asked for beside the criteria: the ESS, settings whose posterior presses on an
     edge of the prior (5% or 95% quantile within 5% of the box's width of it, in the coordinates where
-    the prior is uniform), the spread of "a great deal" across regions against 435 independent places
+    the prior is uniform, and the median in that edge's outer third, so that a flat, unidentified
+    posterior is not flagged by chance; both edges can be), the spread of "a great deal" across regions against 435 independent places
     (the sd ratio, Kish's deft, called the design effect in ODD 10.5) and the share of regions whose
-    "hardly any" is above its band."""
+    "hardly any" is above its band. The spread across predictive regions includes the posterior's
+    uncertainty about the settings, so it is not the clustering of places at one setting."""
     summary = json.loads((folder / "summary.json").read_text())
     edges = {}
     for name, p in summary["parameters"].items():
         box = p["prior"]
         f = np.log if box["scale"] == "log" else (lambda v: v)
         lo, hi, width = f(box["low"]), f(box["high"]), f(box["high"]) - f(box["low"])
-        q5, q95 = f(p["ci90"][0]), f(p["ci90"][1])
-        side = "low" if q5 - lo <= 0.05 * width else "high" if hi - q95 <= 0.05 * width else None
-        if side:
-            edges[name] = {"edge": side, "ci90": p["ci90"], "prior": [box["low"], box["high"]]}
+        q5, q95, med = f(p["ci90"][0]), f(p["ci90"][1]), f(p["median"])
+        sides = [side for side, near, outer in (("low", q5 - lo <= 0.05 * width, med - lo <= width / 3),
+                                                ("high", hi - q95 <= 0.05 * width, hi - med <= width / 3)) if near and outer]
+        if sides:
+            edges[name] = {"edge": "+".join(sides), "median": p["median"], "ci90": p["ci90"],
+                           "prior": [box["low"], box["high"]]}
     gd = runs.share_a_great_deal.to_numpy(float)
     binomial = np.sqrt(gd.mean() * (1 - gd.mean()) / 435)
     return {"ess": round(float(summary["ess"]), 1), "stopped": summary.get("stopped"),
