@@ -32,18 +32,32 @@ def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs) -> list[float]:
 
 
 def predictive_runs(folder: Path) -> pd.DataFrame:
+    """The calibration's posterior predictive runs that finished without an error."""
     (pred,) = sorted(folder.glob("predictive-*"))
-    return read_runs(pred)
+    runs = read_runs(pred)
+    return runs[runs.error.isna()]
+
+
+def within_all_bands(runs: pd.DataFrame) -> np.ndarray:
+    """Criterion 1, per run: all three shares within their survey bands at once."""
+    inside = np.ones(len(runs), dtype=bool)
+    for name, (target, band) in SHARES.items():
+        inside &= (runs[name] - target).abs().to_numpy() <= band
+    return inside
+
+
+def learning_needed(choice: dict) -> bool:
+    """Criterion 4's rule on a model_choice.json: learning between places is needed only if the 90%
+    interval of null - full mean distance lies above 0 and the full model's joint coverage is higher.
+    Before the plan's addendum 4 the coverage difference (full - null) sat under null_minus_full."""
+    coverage = choice.get("full_minus_null", choice["null_minus_full"])["joint_coverage"]["value"]
+    return bool(choice["null_minus_full"]["mean_distance"]["ci90"][0] > 0 and coverage > 0)
 
 
 def judge(folder: Path) -> dict:
     out: dict = {}
     runs = predictive_runs(folder)
-    ok = runs.error.isna()
-    runs = runs[ok]
-    inside = np.ones(len(runs), dtype=bool)
-    for name, (target, band) in SHARES.items():
-        inside &= (runs[name] - target).abs().to_numpy() <= band
+    inside = within_all_bands(runs)
     out["1_three_shares_jointly"] = {"share_of_regions": round(float(inside.mean()), 3), "runs": int(len(runs)),
                                      "criterion": ">= 0.80", "met": bool(inside.mean() >= 0.8),
                                      "means": {k: round(float(runs[k].mean()), 3) for k in SHARES}}
@@ -64,13 +78,11 @@ def judge(folder: Path) -> dict:
     if (folder / "model_choice.json").exists():
         choice = json.loads((folder / "model_choice.json").read_text())
         d = dict(choice["null_minus_full"])
-        # before addendum 4 the coverage difference (full - null) sat under null_minus_full
         d["joint_coverage_full_minus_null"] = choice.get("full_minus_null", d)["joint_coverage"]
         d.pop("joint_coverage", None)
         out["4_learning_between_places"] = {"null_minus_full": d, "full": choice["models"]["full"],
                                             "null": choice["models"]["null"], "verdict": choice["verdict"],
-                                            "needed": bool(d["mean_distance"]["ci90"][0] > 0
-                                                           and d["joint_coverage_full_minus_null"]["value"] > 0)}
+                                            "needed": learning_needed(choice)}
     elif not (folder / "null").exists():
         out["4_learning_between_places"] = {"needed": None, "note": "not judged: this calibration has no null model"}
     else:  # the null model's fit has not finished (calibrate --resume finishes it)

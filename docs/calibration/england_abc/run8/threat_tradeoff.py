@@ -12,18 +12,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from model.experiments.sweep import read_runs
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from report import predictive_runs, within_all_bands  # noqa: E402  (criterion 1 as report.py judges it)
 
-SHARES = {"share_a_great_deal": (0.43, 0.06), "share_some": (0.52, 0.06), "share_hardly_any": (0.02, 0.03)}
-(pred,) = sorted(Path(sys.argv[1]).glob("predictive-*"))
-runs = read_runs(pred)
-runs = runs[runs.error.isna()].copy()
-inside = np.ones(len(runs), dtype=bool)
-for name, (target, band) in SHARES.items():
-    inside &= (runs[name] - target).abs().to_numpy() <= band
-runs["within_all_bands"] = inside
+folder = Path(sys.argv[1])
+runs = predictive_runs(folder).copy()
+runs["within_all_bands"] = within_all_bands(runs)
 runs["abs_r"] = runs.answer_performance_corr.abs()
-print(f"# {pred}: {len(runs)} runs")
+print(f"# predictive runs of {folder}: {len(runs)}")
 print("Spearman correlation of each setting with the answer-performance correlation r across runs:")
 SETTINGS = ["trigger_rate", "proof_threshold", "reversal_rate_design", "efficiency_threat", "region.burn_in",
             "effects.north_west.leader_drive", "effects.london+east_midlands+south_west.leader_drive",

@@ -13,6 +13,9 @@ from model.experiments.abc import model_choice
 from model.io.calibration import load_calibration
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from report import learning_needed  # noqa: E402  (criterion 4's rule, as report.py judges it)
+
 full_folder = Path(sys.argv[1])
 null_folder = Path(sys.argv[2]) if len(sys.argv) > 2 else HERE.parent / "run8"
 full, null = pd.read_csv(full_folder / "predictive.csv"), pd.read_csv(null_folder / "predictive.csv")
@@ -21,7 +24,6 @@ for folder in (full_folder, null_folder):  # the same predictive seeds: same cal
     assert (pred["seed"], pred["runs"]) == (2006, 160), f"{folder}: predictive {pred['seed']}, {pred['runs']} runs"
 cal = load_calibration("calibrate_england_abc_full")
 choice = model_choice(full, null, cal, cal.seed)
-d = choice["null_minus_full"]["mean_distance"]
-choice["needed"] = bool(d["ci90"][0] > 0 and choice["full_minus_null"]["joint_coverage"]["value"] > 0)
+choice["needed"] = learning_needed(choice)
 (HERE / "model_choice.json").write_text(json.dumps(choice, indent=2))
 print(json.dumps({k: choice[k] for k in ("models", "null_minus_full", "full_minus_null", "verdict", "needed")}, indent=2))
