@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.core.region import classify
-from model.io.scenario import _particle, load
+from model.io.scenario import load
 
 POSTERIOR = Path(__file__).resolve().parents[2] / "calibration" / "england_abc" / "run8" / "posterior.csv"
 NULL = {"region.example_strength": 0.0, "region.intermediaries": 0.0}
@@ -32,10 +31,12 @@ for group, mask in (("threat >= 0.5", post.efficiency_threat >= 0.5), ("threat <
     picks = rng.choice(len(sub), size=20, p=(sub.weight / sub.weight.sum()).to_numpy())
     for particle in sub.iloc[picks][SETTINGS].to_numpy(float):
         seed = 1300 + len(rows)
-        settings = {**_particle(tuple(SETTINGS), particle), **NULL}
+        settings = {**dict(zip(SETTINGS, particle)), **NULL}
+        settings["region.burn_in"] = int(round(settings["region.burn_in"]))  # fitted continuous, run whole
         r = base.with_overrides(months=month + 1, parameters=settings).build(seed).run_for(month + 1)
-        answer = classify(r._records[month][0]).astype(float)
-        perf_end, perf_0 = r._records[month][1].mean(axis=1), r._records[0][1].mean(axis=1)
+        answer = r.categories()[month].astype(float)
+        perf = r.timeseries(every=month).groupby(["step", "place"]).performance.mean().unstack().to_numpy()
+        perf_0, perf_end = perf  # months 0 and the survey's, places in order
         rows.append({"group": group, "seed": seed, "threat": settings["efficiency_threat"],
                      "burn_in": settings["region.burn_in"], "r_survey": corr(answer, perf_end),
                      "r_month0": corr(answer, perf_0), "r_change": corr(answer, perf_end - perf_0),
