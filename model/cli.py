@@ -994,7 +994,7 @@ def _parser() -> argparse.ArgumentParser:
     ca.add_argument("--out", metavar="DIR", help="results folder (default: calibrations/<experiment>/)")
     ca.add_argument("--workers", type=_count(), metavar="N", help="worker processes for the local cluster (default: all cores)")
     ca.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
-    ca.add_argument("--resume", action="store_true", help="finish an interrupted calibration in --out (a finished one: nothing to do)")
+    ca.add_argument("--resume", action="store_true", help="finish an interrupted calibration in --out (a finished one: nothing to do), or go on from its generations with a file that differs only in max_generations or p_acc_min")
     ca.add_argument("--force", action="store_true", help="start again in --out, deleting the calibration there")
     ca.add_argument("--predictive", type=_count(), metavar="N",
                     help="then N posterior predictive runs on fresh seeds: the share within each summary's band "

@@ -416,9 +416,11 @@ def _record_time(folder: Path, g: int, seconds: float) -> None:
 # The output folder.
 
 def check_folder(out: Path, cal: Calibration, resume: bool, force: bool) -> str:
-    """What the output folder holds, writing nothing: "new", "resume" or "finished". Refuses a folder
-    that is not a calibration's, one that holds a calibration unless resume or force is given, and
-    a resume of another calibration's folder."""
+    """What the output folder holds, writing nothing: "new", "resume", "finished" or "extend" (the
+    generations of a calibration that differs from this one only in its stopping rule or words, to
+    go on from: a run that hit its max_generations continued). Refuses a folder that is not a
+    calibration's, one that holds a calibration unless resume or force is given, and a resume of
+    another calibration's folder."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CalibrationError(f"--out {out}: is a file, not a folder; choose a folder for the results")
@@ -430,30 +432,64 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool) -> str:
     if force:
         return "new"
     finished = (out / "summary.json").exists()
-    if not resume:
-        what = "a finished calibration; add --force to run it again" if finished else \
-            "an unfinished calibration; add --resume to finish it, or --force to start again"
-        raise CalibrationError(f"--out {out}: already holds {what}, or choose another folder")
     try:
         old = json.loads(marker.read_text())
     except (OSError, ValueError) as e:
         raise CalibrationError(f"{marker}: unreadable ({type(e).__name__}); start again with --force") from None
+    extends = old.get("digest") != cal.digest() and _fit_digest(old) == cal.fit_digest()
+    if not resume:
+        what = ("the generations of a calibration this one extends (only max_generations or p_acc_min differ); "
+                "add --resume to go on from them, or --force to start again") if extends else \
+            "a finished calibration; add --force to run it again" if finished else \
+            "an unfinished calibration; add --resume to finish it, or --force to start again"
+        raise CalibrationError(f"--out {out}: already holds {what}, or choose another folder")
+    if extends:
+        return "extend"  # only the stopping rule (or the words) changed: go on from its generations
     if old.get("digest") != cal.digest():
         raise CalibrationError(f"--out {out}: was made by a different calibration (digest {old.get('digest')} != "
-                               f"{cal.digest()}); cannot resume (--force starts again)")
+                               f"{cal.digest()}); cannot resume (--force starts again; a calibration that "
+                               f"differs only in max_generations or p_acc_min can extend it)")
     return "finished" if finished else "resume"
+
+
+def _fit_digest(marker: dict) -> str | None:
+    """A folder's fit digest: from its marker, or (folders made before markers carried it) from the
+    experiment file the marker names, if that file still makes the folder's digest."""
+    if marker.get("fit_digest"):
+        return marker["fit_digest"]
+    try:
+        made_by = load_calibration(marker["experiment"])
+    except (ScenarioError, KeyError, TypeError):
+        return None
+    made_by = made_by.null_model() if marker.get("model") == "null" and made_by.null else made_by
+    return made_by.fit_digest() if made_by.digest() == marker.get("digest") else None
+
+
+# What a fit writes after its generations: an extended folder loses them and writes them again.
+FINISHED_OUTPUTS = ("summary.json", "posterior.csv", "generations.csv", "predictive.csv", "coverage.csv",
+                    "model_choice.json")
 
 
 def claim_folder(out: Path, cal: Calibration, state: str) -> None:
     """Once the cluster answers: empty a folder started again (--force) and mark a new one."""
     out = Path(out)
-    if state != "new":
+    if state not in ("new", "extend"):
         return
-    for item in out.iterdir() if out.is_dir() else []:  # check_folder made sure it is a calibration's
-        shutil.rmtree(item) if item.is_dir() else item.unlink()
+    extended_from = None
+    if state == "extend":  # keep the generations; drop what was written from them, and say so
+        extended_from = json.loads((out / MARKER).read_text()).get("digest")
+        for item in out.iterdir():
+            if item.name in FINISHED_OUTPUTS or item.name.startswith("predictive-"):
+                shutil.rmtree(item) if item.is_dir() else item.unlink()
+    else:
+        for item in out.iterdir() if out.is_dir() else []:  # check_folder made sure it is a calibration's
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / MARKER, {"name": cal.name, "model": cal.model, "experiment": str(cal.path.resolve()),
-                              "digest": cal.digest(), "seed": cal.seed, "version": version()})
+    marker = {"name": cal.name, "model": cal.model, "experiment": str(cal.path.resolve()), "digest": cal.digest(),
+              "fit_digest": cal.fit_digest(), "seed": cal.seed, "version": version()}
+    if extended_from:
+        marker["extended_from"] = extended_from
+    write_json(out / MARKER, marker)
 
 
 def calibration_of(folder: Path) -> Calibration:

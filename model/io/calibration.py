@@ -155,6 +155,18 @@ class Calibration:
         h.update(json.dumps(self.scenario.to_toml_dict(), sort_keys=True, default=str).encode())
         return h.hexdigest()[:16]
 
+    def fit_digest(self) -> str:
+        """Identifies everything that changes the generations' particles: the digest without the
+        stopping rule (max_generations, p_acc_min) and the words (name, description). A folder made
+        by a calibration with the same fit digest can be extended (abc.check_folder): its
+        generations are what this calibration would have run."""
+        raw = {k: v for k, v in self.raw.items() if k not in ("name", "description")}
+        raw["abc"] = {k: v for k, v in (raw.get("abc") or {}).items() if k not in ("max_generations", "p_acc_min")}
+        h = hashlib.sha256()
+        h.update(json.dumps({"raw": raw, "model": self.model}, sort_keys=True, default=str).encode())
+        h.update(json.dumps(self.scenario.to_toml_dict(), sort_keys=True, default=str).encode())
+        return h.hexdigest()[:16]
+
     def null_model(self) -> "Calibration":
         """The null model: the same calibration with the null's constants set and left out of the prior."""
         if not self.null or self.model != "full":
