@@ -198,33 +198,43 @@ def test_interrupted_calibration_resumes_to_identical_results(reference, client,
 
 def test_a_calibration_that_hit_its_budget_extends_to_what_a_longer_one_gives(reference, client, tmp_path):
     """--resume with a file that differs only in max_generations (and its words) goes on from the
-    folder's generations: the particles equal those of the longer calibration run from scratch, the
-    finished outputs are written again from them, and the marker records what it extended. A file that
-    differs in anything else still cannot resume it."""
+    folder's generations, full and null model: particles, posteriors, predictive runs and model
+    choice equal those of the longer calibration run from scratch, and the marker records what it
+    extended. Refused: without --resume, a file that differs in anything else, a file that would not
+    have made the generations on disk, and a folder with a generation left half-run."""
     out, _ = reference
-    longer = variant(tmp_path, ("max_generations = 2", "max_generations = 3"),
-                     ('name = "', 'name = "Longer: '), drop_null=True, name="longer.toml")
-    short = variant(tmp_path, drop_null=True, name="short.toml")
     ext = tmp_path / "ext"
-    calibrate(load_calibration(short), ext, client=client, progress=False)
-    before = pd.read_parquet(ext / "particles.parquet")
-    pd.testing.assert_frame_equal(before, pd.read_parquet(out / "particles.parquet"))
-    cal = load_calibration(longer)
-    assert cal.digest() != load_calibration(short).digest() and cal.fit_digest() == load_calibration(short).fit_digest()
+    shutil.copytree(out, ext)
+    (ext / "pairs.png").write_text("a figure of the old posterior")
+    short = load_calibration(SMALL)
+    cal = load_calibration(variant(tmp_path, ("max_generations = 2", "max_generations = 3"),
+                                   ('name = "', 'name = "Longer: '), name="longer.toml"))
+    assert cal.digest() != short.digest() and cal.fit_digest() == short.fit_digest()
     with pytest.raises(Exception, match="extends .*add --resume to go on"):
         calibrate(cal, ext, client=client, progress=False)
+    half = tmp_path / "half"
+    shutil.copytree(out, half)
+    (half / "gen_02").mkdir()
+    with pytest.raises(Exception, match="generation 2 was left half-run"):
+        calibrate(cal, half, client=client, resume=True, progress=False)
     summary = calibrate(cal, ext, client=client, resume=True, progress=False)
     assert not summary.get("already_finished") and summary["settings"]["max_generations"] == 3
-    grown = pd.read_parquet(ext / "particles.parquet")
-    assert grown.generation.max() == 2 and len(grown) > len(before)
+    assert not (ext / "pairs.png").exists()  # drawn from the old posterior: gone, the command draws it again
+    before, grown = pd.read_parquet(out / "particles.parquet"), pd.read_parquet(ext / "particles.parquet")
+    assert grown.generation.max() == 2
     pd.testing.assert_frame_equal(grown[grown.generation < 2].reset_index(drop=True), before)
-    calibrate(cal, tmp_path / "scratch", client=client, progress=False)
-    pd.testing.assert_frame_equal(grown, pd.read_parquet(tmp_path / "scratch" / "particles.parquet"))
-    assert (ext / "posterior.csv").read_text() == (tmp_path / "scratch" / "posterior.csv").read_text()
+    scratch = tmp_path / "scratch"
+    calibrate(cal, scratch, client=client, progress=False)
+    for name in ("particles.parquet", "null/particles.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(ext / name), pd.read_parquet(scratch / name))
+    for name in ("posterior.csv", "null/posterior.csv", "predictive.csv", "null/predictive.csv", "model_choice.json"):
+        assert (ext / name).read_text() == (scratch / name).read_text(), name
     marker = json.loads((ext / "_calibration.json").read_text())
-    assert marker["digest"] == cal.digest() and marker["extended_from"] == load_calibration(short).digest()
+    assert marker["digest"] == cal.digest() and marker["extended_from"] == short.digest()
+    with pytest.raises(Exception, match="holds 3 generations, which .* would not have run"):
+        calibrate(short, ext, client=client, resume=True, progress=False)
     other = load_calibration(variant(tmp_path, ("max_generations = 2", "max_generations = 3"), ("seed = 7", "seed = 9"),
-                                     drop_null=True, name="other.toml"))
+                                     name="other.toml"))
     with pytest.raises(Exception, match="different calibration"):
         calibrate(other, ext, client=client, resume=True, progress=False)
 

@@ -415,7 +415,7 @@ def _record_time(folder: Path, g: int, seconds: float) -> None:
 # ---------------------------------------------------------------------------------------------
 # The output folder.
 
-def check_folder(out: Path, cal: Calibration, resume: bool, force: bool) -> str:
+def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing_ok: bool = False) -> str:
     """What the output folder holds, writing nothing: "new", "resume", "finished" or "extend" (the
     generations of a calibration that differs from this one only in its stopping rule or words, to
     go on from: a run that hit its max_generations continued). Refuses a folder that is not a
@@ -444,6 +444,7 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool) -> str:
             "an unfinished calibration; add --resume to finish it, or --force to start again"
         raise CalibrationError(f"--out {out}: already holds {what}, or choose another folder")
     if extends:
+        _check_extension(out, cal, nothing_ok)
         return "extend"  # only the stopping rule (or the words) changed: go on from its generations
     if old.get("digest") != cal.digest():
         raise CalibrationError(f"--out {out}: was made by a different calibration (digest {old.get('digest')} != "
@@ -465,9 +466,32 @@ def _fit_digest(marker: dict) -> str | None:
     return made_by.fit_digest() if made_by.digest() == marker.get("digest") else None
 
 
-# What a fit writes after its generations: an extended folder loses them and writes them again.
-FINISHED_OUTPUTS = ("summary.json", "posterior.csv", "generations.csv", "predictive.csv", "coverage.csv",
-                    "model_choice.json")
+def _check_extension(out: Path, cal: Calibration, nothing_ok: bool = False) -> None:
+    """An extension is exactly a longer run only if that run would have made every generation on
+    disk (none beyond its max_generations, none after one whose acceptance is below its p_acc_min),
+    would go on from them (unless ``nothing_ok``: a null model whose full model is extended), and no
+    generation was left half-run (its sweep is named by the old file)."""
+    table = read_particles(out, cal)
+    gens = replay(table, cal)
+    n = len(gens)
+    early = next((gn.number for gn in gens[1:-1] if gn.acceptance < cal.p_acc_min), None)
+    if n > cal.max_generations or early is not None:
+        raise CalibrationError(f"--out {out}: holds {n} generations, which {cal.path.name} would not have run "
+                               f"(max_generations {cal.max_generations}, p_acc_min {cal.p_acc_min:g}"
+                               f"{f'; generation {early} is below it' if early is not None else ''}); "
+                               f"cannot extend it (--force starts again)")
+    reason = stop_reason(gens, cal)
+    if reason and not nothing_ok:
+        raise CalibrationError(f"--out {out}: nothing to extend: {cal.path.name} stops after its {n} generations "
+                               f"too ({reason})")
+    if (out / f"gen_{n:02d}").exists():
+        raise CalibrationError(f"--out {out}: generation {n} was left half-run by the calibration that made the "
+                               f"folder; finish it with that file and --resume first, then extend")
+
+
+# An extended folder keeps these (its generations and their sweeps, the null model's folder) and
+# loses everything written from its last generation, to write it again.
+KEPT_ON_EXTENSION = (MARKER, "particles.parquet", "_timing.json", "null")
 
 
 def claim_folder(out: Path, cal: Calibration, state: str) -> None:
@@ -476,10 +500,11 @@ def claim_folder(out: Path, cal: Calibration, state: str) -> None:
     if state not in ("new", "extend"):
         return
     extended_from = None
-    if state == "extend":  # keep the generations; drop what was written from them, and say so
+    if state == "extend":  # keep the generations; drop what was written from them (summary first), and say so
         extended_from = json.loads((out / MARKER).read_text()).get("digest")
-        for item in out.iterdir():
-            if item.name in FINISHED_OUTPUTS or item.name.startswith("predictive-"):
+        (out / "summary.json").unlink(missing_ok=True)
+        for item in sorted(out.iterdir()):
+            if item.name not in KEPT_ON_EXTENSION and not item.name.startswith("gen_"):
                 shutil.rmtree(item) if item.is_dir() else item.unlink()
     else:
         for item in out.iterdir() if out.is_dir() else []:  # check_folder made sure it is a calibration's
@@ -713,6 +738,9 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
     another size are asked for. Returns the summary."""
     out = Path(out)
     state = check_folder(out, cal, resume, force)
+    null = cal.null_model() if cal.null and cal.model == "full" else None
+    if null is not None and state in ("resume", "extend"):  # refuse now, not after the full model's fit
+        check_folder(out / "null", null, resume=True, force=False, nothing_ok=True)
     if state == "finished":
         try:
             summary = json.loads((out / "summary.json").read_text())
@@ -725,9 +753,8 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
     with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
         claim_folder(out, cal, state)  # only now that the cluster answers: one that cannot start leaves nothing
         summary = fit_model(cal, out, c, progress, report)
-        null = cal.null_model() if cal.null and cal.model == "full" else None
         if null is not None:
-            claim_folder(out / "null", null, check_folder(out / "null", null, resume=True, force=False))
+            claim_folder(out / "null", null, check_folder(out / "null", null, resume=True, force=False, nothing_ok=True))
             summary["null"] = fit_model(null, out / "null", c, progress, report)
             write_json(out / "null" / "summary.json", summary["null"])
         n = predictive or (cal.population if null is not None else None)
