@@ -459,3 +459,25 @@ def test_shipped_ninth_run_is_the_eighth_with_learning_between_places():
     shipped = load_calibration("calibrate_england_abc_threat").scenario.region.resolved()
     assert full.scenario.region.resolved() == shipped and shipped["intermediaries"] > 0
     assert null.scenario.region.resolved() == {**shipped, "example_strength": 0.0, "intermediaries": 0.0}
+
+
+def test_shipped_eighth_run_continued_and_rescaled_differ_from_it_only_as_registered():
+    """England ABC plan Addenda 13 and 14: calibrate_england_abc_null_extended is the eighth run with
+    a larger budget only (so it can extend the eighth run's folder: same fit digest);
+    calibrate_england_abc_null_scaled is the eighth run with the survey summaries' units computed
+    (docs/calibration/england_abc/scales.txt) and a budget of 40 generations, nothing else."""
+    eighth = load_calibration("calibrate_england_abc_null")
+    extended = load_calibration("calibrate_england_abc_null_extended")
+    assert extended.fit_digest() == eighth.fit_digest() and extended.digest() != eighth.digest()
+    assert (eighth.max_generations, extended.max_generations) == (30, 45)
+    scaled = load_calibration("calibrate_england_abc_null_scaled")
+    assert scaled.max_generations == 40 and scaled.prior == eighth.prior
+    same = ("seed", "alpha", "p_acc_min", "replicates", "batch_size", "population")
+    assert [getattr(scaled, k) for k in same] == [getattr(eighth, k) for k in same]
+    assert scaled.scenario.to_toml_dict() == eighth.scenario.to_toml_dict()
+    computed = {line.split()[0]: float(line.split()[-1]) for line in
+                (ROOT / "docs/calibration/england_abc/scales.txt").read_text().splitlines()
+                if line.startswith(("share_", "great_deal__"))}
+    for a, b in zip(scaled.summaries, eighth.summaries):
+        assert (a.name, a.observed, a.band) == (b.name, b.observed, b.band)
+        assert a.scale == (round(computed[a.name], 3 if a.scale >= 0.01 else 4) if a.name in computed else b.scale)
