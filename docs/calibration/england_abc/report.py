@@ -105,7 +105,8 @@ def also_reported(folder: Path, runs: pd.DataFrame) -> dict:
     the prior is uniform, and the median in that edge's outer third, so that a flat, unidentified
     posterior is not flagged by chance; both edges can be), the spread of "a great deal" across regions against 435 independent places
     (the sd ratio, Kish's deft, called the design effect in ODD 10.5) and the share of regions whose
-    "hardly any" is above its band. The spread across predictive regions includes the posterior's
+    "hardly any" is above its band; and (since plan Addendum 14) each share's own coverage, to set
+    against the ceiling an exact posterior would reach (89 / 89 / 99%, scales.txt). The spread across predictive regions includes the posterior's
     uncertainty about the settings, so it is not the clustering of places at one setting."""
     summary = json.loads((folder / "summary.json").read_text())
     edges = {}
@@ -124,7 +125,8 @@ def also_reported(folder: Path, runs: pd.DataFrame) -> dict:
     return {"ess": round(float(summary["ess"]), 1), "stopped": summary.get("stopped"),
             "settings_on_an_edge": edges,
             "great_deal_sd": round(float(gd.std(ddof=1)), 3), "design_effect_sd_ratio": round(float(gd.std(ddof=1) / binomial), 2),
-            "share_hardly_any_above_0.05": round(float((runs.share_hardly_any > 0.05).mean()), 3)}
+            "share_hardly_any_above_0.05": round(float((runs.share_hardly_any > 0.05).mean()), 3),
+            "each_share_within": {k: round(float(((runs[k] - t).abs() <= b).mean()), 3) for k, (t, b) in SHARES.items()}}
 
 
 def main(folder: str, into: str | None = None) -> None:
