@@ -106,7 +106,7 @@ def also_reported(folder: Path, runs: pd.DataFrame) -> dict:
     posterior is not flagged by chance; both edges can be), the spread of "a great deal" across regions against 435 independent places
     (the sd ratio, Kish's deft, called the design effect in ODD 10.5) and the share of regions whose
     "hardly any" is above its band; and (since plan Addendum 14) each share's own coverage, to set
-    against the ceiling an exact posterior would reach (89 / 89 / 99%, scales.txt). The spread across predictive regions includes the posterior's
+    against the ceiling an exact posterior would reach (about 88 / 87 / 98%, scales.txt). The spread across predictive regions includes the posterior's
     uncertainty about the settings, so it is not the clustering of places at one setting."""
     summary = json.loads((folder / "summary.json").read_text())
     edges = {}
