@@ -462,16 +462,19 @@ def test_shipped_ninth_run_is_the_eighth_with_learning_between_places():
 
 
 def test_shipped_eighth_run_continued_and_rescaled_differ_from_it_only_as_registered():
-    """England ABC plan Addenda 13 and 14: calibrate_england_abc_null_extended is the eighth run with
-    a larger budget only (so it can extend the eighth run's folder: same fit digest);
+    """England ABC plan Addenda 13-15: calibrate_england_abc_null_extended is the eighth run with a
+    larger budget only (so it can extend the eighth run's folder: same fit digest);
     calibrate_england_abc_null_scaled is the eighth run with the survey summaries' units computed
-    (docs/calibration/england_abc/scales.txt) and a budget of 40 generations, nothing else."""
+    (docs/calibration/england_abc/scales.txt) and a budget of 40 generations, nothing else; its
+    _extended twin only raises that budget."""
     eighth = load_calibration("calibrate_england_abc_null")
     extended = load_calibration("calibrate_england_abc_null_extended")
     assert extended.fit_digest() == eighth.fit_digest() and extended.digest() != eighth.digest()
     assert (eighth.max_generations, extended.max_generations) == (30, 45)
     scaled = load_calibration("calibrate_england_abc_null_scaled")
     assert scaled.max_generations == 40 and scaled.prior == eighth.prior
+    run_on = load_calibration("calibrate_england_abc_null_scaled_extended")  # Addendum 15
+    assert run_on.fit_digest() == scaled.fit_digest() and run_on.max_generations == 60
     same = ("seed", "alpha", "p_acc_min", "replicates", "batch_size", "population")
     assert [getattr(scaled, k) for k in same] == [getattr(eighth, k) for k in same]
     assert scaled.scenario.to_toml_dict() == eighth.scenario.to_toml_dict()
