@@ -739,8 +739,10 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
     out = Path(out)
     state = check_folder(out, cal, resume, force)
     null = cal.null_model() if cal.null and cal.model == "full" else None
-    if null is not None and state in ("resume", "extend"):  # refuse now, not after the full model's fit
-        check_folder(out / "null", null, resume=True, force=False, nothing_ok=True)
+    # The null's folder is judged now, not after the full model's fit; a folder started again
+    # (state "new") loses it with everything else.
+    null_state = check_folder(out / "null", null, resume=True, force=False, nothing_ok=True) \
+        if null is not None and state != "new" else "new"
     if state == "finished":
         try:
             summary = json.loads((out / "summary.json").read_text())
@@ -754,7 +756,7 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
         claim_folder(out, cal, state)  # only now that the cluster answers: one that cannot start leaves nothing
         summary = fit_model(cal, out, c, progress, report)
         if null is not None:
-            claim_folder(out / "null", null, check_folder(out / "null", null, resume=True, force=False, nothing_ok=True))
+            claim_folder(out / "null", null, null_state)
             summary["null"] = fit_model(null, out / "null", c, progress, report)
             write_json(out / "null" / "summary.json", summary["null"])
         n = predictive or (cal.population if null is not None else None)

@@ -150,10 +150,7 @@ class Calibration:
 
     def digest(self) -> str:
         """Identifies everything that changes results: a resume must match it."""
-        h = hashlib.sha256()
-        h.update(json.dumps({"raw": self.raw, "model": self.model}, sort_keys=True, default=str).encode())
-        h.update(json.dumps(self.scenario.to_toml_dict(), sort_keys=True, default=str).encode())
-        return h.hexdigest()[:16]
+        return self._digest_of(self.raw)
 
     def fit_digest(self) -> str:
         """Identifies everything that changes the generations' particles: the digest without the
@@ -162,6 +159,11 @@ class Calibration:
         generations are what this calibration would have run."""
         raw = {k: v for k, v in self.raw.items() if k not in ("name", "description")}
         raw["abc"] = {k: v for k, v in (raw.get("abc") or {}).items() if k not in ("max_generations", "p_acc_min")}
+        return self._digest_of(raw)
+
+    def _digest_of(self, raw: dict) -> str:
+        """16 hex digits of the sha256 of ``raw`` (a calibration file's content), the model and the
+        resolved scenario."""
         h = hashlib.sha256()
         h.update(json.dumps({"raw": raw, "model": self.model}, sort_keys=True, default=str).encode())
         h.update(json.dumps(self.scenario.to_toml_dict(), sort_keys=True, default=str).encode())

@@ -46,6 +46,23 @@ def within_all_bands(runs: pd.DataFrame) -> np.ndarray:
     return inside
 
 
+def each_share_within(runs: pd.DataFrame) -> dict:
+    """Per share, the part of runs within its survey band."""
+    return {k: round(float(((runs[k] - t).abs() <= b).mean()), 3) for k, (t, b) in SHARES.items()}
+
+
+def held_out(runs: pd.DataFrame) -> dict:
+    """Criterion 5 (held out): no relationship between a place's answer and its performance."""
+    r = runs.answer_performance_corr.to_numpy(float)
+    r = r[np.isfinite(r)]
+    return {
+        "median_abs_r": round(float(np.median(np.abs(r))), 3), "median_r": round(float(np.median(r)), 3),
+        "r_90": [round(float(np.quantile(r, 0.05)), 3), round(float(np.quantile(r, 0.95)), 3)],
+        "share_abs_r_below": round(float((np.abs(r) < HELD_OUT).mean()), 3),
+        "criterion": f"median |r| < {HELD_OUT} and at least half with |r| < {HELD_OUT}",
+        "met": bool(np.median(np.abs(r)) < HELD_OUT and (np.abs(r) < HELD_OUT).mean() >= 0.5)}
+
+
 def learning_needed(choice: dict) -> bool:
     """Criterion 4's rule on a model_choice.json: learning between places is needed only if the 90%
     interval of null - full mean distance lies above 0 and the full model's joint coverage is higher.
@@ -87,14 +104,7 @@ def judge(folder: Path) -> dict:
         out["4_learning_between_places"] = {"needed": None, "note": "not judged: this calibration has no null model"}
     else:  # the null model's fit has not finished (calibrate --resume finishes it)
         out["4_learning_between_places"] = {"needed": None, "note": "null model not fitted yet"}
-    r = runs.answer_performance_corr.to_numpy(float)
-    r = r[np.isfinite(r)]
-    out["5_held_out_no_relationship"] = {
-        "median_abs_r": round(float(np.median(np.abs(r))), 3), "median_r": round(float(np.median(r)), 3),
-        "r_90": [round(float(np.quantile(r, 0.05)), 3), round(float(np.quantile(r, 0.95)), 3)],
-        "share_abs_r_below": round(float((np.abs(r) < HELD_OUT).mean()), 3),
-        "criterion": f"median |r| < {HELD_OUT} and at least half with |r| < {HELD_OUT}",
-        "met": bool(np.median(np.abs(r)) < HELD_OUT and (np.abs(r) < HELD_OUT).mean() >= 0.5)}
+    out["5_held_out_no_relationship"] = held_out(runs)
     out["also_reported"] = also_reported(folder, runs)
     return out
 
@@ -126,7 +136,7 @@ def also_reported(folder: Path, runs: pd.DataFrame) -> dict:
             "settings_on_an_edge": edges,
             "great_deal_sd": round(float(gd.std(ddof=1)), 3), "design_effect_sd_ratio": round(float(gd.std(ddof=1) / binomial), 2),
             "share_hardly_any_above_0.05": round(float((runs.share_hardly_any > 0.05).mean()), 3),
-            "each_share_within": {k: round(float(((runs[k] - t).abs() <= b).mean()), 3) for k, (t, b) in SHARES.items()}}
+            "each_share_within": each_share_within(runs)}
 
 
 def main(folder: str, into: str | None = None) -> None:

@@ -6,13 +6,11 @@ judged as report.py judges the calibration's own set. Usage:
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from model.experiments.abc import PREDICTIVE, calibration_of, generator, posterior, predictive_experiment
 from model.experiments.sweep import cluster, read_runs, run_sweep
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "calibration" / "england_abc"))
-from report import HELD_OUT, SHARES, within_all_bands  # noqa: E402
+from report import HELD_OUT, SHARES, each_share_within, held_out, within_all_bands  # noqa: E402
 
 
 def main(folder: str, out: str, seed: int = 2014, n: int = 160) -> None:
@@ -25,18 +23,15 @@ def main(folder: str, out: str, seed: int = 2014, n: int = 160) -> None:
     runs = read_runs(Path(out))
     runs = runs[runs.error.isna()]
     inside = within_all_bands(runs)
-    each = {k: round(float(((runs[k] - t).abs() <= b).mean()), 3) for k, (t, b) in SHARES.items()}
-    r = runs.answer_performance_corr.to_numpy(float)
-    r = r[np.isfinite(r)]
+    each, h = each_share_within(runs), held_out(runs)
     print(f"{cal.name}\nsecond predictive set: seed {seed}, {len(runs)} runs without error")
     print(f"criterion 1: {inside.mean():.3f} of regions within all three bands (>= 0.80: "
           f"{'met' if inside.mean() >= 0.8 else 'not met'}); each alone {each}")
     print("means " + ", ".join(f"{k} {runs[k].mean():.3f}" for k in SHARES)
           + f"; 'hardly any' above 0.05 in {(runs.share_hardly_any > 0.05).mean():.3f}")
     print(f"2000 level {runs.share_innovating_start.mean():.3f}")
-    met5 = np.median(np.abs(r)) < HELD_OUT and (np.abs(r) < HELD_OUT).mean() >= 0.5
-    print(f"criterion 5 (held out): median |r| {np.median(np.abs(r)):.3f}, {(np.abs(r) < HELD_OUT).mean():.3f} "
-          f"below {HELD_OUT}: {'met' if met5 else 'not met'}")
+    print(f"criterion 5 (held out): median |r| {h['median_abs_r']:.3f}, {h['share_abs_r_below']:.3f} "
+          f"below {HELD_OUT}: {'met' if h['met'] else 'not met'}")
 
 
 if __name__ == "__main__":
