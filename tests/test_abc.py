@@ -484,3 +484,41 @@ def test_shipped_eighth_run_continued_and_rescaled_differ_from_it_only_as_regist
     for a, b in zip(scaled.summaries, eighth.summaries):
         assert (a.name, a.observed, a.band) == (b.name, b.observed, b.band)
         assert a.scale == (round(computed[a.name], 3 if a.scale >= 0.01 else 4) if a.name in computed else b.scale)
+
+
+def test_a_calibration_ignores_a_posterior_its_scenario_carries(tmp_path):
+    """A scenario may carry an earlier fit's posterior (England 2006 will, plan Addendum 16); a calibration
+    on it fits from the scenario's own values and never draws the settings it does not fit from that
+    posterior, so adopting a posterior changes neither the scenario a calibration runs nor its runs."""
+    base = (ROOT / "scenarios" / "baseline.toml").as_posix()
+    pd.DataFrame({"trigger_rate": [1.0, 2.0], "weight": [0.5, 0.5]}).to_csv(tmp_path / "post.csv", index=False)
+    (tmp_path / "plain.toml").write_text(f'extends = "{base}"\n')
+    (tmp_path / "fitted.toml").write_text(f'extends = "{base}"\nposterior = "post.csv"\n')
+    assert load(tmp_path / "fitted.toml").posterior is not None
+    plain, fitted = (load_calibration(variant(tmp_path, ('scenario = "baseline"', f'scenario = "{s}.toml"'),
+                                              name=f"cal_{s}.toml")) for s in ("plain", "fitted"))
+    assert fitted.scenario.posterior is None  # the digest hashes the file's text too, which names the scenario
+    assert fitted.scenario.to_toml_dict() == plain.scenario.to_toml_dict()
+    assert fitted.scenario.for_replicate(3) == (fitted.scenario, {})  # nothing drawn
+
+
+@pytest.mark.parametrize("run", ["run7", "run8", "run8_extended", "run9", "run10", "run10_extended"])
+def test_shipped_england_calibrations_still_run_what_their_results_record(run):
+    """Each documented England run's folder records the digest of what it ran (the calibration file,
+    the model and the resolved scenario); the shipped file gives the same digest today, so England
+    2006 adopting a posterior (plan Addendum 16) left every documented run reproducible, resumable
+    and extendable."""
+    summary = json.loads((ROOT / "docs/calibration/england_abc" / run / "summary.json").read_text())
+    assert load_calibration(Path(summary["experiment"]).stem).digest() == summary["digest"]
+
+
+def test_shipped_eleventh_run_is_the_ninth_with_the_tenth_runs_units():
+    """calibrate_england_abc_full_scaled (England ABC plan, Addendum 16): the ninth run's file (the full
+    model) with the tenth run's summaries and units and a budget of 60 generations, nothing else, so
+    criterion 4 compares the two models fitted the same way with one distance."""
+    ninth, tenth = load_calibration("calibrate_england_abc_full"), load_calibration("calibrate_england_abc_null_scaled_extended")
+    eleventh = load_calibration("calibrate_england_abc_full_scaled")
+    assert eleventh.prior == ninth.prior and eleventh.summaries == tenth.summaries and eleventh.null is None
+    assert eleventh.scenario.to_toml_dict() == ninth.scenario.to_toml_dict()
+    same = ("seed", "alpha", "p_acc_min", "replicates", "batch_size", "population", "max_generations")
+    assert [getattr(eleventh, k) for k in same] == [getattr(tenth, k) for k in same]
