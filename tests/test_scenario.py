@@ -137,3 +137,45 @@ def test_a_whole_number_setting_drawn_from_a_posterior_is_rounded(tmp_path):
     s = _posterior_scenario(tmp_path, "region.burn_in,weight\n47.3,1\n")
     run, drawn = s.for_replicate(1)
     assert drawn == {"region.burn_in": 47} and run.region.params["burn_in"] == 47
+
+
+def test_a_what_if_on_a_fitted_scenario_keeps_what_it_sets(tmp_path):
+    """A file extending the one that names a posterior keeps the drawn settings it sets itself (a
+    what-if on England 2006 that changes a fitted setting must not be silently drawn over); the file
+    naming the posterior has its own values drawn over (they are where the fit started). An offset
+    fitted for several groups at once is kept if the what-if sets it for any of them."""
+    _posterior_scenario(tmp_path, POSTERIOR_CSV.replace("share_some", "effects.london+fire.leader_drive")
+                        .replace("0.5\n", "0.5,0.1\n").replace("0.4\n", "0.4,-0.1\n")
+                        .replace("distance,effects", "distance,share_some,effects"))
+    (tmp_path / "whatif.toml").write_text('extends = "small.toml"\n[parameters]\ntrigger_rate = 0.33\n'
+                                          '[region.effects.fire]\nleader_drive = 0.05\n')
+    from model.io.scenario import load as load_
+    parent, child = load_(tmp_path / "small.toml"), load_(tmp_path / "whatif.toml")
+    assert parent.fixed == () and child.fixed == ("trigger_rate", "effects.london+fire.leader_drive")
+    for seed in range(12):
+        run, drawn = child.for_replicate(seed)
+        assert set(drawn) == {"region.example_strength"} and run.parameters["trigger_rate"] == 0.33
+        assert run.region.effects["fire"]["leader_drive"] == 0.05
+    assert {parent.for_replicate(s)[0].parameters["trigger_rate"] for s in range(40)} == {0.2, 0.9}
+
+
+def test_not_drawn_is_checked_and_the_resolved_file_reproduces_the_draws(tmp_path):
+    """``not_drawn`` names posterior settings a scenario keeps at its own values; the resolved file a
+    run writes carries it (and the posterior), so re-running it draws exactly what the run drew."""
+    import tomli_w
+    from model.io.scenario import load as load_
+    s = _posterior_scenario(tmp_path).with_overrides(parameters={"trigger_rate": 0.5})
+    (tmp_path / "resolved.toml").write_text(tomli_w.dumps(s.to_toml_dict()))
+    again = load_(tmp_path / "resolved.toml")
+    assert again.fixed == ("trigger_rate",) and again.posterior == s.posterior
+    assert all(again.for_replicate(k)[1] == s.for_replicate(k)[1] for k in range(10))
+    assert all(again.for_replicate(k)[0].parameters["trigger_rate"] == 0.5 for k in range(10))
+    for text, says in (('not_drawn = ["trigger_rat"]', "not_drawn: 'trigger_rat' is not a setting of the posterior"),
+                       ('not_drawn = ["trigger_rate"]\nposterior = "nope.csv"', "posterior: no such file")):
+        (tmp_path / "bad.toml").write_text(f'extends = "small.toml"\n{text}\n')
+        with pytest.raises(ScenarioError, match=says) as e:
+            load_(tmp_path / "bad.toml")
+        assert "\n" not in str(e.value)
+    (tmp_path / "plain.toml").write_text(f'extends = "{SHIPPED / "baseline.toml"}"\nnot_drawn = ["trigger_rate"]\n')
+    with pytest.raises(ScenarioError, match="not_drawn: only with a posterior"):
+        load_(tmp_path / "plain.toml")

@@ -19,6 +19,10 @@ A scenario file (see scenarios/*.toml) has:
     role = "chief_executive"         # leadership events only
     layer = "horizontal"             # partnership events only: systemic_sectoral, sectoral_frontline,
                                      # frontline_public or horizontal
+    posterior = "fit/posterior.csv"  # optional: a calibration's posterior; each replicate draws its
+                                     # settings from it by weight (Scenario.for_replicate), except those
+    not_drawn = ["trigger_rate"]     # listed here, given with --set, or set by a file extending the
+                                     # one that names the posterior (a what-if keeps what it changes)
 
 Every error is one line naming the file, the key path, what was wrong and what is allowed.
 
@@ -146,6 +150,7 @@ class ScenarioModel(BaseModel):
     run: RunModel | None = None
     region: RegionModel | None = None  # type: ignore[valid-type]
     posterior: str | None = Field(default=None, min_length=1)  # a calibration's posterior.csv, relative to the file
+    not_drawn: list[str] = Field(default_factory=list)  # posterior settings this scenario keeps at its own values
 
     @field_validator("name", "description")
     @classmethod
@@ -243,8 +248,10 @@ class Scenario:
         out["replace_events"] = True
         if self.region is not None:
             out["region"] = self.region.to_toml_dict()
-        if self.posterior is not None and not self.fixed:
+        if self.posterior is not None:
             out["posterior"] = str(self.posterior)
+            if self.fixed:
+                out["not_drawn"] = list(self.fixed)
         return out
 
 
@@ -486,6 +493,8 @@ def _merge(base: dict, child: dict) -> dict:
             out[key] = [*out.get("events", []), *value]
         elif key == "region" and isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge_region(out[key], value, child.get("replace_events", False))
+        elif key == "not_drawn" and isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = list(dict.fromkeys((*out[key], *value)))
         else:
             out[key] = value
     return out
@@ -568,13 +577,42 @@ def load(source: str | Path) -> Scenario:
                  parameters=params, events=events,
                  run_seed=m.run.seed if m.run else None, run_replicates=m.run.replicates if m.run else None,
                  region=region, posterior=_posterior_path(m.posterior, chain, where))
+    if s.posterior is None and m.not_drawn:
+        raise ScenarioError(f"{where}: not_drawn: only with a posterior (the settings a posterior draw leaves alone)")
     if s.posterior is not None:
         names, values, _ = read_posterior(s.posterior)
+        for name in m.not_drawn:
+            if name not in names:
+                raise ScenarioError(f"{where}: not_drawn: '{name}' is not a setting of the posterior "
+                                    f"{s.posterior.name}{did_you_mean(name, names)} (its settings: {', '.join(names)})")
+        s.fixed = tuple(dict.fromkeys((*m.not_drawn, *_set_after_posterior(names, chain, m.posterior))))
         for row in (values.min(axis=0), values.max(axis=0)):  # each setting's range is checked on its own:
             s.with_overrides(parameters=_particle(names, row),  # every particle is valid if these two are
                              where=f"{where}: posterior {s.posterior.name}")
     _check_event_months(s, where)
     return s
+
+
+def _set_after_posterior(names: tuple[str, ...], chain, posterior: str) -> list[str]:
+    """The posterior's settings that a file extending the one naming the posterior sets itself: a
+    what-if built on a fitted scenario keeps what it changes (the file naming the posterior has its
+    own values of them replaced by draws: they are where the fit started). An offset fitted for
+    several groups at once (effects.a+b.x) is kept if the file sets it for any of them."""
+    last = max(i for i, (_, raw) in enumerate(chain) if raw.get("posterior") == posterior)
+    later: set[str] = set()
+    for _, raw in chain[last + 1:]:
+        later.update(raw.get("parameters") or {})
+        region = raw.get("region") or {}
+        later.update(f"region.{k}" for k in region if k not in ("spread", "effects", "events"))
+        later.update(f"effects.{g}.{k}" for g, v in (region.get("effects") or {}).items() if isinstance(v, dict)
+                     for k in v)
+    out = []
+    for name in names:
+        parts = name.split(".")
+        if name in later or (parts[0] == "effects" and len(parts) == 3
+                             and any(f"effects.{g}.{parts[2]}" in later for g in parts[1].split("+"))):
+            out.append(name)
+    return out
 
 
 def _posterior_path(name: str | None, chain, where: str) -> Path | None:
