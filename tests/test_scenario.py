@@ -179,3 +179,38 @@ def test_not_drawn_is_checked_and_the_resolved_file_reproduces_the_draws(tmp_pat
     (tmp_path / "plain.toml").write_text(f'extends = "{SHIPPED / "baseline.toml"}"\nnot_drawn = ["trigger_rate"]\n')
     with pytest.raises(ScenarioError, match="not_drawn: only with a posterior"):
         load_(tmp_path / "plain.toml")
+
+
+def test_what_a_what_if_sets_is_kept_however_it_is_set(tmp_path):
+    """Review cases of the rule above: a [region] setting; the survey's date (which sets its month);
+    a what-if that names the same posterior again (its own settings still kept); a --set on a
+    setting the posterior does not fit (the resolved file lists only the posterior's settings as
+    not drawn, and loads)."""
+    import tomli_w
+    from model.io.scenario import load as load_
+    _posterior_scenario(tmp_path, "trigger_rate,region.example_strength,region.survey_month,weight\n"
+                                  "0.2,0.1,70,0.5\n0.9,0.6,80,0.5\n")
+    for extra, kept in (('[region]\nexample_strength = 0.05\n', "region.example_strength"),
+                        ('[region]\nsurvey = "2005-01"\n', "region.survey_month"),
+                        ('posterior = "./post.csv"\n[parameters]\ntrigger_rate = 0.33\n', "trigger_rate")):
+        (tmp_path / "whatif.toml").write_text(f'extends = "small.toml"\n{extra}')
+        s = load_(tmp_path / "whatif.toml")
+        assert s.fixed == (kept,), extra
+        assert all(kept not in s.for_replicate(k)[1] for k in range(10))
+    s = _posterior_scenario(tmp_path).with_overrides(parameters={"region.councils": 20})
+    assert "not_drawn" not in s.to_toml_dict()
+    (tmp_path / "resolved.toml").write_text(tomli_w.dumps(s.to_toml_dict()))
+    again = load_(tmp_path / "resolved.toml")
+    assert again.region.resolved()["councils"] == 20 and again.for_replicate(4)[1] == s.for_replicate(4)[1]
+
+
+def test_a_digest_names_the_posterior_by_its_content_not_its_path(tmp_path):
+    """Scenario.identity (what the digests of sweeps, calibrations, manifests and saved workshops
+    hash): the same scenario and posterior in two folders give the same identity; a posterior with
+    other content gives another."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    sa, sb = _posterior_scenario(a), _posterior_scenario(b)
+    assert sa.to_toml_dict() != sb.to_toml_dict() and sa.identity() == sb.identity()
+    (b / "post.csv").write_text(POSTERIOR_CSV.replace("0.75", "0.7"))
+    assert _posterior_scenario(b, POSTERIOR_CSV.replace("0.75", "0.7")).identity() != sa.identity()

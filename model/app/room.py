@@ -183,7 +183,7 @@ def workshop_scenario(settings: Settings) -> Scenario:
 
 def scenario_digest(s: Scenario) -> str:
     """A hash of everything the scenario sets: a saved workshop replays only on the same scenario."""
-    text = json.dumps(s.to_toml_dict(), sort_keys=True, default=str)
+    text = json.dumps(s.identity(), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

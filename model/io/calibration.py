@@ -166,7 +166,7 @@ class Calibration:
         resolved scenario."""
         h = hashlib.sha256()
         h.update(json.dumps({"raw": raw, "model": self.model}, sort_keys=True, default=str).encode())
-        h.update(json.dumps(self.scenario.to_toml_dict(), sort_keys=True, default=str).encode())
+        h.update(json.dumps(self.scenario.identity(), sort_keys=True, default=str).encode())
         return h.hexdigest()[:16]
 
     def null_model(self) -> "Calibration":

@@ -198,7 +198,7 @@ class Experiment:
         h = hashlib.sha256()
         h.update(json.dumps(self.raw, sort_keys=True, default=str).encode())
         h.update(self.points.tobytes())
-        h.update(json.dumps(self.scenario.to_toml_dict(), sort_keys=True, default=str).encode())
+        h.update(json.dumps(self.scenario.identity(), sort_keys=True, default=str).encode())
         return h.hexdigest()[:16]
 
     def run_seed(self, run_index: int) -> int:

@@ -40,6 +40,7 @@ a byte-order mark at the start of a file is allowed. See model/io/limits.py.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import functools
 import math
 import os
@@ -250,8 +251,17 @@ class Scenario:
             out["region"] = self.region.to_toml_dict()
         if self.posterior is not None:
             out["posterior"] = str(self.posterior)
-            if self.fixed:
-                out["not_drawn"] = list(self.fixed)
+            names = read_posterior(self.posterior)[0]  # --set names any setting; only the posterior's matter
+            if kept := [n for n in self.fixed if n in names]:
+                out["not_drawn"] = kept
+        return out
+
+    def identity(self) -> dict[str, Any]:
+        """What a digest hashes: ``to_toml_dict`` with the posterior named by its content, not by its
+        path, so a folder's digest does not depend on where the project sits."""
+        out = self.to_toml_dict()
+        if self.posterior is not None:
+            out["posterior"] = "sha256:" + hashlib.sha256(Path(self.posterior).read_bytes()).hexdigest()
         return out
 
 
@@ -585,7 +595,7 @@ def load(source: str | Path) -> Scenario:
             if name not in names:
                 raise ScenarioError(f"{where}: not_drawn: '{name}' is not a setting of the posterior "
                                     f"{s.posterior.name}{did_you_mean(name, names)} (its settings: {', '.join(names)})")
-        s.fixed = tuple(dict.fromkeys((*m.not_drawn, *_set_after_posterior(names, chain, m.posterior))))
+        s.fixed = tuple(dict.fromkeys((*m.not_drawn, *_set_after_posterior(names, chain))))
         for row in (values.min(axis=0), values.max(axis=0)):  # each setting's range is checked on its own:
             s.with_overrides(parameters=_particle(names, row),  # every particle is valid if these two are
                              where=f"{where}: posterior {s.posterior.name}")
@@ -593,19 +603,27 @@ def load(source: str | Path) -> Scenario:
     return s
 
 
-def _set_after_posterior(names: tuple[str, ...], chain, posterior: str) -> list[str]:
+def _set_after_posterior(names: tuple[str, ...], chain) -> list[str]:
     """The posterior's settings that a file extending the one naming the posterior sets itself: a
-    what-if built on a fitted scenario keeps what it changes (the file naming the posterior has its
-    own values of them replaced by draws: they are where the fit started). An offset fitted for
+    what-if built on a fitted scenario keeps what it changes (the file that first names the
+    posterior has its own values of them replaced by draws: they are where the fit started; a later
+    file naming the same posterior again does not make its own values drawn). An offset fitted for
     several groups at once (effects.a+b.x) is kept if the file sets it for any of them."""
-    last = max(i for i, (_, raw) in enumerate(chain) if raw.get("posterior") == posterior)
+    named = [(i, (Path(path).parent / raw["posterior"]).resolve()) for i, (path, raw) in enumerate(chain)
+             if isinstance(raw.get("posterior"), str)]
+    last = named[-1][1]
+    first = min(i for i, _ in named if all(q == last for k, q in named if k >= i))
     later: set[str] = set()
-    for _, raw in chain[last + 1:]:
-        later.update(raw.get("parameters") or {})
-        region = raw.get("region") or {}
-        later.update(f"region.{k}" for k in region if k not in ("spread", "effects", "events"))
-        later.update(f"effects.{g}.{k}" for g, v in (region.get("effects") or {}).items() if isinstance(v, dict)
-                     for k in v)
+    for _, raw in chain[first + 1:]:
+        params, region = raw.get("parameters"), raw.get("region")
+        later.update(params if isinstance(params, dict) else ())
+        region = region if isinstance(region, dict) else {}
+        later.update(f"region.{k}" for k in region if k not in ("spread", "effects", "events", "survey"))
+        if "survey" in region:  # the survey's date sets its month
+            later.add("region.survey_month")
+        effects = region.get("effects")
+        later.update(f"effects.{g}.{k}" for g, v in (effects.items() if isinstance(effects, dict) else ())
+                     if isinstance(v, dict) for k in v)
     out = []
     for name in names:
         parts = name.split(".")
