@@ -591,11 +591,12 @@ def load(source: str | Path) -> Scenario:
         raise ScenarioError(f"{where}: not_drawn: only with a posterior (the settings a posterior draw leaves alone)")
     if s.posterior is not None:
         names, values, _ = read_posterior(s.posterior)
-        for name in m.not_drawn:
+        listed, set_later = _not_drawn(names, chain)
+        for name in listed:
             if name not in names:
                 raise ScenarioError(f"{where}: not_drawn: '{name}' is not a setting of the posterior "
                                     f"{s.posterior.name}{did_you_mean(name, names)} (its settings: {', '.join(names)})")
-        s.fixed = tuple(dict.fromkeys((*m.not_drawn, *_set_after_posterior(names, chain))))
+        s.fixed = tuple(dict.fromkeys((*listed, *set_later)))
         for row in (values.min(axis=0), values.max(axis=0)):  # each setting's range is checked on its own:
             s.with_overrides(parameters=_particle(names, row),  # every particle is valid if these two are
                              where=f"{where}: posterior {s.posterior.name}")
@@ -603,12 +604,14 @@ def load(source: str | Path) -> Scenario:
     return s
 
 
-def _set_after_posterior(names: tuple[str, ...], chain) -> list[str]:
-    """The posterior's settings that a file extending the one naming the posterior sets itself: a
-    what-if built on a fitted scenario keeps what it changes (the file that first names the
-    posterior has its own values of them replaced by draws: they are where the fit started; a later
-    file naming the same posterior again does not make its own values drawn). An offset fitted for
-    several groups at once (effects.a+b.x) is kept if the file sets it for any of them."""
+def _not_drawn(names: tuple[str, ...], chain) -> tuple[list[str], list[str]]:
+    """The posterior's settings a scenario keeps at its own values: those listed in ``not_drawn`` by
+    the file that names the posterior or a file extending it (a list that came with another
+    posterior, earlier in the chain, does not apply), and those a file extending it sets itself, so
+    a what-if built on a fitted scenario keeps what it changes. The file that first names the
+    posterior has its own values replaced by draws (they are where the fit started); a later file
+    naming the same posterior again does not make its own values drawn. An offset fitted for several
+    groups at once (effects.a+b.x) is kept if a file sets it for any of them."""
     named = [(i, (Path(path).parent / raw["posterior"]).resolve()) for i, (path, raw) in enumerate(chain)
              if isinstance(raw.get("posterior"), str)]
     last = named[-1][1]
@@ -624,13 +627,14 @@ def _set_after_posterior(names: tuple[str, ...], chain) -> list[str]:
         effects = region.get("effects")
         later.update(f"effects.{g}.{k}" for g, v in (effects.items() if isinstance(effects, dict) else ())
                      if isinstance(v, dict) for k in v)
+    listed = [n for _, raw in chain[first:] if isinstance(raw.get("not_drawn"), list) for n in raw["not_drawn"]]
     out = []
     for name in names:
         parts = name.split(".")
         if name in later or (parts[0] == "effects" and len(parts) == 3
                              and any(f"effects.{g}.{parts[2]}" in later for g in parts[1].split("+"))):
             out.append(name)
-    return out
+    return list(dict.fromkeys(listed)), out
 
 
 def _posterior_path(name: str | None, chain, where: str) -> Path | None:
