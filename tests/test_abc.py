@@ -502,7 +502,7 @@ def test_a_calibration_ignores_a_posterior_its_scenario_carries(tmp_path):
     assert fitted.scenario.for_replicate(3) == (fitted.scenario, {})  # nothing drawn
 
 
-@pytest.mark.parametrize("run", ["run7", "run8", "run8_extended", "run9", "run10", "run10_extended"])
+@pytest.mark.parametrize("run", ["run7", "run8", "run8_extended", "run9", "run10", "run10_extended", "run11"])
 def test_shipped_england_calibrations_still_run_what_their_results_record(run):
     """Each documented England run's folder records the digest of what it ran (the calibration file,
     the model and the resolved scenario); the shipped file gives the same digest today, so England

@@ -371,7 +371,7 @@ def test_cli_runs_a_region_and_writes_tidy_outputs(tiny, tmp_path):
     names = {p.name for p in out.iterdir()}
     assert names == {"timeseries.parquet", "aggregates.csv", "survey.csv", "diffusion.csv", "adoption.csv",
                      "places.csv", "events.csv", "summary.json", "scenario.resolved.toml", "figures",
-                     "manifest.json"}
+                     "manifest.json", "settings.csv"}  # England 2006's posterior: each run's drawn settings
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert len(ts) == 2 * 61 * 22 * 5 and set(ts.replicate) == {0, 1}
     assert {p.name for p in (out / "figures").iterdir()} == {"survey_answers.png", "survey_groups.png", "adoption.png"}

@@ -24,6 +24,6 @@ for name, value in constants.items():
     out.insert(out.columns.get_loc("weight"), name, float(value))
 dest = ROOT / "scenarios" / "posteriors" / "england_2006.csv"
 dest.parent.mkdir(exist_ok=True)
-out.to_csv(dest, index=False, float_format="%.10g")
+out.to_csv(dest, index=False)  # full precision: the particles exactly as fitted
 print(f"{dest.relative_to(ROOT)}: {len(out)} particles from {folder.name} ({summary['experiment'].split('/')[-1]}, "
       f"digest {summary['digest']}); constants {constants or 'none'}")
