@@ -71,6 +71,23 @@ def learning_needed(choice: dict) -> bool:
     return bool(choice["null_minus_full"]["mean_distance"]["ci90"][0] > 0 and coverage > 0)
 
 
+def criterion_4(full_folder: Path, null_folder: Path, calibration: str, into: Path) -> dict:
+    """Criterion 4 on like terms (plan Addenda 10, 16): a full-model run against a null run fitted the
+    same way, by posterior predictive fit with the function `calibrate` uses, on their own predictive
+    runs (same seeds, so the bootstrap resamples pairs); writes INTO/model_choice.json."""
+    from model.experiments.abc import model_choice
+    from model.io.calibration import load_calibration
+    full, null = pd.read_csv(full_folder / "predictive.csv"), pd.read_csv(null_folder / "predictive.csv")
+    for folder in (full_folder, null_folder):  # the same predictive seeds: same calibration seed and size
+        pred = json.loads((folder / "summary.json").read_text())["predictive"]
+        assert (pred["seed"], pred["runs"]) == (2006, 160), f"{folder}: predictive {pred['seed']}, {pred['runs']} runs"
+    cal = load_calibration(calibration)
+    choice = model_choice(full, null, cal, cal.seed)
+    choice["needed"] = learning_needed(choice)
+    (into / "model_choice.json").write_text(json.dumps(choice, indent=2))
+    return choice
+
+
 def judge(folder: Path) -> dict:
     out: dict = {}
     runs = predictive_runs(folder)
