@@ -214,3 +214,20 @@ def test_a_digest_names_the_posterior_by_its_content_not_its_path(tmp_path):
     assert sa.to_toml_dict() != sb.to_toml_dict() and sa.identity() == sb.identity()
     (b / "post.csv").write_text(POSTERIOR_CSV.replace("0.75", "0.7"))
     assert _posterior_scenario(b, POSTERIOR_CSV.replace("0.75", "0.7")).identity() != sa.identity()
+
+
+def test_a_sweep_and_the_app_draw_a_posterior_scenarios_settings_as_run_does(tmp_path):
+    """A sweep's run (run_point, also the EMA Workbench's) and the app's region run build a scenario
+    with a posterior on the settings drawn for their seed, as `run` does; a design's own setting is
+    not drawn."""
+    from model.app.region import RegionRun
+    from model.experiments.sweep import run_point
+    s = _posterior_scenario(tmp_path).with_overrides(months=60, parameters={"region.survey_month": 30})
+    for seed in (1, 2):
+        drawn_s = s.for_replicate(seed)[0]
+        want = drawn_s.build(seed).run_for(60).outcomes()
+        assert run_point(s, {}, [], seed).outcomes() == want
+        assert RegionRun(s, seed, "x").model.run_for(60).outcomes() == want
+        assert s.build(seed).run_for(60).outcomes() != want  # the draw matters: the test can fail
+    fixed = run_point(s, {"trigger_rate": 0.9}, [], 1).outcomes()
+    assert fixed == s.with_overrides(parameters={"trigger_rate": 0.9}).for_replicate(1)[0].build(1).run_for(60).outcomes()
