@@ -239,6 +239,9 @@ def cmd_run(args) -> int:
 
 def _write_resolved(s: Scenario, args, folder: Path) -> None:
     resolved = s.to_toml_dict()
+    if s.posterior is not None:  # a copy beside it, so the folder alone re-runs the same draws
+        shutil.copyfile(s.posterior, folder / "posterior.csv")
+        resolved["posterior"] = "posterior.csv"
     resolved["run"] = {"seed": args.seed, "replicates": args.replicates, "version": version()}
     (folder / "scenario.resolved.toml").write_text(
         "# Everything needed to reproduce this run (seed and replicates are read from [run]):\n"

@@ -3,6 +3,7 @@ stochastic claims are checked on a few seeds with margins a broken mechanism wou
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -371,15 +372,20 @@ def test_cli_runs_a_region_and_writes_tidy_outputs(tiny, tmp_path):
     names = {p.name for p in out.iterdir()}
     assert names == {"timeseries.parquet", "aggregates.csv", "survey.csv", "diffusion.csv", "adoption.csv",
                      "places.csv", "events.csv", "summary.json", "scenario.resolved.toml", "figures",
-                     "manifest.json", "settings.csv"}  # England 2006's posterior: each run's drawn settings
+                     "manifest.json", "settings.csv", "posterior.csv"}  # England 2006 draws from its posterior
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert len(ts) == 2 * 61 * 22 * 5 and set(ts.replicate) == {0, 1}
     assert {p.name for p in (out / "figures").iterdir()} == {"survey_answers.png", "survey_groups.png", "adoption.png"}
-    # The resolved scenario re-runs to the same numbers.
+    # The resolved scenario re-runs to the same numbers, from the folder alone (the posterior's copy),
+    # and the manifest records the posterior the draws came from.
+    moved = tmp_path / "moved"
+    out.rename(moved)
     again = tmp_path / "again"
-    r2 = sim("run", out / "scenario.resolved.toml", "--out", again)
+    r2 = sim("run", moved / "scenario.resolved.toml", "--out", again)
     assert r2.returncode == 0, r2.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(again / "timeseries.parquet"), ts)
+    inputs = json.loads((moved / "manifest.json").read_text())["inputs"]
+    assert any(i["role"].endswith("posterior") and i["path"].endswith("england_2006.csv") for i in inputs)
     # compare is for localities; it says so in one line.
     r3 = sim("compare", tiny, "baseline", "--replicates", 2)
     assert r3.returncode == 2 and "region scenario" in r3.stderr and len(r3.stderr.strip().splitlines()) == 1

@@ -68,7 +68,7 @@ import itertools
 import json
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -287,6 +287,8 @@ def load_experiment(source: str | Path) -> Experiment:
         raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw)}") from None
 
     scenario = base_scenario(path, m.scenario, m.months, m.constants)
+    if m.calibration and scenario.posterior is not None:  # a fitting sweep starts from the scenario's
+        scenario = replace(scenario, posterior=None, fixed=())  # own values, as a calibration does
 
     method = m.design.method
     if method == "exploratory":

@@ -103,6 +103,8 @@ def scenario_inputs(scenario, role: str = "scenario") -> list[dict]:
     out = [file_entry(p, f"{role} (extends chain)" if i < n - 1 else role)
            for chain in [extends_chain(scenario.path)] if scenario.path is not None
            for n in [len(chain)] for i, p in enumerate(chain)]
+    if scenario.posterior is not None:  # the draws' source: a changed posterior changes the runs
+        out.append(file_entry(scenario.posterior, f"{role} posterior"))
     out.append({"role": f"{role} resolved (after extends)", "path": None, "sha256": sha256_json(scenario.identity())})
     return out
 

@@ -731,9 +731,10 @@ def _exists(p: Path) -> bool:
 
 def from_scenario(scenario: str | Path | Scenario, seed: int | None = None) -> Locality | Region:
     """The model a scenario describes (a Locality, or a Region if it has a [region] table), from a
-    file path, a shipped scenario's name or a loaded ``Scenario``."""
+    file path, a shipped scenario's name or a loaded ``Scenario``. With a seed and a posterior in the
+    scenario, on the settings drawn for that seed (as `run` draws); without a seed, its own values."""
     s = scenario if isinstance(scenario, Scenario) else load(scenario)
-    return s.build(seed)
+    return s.for_replicate(seed)[0].build(seed) if seed is not None else s.build(seed)
 
 
 def shipped() -> list[tuple[str, str]]:
