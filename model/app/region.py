@@ -96,7 +96,7 @@ class RegionRun(RunBase):
     live: list[dict] = field(default_factory=list)  # the live shocks: month, kind, field, group, places
 
     def __post_init__(self):
-        self.model = self.scenario.for_replicate(self.seed)[0].build(self.seed)  # a posterior: the seed's draw
+        self.model = self.scenario.build_drawn(self.seed)
         m = self.model
         self.fields = list(m.fields)
         self.kinds, self.regions = np.asarray(m.kinds), np.asarray(m.regions)

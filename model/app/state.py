@@ -249,7 +249,7 @@ class Run(RunBase):
     live_shocks: list[Shock] = field(default_factory=list)  # the same, as shocks to replay (ensembles)
 
     def __post_init__(self):
-        self.model = self.scenario.for_replicate(self.seed)[0].build(self.seed)  # a posterior: the seed's draw
+        self.model = self.scenario.build_drawn(self.seed)
         self.fields = list(self.model.fields)
         self.phase: list[np.ndarray] = []
         self.performance: list[np.ndarray] = []

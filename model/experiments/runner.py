@@ -32,7 +32,7 @@ def replicate_seeds(seed: int, replicates: int) -> list[int]:
 
 
 def run_replicate(scenario: Scenario, replicate: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    m = scenario.for_replicate(seed)[0].build(seed).run_for(scenario.months)
+    m = scenario.build_drawn(seed).run_for(scenario.months)
     ts, ev = m.timeseries(), m.events()
     ts.insert(0, "replicate", replicate)
     ev.insert(0, "replicate", replicate)

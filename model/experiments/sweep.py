@@ -130,9 +130,7 @@ def run_point(scenario: Scenario, params: dict, events: list[Shock], seed: int, 
     end. What a sweep and the EMA Workbench interface (model/experiments/ema.py) both run."""
     s = scenario.with_overrides(parameters=params, where=where)
     s.events = [*s.events, *events]
-    # a scenario with a posterior: the run's settings drawn for its seed, as `run` draws them (the
-    # design's own settings are not drawn)
-    return s.for_replicate(seed)[0].build(seed).run_for(s.months)
+    return s.build_drawn(seed).run_for(s.months)  # a posterior's draw; the design's settings are fixed
 
 
 def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.DataFrame]]:

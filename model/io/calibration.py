@@ -190,9 +190,7 @@ def load_calibration(source: str | Path) -> Calibration:
         m = CalibrationModel.model_validate(raw)
     except ValidationError as e:
         raise ScenarioError(f"{where}: {_explain(e.errors()[0], raw)}") from None
-    scenario = base_scenario(path, m.scenario, m.months, m.constants)
-    if scenario.posterior is not None:  # a fit starts from the scenario's own values, never from draws
-        scenario = replace(scenario, posterior=None, fixed=())  # of an earlier fit the scenario adopted
+    scenario = base_scenario(path, m.scenario, m.months, m.constants, fitting=True)
     prior = [_prior_box(key, spec, scenario, where) for key, spec in m.prior.items()]
     summaries = _summaries(m, scenario, where)
     null = _null(m, scenario, where) if m.null else None

@@ -286,9 +286,7 @@ def load_experiment(source: str | Path) -> Experiment:
             raise ScenarioError(f"{where}: {'.'.join(map(str, loc))}: unknown key") from None
         raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw)}") from None
 
-    scenario = base_scenario(path, m.scenario, m.months, m.constants)
-    if m.calibration and scenario.posterior is not None:  # a fitting sweep starts from the scenario's
-        scenario = replace(scenario, posterior=None, fixed=())  # own values, as a calibration does
+    scenario = base_scenario(path, m.scenario, m.months, m.constants, fitting=bool(m.calibration))
 
     method = m.design.method
     if method == "exploratory":
@@ -351,9 +349,12 @@ def load_experiment(source: str | Path) -> Experiment:
     )
 
 
-def base_scenario(path: Path, scenario: str, months: int | None, constants: dict[str, float]) -> Scenario:
+def base_scenario(path: Path, scenario: str, months: int | None, constants: dict[str, float],
+                  fitting: bool = False) -> Scenario:
     """The scenario an experiment file names (a shipped name, or a path relative to the file), run for
-    ``months`` if given, with its ``constants`` set; one-line errors naming the file."""
+    ``months`` if given, with its ``constants`` set; one-line errors naming the file. ``fitting`` (a
+    calibration, or a sweep with calibration targets): without the posterior the scenario may carry,
+    since a fit starts from the scenario's own values, never from an earlier fit's draws."""
     where = str(path)
     scen_path = Path(scenario)
     if not scen_path.is_absolute() and _exists(path.parent / scen_path):
@@ -366,6 +367,8 @@ def base_scenario(path: Path, scenario: str, months: int | None, constants: dict
         raise ScenarioError(f"{where}: scenario: {e}") from None
     if constants:
         out = out.with_overrides(parameters=constants, where=f"{where}: constants")
+    if fitting and out.posterior is not None:
+        out = replace(out, posterior=None, fixed=())
     return out
 
 

@@ -40,8 +40,8 @@ a byte-order mark at the start of a file is allowed. See model/io/limits.py.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import functools
+import hashlib
 import math
 import os
 import tomllib
@@ -190,6 +190,11 @@ class Scenario:
             return Region(self, self.region, seed=seed)
         return Locality(seed=seed, fields=self.fields, initial_phases=self.initial_phases,
                         events=self.events, **self.parameters)
+
+    def build_drawn(self, seed: int) -> Locality | Region:
+        """The model a run with this seed builds: on the settings drawn for the seed when the scenario
+        carries a posterior (``for_replicate``), on its own values otherwise."""
+        return self.for_replicate(seed)[0].build(seed)
 
     def with_overrides(self, months: int | None = None, parameters: dict[str, Any] | None = None,
                        where: str = "--set", months_from: str = "--steps") -> "Scenario":
@@ -503,8 +508,6 @@ def _merge(base: dict, child: dict) -> dict:
             out[key] = [*out.get("events", []), *value]
         elif key == "region" and isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge_region(out[key], value, child.get("replace_events", False))
-        elif key == "not_drawn" and isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = list(dict.fromkeys((*out[key], *value)))
         else:
             out[key] = value
     return out
@@ -734,7 +737,7 @@ def from_scenario(scenario: str | Path | Scenario, seed: int | None = None) -> L
     file path, a shipped scenario's name or a loaded ``Scenario``. With a seed and a posterior in the
     scenario, on the settings drawn for that seed (as `run` draws); without a seed, its own values."""
     s = scenario if isinstance(scenario, Scenario) else load(scenario)
-    return s.for_replicate(seed)[0].build(seed) if seed is not None else s.build(seed)
+    return s.build_drawn(seed) if seed is not None else s.build(seed)
 
 
 def shipped() -> list[tuple[str, str]]:
