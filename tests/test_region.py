@@ -123,6 +123,46 @@ def test_a_place_gets_hold_of_an_example_with_the_chance_its_exposure_gives():
     assert share[2] == pytest.approx(1 - np.exp(-w), abs=0.06)
     assert share[3] == 0.0
     assert list(offered(0)[[0, 2, 3]]) == [1.0, 1.0, 0.0]
+    # Per source (2, plan Addendum 18): with one source each, the same chance.
+    share = offered(2)
+    assert share[0] == pytest.approx(1 - np.exp(-1.0), abs=0.06)
+    assert share[2] == pytest.approx(1 - np.exp(-w), abs=0.06)
+    assert share[3] == 0.0
+
+
+def test_with_access_per_source_a_place_gets_the_best_idea_it_reached_not_the_best_anywhere():
+    """Plan Addendum 18: place 0 meets place 1 (a fair idea, 0.5) face to face and sees place 2's
+    better one (0.9) only through a weak showcase link (0.05, a Beacon's). Some idea reaches it with
+    the chance of its whole exposure under both rules; per source (2) the better idea comes only
+    with the weak link's own chance, where the older rule (1) hands it over whenever any access
+    comes."""
+    def shares(limited: int, months: int = 600) -> tuple[float, float]:
+        r = _exposed_region(beacon_scheme=0, access_limited=limited)
+        r.localities[2].phase[0] = Phase.MAINSTREAMING
+        r.localities[2].dominant_quality[0] = 0.9
+        r.localities[1].dominant_quality[0] = 0.5
+        r.sharer[2] = True
+        r.fit[0, 0] = 1.0
+        face = np.zeros_like(r.face)
+        face[0, 1] = face[1, 0] = 1.0
+        face[0, 2] = 0.05 / r.rp["intermediaries"]
+        r.set_peer_links(face, np.zeros_like(r.written))
+        offers = np.array([(r._peer_step(), r.localities[0].peer_quality[0])[1] for _ in range(months)])
+        return float((offers > 0).mean()), float(np.isclose(offers, 0.9).mean())
+    anyone = 1 - np.exp(-1.05)
+    any1, best1 = shares(1)
+    any2, best2 = shares(2)
+    assert any1 == pytest.approx(anyone, abs=0.06) and any2 == pytest.approx(anyone, abs=0.06)
+    assert best1 == any1
+    assert best2 == pytest.approx(1 - np.exp(-0.05), abs=0.03)
+
+
+def test_without_channels_access_per_source_changes_nothing():
+    """The adopted England has no channels (intermediaries 0): its runs are the same under rules 1
+    and 2, draw for draw (the per-source draws have a stream of their own)."""
+    def run(limited: int) -> pd.DataFrame:
+        return small(3, **{"region.intermediaries": 0.0, "region.access_limited": limited}).build(5).run_for(30).aggregates()
+    pd.testing.assert_frame_equal(run(1), run(2))
 
 
 def test_with_open_access_the_same_settings_spread_innovation_much_further():

@@ -281,9 +281,11 @@ _add("written_weight", 0.3, 0.0, 1.0, "weight", G, "003:672 (face-to-face strong
      "Strength of a written channel relative to a face-to-face one (1).")
 _add("adaptation_sd", 0.15, 0.0, 1.0, "log-sd", G, "003:656 ('second wave'); 003:672 (context); assumption",
      "Spread of an idea's fit to an adopter: fit = exp(N(0, sd)), so some adopters do better than the originator.")
-_add("access_limited", 1, 0, 1, "on/off", G, "003:347, 657 (only a quarter can access relevant examples)",
-     "A place adapts an idea shown elsewhere only if it gets access to it, with the chance its exposure "
-     "gives (1); 0 = every place exposed at all is offered the best idea on show (before December 2026).", int)
+_add("access_limited", 1, 0, 2, "rule", G, "003:347, 657 (only a quarter can access relevant examples); 003:716",
+     "A place adapts an idea shown elsewhere only if it gets access, with the chance its exposure gives, "
+     "and then the best idea on show to it (1); 2 = each source reached with its own chance, the offer the "
+     "best of those reached (England ABC plan Addendum 18); 0 = every place exposed at all is offered the "
+     "best idea on show (before December 2026).", int)
 _add("dissemination_cost", 0.02, 0.0, 0.5, "slack per adopter", G, "003:718; assumption (value)",
      "Staff slack an innovator loses per peer it is helping adopt (Beacons are reimbursed).")
 _add("beacon_scheme", 1, 0, 1, "on/off", G, "003:718, 136-137",

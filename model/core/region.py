@@ -183,6 +183,7 @@ class Region(mesa.Model):
             Place(self, i, self.network[i], str(kinds[i]), str(regions[i]))
 
         self.beacon_until = np.full(L, -1)
+        self.link_rng: np.random.Generator | None = None  # per-source access draws (access_limited 2)
         self.best_shown = np.zeros((L, F))  # the best idea on show to each place, adapted (_peer_step)
         self.shielded_until = np.full((L, F), -1)  # (place, field) skipped by inspections up to this month: shield()
         self.innovated_before = self._burn_in(rp["burn_in"])
@@ -313,11 +314,26 @@ class Region(mesa.Model):
         q_shown = np.where(shown, e.dominant_quality, 0.0)
         offer = group_max(q_shown[w.indices], rows, starts, L)
         self.best_shown = np.minimum(offer * self.fit, 1.0)  # what a deliberate copy (the workshop) takes
-        e.peer_quality[:] = (np.where(self.rng.random((L, e.F)) < exposure, self.best_shown, 0.0)
-                             if rp["access_limited"] else self.best_shown)
+        if not rp["access_limited"]:
+            e.peer_quality[:] = self.best_shown
+        else:
+            u = self.rng.random((L, e.F))  # drawn under either rule: a region without channels runs as before
+            e.peer_quality[:] = (np.where(u < exposure, self.best_shown, 0.0) if rp["access_limited"] == 1
+                                 else self._offer_per_source(w, rows, starts, shown, q_shown))
         # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
         learners = seen_by @ (e.phase == Phase.DESIGN).astype(float)
         e.sharing_cost[:] = rp["dissemination_cost"] * learners * shown * ~beacon[:, None]
+
+    def _offer_per_source(self, w: sp.csr_array, rows: np.ndarray, starts: np.ndarray, shown: np.ndarray,
+                          q_shown: np.ndarray) -> np.ndarray:
+        """Access per source (``access_limited`` = 2, plan Addendum 18): each source showing a field is
+        reached with its own chance 1 - exp(-w_ij), independently, so some source is reached with the
+        exposure's chance; the offer is the best idea among those reached, adapted by the fit, else 0."""
+        if self.link_rng is None:  # a stream of its own: the region's own draws are unchanged
+            self.link_rng = self.rng.spawn(1)[0]
+        hit = self.link_rng.random((len(rows), shown.shape[1])) < (1.0 - np.exp(-w.data))[:, None]
+        best = group_max(np.where(hit & shown[w.indices], q_shown[w.indices], 0.0), rows, starts, self.n)
+        return np.minimum(best * self.fit, 1.0)
 
     def _record(self) -> None:
         e = self.engine
@@ -392,6 +408,7 @@ class Region(mesa.Model):
         children = np.random.SeedSequence(seed, spawn_key=(RESEED_STREAM,)).spawn(self.n + 1)
         self.engine.reseed([np.random.default_rng(c) for c in children[:-1]])
         self.rng = np.random.default_rng(children[-1])
+        self.link_rng = None
 
     def _log(self, place: int, kind: str, detail: str) -> None:
         self.event_log.append(PlaceEvent(int(self.steps), place, kind, detail))

@@ -4,7 +4,9 @@ model, learning between places), each run as a region on R fresh seeds, with the
 settings and with one channel of learning between places knocked out at a time, on the same seeds.
 Reports, per arm, one region's seed-to-seed sd of "a great deal" (within a particle) against 435
 independent places, the sd between particles, and the joint coverage of the survey's bands.
-Usage: python docs/validation/session16/full_spread.py OUT_FOLDER > full_spread.txt"""
+Usage: python docs/validation/session16/full_spread.py OUT_FOLDER > full_spread.txt
+With --access, only Addendum 18's pre-check: a sixth arm with access per source (region.access_limited
+2) on the same particles and seeds (arm5; the other arms are resumed from OUT_FOLDER if there)."""
 import dataclasses
 import sys
 from pathlib import Path
@@ -29,9 +31,10 @@ ARMS = {
     "examples do not pull triggers (region.example_strength 0)": {"region.example_strength": 0.0},
     "no channels (region.intermediaries 0)": {"region.intermediaries": 0.0},
 }
+ACCESS = {"access per source (region.access_limited 2, Addendum 18)": {"region.access_limited": 2.0}}
 
 
-def main(out: str) -> None:
+def main(out: str, access: bool = False) -> None:
     cal = load_calibration(ROOT / "experiments/calibrate_england_abc_full_scaled.toml")
     pop = pd.read_csv(ROOT / "docs/calibration/england_abc/run11/posterior.csv")
     w = pop.weight.to_numpy(float)
@@ -41,7 +44,8 @@ def main(out: str) -> None:
     print(f"{K} particles of the eleventh run's posterior x {R} fresh seeds, per arm (same seeds)\n")
     print(f"{'arm':58s} {'mean':>6s} {'within sd':>9s} {'ratio':>6s} {'between sd':>10s} {'coverage':>8s}")
     with cluster(2) as client:
-        for i, (label, fixed) in enumerate(ARMS.items()):
+        arms = list(enumerate(ARMS.items())) if not access else [(len(ARMS), next(iter(ACCESS.items())))]
+        for i, (label, fixed) in arms:
             names = list(cal.names)
             xa = x.copy()
             for name, value in fixed.items():
@@ -64,4 +68,4 @@ def main(out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], "--access" in sys.argv[2:])
