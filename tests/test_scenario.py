@@ -243,3 +243,35 @@ def test_a_fitting_sweep_starts_from_the_scenarios_own_values():
     for name in ("calibrate_england", "calibrate_england_groups"):
         assert load_experiment(name).scenario.posterior is None
     assert load_experiment("robust_region_levers").scenario.posterior is not None
+
+
+def test_a_sweep_on_a_fitted_scenario_records_each_runs_drawn_settings(tmp_path):
+    """Tidy data: a sweep row says which settings its run drew from the scenario's posterior
+    (drawn.<name>), the design's own setting excepted, so outcomes can be analysed against them."""
+    from model.experiments.sweep import read_runs, run_sweep
+    from model.io.experiment import load_experiment
+    _posterior_scenario(tmp_path)
+    (tmp_path / "exp.toml").write_text(f'''name = "drawn"
+description = "test"
+scenario = "{tmp_path / 'small.toml'}"
+months = 80
+replicates = 6
+seed = 5
+batch_size = 3
+[design]
+method = "grid"
+[parameters]
+trigger_rate = [0.3, 0.6]
+''')
+    exp = load_experiment(tmp_path / "exp.toml")
+    folder = run_sweep(exp, tmp_path / "out", progress=False)
+    runs = read_runs(folder)
+    assert runs.error.isna().all() and len(runs) == 12
+    assert [c for c in runs.columns if c.startswith("drawn.")] == ["drawn.region.example_strength"]
+    want = [exp.scenario.for_replicate(int(seed))[1]["region.example_strength"] for seed in runs.seed]
+    assert runs["drawn.region.example_strength"].tolist() == want
+    assert set(want) == {0.1, 0.6}  # both particles drawn: the column is not a constant
+    # scenario discovery takes the draws as inputs, not as outcomes
+    from model.experiments.discover import prepare
+    x, _, _ = prepare(folder, "share_a_great_deal", threshold=0.2)
+    assert list(x.columns) == ["trigger_rate", "drawn.region.example_strength"]

@@ -65,7 +65,9 @@ def prepare(folder: Path, outcome: str, threshold: float | None = None) -> tuple
     """(settings of each successful run, 1 where the outcome happens, description)."""
     folder = Path(folder)
     mf, runs = read_sweep(folder)  # checked and complete
+    # A posterior's draws (drawn.<name>) are inputs too: which fitted settings go with the outcome.
     inputs = [c for c in [*mf.parameters, *mf.switches] if c in runs.columns]
+    inputs += [c for c in runs.columns if c.startswith("drawn.")]
     known = [c for c in runs.columns if c not in {"run", "point", "replicate", "seed", "error", *inputs}]
     if outcome not in runs.columns or outcome in inputs or outcome in ("run", "point", "replicate", "seed", "error"):
         raise SweepError(f"--outcome {outcome}: not an outcome of this sweep (allowed: {', '.join(known)})")

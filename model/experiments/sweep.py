@@ -125,12 +125,24 @@ def _reason(e: OSError) -> str:
     return e.strerror or errno.errorcode.get(e.errno or 0, "") or str(e)
 
 
-def run_point(scenario: Scenario, params: dict, events: list[Shock], seed: int, where: str = "design point"):
+def run_point(scenario: Scenario, params: dict, events: list[Shock], seed: int, where: str = "design point",
+              drawn: dict | None = None):
     """One run: the scenario with these settings and extra shocks, built with ``seed`` and run to its
-    end. What a sweep and the EMA Workbench interface (model/experiments/ema.py) both run."""
+    end. What a sweep and the EMA Workbench interface (model/experiments/ema.py) both run. With a
+    posterior in the scenario the run is on the seed's draw (the design's settings are fixed), and
+    ``drawn``, if given, receives the drawn settings."""
     s = scenario.with_overrides(parameters=params, where=where)
     s.events = [*s.events, *events]
-    return s.build_drawn(seed).run_for(s.months)  # a posterior's draw; the design's settings are fixed
+    run, settings = s.for_replicate(seed)
+    if drawn is not None:
+        drawn.update(settings)
+    return run.build(seed).run_for(s.months)
+
+
+def drawn_columns(exp: Experiment) -> list[str]:
+    """A row's columns for the settings its run drew from the scenario's posterior (``drawn.<name>``),
+    so a sweep on a fitted scenario says which settings each outcome came from."""
+    return [f"drawn.{n}" for n in exp.scenario.drawn_names() if n not in exp.names]
 
 
 def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.DataFrame]]:
@@ -143,7 +155,9 @@ def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.Dat
         params, events = exp.point_settings(point)
         row.update(dict(zip(exp.names + exp.switch_names, exp.points[point].tolist())))
         try:
-            m = run_point(exp.scenario, params, events, seed, where=f"design point {point}")
+            drawn: dict = {}
+            m = run_point(exp.scenario, params, events, seed, where=f"design point {point}", drawn=drawn)
+            row.update({f"drawn.{k}": float(v) for k, v in drawn.items()})
             row.update(m.outcomes())
             row["error"] = None
             if exp.timeseries_every:  # a region keeps its aggregates, a locality its fields
@@ -161,7 +175,7 @@ def run_batch(exp: Experiment, runs: list[int]) -> tuple[list[dict], list[pd.Dat
 def _schema(exp: Experiment) -> pa.Schema:
     fields = [pa.field("run", pa.int64()), pa.field("point", pa.int64()), pa.field("replicate", pa.int64()),
               pa.field("seed", pa.uint64())]
-    fields += [pa.field(n, pa.float64()) for n in exp.names + exp.switch_names]
+    fields += [pa.field(n, pa.float64()) for n in exp.names + exp.switch_names + drawn_columns(exp)]
     fields += [pa.field(c, pa.float64()) for c in outcome_columns(exp.scenario.fields, exp.scenario.region is not None)]
     fields.append(pa.field("error", pa.string()))
     return pa.schema(fields)

@@ -226,6 +226,13 @@ class Scenario:
         _check_event_months(new, str(self.path or self.name), months_from if months is not None else None)
         return new
 
+    def drawn_names(self) -> list[str]:
+        """The settings ``for_replicate`` draws from the posterior: its columns not fixed (none
+        without a posterior)."""
+        if self.posterior is None:
+            return []
+        return [n for n in read_posterior(self.posterior)[0] if n not in self.fixed]
+
     def for_replicate(self, seed: int) -> tuple["Scenario", dict[str, float]]:
         """The scenario a replicate with this seed runs, and the settings drawn for it: with a
         ``posterior``, one particle drawn by weight from a stream of its own (so arms of a compare
