@@ -84,7 +84,8 @@ def run_replicates(spec: EnsembleSpec, seeds: list[int], months: int, progress=N
     """The tidy time series of ``spec`` on ``seeds``, its live shocks applied at their months.
     ``progress(k)`` is called after each month; ``cancelled()`` True stops early (None returned)."""
     sc = spec.scenario
-    e = Ensemble(seeds, fields=sc.fields, initial_phases=sc.initial_phases, events=sc.events, **sc.parameters)
+    e = Ensemble(seeds, fields=sc.fields, initial_phases=sc.initial_phases, events=sc.events,
+                 per_replicate=sc.replicate_parameters(seeds), **sc.parameters)  # a posterior: each seed's draw
     due = sorted(spec.live, key=lambda s: s.month)
     for m in range(months + 1):
         for shock in (s for s in due if s.month == m):

@@ -305,9 +305,13 @@ class Ensemble:
     batch pays the per-step cost of the array operations once instead of once per replicate."""
 
     def __init__(self, seeds, *, fields: Iterable[str] | None = None, initial_phases: dict[str, int] | None = None,
-                 events: Iterable[Shock] = (), knockouts: Iterable[str] = (), **params):
-        params = resolve(params)
-        self.engine = Engine([params] * len(seeds), [np.random.default_rng(s) for s in seeds],
+                 events: Iterable[Shock] = (), knockouts: Iterable[str] = (),
+                 per_replicate: list[dict] | None = None, **params):
+        """``per_replicate``: settings of each replicate on top of ``params`` (a posterior's draws)."""
+        if per_replicate is not None and len(per_replicate) != len(seeds):
+            raise ValueError(f"{len(per_replicate)} replicates' settings for {len(seeds)} seeds")
+        table = [resolve({**params, **own}) for own in per_replicate] if per_replicate else [resolve(params)] * len(seeds)
+        self.engine = Engine(table, [np.random.default_rng(s) for s in seeds],
                              DEFAULT_FIELDS if fields is None else fields, initial_phases, tuple(knockouts))
         self.fields = self.engine.fields
         for shock in events:

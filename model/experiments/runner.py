@@ -80,15 +80,11 @@ def map_replicates(task, scenario: Scenario, replicates: int, seed: int, workers
                      chunksize=max(1, replicates // (workers * 8)))
 
 
-def _replicate_task(args):
-    return run_replicate(*args)
-
-
 def _batch_task(args):
     """Replicates ``first, first + 1, ...`` (seeds ``seeds``) in one batched engine."""
     scenario, first, seeds = args
     e = Ensemble(seeds, fields=scenario.fields, initial_phases=scenario.initial_phases, events=scenario.events,
-                 **scenario.parameters).run_for(scenario.months)
+                 per_replicate=scenario.replicate_parameters(seeds), **scenario.parameters).run_for(scenario.months)
     ts, ev = e.timeseries(), e.events()
     ts["replicate"] += first
     ev["replicate"] += first
@@ -100,20 +96,18 @@ def run_ensemble(scenario: Scenario, replicates: int, seed: int, workers: int | 
     """All replicates' time series and events, concatenated in replicate order.
 
     Replicates run in batches (``core.locality.Ensemble``: many localities in one engine, each on
-    its own stream, so the result is the same as running them one by one), a few batches per
+    its own stream and, with a posterior, its own draw of the settings, so the result is the same
+    as running them one by one), a few batches per
     worker and at most BATCH_MAX replicates each; ``workers`` defaults to the number of cores and
     small ensembles run in this process. ``progress``: None shows a bar only on a terminal.
     """
-    if scenario.posterior is not None:  # each replicate on its own draw of the settings: one engine each
-        results = map_replicates(_replicate_task, scenario, replicates, seed, workers, progress, label)
-    else:
-        seeds = replicate_seeds(seed, replicates)
-        workers = max(1, min(workers or os.cpu_count() or 1, replicates // BATCH_MIN or 1))
-        n = max(BATCHES_PER_WORKER * workers if workers > 1 else 1, -(-replicates // BATCH_MAX))
-        bounds = np.linspace(0, replicates, min(n, replicates) + 1).astype(int)
-        tasks = [(scenario, int(a), seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-        results = map_tasks(_batch_task, tasks, workers, _bar(scenario, replicates, progress, label, "run"),
-                            sizes=[len(t[2]) for t in tasks])
+    seeds = replicate_seeds(seed, replicates)
+    workers = max(1, min(workers or os.cpu_count() or 1, replicates // BATCH_MIN or 1))
+    n = max(BATCHES_PER_WORKER * workers if workers > 1 else 1, -(-replicates // BATCH_MAX))
+    bounds = np.linspace(0, replicates, min(n, replicates) + 1).astype(int)
+    tasks = [(scenario, int(a), seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    results = map_tasks(_batch_task, tasks, workers, _bar(scenario, replicates, progress, label, "run"),
+                        sizes=[len(t[2]) for t in tasks])
     ts = pd.concat([r[0] for r in results], ignore_index=True)
     ev = pd.concat([r[1] for r in results], ignore_index=True)
     return ts, ev

@@ -226,6 +226,13 @@ class Scenario:
         _check_event_months(new, str(self.path or self.name), months_from if months is not None else None)
         return new
 
+    def replicate_parameters(self, seeds) -> list[dict] | None:
+        """Each seed's locality settings as ``for_replicate`` draws them (None without a posterior):
+        what a batched ensemble (``core.locality.Ensemble(per_replicate=...)``) runs."""
+        if self.posterior is None:
+            return None
+        return [self.for_replicate(int(seed))[0].parameters for seed in seeds]
+
     def drawn_names(self) -> list[str]:
         """The settings ``for_replicate`` draws from the posterior: its columns not fixed (none
         without a posterior)."""
