@@ -157,6 +157,13 @@ def test_a_what_if_on_a_fitted_scenario_keeps_what_it_sets(tmp_path):
         assert set(drawn) == {"region.example_strength"} and run.parameters["trigger_rate"] == 0.33
         assert run.region.effects["fire"]["leader_drive"] == 0.05
     assert {parent.for_replicate(s)[0].parameters["trigger_rate"] for s in range(40)} == {0.2, 0.9}
+    # the same from --set or a design: an offset set for one group is not drawn over by the
+    # posterior's offset fitted for that group with others
+    fixed = parent.with_overrides(parameters={"effects.london.leader_drive": 0.25})
+    assert "effects.london+fire.leader_drive" not in fixed.drawn_names()
+    for seed in range(12):
+        run, drawn = fixed.for_replicate(seed)
+        assert "effects.london+fire.leader_drive" not in drawn and run.region.effects["london"]["leader_drive"] == 0.25
 
 
 def test_not_drawn_is_checked_and_the_resolved_file_reproduces_the_draws(tmp_path):
@@ -271,6 +278,24 @@ trigger_rate = [0.3, 0.6]
     want = [exp.scenario.for_replicate(int(seed))[1]["region.example_strength"] for seed in runs.seed]
     assert runs["drawn.region.example_strength"].tolist() == want
     assert set(want) == {0.1, 0.6}  # both particles drawn: the column is not a constant
+    # a folder begun before rows kept their draws (no "drawn" in its manifest) is finished in its
+    # own columns: its batches are kept, not run again as damaged
+    import json
+
+    import pyarrow.parquet as pq
+    from model.experiments.sweep import Store
+    old = tmp_path / "old"
+    run_sweep(exp, old, progress=False)
+    manifest = json.loads((old / "_manifest.json").read_text())
+    del manifest["drawn"]
+    (old / "_manifest.json").write_text(json.dumps(manifest))
+    parts = sorted(old.glob("part-*.parquet"))
+    for part in parts:
+        pq.write_table(pq.read_table(part).drop(["drawn.region.example_strength"]), part)
+        (old / "_checksums" / f"{part.stem}.json").unlink()
+    parts[-1].unlink()  # the last batch is still to run
+    store = Store(old, exp)
+    assert store.check(resume=True)[0] == [len(parts) - 1] and store.damaged == []
     # scenario discovery takes the draws as inputs, not as outcomes
     from model.experiments.discover import prepare
     x, _, _ = prepare(folder, "share_a_great_deal", threshold=0.2)

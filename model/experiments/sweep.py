@@ -89,6 +89,7 @@ class SweepManifest(Shape):
     levers: list[str] = []
     futures: int = 0
     outcome_specs: dict[str, dict] = {}
+    drawn: list[str] | None = None  # the rows' drawn.* columns; None: a folder from before they were kept
 
 
 def _resume_fix(folder: Path, what: str = "runs damaged parts again") -> str:
@@ -237,6 +238,7 @@ class Store:
                 "region": e.scenario.region is not None, "calibration": e.calibration,
                 "uncertainties": e.uncertainties, "levers": e.levers, "futures": e.n_futures,
                 "policies": e.n_policies, "outcome_specs": e.outcome_specs,
+                "drawn": [n for n in self.schema.names if n.startswith("drawn.")],
                 "provenance": manifest.build({"name": "sweep", "experiment": str(e.path.resolve())},
                                              manifest.experiment_inputs(e), manifest.sweep_seeds(e))}
 
@@ -263,6 +265,10 @@ class Store:
             if old.digest != self.exp.digest():
                 raise SweepError(f"{self.folder}: was made by a different experiment definition "
                                  f"(digest {old.digest} != {self.exp.digest()}); cannot resume")
+            # A folder begun before rows kept their posterior draws is finished in its own columns,
+            # not thrown away as damaged.
+            kept = set(old.drawn or ())
+            self.schema = pa.schema([f for f in self.schema if not f.name.startswith("drawn.") or f.name in kept])
             try:
                 for sub in (self.folder, self.folder / "_timeseries", self.folder / "_checksums"):
                     for stale in sub.glob(".*.tmp"):  # a batch cut off mid-write

@@ -238,7 +238,7 @@ class Scenario:
         without a posterior)."""
         if self.posterior is None:
             return []
-        return [n for n in read_posterior(self.posterior)[0] if n not in self.fixed]
+        return [n for n in read_posterior(self.posterior)[0] if not _is_fixed(n, self.fixed)]
 
     def for_replicate(self, seed: int) -> tuple["Scenario", dict[str, float]]:
         """The scenario a replicate with this seed runs, and the settings drawn for it: with a
@@ -250,7 +250,7 @@ class Scenario:
         names, values, weights = read_posterior(self.posterior)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,)))
         drawn = {n: v for n, v in _particle(names, values[rng.choice(len(values), p=weights)]).items()
-                 if n not in self.fixed}
+                 if not _is_fixed(n, self.fixed)}
         out = self.with_overrides(parameters=drawn, where=f"{self.posterior}")
         out.posterior, out.fixed = None, ()
         return out, drawn
@@ -282,6 +282,20 @@ class Scenario:
         if self.posterior is not None:
             out["posterior"] = "sha256:" + hashlib.sha256(Path(self.posterior).read_bytes()).hexdigest()
         return out
+
+
+def _is_fixed(name: str, fixed) -> bool:
+    """Whether a posterior's setting is fixed by these names: itself, or, for an offset fitted for
+    several groups at once (effects.a+b.x), the same offset set for any of its groups (as
+    ``_not_drawn`` reads the files), so a what-if or a design on one group is not drawn over."""
+    if name in fixed:
+        return True
+    parts = name.split(".")
+    if parts[0] != "effects" or len(parts) != 3:
+        return False
+    groups = set(parts[1].split("+"))
+    return any(len(q := f.split(".")) == 3 and q[0] == "effects" and q[2] == parts[2] and groups & set(q[1].split("+"))
+               for f in fixed)
 
 
 POSTERIOR_STREAM = 7919  # spawn key of the posterior draw: a stream apart from the run's own
@@ -645,13 +659,7 @@ def _not_drawn(names: tuple[str, ...], chain) -> tuple[list[str], list[str]]:
         later.update(f"effects.{g}.{k}" for g, v in (effects.items() if isinstance(effects, dict) else ())
                      if isinstance(v, dict) for k in v)
     listed = [n for _, raw in chain[first:] if isinstance(raw.get("not_drawn"), list) for n in raw["not_drawn"]]
-    out = []
-    for name in names:
-        parts = name.split(".")
-        if name in later or (parts[0] == "effects" and len(parts) == 3
-                             and any(f"effects.{g}.{parts[2]}" in later for g in parts[1].split("+"))):
-            out.append(name)
-    return list(dict.fromkeys(listed)), out
+    return list(dict.fromkeys(listed)), [name for name in names if _is_fixed(name, later)]
 
 
 def _posterior_path(name: str | None, chain, where: str) -> Path | None:
