@@ -522,3 +522,21 @@ def test_shipped_eleventh_run_is_the_ninth_with_the_tenth_runs_units():
     assert eleventh.scenario.to_toml_dict() == ninth.scenario.to_toml_dict()
     same = ("seed", "alpha", "p_acc_min", "replicates", "batch_size", "population", "max_generations")
     assert [getattr(eleventh, k) for k in same] == [getattr(tenth, k) for k in same]
+
+
+def test_shipped_twelfth_and_thirteenth_runs_change_one_thing_each_from_the_eleventh():
+    """England ABC plan Addenda 18 and 19: the twelfth run is the eleventh with access per source
+    (region.access_limited 2), the thirteenth the eleventh with the Beacons' reach in the prior;
+    nothing else differs, so each is judged against the eleventh on like terms."""
+    eleventh = load_calibration("calibrate_england_abc_full_scaled")
+    twelfth = load_calibration("calibrate_england_abc_full_access")
+    thirteenth = load_calibration("calibrate_england_abc_full_beacons")
+    same = ("seed", "alpha", "p_acc_min", "replicates", "batch_size", "population", "max_generations", "summaries")
+    for other in (twelfth, thirteenth):
+        assert [getattr(other, k) for k in same] == [getattr(eleventh, k) for k in same]
+    assert twelfth.prior == eleventh.prior
+    t, e = twelfth.scenario.to_toml_dict(), eleventh.scenario.to_toml_dict()
+    assert t["region"].pop("access_limited") == 2 and e["region"].pop("access_limited") == 1
+    assert t == e
+    assert thirteenth.prior[:-1] == eleventh.prior and thirteenth.prior[-1].name == "region.beacon_reach"
+    assert thirteenth.scenario.to_toml_dict() == eleventh.scenario.to_toml_dict()
