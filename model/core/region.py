@@ -311,28 +311,29 @@ class Region(mesa.Model):
         e.peer_pull[:] = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
         # The best idea on show to each place, per field, adapted to its own fit; a place gets hold
         # of it only with the chance its exposure gives: examples are scarce (003:347, 657).
-        q_shown = np.where(shown, e.dominant_quality, 0.0)
-        offer = group_max(q_shown[w.indices], rows, starts, L)
+        q_links = np.where(shown, e.dominant_quality, 0.0)[w.indices]  # each link's source's idea
+        offer = group_max(q_links, rows, starts, L)
         self.best_shown = np.minimum(offer * self.fit, 1.0)  # what a deliberate copy (the workshop) takes
         if not rp["access_limited"]:
             e.peer_quality[:] = self.best_shown
         else:
             u = self.rng.random((L, e.F))  # drawn under either rule: a region without channels runs as before
             e.peer_quality[:] = (np.where(u < exposure, self.best_shown, 0.0) if rp["access_limited"] == 1
-                                 else self._offer_per_source(w, rows, starts, shown, q_shown))
+                                 else self._offer_per_source(w, rows, starts, q_links))
         # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
         learners = seen_by @ (e.phase == Phase.DESIGN).astype(float)
         e.sharing_cost[:] = rp["dissemination_cost"] * learners * shown * ~beacon[:, None]
 
-    def _offer_per_source(self, w: sp.csr_array, rows: np.ndarray, starts: np.ndarray, shown: np.ndarray,
-                          q_shown: np.ndarray) -> np.ndarray:
+    def _offer_per_source(self, w: sp.csr_array, rows: np.ndarray, starts: np.ndarray,
+                          q_links: np.ndarray) -> np.ndarray:
         """Access per source (``access_limited`` = 2, plan Addendum 18): each source showing a field is
         reached with its own chance 1 - exp(-w_ij), independently, so some source is reached with the
-        exposure's chance; the offer is the best idea among those reached, adapted by the fit, else 0."""
+        exposure's chance; the offer is the best idea among those reached, adapted by the fit, else 0.
+        ``q_links``: per stored link of ``w``, its source's idea in each field (0 where not shown)."""
         if self.link_rng is None:  # a stream of its own: the region's own draws are unchanged
             self.link_rng = self.rng.spawn(1)[0]
-        hit = self.link_rng.random((len(rows), shown.shape[1])) < (1.0 - np.exp(-w.data))[:, None]
-        best = group_max(np.where(hit & shown[w.indices], q_shown[w.indices], 0.0), rows, starts, self.n)
+        hit = self.link_rng.random(q_links.shape) < (1.0 - np.exp(-w.data))[:, None]
+        best = group_max(np.where(hit, q_links, 0.0), rows, starts, self.n)
         return np.minimum(best * self.fit, 1.0)
 
     def _record(self) -> None:
