@@ -203,6 +203,47 @@ def test_a_beacon_shows_everyone_but_sees_only_its_own_links():
     assert r.localities[1].peer_pull[2] == 0.0  # unlinked: the Beacon does not see place 3
 
 
+def test_a_beacon_by_field_shows_that_field_only_and_is_awarded_for_it():
+    """Beacon status for a theme of service (000:251-252, 708; plan Addendum 20): the showcase
+    reaches every place in the awarded field and no other; awards are shared among the fields and go
+    to the most public value in each; a Beacon does not see its own showcase."""
+    r = _exposed_region(beacon_scheme=0, beacon_by_field=1, beacon_reach=0.2)
+    r.set_peer_links(np.zeros_like(r.face), np.zeros_like(r.written))
+    r.sharer[:] = False
+    r.localities[1].phase[2] = Phase.MAINSTREAMING  # place 1 has proven fields 0 and 2 ...
+    r.localities[1].dominant_quality[2] = 0.6
+    r.beacon_field_until[1, 0] = 99  # ... and is a Beacon in field 0 only
+    r.step()
+    assert all(r.localities[i].peer_pull[0] > 0 for i in (0, 2, 3))
+    assert all(r.localities[i].peer_pull[2] == 0.0 for i in range(r.n))  # field 2 is not on show
+    assert r.localities[1].peer_pull[0] == 0.0
+    assert r.best_shown[3, 0] == pytest.approx(min(0.8 * r.fit[3, 0], 1.0)) and r.best_shown[1, 0] == 0.0
+    assert r.localities[1].sharing_cost[0] == 0.0
+    # Under the place rule the same Beacon shows both fields.
+    p = _exposed_region(beacon_scheme=0, beacon_reach=0.2)
+    p.set_peer_links(np.zeros_like(p.face), np.zeros_like(p.written))
+    p.sharer[:] = False
+    p.localities[1].phase[2] = Phase.MAINSTREAMING
+    p.localities[1].dominant_quality[2] = 0.6
+    p.beacon_until[1] = 99
+    p.step()
+    assert p.localities[0].peer_pull[2] > 0
+
+    # The award: 7 awards over 5 fields, most public value first, never to a sitting Beacon.
+    a = small(1, **{"region.beacon_by_field": 1, "region.beacon_awards": 7}).build(3)
+    e = a.engine
+    e.phase[:] = Phase.MAINSTREAMING
+    e.public_value[:] = np.arange(a.n)[:, None] * 1.0  # the last places lead in every field
+    a.beacon_field_until[a.n - 1, :] = 99  # the leader is a Beacon everywhere already
+    a.steps = 24  # year 2: the two extra awards go to fields 2 and 3
+    a._beacon_round_by_field()
+    won = a.beacon_field_until == 48
+    assert won.sum(axis=0).tolist() == [1, 1, 2, 2, 1]
+    assert won[a.n - 2].all() and won[a.n - 3, [2, 3]].all() and not won[a.n - 1].any()
+    with pytest.raises(Exception, match="beacon_by_field"):
+        small(1, **{"region.beacon_by_field": 1, "region.access_limited": 2}).build(3)
+
+
 def test_the_innovator_pays_for_dissemination_unless_it_is_a_beacon():
     r = _exposed_region(beacon_scheme=0, dissemination_cost=0.05)
     face = np.zeros_like(r.face)

@@ -292,6 +292,11 @@ _add("beacon_scheme", 1, 0, 1, "on/off", G, "003:718, 136-137",
      "Beacon scheme: each year the leading innovators become Beacons for two years.", int)
 _add("beacon_awards", 12, 0, 100, "per year", G, "003:718; assumption (value)",
      "Beacon awards a year.", int)
+_add("beacon_by_field", 0, 0, 1, "on/off", G, "000:250-252, 708, 1484 (awards for a theme of service); "
+     "England ABC plan Addendum 20",
+     "Beacon status is awarded for a field (a theme), shared evenly among the fields each year, to the "
+     "places with most public value in it; the Beacon shows that field only (1). 0 = awarded to the "
+     "places with most fields mainstreamed, which show every proven field.", int)
 _add("beacon_reach", 0.05, 0.0, 1.0, "weight", G, "003:718, 136; assumption (value)",
      "Face-to-face showcase link from a Beacon to every other place (open days, visits).")
 _add("intermediaries", 1.0, 0.0, 5.0, "multiplier", G, "003:716-720 (IDeA, LGA, regional centres)",
@@ -311,6 +316,10 @@ _add("burn_in", 0, 0, 240, "months", G, "003:281 (67% innovating by 2000); assum
      "their own history has taken them rather than all latent.", int)
 _add("survey_month", 77, 0, 1200, "month", G, "003:267, 783 (survey June 2006)",
      "Month of the survey the region is compared with (default June 2006 from January 2000).", int)
+
+# Settings added after results were recorded whose default is the earlier model exactly: a digest
+# (Scenario.identity) leaves them out at their default, so recorded folders stay resumable.
+ADDED_AT_DEFAULT = {"region": {"beacon_by_field"}, "parameters": set()}
 
 REGISTRY: dict[str, Param] = {p.name: p for p in _P if p.group != "region"}  # a locality's parameters
 REGION_PARAMS: dict[str, Param] = {p.name: p for p in _P if p.group == "region"}  # a region's settings

@@ -182,7 +182,10 @@ class Region(mesa.Model):
         for i in range(L):
             Place(self, i, self.network[i], str(kinds[i]), str(regions[i]))
 
-        self.beacon_until = np.full(L, -1)
+        self.beacon_until = np.full(L, -1)  # Beacon status of a place (the default rule) up to this month
+        self.beacon_field_until = np.full((L, F), -1)  # of a (place, field) pair (beacon_by_field)
+        if rp["beacon_by_field"] and rp["access_limited"] == 2:  # per-source access: the place rule only
+            raise ParameterError("region.beacon_by_field = 1 cannot be combined with region.access_limited = 2")
         self.link_rng: np.random.Generator | None = None  # per-source access draws (access_limited 2)
         self.best_shown = np.zeros((L, F))  # the best idea on show to each place, adapted (_peer_step)
         self.shielded_until = np.full((L, F), -1)  # (place, field) skipped by inspections up to this month: shield()
@@ -301,18 +304,33 @@ class Region(mesa.Model):
             self._beacon_key, self._beacon_links = key, (w, rows, run_starts(rows), seen_by)
         return self._beacon_links
 
+    def beacons(self) -> np.ndarray:
+        """(L, F): whether each place is a Beacon in each field this month (a place's status covers
+        every field under the default rule, one field under ``beacon_by_field``)."""
+        if self.rp["beacon_by_field"]:
+            return self.beacon_field_until >= self.steps
+        return np.broadcast_to((self.beacon_until >= self.steps)[:, None], self.engine.phase.shape)
+
     def _peer_step(self) -> None:
         rp, e, L = self.rp, self.engine, self.n
-        beacon = self.beacon_until >= self.steps
-        shown = (e.phase >= Phase.MAINSTREAMING) & (self.sharer | beacon)[:, None]
-        # Channels from j to i; Beacons reach everyone face to face (003:718, 136).
-        w, rows, starts, seen_by = self._with_beacons(beacon)
-        exposure = 1.0 - np.exp(-(w @ shown.astype(float)))  # (L, F)
+        by_field = bool(rp["beacon_by_field"])
+        beacon_lf = self.beacons()
+        shown = (e.phase >= Phase.MAINSTREAMING) & (self.sharer[:, None] | beacon_lf)
+        # Channels from j to i; Beacons reach everyone face to face (003:718, 136): a place's
+        # showcase is a link in every field, a field's Beacon's (by_field) a term in that field only.
+        w, rows, starts, seen_by = self._with_beacons(np.zeros(L, bool) if by_field else beacon_lf[:, 0])
+        strength = w @ shown.astype(float)
+        if by_field:
+            showcase = shown & beacon_lf
+            strength = strength + rp["intermediaries"] * rp["beacon_reach"] * (showcase.sum(axis=0) - showcase)
+        exposure = 1.0 - np.exp(-strength)  # (L, F)
         e.peer_pull[:] = rp["example_strength"] * exposure * np.where(self.follower, rp["follower_pull"], 1.0)[:, None]
         # The best idea on show to each place, per field, adapted to its own fit; a place gets hold
         # of it only with the chance its exposure gives: examples are scarce (003:347, 657).
         q_links = np.where(shown, e.dominant_quality, 0.0)[w.indices]  # each link's source's idea
         offer = group_max(q_links, rows, starts, L)
+        if by_field and rp["intermediaries"] * rp["beacon_reach"] > 0:
+            offer = np.maximum(offer, self._beacon_offer(np.where(showcase, e.dominant_quality, 0.0)))
         self.best_shown = np.minimum(offer * self.fit, 1.0)  # what a deliberate copy (the workshop) takes
         if not rp["access_limited"]:
             e.peer_quality[:] = self.best_shown
@@ -322,7 +340,19 @@ class Region(mesa.Model):
                                  else self._offer_per_source(w, rows, starts, q_links))
         # The innovator's cost: one unit per peer in design in that field, unless a Beacon.
         learners = seen_by @ (e.phase == Phase.DESIGN).astype(float)
-        e.sharing_cost[:] = rp["dissemination_cost"] * learners * shown * ~beacon[:, None]
+        e.sharing_cost[:] = rp["dissemination_cost"] * learners * shown * ~beacon_lf
+
+    @staticmethod
+    def _beacon_offer(q: np.ndarray) -> np.ndarray:
+        """(L, F): the best idea each field's Beacons show to each place, its own excepted. ``q``: each
+        place's idea where it is a Beacon showing that field, else 0."""
+        if q.shape[0] < 2:
+            return np.zeros_like(q)
+        order = np.argsort(-q, axis=0, kind="stable")
+        top, second = q[order[0], np.arange(q.shape[1])], q[order[1], np.arange(q.shape[1])]
+        out = np.broadcast_to(top, q.shape).copy()
+        out[order[0], np.arange(q.shape[1])] = second  # the best Beacon sees the second best
+        return out
 
     def _offer_per_source(self, w: sp.csr_array, rows: np.ndarray, starts: np.ndarray,
                           q_links: np.ndarray) -> np.ndarray:
@@ -377,15 +407,35 @@ class Region(mesa.Model):
         self._log(-1, "region:innovation_fund", f"{len(winners)} grants")
 
     def _beacon_round(self) -> None:
-        """Beacon awards to the places with most fields mainstreamed or embedded, for two years."""
+        """Beacon awards to the places with most fields mainstreamed or embedded, for two years; or,
+        with ``beacon_by_field``, to (place, field) pairs (England ABC plan Addendum 20)."""
         rp, e = self.rp, self.engine
         phase = e.phase
+        if rp["beacon_by_field"]:
+            return self._beacon_round_by_field()
         score = (phase >= Phase.MAINSTREAMING).sum(axis=1) + 1e-3 * e.public_value.sum(axis=1)
         eligible = np.flatnonzero((phase >= Phase.MAINSTREAMING).any(axis=1) & (self.beacon_until < self.steps))
         top = eligible[np.argsort(-score[eligible], kind="stable")[: rp["beacon_awards"]]]
         self.beacon_until[top] = self.steps + 24
         for i in top:
             self._log(int(i), "region:beacon", "Beacon status for two years")
+
+    def _beacon_round_by_field(self) -> None:
+        """Awards for a theme of service (000:250-252, 708, 1484): ``beacon_awards`` shared evenly
+        among the fields, the remainder to fields in turn from the year's own (no field favoured over
+        the years, assumption); in each field to the places with it mainstreamed or embedded and not
+        its Beacon now, most public value in it first (excellence in service delivery, 000:1484)."""
+        rp, e = self.rp, self.engine
+        F = len(self.fields)
+        base, extra = divmod(int(rp["beacon_awards"]), F)
+        start = (self.steps // 12) % F
+        for k in range(F):
+            f = (start + k) % F
+            eligible = np.flatnonzero((e.phase[:, f] >= Phase.MAINSTREAMING) & (self.beacon_field_until[:, f] < self.steps))
+            top = eligible[np.argsort(-e.public_value[eligible, f], kind="stable")[: base + (k < extra)]]
+            self.beacon_field_until[top, f] = self.steps + 24
+            for i in top:
+                self._log(int(i), "region:beacon", f"Beacon status in {self.fields[f]} for two years")
 
     # ------------------------------------------------------------------ decisions (the workshop)
     def shield(self, place: int, field: int, until: int) -> None:

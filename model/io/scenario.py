@@ -55,7 +55,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from ..core.events import KINDS, LEADER_ROLES, LINK_LAYERS, Shock
 from ..core.locality import DEFAULT_FIELDS, Locality
-from ..core.parameters import REGION_PARAMS, REGISTRY, ParameterError, resolve
+from ..core.parameters import ADDED_AT_DEFAULT, REGION_PARAMS, REGISTRY, ParameterError, resolve
 from ..core.region import GROUPS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
 from . import limits
 
@@ -279,6 +279,12 @@ class Scenario:
         """What a digest hashes: ``to_toml_dict`` with the posterior named by its content, not by its
         path, so a folder's digest does not depend on where the project sits."""
         out = self.to_toml_dict()
+        for table, names in ADDED_AT_DEFAULT.items():
+            params = out.get(table) or {}
+            registry = REGION_PARAMS if table == "region" else REGISTRY
+            for n in names & params.keys():
+                if params[n] == registry[n].default:
+                    del params[n]
         if self.posterior is not None:
             out["posterior"] = "sha256:" + hashlib.sha256(Path(self.posterior).read_bytes()).hexdigest()
         return out
@@ -573,6 +579,9 @@ def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> Non
         rp = s.region.resolved()
         if rp["councils"] + rp["fire_authorities"] < 1:
             raise ScenarioError(f"{where}: region: needs at least one place (councils + fire_authorities >= 1)")
+        if rp["beacon_by_field"] and rp["access_limited"] == 2:
+            raise ScenarioError(f"{where}: region.beacon_by_field: 1 cannot be combined with region.access_limited "
+                                f"= 2 (allowed: access_limited 0 or 1 with Beacons by field)")
         if rp["survey_month"] > s.months:
             raise ScenarioError(f"{where}: region.survey_month: {rp['survey_month']} is beyond the run "
                                 f"(allowed: 0 to {s.months}, from {src})")

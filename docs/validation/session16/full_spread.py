@@ -6,7 +6,9 @@ Reports, per arm, one region's seed-to-seed sd of "a great deal" (within a parti
 independent places, the sd between particles, and the joint coverage of the survey's bands.
 Usage: python docs/validation/session16/full_spread.py OUT_FOLDER > full_spread.txt
 With --access, only Addendum 18's pre-check: a sixth arm with access per source (region.access_limited
-2) on the same particles and seeds (arm5; the other arms are resumed from OUT_FOLDER if there)."""
+2) on the same particles and seeds (arm5; the other arms are resumed from OUT_FOLDER if there).
+With --by-field, only Addendum 20's pre-check: Beacon awards by theme (region.beacon_by_field 1), arm6;
+output docs/validation/session17/full_spread_by_field.txt."""
 import dataclasses
 import sys
 from pathlib import Path
@@ -32,9 +34,10 @@ ARMS = {
     "no channels (region.intermediaries 0)": {"region.intermediaries": 0.0},
 }
 ACCESS = {"access per source (region.access_limited 2, Addendum 18)": {"region.access_limited": 2.0}}
+BY_FIELD = {"Beacons by theme (region.beacon_by_field 1, Addendum 20)": {"region.beacon_by_field": 1.0}}
 
 
-def main(out: str, access: bool = False) -> None:
+def main(out: str, access: bool = False, by_field: bool = False) -> None:
     cal = load_calibration(ROOT / "experiments/calibrate_england_abc_full_scaled.toml")
     pop = pd.read_csv(ROOT / "docs/calibration/england_abc/run11/posterior.csv")
     w = pop.weight.to_numpy(float)
@@ -44,7 +47,11 @@ def main(out: str, access: bool = False) -> None:
     print(f"{K} particles of the eleventh run's posterior x {R} fresh seeds, per arm (same seeds)\n")
     print(f"{'arm':58s} {'mean':>6s} {'within sd':>9s} {'ratio':>6s} {'between sd':>10s} {'coverage':>8s}")
     with cluster(2) as client:
-        arms = list(enumerate(ARMS.items())) if not access else [(len(ARMS), next(iter(ACCESS.items())))]
+        arms = list(enumerate(ARMS.items()))
+        if access:
+            arms = [(len(ARMS), next(iter(ACCESS.items())))]
+        if by_field:
+            arms = [(len(ARMS) + 1, next(iter(BY_FIELD.items())))]
         for i, (label, fixed) in arms:
             names = list(cal.names)
             xa = x.copy()
@@ -54,7 +61,8 @@ def main(out: str, access: bool = False) -> None:
                 else:
                     names.append(name)
                     xa = np.column_stack([xa, np.full(K, value)])
-            exp = settings_experiment(cal, x, f"spread arm {i} (plan Addendum 17)", seed, R, addendum=17, arm=label)
+            exp = settings_experiment(cal, x, f"spread arm {i} (plan Addendum 17)", seed, R,
+                                      addendum=20 if by_field else 17, arm=label)
             exp = dataclasses.replace(exp, names=names, bounds=[(-1e9, 1e9)] * len(names), points=xa)
             folder = run_sweep(exp, Path(out) / f"arm{i}", client=client, resume=True, progress=False)
             runs = read_runs(folder)
@@ -68,4 +76,4 @@ def main(out: str, access: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], "--access" in sys.argv[2:])
+    main(sys.argv[1], "--access" in sys.argv[2:], "--by-field" in sys.argv[2:])
