@@ -770,6 +770,14 @@ def test_region_state_plays_the_region_and_shocks_a_group():
     places = pd.read_csv(io.BytesIO(ws.places_csv()))
     assert len(places) == 15 * 60 and set(places.answer) <= {"hardly any", "some", "a great deal"}
     assert len(pd.read_csv(io.BytesIO(ws.shares_csv()))) == 15
+    # Beacons are marked: the places holding the status this month, as the Region says
+    while not (run.model.beacon_until >= run.model.steps).any() and ws.month < 120:
+        ws.step(12)
+    v = ws.view()
+    beacons = run.model.beacon_until >= run.model.steps
+    assert beacons.any() and np.array_equal(v.beacons, beacons)
+    svg = ws.grid_svg(v, "phase", ALL_PLACES, False)
+    assert svg.count("class='beacon'") == beacons.sum() and f"a Beacon now ({beacons.sum()})" in svg
     # compare mode is for localities: a region plays alone, and says so
     ws, err = build_workshop(Settings(scenario="region_60", compare=True))
     assert err is None and len(ws.runs) == 1 and any("plays alone" in n for n in ws.notes)

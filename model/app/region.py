@@ -160,6 +160,7 @@ class RegionView:
     lead: np.ndarray  # (places,) this month
     shares: np.ndarray  # (months so far + 1, 3)
     shocked: np.ndarray  # (places,) hit by a live shock
+    beacons: np.ndarray  # (places,) holding Beacon status (in any field) this month
     shocks: list[dict]
     table: pd.DataFrame  # the survey's table by group, at the survey month (or now, before it)
     table_month: int
@@ -260,7 +261,7 @@ class RegionWorkshop:
             month = min(self.month, r.survey_month)
             return RegionView(r.label, r.n, self.month, r.months, r.start_year, r.survey_month,
                               r.answers[-1].copy(), r.leads[-1].copy(), r.shares(), r.shocked.copy(),
-                              r.shock_markers(), self.survey_table(month), month)
+                              r.model.beacons().any(axis=1), r.shock_markers(), self.survey_table(month), month)
 
     def survey_table(self, month: int) -> pd.DataFrame:
         """The model's answers at ``month`` by group (Region.survey) beside the survey's figures
@@ -278,7 +279,7 @@ class RegionWorkshop:
             chosen[group_members(r.kinds, r.regions, group)] = True
         codes = v.answer if by == "answer" else v.lead
         title = f"{r.label}: {r.n} places by {'survey answer' if by == 'answer' else 'leading phase'}"
-        return region_grid_svg(r.grid(big), codes, by, chosen, v.shocked, title)
+        return region_grid_svg(r.grid(big), codes, by, chosen, v.shocked, title, v.beacons)
 
     def groups(self) -> list[dict]:
         return group_options(self.primary.kinds, self.primary.regions)

@@ -671,15 +671,23 @@ class RegionGrid:
         self.titles = [escape(f"{REGION_LABELS.get(str(r), str(r))}, {TYPE_LABELS.get(str(k), str(k))} #{i}")
                        for i, (k, r) in enumerate(zip(kinds, regions))]
         self.legend_y = y + 16 * fs
-        self.H = int(self.legend_y + 42 * fs)
+        self.H = int(self.legend_y + 57 * fs)
+
+
+def _star(cx: float, cy: float, r: float) -> str:
+    """An SVG path of a five-pointed star of outer radius r, point up."""
+    pts = [(cx + (r if k % 2 == 0 else r * 0.42) * math.sin(k * math.pi / 5),
+            cy - (r if k % 2 == 0 else r * 0.42) * math.cos(k * math.pi / 5)) for k in range(10)]
+    return "M" + "L".join(f"{_f(px)},{_f(py)}" for px, py in pts) + "Z"
 
 
 def region_grid_svg(grid: RegionGrid, codes: np.ndarray, by: str = "answer", chosen: np.ndarray | None = None,
-                    shocked: np.ndarray | None = None, title: str = "") -> str:
+                    shocked: np.ndarray | None = None, title: str = "", beacons: np.ndarray | None = None) -> str:
     """The places of a region, coloured by their survey answer (``by="answer"``: codes index
     CATEGORIES) or by the phase of their leading field (``by="phase"``: codes index PHASE_NAMES).
     ``chosen``: places of the group the shock buttons act on (outlined); ``shocked``: places a live
-    shock hit (a white dot). Councils are squares, fire authorities circles."""
+    shock hit (a white dot); ``beacons``: places holding Beacon status now (a star: they show
+    their proven innovations to every place, ODD 10.2). Councils are squares, fire authorities circles."""
     fs, c = grid.fs, grid.cell
     colours, names = (ANSWER_COLOURS, CATEGORIES) if by == "answer" else (PHASE_COLOURS, PHASE_NAMES)
     body = []
@@ -695,11 +703,15 @@ def region_grid_svg(grid: RegionGrid, codes: np.ndarray, by: str = "answer", cho
         x, y = grid.pos[i]
         k = int(codes[i])
         cls = f"place v{k}{' fire' if grid.fire[i] else ''}{' chosen' if chosen is not None and chosen[i] else ''}"
-        tip = f"<title>{grid.titles[i]}: {names[k]}</title>"
+        beacon = beacons is not None and beacons[i]
+        tip = f"<title>{grid.titles[i]}: {names[k]}{' · a Beacon now' if beacon else ''}</title>"
         if grid.fire[i]:
             body.append(f"<circle class='{cls}' cx='{_f(x + c / 2)}' cy='{_f(y + c / 2)}' r='{_f(c / 2)}'>{tip}</circle>")
         else:
             body.append(f"<rect class='{cls}' x='{_f(x)}' y='{_f(y)}' width='{_f(c)}' height='{_f(c)}'>{tip}</rect>")
+        if beacon:  # a white star over the colour: no answer or phase is drawn in white
+            body.append(f"<path class='beacon' d='{_star(x + c / 2, y + c / 2, c * 0.48)}' fill='white' "
+                        f"stroke='#212121' stroke-width='0.9'/>")
         if shocked is not None and shocked[i]:
             body.append(f"<circle class='shocked' cx='{_f(x + c / 2)}' cy='{_f(y + c / 2)}' r='{_f(max(c / 7, 1.8))}' "
                         f"fill='white' stroke='#212121' stroke-width='0.8'/>")
@@ -716,7 +728,10 @@ def region_grid_svg(grid: RegionGrid, codes: np.ndarray, by: str = "answer", cho
     body.append(f"<text x='4' y='{_f(y + 20 * fs)}' font-size='{_f(11 * fs)}' fill='#616161'>square = council, "
                 f"circle = fire authority; black outline = the places the shock buttons act on;</text>"
                 f"<text x='4' y='{_f(y + 35 * fs)}' font-size='{_f(11 * fs)}' fill='#616161'>white dot = hit by a "
-                f"live shock; hover over a place for its name and answer</text>")
+                f"live shock; hover over a place for its name and answer</text>"
+                f"<text class='beacon-legend' x='4' y='{_f(y + 50 * fs)}' font-size='{_f(11 * fs)}' fill='#616161'>"
+                f"star = a Beacon now ({int(np.sum(beacons)) if beacons is not None else 0}): it shows its "
+                f"proven innovations to every place</text>")
     return _svg(grid.W, grid.H, body, f"region-grid by-{by}", title or f"places by {by}")
 
 
