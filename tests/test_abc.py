@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from model.experiments.abc import (Space, calibrate, fit, inside_share, kernel_cov, model_choice, new_weights, parameter_summary, posterior,
-                                   posterior_predictive, read_particles, replay, write_particles)
+                                   posterior_predictive, read_particles, replay, select, write_particles)
 from model.experiments.sweep import cluster, run_point
 from model.io.calibration import PriorBox, SummarySpec, load_calibration
 from model.io.experiment import SHIPPED, load_experiment
@@ -98,6 +98,18 @@ def test_the_weight_carries_the_share_of_the_kernel_inside_the_box():
     assert new_weights(space, np.array([[0.8]]), u_pop, w, cov, z)[0] == pytest.approx(z * plain[0], rel=1e-12)
     # a parent in the middle loses almost nothing: Z near 1, so mixing generations only matters near edges
     assert inside_share(np.random.default_rng(3), space, np.array([[0.5]]), w, np.array([[0.0025]])) > 0.999
+
+
+def test_a_failed_particle_never_enters_the_population():
+    """Fewer successes than n_alpha in generation 0: the failed particles (infinite distance) stay
+    out and epsilon is the largest finite distance kept, so the proposal kernel never centres on a
+    parameter set whose runs raised or gave NaN summaries."""
+    gen, part = np.zeros(5, int), np.arange(5)
+    dist = np.array([0.7, np.inf, 0.2, np.inf, 0.5])
+    keep, eps = select(gen, part, dist, n_alpha=4)
+    assert sorted(keep.tolist()) == [0, 2, 4] and eps == 0.7
+    keep, eps = select(gen, part, dist, n_alpha=2)  # enough successes: the two closest, as before
+    assert keep.tolist() == [2, 4] and eps == 0.5
 
 
 def test_log_uniform_prior_works_on_the_log_scale():
@@ -540,3 +552,25 @@ def test_shipped_twelfth_and_thirteenth_runs_change_one_thing_each_from_the_elev
     assert t == e
     assert thirteenth.prior[:-1] == eleventh.prior and thirteenth.prior[-1].name == "region.beacon_reach"
     assert thirteenth.scenario.to_toml_dict() == eleventh.scenario.to_toml_dict()
+
+
+def _england_report():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("england_report", ROOT / "docs/calibration/england_abc/report.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_england_report_counts_an_errored_run_as_outside_and_reads_the_named_predictive_folder(tmp_path):
+    """A predictive run that raised has NaN shares: it is outside the bands (criterion 1's denominator
+    keeps it), and with two predictive folders and none named, the report stops with one line."""
+    report = _england_report()
+    runs = pd.DataFrame({"share_a_great_deal": [0.43, np.nan], "share_some": [0.52, np.nan],
+                         "share_hardly_any": [0.02, np.nan]})
+    assert report.within_all_bands(runs).tolist() == [True, False]
+    (tmp_path / "summary.json").write_text("{}")
+    (tmp_path / "predictive-1-10").mkdir()
+    (tmp_path / "predictive-2-10").mkdir()
+    with pytest.raises(SystemExit, match="expected one posterior predictive folder, found"):
+        report.predictive_runs(tmp_path)

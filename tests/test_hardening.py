@@ -410,6 +410,9 @@ def test_a_damaged_design_is_written_again_on_resume_and_named_by_the_analysis(f
     (("[outcomes]", "[switches.inspection]\nlevels = [0, 1e308]\n[[switches.inspection.events]]\nmonth = 3\n"
                     "kind = \"underperformance\"\n[outcomes]"),
      r"switches.inspection.levels: 1e\+308 times events\[0\].magnitude 1 is out of range \(allowed: a magnitude from -10 to 10\)"),
+    (("[outcomes]", "[switches.inspection]\nlevels = [0, -1]\n[[switches.inspection.events]]\nmonth = 3\n"
+                    "kind = \"underperformance\"\n[outcomes]"),
+     r"switches.inspection.levels: -1 would make events\[0\] \(underperformance\) negative, and it takes no sign"),
     (("[outcomes]", "[switches.inspection]\nlevels = [0, nan]\n[[switches.inspection.events]]\nmonth = 3\n"
                     "kind = \"underperformance\"\n[outcomes]"), r"switches.inspection.levels\[1\]: must be a finite number"),
     (('method = "grid"', 'method = "grid"\nsecond_order = "false"'), r"design.second_order: must be true or false"),

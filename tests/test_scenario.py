@@ -37,6 +37,9 @@ def test_dates_are_months_from_start_year(tmp_path):
     ({"month": 3, "kind": "partnership", "layer": "diagonal"}, r"events\[0\]\.layer"),
     ({"month": 3, "kind": "hold"}, "a hold is on one field's innovation"),
     ({"month": 3, "kind": "hold", "field": "education", "magnitude": 0.5}, "a hold has no size"),
+    ({"month": 3, "kind": "crisis", "magnitude": -1}, r"events\[0\]: magnitude -1 is negative, but crisis takes no sign "
+                                                     r"\(allowed: 0 or more; a negative size only for efficiency_pressure"),
+    ({"month": 3, "kind": "funding_start", "magnitude": -0.5}, "funding_start takes no sign"),
     ({"month": 3, "kind": "partnership", "layer": "horizontal", "duration": 2}, "'duration' does not apply to partnership"),
     ({"month": "3", "kind": "crisis"}, r"events\[0\]\.month: must be a number, not the text '3' \(write it without quotes\)$"),
     ({"date": "2002-13", "kind": "crisis"}, r"'2002-13' is not a date \(allowed: a year, 2002, or a year and month, 2002-03\)"),

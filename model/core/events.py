@@ -35,6 +35,10 @@ KINDS: dict[str, str] = {
 PRESSURE_KINDS = ("efficiency_pressure", "member_pressure", "community_pressure", "central_pressure")
 # Kinds that wear off after a duration; any other kind given one would silently ignore it.
 TIMED_KINDS = ("funding_start", "crisis", "hold", *PRESSURE_KINDS)
+# Kinds whose size has a sign: a pressure falls as well as rises, a partnership can be dismantled.
+# Any other kind with a negative size would run backwards (a negative grant, a crisis that lifts
+# performance, minus twelve providers), which no source describes.
+SIGNED_KINDS = (*PRESSURE_KINDS, "partnership")
 LEADER_ROLES = ("chief_executive", "political_leader", "director", "core_clique")
 # The link layers a partnership strengthens: between two adjacent layers, or within any layer
 # (the same four as the strength_* parameters, ODD 7.1).
@@ -87,6 +91,9 @@ class Shock:
             raise ValueError(f"shock duration must be >= 1 month, got {self.duration}")
         if self.duration is not None and self.kind not in TIMED_KINDS:
             raise ValueError(f"'duration' does not apply to {self.kind} (only to {', '.join(TIMED_KINDS)})")
+        if self.magnitude < 0 and self.kind not in SIGNED_KINDS:
+            raise ValueError(f"magnitude {self.magnitude:g} is negative, but {self.kind} takes no sign "
+                             f"(allowed: 0 or more; a negative size only for {', '.join(SIGNED_KINDS)})")
         if self.kind in ("leader_arrival", "leader_departure"):
             role = self.role or "chief_executive"
             if role not in LEADER_ROLES or (self.kind == "leader_arrival" and role == "core_clique"):

@@ -189,9 +189,11 @@ def distances(stats: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> np.
 
 def select(generation: np.ndarray, particle: np.ndarray, distance: np.ndarray, n_alpha: int) -> tuple[np.ndarray, float]:
     """(positions of the n_alpha closest, epsilon = the largest distance among them); ties broken by
-    generation, then particle, so the choice never depends on row order."""
+    generation, then particle, so the choice never depends on row order. A failed particle (infinite
+    distance) is never kept, even when fewer than n_alpha succeeded: its parameters carry no evidence."""
     keep = np.lexsort((particle, generation, distance))[:n_alpha]
-    return keep, float(distance[keep[-1]])
+    keep = keep[np.isfinite(distance[keep])]
+    return keep, float(distance[keep[-1]]) if len(keep) else float("inf")
 
 
 def ess(w: np.ndarray) -> float:

@@ -75,7 +75,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from ..core.events import Shock
+from ..core.events import SIGNED_KINDS, Shock
 from ..core.outcomes import LOCALITY_OUTCOMES, REGION_OUTCOMES, outcome_columns
 from ..core.parameters import REGION_PARAMS, REGISTRY, Param
 from . import limits
@@ -404,6 +404,9 @@ def _switch_events(sw: SwitchModel, key: str, scenario: Scenario, where: str) ->
             if e.kind == "hold" and level not in (0, 1):
                 raise ScenarioError(f"{where}: {key}.levels: {level:g} would scale events[{i}], a hold, which has "
                                     f"no size (allowed levels with a hold: 0 = off, 1 = on)")
+            if e.magnitude * level < 0 and e.kind not in SIGNED_KINDS:
+                raise ScenarioError(f"{where}: {key}.levels: {level:g} would make events[{i}] ({e.kind}) negative, "
+                                    f"and it takes no sign (allowed levels: 0 or more)")
             if abs(e.magnitude * level) > MAX_MAGNITUDE:
                 raise ScenarioError(f"{where}: {key}.levels: {level!r} times events[{i}].magnitude "
                                     f"{e.magnitude:g} is out of range (allowed: a magnitude from "
