@@ -8,8 +8,9 @@ import pytest
 import model.experiments.validation as v
 
 
-def _fake(id, passed, known=None):
-    return v.Check(id, f"claim {id}", "000:1", lambda n: v.Result(f"stat {id}", "expected", passed), known)
+def _fake(id, passed, known=None, null=""):
+    return v.Check(id, f"claim {id}", "000:1", lambda n: v.Result(f"stat {id}", "expected", passed, null=null,
+                                                                 null_passed=None if null else False), known)
 
 
 @pytest.mark.parametrize("second, status, code", [
@@ -17,6 +18,7 @@ def _fake(id, passed, known=None):
     (_fake(2, False), "FAIL", 1),                             # an honest failure fails the run
     (_fake(2, False, "ODD section 8"), "disagrees (known)", 0),  # a recorded disagreement does not
     (_fake(2, True, "ODD section 8"), "XPASS", 1),            # ...but passing while marked does
+    (_fake(2, True, null="a null with no runs to measure"), "null not measured", 1),  # cannot discriminate
 ])
 def test_exit_code_counts_failures_and_unexpected_passes(monkeypatch, capsys, tmp_path, second, status, code):
     monkeypatch.setattr(v, "CHECKS", [_fake(1, True), second])
@@ -126,3 +128,13 @@ def test_the_case_value_table_says_when_no_run_reached_mainstreaming():
     text = case_markdown(df, 6000)
     assert "nan" not in text and "| 0 of 8 | no run (none reached) | +0.600 |" in text
     assert "| 3 of 8 | +1.200 [+1.100, +1.300] | +0.100 |" in text
+
+
+def test_a_null_that_cannot_be_measured_says_nothing():
+    """Check 4's null with too few runs reaching embedding, or check 16's with a NaN correlation,
+    neither passes nor fails its criterion: the verdict is None, and the check cannot pass."""
+    assert v.measured(False, can_measure=False) is None and v.measured(True, can_measure=False) is None
+    assert v.measured(False, can_measure=True) is False and v.measured(True, can_measure=True) is True
+    c = _fake(4, True)
+    assert v.status(c, v.Result("s", "e", True, null="n", null_passed=None)) == "null not measured"
+    assert v.status(c, v.Result("s", "e", True, null="n", null_passed=False)) == "pass"

@@ -137,7 +137,7 @@ class Result:
     # drawn only when the report is written; ``null_figure`` the same for the null arm.
     figure: tuple[str, tuple, dict[str, Any]] | None = field(default=None, repr=False)
     null: str = ""  # the null arm and its statistic, in words
-    null_passed: bool | None = None
+    null_passed: bool | None = None  # None with a null: it could not be measured (see ``measured``)
     null_figure: tuple[str, tuple, dict[str, Any]] | None = field(default=None, repr=False)
 
 
@@ -164,6 +164,14 @@ def check(id: int, claim: str, source: str, known_disagreement: str | None = Non
 
 
 NO_DISCRIMINATION = "does not discriminate"
+UNMEASURED = "null not measured"
+
+
+def measured(verdict: bool, can_measure: bool) -> bool | None:
+    """A null arm's verdict, or None when it could not be measured (no runs reached the stage the
+    statistic needs, or the statistic is NaN). An unmeasured null does not fail the criterion, it
+    says nothing, so the check cannot show it discriminates (before session 17 it counted as failing)."""
+    return bool(verdict) if can_measure else None
 
 
 def status(c: Check, r: Result) -> str:
@@ -171,6 +179,8 @@ def status(c: Check, r: Result) -> str:
     'disagrees (known)' or 'XPASS' (a known disagreement that passed)."""
     if r.passed is None:
         return "not run"
+    if r.null and r.null_passed is None:
+        return UNMEASURED
     ok = r.passed and not r.null_passed
     if c.known_disagreement:
         return "XPASS" if ok else "disagrees (known)"
@@ -180,7 +190,7 @@ def status(c: Check, r: Result) -> str:
 
 
 def is_error(c: Check, r: Result) -> bool:
-    return status(c, r) in ("FAIL", "XPASS", NO_DISCRIMINATION)
+    return status(c, r) in ("FAIL", "XPASS", NO_DISCRIMINATION, UNMEASURED)
 
 
 def _fig(name: str, *args, **kwargs) -> tuple[str, tuple, dict[str, Any]]:
@@ -258,7 +268,7 @@ def _failures(n: int) -> Result:
     return Result(f"median {med(failed):.0f} failed trials before mobilisation ({len(failed)} runs)", "median >= 2",
                   bool(failed) and med(failed) >= 2, _fig("failures", failed),
                   f"no weak ideas (every trial can prove itself, none is killed): median {med(none):.0f} "
-                  f"({len(none)} runs)", bool(none) and med(none) >= 2, _fig("failures", none))
+                  f"({len(none)} runs)", measured(bool(none) and med(none) >= 2, bool(none)), _fig("failures", none))
 
 
 DIP = 0.02  # a real dip: the 3-month mean falls this far below the month before the trigger
@@ -297,7 +307,8 @@ def _jcurve(n: int) -> Result:
     ok = lambda d: len(d) >= 5 and rate(d) > 0.8  # noqa: E731
     return Result(f"{rate(dips):.2f} of {len(dips)} runs reaching embedding dipped {DIP} below the month before "
                   "the trigger first", f"> 0.8 (and >= 5 runs)", ok(dips), _fig("jcurve", arm),
-                  f"no resources diverted (diversion_cost = 0): {rate(flat):.2f} of {len(flat)}", ok(flat),
+                  f"no resources diverted (diversion_cost = 0): {rate(flat):.2f} of {len(flat)}",
+                  measured(ok(flat), len(flat) >= 5),
                   _fig("jcurve", null))
 
 
@@ -372,7 +383,7 @@ def _reverse(n: int) -> Result:
                   _bars(f"Reversals per phase ({n} runs per ensemble)", dict(zip(names, map(float, counts))),
                         "backward transitions"),
                   f"reversal blind to the triangle (the reversal rule sees adequacy fixed at {mean:.2f}): relative "
-                  f"risk {null_risk:.2f} (adequacy gap {null_gap:.3f})", ok(null_risk),
+                  f"risk {null_risk:.2f} (adequacy gap {null_gap:.3f})", measured(ok(null_risk), not np.isnan(null_risk)),
                   _bars("Relative risk of falling back", {"model": risk, "null: blind to triangle": null_risk},
                         "weakest / strongest third", ref=RISK))
 
@@ -463,7 +474,8 @@ def _phase_balance(n: int) -> Result:
     null_table, null_ok, null_text = _balance_table(n, knockouts=("flat_needs",))
     return Result("loss of progress when a corner's agents aim 0.1 lower on entering the phase: " + text,
                   "design: A largest; mainstreaming: C largest; embedding: all > 0, within 3x", ok,
-                  _fig("phase_balance", table), "every phase needs the corners equally: " + null_text, null_ok,
+                  _fig("phase_balance", table), "every phase needs the corners equally: " + null_text,
+                  measured(null_ok, all(runs >= 10 for _, runs in null_table.values())),
                   _fig("phase_balance", null_table))
 
 
@@ -595,7 +607,8 @@ def _targeting(n: int) -> Result:
                   "> 0.4 (chance: 0.2)", total > 0 and share > 0.4,
                   _bars("First field to start is the worst-performing one", {"model": share, "chance": 0.2},
                         ref=0.4, ref_label="threshold"),
-                  f"recognition blind to each field's own gap: {null:.2f} of {null_total}", null_total > 0 and null > 0.4,
+                  f"recognition blind to each field's own gap: {null:.2f} of {null_total}",
+                  measured(null > 0.4, null_total > 0),
                   _bars("Null: recognition blind to the field's gap", {"null": null, "chance": 0.2}, ref=0.4))
 
 
@@ -832,7 +845,8 @@ def _elections(n: int) -> Result:
                   f"fields that innovated by month 120 (mean {level:.2f} of 5): {r:+.3f}", "|correlation| < 0.1",
                   ok(r), _bars("Correlation: change of control vs innovation", {"model": r}, "correlation",
                                ref=0.1, ref_label="|r| < 0.1"),
-                  f"an election always brings a high-drive leader (0.9): {null_r:+.3f}", ok(null_r),
+                  f"an election always brings a high-drive leader (0.9): {null_r:+.3f}",
+                  measured(ok(null_r), bool(np.isfinite(null_r))),
                   _bars("Null: elected leaders always driven", {"null": null_r}, "correlation", ref=0.1,
                         ref_label="|r| < 0.1"))
 
@@ -866,15 +880,23 @@ def table(results, figures: dict[int, str] | None = None) -> str:
         if c.known_disagreement and mark != "not run":
             mark += f" ({c.known_disagreement})"
         fig = f" ([figure]({figures[c.id]}))" if figures and c.id in figures else ""
-        null = f"{r.null}: {'passes too' if r.null_passed else 'fails'}" if r.null else ""
+        null = f"{r.null}: {_null_word(r.null_passed)}" if r.null else ""
         rows.append(f"| {c.id} | {c.claim} | {c.source} | {r.statistic}{fig} | {r.expected} | {null} | {mark} |")
     return "\n".join(rows)
+
+
+def _null_word(null_passed: bool | None, loud: bool = False) -> str:
+    if null_passed is None:
+        return "COULD NOT BE MEASURED" if loud else "could not be measured"
+    return ("PASSES TOO" if loud else "passes too") if null_passed else ("fails, as it must" if loud else "fails")
 
 
 def summary(results) -> str:
     count = lambda word: sum(status(c, r) == word for c, r, _ in results)  # noqa: E731
     text = (f"{count('pass')} passed, {count('FAIL')} failed, {count(NO_DISCRIMINATION)} do not discriminate, "
             f"{count('disagrees (known)')} known disagreements, {count('not run')} not run")
+    if count(UNMEASURED):
+        text += f", {count(UNMEASURED)} whose null could not be measured"
     return text + (f", {count('XPASS')} marked as known disagreements but passed (remove the marker)"
                    if count("XPASS") else "")
 
@@ -883,12 +905,14 @@ def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = N
     n = QUICK if quick else FULL
     lines = [
         "# Validation report", "",
-        f"innovation-sim {version()}; ensembles of {n} runs per arm, seeds {SEED_BASE}-{SEED_BASE + n - 1}; "
+        f"innovation-sim {version()}; ensembles of {n} runs per arm, seeds {SEED_BASE}-{SEED_BASE + n - 1} "
+        f"(checks 15 and 17: {4 if quick else 12} regions, seeds {SEED_BASE}-{SEED_BASE + (3 if quick else 11)}); "
         f"{seconds:.0f} s. Reproduce with `innovation-sim validate{' --quick' if quick else ''} --out DIR`.", "",
         summary(results) + ". "
         "Each check's ensemble, seeds and threshold are in `model/experiments/validation.py`; thresholds follow "
         "the claim, not the result, and were written with each check's null arm before the model they test "
-        "(docs/validation-plan.md). A check passes only if its null arm, on the same seeds, fails the same "
+        "(docs/validation-plan.md), except checks 5 and 7, re-posed after earlier runs (Addendum 3; docs/ODD.md "
+        "section 8 says why, and which nulls can only fail). A check passes only if its null arm, on the same seeds, fails the same "
         "criterion. A failing check is a disagreement between the model and its "
         "source, discussed in docs/ODD.md section 8, not a test to bend; a check marked as a known "
         "disagreement reports \"disagrees (known)\" and does not fail the run, and fails it if it passes.", "",
@@ -918,7 +942,7 @@ def command(quick: bool, out: str | None, only: list[int] | None,
         known = f" [{c.known_disagreement}]" if c.known_disagreement else ""
         print(f"[{c.id:>2}] {status(c, r):<7} {c.claim} ({c.source}){known}\n        measured: {r.statistic}"
               + (f"\n        expected: {r.expected}" if r.expected else "")
-              + (f"\n        null:     {r.null} ({'PASSES TOO' if r.null_passed else 'fails, as it must'})"
+              + (f"\n        null:     {r.null} ({_null_word(r.null_passed, loud=True)})"
                  if r.null else ""))
     print(f"\n{summary(results)} ({seconds:.0f} s)")
     if out:
