@@ -313,3 +313,19 @@ def test_a_fitted_locality_scenario_batches_each_replicates_draw_as_run_one_by_o
     assert app.drop(columns="replicate").equals(ts.drop(columns="replicate"))
     unfitted = run_ensemble(load("knowsley").with_overrides(60), 10, 5, workers=1, progress=False)[0]
     assert not unfitted.equals(ts)  # the draws matter: the test can fail
+
+
+def test_a_field_started_embedded_does_not_gain_its_innovation_again():
+    """validation-plan Addendum 15: the innovation's uplift is already in the starting performance
+    and its gain already shown, so the first year adds no phantom rise (before the fix: about +0.15)."""
+    from model.core.locality import Locality
+    rises = []
+    for seed in range(12):
+        m = Locality(seed=seed, initial_phases={"education": 4})
+        f = m.field_index("education")
+        start = float(m.performance[f])
+        assert m.realised[f] > m.p["value_threshold"]  # proven before the run
+        for _ in range(12):
+            m.step()
+        rises.append(float(m.performance[f]) - start)
+    assert abs(float(np.median(rises))) < 0.05, rises

@@ -649,6 +649,16 @@ class Engine:
             self.dominant_quality[:, f] = np.maximum(par["proof_threshold"], par["trial_quality_mean"]) + PROVEN_MARGIN
         if ph >= Phase.MAINSTREAMING:
             self.alignment[:, f] = 1.0 if ph == Phase.EMBEDDING else INITIAL_ALIGNMENT
+        if ph >= Phase.MOBILISATION:
+            # The innovation was proven and in use before the run (validation-plan Addendum 15): its
+            # uplift is already in the starting performance, its ramp done and its gain shown, so the
+            # run does not count it again as value gained.
+            maturity = lc.MATURITY[ph] + (MAINSTREAM_MATURITY * self.alignment[:, f] if ph == Phase.MAINSTREAMING else 0.0)
+            uplift = par["innovation_uplift"] * self.dominant_quality[:, f] * maturity
+            self.performance_base[:, f] = np.maximum(self.performance[:, f] - uplift, 0.0)
+            self.performance_at_trigger[:, f] = self.performance_base[:, f]
+            self.realised[:, f] = self.performance[:, f] - self.performance_base[:, f]
+            self.in_phase[:, f] = lc.RAMP_MONTHS
 
     def field_index(self, name: str | None) -> int:
         try:
