@@ -329,3 +329,24 @@ def test_a_field_started_embedded_does_not_gain_its_innovation_again():
             m.step()
         rises.append(float(m.performance[f]) - start)
     assert abs(float(np.median(rises))) < 0.05, rises
+
+
+def test_a_fall_back_ramps_the_uplift_down_from_what_the_field_had():
+    """validation-plan Addendum 16: a field stopped back from mainstreaming to mobilisation keeps
+    its pilot: its maturity starts where it was and eases to mobilisation's 0.6 over the ramp
+    (before: it fell at once to 0, the maturity of the phase below, and climbed back)."""
+    from model.core import lifecycle as lc
+    m = Locality(seed=4, initial_phases={"education": 3})
+    e, f = m.engine, m.field_index("education")
+    m.step()
+    held = float(e.maturity_now[0, f])
+    assert held >= lc.MATURITY[3]
+    e.fall_back(0, f)
+    m.step()
+    after = float(e.maturity_now[0, f])
+    assert e.phase[0, f] == 2 and after > lc.MATURITY[2] and after == pytest.approx(
+        held + (lc.MATURITY[2] - held) / lc.RAMP_MONTHS, abs=1e-12)
+    for _ in range(lc.RAMP_MONTHS):
+        m.step()
+    if e.phase[0, f] == 2:
+        assert e.maturity_now[0, f] == pytest.approx(lc.MATURITY[2])

@@ -432,7 +432,6 @@ class PhaseView:
     demand: tuple[np.ndarray, np.ndarray]  # their needs (2, P, F, 3) and its sums (triangle.adequacy)
     rates: np.ndarray  # base reversal rate of each field's phase
     effort: np.ndarray  # lifecycle.EFFORT of each field's phase
-    ramp: tuple[np.ndarray, np.ndarray]  # lifecycle.maturity_ramp
     n_emb: np.ndarray  # (P, 1) embedded fields per place
 
     @classmethod
@@ -448,10 +447,10 @@ class PhaseView:
         view = cls(*masks, phase > Phase.LATENT, *anys, any_started=any(anys[1:]), any_proving=any(anys[2:]),
                    stretch=stretch, stretch_field=np.repeat(stretch[:, None], e.F, axis=1),
                    next_and_own=next_and_own, demand=(need, e.needs.sum(axis=1)[next_and_own]),
-                   rates=e.rates[e._rows, phase], effort=lc.EFFORT[phase], ramp=lc.maturity_ramp(phase),
+                   rates=e.rates[e._rows, phase], effort=lc.EFFORT[phase],
                    n_emb=emb.sum(axis=1, keepdims=True) if anys[-1] else np.zeros((len(phase), 1), dtype=np.int64))
         for v in (*masks, view.started, stretch, view.stretch_field, next_and_own, need, *view.demand, view.rates,
-                  view.effort, *view.ramp, view.n_emb):
+                  view.effort, view.n_emb):
             v.flags.writeable = False
         return view
 
@@ -609,6 +608,9 @@ class Engine:
         self.public_value = np.zeros((P, F))
         self.realised, self.adequacy = np.zeros((P, F)), np.zeros((P, F))  # realised value: smoothed performance gain since the trigger
         self.in_phase = np.zeros((P, F), dtype=np.int64)  # months since the field entered its phase
+        # 7.10's maturity: what the field had last month, and where its ramp starts (net of the
+        # alignment term of mainstreaming, which is added on top).
+        self.maturity_now, self.ramp_from = np.zeros((P, F)), np.zeros((P, F))
         self.recognition = np.clip((par["aspiration"][:, None] - performance) / GAP_SCALE, 0, 1) * RECOGNITION_START
         self.pressures = {k: np.repeat(par[k].astype(float)[:, None], F, axis=1) for k in PRESSURE_KINDS}
         self.inspection, self.funding, self.cut = np.zeros((P, F)), np.zeros((P, F)), np.zeros((P, F))
@@ -659,6 +661,8 @@ class Engine:
             self.performance_at_trigger[:, f] = self.performance_base[:, f]
             self.realised[:, f] = self.performance[:, f] - self.performance_base[:, f]
             self.in_phase[:, f] = lc.RAMP_MONTHS
+            self.maturity_now[:, f] = maturity
+            self.ramp_from[:, f] = lc.MATURITY[ph]
 
     def field_index(self, name: str | None) -> int:
         try:
@@ -1020,6 +1024,10 @@ class Engine:
             self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT
         if Phase.EMBEDDING in out_of:
             self.alignment[leaves(Phase.EMBEDDING)] = STAGNANT_ALIGNMENT
+        # The uplift ramps from what the field had (Addendum 16), net of the alignment term the new
+        # phase adds on top, so nothing jumps at the move.
+        term = np.where(new == Phase.MAINSTREAMING, MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0.0)
+        self.ramp_from = np.where(moved, self.maturity_now - term, self.ramp_from)
 
     def _learn(self, lost: np.ndarray) -> None:
         """Keep the best quality among trials ``lost`` (P, F, K) as each field's lesson (7.6)."""
@@ -1049,9 +1057,10 @@ class Engine:
         if ph.any_design:
             busy = 0.5 * self.trial_active.sum(axis=2) / self._K_field
             effort = effort * np.where(ph.design, 0.5 + busy, 1.0)
-        maturity = lc.maturity(self.phase, self.in_phase, ph.ramp)
+        maturity = lc.maturity(self.ramp_from, self.phase, self.in_phase)
         if ph.any_main:
             maturity = maturity + np.where(ph.main, MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0)
+        self.maturity_now = maturity
         potential = (self.performance_base - pc["diversion_cost"] * effort
                      + pc["innovation_uplift"] * self.dominant_quality * maturity)
         if self._improving:  # continuous improvement, where provision is poor (000:157; 003:199)

@@ -37,18 +37,12 @@ MATURITY = np.array([0.0, 0.0, 0.6, 0.7, 1.0])
 RAMP_MONTHS = 6
 
 
-def maturity_ramp(phase):
-    """MATURITY of the phase before, and the rise to the phase's own."""
-    before = MATURITY[np.maximum(phase - 1, 0)]
-    return before, MATURITY[phase] - before
-
-
-def maturity(phase, months_in_phase, ramp=None):
-    """Share of the innovation's potential uplift realised now: MATURITY of the phase before,
-    ramping up to the phase's own over RAMP_MONTHS. ``ramp``: ``maturity_ramp(phase)``, if the
-    caller keeps it (it changes only with the phase)."""
-    before, rise = maturity_ramp(phase) if ramp is None else ramp
-    return before + rise * np.minimum(months_in_phase / RAMP_MONTHS, 1.0)
+def maturity(held, phase, months_in_phase):
+    """Share of the innovation's potential uplift realised now: from ``held``, what the field had
+    when it entered its phase, to the phase's MATURITY over RAMP_MONTHS (validation-plan Addendum
+    16: before, the ramp started from the MATURITY of the phase below, so a fall-back lost its whole
+    uplift at once and entering embedding from full alignment dropped 1.1 to 0.7)."""
+    return held + (MATURITY[phase] - held) * np.minimum(months_in_phase / RAMP_MONTHS, 1.0)
 
 
 # Realised value is performance gained since the trigger, smoothed over about half a year: people
