@@ -562,15 +562,29 @@ def _england_report():
     return module
 
 
-def test_the_england_report_counts_an_errored_run_as_outside_and_reads_the_named_predictive_folder(tmp_path):
-    """A predictive run that raised has NaN shares: it is outside the bands (criterion 1's denominator
-    keeps it), and with two predictive folders and none named, the report stops with one line."""
+def test_the_england_report_counts_an_errored_run_as_outside_and_reads_the_named_predictive_folder(tmp_path,
+                                                                                                   monkeypatch):
+    """A predictive run that raised has NaN shares: criterion 1's denominator keeps it (before, it was
+    dropped: 2 of 2 within instead of 2 of 3); the folder summary.json names is read even beside
+    another; with two and none named, the report stops with one line."""
     report = _england_report()
-    runs = pd.DataFrame({"share_a_great_deal": [0.43, np.nan], "share_some": [0.52, np.nan],
-                         "share_hardly_any": [0.02, np.nan]})
-    assert report.within_all_bands(runs).tolist() == [True, False]
+    runs = pd.DataFrame({"share_a_great_deal": [0.43, 0.43, np.nan], "share_some": [0.52, 0.52, np.nan],
+                         "share_hardly_any": [0.02, 0.02, np.nan], "share_innovating_start": [0.77, 0.77, np.nan],
+                         "answer_performance_corr": [0.0, 0.0, np.nan], "error": [None, None, "ValueError: boom"]})
+    read = []
+    monkeypatch.setattr(report, "read_runs", lambda folder: read.append(folder.name) or runs)
+    for name in ("predictive-1-10", "predictive-2-10"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "summary.json").write_text(json.dumps({"predictive": {"folder": "predictive-2-10"}, "ess": 10.0,
+                                                       "parameters": {}}))
+    post = {"weight": [1.0, 1.0], "effects.north_west.leader_drive": [0.2, 0.3],
+            "effects.london+east_midlands+south_west.leader_drive": [0.0, 0.0], "effects.fire.central_pressure": [0.1, 0.1]}
+    pd.DataFrame(post).to_csv(tmp_path / "posterior.csv", index=False)
+    out = report.judge(tmp_path)
+    assert read == ["predictive-2-10"]
+    assert out["1_three_shares_jointly"] == {**out["1_three_shares_jointly"], "share_of_regions": 0.667, "runs": 3,
+                                             "errored": 1, "met": False}
+    assert out["2_level_in_2000"]["met"]  # 0.77, the band's written edge, is inside it
     (tmp_path / "summary.json").write_text("{}")
-    (tmp_path / "predictive-1-10").mkdir()
-    (tmp_path / "predictive-2-10").mkdir()
     with pytest.raises(SystemExit, match="expected one posterior predictive folder, found"):
         report.predictive_runs(tmp_path)

@@ -315,6 +315,22 @@ def test_a_fitted_locality_scenario_batches_each_replicates_draw_as_run_one_by_o
     assert not unfitted.equals(ts)  # the draws matter: the test can fail
 
 
+@pytest.mark.parametrize("phase", [2, 3, 4])
+def test_a_field_started_past_design_starts_where_its_potential_is(phase):
+    """Addendum 15: uplift and diversion of the phase it starts in are both in the starting
+    performance, so the first months neither rise nor dip (before: +0.15 embedded; then, with the
+    diversion left out, -0.07 in mobilisation and -0.04 in mainstreaming)."""
+    changes = []
+    for seed in range(12):
+        m = Locality(seed=seed, initial_phases={"education": phase}, performance_noise=0.0)
+        f = m.field_index("education")
+        start = float(m.performance[f])
+        for _ in range(3):
+            m.step()
+        changes.append(float(m.performance[f]) - start)
+    assert abs(float(np.median(changes))) < 0.01, changes
+
+
 def test_a_field_started_embedded_does_not_gain_its_innovation_again():
     """validation-plan Addendum 15: the innovation's uplift is already in the starting performance
     and its gain already shown, so the first year adds no phantom rise (before the fix: about +0.15)."""
@@ -346,7 +362,19 @@ def test_a_fall_back_ramps_the_uplift_down_from_what_the_field_had():
     after = float(e.maturity_now[0, f])
     assert e.phase[0, f] == 2 and after > lc.MATURITY[2] and after == pytest.approx(
         held + (lc.MATURITY[2] - held) / lc.RAMP_MONTHS, abs=1e-12)
-    for _ in range(lc.RAMP_MONTHS):
+
+
+def test_a_new_dominant_innovation_ramps_from_nothing_after_a_fall_to_design():
+    """Addendum 16 changes only what a field held: a field that fell from mobilisation to design and
+    proves a new trial within the ramp starts its new innovation's maturity at 0, not at the old one's."""
+    from model.core import lifecycle as lc
+    m = Locality(seed=1, initial_phases={"education": 2}, trial_progress_rate=1.0)
+    e, f = m.engine, m.field_index("education")
+    for _ in range(8):
         m.step()
-    if e.phase[0, f] == 2:
-        assert e.maturity_now[0, f] == pytest.approx(lc.MATURITY[2])
+    assert e.phase[0, f] == 2 and e.maturity_now[0, f] == pytest.approx(lc.MATURITY[2])
+    e.fall_back(0, f)
+    e.start_trial(0, f, 0.95)
+    m.step()
+    assert e.phase[0, f] == 2 and e.in_phase[0, f] == 0  # back in mobilisation with a new innovation
+    assert e.ramp_from[0, f] == 0.0 and e.maturity_now[0, f] == 0.0

@@ -138,3 +138,4 @@ def test_a_null_that_cannot_be_measured_says_nothing():
     c = _fake(4, True)
     assert v.status(c, v.Result("s", "e", True, null="n", null_passed=None)) == "null not measured"
     assert v.status(c, v.Result("s", "e", True, null="n", null_passed=False)) == "pass"
+    assert v.status(c, v.Result("s", "e", False, null="n", null_passed=None)) == "FAIL"  # a failed arm fails

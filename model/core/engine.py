@@ -653,11 +653,12 @@ class Engine:
             self.alignment[:, f] = 1.0 if ph == Phase.EMBEDDING else INITIAL_ALIGNMENT
         if ph >= Phase.MOBILISATION:
             # The innovation was proven and in use before the run (validation-plan Addendum 15): its
-            # uplift is already in the starting performance, its ramp done and its gain shown, so the
-            # run does not count it again as value gained.
+            # uplift, net of the phase's diversion, is already in the starting performance, its ramp
+            # done and its gain shown, so the run does not count it again as value gained.
             maturity = lc.MATURITY[ph] + (MAINSTREAM_MATURITY * self.alignment[:, f] if ph == Phase.MAINSTREAMING else 0.0)
             uplift = par["innovation_uplift"] * self.dominant_quality[:, f] * maturity
-            self.performance_base[:, f] = np.maximum(self.performance[:, f] - uplift, 0.0)
+            diverted = par["diversion_cost"] * lc.EFFORT[ph]
+            self.performance_base[:, f] = np.clip(self.performance[:, f] - uplift + diverted, 0.0, 1.0)
             self.performance_at_trigger[:, f] = self.performance_base[:, f]
             self.realised[:, f] = self.performance[:, f] - self.performance_base[:, f]
             self.in_phase[:, f] = lc.RAMP_MONTHS
@@ -1028,6 +1029,8 @@ class Engine:
         # phase adds on top, so nothing jumps at the move.
         term = np.where(new == Phase.MAINSTREAMING, MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0.0)
         self.ramp_from = np.where(moved, self.maturity_now - term, self.ramp_from)
+        if Phase.MOBILISATION in into:  # a new dominant innovation starts from nothing
+            self.ramp_from[enters(Phase.MOBILISATION)] = 0.0
 
     def _learn(self, lost: np.ndarray) -> None:
         """Keep the best quality among trials ``lost`` (P, F, K) as each field's lesson (7.6)."""

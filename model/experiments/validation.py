@@ -179,7 +179,7 @@ def status(c: Check, r: Result) -> str:
     'disagrees (known)' or 'XPASS' (a known disagreement that passed)."""
     if r.passed is None:
         return "not run"
-    if r.null and r.null_passed is None:
+    if r.passed and r.null and r.null_passed is None:  # a failed arm fails whatever its null
         return UNMEASURED
     ok = r.passed and not r.null_passed
     if c.known_disagreement:
@@ -808,7 +808,7 @@ def _drivers(n: int) -> Result:
                   _bars("'A great deal' minus 'some': share feeling the pressure", label(arm), "difference of shares",
                         ref=0.1, ref_label="> 0.10"),
                   "the places' differences in these pressures do not act (spread 0; each reports its "
-                  f"drawn level): {text(null)}", ok(null),
+                  f"drawn level): {text(null)}", measured(ok(null), bool(np.isfinite(list(null.values())).all())),
                   _bars("Null: pressure differences do not act", label(null), "difference of shares", ref=0.1,
                         ref_label="> 0.10"))
 
