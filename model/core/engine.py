@@ -1025,8 +1025,7 @@ class Engine:
             self.alignment[leaves(Phase.MAINSTREAMING)] *= ALIGNMENT_KEPT
         if Phase.EMBEDDING in out_of:
             self.alignment[leaves(Phase.EMBEDDING)] = STAGNANT_ALIGNMENT
-        # The uplift ramps from what the field had (Addendum 16), net of the alignment term the new
-        # phase adds on top, so nothing jumps at the move.
+        # The uplift ramps from what the field had (Addendum 16), net of the new phase's alignment term.
         term = np.where(new == Phase.MAINSTREAMING, MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0.0)
         self.ramp_from = np.where(moved, self.maturity_now - term, self.ramp_from)
         if Phase.MOBILISATION in into:  # a new dominant innovation starts from nothing
