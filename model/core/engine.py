@@ -655,7 +655,7 @@ class Engine:
             # The innovation was proven and in use before the run (validation-plan Addendum 15): its
             # uplift, net of the phase's diversion, is already in the starting performance, its ramp
             # done and its gain shown, so the run does not count it again as value gained.
-            maturity = lc.MATURITY[ph] + (MAINSTREAM_MATURITY * self.alignment[:, f] if ph == Phase.MAINSTREAMING else 0.0)
+            maturity = lc.MATURITY[ph] + self._alignment_maturity(self.phase == Phase.MAINSTREAMING)[:, f]
             uplift = par["innovation_uplift"] * self.dominant_quality[:, f] * maturity
             diverted = par["diversion_cost"] * lc.EFFORT[ph]
             self.performance_base[:, f] = np.clip(self.performance[:, f] - uplift + diverted, 0.0, 1.0)
@@ -1026,10 +1026,14 @@ class Engine:
         if Phase.EMBEDDING in out_of:
             self.alignment[leaves(Phase.EMBEDDING)] = STAGNANT_ALIGNMENT
         # The uplift ramps from what the field had (Addendum 16), net of the new phase's alignment term.
-        term = np.where(new == Phase.MAINSTREAMING, MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0.0)
-        self.ramp_from = np.where(moved, self.maturity_now - term, self.ramp_from)
+        self.ramp_from = np.where(moved, self.maturity_now - self._alignment_maturity(new == Phase.MAINSTREAMING),
+                                  self.ramp_from)
         if Phase.MOBILISATION in into:  # a new dominant innovation starts from nothing
             self.ramp_from[enters(Phase.MOBILISATION)] = 0.0
+
+    def _alignment_maturity(self, main: np.ndarray) -> np.ndarray:
+        """7.10's extra maturity from alignment, in the cells of ``main`` (fields in mainstreaming)."""
+        return np.where(main, MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0.0)
 
     def _learn(self, lost: np.ndarray) -> None:
         """Keep the best quality among trials ``lost`` (P, F, K) as each field's lesson (7.6)."""
@@ -1061,7 +1065,7 @@ class Engine:
             effort = effort * np.where(ph.design, 0.5 + busy, 1.0)
         maturity = lc.maturity(self.ramp_from, self.phase, self.in_phase)
         if ph.any_main:
-            maturity = maturity + np.where(ph.main, MAINSTREAM_MATURITY * np.minimum(self.alignment, 1), 0)
+            maturity = maturity + self._alignment_maturity(ph.main)
         self.maturity_now = maturity
         potential = (self.performance_base - pc["diversion_cost"] * effort
                      + pc["innovation_uplift"] * self.dominant_quality * maturity)
