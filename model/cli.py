@@ -17,9 +17,11 @@ import json
 import math
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -1096,8 +1098,22 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+class _Interrupt:
+    """Ctrl-C once stops the command; a second one (impatient users; `timeout -s INT` sends two)
+    is ignored, so it cannot cut the clean-up short (workers left running, a traceback)."""
+    seen = False
+
+    @classmethod
+    def handler(cls, signum, frame):
+        if not cls.seen:
+            cls.seen = True
+            raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    before = set(_CLAIMS)
+    before, restore = set(_CLAIMS), None
+    if threading.current_thread() is threading.main_thread():
+        restore = signal.signal(signal.SIGINT, _Interrupt.handler)
     args = _parser().parse_args(argv)
     if args.command in ("compare", "brief") and len(args.scenarios) < 2:
         print(f"innovation-sim {args.command}: error: give at least two scenarios", file=sys.stderr)
@@ -1116,6 +1132,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for folder in set(_CLAIMS) - before:  # reserved by this command, never filled: give it back
             _CLAIMS[folder].release()
+        if restore is not None and not _Interrupt.seen:  # once interrupted, the process is ending
+            signal.signal(signal.SIGINT, restore)
 
 
 if __name__ == "__main__":

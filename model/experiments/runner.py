@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
+import signal
 from typing import Iterable
 
 import numpy as np
@@ -50,17 +50,48 @@ def map_tasks(task, tasks: list, workers: int, bar: dict, sizes: list[int] | Non
     """``task(t)`` for every t of ``tasks``, in order: in this process if ``workers <= 1``, else on
     that many processes; the progress bar (tqdm keywords ``bar``) advances by each task's size."""
     sizes = sizes or [1] * len(tasks)
-    with ExitStack() as stack, progress_bar(**bar) as pbar:
+    with progress_bar(**bar) as pbar:
         if workers <= 1:
-            results = map(task, tasks)
-        else:
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
-            results = pool.map(task, tasks, chunksize=chunksize)
-        out = []
-        for r, n in zip(results, sizes):
-            out.append(r)
-            pbar.update(n)
+            return _collect(map(task, tasks), sizes, pbar)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
+        try:
+            out = _collect(pool.map(task, tasks, chunksize=chunksize), sizes, pbar)
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown()
+        return out
+
+
+def _collect(results: Iterable, sizes: list[int], pbar: tqdm) -> list:
+    out = []
+    for r, n in zip(results, sizes):
+        out.append(r)
+        pbar.update(n)
     return out
+
+
+def _ignore_interrupt() -> None:
+    """In a worker: Ctrl-C reaches the whole process group, and a worker killed by it mid-reply
+    left the pool's result pipe half-written, so the parent hung at exit; only the parent stops."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Leaving on an error or Ctrl-C: drop queued tasks and end the workers now, not after the
+    chunks they hold (minutes for a large ensemble). A worker ended mid-reply leaves half a message
+    in the results pipe, which the pool's manager thread would wait on for ever (so the process
+    hung at exit, 3 tries in 7): closing this end of the pipe once the workers are gone ends that
+    wait. Uses two private attributes of ``ProcessPoolExecutor`` (CPython 3.12-3.14)."""
+    workers = list((pool._processes or {}).values())  # shutdown() forgets these
+    results = pool._result_queue
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        proc.terminate()
+    for proc in workers:
+        proc.join(5)
+    if results is not None:
+        results._writer.close()
 
 
 def _bar(scenario: Scenario, replicates: int, progress: bool | None, label: str, unit: str) -> dict:
