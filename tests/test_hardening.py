@@ -548,6 +548,19 @@ def test_extends_stays_within_the_scenario_folder_shipped_scenarios_or_allowed_r
         load(sneaky)  # allowed now: read and checked as usual
 
 
+def test_a_copied_shipped_what_if_still_extends_the_shipped_base(tmp_path):
+    copy = tmp_path / "my_inspection.toml"
+    copy.write_text((SHIPPED / "inspection_failure.toml").read_text())  # extends = "baseline.toml"
+    assert load(copy).parameters == load("inspection_failure").parameters
+    (tmp_path / "bare.toml").write_text('extends = "baseline"\nname = "b"\ndescription = "b"\nmonths = 30\n')
+    assert load(tmp_path / "bare.toml").fields == load("baseline").fields
+    (tmp_path / "baseline.toml").write_text(BASE + "months = 40\n")  # a file beside it wins
+    assert load(copy).months == 40
+    (tmp_path / "typo.toml").write_text('extends = "baseline_typo.toml"\nname = "t"\ndescription = "t"\n')
+    with pytest.raises(ScenarioError, match=r"typo.toml: extends: file not found: .*baseline_typo.toml \(nor a shipped"):
+        load(tmp_path / "typo.toml")
+
+
 def test_a_byte_order_mark_is_allowed(tmp_path):
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + (BASE + "months = 30\n").encode())

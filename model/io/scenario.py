@@ -27,7 +27,8 @@ A scenario file (see scenarios/*.toml) has:
 Every error is one line naming the file, the key path, what was wrong and what is allowed.
 
 ``extends`` rule: the name is a path relative to the file that says it (an absolute path also
-works), and the file it reaches must lie within the folder tree of the scenario that was asked
+works; a bare name with no such file beside it, ``"baseline.toml"`` or ``"baseline"``, means the
+shipped scenario of that name), and the file it reaches must lie within the folder tree of the scenario that was asked
 for (the file given to ``load`` and everything below its folder), within the shipped
 ``scenarios/`` folder, or within a folder listed in the environment variable
 INNOVATION_SIM_EXTENDS_ROOTS (separated by ``:``; symbolic links are followed before the check).
@@ -514,7 +515,7 @@ def _raw_chain(path: Path) -> list[tuple[Path, dict]]:
             return chain[::-1]
         if not isinstance(ext, str) or not ext.strip() or "\0" in ext:
             raise ScenarioError(f"{path}: extends: must be a file name, got {ext!r}")
-        parent = path.parent / ext
+        parent = _shipped_fallback(path.parent / ext, ext)
         try:
             target = parent.resolve()
         except (OSError, ValueError) as e:
@@ -524,8 +525,21 @@ def _raw_chain(path: Path) -> list[tuple[Path, dict]]:
                                 f"(allowed: {roots[0]} and below, the shipped scenarios/ folder, or a folder "
                                 f"listed in {limits.EXTENDS_ROOTS_ENV})")
         if not _exists(parent):
-            raise ScenarioError(f"{path}: extends: file not found: {parent}")
+            shipped = " (nor a shipped scenario of that name: `innovation-sim scenarios` lists them)" \
+                if Path(ext).name == ext else ""
+            raise ScenarioError(f"{path}: extends: file not found: {parent}{shipped}")
         path = target
+
+
+def _shipped_fallback(parent: Path, ext: str) -> Path:
+    """``extends = "baseline.toml"`` (or ``"baseline"``) in a scenario copied out of scenarios/:
+    a bare name with no such file beside it means the shipped scenario of that name."""
+    if _exists(parent) or Path(ext).name != ext:
+        return parent
+    for name in (ext, ext + ".toml"):
+        if _exists(SHIPPED / name) and (SHIPPED / name).is_file():
+            return SHIPPED / name
+    return parent
 
 
 def extends_chain(path: Path) -> list[Path]:
