@@ -1123,6 +1123,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, BadInput, limits.LimitError, ResourceError) as e:
         print(f"innovation-sim: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `innovation-sim params | head`: the reader has what it wanted
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush cannot fail again
+        except (OSError, ValueError):  # stdout is not a file (captured in a test)
+            pass
+        return 141  # as a shell reports a command ended by SIGPIPE
     except OSError as e:  # a file that could not be read or written, outside the cases handled above
         print(f"innovation-sim: error: {_reason(e)}; nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -168,6 +168,10 @@ BAD = {
     "unknown_field": (BASE + '[[events]]\nmonth = 3\nkind = "crisis"\nfield = "educaton"\n', r"events\[0\].field: unknown field 'educaton' \(did you mean 'education'\?\)"),
     "unknown_kind": (BASE + '[[events]]\nmonth = 3\nkind = "earthquake"\n', r"events\[0\].kind: 'earthquake' is not allowed \(allowed: .*underperformance"),
     "invalid_toml": (BASE + "[parameters\nopenness = 0.5\n", r"invalid TOML: .*line 4, column 12"),
+    "negative_month": (BASE + '[[events]]\nmonth = -3\nkind = "crisis"\n', r"events\[0\].month: -3 is out of range \(allowed: 0 to 1200\)"),
+    "fractional_month": (BASE + '[[events]]\nmonth = 12.5\nkind = "crisis"\n', r"events\[0\].month: must be a whole number, got 12.5$"),
+    "setting_at_top": (BASE + "openness = 0.7\n", r"openness: unknown key \(openness belongs under \[parameters\]"),
+    "seed_at_top": (BASE + "seed = 4\n", r"seed: unknown key \(seed belongs under \[run\]"),
     "missing_extends": ('extends = "nowhere.toml"\nname = "x"\ndescription = "x"\n', r"extends: file not found: .*nowhere.toml"),
 }
 

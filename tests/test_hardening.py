@@ -561,6 +561,30 @@ def test_a_copied_shipped_what_if_still_extends_the_shipped_base(tmp_path):
         load(tmp_path / "typo.toml")
 
 
+@pytest.mark.parametrize("change,message", [
+    (("batch_size", "batchsize"), r"batchsize: unknown key \(did you mean 'batch_size'\?\)"),
+    (("[design]", "openness = 0.5\n[design]"), r"openness: unknown key \(openness is a setting: fix it .* \[constants\]"),
+    (("replicates = 2", "replicates = 0"), r"replicates: 0 is out of range \(allowed: 1 to 100000\)"),
+])
+def test_an_experiment_key_in_the_wrong_place_says_where_it_goes(tmp_path, change, message):
+    exp = tmp_path / "e.toml"
+    exp.write_text(SMALL.replace(*change))
+    with pytest.raises(ScenarioError, match=message):
+        load_experiment(exp)
+
+
+def test_output_piped_into_head_ends_quietly():
+    """`params | head`: the reader has gone (here before the first write) and that is not an error."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "model.cli", "params"], stdout=w, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        os.close(w)
+    assert proc.stderr == "" and proc.returncode == 141, proc.stderr
+
+
 def test_a_byte_order_mark_is_allowed(tmp_path):
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + (BASE + "months = 30\n").encode())

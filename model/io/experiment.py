@@ -150,6 +150,17 @@ class ExperimentModel(BaseModel):
     calibration: dict[str, TargetModel] = Field(default_factory=dict)
 
 
+_SECTIONS = {(): ExperimentModel.model_fields, ("design",): DesignModel.model_fields,
+             ("outcomes",): OutcomesModel.model_fields}
+
+
+def _elsewhere(section: tuple, key) -> str:
+    """A model setting written at the top of an experiment file: where it goes."""
+    if section == () and key in REGISTRY:
+        return f" ({key} is a setting: fix it for every run under [constants], or vary it under [parameters])"
+    return ""
+
+
 @dataclass
 class Experiment:
     """A validated experiment: the base scenario and the design points."""
@@ -284,7 +295,7 @@ def load_experiment(source: str | Path) -> Experiment:
                                 f"or a switched timeline (levels and events)") from None
         if err["type"] == "extra_forbidden" and loc[:1] == ("parameters",):
             raise ScenarioError(f"{where}: {'.'.join(map(str, loc))}: unknown key") from None
-        raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw)}") from None
+        raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw, _SECTIONS, _elsewhere)}") from None
 
     scenario = base_scenario(path, m.scenario, m.months, m.constants, fitting=bool(m.calibration))
 

@@ -411,15 +411,18 @@ _SECTION_KEYS = {
 }
 
 
-def explain(err: dict, raw: dict) -> str:
-    """One pydantic error -> 'key.path: what was wrong (what is allowed)'."""
+def explain(err: dict, raw: dict, sections: dict | None = None, elsewhere=None) -> str:
+    """One pydantic error -> 'key.path: what was wrong (what is allowed)'. ``sections`` (the keys
+    each table allows) and ``elsewhere`` (section, key -> where that key belongs) default to a
+    scenario file's."""
     loc, kind = tuple(err["loc"]), err["type"]
     where = _loc(loc)
+    sections = _SECTION_KEYS if sections is None else sections
     if kind == "extra_forbidden":
         section = tuple(p for p in loc[:-1] if not isinstance(p, int))
-        options = _SECTION_KEYS.get(section, {})
+        options = sections.get(section, {})
         what = "parameter" if section == ("parameters",) else "key"
-        hint = did_you_mean(loc[-1], options)
+        hint = (elsewhere or _elsewhere)(section, loc[-1]) or did_you_mean(loc[-1], options)
         if not hint and section == ("parameters",):
             hint = " (see `innovation-sim params`)"
         return f"{where}: unknown {what}{hint}"
@@ -445,9 +448,37 @@ def explain(err: dict, raw: dict) -> str:
         return f"{where}: required key is missing"
     if kind == "string_pattern_mismatch" and loc[-1] in ("date", "survey"):
         return f"{where}: {err.get('input')!r} is not a date (allowed: a year, 2002, or a year and month, 2002-03)"
-    if kind in ("greater_than_equal", "less_than_equal", "too_short", "too_long"):
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"{where}: {err['input']!r} is out of range (allowed: {_allowed(loc, err, sections)})"
+    if kind in ("too_short", "too_long"):
         return f"{where}: {err['input']!r} is out of range ({err['msg'].lower()})"
+    if kind == "int_from_float":
+        return f"{where}: must be a whole number, got {err.get('input')!r}"
     return f"{where}: {err['msg']} (got {err.get('input')!r})"
+
+
+_ELSEWHERE = (("parameters", REGISTRY), ("run", RunModel.model_fields), ("region", REGION_PARAMS))
+
+
+def _elsewhere(section: tuple, key) -> str:
+    """An unknown top-level key that belongs in a table: where to put it."""
+    if section != ():
+        return ""
+    for table, keys in _ELSEWHERE:
+        if key in keys:
+            return f" ({key} belongs under [{table}]: write it after a line [{table}])"
+    return ""
+
+
+def _allowed(loc: tuple, err: dict, sections: dict) -> str:
+    """'0 to 1200' from the field's own bounds, else the one bound pydantic reports."""
+    section = tuple(p for p in loc[:-1] if not isinstance(p, int))
+    field = sections.get(section, {}).get(loc[-1])
+    bounds = {k: getattr(m, k) for m in getattr(field, "metadata", []) for k in ("ge", "le") if hasattr(m, k)}
+    if len(bounds) == 2:
+        return f"{bounds['ge']:g} to {bounds['le']:g}"
+    ctx = err.get("ctx", {})
+    return f"{ctx['ge']:g} or more" if "ge" in ctx else f"at most {ctx.get('le', '?'):g}"
 
 
 def read_toml(path: Path) -> dict:
