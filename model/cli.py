@@ -345,6 +345,7 @@ def cmd_compare(args) -> int:
     c = run()
     with _Staging(out) as tmp:
         (tmp / "summary.json").write_text(json.dumps({**c.summary(), "version": version()}, indent=2, ensure_ascii=False))
+        _compare_manifest(c, args, tmp)
         c.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")  # the paired differences
         rows = []
         for name, sm in c.summaries.items():
@@ -362,6 +363,15 @@ def cmd_compare(args) -> int:
     _print_comparison(c)
     print(f"Written to {out}/")
     return 0
+
+
+def _compare_manifest(c, args, folder: Path) -> None:
+    """Provenance of a comparison: every scenario's files and the paired seeds, so that
+    `innovation-sim reproduce DIR` re-runs it (model/experiments/reproduce.py)."""
+    command = {"name": "compare", "scenarios": [str(s.path) for s in c.scenarios.values()], "seed": args.seed,
+               "replicates": args.replicates, "steps": args.steps, "set": list(args.set), "figures": not args.no_figures}
+    inputs = [e for name, s in c.scenarios.items() for e in manifest.scenario_inputs(s, f"scenario {name}")]
+    manifest.write(folder, manifest.build(command, inputs, manifest.replicate_seeds(args.seed, args.replicates)))
 
 
 def cmd_brief(args) -> int:
@@ -1045,7 +1055,7 @@ def _parser() -> argparse.ArgumentParser:
     ro.add_argument("--resume", action="store_true", help="finish an interrupted run in --out")
     ro.set_defaults(func=cmd_robust)
 
-    rp = sub.add_parser("reproduce", help="re-run a run, sweep or validation folder from its manifest and compare",
+    rp = sub.add_parser("reproduce", help="re-run a run, comparison, sweep or validation folder from its manifest and compare",
                         description="Re-run the command that wrote DIR (from DIR/manifest.json: inputs, seeds, "
                                     "code and package versions) into a temporary folder and say whether every "
                                     "output is byte for byte the same. Refuses when the code or a package differs.")

@@ -160,6 +160,24 @@ def test_an_analysed_sweep_reproduces(tmp_path, capsys):
     assert "not compared: _analysis/ (written by sweep --analyse)" in text and "Identical: all " in text
 
 
+def test_a_comparison_reproduces_and_refuses_when_a_scenario_file_changed(tmp_path, capsys):
+    what_if = tmp_path / "what_if.toml"
+    what_if.write_text('extends = "baseline.toml"\nname = "w"\ndescription = "w"\n[[events]]\nmonth = 6\n'
+                       'kind = "underperformance"\n')
+    out = tmp_path / "cmp"
+    assert main(["compare", "baseline", str(what_if), "--replicates", "3", "--steps", "24", "--set", "openness=0.6",
+                 "--workers", "1", "--no-figures", "--out", str(out)]) == 0
+    mf = manifest.read(out)
+    assert mf["command"]["name"] == "compare" and mf["command"]["set"] == ["openness=0.6"]
+    capsys.readouterr()
+    assert main(["reproduce", str(out)]) == 0
+    assert "Identical: all 3 output files" in capsys.readouterr().out
+    what_if.write_text(what_if.read_text().replace("month = 6", "month = 7"))
+    assert main(["reproduce", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to reproduce" in err and "what_if.toml" in err
+
+
 def test_the_ablation_table_carries_a_manifest_that_reruns_it(tmp_path, monkeypatch):
     """`validate --ablation --out DIR` records its provenance like every other report, and
     reproduce re-runs it as an ablation (not as the checks). The table itself is stubbed here: the

@@ -9,8 +9,9 @@ itself, the run time printed in a validation report and the folders that later c
 finished sweep (``LATER``: the analysis, discovery and robustness results, said as not compared).
 
 What is re-run: a run folder from its own ``scenario.resolved.toml`` (every setting, so the folder
-alone suffices); a sweep from its experiment file and a validation report from the code, each after
-checking that every input file still has the hash recorded.
+alone suffices); a comparison from its scenario files, a sweep from its experiment file and a
+validation report from the code, each after checking that every input file still has the hash
+recorded.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def command_argv(mf: dict, folder: Path, out: Path) -> list[str]:
     if c["name"] == "run":
         argv = ["run", str(folder / "scenario.resolved.toml"), "--seed", str(c["seed"]),
                 "--replicates", str(c["replicates"]), "--out", str(out)]
+        return argv + ([] if c.get("figures", True) else ["--no-figures"])
+    if c["name"] == "compare":  # each scenario from its file, checked against the recorded hashes
+        argv = ["compare", *c["scenarios"], "--seed", str(c["seed"]), "--replicates", str(c["replicates"]),
+                *(["--steps", str(c["steps"])] if c.get("steps") is not None else []),
+                *[x for item in c.get("set", []) for x in ("--set", item)], "--out", str(out)]
         return argv + ([] if c.get("figures", True) else ["--no-figures"])
     if c["name"] == "sweep":
         return ["sweep", c["experiment"], "--out", str(out)]
