@@ -172,6 +172,8 @@ BAD = {
     "fractional_month": (BASE + '[[events]]\nmonth = 12.5\nkind = "crisis"\n', r"events\[0\].month: must be a whole number, got 12.5$"),
     "setting_at_top": (BASE + "openness = 0.7\n", r"openness: unknown key \(openness belongs under \[parameters\]"),
     "seed_at_top": (BASE + "seed = 4\n", r"seed: unknown key \(seed belongs under \[run\]"),
+    "date_beyond_run": (BASE + 'start_year = 2000\n[[events]]\ndate = "2012-03"\nkind = "crisis"\n',
+                        r"events\[0\].month: 146 \(2012-03\) is beyond the run \(allowed: 0 to 120, i.e. 2000-01 to 2010-01"),
     "missing_extends": ('extends = "nowhere.toml"\nname = "x"\ndescription = "x"\n', r"extends: file not found: .*nowhere.toml"),
 }
 

@@ -628,12 +628,26 @@ def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> Non
             raise ScenarioError(f"{where}: region.beacon_by_field: 1 cannot be combined with region.access_limited "
                                 f"= 2 (allowed: access_limited 0 or 1 with Beacons by field)")
         if rp["survey_month"] > s.months:
-            raise ScenarioError(f"{where}: region.survey_month: {rp['survey_month']} is beyond the run "
-                                f"(allowed: 0 to {s.months}, from {src})")
+            raise ScenarioError(f"{where}: region.survey_month: {_when(rp['survey_month'], s)} is beyond the run "
+                                f"(allowed: {_span(s)}, from {src})")
     for key, e in timed:
         if e.month > s.months:
-            raise ScenarioError(f"{where}: {key}.month: {e.month} is beyond the run "
-                                f"(allowed: 0 to {s.months}, from {src})")
+            raise ScenarioError(f"{where}: {key}.month: {_when(e.month, s)} is beyond the run "
+                                f"(allowed: {_span(s)}, from {src})")
+
+
+def _date(month: int, start_year: int) -> str:
+    return f"{start_year + month // 12}-{month % 12 + 1:02d}"
+
+
+def _when(month: int, s: Scenario) -> str:
+    """A month as the file may have written it: '146 (2012-03)' when the scenario has dates."""
+    return str(month) if s.start_year is None else f"{month} ({_date(month, s.start_year)})"
+
+
+def _span(s: Scenario) -> str:
+    dates = "" if s.start_year is None else f", i.e. {_date(0, s.start_year)} to {_date(s.months, s.start_year)}"
+    return f"0 to {s.months}{dates}"
 
 
 def load(source: str | Path) -> Scenario:
