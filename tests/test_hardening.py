@@ -396,10 +396,40 @@ def test_a_damaged_design_is_written_again_on_resume_and_named_by_the_analysis(f
     one_line(err, f"{design}: cannot read the design", f"--out {out} --resume` writes it again")
     code, stdout, err = main("sweep", exp, "--out", out, "--resume", "--workers", 1, capsys=capsys)
     assert code == 0, err
-    assert "no runs needed now, 8 kept from before (_design.parquet was damaged and written again)" in stdout
+    assert "no runs needed now, 8 kept from before (_design.parquet was damaged or missing and written again)" in stdout
     pd.testing.assert_frame_equal(pd.read_parquet(design), pd.read_parquet(src / "_design.parquet"))
     code, stdout, err = main("sweep", "--analyse", out, capsys=capsys)
     assert code == 0 and "Analysed 8 runs" in stdout, err
+
+
+def test_a_lost_manifest_is_written_again_on_resume_from_the_folder_s_own_experiment(finished, tmp_path, capsys):
+    exp, src, reference = finished
+    out = shutil.copytree(src, tmp_path / "out")
+    (out / "_manifest.json").unlink()
+    other = tmp_path / "other.toml"
+    other.write_text(SMALL.replace("seed = 4", "seed = 5"))
+    code, _, err = main("sweep", other, "--out", out, "--resume", "--workers", 1, capsys=capsys)
+    assert code == 2 and not (out / "_manifest.json").exists()
+    one_line(err, "its _manifest.json is missing and its _experiment.toml is not", "resume with the experiment that made it")
+    code, stdout, err = main("sweep", exp, "--out", out, "--resume", "--workers", 1, capsys=capsys)
+    assert code == 0, err
+    assert "no runs needed now, 8 kept from before (_manifest.json was damaged or missing and written again)" in stdout
+    assert "rebuilt" in json.loads((out / "_manifest.json").read_text())
+    code, stdout, err = main("sweep", "--analyse", out, capsys=capsys)
+    assert code == 0 and "Analysed 8 runs" in stdout, err
+
+
+def test_a_batch_whose_checksum_was_lost_is_refused_and_run_again(finished, tmp_path, capsys):
+    """Each batch's checksum is written before the batch: one missing among others is not an old folder."""
+    exp, src, reference = finished
+    out = shutil.copytree(src, tmp_path / "out")
+    (out / "_checksums" / "part-00001.json").unlink()
+    code, _, err = main("sweep", "--analyse", out, capsys=capsys)
+    assert code == 2
+    one_line(err, "part-00001.parquet: does not match its checksum", "checksum lost")
+    code, stdout, err = main("sweep", exp, "--out", out, "--resume", "--workers", 1, capsys=capsys)
+    assert code == 0 and "1 damaged batches found and run again" in stdout, err
+    pd.testing.assert_frame_equal(pd.read_parquet(out).sort_values("run").reset_index(drop=True), reference)
 
 
 # --- 4. values that slipped through ---------------------------------------------------------

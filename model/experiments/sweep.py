@@ -261,7 +261,7 @@ class Store:
             if not resume:
                 raise SweepError(f"--out {self.folder}: already holds results; add --resume to finish them, "
                                  f"or choose another folder")
-            old = read_manifest(self.folder)
+            old = self._manifest_or_rebuilt()
             if old.digest != self.exp.digest():
                 raise SweepError(f"{self.folder}: was made by a different experiment definition "
                                  f"(digest {old.digest} != {self.exp.digest()}); cannot resume")
@@ -279,6 +279,27 @@ class Store:
             done = {b for b in range(self.n_batches) if self._valid_part(b)}
             return [b for b in range(self.n_batches) if b not in done], False
         return list(range(self.n_batches)), True
+
+    def _manifest_or_rebuilt(self) -> SweepManifest:
+        """On resume: the folder's manifest; if it was lost but the folder's copy of the experiment
+        is the experiment given, written again from it (each kept batch is still checked against
+        its checksum and its runs), so the finished batches are not lost with one small file."""
+        path, copy = self.folder / "_manifest.json", self.folder / "_experiment.toml"
+        if not path.exists() and copy.is_file():
+            try:
+                same = copy.read_text(encoding="utf-8-sig") == self.exp.path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                same = False
+            if not same:
+                raise SweepError(f"{self.folder}: its _manifest.json is missing and its _experiment.toml is not "
+                                 f"{self.exp.path}; resume with the experiment that made it")
+            try:
+                _write_json(path, {**self.manifest(), "rebuilt": "from _experiment.toml on resume; the provenance "
+                                   "is of the resume, not of the batches kept"})
+            except OSError as e:
+                raise SweepError(f"{path}: missing, and cannot be written again ({_reason(e)}); cannot resume") from None
+            self.repaired.append(path.name)
+        return read_manifest(self.folder)
 
     def create(self) -> None:
         """Write the experiment, design and manifest into a new folder (or nothing, on failure)."""
@@ -378,10 +399,11 @@ class Store:
 
 def matches_checksums(part: Path, ts: Path, sums: Path) -> bool:
     """Whether a batch's rows (and time series) have the SHA-256 recorded when they were written;
-    True for a batch without a checksum file (a folder from before checksums). May raise on a
-    file that cannot be read."""
+    True for a batch without a checksum file only in a folder from before checksums (none has one):
+    a batch's checksum is written before the batch, so elsewhere a missing one means a lost or
+    swapped file. May raise on a file that cannot be read."""
     if not sums.exists():
-        return True
+        return not any(sums.parent.glob("part-*.json"))
     recorded = json.loads(sums.read_text())
     if _sha256(part) != recorded.get("part"):
         return False
@@ -597,7 +619,8 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
             raise SweepError(f"{part}: cannot read it ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
                              f"{_resume_fix(folder)}") from None
         if not whole:
-            raise SweepError(f"{part}: does not match its checksum in _checksums/ (damaged or replaced); "
+            raise SweepError(f"{part}: does not match its checksum in _checksums/ (damaged, replaced or its "
+                             f"checksum lost); "
                              f"{_resume_fix(folder)}")
         if "run" not in table.column_names:
             raise SweepError(f"{part}: has no 'run' column (not a part of this sweep); {_resume_fix(folder)}")
@@ -649,5 +672,5 @@ def resume_summary(start: float, stats: dict) -> str:
     if stats["damaged"]:
         out += f" ({stats['damaged']} damaged batches found and run again)"
     if stats.get("repaired"):
-        out += f" ({', '.join(stats['repaired'])} was damaged and written again)"
+        out += f" ({', '.join(stats['repaired'])} was damaged or missing and written again)"
     return out + f"; {stats['failed']} runs failed" + (" (see the 'error' column)" if stats["failed"] else "")
