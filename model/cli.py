@@ -37,6 +37,7 @@ from .experiments.runner import run_ensemble, summarise
 from .experiments.validation import CHECKS, FULL, QUICK, command
 from .io import limits, manifest
 from .io.experiment import load_experiment
+from .io.folders import check_replaceable
 from .io.manifest import version
 from .io.scenario import SHIPPED as SHIPPED_SCENARIOS
 from .io.scenario import Scenario, ScenarioError, load, shipped
@@ -715,6 +716,7 @@ def cmd_validate(args) -> int:
         raise BadInput("--only: the ablation table runs every arm; use --only without --ablation")
     if args.out:
         _writable_folder(Path(args.out), "--out")
+        _not_another_commands(Path(args.out))
     if args.ablation:
         return _ablation(args)
     from .viz.validation import figures  # matplotlib: imported only by the commands that draw
@@ -724,6 +726,20 @@ def cmd_validate(args) -> int:
         _validation_manifest(Path(args.out), {"name": "validate", "quick": args.quick, "only": args.only},
                              1000, n, "every arm of every check", "validation.py")
     return code
+
+
+def _not_another_commands(out: Path) -> None:
+    """validate --out may write beside other files (docs/ holds the ODD), but not into the output
+    folder of another command: its manifest.json would be replaced and it could not be reproduced."""
+    if (out / "_manifest.json").exists():
+        raise BadInput(f"--out {out}: is a sweep folder; choose another folder for the report")
+    try:
+        name = json.loads((out / "manifest.json").read_text())["command"]["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # none (or not one of ours): nothing to protect
+    if name != "validate":
+        raise BadInput(f"--out {out}: holds the output of `innovation-sim {name}` (its manifest.json); "
+                       f"choose another folder for the report")
 
 
 def _validation_manifest(folder: Path, command: dict, first: int, n: int, who: str, module: str) -> None:
@@ -745,10 +761,15 @@ def cmd_discover(args) -> int:
         raise BadInput(f"--min-density {args.min_density:g}: a box's density is a share; give a number above 0 and at most 1")
     if args.threshold is not None and not math.isfinite(args.threshold):
         raise BadInput(f"--threshold {args.threshold}: give a finite number")
+    out = Path(args.out) if args.out else folder / "_discover" / args.outcome
+    try:
+        check_replaceable(out, "discovery.json")  # before the work, and again as it is written
+    except FileExistsError as e:
+        raise BadInput(e.strerror) from None
     try:
         d = discover_folder(folder, args.outcome, args.threshold, min_density=args.min_density, max_boxes=args.boxes,
                             max_dims=args.max_dims)
-        out = write(d, Path(args.out) if args.out else folder / "_discover" / args.outcome, draw=discovery_figures)
+        out = write(d, out, draw=discovery_figures)
     except SweepError as e:
         raise BadInput(str(e)) from None
     print(f"Scenario discovery on {d.runs} {d.unit} of {folder}: {d.event} in {d.base_rate:.0%} of them.\n")

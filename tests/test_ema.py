@@ -194,6 +194,26 @@ def test_discover_command_writes_tables_and_figures(tmp_path, capsys):
     assert err.count("\n") == 1 and "--outcome nope: not an outcome of this sweep (allowed: hit)" in err
 
 
+def test_discover_replaces_only_its_own_earlier_output(tmp_path, capsys, monkeypatch):
+    """--out used to be deleted whatever it held (the current folder, a sweep, a thesis)."""
+    folder = synthetic_sweep(tmp_path / "synthetic")
+    precious = tmp_path / "work" / "precious"
+    precious.mkdir(parents=True)
+    (precious / "thesis.txt").write_text("years of work")
+    monkeypatch.chdir(precious)
+    for out, why in ((".", "is the current folder or holds it"), ("..", "is the current folder or holds it"),
+                     (str(folder), "already exists and holds files this command did not write (no discovery.json)"),
+                     ("thesis.txt", "is a file, not a folder")):
+        assert main(["discover", str(folder), "--outcome", "hit", "--out", out]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--out {out}: {why}" in err, err
+    assert (precious / "thesis.txt").read_text() == "years of work" and read_runs(folder).shape[0] == 1000
+    again = tmp_path / "again"
+    for _ in range(2):  # an earlier discovery in the same folder is replaced
+        assert main(["discover", str(folder), "--outcome", "hit", "--out", str(again)]) == 0
+    assert (again / "discovery.json").is_file()
+
+
 def test_discover_on_a_real_exploratory_sweep(tmp_path, capsys):
     exp = load_experiment(write(tmp_path, TINY.replace("samples = 4", "samples = 6")))
     folder = make_sweep(exp, tmp_path / "sweep")

@@ -139,3 +139,16 @@ def test_a_null_that_cannot_be_measured_says_nothing():
     assert v.status(c, v.Result("s", "e", True, null="n", null_passed=None)) == "null not measured"
     assert v.status(c, v.Result("s", "e", True, null="n", null_passed=False)) == "pass"
     assert v.status(c, v.Result("s", "e", False, null="n", null_passed=None)) == "FAIL"  # a failed arm fails
+
+
+def test_validate_will_not_write_into_another_command_s_folder(tmp_path, capsys):
+    """Its manifest.json would replace the run's, which could then not be reproduced."""
+    from model.cli import main
+    run = tmp_path / "run"
+    assert main(["run", "baseline", "--replicates", "2", "--steps", "12", "--no-figures", "--out", str(run)]) == 0
+    before = (run / "manifest.json").read_text()
+    capsys.readouterr()
+    assert main(["validate", "--quick", "--only", "1", "--out", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds the output of `innovation-sim run`" in err
+    assert (run / "manifest.json").read_text() == before and not (run / "validation.md").exists()

@@ -221,7 +221,7 @@ def write(d: Discovery, out: Path, draw=None) -> Path:
     feature_scores.csv; cart_boxes.csv), discovery.json and figures (``draw(d, folder)``), written
     to a hidden folder and moved into place whole (replacing an earlier discovery of the outcome)."""
     out = Path(out)
-    with staged(out) as tmp:
+    with staged(out, "discovery.json") as tmp:
         rows = [{"box": b.number, "coverage": b.coverage, "density": b.density, "mass": b.mass, "runs": b.runs,
                  "setting": lim["name"], "low": lim["low"], "high": lim["high"],
                  "low_restricted": lim["low_restricted"], "high_restricted": lim["high_restricted"]}

@@ -103,7 +103,7 @@ def write(result: dict, out: Path, draw=None, title: str = "") -> Path:
     """robustness.csv (per policy, future, outcome), robust_summary.csv, robust.json and the figure
     (``draw(per_future, outcomes, path, title)``), moved into place whole."""
     out = Path(out)
-    with staged(out) as tmp:
+    with staged(out, "robust.json") as tmp:
         result["per_future"].to_csv(tmp / "robustness.csv", index=False)
         result["summary"].to_csv(tmp / "robust_summary.csv", index=False)
         (tmp / "robust.json").write_text(json.dumps({k: v for k, v in result.items()

@@ -3,6 +3,7 @@ swapped into place, so an interrupted or failed write never leaves a half-writte
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -11,10 +12,28 @@ from pathlib import Path
 from typing import Iterator
 
 
+def check_replaceable(out: Path, marker: str, flag: str = "--out") -> None:
+    """Refuse (FileExistsError, one line) to replace ``out`` unless it is absent, empty, or an
+    earlier output of the same command (it holds ``marker``): a folder of anything else, the
+    current folder or one above it would be deleted by the swap."""
+    out = Path(out)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise FileExistsError(errno.EEXIST, f"{flag} {out}: is a file, not a folder; choose a folder for the results")
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise FileExistsError(errno.EEXIST, f"{flag} {out}: is the current folder or holds it; choose a new folder")
+    if any(out.iterdir()) and not (out / marker).is_file():
+        raise FileExistsError(errno.EEXIST, f"{flag} {out}: already exists and holds files this command did not "
+                                            f"write (no {marker}); choose another folder")
+
+
 @contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces ``out`` (an older ``out`` is removed), on
-    any error or interrupt it is removed and ``out`` is left as it was."""
+def staged(out: Path, marker: str) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces ``out`` (an earlier output of the same
+    command, which holds ``marker``, is removed), on any error or interrupt it is removed and
+    ``out`` is left as it was. Any other existing folder is refused (``check_replaceable``)."""
+    check_replaceable(out, marker)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
