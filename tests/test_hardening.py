@@ -595,6 +595,7 @@ def test_a_copied_shipped_what_if_still_extends_the_shipped_base(tmp_path):
     (("batch_size", "batchsize"), r"batchsize: unknown key \(did you mean 'batch_size'\?\)"),
     (("[design]", "openness = 0.5\n[design]"), r"openness: unknown key \(openness is a setting: fix it .* \[constants\]"),
     (("replicates = 2", "replicates = 0"), r"replicates: 0 is out of range \(allowed: 1 to 100000\)"),
+    (("[design]", "[constants]\nopenness = 0.3\n[design]"), r"constants.openness: also in \[parameters\], which would override it"),
 ])
 def test_an_experiment_key_in_the_wrong_place_says_where_it_goes(tmp_path, change, message):
     exp = tmp_path / "e.toml"

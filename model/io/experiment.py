@@ -297,6 +297,11 @@ def load_experiment(source: str | Path) -> Experiment:
             raise ScenarioError(f"{where}: {'.'.join(map(str, loc))}: unknown key") from None
         raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw, _SECTIONS, _elsewhere)}") from None
 
+    for table in ("parameters", "uncertainties", "levers", "switches"):
+        both = sorted(set(m.constants) & set(getattr(m, table)))
+        if both:
+            raise ScenarioError(f"{where}: constants.{both[0]}: also in [{table}], which would override it; "
+                                f"a setting is either fixed or varied")
     scenario = base_scenario(path, m.scenario, m.months, m.constants, fitting=bool(m.calibration))
 
     method = m.design.method
