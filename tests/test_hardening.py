@@ -432,6 +432,23 @@ def test_a_batch_whose_checksum_was_lost_is_refused_and_run_again(finished, tmp_
     pd.testing.assert_frame_equal(pd.read_parquet(out).sort_values("run").reset_index(drop=True), reference)
 
 
+def test_stray_part_files_are_moved_aside_on_resume_not_kept_for_ever(finished, tmp_path, capsys):
+    """A renamed or copied-in part file made every reader refuse the folder, and resume kept it."""
+    exp, src, reference = finished
+    out = shutil.copytree(src, tmp_path / "out")
+    shutil.copy(out / "part-00001.parquet", out / "part-00007.parquet")
+    (out / "part-00009.parquet").write_text("junk")
+    code, _, err = main("sweep", "--analyse", out, capsys=capsys)
+    assert code == 2 and "moves stray ones aside" in err
+    code, stdout, err = main("sweep", exp, "--out", out, "--resume", "--workers", 1, capsys=capsys)
+    assert code == 0, err
+    assert "(part-00007.parquet, part-00009.parquet: no batch of this sweep, moved to _stray/)" in stdout
+    assert sorted(p.name for p in (out / "_stray").iterdir()) == ["part-00007.parquet", "part-00009.parquet"]
+    pd.testing.assert_frame_equal(pd.read_parquet(out).sort_values("run").reset_index(drop=True), reference)
+    code, stdout, err = main("sweep", "--analyse", out, capsys=capsys)
+    assert code == 0 and "Analysed 8 runs" in stdout, err
+
+
 # --- 4. values that slipped through ---------------------------------------------------------
 
 @pytest.mark.parametrize("patch,pattern", [

@@ -92,7 +92,7 @@ class SweepManifest(Shape):
     drawn: list[str] | None = None  # the rows' drawn.* columns; None: a folder from before they were kept
 
 
-def _resume_fix(folder: Path, what: str = "runs damaged parts again") -> str:
+def _resume_fix(folder: Path, what: str = "runs damaged parts again and moves stray ones aside") -> str:
     return f"`innovation-sim sweep EXPERIMENT --out {folder} --resume` {what}"
 
 
@@ -210,6 +210,7 @@ class Store:
         self.damaged: list[int] = []  # batches found damaged on resume (run again)
         self.kept_failed = 0  # runs with an error among the batches kept
         self.repaired: list[str] = []  # files of the folder found damaged on resume and written again
+        self.set_aside: list[str] = []  # part files that are no batch of this sweep, moved to _stray/
 
     def ts_part(self, b: int) -> Path:
         return self.folder / "_timeseries" / f"part-{b:05d}.parquet"
@@ -276,6 +277,7 @@ class Store:
             except OSError as e:
                 raise SweepError(f"--out {self.folder}: cannot tidy the folder ({_reason(e)}); cannot resume") from None
             self._check_design()
+            self._set_aside_strays()
             done = {b for b in range(self.n_batches) if self._valid_part(b)}
             return [b for b in range(self.n_batches) if b not in done], False
         return list(range(self.n_batches)), True
@@ -340,6 +342,22 @@ class Store:
         except OSError as e:
             raise SweepError(f"{path}: damaged, and cannot be written again ({_reason(e)}); cannot resume") from None
         self.repaired.append(path.name)
+
+    def _set_aside_strays(self) -> None:
+        """Part files that are no batch of this sweep (a renamed or copied-in file) would make every
+        reader refuse the folder, and resume would keep them: moved to _stray/, not deleted."""
+        names = {self.part(b).name for b in range(self.n_batches)}
+        for sub in (self.folder, self.folder / "_timeseries"):
+            for p in sorted(sub.glob("part-*.parquet")) if sub.is_dir() else []:
+                if p.name not in names:
+                    dest = self.folder / "_stray" / p.relative_to(self.folder)
+                    try:
+                        dest.parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(p, dest)
+                    except OSError as e:
+                        raise SweepError(f"{p}: not a batch of this sweep, and cannot be moved aside "
+                                         f"({_reason(e)}); move it out of the folder and resume again") from None
+                    self.set_aside.append(str(p.relative_to(self.folder)))
 
     def _valid_part(self, b: int) -> bool:
         """Whether batch b is on disk whole: its checksums match, and its rows (and time series) read
@@ -458,7 +476,7 @@ def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler:
     total = exp.n_runs
     done_runs = total - sum(len(store.batch_runs(b)) for b in todo)
     counts = {"runs": 0, "kept": done_runs, "failed": store.kept_failed, "damaged": len(store.damaged),
-              "repaired": store.repaired}
+              "repaired": store.repaired, "set_aside": store.set_aside}
     if stats is not None:
         stats.update(workers=0, wall=0.0, compute=0.0, **counts)
     if not todo:
@@ -673,4 +691,6 @@ def resume_summary(start: float, stats: dict) -> str:
         out += f" ({stats['damaged']} damaged batches found and run again)"
     if stats.get("repaired"):
         out += f" ({', '.join(stats['repaired'])} was damaged or missing and written again)"
+    if stats.get("set_aside"):
+        out += f" ({', '.join(stats['set_aside'])}: no batch of this sweep, moved to _stray/)"
     return out + f"; {stats['failed']} runs failed" + (" (see the 'error' column)" if stats["failed"] else "")
