@@ -3,6 +3,7 @@ a real Dask scheduler with two workers on localhost, analysis, and mesa.batch_ru
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -268,6 +269,24 @@ leader_drive = {low = 0.2, high = 0.8}
     assert r.returncode == 0, r.stderr
     idx = pd.read_csv(tmp_path / "m" / "_analysis" / "indices.csv")
     assert {"mu_star", "mu_star_conf", "sigma"} <= set(idx.columns) and (idx.mu_star >= 0).all()
+
+    # a design or manifest that does not fit the runs: one line, and no half-written _analysis/
+    # (they gave SALib tracebacks, or quietly wrong indices, and left _analysis/ half-written)
+    from model.experiments.analysis import analyse
+    from model.experiments.sweep import SweepError
+    bad = shutil.copytree(tmp_path / "s", tmp_path / "bad", ignore=shutil.ignore_patterns("_analysis"))
+    shutil.copy(tmp_path / "m" / "_design.parquet", bad / "_design.parquet")
+    with pytest.raises(SweepError, match=r"_design.parquet: 12 design points, the manifest says 64"):
+        analyse(bad)
+    shutil.copy(tmp_path / "s" / "_design.parquet", bad / "_design.parquet")
+    mf = json.loads((bad / "_manifest.json").read_text())
+    for key, value, message in (("method", "morris", r"method 'morris' \(second_order False\) does not fit 64"),
+                                ("second_order", True, r"method 'sobol' \(second_order True\) does not fit 64"),
+                                ("parameters", ["nosuch", "leader_drive"], r"parameters: 'nosuch' is not a setting")):
+        (bad / "_manifest.json").write_text(json.dumps({**mf, key: value}))
+        with pytest.raises(SweepError, match=r"_manifest.json: " + message):
+            analyse(bad)
+        assert not (bad / "_analysis").exists()
 
 
 def test_corrupt_results_give_one_line(reference, tmp_path):

@@ -7,6 +7,7 @@ point) and the probability of reaching embedding in any field (share of replicat
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..io.folders import staged  # noqa: E402
 from .sweep import SweepError, read_design, read_sweep  # noqa: E402
 
 ANALYSED = {"public_value": "public value (mean)", "reached_embedding": "P(reach embedding)"}
@@ -37,13 +39,59 @@ def analyse(folder: Path, seed: int = 1) -> dict:
     folder = Path(folder)
     manifest, runs = read_sweep(folder)  # checked and complete
     design = read_design(folder)
+    _consistent(folder, manifest, design, runs)
+    try:
+        # into a hidden folder swapped in whole: a failure leaves no half-written _analysis/
+        with staged(folder / "_analysis", "analysis.json") as out_dir, warnings.catch_warnings(), \
+                np.errstate(divide="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # a constant outcome: its indices are NaN, said in the table
+            return _analyse(manifest, runs, design, out_dir, seed)
+    except (ValueError, RuntimeError, KeyError, IndexError) as e:  # SALib on a manifest that does not fit the runs
+        raise SweepError(f"{folder / '_manifest.json'}: the {manifest.method} analysis cannot use it "
+                         f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); restore it from a copy, "
+                         f"or run the sweep again into another --out") from None
+
+
+def _consistent(folder: Path, manifest, design: pd.DataFrame, runs: pd.DataFrame) -> None:
+    """The manifest, the design and the runs describe one sweep (a file copied in from another
+    sweep, or an edited manifest, gave SALib tracebacks or quietly wrong indices)."""
+    where = folder / "_manifest.json"
+    names = list(manifest.parameters)
+    for name in (*names, *manifest.switches):
+        if name not in runs.columns:
+            raise SweepError(f"{where}: parameters: {name!r} is not a setting of this sweep's runs; restore it from a copy")
+        if name not in design.columns:
+            raise SweepError(f"{folder / '_design.parquet'}: has no column {name!r} (from another sweep?); "
+                             f"{_resume_hint(folder)}")
+    if manifest.points is not None and manifest.points != len(design):
+        raise SweepError(f"{folder / '_design.parquet'}: {len(design)} design points, the manifest says "
+                         f"{manifest.points}; {_resume_hint(folder)}")
+    settings = runs.groupby("point")[names].first() if names else None
+    if names and not np.allclose(design.set_index("point")[names].reindex(settings.index).to_numpy(float),
+                                 settings.to_numpy(float), equal_nan=True):
+        raise SweepError(f"{folder / '_design.parquet'}: its settings are not those of the runs (from another "
+                         f"sweep?); {_resume_hint(folder)}")
+    d = len(names)
+    if manifest.method in ("sobol", "morris") and len(manifest.bounds) != d:
+        raise SweepError(f"{where}: bounds: {len(manifest.bounds)} pairs for {d} parameters; restore it from a copy")
+    block = {"sobol": (2 * d + 2) if manifest.second_order else (d + 2), "morris": d + 1}.get(manifest.method)
+    if block and len(design) % block:
+        raise SweepError(f"{where}: method {manifest.method!r} (second_order {manifest.second_order}) does not fit "
+                         f"{len(design)} design points of {d} parameters; restore it from a copy")
+    if manifest.method == "morris" and (manifest.levels < 2 or manifest.levels % 2):
+        raise SweepError(f"{where}: levels: {manifest.levels} (allowed: an even number from 2); restore it from a copy")
+
+
+def _resume_hint(folder: Path) -> str:
+    return f"`innovation-sim sweep EXPERIMENT --out {folder} --resume` writes it again"
+
+
+def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, seed: int) -> dict:
     names = manifest.parameters
     problem = {"num_vars": len(names), "names": names, "bounds": manifest.bounds}
     analysed = REGION_ANALYSED if manifest.region else ANALYSED
     targets = manifest.calibration
     y = per_point(runs, manifest.points or len(design), (*analysed, *(k for k in targets if k not in analysed)))
-    out_dir = folder / "_analysis"
-    out_dir.mkdir(exist_ok=True)
     result: dict = {"method": manifest.method, "runs": int(len(runs)), "errors": int(runs.error.notna().sum()),
                     "outcomes": {}}
     tables = []

@@ -73,7 +73,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from ..core.events import SIGNED_KINDS, Shock
 from ..core.outcomes import LOCALITY_OUTCOMES, REGION_OUTCOMES, outcome_columns
@@ -92,6 +92,13 @@ class DesignModel(BaseModel):
     levels: Int = Field(default=4, ge=2, le=20)
     second_order: StrictBool = False
     common_random_numbers: StrictBool = False
+
+    @field_validator("levels")
+    @classmethod
+    def _even(cls, v: int) -> int:
+        if v % 2:  # Morris's trajectories need an even grid (SALib warns and its steps are uneven)
+            raise ValueError(f"must be even for a Morris design (allowed: 2, 4, ..., 20), got {v}")
+        return v
 
 
 class RangeModel(BaseModel):
@@ -297,12 +304,12 @@ def load_experiment(source: str | Path) -> Experiment:
             raise ScenarioError(f"{where}: {'.'.join(map(str, loc))}: unknown key") from None
         raise ScenarioError(f"{where}: {explain({**err, 'loc': loc}, raw, _SECTIONS, _elsewhere)}") from None
 
+    scenario = base_scenario(path, m.scenario, m.months, m.constants, fitting=bool(m.calibration))
     for table in ("parameters", "uncertainties", "levers", "switches"):
         both = sorted(set(m.constants) & set(getattr(m, table)))
         if both:
             raise ScenarioError(f"{where}: constants.{both[0]}: also in [{table}], which would override it; "
                                 f"a setting is either fixed or varied")
-    scenario = base_scenario(path, m.scenario, m.months, m.constants, fitting=bool(m.calibration))
 
     method = m.design.method
     if method == "exploratory":
