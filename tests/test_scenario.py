@@ -109,6 +109,24 @@ def _posterior_scenario(tmp_path, csv=POSTERIOR_CSV):
     return load_(tmp_path / "small.toml")
 
 
+@pytest.mark.parametrize("csv,message", [
+    (POSTERIOR_CSV.replace("trigger_rate", "trigger_rat"), r"post.csv: column 'trigger_rat' is not a setting \(did you mean 'trigger_rate'\?\)"),
+    (POSTERIOR_CSV.replace("region.example_strength", "region.example_strenght"), r"column 'region.example_strenght': unknown region parameter"),
+    (POSTERIOR_CSV.replace("3,1,0.9,", "3,1,high,"), r"post.csv: row 2, column 'trigger_rate': 'high' is not a finite number"),
+])
+def test_a_posterior_with_a_misspelt_or_bad_column_is_refused(tmp_path, csv, message):
+    """A misspelt setting was taken for a summary column: the scenario ran on its default, silently."""
+    with pytest.raises(ScenarioError, match=message):
+        _posterior_scenario(tmp_path, csv)
+
+
+def test_a_posterior_outside_the_allowed_folders_is_not_read(tmp_path):
+    (tmp_path / "s.toml").write_text(f'extends = "{SHIPPED / "region_60.toml"}"\nname = "S"\ndescription = "S"\n'
+                                     f'posterior = "/etc/passwd"\n')
+    with pytest.raises(ScenarioError, match=r"posterior: '/etc/passwd' is outside the folders a scenario may read from"):
+        load(tmp_path / "s.toml")
+
+
 def test_a_posterior_scenario_draws_each_replicates_settings_by_weight(tmp_path):
     s = _posterior_scenario(tmp_path)
     draws = [s.for_replicate(seed)[1] for seed in range(400)]

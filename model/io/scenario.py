@@ -339,10 +339,21 @@ def _read_posterior(path: Path, stamp: int) -> tuple[tuple[str, ...], np.ndarray
     names = tuple(c for c in df.columns if c in REGISTRY or c.startswith(("region.", "effects.")))
     if "weight" not in df.columns or not names or df.empty:
         raise ScenarioError(f"{path}: not a posterior: needs a 'weight' column and at least one setting column")
+    for c in df.columns:  # a misspelt setting would be taken for a summary column and silently not drawn
+        close = difflib.get_close_matches(str(c), list(REGISTRY), n=1, cutoff=0.85)
+        if c not in names and close:
+            raise ScenarioError(f"{path}: column {c!r} is not a setting (did you mean '{close[0]}'?)")
+        if c in names and c not in REGISTRY and region_name_problem(c):
+            raise ScenarioError(f"{path}: column {c!r}: {region_name_problem(c)}")
     w = pd.to_numeric(df["weight"], errors="coerce").to_numpy(float)
     values = df[list(names)].apply(pd.to_numeric, errors="coerce").to_numpy(float)
-    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0 and np.isfinite(values).all()):
-        raise ScenarioError(f"{path}: weights must be finite, non-negative and not all zero, settings finite numbers")
+    bad = np.argwhere(~np.isfinite(values))
+    if len(bad):
+        row, col = bad[0]
+        raise ScenarioError(f"{path}: row {row + 1}, column {names[col]!r}: {df[names[col]].iloc[row]!r} is not a "
+                            f"finite number (settings must be numbers)")
+    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+        raise ScenarioError(f"{path}: column 'weight': weights must be finite, non-negative and not all zero")
     return names, values, w / w.sum()
 
 
@@ -737,6 +748,11 @@ def _posterior_path(name: str | None, chain, where: str) -> Path | None:
     for path, raw in reversed(chain):
         if raw.get("posterior") == name:
             p = (Path(path).parent / name).resolve()
+            roots = extends_roots(Path(chain[-1][0]))
+            if not any(p.is_relative_to(r) for r in roots):  # the same rule as extends: no arbitrary files
+                raise ScenarioError(f"{where}: posterior: {name!r} is outside the folders a scenario may read from "
+                                    f"(allowed: {roots[0]} and below, the shipped scenarios/ folder, or a folder "
+                                    f"listed in {limits.EXTENDS_ROOTS_ENV})")
             if not p.is_file():
                 raise ScenarioError(f"{where}: posterior: no such file {p}")
             return p
