@@ -344,7 +344,23 @@ def test_every_reader_refuses_an_unfinished_sweep(written, tmp_path, capsys):
     out = shutil.copytree(src, tmp_path / "out")
     (out / "part-00002.parquet").unlink()
     for args in READERS:
-        assert f"{out}: {exp.n_runs - 5} of {exp.n_runs} runs done; finish with --resume first" in _refused(capsys, out, args)
+        err = _refused(capsys, out, args)
+        assert f"{out}: {exp.n_runs - 5} of {exp.n_runs} runs done; finish first with `innovation-sim sweep EXPERIMENT " \
+               f"--out {out} --resume` (EXPERIMENT: the file that started it; a copy is {out / '_experiment.toml'})" in err
+
+
+def test_a_folder_of_other_files_is_not_offered_resume(tmp_path, capsys):
+    """It said "already holds results; add --resume", and --resume then said "not a sweep folder"."""
+    (tmp_path / "e.toml").write_text('name = "t"\ndescription = "t"\nmonths = 12\nreplicates = 2\nseed = 3\n'
+                                     'batch_size = 2\n[design]\nmethod = "grid"\n[parameters]\nopenness = [0.3, 0.7]\n')
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "notes.txt").write_text("mine")
+    for extra in ([], ["--resume"]):
+        assert main(["sweep", str(tmp_path / "e.toml"), "--out", str(notes), "--workers", "1", *extra]) == 2
+        err = capsys.readouterr().err
+        assert f"--out {notes}: already holds other files (not a sweep folder); choose another folder" in err
+    assert [p.name for p in notes.iterdir()] == ["notes.txt"]
 
 
 def test_mesa_batch_run_works_on_locality():

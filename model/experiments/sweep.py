@@ -259,6 +259,9 @@ class Store:
         except OSError as e:
             raise SweepError(f"--out {self.folder}: cannot read the folder ({_reason(e)})") from None
         if holds:
+            if not any((self.folder / f).exists() for f in ("_manifest.json", "_experiment.toml")):
+                raise SweepError(f"--out {self.folder}: already holds other files (not a sweep folder); "
+                                 f"choose another folder")
             if not resume:
                 raise SweepError(f"--out {self.folder}: already holds results; add --resume to finish them, "
                                  f"or choose another folder")
@@ -649,7 +652,9 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
             where[run] = part
         tables.append(table)
     if len(where) < mf.runs:
-        raise SweepError(f"{folder}: {len(where)} of {mf.runs} runs done; finish with --resume first")
+        raise SweepError(f"{folder}: {len(where)} of {mf.runs} runs done; finish first with `innovation-sim "
+                         f"{'robust' if mf.method == 'exploratory' else 'sweep'} EXPERIMENT --out {folder} --resume` "
+                         f"(EXPERIMENT: the file that started it; a copy is {folder / '_experiment.toml'})")
     try:
         df = pa.concat_tables(tables).to_pandas()
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
