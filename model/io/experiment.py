@@ -283,6 +283,22 @@ def _bounds_for_all(rel: float) -> dict[str, tuple[float, float]]:
     return out
 
 
+def _telling(errors: list[dict], raw: dict) -> dict:
+    """The error to report: for a table where a number or list was one of the choices (a lever as
+    a switched timeline, a range {low, high}), the table branch's own error, which names the key;
+    pydantic lists the number/list branch first ("should be a valid list", with the whole table)."""
+    for err in errors:
+        branch = next((p for p in err["loc"] if p in ("SwitchModel", "RangeModel")), None)
+        if branch is None:
+            continue
+        at = raw
+        for part in err["loc"][:err["loc"].index(branch)]:
+            at = at.get(part) if isinstance(at, dict) else None
+        if isinstance(at, dict):
+            return err
+    return errors[0]
+
+
 def load_experiment(source: str | Path) -> Experiment:
     path = resolve_file(source)
     where = str(path)
@@ -293,7 +309,7 @@ def load_experiment(source: str | Path) -> Experiment:
     try:
         m = ExperimentModel.model_validate(raw)
     except ValidationError as e:
-        err = e.errors()[0]
+        err = _telling(e.errors(), raw)
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (
             p in ("list[float]", "RangeModel", "float", "SwitchModel") or p.startswith(("list[function-before", "function-before")))))
         lever = raw.get("levers", {}).get(loc[1]) if loc[:1] == ("levers",) and len(loc) > 1 else None

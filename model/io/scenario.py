@@ -463,6 +463,8 @@ def explain(err: dict, raw: dict, sections: dict | None = None, elsewhere=None) 
         return f"{where}: {err['input']!r} is out of range (allowed: {_allowed(loc, err, sections)})"
     if kind in ("too_short", "too_long"):
         return f"{where}: {err['input']!r} is out of range ({err['msg'].lower()})"
+    if kind == "list_type":
+        return f"{where}: must be a list, e.g. [0, 1], got {err.get('input')!r}"
     if kind == "int_from_float":
         return f"{where}: must be a whole number, got {err.get('input')!r}"
     return f"{where}: {err['msg']} (got {err.get('input')!r})"
