@@ -703,7 +703,12 @@ def cmd_workshop(args) -> int:
           flush=True)
     print(f"  Saved to {save} after every change; run the same command again to resume. Ctrl-C to stop.", flush=True)
     from .app.room_web import serve
-    serve(room, save, host, args.port, join)
+    try:
+        serve(room, save, host, args.port, join)
+    except KeyboardInterrupt:  # the game is saved after every change: nothing is lost
+        print(f"innovation-sim: workshop stopped; its state is in {save}: run the same command again to resume",
+              file=sys.stderr)
+        return 130
     return 0
 
 

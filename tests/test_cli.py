@@ -174,6 +174,8 @@ BAD = {
     "seed_at_top": (BASE + "seed = 4\n", r"seed: unknown key \(seed belongs under \[run\]"),
     "date_beyond_run": (BASE + 'start_year = 2000\n[[events]]\ndate = "2012-03"\nkind = "crisis"\n',
                         r"events\[0\].month: 146 \(2012-03\) is beyond the run \(allowed: 0 to 120, i.e. 2000-01 to 2010-01"),
+    "blank_field": (BASE + 'fields = ["", "education"]\n', r"fields\[0\]: '' is not a field name \(allowed: 1 to 60 printable"),
+    "seed_too_big": (BASE + "[run]\nseed = 99999999999999999999\n", r"run.seed: 99999999999999999999 is out of range \(allowed: 0 to 9223372036854775807\)"),
     "missing_extends": ('extends = "nowhere.toml"\nname = "x"\ndescription = "x"\n', r"extends: file not found: .*nowhere.toml"),
 }
 

@@ -419,6 +419,7 @@ _SECTION_KEYS = {
     ("region", "events"): RegionEventModel.model_fields,
     ("parameters",): REGISTRY,
     ("events",): EventModel.model_fields,
+    ("run",): RunModel.model_fields,
 }
 
 
@@ -462,7 +463,9 @@ def explain(err: dict, raw: dict, sections: dict | None = None, elsewhere=None) 
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{where}: {err['input']!r} is out of range (allowed: {_allowed(loc, err, sections)})"
     if kind in ("too_short", "too_long"):
-        return f"{where}: {err['input']!r} is out of range ({err['msg'].lower()})"
+        shown = repr(err["input"])
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        return f"{where}: {shown} is out of range ({err['msg'].lower()})"
     if kind == "list_type":
         return f"{where}: must be a list, e.g. [0, 1], got {err.get('input')!r}"
     if kind == "int_from_float":
@@ -489,9 +492,13 @@ def _allowed(loc: tuple, err: dict, sections: dict) -> str:
     field = sections.get(section, {}).get(loc[-1])
     bounds = {k: getattr(m, k) for m in getattr(field, "metadata", []) for k in ("ge", "le") if hasattr(m, k)}
     if len(bounds) == 2:
-        return f"{bounds['ge']:g} to {bounds['le']:g}"
+        return f"{_num(bounds['ge'])} to {_num(bounds['le'])}"
     ctx = err.get("ctx", {})
-    return f"{ctx['ge']:g} or more" if "ge" in ctx else f"at most {ctx.get('le', '?'):g}"
+    return f"{_num(ctx['ge'])} or more" if "ge" in ctx else f"at most {_num(ctx.get('le', '?'))}"
+
+
+def _num(v) -> str:
+    return str(v) if isinstance(v, int) else f"{v:g}"  # a seed's 2**63 - 1 in full, not 9.22337e+18
 
 
 def read_toml(path: Path) -> dict:
@@ -685,6 +692,10 @@ def load(source: str | Path) -> Scenario:
     fields = list(m.fields)
     if len(set(fields)) != len(fields):
         raise ScenarioError(f"{where}: fields: names must be distinct")
+    for i, name in enumerate(fields):  # names go into CSV files, figures and shock targets
+        if not name.strip() or len(name) > 60 or not name.isprintable():
+            raise ScenarioError(f"{where}: fields[{i}]: {name[:60]!r} is not a field name (allowed: 1 to 60 "
+                                f"printable characters, not blank)")
     for name, ph in m.initial_phases.items():
         if name not in fields:
             raise ScenarioError(f"{where}: initial_phases.{name}: unknown field{did_you_mean(name, fields)} "
