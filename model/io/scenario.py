@@ -224,7 +224,8 @@ class Scenario:
             if not 1 <= months <= MAX_MONTHS:
                 raise ScenarioError(f"{months_from}: {months} is out of range (allowed: 1 to {MAX_MONTHS} months)")
             new.months = months
-        _check_event_months(new, str(self.path or self.name), months_from if months is not None else None)
+        changed = f" with {where} {', '.join(parameters)}" if parameters else ""  # the file alone was fine
+        _check_event_months(new, f"{self.path or self.name}{changed}", months_from if months is not None else None)
         return new
 
     def replicate_parameters(self, seeds) -> list[dict] | None:
