@@ -151,7 +151,7 @@ def test_compare_prints_every_field_with_interval_and_p(tmp_path, capsys):
                               else "later" if months.ci_low > 0 else "unclear")
     pv = table[(table.field == "children's services") & (table.outcome == "reach_design")].iloc[0]
     assert pv.ci_low <= pv.diff_mean <= pv.ci_high and pv.diff_mean > 0  # the inspection triggers design
-    assert {p.stem for p in out.iterdir()} == {"comparison", "scenarios", "summary"}
+    assert {p.stem for p in out.iterdir()} == {"comparison", "manifest", "scenarios", "summary"}
 
 
 @pytest.fixture(scope="module")
