@@ -369,7 +369,8 @@ def cmd_compare(args) -> int:
 def _compare_manifest(c, args, folder: Path) -> None:
     """Provenance of a comparison: every scenario's files and the paired seeds, so that
     `innovation-sim reproduce DIR` re-runs it (model/experiments/reproduce.py)."""
-    command = {"name": "compare", "scenarios": [str(s.path) for s in c.scenarios.values()], "seed": args.seed,
+    # absolute (not resolved: a link's name names the scenario): reproduce re-runs from the source tree
+    command = {"name": "compare", "scenarios": [os.path.abspath(s.path) for s in c.scenarios.values()], "seed": args.seed,
                "replicates": args.replicates, "steps": args.steps, "set": list(args.set), "figures": not args.no_figures}
     inputs = [e for name, s in c.scenarios.items() for e in manifest.scenario_inputs(s, f"scenario {name}")]
     manifest.write(folder, manifest.build(command, inputs, manifest.replicate_seeds(args.seed, args.replicates)))
@@ -1136,20 +1137,21 @@ def _parser() -> argparse.ArgumentParser:
 
 class _Interrupt:
     """Ctrl-C once stops the command; a second one (impatient users; `timeout -s INT` sends two)
-    is ignored, so it cannot cut the clean-up short (workers left running, a traceback)."""
-    seen = False
+    is ignored, so it cannot cut the clean-up short (workers left running, a traceback); a third
+    stops even the clean-up."""
+    count = 0
 
     @classmethod
     def handler(cls, signum, frame):
-        if not cls.seen:
-            cls.seen = True
+        cls.count += 1
+        if cls.count != 2:
             raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     before, restore = set(_CLAIMS), None
     if threading.current_thread() is threading.main_thread():
-        restore = signal.signal(signal.SIGINT, _Interrupt.handler)
+        restore, _Interrupt.count = signal.signal(signal.SIGINT, _Interrupt.handler), 0
     args = _parser().parse_args(argv)
     if args.command in ("compare", "brief") and len(args.scenarios) < 2:
         print(f"innovation-sim {args.command}: error: give at least two scenarios", file=sys.stderr)
@@ -1174,7 +1176,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for folder in set(_CLAIMS) - before:  # reserved by this command, never filled: give it back
             _CLAIMS[folder].release()
-        if restore is not None and not _Interrupt.seen:  # once interrupted, the process is ending
+        if restore is not None:
             signal.signal(signal.SIGINT, restore)
 
 

@@ -411,6 +411,13 @@ def test_a_lost_manifest_is_written_again_on_resume_from_the_folder_s_own_experi
     code, _, err = main("sweep", other, "--out", out, "--resume", "--workers", 1, capsys=capsys)
     assert code == 2 and not (out / "_manifest.json").exists()
     one_line(err, "its _manifest.json is missing and its _experiment.toml is not", "resume with the experiment that made it")
+    sums = out / "_checksums" / "part-00002.json"
+    good = sums.read_text()
+    sums.write_text(json.dumps({**json.loads(good), "digest": "0123456789abcdef"}))  # made by another scenario
+    code, _, err = main("sweep", exp, "--out", out, "--resume", "--workers", 1, capsys=capsys)
+    assert code == 2 and not (out / "_manifest.json").exists()
+    one_line(err, "its batches do not record that this experiment made them")
+    sums.write_text(good)
     code, stdout, err = main("sweep", exp, "--out", out, "--resume", "--workers", 1, capsys=capsys)
     assert code == 0, err
     assert "no runs needed now, 8 kept from before (_manifest.json was damaged or missing and written again)" in stdout

@@ -160,12 +160,13 @@ def test_an_analysed_sweep_reproduces(tmp_path, capsys):
     assert "not compared: _analysis/ (written by sweep --analyse)" in text and "Identical: all " in text
 
 
-def test_a_comparison_reproduces_and_refuses_when_a_scenario_file_changed(tmp_path, capsys):
+def test_a_comparison_reproduces_and_refuses_when_a_scenario_file_changed(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the what-if given by a relative path: reproduce runs from the source tree
     what_if = tmp_path / "what_if.toml"
     what_if.write_text('extends = "baseline.toml"\nname = "w"\ndescription = "w"\n[[events]]\nmonth = 6\n'
                        'kind = "underperformance"\n')
     out = tmp_path / "cmp"
-    assert main(["compare", "baseline", str(what_if), "--replicates", "3", "--steps", "24", "--set", "openness=0.6",
+    assert main(["compare", "baseline", "what_if.toml", "--replicates", "3", "--steps", "24", "--set", "openness=0.6",
                  "--workers", "1", "--no-figures", "--out", str(out)]) == 0
     mf = manifest.read(out)
     assert mf["command"]["name"] == "compare" and mf["command"]["set"] == ["openness=0.6"]

@@ -287,6 +287,15 @@ leader_drive = {low = 0.2, high = 0.8}
         with pytest.raises(SweepError, match=r"_manifest.json: " + message):
             analyse(bad)
         assert not (bad / "_analysis").exists()
+    (bad / "_manifest.json").write_text(json.dumps(mf))
+    design = pd.read_parquet(bad / "_design.parquet")
+    design.assign(point=0).to_parquet(bad / "_design.parquet")
+    with pytest.raises(SweepError, match=r"_design.parquet: its points are not numbered 0 to 63 once each"):
+        analyse(bad)
+    design.to_parquet(bad / "_design.parquet")
+    (bad / "_analysis").mkdir()  # an older version's analysis cut off before its analysis.json
+    (bad / "_analysis" / "indices_public_value.png").write_text("half")
+    assert analyse(bad)["method"] == "sobol" and (bad / "_analysis" / "analysis.json").is_file()
 
 
 def test_corrupt_results_give_one_line(reference, tmp_path):

@@ -42,7 +42,7 @@ def analyse(folder: Path, seed: int = 1) -> dict:
     _consistent(folder, manifest, design, runs)
     try:
         # into a hidden folder swapped in whole: a failure leaves no half-written _analysis/
-        with staged(folder / "_analysis", "analysis.json") as out_dir, warnings.catch_warnings(), \
+        with staged(folder / "_analysis", None) as out_dir, warnings.catch_warnings(), \
                 np.errstate(divide="ignore", invalid="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # a constant outcome: its indices are NaN, said in the table
             return _analyse(manifest, runs, design, out_dir, seed)
@@ -57,6 +57,9 @@ def _consistent(folder: Path, manifest, design: pd.DataFrame, runs: pd.DataFrame
     sweep, or an edited manifest, gave SALib tracebacks or quietly wrong indices)."""
     where = folder / "_manifest.json"
     names = list(manifest.parameters)
+    if "point" not in design.columns or not design.point.reset_index(drop=True).equals(pd.Series(range(len(design)))):
+        raise SweepError(f"{folder / '_design.parquet'}: its points are not numbered 0 to {len(design) - 1} once each; "
+                         f"{_resume_hint(folder)}")
     for name in (*names, *manifest.switches):
         if name not in runs.columns:
             raise SweepError(f"{where}: parameters: {name!r} is not a setting of this sweep's runs; restore it from a copy")
@@ -78,8 +81,8 @@ def _consistent(folder: Path, manifest, design: pd.DataFrame, runs: pd.DataFrame
     if block and len(design) % block:
         raise SweepError(f"{where}: method {manifest.method!r} (second_order {manifest.second_order}) does not fit "
                          f"{len(design)} design points of {d} parameters; restore it from a copy")
-    if manifest.method == "morris" and (manifest.levels < 2 or manifest.levels % 2):
-        raise SweepError(f"{where}: levels: {manifest.levels} (allowed: an even number from 2); restore it from a copy")
+    if manifest.method == "morris" and manifest.levels < 2:  # odd: refused for new experiments, not old folders
+        raise SweepError(f"{where}: levels: {manifest.levels} (allowed: 2 or more); restore it from a copy")
 
 
 def _resume_hint(folder: Path) -> str:

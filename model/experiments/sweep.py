@@ -298,6 +298,10 @@ class Store:
             if not same:
                 raise SweepError(f"{self.folder}: its _manifest.json is missing and its _experiment.toml is not "
                                  f"{self.exp.path}; resume with the experiment that made it")
+            if not self._batches_made_by_this_experiment():
+                raise SweepError(f"{self.folder}: its _manifest.json is missing, and its batches do not record that "
+                                 f"this experiment made them (its scenario or the code may have changed since); "
+                                 f"restore the manifest from a copy, or run the sweep again into another --out")
             try:
                 _write_json(path, {**self.manifest(), "rebuilt": "from _experiment.toml on resume; the provenance "
                                    "is of the resume, not of the batches kept"})
@@ -305,6 +309,18 @@ class Store:
                 raise SweepError(f"{path}: missing, and cannot be written again ({_reason(e)}); cannot resume") from None
             self.repaired.append(path.name)
         return read_manifest(self.folder)
+
+    def _batches_made_by_this_experiment(self) -> bool:
+        """Whether every batch on disk records this experiment's digest (the same text of the
+        experiment can mean another scenario: the digest hashes the resolved scenario too)."""
+        for part in self.folder.glob("part-*.parquet"):
+            try:
+                recorded = json.loads((self.folder / "_checksums" / f"{part.stem}.json").read_text())
+            except (OSError, ValueError):
+                return False
+            if not isinstance(recorded, dict) or recorded.get("digest") != self.exp.digest():
+                return False
+        return True
 
     def create(self) -> None:
         """Write the experiment, design and manifest into a new folder (or nothing, on failure)."""
@@ -396,7 +412,7 @@ class Store:
         place (the rows last: a part on disk means the batch is complete)."""
         tmps: list[Path] = []
         try:
-            sums = {"part": None, "timeseries": None}
+            sums = {"part": None, "timeseries": None, "digest": self.exp.digest()}  # digest: what made it
             if series:
                 self.ts_part(b).parent.mkdir(exist_ok=True)
                 df = pd.concat(series, ignore_index=True)

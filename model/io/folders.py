@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Iterator
 
 
-def check_replaceable(out: Path, marker: str, flag: str = "--out") -> None:
+def check_replaceable(out: Path, marker: str | None, flag: str = "--out") -> None:
     """Refuse (FileExistsError, one line) to replace ``out`` unless it is absent, empty, or an
-    earlier output of the same command (it holds ``marker``): a folder of anything else, the
-    current folder or one above it would be deleted by the swap."""
+    earlier output of the same command (it holds ``marker``; None: a folder only this command
+    writes, such as a sweep's _analysis/): a folder of anything else, the current folder or one
+    above it would be deleted by the swap."""
     out = Path(out)
     if not out.exists():
         return
@@ -23,13 +24,13 @@ def check_replaceable(out: Path, marker: str, flag: str = "--out") -> None:
         raise FileExistsError(errno.EEXIST, f"{flag} {out}: is a file, not a folder; choose a folder for the results")
     if Path.cwd().resolve().is_relative_to(out.resolve()):
         raise FileExistsError(errno.EEXIST, f"{flag} {out}: is the current folder or holds it; choose a new folder")
-    if any(out.iterdir()) and not (out / marker).is_file():
+    if marker is not None and any(out.iterdir()) and not (out / marker).is_file():
         raise FileExistsError(errno.EEXIST, f"{flag} {out}: already exists and holds files this command did not "
                                             f"write (no {marker}); choose another folder")
 
 
 @contextmanager
-def staged(out: Path, marker: str) -> Iterator[Path]:
+def staged(out: Path, marker: str | None) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``out`` (an earlier output of the same
     command, which holds ``marker``, is removed), on any error or interrupt it is removed and
     ``out`` is left as it was. Any other existing folder is refused (``check_replaceable``)."""
