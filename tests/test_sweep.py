@@ -126,6 +126,19 @@ def reference(tmp_path_factory):
     return exp, pd.read_parquet(out).sort_values("run").reset_index(drop=True)
 
 
+def test_one_row_of_a_sweep_runs_again_in_full_from_its_point_and_seed(reference):
+    """The README's recipe for looking at one run of a sweep month by month."""
+    from model.experiments.sweep import run_point
+    exp, ref = reference
+    row = ref.iloc[5]
+    params, events = exp.point_settings(int(row.point))
+    m = run_point(exp.scenario, params, events, int(row.seed))
+    out = m.outcomes()
+    assert {k: out[k] for k in ("public_value", "max_phase", "reversals")} == \
+        {k: row[k] for k in ("public_value", "max_phase", "reversals")}
+    assert len(m.timeseries()) > 0
+
+
 def test_sweep_rows_and_independence_from_worker_count(reference, tmp_path):
     exp, ref = reference
     assert len(ref) == exp.n_runs and ref.run.tolist() == list(range(exp.n_runs))
