@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..io.folders import staged  # noqa: E402
-from .sweep import SweepError, read_design, read_sweep  # noqa: E402
+from .sweep import SweepError, read_design, read_sweep, resume_fix  # noqa: E402
 
 ANALYSED = {"public_value": "public value (mean)", "reached_embedding": "P(reach embedding)"}
 REGION_ANALYSED = {"share_a_great_deal": "share 'a great deal' at the survey",
@@ -59,21 +59,21 @@ def _consistent(folder: Path, manifest, design: pd.DataFrame, runs: pd.DataFrame
     names = list(manifest.parameters)
     if "point" not in design.columns or not design.point.reset_index(drop=True).equals(pd.Series(range(len(design)))):
         raise SweepError(f"{folder / '_design.parquet'}: its points are not numbered 0 to {len(design) - 1} once each; "
-                         f"{_resume_hint(folder)}")
+                         f"{resume_fix(folder, 'writes it again')}")
     for name in (*names, *manifest.switches):
         if name not in runs.columns:
             raise SweepError(f"{where}: parameters: {name!r} is not a setting of this sweep's runs; restore it from a copy")
         if name not in design.columns:
             raise SweepError(f"{folder / '_design.parquet'}: has no column {name!r} (from another sweep?); "
-                             f"{_resume_hint(folder)}")
+                             f"{resume_fix(folder, 'writes it again')}")
     if manifest.points is not None and manifest.points != len(design):
         raise SweepError(f"{folder / '_design.parquet'}: {len(design)} design points, the manifest says "
-                         f"{manifest.points}; {_resume_hint(folder)}")
-    settings = runs.groupby("point")[names].first() if names else None
-    if names and not np.allclose(design.set_index("point")[names].reindex(settings.index).to_numpy(float),
-                                 settings.to_numpy(float), equal_nan=True):
+                         f"{manifest.points}; {resume_fix(folder, 'writes it again')}")
+    settings = runs.groupby("point")[names].first()
+    if not np.allclose(design.set_index("point")[names].reindex(settings.index).to_numpy(float),
+                       settings.to_numpy(float), equal_nan=True):
         raise SweepError(f"{folder / '_design.parquet'}: its settings are not those of the runs (from another "
-                         f"sweep?); {_resume_hint(folder)}")
+                         f"sweep?); {resume_fix(folder, 'writes it again')}")
     d = len(names)
     if manifest.method in ("sobol", "morris") and len(manifest.bounds) != d:
         raise SweepError(f"{where}: bounds: {len(manifest.bounds)} pairs for {d} parameters; restore it from a copy")
@@ -83,10 +83,6 @@ def _consistent(folder: Path, manifest, design: pd.DataFrame, runs: pd.DataFrame
                          f"{len(design)} design points of {d} parameters; restore it from a copy")
     if manifest.method == "morris" and manifest.levels < 2:  # odd: refused for new experiments, not old folders
         raise SweepError(f"{where}: levels: {manifest.levels} (allowed: 2 or more); restore it from a copy")
-
-
-def _resume_hint(folder: Path) -> str:
-    return f"`innovation-sim sweep EXPERIMENT --out {folder} --resume` writes it again"
 
 
 def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, seed: int) -> dict:

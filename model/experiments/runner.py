@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 import signal
+from concurrent.futures import ProcessPoolExecutor
 from typing import Iterable
 
 import numpy as np

@@ -92,7 +92,8 @@ class SweepManifest(Shape):
     drawn: list[str] | None = None  # the rows' drawn.* columns; None: a folder from before they were kept
 
 
-def _resume_fix(folder: Path, what: str = "runs damaged parts again and moves stray ones aside") -> str:
+def resume_fix(folder: Path, what: str = "runs damaged parts again and moves stray ones aside") -> str:
+    """The command that repairs a sweep folder, for the errors that name a damaged file."""
     return f"`innovation-sim sweep EXPERIMENT --out {folder} --resume` {what}"
 
 
@@ -205,6 +206,7 @@ class Store:
 
     def __init__(self, folder: Path, exp: Experiment):
         self.folder, self.exp = Path(folder), exp
+        self.digest = exp.digest()  # what made the folder: in its manifest and in each batch's checksums
         self.schema = _schema(exp)
         self.n_batches = -(-exp.n_runs // exp.batch_size)
         self.damaged: list[int] = []  # batches found damaged on resume (run again)
@@ -230,7 +232,7 @@ class Store:
 
     def manifest(self) -> dict:
         e = self.exp
-        return {"experiment": e.name, "digest": e.digest(), "runs": e.n_runs, "points": e.n_points,
+        return {"experiment": e.name, "digest": self.digest, "runs": e.n_runs, "points": e.n_points,
                 "replicates": e.replicates, "batch_size": e.batch_size, "method": e.method,
                 "parameters": e.names, "bounds": e.bounds, "switches": e.switch_names,
                 "levels": e.levels, "second_order": e.second_order,
@@ -266,9 +268,9 @@ class Store:
                 raise SweepError(f"--out {self.folder}: already holds results; add --resume to finish them, "
                                  f"or choose another folder")
             old = self._manifest_or_rebuilt()
-            if old.digest != self.exp.digest():
+            if old.digest != self.digest:
                 raise SweepError(f"{self.folder}: was made by a different experiment definition "
-                                 f"(digest {old.digest} != {self.exp.digest()}); cannot resume")
+                                 f"(digest {old.digest} != {self.digest}); cannot resume")
             # A folder begun before rows kept their posterior draws is finished in its own columns,
             # not thrown away as damaged.
             kept = set(old.drawn or ())
@@ -318,7 +320,7 @@ class Store:
                 recorded = json.loads((self.folder / "_checksums" / f"{part.stem}.json").read_text())
             except (OSError, ValueError):
                 return False
-            if not isinstance(recorded, dict) or recorded.get("digest") != self.exp.digest():
+            if not isinstance(recorded, dict) or recorded.get("digest") != self.digest:
                 return False
         return True
 
@@ -412,7 +414,7 @@ class Store:
         place (the rows last: a part on disk means the batch is complete)."""
         tmps: list[Path] = []
         try:
-            sums = {"part": None, "timeseries": None, "digest": self.exp.digest()}  # digest: what made it
+            sums = {"part": None, "timeseries": None, "digest": self.digest}
             if series:
                 self.ts_part(b).parent.mkdir(exist_ok=True)
                 df = pd.concat(series, ignore_index=True)
@@ -654,17 +656,17 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
             table = pq.read_table(part) if whole else None
         except Exception as e:  # unreadable in any way
             raise SweepError(f"{part}: cannot read it ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
-                             f"{_resume_fix(folder)}") from None
+                             f"{resume_fix(folder)}") from None
         if not whole:
             raise SweepError(f"{part}: does not match its checksum in _checksums/ (damaged, replaced or its "
                              f"checksum lost); "
-                             f"{_resume_fix(folder)}")
+                             f"{resume_fix(folder)}")
         if "run" not in table.column_names:
-            raise SweepError(f"{part}: has no 'run' column (not a part of this sweep); {_resume_fix(folder)}")
+            raise SweepError(f"{part}: has no 'run' column (not a part of this sweep); {resume_fix(folder)}")
         for run in table.column("run").to_pylist():
             if run in where or not (isinstance(run, int) and 0 <= run < mf.runs):
                 again = f"also in {where[run].name}" if run in where else f"not a run of this sweep of {mf.runs}"
-                raise SweepError(f"{part}: holds run {run} ({again}); {_resume_fix(folder)}")
+                raise SweepError(f"{part}: holds run {run} ({again}); {resume_fix(folder)}")
             where[run] = part
         tables.append(table)
     if len(where) < mf.runs:
@@ -675,7 +677,7 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
         df = pa.concat_tables(tables).to_pandas()
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise SweepError(f"{folder}: its parts have different columns ({str(e).splitlines()[0]}); "
-                         f"{_resume_fix(folder)}") from None
+                         f"{resume_fix(folder)}") from None
     return mf, df.sort_values("run").reset_index(drop=True)
 
 
@@ -691,7 +693,7 @@ def read_design(folder: Path) -> pd.DataFrame:
         return pd.read_parquet(path).sort_values("point")
     except Exception as e:  # unreadable in any way
         raise SweepError(f"{path}: cannot read the design ({type(e).__name__}); "
-                         f"{_resume_fix(folder, 'writes it again')}") from None
+                         f"{resume_fix(folder, 'writes it again')}") from None
 
 
 def remove(folder: Path) -> None:

@@ -541,6 +541,14 @@ def extends_roots(top: Path) -> list[Path]:
     return roots
 
 
+def _outside(target: Path, roots: list[Path], verb: str) -> str | None:
+    """Why a file a scenario names may not be read (None if it may): see ``extends_roots``."""
+    if any(target.is_relative_to(r) for r in roots):
+        return None
+    return (f"is outside the folders a scenario may {verb} (allowed: {roots[0]} and below, the shipped "
+            f"scenarios/ folder, or a folder listed in {limits.EXTENDS_ROOTS_ENV})")
+
+
 def _raw_chain(path: Path) -> list[tuple[Path, dict]]:
     """The file and the files it extends, base first (at most limits.EXTENDS files, each within
     ``extends_roots``)."""
@@ -572,10 +580,9 @@ def _raw_chain(path: Path) -> list[tuple[Path, dict]]:
             target = parent.resolve()
         except (OSError, ValueError) as e:
             raise ScenarioError(f"{path}: extends: cannot use {ext!r} ({getattr(e, 'strerror', None) or e})") from None
-        if not any(target.is_relative_to(r) for r in roots):
-            raise ScenarioError(f"{path}: extends: {ext!r} is outside the folders a scenario may extend from "
-                                f"(allowed: {roots[0]} and below, the shipped scenarios/ folder, or a folder "
-                                f"listed in {limits.EXTENDS_ROOTS_ENV})")
+        outside = _outside(target, roots, "extend from")
+        if outside:
+            raise ScenarioError(f"{path}: extends: {ext!r} {outside}")
         if not _exists(parent):
             shipped = " (nor a shipped scenario of that name: `innovation-sim scenarios` lists them)" \
                 if Path(ext).name == ext else ""
@@ -762,11 +769,9 @@ def _posterior_path(name: str | None, chain, where: str) -> Path | None:
     for path, raw in reversed(chain):
         if raw.get("posterior") == name:
             p = (Path(path).parent / name).resolve()
-            roots = extends_roots(Path(chain[-1][0]))
-            if not any(p.is_relative_to(r) for r in roots):  # the same rule as extends: no arbitrary files
-                raise ScenarioError(f"{where}: posterior: {name!r} is outside the folders a scenario may read from "
-                                    f"(allowed: {roots[0]} and below, the shipped scenarios/ folder, or a folder "
-                                    f"listed in {limits.EXTENDS_ROOTS_ENV})")
+            outside = _outside(p, extends_roots(Path(chain[-1][0])), "read from")  # extends' rule: no arbitrary files
+            if outside:
+                raise ScenarioError(f"{where}: posterior: {name!r} {outside}")
             if not p.is_file():
                 raise ScenarioError(f"{where}: posterior: no such file {p}")
             return p
