@@ -364,6 +364,52 @@ def test_a_fall_back_ramps_the_uplift_down_from_what_the_field_had():
         held + (lc.MATURITY[2] - held) / lc.RAMP_MONTHS, abs=1e-12)
 
 
+def test_embedding_holds_what_full_alignment_reached():
+    """validation-plan Addendum 17: full alignment in mainstreaming reaches embedding's maturity, so
+    a field that embeds keeps its uplift and never eases down (before: up to 1.1 in mainstreaming,
+    easing down to 1.0 on embedding)."""
+    from model.core import lifecycle as lc
+    entries = 0
+    for seed in range(10):
+        m = Locality(seed=seed, initial_phases={"education": 3})
+        e, f = m.engine, m.field_index("education")
+        path = []
+        for _ in range(48):
+            m.step()
+            path.append((int(e.phase[0, f]), float(e.maturity_now[0, f])))
+        at = next((k for k in range(1, len(path)) if path[k][0] == 4 and path[k - 1][0] == 3), None)
+        if at is None:
+            continue
+        entries += 1
+        spell = next((k for k in range(at, len(path)) if path[k][0] != 4), len(path))
+        after = [mat for _, mat in path[at - 1:spell]]  # the month before, then the embedded spell
+        assert after[0] <= lc.MATURITY[4] + 1e-9  # full alignment is full scale, not beyond
+        assert all(b >= a - 1e-12 for a, b in zip(after, after[1:])), (seed, after[:8])
+    assert entries >= 3  # the test saw fields embed
+
+
+def test_overstretch_slows_alignment_once_through_resources():
+    """validation-plan Addendum 17: alignment speed sees overstretch through resources, whose slack
+    is net of it, and not a second time (before: (1 - overstretch) squared)."""
+    from model.core import engine as eng
+    m = Locality(seed=3, initial_phases={f: 3 for f in ("education", "youth services", "community safety")},
+                 overstretch_threshold=1, overstretch_penalty=0.25)
+    e = m.engine
+    m.step()
+    f = m.field_index("education")
+    before = float(e.alignment[0, f])
+    ph = eng.PhaseView.of(e.phase, e)
+    assert ph.stretch[0] > 0  # three fields mainstreaming against a threshold of 1
+    m.step()
+    gain = float(e.alignment[0, f]) - before
+    if e.phase[0, f] == 3:
+        enable = float(eng.lc.enabling(e.total_pressure, e.recognition, e.pc["pressure_enables"])[0, f])
+        ready = float(e._adequacy(eng.PhaseView.of(e.phase, e))[0][0, f])
+        once = (e.pc["alignment_rate"][0, f] * e.corners[0, f, 1] * e.resources[0, f] * e.network_quality[0, f]
+                * eng.ALIGNMENT_SPEED * enable * ready)
+        assert gain == pytest.approx(once, rel=1e-6) and gain > once * (1 - ph.stretch[0]) * 1.01
+
+
 def test_a_new_dominant_innovation_ramps_from_nothing_after_a_fall_to_design():
     """Addendum 16 changes only what a field held: a field that fell from mobilisation to design and
     proves a new trial within the ramp starts its new innovation's maturity at 0, not at the old one's."""

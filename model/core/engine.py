@@ -43,7 +43,9 @@ RECOGNITION_START = 0.5  # share of the initial gap already recognised; assumpti
 ALIGNMENT_SPEED = 8.0  # scales mainstreaming's alignment rate; assumption
 COMPLACENCY_RELIEF = 0.05  # complacency fades by this a month outside embedding; assumption
 PERVASIVE_DRIVE = 0.75  # leadership drive needed for pervasive embedding (004:210-218); assumption
-MAINSTREAM_MATURITY = 0.4  # extra maturity from full alignment in mainstreaming; assumption
+# Extra maturity from full alignment in mainstreaming: alignment completes the scaling, so full
+# alignment reaches embedding's maturity and embedding holds it (validation-plan Addendum 17; 0.4 before).
+MAINSTREAM_MATURITY = float(lc.MATURITY[Phase.EMBEDDING] - lc.MATURITY[Phase.MAINSTREAMING])
 # Pressure authorises change: "the external pressures that authorise change" are the authority
 # corner itself (004:46-48). Weight of the field's pressure in authority agents' own contribution;
 # assumption (value).
@@ -885,8 +887,9 @@ class Engine:
             p_hand = lc.handover_probability(pc["handover_rate"], C, A) * enable * ready
             fwd |= ph.mob & proved & (u[:, :, 2] < p_hand) & (self.held == 0)
         if ph.any_main:  # align with finance, HR, IT, performance management (004:185-188)
+            # Overstretch reaches alignment once, through resources (slack net of it; Addendum 17).
             self.alignment += ph.main * pc["alignment_rate"] * C * self.resources * self.network_quality \
-                * (1 - ph.stretch_field) * ALIGNMENT_SPEED * enable * ready
+                * ALIGNMENT_SPEED * enable * ready
             fwd |= ph.main & proved & (self.alignment >= 1.0)
         # Embedding: balance decides the mode; complacency grows without pressure (004:21-23, 196-218).
         self.balance = bal = tri.balance(self.corners.reshape(-1, 3)).reshape(self.P, self.F)
