@@ -18,14 +18,17 @@ pytestmark = pytest.mark.ensemble
 BY_ID = {c.id: c for c in v.CHECKS}
 # The checks docs/validation.md reports as passing at full size that also pass at the quick size.
 # (Checks 5 and 6 pass at full size but not at 40 runs; 7 and 10 are slow or noisy. Check 8 no
-# longer discriminates since success strengthens links, ODD section 8.)
-PASSING = (1, 2, 3, 4, 9, 11, 12, 13)
+# longer discriminates since success strengthens links, ODD section 8.) Check 11 is asserted at its
+# full size (200 runs, about 5 s): since validation-plan Addendum 17 its tight arm reaches embedding
+# in 0.83 of runs against 1.00, a gap that 40 runs cannot show (0.93 there).
+PASSING = (1, 2, 3, 4, 9, 12, 13)
+FULL_SIZE = (11,)
 
 
-@pytest.mark.parametrize("check_id", PASSING)
-def test_check_passes_and_its_null_arm_fails(check_id):
+@pytest.mark.parametrize("check_id, n", [(i, v.QUICK) for i in PASSING] + [(i, v.FULL) for i in FULL_SIZE])
+def test_check_passes_and_its_null_arm_fails(check_id, n):
     c = BY_ID[check_id]
-    r = c.fn(v.QUICK)
+    r = c.fn(n)
     assert r.passed, f"check {check_id}: {r.statistic} (expected {r.expected})"
     assert r.null_passed is False, f"check {check_id} does not discriminate: {r.null}"
     assert v.status(c, r) == "pass"

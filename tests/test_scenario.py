@@ -49,6 +49,25 @@ def test_event_errors(tmp_path, event, pattern):
         load(write(tmp_path, {**BASE, "events": [event]}))
 
 
+def test_initial_phases_by_number_or_name(tmp_path):
+    s = load(write(tmp_path, {**BASE, "initial_phases": {"education": "Mobilisation", "youth services": 3}}))
+    assert s.initial_phases == {"education": 2, "youth services": 3}
+    m = s.build(seed=1)
+    assert m.engine.phase[0, m.field_index("education")] == 2
+
+
+@pytest.mark.parametrize("phases,pattern", [
+    ({"educaton": "phase two"}, r"initial_phases\.educaton: unknown field \(did you mean 'education'\?\)"),
+    ({"education": "phase two"}, r"'phase two' is not a phase \(allowed: 0 to 4, or latent, design, mobilisation"),
+    ({"education": 2.5}, r"initial_phases\.education: 2\.5 is not a phase"),
+    ({"education": True}, r"initial_phases\.education: true is not a phase"),
+    ({"education": 7}, r"initial_phases\.education: 7 is out of range \(allowed: 0 to 4"),
+])
+def test_initial_phase_errors_name_the_field_first(tmp_path, phases, pattern):
+    with pytest.raises(ScenarioError, match=pattern):
+        load(write(tmp_path, {**BASE, "initial_phases": phases}))
+
+
 def test_replace_events_drops_the_parents_timeline(tmp_path):
     parent = write(tmp_path, {**BASE, "events": [{"month": 1, "kind": "crisis"}]}, "parent.toml")
     child = {"name": "c", "description": "c", "extends": str(parent), "events": [{"month": 2, "kind": "budget_cut"}]}

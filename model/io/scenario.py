@@ -8,7 +8,7 @@ A scenario file (see scenarios/*.toml) has:
     start_year = 2000                # optional: month 0 is January of this year
     months = 120                     # optional: default run length
     fields = ["education", ...]      # optional: the service fields (default: five)
-    [initial_phases]                 # optional: field = phase (0-4)
+    [initial_phases]                 # optional: field = phase (0-4, or its name: "mobilisation")
     [parameters]                     # any subset of the registry (innovation-sim params)
     [[events]]                       # the timeline of shocks
     month = 12                       # or: date = "2002-03" (needs start_year)
@@ -145,7 +145,7 @@ class ScenarioModel(BaseModel):
     start_year: Int | None = Field(default=None, ge=1900, le=2200)
     months: Int = Field(default=120, ge=1, le=MAX_MONTHS)
     fields: list[str] = Field(default_factory=lambda: list(DEFAULT_FIELDS), min_length=1, max_length=12)
-    initial_phases: dict[str, Int] = Field(default_factory=dict)
+    initial_phases: dict[str, Any] = Field(default_factory=dict)  # 0-4 or a phase's name; checked in _phase
     parameters: ParametersModel = Field(default_factory=ParametersModel)  # type: ignore[valid-type]
     events: list[EventModel] = Field(default_factory=list)
     replace_events: StrictBool = False
@@ -704,17 +704,12 @@ def load(source: str | Path) -> Scenario:
         if not name.strip() or len(name) > 60 or not name.isprintable():
             raise ScenarioError(f"{where}: fields[{i}]: {name[:60]!r} is not a field name (allowed: 1 to 60 "
                                 f"printable characters, not blank)")
-    for name, ph in m.initial_phases.items():
-        if name not in fields:
-            raise ScenarioError(f"{where}: initial_phases.{name}: unknown field{did_you_mean(name, fields)} "
-                                f"(fields: {', '.join(fields)})")
-        if not 0 <= ph <= 4:
-            raise ScenarioError(f"{where}: initial_phases.{name}: {ph} is out of range (allowed: 0 to 4)")
+    initial = {name: _phase(name, ph, fields, where) for name, ph in m.initial_phases.items()}
     events = [_shock(e, f"events[{i}]", m.start_year, fields, where) for i, e in enumerate(m.events)]
     params = {k: v for k, v in m.parameters.model_dump().items() if v is not None}
     region = _region_spec(m, fields, where) if m.region is not None else None
     s = Scenario(name=m.name, description=m.description, path=path, months=m.months,
-                 start_year=m.start_year, fields=fields, initial_phases=dict(m.initial_phases),
+                 start_year=m.start_year, fields=fields, initial_phases=initial,
                  parameters=params, events=events,
                  run_seed=m.run.seed if m.run else None, run_replicates=m.run.replicates if m.run else None,
                  region=region, posterior=_posterior_path(m.posterior, chain, where))
@@ -776,6 +771,27 @@ def _posterior_path(name: str | None, chain, where: str) -> Path | None:
                 raise ScenarioError(f"{where}: posterior: no such file {p}")
             return p
     return None
+
+
+_PHASES = {"latent": 0, "design": 1, "design & discovery": 1, "design and discovery": 1, "mobilisation": 2,
+           "mobilization": 2, "mainstreaming": 3, "embedding": 4}
+_PHASE_TEXT = "0 to 4, or latent, design, mobilisation, mainstreaming, embedding"
+
+
+def _phase(name: str, ph: int | str, fields: list[str], where: str) -> int:
+    """An [initial_phases] entry: its field must exist; its phase is 0-4 or a phase's name."""
+    if name not in fields:
+        raise ScenarioError(f"{where}: initial_phases.{name}: unknown field{did_you_mean(name, fields)} "
+                            f"(fields: {', '.join(fields)})")
+    if isinstance(ph, str) and ph.strip().lower() in _PHASES:
+        return _PHASES[ph.strip().lower()]
+    if isinstance(ph, bool) or not isinstance(ph, int):
+        shown = str(ph).lower() if isinstance(ph, bool) else repr(ph)[:80] if isinstance(ph, (str, float)) \
+            else f"a {type(ph).__name__}"
+        raise ScenarioError(f"{where}: initial_phases.{name}: {shown} is not a phase (allowed: {_PHASE_TEXT})")
+    if not 0 <= ph <= 4:
+        raise ScenarioError(f"{where}: initial_phases.{name}: {ph} is out of range (allowed: {_PHASE_TEXT})")
+    return ph
 
 
 def _shock(e: EventModel, key: str, start_year: int | None, fields: list[str], where: str) -> Shock:
