@@ -62,6 +62,15 @@ def test_resolved_scenario_rerun_gives_identical_output(baseline_run, tmp_path):
     assert (again / "events.csv").read_bytes() == (out / "events.csv").read_bytes()
 
 
+def test_a_field_name_the_font_cannot_draw_gives_figures_without_warnings(tmp_path):
+    """An emoji in a field's name is drawn as a box; stderr stays free of matplotlib's glyph warnings."""
+    (tmp_path / "e.toml").write_text(f'extends = "{SHIPPED / "baseline.toml"}"\nname = "e"\ndescription = "e"\n'
+                                     'fields = ["education \U0001F393", "youth"]\n')
+    r = sim("run", tmp_path / "e.toml", "--replicates", 2, "--steps", 12, "--workers", 1, "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "figures").is_dir() and "Glyph" not in r.stderr, r.stderr
+
+
 def test_extends_and_set_override_as_documented(tmp_path):
     (tmp_path / "child.toml").write_text(f'''
 name = "child"
