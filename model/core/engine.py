@@ -606,6 +606,11 @@ class Engine:
         # with the same lag), and that part at the trigger: realised value is net of what it adds since.
         self.improvement = np.zeros((P, F))
         self.improvement_shown, self.shown_at_trigger = np.zeros((P, F)), np.zeros((P, F))
+        # Shocks' effect on performance (validation-plan Addendum 18): the base cuts removed, what
+        # performance shows of the shocks (a crisis at once, a cut at the lag) and that at the trigger:
+        # realised value is net of it too, so a crisis's rebound or a cut's fall is not the innovation's.
+        self.shock_base, self.shock_shown, self.shock_at_trigger = np.zeros((P, F)), np.zeros((P, F)), np.zeros((P, F))
+        self._shocked = False  # no crisis or cut yet: the netting is skipped (the runs are as before)
         self.gap = np.zeros((P, F))
         self.public_value = np.zeros((P, F))
         self.realised, self.adequacy = np.zeros((P, F)), np.zeros((P, F))  # realised value: smoothed performance gain since the trigger
@@ -993,6 +998,7 @@ class Engine:
             e = enters(Phase.DESIGN)
             self.performance_at_trigger[e] = self.performance[e]
             self.shown_at_trigger[e] = self.improvement_shown[e]
+            self.shock_at_trigger[e] = self.shock_shown[e]
             self.realised[e] = 0.0
             self._clear_trials(e)
         if Phase.MOBILISATION in into:  # the dominant innovation: the best proven trial; the rest close (004:130-133)
@@ -1080,11 +1086,15 @@ class Engine:
         self.performance = np.minimum(np.maximum(
             self.performance + pc["performance_adjustment"] * (potential - self.performance)
             + pc["performance_noise"] * noise, 0.0), 1.0)
+        if self._shocked:  # performance follows its potential with this lag; so does what it shows of shocks
+            self.shock_shown += pc["performance_adjustment"] * (self.shock_base - self.shock_shown)
         self.public_value += (self.performance - self.performance0) / MONTHS_PER_YEAR
         # What the innovation shows: the gain since the trigger net of what ordinary improvement has
         # added to performance since then (lagged as performance is, else the netting is biased).
         gain_from = self.performance_at_trigger + (self.improvement_shown - self.shown_at_trigger) \
             if self._improving else self.performance_at_trigger
+        if self._shocked:
+            gain_from = gain_from + (self.shock_shown - self.shock_at_trigger)
         self.realised = lc.smooth_value(self.realised, self.performance, gain_from)
 
     # ------------------------------------------------------------------ scheduled work
@@ -1197,14 +1207,20 @@ class Engine:
             self.funding[cells] = np.maximum(0.0, self.funding[cells] - mag)
         elif kind == "budget_cut":
             self.cut[cells] += CUT_SLACK * mag
-            self.performance_base[cells] = np.clip(self.performance_base[cells] - CUT_PERFORMANCE * mag, 0, 1)
+            before = self.performance_base[cells]
+            self.performance_base[cells] = np.clip(before - CUT_PERFORMANCE * mag, 0, 1)
+            self.shock_base[cells] += self.performance_base[cells] - before
+            self._shocked = True
             self._bump_pressure("efficiency_pressure", pl, fl, CUT_EFFICIENCY * mag, None)
         elif kind == "hold":
             self.held[cells] += 1
             if shock.duration:
                 self.schedule(self.steps + shock.duration, self._release, pl, fl, label)
         elif kind == "crisis":
-            self.performance[cells] = np.clip(self.performance[cells] - CRISIS_PERFORMANCE * mag, 0, 1)
+            before = self.performance[cells]
+            self.performance[cells] = np.clip(before - CRISIS_PERFORMANCE * mag, 0, 1)
+            self.shock_shown[cells] += self.performance[cells] - before
+            self._shocked = True
             self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, CRISIS_RECOGNITION * mag))
             for k in ("member_pressure", "community_pressure"):
                 self._bump_pressure(k, pl, fl, CRISIS_PRESSURE * mag, shock.duration or CRISIS_MONTHS)

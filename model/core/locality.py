@@ -59,6 +59,7 @@ class PlaceState:
     improvement = PlaceRow()
     improvement_shown = PlaceRow()  # the part of it performance shows yet (7.10)
     shown_at_trigger = PlaceRow()  # improvement_shown when the field left latent: realised value is net of it
+    shock_shown = PlaceRow()  # what performance shows of crises and cuts (Addendum 18); realised value is net of it
     realised = PlaceRow()
     public_value = PlaceRow()
     recognition = PlaceRow()
