@@ -995,12 +995,7 @@ class Engine:
         leaves = lambda ph: back & (old == ph)  # noqa: E731
         into, out_of = set(new[fwd].tolist()), set(old[back].tolist())  # only their rules run (speed)
         if Phase.DESIGN in into:
-            e = enters(Phase.DESIGN)
-            self.performance_at_trigger[e] = self.performance[e]
-            self.shown_at_trigger[e] = self.improvement_shown[e]
-            self.shock_at_trigger[e] = self.shock_shown[e]
-            self.realised[e] = 0.0
-            self._clear_trials(e)
+            self._triggered(enters(Phase.DESIGN))
         if Phase.MOBILISATION in into:  # the dominant innovation: the best proven trial; the rest close (004:130-133)
             e = enters(Phase.MOBILISATION)
             q = np.where(self.trial_proven, self.trial_quality, -1.0)
@@ -1039,6 +1034,15 @@ class Engine:
                                   self.ramp_from)
         if Phase.MOBILISATION in into:  # a new dominant innovation starts from nothing
             self.ramp_from[enters(Phase.MOBILISATION)] = 0.0
+
+    def _triggered(self, e: np.ndarray) -> None:
+        """Fields ``e`` leave latent: what their innovation will be judged against is where they
+        stand now, net later of improvement and shocks (7.10), and no trial is open yet."""
+        self.performance_at_trigger[e] = self.performance[e]
+        self.shown_at_trigger[e] = self.improvement_shown[e]
+        self.shock_at_trigger[e] = self.shock_shown[e]
+        self.realised[e] = 0.0
+        self._clear_trials(e)
 
     def _alignment_maturity(self, main: np.ndarray) -> np.ndarray:
         """7.10's extra maturity from alignment, in the cells of ``main`` (fields in mainstreaming)."""
@@ -1205,28 +1209,35 @@ class Engine:
                 self.schedule(self.steps + shock.duration, self._funding_change, pl, fl, -mag, label)
         elif kind == "funding_end":
             self.funding[cells] = np.maximum(0.0, self.funding[cells] - mag)
-        elif kind == "budget_cut":
-            self.cut[cells] += CUT_SLACK * mag
-            before = self.performance_base[cells]
-            self.performance_base[cells] = np.clip(before - CUT_PERFORMANCE * mag, 0, 1)
-            self.shock_base[cells] += self.performance_base[cells] - before
-            self._shocked = True
-            self._bump_pressure("efficiency_pressure", pl, fl, CUT_EFFICIENCY * mag, None)
+        elif kind in ("budget_cut", "crisis"):
+            self._hit_performance(shock, pl, fl)
         elif kind == "hold":
             self.held[cells] += 1
             if shock.duration:
                 self.schedule(self.steps + shock.duration, self._release, pl, fl, label)
-        elif kind == "crisis":
-            before = self.performance[cells]
-            self.performance[cells] = np.clip(before - CRISIS_PERFORMANCE * mag, 0, 1)
-            self.shock_shown[cells] += self.performance[cells] - before
-            self._shocked = True
-            self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, CRISIS_RECOGNITION * mag))
-            for k in ("member_pressure", "community_pressure"):
-                self._bump_pressure(k, pl, fl, CRISIS_PRESSURE * mag, shock.duration or CRISIS_MONTHS)
         else:
             return self._structural(shock, pl, fl)
         return {}
+
+    def _hit_performance(self, shock: Shock, pl: np.ndarray, fl: np.ndarray) -> None:
+        """A budget cut (a lower base, less slack, efficiency pressure) or a crisis (performance falls
+        at once, failure is recognised, pressure rises). What each takes from performance is kept
+        apart, so realised value is net of it (validation-plan Addendum 18)."""
+        cells, mag = (pl, fl), shock.magnitude
+        self._shocked = True
+        if shock.kind == "budget_cut":
+            self.cut[cells] += CUT_SLACK * mag
+            before = self.performance_base[cells]
+            self.performance_base[cells] = np.clip(before - CUT_PERFORMANCE * mag, 0, 1)
+            self.shock_base[cells] += self.performance_base[cells] - before
+            self._bump_pressure("efficiency_pressure", pl, fl, CUT_EFFICIENCY * mag, None)
+            return
+        before = self.performance[cells]
+        self.performance[cells] = np.clip(before - CRISIS_PERFORMANCE * mag, 0, 1)
+        self.shock_shown[cells] += self.performance[cells] - before
+        self.recognition[cells] = np.maximum(self.recognition[cells], min(1.0, CRISIS_RECOGNITION * mag))
+        for k in ("member_pressure", "community_pressure"):
+            self._bump_pressure(k, pl, fl, CRISIS_PRESSURE * mag, shock.duration or CRISIS_MONTHS)
 
     def _structural(self, shock: Shock, pl: np.ndarray, fl: np.ndarray) -> dict[int, str]:
         kind, mag, par = shock.kind, shock.magnitude, self.par
