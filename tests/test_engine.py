@@ -402,12 +402,12 @@ def test_overstretch_slows_alignment_once_through_resources():
     assert ph.stretch[0] > 0  # three fields mainstreaming against a threshold of 1
     m.step()
     gain = float(e.alignment[0, f]) - before
-    if e.phase[0, f] == 3:
-        enable = float(eng.lc.enabling(e.total_pressure, e.recognition, e.pc["pressure_enables"])[0, f])
-        ready = float(e._adequacy(eng.PhaseView.of(e.phase, e))[0][0, f])
-        once = (e.pc["alignment_rate"][0, f] * e.corners[0, f, 1] * e.resources[0, f] * e.network_quality[0, f]
-                * eng.ALIGNMENT_SPEED * enable * ready)
-        assert gain == pytest.approx(once, rel=1e-6) and gain > once * (1 - ph.stretch[0]) * 1.01
+    assert e.phase[0, f] == 3  # still aligning: the comparison below is about a month of it
+    enable = float(eng.lc.enabling(e.total_pressure, e.recognition, e.pc["pressure_enables"])[0, f])
+    ready = float(e._adequacy(eng.PhaseView.of(e.phase, e))[0][0, f])
+    once = (e.pc["alignment_rate"][0, f] * e.corners[0, f, 1] * e.resources[0, f] * e.network_quality[0, f]
+            * eng.ALIGNMENT_SPEED * enable * ready)
+    assert gain == pytest.approx(once, rel=1e-6) and gain > once * (1 - ph.stretch[0]) * 1.01
 
 
 def test_a_new_dominant_innovation_ramps_from_nothing_after_a_fall_to_design():

@@ -54,11 +54,12 @@ def test_a_crisis_is_not_the_innovations_value():
 
 def test_a_budget_cuts_fall_is_not_charged_to_the_innovation():
     """validation-plan Addendum 18: a cut lowers the base, and realised value nets the fall out; the
-    cut still costs slack (7.2), but it no longer stops proven innovations by their books (before:
-    P(mainstreaming) 0.45 against 0.62 without the cut on 300 runs, seeds 7000-7299; after 0.61)."""
+    cut still costs slack (7.2), but it no longer stops proven innovations by their books. On these
+    200 seeds: 0.55 with the cut against 0.605 without (before the fix 0.415); on seeds 7000-7299
+    0.61 against 0.62 (before 0.45). The bound sits between the two."""
     def reach(events):
         return float(v.max_phase(v.ensemble(200, events=events)).ge(Phase.MAINSTREAMING).mean())
-    assert reach(v.push() + [Shock(36, "budget_cut", field=v.FIELD)]) > reach(v.push()) - 0.08
+    assert reach(v.push() + [Shock(36, "budget_cut", field=v.FIELD)]) > reach(v.push()) - 0.10
 
 
 def test_value_gate_is_what_stops_valueless_innovation():

@@ -229,8 +229,10 @@ def test_a_corrupt_state_file_gives_one_line_naming_it(tmp_path):
     path = tmp_path / "state.json"
     changed = Room(Settings()).to_json()
     changed["scenario_digest"] = "0" * 16
+    other_model = {**Room(Settings()).to_json(), "model_digest": "0" * 16}
     for text, pattern in (("{not json", "JSON error at line 1"), ("[1, 2]", "not a workshop state file"),
                           (json.dumps(changed), "has changed since this workshop started"),
+                          (json.dumps(other_model), r"the model's rules have changed .*model 0{16}, now [0-9a-f]{16}"),
                           ('{"format": "something else"}', "not a workshop state file"),
                           (json.dumps({**Room(Settings()).to_json(), "played": [{"choices": {}, "shocks": [{"kind": "flood"}]}]}),
                            "unknown shock")):

@@ -38,6 +38,7 @@ from ..core.events import Shock
 from ..core.lifecycle import PHASE_NAMES, Phase
 from ..core.region import Region, RegionSpec
 from ..io.folders import write_atomic
+from ..io.manifest import model_digest
 from ..io.scenario import Scenario, ScenarioError, load
 
 FORMAT = "innovation-sim workshop"
@@ -526,7 +527,7 @@ class Room:
     # ------------------------------------------------------------------ persistence
     def to_json(self) -> dict:
         return {"format": FORMAT, "version": FORMAT_VERSION, "settings": asdict(self.settings),
-                "scenario_digest": scenario_digest(self.scenario),
+                "scenario_digest": scenario_digest(self.scenario), "model_digest": model_digest(),
                 "code": self.code, "facilitator": self.facilitator, "created": self.created,
                 "tables": [asdict(t) for t in self.tables.values()], "played": self.played,
                 "pending": self.pending, "pending_shocks": self.pending_shocks, "ended": self.ended,
@@ -547,6 +548,11 @@ class Room:
             if data.get("scenario_digest") != scenario_digest(room.scenario):
                 raise RoomError(f"the scenario {room.settings.scenario} has changed since this workshop started, so "
                                 "its rounds would not replay the same; restore the scenario file")
+            saved = data.get("model_digest")  # files from before it was recorded cannot be checked
+            if saved is not None and saved != model_digest():
+                raise RoomError(f"the model's rules have changed since this workshop started (model {saved}, now "
+                                f"{model_digest()}), so its rounds would not replay the same; resume it with the "
+                                "version of innovation-sim it started with")
             for t in data["tables"]:
                 table = Table(str(t["name"]), int(t["place"]), str(t["pin"]), [str(k) for k in t["tokens"]],
                               int(t["joined_round"]))

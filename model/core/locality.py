@@ -59,7 +59,9 @@ class PlaceState:
     improvement = PlaceRow()
     improvement_shown = PlaceRow()  # the part of it performance shows yet (7.10)
     shown_at_trigger = PlaceRow()  # improvement_shown when the field left latent: realised value is net of it
-    shock_shown = PlaceRow()  # what performance shows of crises and cuts (Addendum 18); realised value is net of it
+    shock_base = PlaceRow()  # the base budget cuts removed (Addendum 18)
+    shock_shown = PlaceRow()  # what performance shows of crises and cuts; realised value is net of it
+    shock_at_trigger = PlaceRow()  # shock_shown when the field left latent
     realised = PlaceRow()
     public_value = PlaceRow()
     recognition = PlaceRow()

@@ -66,6 +66,16 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+def model_digest() -> str:
+    """SHA-256 (16 hex digits) over the model's rules, the source files of model/core: what decides
+    a run's numbers (the command line, app and docs can change without changing them)."""
+    h = hashlib.sha256()
+    for p in sorted((PACKAGE / "core").rglob("*.py")):
+        h.update(p.relative_to(PACKAGE).as_posix().encode() + b"\0")
+        h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def code() -> dict:
     commit = git("rev-parse", "HEAD")
     status = git("status", "--porcelain") if commit else None
