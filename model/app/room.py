@@ -29,7 +29,7 @@ import json
 import math
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -155,6 +155,20 @@ class Settings:
             raise RoomError(f"--timer: {self.timer} is out of range (allowed: 0 to 3600 seconds; 0 = no timer)")
         if not 2 <= self.ensemble <= 200:
             raise RoomError(f"--ensemble: {self.ensemble} is out of range (allowed: 2 to 200 runs)")
+
+
+def _saved_settings(saved) -> Settings:
+    """A state file's settings, each of the type Settings declares (ValueError naming the key)."""
+    if not isinstance(saved, dict):
+        raise ValueError("settings: must be a table of the workshop's settings")
+    known = {f.name: f for f in fields(Settings)}
+    for key, value in saved.items():
+        if key not in known:
+            raise ValueError(f"settings.{key}: not a workshop setting (known: {', '.join(known)})")
+        want = str if key == "scenario" else int
+        if not (isinstance(value, want) and not isinstance(value, bool) or key == "places" and value is None):
+            raise ValueError(f"settings.{key}: {value!r} is not {'a text' if want is str else 'a whole number'}")
+    return Settings(**saved)
 
 
 def workshop_scenario(settings: Settings) -> Scenario:
@@ -543,19 +557,26 @@ class Room:
         try:
             if data.get("format") != FORMAT or data.get("version") != FORMAT_VERSION:
                 raise ValueError(f"not a workshop state file (format {FORMAT!r} version {FORMAT_VERSION})")
-            room = cls(Settings(**data["settings"]), code=str(data["code"]), facilitator=str(data["facilitator"]),
-                       created=float(data["created"]))
+            room = cls(_saved_settings(data.get("settings")), code=str(data["code"]),
+                       facilitator=str(data["facilitator"]), created=float(data["created"]))
             if data.get("scenario_digest") != scenario_digest(room.scenario):
-                raise RoomError(f"the scenario {room.settings.scenario} has changed since this workshop started, so "
-                                "its rounds would not replay the same; restore the scenario file")
+                raise RoomError(f"the scenario {room.settings.scenario} is not the one this workshop started with "
+                                "(the file has changed, or the state's settings.scenario was edited), so its rounds "
+                                "would not replay the same; restore the scenario file")
             saved = data.get("model_digest")  # files from before it was recorded cannot be checked
             if saved is not None and saved != model_digest():
                 raise RoomError(f"the model's rules have changed since this workshop started (model {saved}, now "
                                 f"{model_digest()}), so its rounds would not replay the same; resume it with the "
                                 "version of innovation-sim it started with")
-            for t in data["tables"]:
+            if not isinstance(data.get("tables"), list) or not all(isinstance(t, dict) for t in data["tables"]):
+                raise ValueError("tables: must be a list of tables")
+            for i, t in enumerate(data["tables"]):
                 table = Table(str(t["name"]), int(t["place"]), str(t["pin"]), [str(k) for k in t["tokens"]],
                               int(t["joined_round"]))
+                taken = {other.place for other in room.tables.values()}
+                if not 0 <= table.place < room.region.n or table.place in taken or table.name in room.tables:
+                    raise ValueError(f"tables[{i}]: place {t['place']!r} of table {table.name!r} is not a free place "
+                                     f"of this region (allowed: 0 to {room.region.n - 1}, one table each)")
                 room.tables[table.name] = table
                 room.timeline.append({"round": table.joined_round, "month": (table.joined_round - 1)
                                       * room.settings.round_months, "who": table.name,
