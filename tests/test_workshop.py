@@ -235,7 +235,7 @@ def test_a_corrupt_state_file_gives_one_line_naming_it(tmp_path):
     text_seed = {**good, "settings": {**good["settings"], "seed": "1"}}
     extra_key = {**good, "settings": {**good["settings"], "bogus": 1}}
     for text, pattern in (("{not json", "JSON error at line 1"), ("[1, 2]", "not a workshop state file"),
-                          (json.dumps(changed), "has changed since this workshop started"),
+                          (json.dumps(changed), "is not the one this workshop started with"),
                           (json.dumps(other_model), r"the model's rules have changed .*model 0{16}, now [0-9a-f]{16}"),
                           (json.dumps(no_place), r"tables\[0\]: place 99 of table 'A' is not a free place .*0 to 9"),
                           (json.dumps(text_seed), r"settings\.seed: '1' is not a whole number"),
