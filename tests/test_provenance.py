@@ -55,6 +55,33 @@ def test_sweep_manifest_records_provenance(tmp_path):
     assert manifest.read(tmp_path / "sweep")["command"]["name"] == "sweep"
 
 
+@pytest.mark.parametrize("change,message", [
+    (lambda c: c.pop("seed"), "manifest.json: command.seed: null is not a whole number"),
+    (lambda c: c.update(replicates="5"), "manifest.json: key 'command.replicates': must be a whole number, got '5'"),
+    (lambda c: c.update(figures=1), "manifest.json: key 'command.figures': must be true or false, got 1"),
+    (lambda c: c.update(name="dance"), "manifest.json: command.name: 'dance' is not a command reproduce re-runs"),
+])
+def test_a_hand_edited_command_record_is_one_line_naming_the_key(run_folder, tmp_path, capsys, change, message):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in run_folder.iterdir():
+        if f.is_file():
+            (copy / f.name).write_bytes(f.read_bytes())
+    mf = json.loads((run_folder / "manifest.json").read_text())
+    change(mf["command"])
+    (copy / "manifest.json").write_text(json.dumps(mf))
+    assert main(["reproduce", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(copy) in err and message in err, err
+
+
+def test_reproduce_keeps_the_rerun_in_an_empty_folder_given(run_folder, tmp_path, capsys):
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    assert main(["reproduce", str(run_folder), "--keep", str(keep)]) == 0
+    assert "Identical" in capsys.readouterr().out and (keep / "timeseries.csv").is_file()
+
+
 def test_reproduce_is_byte_identical_and_refuses_when_a_package_differs(run_folder, tmp_path, capsys):
     assert main(["reproduce", str(run_folder)]) == 0
     out = capsys.readouterr().out

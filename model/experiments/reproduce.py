@@ -35,9 +35,42 @@ class ReproduceError(ValueError):
     """A folder that cannot be reproduced; one line."""
 
 
+# What each command's record in manifest.json holds: key -> (check, what is allowed, required).
+_INT = (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number")
+_BOOL = (lambda v: isinstance(v, bool), "true or false")
+_TEXTS = (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of texts")
+_FIELDS = {
+    "run": {"seed": (*_INT, True), "replicates": (*_INT, True), "figures": (*_BOOL, False)},
+    "compare": {"scenarios": (*_TEXTS, True), "seed": (*_INT, True), "replicates": (*_INT, True),
+                "steps": (lambda v: v is None or _INT[0](v), "a whole number or null", False),
+                "set": (*_TEXTS, False), "figures": (*_BOOL, False)},
+    "sweep": {"experiment": (lambda v: isinstance(v, str) and v != "", "the experiment's path", True)},
+    "validate": {"quick": (*_BOOL, False), "ablation": (*_BOOL, False),
+                 "only": (lambda v: v is None or isinstance(v, list) and all(_INT[0](x) for x in v),
+                          "a list of check numbers", False)},
+}
+
+
+def _checked_command(mf: dict, folder: Path) -> dict:
+    """The manifest's command record, each key of the type its command writes (ReproduceError naming it)."""
+    c = mf.get("command")
+    name = c.get("name") if isinstance(c, dict) else None
+    if name not in _FIELDS:
+        raise ReproduceError(f"{folder}: manifest.json: command.name: {name!r} is not a command reproduce re-runs "
+                             f"(allowed: {', '.join(_FIELDS)})")
+    for key, (ok, allowed, required) in _FIELDS[name].items():
+        if key not in c:
+            if required:
+                raise ReproduceError(f"{folder}: manifest.json: command.{key}: missing (allowed: {allowed})")
+        elif not ok(c[key]):
+            shown = json.dumps(c[key], default=str)
+            raise ReproduceError(f"{folder}: manifest.json: command.{key}: {shown[:80]} is not {allowed}")
+    return c
+
+
 def command_argv(mf: dict, folder: Path, out: Path) -> list[str]:
     """The innovation-sim arguments that re-run the folder's command into ``out``."""
-    c = mf["command"]
+    c = _checked_command(mf, folder)
     if c["name"] == "run":
         argv = ["run", str(folder / "scenario.resolved.toml"), "--seed", str(c["seed"]),
                 "--replicates", str(c["replicates"]), "--out", str(out)]
@@ -53,7 +86,7 @@ def command_argv(mf: dict, folder: Path, out: Path) -> list[str]:
         return ["validate", "--out", str(out)] + (["--quick"] if c.get("quick") else []) + (
             ["--ablation"] if c.get("ablation") else []) + (
             ["--only", *map(str, c["only"])] if c.get("only") else [])
-    raise ReproduceError(f"{folder}: manifest.json: unknown command {c['name']!r}")
+    raise AssertionError(c["name"])  # _checked_command admits only the commands above
 
 
 def changed_inputs(mf: dict) -> list[str]:
@@ -112,6 +145,7 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
         mf = manifest.read(folder)
     except manifest.ManifestError as e:
         raise ReproduceError(str(e)) from None
+    _checked_command(mf, folder)  # a hand-edited record is refused before anything runs
     problems = manifest.differences(mf)
     if mf["command"]["name"] != "run":  # a run re-runs from the folder's own resolved scenario
         problems += changed_inputs(mf)
@@ -139,8 +173,8 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
         left_out = not_compared(folder)
         if left_out:
             echo("not compared: " + ", ".join(left_out))
-        if keep is not None:
-            shutil.copytree(out, keep)
+        if keep is not None:  # checked before the re-run: absent or an empty folder
+            shutil.copytree(out, keep, dirs_exist_ok=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if not differ:
