@@ -408,6 +408,14 @@ def test_cli_calibrate_interrupt_resume_and_finished(reference, tmp_path):
     r = sim("calibrate", small, "--out", out, "--resume")
     assert r.returncode == 0 and "already finished; nothing to do" in r.stdout
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    for name, text, says in (("summary.json", '{"generations": "x"}', "summary.json: damaged (key 'generations'"),
+                             ("_calibration.json", "[]", "_calibration.json: not a calibration's record")):
+        damaged = tmp_path / f"damaged-{name}"
+        shutil.copytree(out, damaged)
+        (damaged / name).write_text(text)
+        r = sim("calibrate", small, "--out", damaged, "--resume", "--workers", "1")
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and says in r.stderr, r.stderr
+        assert (damaged / name).read_text() == text  # nothing touched
     bad = variant(tmp_path, ("scale = 0.04", "scale = -1.0"), name="bad.toml")
     r = sim("calibrate", bad, "--out", tmp_path / "bad")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "summaries.public_value.scale" in r.stderr

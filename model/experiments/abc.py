@@ -417,6 +417,18 @@ def _record_time(folder: Path, g: int, seconds: float) -> None:
 # ---------------------------------------------------------------------------------------------
 # The output folder.
 
+def _summary_problem(summary) -> str | None:
+    """What is wrong with a finished folder's summary.json for reading it back, or None."""
+    if not isinstance(summary, dict):
+        return "damaged (not a JSON object)"
+    for key, kind, what in (("generations", list, "a list"), ("parameters", dict, "an object")):
+        if not isinstance(summary.get(key), kind):
+            return f"damaged (key '{key}' must be {what})"
+    if not all(isinstance(g, dict) for g in summary["generations"]):
+        return "damaged (key 'generations' must be a list of objects)"
+    return None
+
+
 def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing_ok: bool = False) -> str:
     """What the output folder holds, writing nothing: "new", "resume", "finished" or "extend" (the
     generations of a calibration that differs from this one only in its stopping rule or words, to
@@ -438,6 +450,8 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
         old = json.loads(marker.read_text())
     except (OSError, ValueError) as e:
         raise CalibrationError(f"{marker}: unreadable ({type(e).__name__}); start again with --force") from None
+    if not isinstance(old, dict):
+        raise CalibrationError(f"{marker}: not a calibration's record (a JSON object); start again with --force")
     extends = old.get("digest") != cal.digest() and _fit_digest(old) == cal.fit_digest()
     if not resume:
         what = ("the generations of a calibration this one extends (only max_generations or p_acc_min differ); "
@@ -748,9 +762,12 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
     if state == "finished":
         try:
             summary = json.loads((out / "summary.json").read_text())
+            problem = _summary_problem(summary)
         except (OSError, ValueError) as e:
-            raise CalibrationError(f"{out / 'summary.json'}: unreadable ({type(e).__name__}); remove it and "
-                                   f"--resume to write it again") from None
+            problem = f"unreadable ({type(e).__name__})"
+        if problem:
+            raise CalibrationError(f"{out / 'summary.json'}: {problem}; remove it and --resume to write it "
+                                   "again") from None
         if predictive is None or (summary.get("predictive") or {}).get("runs") == predictive:
             return {**summary, "already_finished": True}
     start = time.perf_counter()
