@@ -307,8 +307,15 @@ def _comparison(args, most: int | None = None):
             raise BadInput(f"{args.command}: {src} is a region scenario; run it with `innovation-sim run {src}` "
                            f"(its survey table compares it with the 2006 survey)")
     names = [Path(src).stem for src in args.scenarios]
-    if len(set(names)) != len(names):
-        raise BadInput(f"{args.command}: give each scenario once")
+    if len(set(names)) != len(names):  # results are filed under each scenario's file name
+        twice = next(n for n in names if names.count(n) > 1)
+        same = [src for src, n in zip(args.scenarios, names) if n == twice]
+        paths = {str(Path(sc.path).resolve()) if sc.path else src for src, sc, n in zip(args.scenarios, scenarios, names)
+                 if n == twice}
+        if len(paths) == 1:
+            raise BadInput(f"{args.command}: give each scenario once ({twice} is given {len(same)} times)")
+        raise BadInput(f"{args.command}: {' and '.join(same)} share the name {twice!r}, under which the results "
+                       f"are filed; rename one of the files")
     for src, s in zip(args.scenarios, scenarios):
         if s.fields != scenarios[0].fields:
             raise BadInput(f"{src}: fields differ from {args.scenarios[0]}; only scenarios with the same fields compare")

@@ -244,6 +244,7 @@ def test_without_chromium_the_html_is_written_and_the_pdf_skipped_in_one_line(br
     (["brief", "baseline", "inspection_failure", "budget_cut", "complacency", "flood_crisis"], "at most 4 scenarios"),
     (["brief", "baseline"], "give at least two scenarios"),
     (["brief", "baseline", "baseline"], "give each scenario once"),
+    (["compare", "baseline", "{tmp}/baseline.toml"], "share the name 'baseline', under which the results are filed"),
     (["brief", "baseline", "england_2006"], "is a region scenario"),
     (["brief", "baseline", "inspection_failure", "--set", "openness=7"], "openness"),
     (["brief", "baseline", "nope"], "nope"),
@@ -252,12 +253,13 @@ def test_without_chromium_the_html_is_written_and_the_pdf_skipped_in_one_line(br
 ])
 def test_bad_input_is_one_line(tmp_path, capsys, args, words):
     (tmp_path / "short.toml").write_text(SAME + "months = 60\n")
+    (tmp_path / "baseline.toml").write_text(SAME)
     with pytest.raises(SystemExit) if "--replicates" in args else contextlib.nullcontext():
         code = main([a.replace("{tmp}", str(tmp_path)) for a in args])
         assert code == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1 and "Traceback" not in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["short.toml"]  # nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline.toml", "short.toml"]  # nothing written
 
 
 def test_what_the_model_cannot_say_is_read_from_the_docs(tmp_path):

@@ -4,7 +4,6 @@ comparing scenarios, and a region ensemble's survey answers and adoption curves.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import matplotlib
@@ -12,9 +11,6 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no display needed
 # Titles and labels carry user text (scenario and field names): "$...$" is text, not TeX to parse.
 matplotlib.rcParams["text.parse_math"] = False
-# A character the font lacks (an emoji in a field's name) is drawn as a box and the figure is still
-# right; matplotlib's warning for every glyph at every save is noise to the user reading the output.
-warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
