@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import os
 import subprocess
 import sys
@@ -73,6 +75,22 @@ def test_a_hand_edited_command_record_is_one_line_naming_the_key(run_folder, tmp
     assert main(["reproduce", str(copy)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(copy) in err and message in err, err
+
+
+def test_a_run_whose_resolved_scenario_was_edited_is_refused_naming_it(run_folder, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    shutil.copytree(run_folder, copy)
+    resolved = copy / "scenario.resolved.toml"
+    text = resolved.read_text()
+    edited = re.sub(r"(?m)^openness = .*$", "openness = 0.123", text, count=1)
+    assert edited != text
+    resolved.write_text(edited)
+    assert main(["reproduce", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "scenario.resolved.toml differs from the scenario the run recorded" in err, err
+    resolved.write_text(text[:60])  # cut short
+    assert main(["reproduce", str(copy)]) == 2
+    assert "scenario.resolved.toml no longer loads" in capsys.readouterr().err
 
 
 def test_reproduce_keeps_the_rerun_in_an_empty_folder_given(run_folder, tmp_path, capsys):

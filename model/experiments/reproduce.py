@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from ..io import manifest
+from ..io.scenario import ScenarioError, load
 
 SKIP = {manifest.MANIFEST, ".innovation-sim-writing"}
 # Folders that commands reading a finished folder add to it later: not the re-run command's outputs.
@@ -138,6 +139,20 @@ def not_compared(folder: Path) -> list[str]:
     return [f"{name}/ (written by {by})" for name, by in LATER.items() if (Path(folder) / name).is_dir()]
 
 
+def _resolved_changed(mf: dict, folder: Path) -> list[str]:
+    """A run re-runs from its scenario.resolved.toml: that file must still be the scenario the run
+    recorded (the hash of its resolved settings), not one edited or cut short since."""
+    recorded = [i.get("sha256") for i in mf.get("inputs") or [] if i.get("role") == "scenario resolved (after extends)"]
+    if not recorded:  # an older folder: nothing recorded to check against
+        return []
+    path = folder / "scenario.resolved.toml"
+    try:
+        now = manifest.sha256_json(load(path).identity())
+    except (ScenarioError, OSError) as e:
+        return [f"{path.name} no longer loads ({str(e).splitlines()[0][:120]})"]
+    return [] if now == recorded[0] else [f"{path.name} differs from the scenario the run recorded (edited since?)"]
+
+
 def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo=print) -> int:
     """Re-run ``folder``'s command and compare. 0: identical; 1: differs; ReproduceError: refused."""
     folder = Path(folder)
@@ -149,6 +164,8 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
     problems = manifest.differences(mf)
     if mf["command"]["name"] != "run":  # a run re-runs from the folder's own resolved scenario
         problems += changed_inputs(mf)
+    else:
+        problems += _resolved_changed(mf, folder)
     if problems and not anyway:
         raise ReproduceError(f"refusing to reproduce {folder}: " + "; ".join(problems) +
                              " (outputs could differ for that reason alone; use the recorded code and packages, "
