@@ -554,6 +554,7 @@ def cmd_calibrate(args) -> int:
         raise BadInput("--resume and --force: give one (--resume finishes the calibration in --out, --force "
                        "starts it again)")
     out = Path(args.out) if args.out else Path("calibrations") / Path(args.experiment).stem
+    _writable_folder(out, "--out")  # before a cluster starts
     tasks = -(-cal.population * cal.replicates // cal.batch_size)
     workers, note = (args.workers, None) if args.scheduler else plan_workers(
         args.workers, tasks, worker_bytes(cal.scenario, dask=True), DASK_WORKER, f"calibrate {args.experiment}")
