@@ -453,6 +453,8 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
     if not isinstance(old, dict):
         raise CalibrationError(f"{marker}: not a calibration's record (a JSON object); start again with --force")
     extends = old.get("digest") != cal.digest() and _fit_digest(old) == cal.fit_digest()
+    if extends:  # refused here, with its reason, if --resume could not go on from it either
+        _check_extension(out, cal, nothing_ok)
     if not resume:
         what = ("the generations of a calibration this one extends (only max_generations or p_acc_min differ); "
                 "add --resume to go on from them, or --force to start again") if extends else \
@@ -460,7 +462,6 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
             "an unfinished calibration; add --resume to finish it, or --force to start again"
         raise CalibrationError(f"--out {out}: already holds {what}, or choose another folder")
     if extends:
-        _check_extension(out, cal, nothing_ok)
         return "extend"  # only the stopping rule (or the words) changed: go on from its generations
     if old.get("digest") != cal.digest():
         raise CalibrationError(f"--out {out}: was made by a different calibration (digest {old.get('digest')} != "
