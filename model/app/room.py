@@ -161,7 +161,7 @@ def _saved_settings(saved) -> Settings:
     """A state file's settings, each of the type Settings declares (ValueError naming the key)."""
     if not isinstance(saved, dict):
         raise ValueError("settings: must be a table of the workshop's settings")
-    known = {f.name: f for f in fields(Settings)}
+    known = [f.name for f in fields(Settings)]
     for key, value in saved.items():
         if key not in known:
             raise ValueError(f"settings.{key}: not a workshop setting (known: {', '.join(known)})")

@@ -142,12 +142,12 @@ def not_compared(folder: Path) -> list[str]:
 def _resolved_changed(mf: dict, folder: Path) -> list[str]:
     """A run re-runs from its scenario.resolved.toml: that file must still be the scenario the run
     recorded (the hash of its resolved settings), not one edited or cut short since."""
-    recorded = [i.get("sha256") for i in mf.get("inputs") or [] if i.get("role") == "scenario resolved (after extends)"]
+    recorded = [i.get("sha256") for i in mf.get("inputs") or [] if i.get("role") == manifest.resolved_role()]
     if not recorded:  # an older folder: nothing recorded to check against
         return []
     path = folder / "scenario.resolved.toml"
     try:
-        now = manifest.sha256_json(load(path).identity())
+        now = manifest.resolved_entry(load(path))["sha256"]
     except (ScenarioError, OSError) as e:
         return [f"{path.name} no longer loads ({str(e).splitlines()[0][:120]})"]
     return [] if now == recorded[0] else [f"{path.name} differs from the scenario the run recorded (edited since?)"]

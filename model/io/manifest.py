@@ -12,6 +12,7 @@ the command, so ``innovation-sim reproduce DIR`` can run it again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -57,23 +58,25 @@ def sha256_json(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def code_digest() -> str:
-    """SHA-256 over every source file of the package (path and bytes), in path order."""
+def _sources_digest(root: Path) -> str:
+    """SHA-256 over every source file under ``root`` (its path in the package and its bytes), in path order."""
     h = hashlib.sha256()
-    for p in sorted(PACKAGE.rglob("*.py")):
+    for p in sorted(root.rglob("*.py")):
         h.update(p.relative_to(PACKAGE).as_posix().encode() + b"\0")
         h.update(p.read_bytes() + b"\0")
     return h.hexdigest()
 
 
+def code_digest() -> str:
+    """SHA-256 over every source file of the package (path and bytes), in path order."""
+    return _sources_digest(PACKAGE)
+
+
+@functools.cache  # the rules this process imported: a workshop saves after every change
 def model_digest() -> str:
     """SHA-256 (16 hex digits) over the model's rules, the source files of model/core: what decides
     a run's numbers (the command line, app and docs can change without changing them)."""
-    h = hashlib.sha256()
-    for p in sorted((PACKAGE / "core").rglob("*.py")):
-        h.update(p.relative_to(PACKAGE).as_posix().encode() + b"\0")
-        h.update(p.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
+    return _sources_digest(PACKAGE / "core")[:16]
 
 
 def code() -> dict:
@@ -115,8 +118,17 @@ def scenario_inputs(scenario, role: str = "scenario") -> list[dict]:
            for n in [len(chain)] for i, p in enumerate(chain)]
     if scenario.posterior is not None:  # the draws' source: a changed posterior changes the runs
         out.append(file_entry(scenario.posterior, f"{role} posterior"))
-    out.append({"role": f"{role} resolved (after extends)", "path": None, "sha256": sha256_json(scenario.identity())})
+    out.append(resolved_entry(scenario, role))
     return out
+
+
+def resolved_role(role: str = "scenario") -> str:
+    return f"{role} resolved (after extends)"
+
+
+def resolved_entry(scenario, role: str = "scenario") -> dict:
+    """The input entry of a scenario's resolved settings (after ``extends``): what a run re-runs from."""
+    return {"role": resolved_role(role), "path": None, "sha256": sha256_json(scenario.identity())}
 
 
 def experiment_inputs(exp) -> list[dict]:

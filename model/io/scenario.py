@@ -55,6 +55,7 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError, create_model, field_validator
 
 from ..core.events import KINDS, LEADER_ROLES, LINK_LAYERS, Shock
+from ..core.lifecycle import PHASE_NAMES
 from ..core.locality import DEFAULT_FIELDS, Locality
 from ..core.parameters import ADDED_AT_DEFAULT, REGION_PARAMS, REGISTRY, ParameterError, resolve
 from ..core.region import GROUPS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
@@ -773,8 +774,9 @@ def _posterior_path(name: str | None, chain, where: str) -> Path | None:
     return None
 
 
-_PHASES = {"latent": 0, "design": 1, "design & discovery": 1, "design and discovery": 1, "mobilisation": 2,
-           "mobilization": 2, "mainstreaming": 3, "embedding": 4}
+# The phases' names (lifecycle.PHASE_NAMES), and the short or other spellings people write.
+_PHASES = {**{name: i for i, name in enumerate(PHASE_NAMES)},
+           "design": 1, "design and discovery": 1, "mobilization": 2}
 _PHASE_TEXT = "0 to 4, or latent, design, mobilisation, mainstreaming, embedding"
 
 

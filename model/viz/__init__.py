@@ -1,4 +1,4 @@
-
+"""Figures (matplotlib, seaborn, SVG) for the command line, the app and the reports."""
 
 import warnings
 
