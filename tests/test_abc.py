@@ -251,6 +251,37 @@ def test_a_calibration_that_hit_its_budget_extends_to_what_a_longer_one_gives(re
         calibrate(other, ext, client=client, resume=True, progress=False)
 
 
+def test_damaged_results_name_the_remedy_that_keeps_the_runs(reference, client, tmp_path):
+    """A finished folder whose particles.parquet (full or null model) is cut short is refused, not
+    reported as finished, and the advice (remove it, --resume) makes it again from the generations'
+    runs; a generation folder's damaged manifest gets the calibration's remedy, not the sweep's, and
+    following it gives the same particles."""
+    out, _ = reference
+    cal = load_calibration(SMALL)
+    for name in ("particles.parquet", "null/particles.parquet"):
+        d = tmp_path / name.replace("/", "-")
+        shutil.copytree(out, d)
+        (d / name).write_bytes((out / name).read_bytes()[:200])
+        with pytest.raises(Exception, match=f"{name}: cannot read .*remove it and --resume to make it again"):
+            calibrate(cal, d, client=client, resume=True, progress=False)
+        (d / name).unlink()
+        summary = calibrate(cal, d, client=client, resume=True, progress=False)
+        assert not summary.get("already_finished")
+        pd.testing.assert_frame_equal(pd.read_parquet(d / name), pd.read_parquet(out / name))
+    d = tmp_path / "gen"
+    shutil.copytree(out, d)
+    for name in ("particles.parquet", "summary.json"):
+        (d / name).unlink()
+    (d / "gen_01" / "_manifest.json").write_text("garbage")
+    with pytest.raises(Exception, match=r"gen_01/_manifest.json: not valid JSON.*generation 1's runs are damaged: "
+                                        r"remove .*gen_01 and --resume") as e:
+        calibrate(cal, d, client=client, resume=True, progress=False)
+    assert "innovation-sim sweep" not in str(e.value)
+    shutil.rmtree(d / "gen_01")
+    calibrate(cal, d, client=client, resume=True, progress=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(d / "particles.parquet"), pd.read_parquet(out / "particles.parquet"))
+
+
 def test_reference_outputs_and_model_choice(reference):
     out, summary = reference
     assert {"particles.parquet", "posterior.csv", "summary.json", "generations.csv", "model_choice.json",

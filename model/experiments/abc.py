@@ -68,7 +68,7 @@ from ..io.experiment import Experiment
 from ..io.folders import write_atomic
 from ..io.manifest import version
 from ..io.scenario import ScenarioError
-from .sweep import SweepError, cluster, read_runs, run_sweep
+from .sweep import SweepError, SweepStopped, cluster, read_runs, run_sweep
 
 # Spawn-key namespaces under the calibration's seed: each use of randomness has its own streams.
 PROPOSALS, RUNS, PREDICTIVE, BOOTSTRAP, INSIDE = 0, 1, 2, 3, 4
@@ -251,6 +251,10 @@ def columns(cal: Calibration) -> list[str]:
             "error", "nan_summaries"]
 
 
+# particles.parquet is made again from the generation folders' runs: nothing is re-run.
+REBUILD = "remove it and --resume to make it again from the generations' runs"
+
+
 def read_particles(folder: Path, cal: Calibration) -> pd.DataFrame:
     path = Path(folder) / "particles.parquet"
     if not path.exists():
@@ -259,9 +263,9 @@ def read_particles(folder: Path, cal: Calibration) -> pd.DataFrame:
     try:
         df = pq.read_table(path).to_pandas()
     except Exception as e:
-        raise CalibrationError(f"{path}: cannot read ({type(e).__name__}); start again with --force") from None
+        raise CalibrationError(f"{path}: cannot read ({type(e).__name__}); {REBUILD}") from None
     if list(df.columns) != columns(cal):
-        raise CalibrationError(f"{path}: columns differ from the calibration's; start again with --force")
+        raise CalibrationError(f"{path}: columns differ from the calibration's; {REBUILD}")
     return df
 
 
@@ -343,10 +347,29 @@ def sweep_simulator(cal: Calibration, folder: Path, client, progress: bool | Non
     """Runs generation g's proposals x as a sweep in folder/gen_XX (resumed if it is there) with
     this open Dask client."""
     def simulate(g: int, x: np.ndarray) -> pd.DataFrame:
-        exp = generation_experiment(cal, g, x)
-        out = run_sweep(exp, Path(folder) / f"gen_{g:02d}", client=client, resume=True, progress=progress)
-        return particle_summaries(read_runs(out), cal, len(x))
+        exp, gen = generation_experiment(cal, g, x), Path(folder) / f"gen_{g:02d}"
+        try:
+            out = run_sweep(exp, gen, client=client, resume=True, progress=progress)
+            return particle_summaries(read_runs(out), cal, len(x))
+        except SweepStopped:
+            raise
+        except SweepError as e:
+            raise CalibrationError(_generation_fix(str(e), gen, g)) from None
     return simulate
+
+
+# The sweep's own advice for a damaged folder (restore it, or run `innovation-sim sweep` again).
+_SWEEP_ADVICE = ("restore", "innovation-sim sweep", "run the sweep again")
+
+
+def _generation_fix(message: str, gen: Path, g: int) -> str:
+    """A generation folder's damage, with the calibration's remedy instead of the sweep's: the
+    folder is made again from the calibration's seed alone, so nothing else is lost."""
+    if not any(a in message for a in _SWEEP_ADVICE):
+        return message
+    head = message.split("; ")[0]
+    return (f"{head}; generation {g}'s runs are damaged: remove {gen} and --resume to run them again "
+            f"(the same seeds give the same particles)")
 
 
 def proposals(cal: Calibration, space: Space, table: pd.DataFrame, gens: list[Generation]):
@@ -742,6 +765,17 @@ def fit_model(cal: Calibration, folder: Path, client, progress: bool | None = No
     return write_outputs(cal, folder)
 
 
+def _results_missing(out: Path, cal: Calibration, null: Calibration | None) -> bool:
+    """Whether a finished folder's particles.parquet (or its null model's) was removed; one that is
+    there but damaged is refused with the remedy, not reported as finished."""
+    missing = False
+    for folder, c in ((out, cal), (out / "null", null)):
+        if c is not None:
+            missing |= not (folder / "particles.parquet").exists()
+            read_particles(folder, c)
+    return missing
+
+
 def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, force: bool = False, predictive: int | None = None,
               progress: bool | None = None, report: Callable[[Generation, Calibration], None] | None = None,
@@ -769,7 +803,8 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
         if problem:
             raise CalibrationError(f"{out / 'summary.json'}: {problem}; remove it and --resume to write it "
                                    "again") from None
-        if predictive is None or (summary.get("predictive") or {}).get("runs") == predictive:
+        same_predictive = predictive is None or (summary.get("predictive") or {}).get("runs") == predictive
+        if not _results_missing(out, cal, null) and same_predictive:  # else made again below
             return {**summary, "already_finished": True}
     start = time.perf_counter()
     with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
