@@ -582,6 +582,10 @@ def cmd_calibrate(args) -> int:
         abc_figures(cal, out)
         if cal.null:
             abc_figures(cal.null_model(), out / "null")
+        command = {"name": "calibrate", "experiment": str(Path(cal.path).resolve()), "predictive": args.predictive}
+        manifest.write(out, manifest.build(command, [manifest.file_entry(cal.path, "calibration"),
+                                                     *manifest.scenario_inputs(cal.scenario)],
+                                           manifest.calibration_seeds(cal.seed)))
     print(_calibration_text(summary, out))
     return 0
 
@@ -1090,11 +1094,11 @@ def _parser() -> argparse.ArgumentParser:
     ro.add_argument("--resume", action="store_true", help="finish an interrupted run in --out")
     ro.set_defaults(func=cmd_robust)
 
-    rp = sub.add_parser("reproduce", help="re-run a run, comparison, sweep or validation folder from its manifest and compare",
+    rp = sub.add_parser("reproduce", help="re-run a run, comparison, sweep, calibration or validation folder from its manifest and compare",
                         description="Re-run the command that wrote DIR (from DIR/manifest.json: inputs, seeds, "
                                     "code and package versions) into a temporary folder and say whether every "
                                     "output is byte for byte the same. Refuses when the code or a package differs.")
-    rp.add_argument("folder", metavar="DIR", help="a folder written by run, sweep or validate --out")
+    rp.add_argument("folder", metavar="DIR", help="a folder written by run, compare, sweep, calibrate or validate --out")
     rp.add_argument("--anyway", action="store_true", help="re-run even if the code or packages differ; report what differs")
     rp.add_argument("--keep", metavar="DIR", help="keep the re-run's outputs in DIR")
     rp.set_defaults(func=cmd_reproduce)

@@ -435,6 +435,10 @@ def test_cli_calibrate_interrupt_resume_and_finished(reference, tmp_path):
     assert {"marginals.png", "pairs.png", "epsilon.png", "posterior.csv"} <= {p.name for p in out.iterdir()}
     pd.testing.assert_frame_equal(pd.read_parquet(out / "particles.parquet"),
                                   pd.read_parquet(out_ref / "particles.parquet"))
+    r = sim("reproduce", out)  # the re-run's clock aside, every file the same
+    assert r.returncode == 0 and "Identical: all" in r.stdout and "timings aside" in r.stdout, r.stdout + r.stderr
+    r = sim("reproduce", out / "gen_00")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and f"reproduce {out.resolve()}" in r.stderr, r.stderr
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     r = sim("calibrate", small, "--out", out, "--resume")
     assert r.returncode == 0 and "already finished; nothing to do" in r.stdout

@@ -157,6 +157,13 @@ def test_reproduce_without_a_manifest_is_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "no manifest.json" in err
 
 
+def test_a_calibration_from_before_provenance_is_one_line_saying_what_to_do(tmp_path, capsys):
+    (tmp_path / "_calibration.json").write_text("{}")
+    assert main(["reproduce", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "before calibrate recorded provenance" in err and "innovation-sim calibrate" in err
+
+
 @pytest.mark.parametrize("key,value,message", [
     ("command", 5, "key 'command': must be an object, got 5"),
     ("packages", "x", "key 'packages': must be an object, got 'x'"),

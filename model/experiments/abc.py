@@ -621,7 +621,7 @@ def summarise(cal: Calibration, folder: Path) -> dict:
     pop = posterior(folder, cal)
     times = read_times(folder)
     return {
-        "name": cal.name, "model": cal.model, "experiment": str(cal.path), "digest": cal.digest(), "seed": cal.seed,
+        "name": cal.name, "model": cal.model, "experiment": str(cal.path.resolve()), "digest": cal.digest(), "seed": cal.seed,
         "settings": {"population": cal.population, "alpha": cal.alpha, "n_alpha": cal.n_alpha,
                      "p_acc_min": cal.p_acc_min, "max_generations": cal.max_generations, "replicates": cal.replicates},
         "null_constants": cal.null, "null_description": cal.null_description,

@@ -9,9 +9,11 @@ itself, the run time printed in a validation report and the folders that later c
 finished sweep (``LATER``: the analysis, discovery and robustness results, said as not compared).
 
 What is re-run: a run folder from its own ``scenario.resolved.toml`` (every setting, so the folder
-alone suffices); a comparison from its scenario files, a sweep from its experiment file and a
-validation report from the code, each after checking that every input file still has the hash
-recorded.
+alone suffices); a comparison from its scenario files, a sweep from its experiment file, a
+calibration from its calibration file (its clock, ``_timing.json`` and the seconds in summary.json
+and generations.csv, aside) and a validation report from the code, each after checking that every
+input file still has the hash recorded. A folder inside a calibration (a generation's sweep, the
+null model) is refused, naming the calibration to reproduce instead.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from pathlib import Path
 from ..io import manifest
 from ..io.scenario import ScenarioError, load
 
-SKIP = {manifest.MANIFEST, ".innovation-sim-writing"}
+SKIP = {manifest.MANIFEST, ".innovation-sim-writing", "_timing.json"}  # _timing.json: a calibration's clock
+CALIBRATION = "_calibration.json"  # the marker of a calibration folder (model/experiments/abc.py)
+# What a calibration records of the clock: the same fit takes another time.
+CLOCK_KEYS = {"wall_seconds", "wall_seconds_this_call"}
 # Folders that commands reading a finished folder add to it later: not the re-run command's outputs.
 LATER = {"_analysis": "sweep --analyse", "_discover": "discover", "_robust": "robust"}
 
@@ -46,6 +51,9 @@ _FIELDS = {
                 "steps": (lambda v: v is None or _INT[0](v), "a whole number or null", False),
                 "set": (*_TEXTS, False), "figures": (*_BOOL, False)},
     "sweep": {"experiment": (lambda v: isinstance(v, str) and v != "", "the experiment's path", True)},
+    "calibrate": {"experiment": (lambda v: isinstance(v, str) and v != "", "the calibration file's path", True),
+                  "predictive": (lambda v: v is None or _INT[0](v) and v > 0, "a positive whole number or null",
+                                 False)},
     "validate": {"quick": (*_BOOL, False), "ablation": (*_BOOL, False),
                  "only": (lambda v: v is None or isinstance(v, list) and all(_INT[0](x) for x in v),
                           "a list of check numbers", False)},
@@ -83,6 +91,9 @@ def command_argv(mf: dict, folder: Path, out: Path) -> list[str]:
         return argv + ([] if c.get("figures", True) else ["--no-figures"])
     if c["name"] == "sweep":
         return ["sweep", c["experiment"], "--out", str(out)]
+    if c["name"] == "calibrate":
+        return ["calibrate", c["experiment"], "--out", str(out)] + (
+            ["--predictive", str(c["predictive"])] if c.get("predictive") else [])
     if c["name"] == "validate":
         return ["validate", "--out", str(out)] + (["--quick"] if c.get("quick") else []) + (
             ["--ablation"] if c.get("ablation") else []) + (
@@ -112,9 +123,34 @@ def _normalised(path: Path) -> bytes:
         d = json.loads(data)
         d.pop("provenance", None)
         return json.dumps(d, sort_keys=True).encode()
+    if path.name == "summary.json" and (path.parent / CALIBRATION).exists():
+        return json.dumps(_without_clock(json.loads(data)), sort_keys=True).encode()
+    if path.name == "generations.csv" and (path.parent / CALIBRATION).exists():
+        return re.sub(rb",[^,\n]*$", b"", data, flags=re.M)  # its last column: wall_seconds
     if path.name == "validation.md":  # the report prints how long the checks took
         return re.sub(rb"; \d+ s\. Reproduce", b"; (time) s. Reproduce", data)
     return data
+
+
+def _without_clock(d):
+    if isinstance(d, dict):
+        return {k: _without_clock(v) for k, v in d.items() if k not in CLOCK_KEYS}
+    return [_without_clock(v) for v in d] if isinstance(d, list) else d
+
+
+def _calibration_part(folder: Path) -> None:
+    """Refuse a folder inside a calibration (a generation, the null model, predictive runs), naming the
+    calibration to reproduce instead, and a calibration written before calibrate recorded provenance."""
+    root = folder.resolve()
+    while (root.parent / CALIBRATION).exists():
+        root = root.parent
+    if root != folder.resolve():
+        raise ReproduceError(f"{folder}: part of the calibration in {root}; reproduce that: "
+                             f"innovation-sim reproduce {root}")
+    if (folder / CALIBRATION).exists() and not (folder / manifest.MANIFEST).exists():
+        raise ReproduceError(f"{folder}: a calibration written before calibrate recorded provenance (no "
+                             f"manifest.json); run it again with `innovation-sim calibrate EXPERIMENT --out "
+                             f"ANOTHER` and compare particles.parquet")
 
 
 def compare(a: Path, b: Path) -> tuple[list[str], list[str]]:
@@ -156,6 +192,7 @@ def _resolved_changed(mf: dict, folder: Path) -> list[str]:
 def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo=print) -> int:
     """Re-run ``folder``'s command and compare. 0: identical; 1: differs; ReproduceError: refused."""
     folder = Path(folder)
+    _calibration_part(folder)
     try:
         mf = manifest.read(folder)
     except manifest.ManifestError as e:
@@ -195,8 +232,9 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if not differ:
+        aside = {"validate": ", run time aside", "calibrate": ", timings aside"}.get(mf["command"]["name"], "")
         echo(f"Identical: all {len(same)} output files of {folder} are byte for byte the same "
-             f"(manifest.json aside{', run time aside' if mf['command']['name'] == 'validate' else ''}).")
+             f"(manifest.json aside{aside}).")
         return 0
     echo(f"Different: {len(differ)} of {len(same) + len(differ)} files differ: " + ", ".join(differ[:10])
          + (" ..." if len(differ) > 10 else ""))

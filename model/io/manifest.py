@@ -143,6 +143,14 @@ def spawned_seeds(seed: int, n: int, key, how: str) -> dict:
     return {"master_seed": seed, "entropy": str(np.random.SeedSequence(seed).entropy), "spawn_keys": listed, "how": how}
 
 
+def calibration_seeds(seed: int) -> dict:
+    """The seeds of `innovation-sim calibrate` (model/experiments/abc.py): every draw and run derives
+    from the calibration's seed alone."""
+    return {"master_seed": seed, "entropy": str(np.random.SeedSequence(seed).entropy),
+            "how": "generation g is a sweep whose master seed derives from (seed, g); its proposals, and the "
+                   "predictive runs, from their own keys of the same seed (model/experiments/abc.py)"}
+
+
 def replicate_seeds(seed: int, replicates: int) -> dict:
     """The seeds of `innovation-sim run` (model.experiments.runner.replicate_seeds)."""
     return spawned_seeds(seed, replicates, lambda k: (k,),
@@ -193,6 +201,7 @@ class Command(Shape):
     quick: bool = False
     ablation: bool = False
     only: list[int] | None = None
+    predictive: int | None = None
 
 
 class Code(Shape):
