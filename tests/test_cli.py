@@ -173,7 +173,8 @@ BAD = {
     "unknown_param": (BASE + "[parameters]\nopennes = 0.5\n", r"parameters.opennes: unknown parameter \(did you mean 'openness'\?\)"),
     "wrong_type": (BASE + '[parameters]\nopenness = "high"\n', r"parameters.openness: must be a number, got 'high' \(allowed: 0.0 to 1.0"),
     "out_of_range": (BASE + "[parameters]\nopenness = 1.5\n", r"parameters.openness: 1.5 is out of range \(allowed: 0.0 to 1.0"),
-    "month_beyond_run": (BASE + "months = 24\n[[events]]\nmonth = 30\nkind = \"crisis\"\n", r"events\[0\].month: 30 is beyond the run \(allowed: 0 to 24"),
+    "month_beyond_run": (BASE + "months = 24\n[[events]]\nmonth = 30\nkind = \"crisis\"\n", r"events\[0\].month: 30 is beyond the run \(allowed: 0 to 23"),
+    "month_at_end": (BASE + "months = 24\n[[events]]\nmonth = 24\nkind = \"crisis\"\n", r"events\[0\].month: 24 is beyond the run \(allowed: 0 to 23"),
     "unknown_field": (BASE + '[[events]]\nmonth = 3\nkind = "crisis"\nfield = "educaton"\n', r"events\[0\].field: unknown field 'educaton' \(did you mean 'education'\?\)"),
     "unknown_kind": (BASE + '[[events]]\nmonth = 3\nkind = "earthquake"\n', r"events\[0\].kind: 'earthquake' is not allowed \(allowed: .*underperformance"),
     "invalid_toml": (BASE + "[parameters\nopenness = 0.5\n", r"invalid TOML: .*line 4, column 12"),
@@ -182,8 +183,10 @@ BAD = {
     "setting_at_top": (BASE + "openness = 0.7\n", r"openness: unknown key \(openness belongs under \[parameters\]"),
     "seed_at_top": (BASE + "seed = 4\n", r"seed: unknown key \(seed belongs under \[run\]"),
     "date_beyond_run": (BASE + 'start_year = 2000\n[[events]]\ndate = "2012-03"\nkind = "crisis"\n',
-                        r"events\[0\].month: 146 \(2012-03\) is beyond the run \(allowed: 0 to 120, i.e. 2000-01 to 2010-01"),
+                        r"events\[0\].month: 146 \(2012-03\) is beyond the run \(allowed: 0 to 119, i.e. 2000-01 to 2009-12"),
     "blank_field": (BASE + 'fields = ["", "education"]\n', r"fields\[0\]: '' is not a field name \(allowed: 1 to 60 printable"),
+    "field_all": (BASE + 'fields = ["education", "All"]\n', r"fields\[1\]: 'All' is not a field name \('all' means every field"),
+    "padded_field": (BASE + 'fields = ["education", " education"]\n', r"fields\[1\]: ' education' is not a field name .*no spaces"),
     "seed_too_big": (BASE + "[run]\nseed = 99999999999999999999\n", r"run.seed: 99999999999999999999 is out of range \(allowed: 0 to 9223372036854775807\)"),
     "missing_extends": ('extends = "nowhere.toml"\nname = "x"\ndescription = "x"\n', r"extends: file not found: .*nowhere.toml"),
 }
@@ -221,7 +224,7 @@ def test_extends_cycle_is_reported(tmp_path):
     (["--set", "opennes=0.5"], r"--set: unknown parameter 'opennes' \(did you mean 'openness'\?\)"),
     (["--set", "openness=7"], r"--set: parameter 'openness' = 7.0 is out of range \(allowed: 0.0 to 1.0"),
     (["--set", "openness"], r"--set openness: expected name=value"),
-    (["--steps", "6"], r"events\[0\].month: 12 is beyond the run \(allowed: 0 to 6, from --steps 6\)"),
+    (["--steps", "6"], r"events\[0\].month: 12 is beyond the run \(allowed: 0 to 5, from --steps 6\)"),
     (["--replicates", "0"], r"--replicates: must be at least 1"),
 ])
 def test_bad_command_line_values(args, pattern, tmp_path):

@@ -371,6 +371,7 @@ def test_outputs_are_tidy_and_consistent():
     ("[region.effects.north_wst]\nleader_drive = 0.1\n", "region.effects.north_wst: unknown group (did you mean 'north_west'?)"),
     ("[[region.events]]\nmonth = 3\nkind = \"central_pressure\"\ngroup = \"wales\"\n", "region.events[0].group: unknown group 'wales'"),
     ("[region]\nsurvey = \"2006-06\"\n", "region.survey: needs 'start_year'"),
+    ("[region.effects.fire]\nopenness = 1e6\n", "region.effects.fire.openness: 1000000.0 is out of range (allowed: -1 to 1"),
 ])
 def test_bad_region_scenarios_get_one_line_errors(tmp_path, text, message):
     f = tmp_path / "bad.toml"
@@ -378,6 +379,17 @@ def test_bad_region_scenarios_get_one_line_errors(tmp_path, text, message):
     with pytest.raises(ScenarioError) as e:
         load(f)
     assert str(e.value).startswith(str(f)) and message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_file_extending_a_calibrated_region_is_blamed_for_its_own_timing(tmp_path):
+    """A timing error of a scenario that carries a posterior names the file and the key, not the
+    posterior's range check that happens to re-check the scenario."""
+    f = tmp_path / "eng60.toml"
+    f.write_text('name = "E5"\ndescription = "England, five years"\nextends = "england_2006"\nmonths = 60\n')
+    with pytest.raises(ScenarioError) as e:
+        load(f)
+    assert str(e.value).startswith(f"{f}: region.survey_month: 77 (2006-06) is beyond the run (allowed: 0 to 60")
+    assert "posterior" not in str(e.value)
 
 
 def test_region_overrides_are_checked():
@@ -390,6 +402,8 @@ def test_region_overrides_are_checked():
         s.with_overrides(parameters={"followers": 0.2})
     with pytest.raises(ScenarioError, match="finite"):
         s.with_overrides(parameters={"effects.fire.openness": float("nan")})
+    with pytest.raises(ScenarioError, match=r"effects.fire.openness: 2.5 is out of range \(allowed: -1 to 1"):
+        s.with_overrides(parameters={"effects.fire.openness": 2.5})
     assert s.with_overrides(parameters={"region.followers": 0.2}).region.resolved()["followers"] == 0.2
     with pytest.raises(ScenarioError, match="unknown region parameter 'folowers' \\(did you mean 'followers'"):
         s.with_overrides(parameters={"region.folowers": 0.2})

@@ -3,6 +3,8 @@ gives a one-line ScenarioError."""
 
 from __future__ import annotations
 
+import re
+
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +20,46 @@ def write(tmp_path, data, name="s.toml"):
     p = tmp_path / name
     p.write_text(tomli_w.dumps(data))
     return p
+
+
+def test_a_bare_shipped_name_is_the_shipped_scenario_whatever_the_folder_holds(tmp_path, monkeypatch):
+    """`run baseline --out baseline` leaves a folder named baseline; a stray file may share a name.
+    The bare name still means the shipped scenario; ./name means the local one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "baseline").mkdir()
+    (tmp_path / "inspection_failure").write_text("not a scenario")
+    assert load("baseline").path == SHIPPED / "baseline.toml"
+    assert load("inspection_failure").path == SHIPPED / "inspection_failure.toml"
+    with pytest.raises(ScenarioError, match="not a regular file|not a scenario|is a directory"):
+        load("./baseline")
+
+
+def test_an_error_in_an_inherited_file_names_that_file_and_its_own_index(tmp_path):
+    """The file a user must edit, and the entry's place in it, not the scenario that extends it."""
+    head = 'name = "b"\ndescription = "b"\nextends = "baseline"\n'
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "base.toml").write_text(head + "[parameters]\nopenness = 1.5\n")
+    (tmp_path / "base2.toml").write_text(head + '[[events]]\nmonth = 3\nkind = "crisis"\n'
+                                         '[[events]]\nmonth = 4\nkind = "crisi"\n')
+    (tmp_path / "base3.toml").write_text(head + '[[events]]\nmonth = 3\nkind = "crisis"\nfield = "nope"\n')
+    cases = {"sub/base.toml": (tmp_path / "sub" / "base.toml", r"parameters\.openness: 1\.5 is out of range"),
+             "base2.toml": (tmp_path / "base2.toml", r"events\[1\]\.kind: 'crisi' is not allowed"),
+             "base3.toml": (tmp_path / "base3.toml", r"events\[0\]\.field: unknown field 'nope'")}
+    for ext, (file, pattern) in cases.items():
+        child = tmp_path / f"child-{file.stem}.toml"
+        child.write_text(f'extends = "{ext}"\n[[events]]\nmonth = 5\nkind = "crisis"\n')
+        with pytest.raises(ScenarioError, match=f"^{re.escape(str(file))}: {pattern}"):
+            load(child)
+    own = tmp_path / "own.toml"  # the scenario's own entry after two inherited ones: its own index
+    own.write_text('extends = "base3.toml"\nreplace_events = true\n[[events]]\nmonth = 5\nkind = "crisis"\n'
+                   '[[events]]\nmonth = 6\nkind = "crisi"\n')
+    with pytest.raises(ScenarioError, match=f"^{re.escape(str(own))}: events\\[1\\]\\.kind"):
+        load(own)
+    (tmp_path / "folder").mkdir()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "folder"\n')
+    with pytest.raises(ScenarioError, match=r"bad\.toml: extends: 'folder' is not a scenario file"):
+        load(bad)
 
 
 def test_dates_are_months_from_start_year(tmp_path):

@@ -428,9 +428,9 @@ def _switch_events(sw: SwitchModel, key: str, scenario: Scenario, where: str) ->
     evs = []
     for i, e in enumerate(sw.events):
         k = f"{key}.events[{i}]"
-        if e.month is None or e.month > scenario.months:
+        if e.month is None or e.month >= scenario.months:  # one at the last month would never act
             dated = " (a switched event takes 'month', not 'date')" if e.date is not None else ""
-            raise ScenarioError(f"{where}: {k}.month: give a month from 0 to {scenario.months}{dated}")
+            raise ScenarioError(f"{where}: {k}.month: give a month from 0 to {scenario.months - 1}{dated}")
         target = None if e.field == "all" else e.field
         if target is not None and target not in scenario.fields:
             raise ScenarioError(f"{where}: {k}.field: unknown field '{target}'{did_you_mean(target, scenario.fields)}")

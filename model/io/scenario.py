@@ -399,6 +399,10 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ScenarioError(f"{where}: {name}: must be a finite number, got {value!r}")
+    width = REGISTRY[parts[2]].high - REGISTRY[parts[2]].low  # region_name_problem: a setting of the registry
+    if not -width <= value <= width:
+        raise ScenarioError(f"{where}: {name}: {value!r} is out of range (allowed: -{width:g} to {width:g}, the "
+                            f"parameter's range)")
     for g in parts[1].split("+"):  # g1+g2: the same offset for several groups
         s.region.effects.setdefault(g, {})[parts[2]] = float(value)
 
@@ -588,6 +592,8 @@ def _raw_chain(path: Path) -> list[tuple[Path, dict]]:
             shipped = " (nor a shipped scenario of that name: `innovation-sim scenarios` lists them)" \
                 if Path(ext).name == ext else ""
             raise ScenarioError(f"{path}: extends: file not found: {parent}{shipped}")
+        if not target.is_file():
+            raise ScenarioError(f"{path}: extends: {ext!r} is not a scenario file (a .toml text file)")
         path = target
 
 
@@ -659,10 +665,10 @@ def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> Non
         if rp["survey_month"] > s.months:
             raise ScenarioError(f"{where}: region.survey_month: {_when(rp['survey_month'], s)} is beyond the run "
                                 f"(allowed: {_span(s)}, from {src})")
-    for key, e in timed:
-        if e.month > s.months:
+    for key, e in timed:  # an event acts in the step after its month: one at the last month never would
+        if e.month >= s.months:
             raise ScenarioError(f"{where}: {key}.month: {_when(e.month, s)} is beyond the run "
-                                f"(allowed: {_span(s)}, from {src})")
+                                f"(allowed: {_span(s, s.months - 1)}, from {src})")
 
 
 def _date(month: int, start_year: int) -> str:
@@ -674,9 +680,10 @@ def _when(month: int, s: Scenario) -> str:
     return str(month) if s.start_year is None else f"{month} ({_date(month, s.start_year)})"
 
 
-def _span(s: Scenario) -> str:
-    dates = "" if s.start_year is None else f", i.e. {_date(0, s.start_year)} to {_date(s.months, s.start_year)}"
-    return f"0 to {s.months}{dates}"
+def _span(s: Scenario, last: int | None = None) -> str:
+    last = s.months if last is None else last
+    dates = "" if s.start_year is None else f", i.e. {_date(0, s.start_year)} to {_date(last, s.start_year)}"
+    return f"0 to {last}{dates}"
 
 
 def load(source: str | Path) -> Scenario:
@@ -691,7 +698,10 @@ def load(source: str | Path) -> Scenario:
     try:
         m = ScenarioModel.model_validate(merged)
     except ValidationError as e:
-        raise ScenarioError(f"{where}: {explain(e.errors()[0], merged)}") from None
+        err = e.errors()[0]
+        file, loc = _blame(chain, tuple(err["loc"]))
+        shown = where if file == chain[-1][0] else str(file)
+        raise ScenarioError(f"{shown}: {explain({**err, 'loc': loc}, dict(chain)[file])}") from None
     if m.run is not None and m.run.replicates is not None:
         try:
             limits.REPLICATES.check(m.run.replicates, f"{where}: run.replicates")
@@ -705,15 +715,19 @@ def load(source: str | Path) -> Scenario:
         if not name.strip() or len(name) > 60 or not name.isprintable():
             raise ScenarioError(f"{where}: fields[{i}]: {name[:60]!r} is not a field name (allowed: 1 to 60 "
                                 f"printable characters, not blank)")
+        if name.strip().lower() == "all" or name != name.strip():
+            raise ScenarioError(f"{where}: fields[{i}]: {name!r} is not a field name ('all' means every field in an "
+                                f"event; no spaces at either end)")
     initial = {name: _phase(name, ph, fields, where) for name, ph in m.initial_phases.items()}
-    events = [_shock(e, f"events[{i}]", m.start_year, fields, where) for i, e in enumerate(m.events)]
+    events = [_shock(e, *_event_key(chain, where, i), m.start_year, fields) for i, e in enumerate(m.events)]
     params = {k: v for k, v in m.parameters.model_dump().items() if v is not None}
-    region = _region_spec(m, fields, where) if m.region is not None else None
+    region = _region_spec(m, fields, where, chain) if m.region is not None else None
     s = Scenario(name=m.name, description=m.description, path=path, months=m.months,
                  start_year=m.start_year, fields=fields, initial_phases=initial,
                  parameters=params, events=events,
                  run_seed=m.run.seed if m.run else None, run_replicates=m.run.replicates if m.run else None,
                  region=region, posterior=_posterior_path(m.posterior, chain, where))
+    _check_event_months(s, where)  # first: the posterior's checks below re-check the scenario too
     if s.posterior is None and m.not_drawn:
         raise ScenarioError(f"{where}: not_drawn: only with a posterior (the settings a posterior draw leaves alone)")
     if s.posterior is not None:
@@ -727,7 +741,6 @@ def load(source: str | Path) -> Scenario:
         for row in (values.min(axis=0), values.max(axis=0)):  # each setting's range is checked on its own:
             s.with_overrides(parameters=_particle(names, row),  # every particle is valid if these two are
                              where=f"{where}: posterior {s.posterior.name}")
-    _check_event_months(s, where)
     return s
 
 
@@ -796,7 +809,53 @@ def _phase(name: str, ph: int | str, fields: list[str], where: str) -> int:
     return ph
 
 
-def _shock(e: EventModel, key: str, start_year: int | None, fields: list[str], where: str) -> Shock:
+def _event_origins(chain, region: bool = False) -> list[tuple[Path, int]]:
+    """For each event of the merged scenario (or of its [region]), the file of the extends chain that
+    holds it and its index there, merged as ``_merge`` merges them."""
+    out: list[tuple[Path, int]] = []
+    for path, raw in chain:
+        src = raw.get("region") if region else raw
+        events = src.get("events") if isinstance(src, dict) else None
+        if isinstance(events, list):
+            own = [(path, i) for i in range(len(events))]
+            out = own if raw.get("replace_events", False) else [*out, *own]
+    return out
+
+
+def _blame(chain, loc: tuple) -> tuple[Path, tuple]:
+    """The file of the extends chain that wrote the entry at ``loc`` of the merged scenario, and the
+    entry's place in that file: an error names what the user has to edit. Keys no file holds (a
+    missing one) belong to the scenario itself, the last file."""
+    for region in (False, True):
+        head = ("region", "events") if region else ("events",)
+        n = len(head)
+        if loc[:n] == head and len(loc) > n and isinstance(loc[n], int):
+            origins = _event_origins(chain, region)
+            if loc[n] < len(origins):
+                file, i = origins[loc[n]]
+                return file, (*head, i, *loc[n + 1:])
+    for file, raw in reversed(chain):
+        node = raw
+        for part in loc:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                break
+        else:
+            return file, loc
+    return chain[-1][0], loc
+
+
+def _event_key(chain, where: str, i: int, region: bool = False) -> tuple[str, str]:
+    """(the event's key, the file) for the errors about merged event i: as the file that holds it has it."""
+    head = "region.events" if region else "events"
+    file, loc = _blame(chain, (*head.split("."), i))
+    return f"{head}[{loc[-1]}]", (where if file == chain[-1][0] else str(file))
+
+
+def _shock(e: EventModel, key: str, where: str, start_year: int | None, fields: list[str]) -> Shock:
     """One [[events]] entry -> a Shock, or a one-line ScenarioError naming ``key``."""
     if (e.month is None) == (e.date is None):
         raise ScenarioError(f"{where}: {key}: give exactly one of 'month' or 'date'")
@@ -823,7 +882,7 @@ def _month(date: str, start_year: int | None, where: str, key: str) -> int:
     return month
 
 
-def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
+def _region_spec(m: ScenarioModel, fields: list[str], where: str, chain) -> RegionSpec:
     r = m.region
     params = {k: v for k, v in r.model_dump(exclude={"survey", "spread", "effects", "events"}).items()
               if v is not None}
@@ -845,21 +904,30 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str) -> RegionSpec:
                 raise ScenarioError(f"{where}: region.effects.{group}.{name}: unknown parameter{did_you_mean(name, REGISTRY)}")
             if not math.isfinite(value):
                 raise ScenarioError(f"{where}: region.effects.{group}.{name}: must be a finite number, got {value!r}")
+            width = REGISTRY[name].high - REGISTRY[name].low  # an offset beyond the range only clips
+            if not -width <= value <= width:
+                raise ScenarioError(f"{where}: region.effects.{group}.{name}: {value!r} is out of range "
+                                    f"(allowed: -{width:g} to {width:g}, the parameter's range)")
     events = []
     for i, e in enumerate(r.events):
+        key, file = _event_key(chain, where, i, region=True)
         if e.group is not None and e.group not in GROUPS:
-            raise ScenarioError(f"{where}: region.events[{i}].group: unknown group '{e.group}'{did_you_mean(e.group, GROUPS)}")
-        events.append(RegionEvent(_shock(e, f"region.events[{i}]", m.start_year, fields, where), e.share, e.group))
+            raise ScenarioError(f"{file}: {key}.group: unknown group '{e.group}'{did_you_mean(e.group, GROUPS)}")
+        events.append(RegionEvent(_shock(e, key, file, m.start_year, fields), e.share, e.group))
     return RegionSpec(params, dict(r.spread), {g: dict(v) for g, v in r.effects.items()}, events)
 
 
 def resolve_path(source: str | Path) -> Path:
-    """A path as given, else a shipped scenario by name (with or without .toml)."""
+    """A path as given, else a shipped scenario by name (with or without .toml). A bare shipped name
+    ("baseline") is the shipped scenario even where the working folder holds something of that name
+    (an output folder `--out baseline`, a stray file): give ./baseline for that."""
     p = Path(source)
-    if _exists(p):
-        return p
     name = p.name if p.suffix == ".toml" else p.name + ".toml"
     shipped = SHIPPED / name
+    if str(source) == p.name and p.suffix == "" and _exists(shipped):
+        return shipped
+    if _exists(p):
+        return p
     if len(p.parts) == 1 and _exists(shipped):
         return shipped
     known = sorted(q.stem for q in SHIPPED.glob("*.toml"))
