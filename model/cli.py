@@ -30,7 +30,7 @@ import pandas as pd
 import tomli_w
 
 from .core.lifecycle import PHASE_NAMES
-from .core.parameters import REGION_PARAMS, REGISTRY, markdown_table
+from .core.parameters import REGION_PARAMS, REGISTRY, markdown_table, region_markdown_table
 from .experiments.region_run import run_region_ensemble, summarise_region, survey_table
 from .experiments.resources import DASK_WORKER, WORKER, ResourceError, plan_workers, results_bytes, worker_bytes
 from .experiments.runner import run_ensemble, summarise
@@ -76,7 +76,12 @@ def _out_dir(requested: str | None, default_name: str) -> Path:
     """The output folder, reserved for this command before any run starts (see _claim)."""
     if requested:
         return _claim(Path(requested), given=True)
-    return _claim(Path("runs") / f"{default_name}-{time.strftime('%Y%m%d-%H%M%S')}", given=False)
+    return _claim(Path("runs") / f"{_short(default_name)}-{time.strftime('%Y%m%d-%H%M%S')}", given=False)
+
+
+def _short(name: str, longest: int = 120) -> str:
+    """A folder or file name made from scenario names, short enough for any file system (255 bytes)."""
+    return name if len(name.encode()) <= longest else name.encode()[:longest].decode(errors="ignore").rstrip("-")
 
 
 CLAIM = ".innovation-sim-writing"  # marks a folder a command is writing into
@@ -428,7 +433,7 @@ def _brief_file(requested: str | None, scenarios: list[str]) -> tuple[Path, list
     """The brief's HTML file, its folder checked writable before any run; and the folders made
     for it (to remove if nothing gets written)."""
     out = Path(requested) if requested else \
-        Path("runs") / f"brief-{'-vs-'.join(Path(s).stem for s in scenarios)}-{time.strftime('%Y%m%d-%H%M%S')}.html"
+        Path("runs") / f"brief-{_short('-vs-'.join(Path(s).stem for s in scenarios))}-{time.strftime('%Y%m%d-%H%M%S')}.html"
     if out.is_dir():
         raise BadInput(f"--out {out}: is a folder; give a file name ending in .html")
     if out.suffix.lower() not in (".html", ".htm"):
@@ -462,7 +467,7 @@ def cmd_scenarios(args) -> int:
 def cmd_params(args) -> int:
     rows = [(p.name, str(p.default), f"{p.low} - {p.high}", p.unit, p.help) for p in REGISTRY.values()]
     if args.markdown:
-        print(markdown_table())
+        print(markdown_table() + "\n\nRegion settings (scenarios with a [region] table):\n\n" + region_markdown_table())
         return 0
     region = [(f"region.{p.name}", str(p.default), f"{p.low} - {p.high}", p.unit, p.help) for p in REGION_PARAMS.values()]
     widths = [max(len(r[i]) for r in rows + region) for i in range(4)]

@@ -132,6 +132,20 @@ def test_params_lists_the_registry():
     assert r.returncode == 0
     for name in ("openness", "trigger_rate", "strength_sectoral_frontline", "region.followers", "region.example_strength"):
         assert name in r.stdout
+    md = sim("params", "--markdown")  # every setting, the region's too
+    assert md.returncode == 0 and "`openness`" in md.stdout and "followers" in md.stdout and "example_strength" in md.stdout
+
+
+def test_a_comparison_of_long_names_gets_a_default_folder_the_system_can_make(tmp_path):
+    """The default folder is made from the scenarios' names: two long ones must not exceed a file
+    name's 255 bytes (the error then blamed --out, which was never given)."""
+    for k in (1, 2):
+        (tmp_path / f"{'m' * 119}{k}.toml").write_text(BASE.replace('name = "x"', f'name = "x{k}"'))
+    r = sim("compare", f"{'m' * 119}1.toml", f"{'m' * 119}2.toml", "--replicates", 2, "--steps", 6, "--no-figures",
+            cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    (folder,) = (tmp_path / "runs").iterdir()
+    assert len(folder.name.encode()) <= 140 and folder.name.startswith("compare-mmm")
 
 
 def test_compare_gives_table_and_overlays(tmp_path):
@@ -174,6 +188,14 @@ BAD = {
     "wrong_type": (BASE + '[parameters]\nopenness = "high"\n', r"parameters.openness: must be a number, got 'high' \(allowed: 0.0 to 1.0"),
     "out_of_range": (BASE + "[parameters]\nopenness = 1.5\n", r"parameters.openness: 1.5 is out of range \(allowed: 0.0 to 1.0"),
     "month_beyond_run": (BASE + "months = 24\n[[events]]\nmonth = 30\nkind = \"crisis\"\n", r"events\[0\].month: 30 is beyond the run \(allowed: 0 to 23"),
+    "control_name": (f'extends = "{SHIPPED / "baseline.toml"}"\nname = "Esc\\u001b[31mRED"\ndescription = "x"\n',
+                     r"name: holds a control character \(allowed: printable text\)"),
+    "long_name": (f'extends = "{SHIPPED / "baseline.toml"}"\nname = "{"n" * 201}"\ndescription = "x"\n',
+                  r"name: is 201 characters long \(allowed: up to 200\)$"),
+    "parameters_list": (BASE + "parameters = [1, 2]\n", r"parameters: must be a table of keys \(\[parameters\] followed"),
+    "toml_date": (BASE + '[[events]]\ndate = 2001-03-01\nkind = "crisis"\n',
+                  r'events\[0\].date: must be text in quotes, e.g. "2001-03", got the TOML date 2001-03-01$'),
+    "months_true": (BASE + "months = true\n", r"months: must be a number, not true$"),
     "month_at_end": (BASE + "months = 24\n[[events]]\nmonth = 24\nkind = \"crisis\"\n", r"events\[0\].month: 24 is beyond the run \(allowed: 0 to 23"),
     "unknown_field": (BASE + '[[events]]\nmonth = 3\nkind = "crisis"\nfield = "educaton"\n', r"events\[0\].field: unknown field 'educaton' \(did you mean 'education'\?\)"),
     "unknown_kind": (BASE + '[[events]]\nmonth = 3\nkind = "earthquake"\n', r"events\[0\].kind: 'earthquake' is not allowed \(allowed: .*underperformance"),
@@ -226,6 +248,9 @@ def test_extends_cycle_is_reported(tmp_path):
     (["--set", "openness"], r"--set openness: expected name=value"),
     (["--steps", "6"], r"events\[0\].month: 12 is beyond the run \(allowed: 0 to 5, from --steps 6\)"),
     (["--replicates", "0"], r"--replicates: must be at least 1"),
+    (["--set", "n_cabinet=99999999999999999999999"], r"parameter 'n_cabinet' = 99999999999999999999999 is out of range"),
+    (["--set", "openness=true"], r"parameter 'openness' must be a number, got true \("),
+    (["--set", "months=24"], r"unknown parameter 'months' \(the run's length: use --steps\)"),
 ])
 def test_bad_command_line_values(args, pattern, tmp_path):
     scen = tmp_path / "s.toml"

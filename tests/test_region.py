@@ -396,6 +396,8 @@ def test_region_overrides_are_checked():
     s = load("england_2006")
     with pytest.raises(ScenarioError, match="needs at least one place"):
         s.with_overrides(parameters={"region.councils": 0, "region.fire_authorities": 0})
+    with pytest.raises(ScenarioError, match=r"parameter 'region.councils' = -1 is out of range"):
+        s.with_overrides(parameters={"region.councils": -1})
     with pytest.raises(ScenarioError, match=r"region.survey_month: 77 \(2006-06\) is beyond the run \(allowed: 0 to 70, i.e. 2000-01 to 2005-11, from --steps 70"):
         s.with_overrides(months=70)  # (a region event in 2004 is within 70 months)
     with pytest.raises(ScenarioError, match="unknown parameter 'followers' \\(a region setting: use region.followers\\)"):

@@ -35,12 +35,14 @@ class Param:
         """Return ``value`` coerced to this parameter's type, or raise ParameterError."""
         prefix = f"{where}: " if where else ""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
+            shown = str(value).lower() if isinstance(value, bool) else \
+                value.isoformat() if hasattr(value, "isoformat") else repr(value)  # as TOML writes it
             raise ParameterError(
-                f"{prefix}parameter '{self.name}' must be a number, got {value!r} "
+                f"{prefix}parameter '{self.name}' must be a number, got {shown} "
                 f"(allowed: {self.range_text()})"
             )
         if self.kind is int:
-            if float(value) != int(value):
+            if isinstance(value, float) and not value.is_integer():  # a huge int is whole, if out of range
                 raise ParameterError(
                     f"{prefix}parameter '{self.name}' must be a whole number, got {value!r} "
                     f"(allowed: {self.range_text()})"

@@ -40,6 +40,7 @@ a byte-order mark at the start of a file is allowed. See model/io/limits.py.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import functools
 import hashlib
@@ -157,9 +158,15 @@ class ScenarioModel(BaseModel):
 
     @field_validator("name", "description")
     @classmethod
-    def _not_blank(cls, v: str) -> str:
+    def _not_blank(cls, v: str, info) -> str:
         if not v.strip():
             raise ValueError("must not be blank")
+        longest = 200 if info.field_name == "name" else 10_000  # a name titles figures and lists
+        if len(v) > longest:
+            raise ValueError(f"is {len(v)} characters long (allowed: up to {longest})")
+        if any(not c.isprintable() and (info.field_name == "name" or c not in "\n\t") for c in v):
+            raise ValueError("holds a control character (allowed: printable text"
+                             f"{', new lines and tabs' if info.field_name == 'description' else ''})")
         return v
 
 
@@ -212,7 +219,9 @@ class Scenario:
                 _override_region(new, name, value, where)
                 continue
             if name not in REGISTRY:
-                hint = f" (a region setting: use region.{name})" if name in REGION_PARAMS else did_you_mean(name, REGISTRY)
+                hint = f" (a region setting: use region.{name})" if name in REGION_PARAMS else \
+                    " (the run's length: use --steps)" if name in ("months", "steps") and where == "--set" else \
+                    did_you_mean(name, REGISTRY)
                 raise ScenarioError(f"{where}: unknown parameter '{name}'{hint}")
             _check_finite(value, REGISTRY[name], where)
             try:
@@ -394,8 +403,8 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
         _check_finite(value, p, where)
         try:
             s.region.params[parts[1]] = p.check(value, where)
-        except ParameterError as e:
-            raise ScenarioError(str(e)) from None
+        except ParameterError as e:  # named as the user wrote it
+            raise ScenarioError(str(e).replace(f"parameter '{parts[1]}'", f"parameter '{name}'", 1)) from None
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ScenarioError(f"{where}: {name}: must be a finite number, got {value!r}")
@@ -458,7 +467,14 @@ def explain(err: dict, raw: dict, sections: dict | None = None, elsewhere=None) 
         return f"{where}: must be a finite number, got {err.get('input')!r}"
     if kind == "value_error":
         msg = err["msg"].removeprefix("Value error, ")
-        return f"{where}: {msg}" if repr(err.get("input")) in msg else f"{where}: {msg} (got {err.get('input')!r})"
+        shown = err.get("input")
+        said = isinstance(shown, bool) or repr(shown) in msg or isinstance(shown, str) and len(shown) > 80
+        return f"{where}: {msg}" if said else f"{where}: {msg} (got {shown!r})"
+    if kind in ("dict_type", "model_type"):
+        header = f"[[{_loc(loc[:-1])}]]" if loc and isinstance(loc[-1], int) else f"[{where}]"
+        return f"{where}: must be a table of keys ({header} followed by key = value lines), got {_toml(err.get('input'))}"
+    if kind == "string_type" and isinstance(err.get("input"), (datetime.date, datetime.time)):
+        return f"{where}: must be text in quotes, e.g. \"2001-03\", got the TOML date {_toml(err.get('input'))}"
     if kind == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
         return f"{where}: {err['input']!r} is not allowed (allowed: {allowed})"
@@ -501,6 +517,15 @@ def _allowed(loc: tuple, err: dict, sections: dict) -> str:
         return f"{_num(bounds['ge'])} to {_num(bounds['le'])}"
     ctx = err.get("ctx", {})
     return f"{_num(ctx['ge'])} or more" if "ge" in ctx else f"at most {_num(ctx.get('le', '?'))}"
+
+
+def _toml(v) -> str:
+    """A value as a TOML file writes it (true, 2001-03-01), not as Python shows it."""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, (datetime.date, datetime.time)):
+        return v.isoformat()
+    return repr(v)
 
 
 def _num(v) -> str:
