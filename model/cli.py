@@ -526,6 +526,9 @@ def cmd_sweep(args) -> int:
         try:
             run_sweep(exp, out, workers=workers, scheduler=args.scheduler, resume=args.resume, stats=stats)
         except KeyboardInterrupt:
+            if not out.is_dir():
+                print("innovation-sim: interrupted before the sweep started; nothing was written", file=sys.stderr)
+                return 130
             kept = len(list(out.glob("part-*.parquet")))
             print(f"innovation-sim: interrupted; {kept} finished batches are kept in {out}/; {finish}", file=sys.stderr)
             return 130

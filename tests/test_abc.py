@@ -272,7 +272,12 @@ def test_damaged_results_name_the_remedy_that_keeps_the_runs(reference, client, 
     shutil.copytree(out, d)
     for name in ("particles.parquet", "summary.json"):
         (d / name).unlink()
-    (d / "gen_01" / "_manifest.json").write_text("garbage")
+    (d / "gen_01" / "_manifest.json").write_text("garbage")  # written again from the generation's experiment
+    calibrate(cal, d, client=client, resume=True, progress=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(d / "particles.parquet"), pd.read_parquet(out / "particles.parquet"))
+    for name in ("particles.parquet", "summary.json", "gen_01/_experiment.toml"):
+        (d / name).unlink()
+    (d / "gen_01" / "_manifest.json").write_text("garbage")  # and nothing to write it from
     with pytest.raises(Exception, match=r"gen_01/_manifest.json: not valid JSON.*generation 1's runs are damaged: "
                                         r"remove .*gen_01 and --resume") as e:
         calibrate(cal, d, client=client, resume=True, progress=False)

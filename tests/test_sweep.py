@@ -361,6 +361,57 @@ def test_every_reader_refuses_a_replaced_part(written, tmp_path, capsys, checksu
         assert ("does not match its checksum" if checksums else "holds run 0 (also in part-00000.parquet)") in err
 
 
+def test_a_whole_batch_of_another_sweep_is_refused_and_run_again(written, tmp_path, capsys):
+    """A part and its checksum copied in from a sweep of another seed: whole, but not this sweep's
+    runs. Every reader refuses it; a resume runs that batch again and keeps the others."""
+    from model.experiments.sweep import Store
+    exp, src = written
+    other = make_sweep(load_experiment(write(tmp_path, SMALL.replace("seed = 4", "seed = 5"), "other.toml")),
+                       tmp_path / "other")
+    out = shutil.copytree(src, tmp_path / "out")
+    for rel in ("part-00002.parquet", "_checksums/part-00002.json"):
+        shutil.copy(other / rel, out / rel)
+    for args in READERS:
+        err = _refused(capsys, out, args)
+        assert f"{out / 'part-00002.parquet'}: does not match its checksum" in err and "another sweep" in err
+    todo, fresh = Store(out, exp).check(resume=True)
+    assert todo == [2] and not fresh and not (out / "part-00002.parquet").exists()
+
+
+def test_a_damaged_manifest_is_written_again_on_resume_and_keeps_every_batch(written, tmp_path, capsys):
+    """As a lost one is: the readers say how (not "run the sweep again"), and the resume keeps the
+    finished batches."""
+    from model.experiments.sweep import Store, read_sweep
+    exp, src = written
+    out = shutil.copytree(src, tmp_path / "out")
+    (out / "_manifest.json").write_text('{"runs": 24,')
+    err = _refused(capsys, out, READERS[0])
+    assert "_manifest.json: not valid JSON" in err and f"--out {out} --resume` writes it again" in err
+    store = Store(out, exp)
+    todo, fresh = store.check(resume=True)
+    assert todo == [] and not fresh and store.repaired == ["_manifest.json"]
+    assert len(read_sweep(out)[1]) == exp.n_runs
+
+
+def test_ctrl_c_while_the_local_cluster_starts_is_not_lost(tmp_path):
+    """Ctrl-C pressed while the workers start (here: from inside LocalCluster) stops the command with
+    130 and one line. It used to be ignored then, so the sweep ran to the end."""
+    exp = write(tmp_path, SMALL)
+    probe = ("import os, signal, sys, distributed\n"
+             "start = distributed.LocalCluster.__init__\n"
+             "def pressed(self, *a, **k):\n"
+             "    os.kill(os.getpid(), signal.SIGINT)\n"
+             "    return start(self, *a, **k)\n"
+             "distributed.LocalCluster.__init__ = pressed\n"
+             "from model.cli import main\n"
+             "sys.exit(main(sys.argv[1:]))\n")
+    r = subprocess.run([sys.executable, "-c", probe, "sweep", str(exp), "--out", str(tmp_path / "out"), "--workers", "1"],
+                       capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert r.returncode == 130, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "innovation-sim: interrupted before the sweep started; nothing was written"
+    assert "Traceback" not in r.stderr and not (tmp_path / "out").exists()
+
+
 def test_every_reader_refuses_an_unfinished_sweep(written, tmp_path, capsys):
     exp, src = written
     out = shutil.copytree(src, tmp_path / "out")

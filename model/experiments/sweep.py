@@ -103,8 +103,8 @@ def read_manifest(folder: Path) -> SweepManifest:
     if not path.exists():
         raise SweepError(f"{folder}: not a sweep folder (no _manifest.json)")
     try:
-        return load(path, SweepManifest, "the sweep's manifest is damaged: restore it from a copy, or run the "
-                                         "sweep again into another --out")
+        return load(path, SweepManifest, "the sweep's manifest is damaged: "
+                                         + resume_fix(folder, "writes it again from _experiment.toml"))
     except JsonFileError as e:
         raise SweepError(str(e)) from None
 
@@ -288,28 +288,36 @@ class Store:
         return list(range(self.n_batches)), True
 
     def _manifest_or_rebuilt(self) -> SweepManifest:
-        """On resume: the folder's manifest; if it was lost but the folder's copy of the experiment
-        is the experiment given, written again from it (each kept batch is still checked against
-        its checksum and its runs), so the finished batches are not lost with one small file."""
+        """On resume: the folder's manifest; if it was lost or damaged but the folder's copy of the
+        experiment is the experiment given, written again from it (each kept batch is still checked
+        against its checksum and its runs), so the finished batches are not lost with one small file."""
         path, copy = self.folder / "_manifest.json", self.folder / "_experiment.toml"
-        if not path.exists() and copy.is_file():
+        state = "missing"
+        if path.exists():
+            try:
+                return read_manifest(self.folder)
+            except SweepError as e:  # damaged: written again as if lost, the batches checked as then
+                state, why = "damaged", str(e)
+        if copy.is_file():
             try:
                 same = copy.read_text(encoding="utf-8-sig") == self.exp.path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError):
                 same = False
             if not same:
-                raise SweepError(f"{self.folder}: its _manifest.json is missing and its _experiment.toml is not "
+                raise SweepError(f"{self.folder}: its _manifest.json is {state} and its _experiment.toml is not "
                                  f"{self.exp.path}; resume with the experiment that made it")
             if not self._batches_made_by_this_experiment():
-                raise SweepError(f"{self.folder}: its _manifest.json is missing, and its batches do not record that "
+                raise SweepError(f"{self.folder}: its _manifest.json is {state}, and its batches do not record that "
                                  f"this experiment made them (its scenario or the code may have changed since); "
                                  f"restore the manifest from a copy, or run the sweep again into another --out")
             try:
                 _write_json(path, {**self.manifest(), "rebuilt": "from _experiment.toml on resume; the provenance "
                                    "is of the resume, not of the batches kept"})
             except OSError as e:
-                raise SweepError(f"{path}: missing, and cannot be written again ({_reason(e)}); cannot resume") from None
+                raise SweepError(f"{path}: {state}, and cannot be written again ({_reason(e)}); cannot resume") from None
             self.repaired.append(path.name)
+        elif state == "damaged":
+            raise SweepError(why)
         return read_manifest(self.folder)
 
     def _batches_made_by_this_experiment(self) -> bool:
@@ -396,7 +404,7 @@ class Store:
     def _verify(self, b: int) -> bool:
         p, ts = self.part(b), self.ts_part(b)
         try:
-            if not matches_checksums(p, ts, self.checksums(b)):
+            if not matches_checksums(p, ts, self.checksums(b), self.digest):
                 return False
             table = pq.read_table(p)  # every page decoded, not just the footer
             if table.schema.names != self.schema.names or table.column("run").to_pylist() != self.batch_runs(b):
@@ -436,14 +444,17 @@ class Store:
                                   f"batches finished before it are kept") from None
 
 
-def matches_checksums(part: Path, ts: Path, sums: Path) -> bool:
-    """Whether a batch's rows (and time series) have the SHA-256 recorded when they were written;
-    True for a batch without a checksum file only in a folder from before checksums (none has one):
-    a batch's checksum is written before the batch, so elsewhere a missing one means a lost or
-    swapped file. May raise on a file that cannot be read."""
+def matches_checksums(part: Path, ts: Path, sums: Path, digest: str | None = None) -> bool:
+    """Whether a batch's rows (and time series) have the SHA-256 recorded when they were written,
+    by the experiment of ``digest`` (a batch copied in from another sweep is whole, but not this
+    sweep's); True for a batch without a checksum file only in a folder from before checksums (none
+    has one): a batch's checksum is written before the batch, so elsewhere a missing one means a
+    lost or swapped file. May raise on a file that cannot be read."""
     if not sums.exists():
         return not any(sums.parent.glob("part-*.json"))
     recorded = json.loads(sums.read_text())
+    if digest is not None and recorded.get("digest", digest) != digest:
+        return False
     if _sha256(part) != recorded.get("part"):
         return False
     return not recorded.get("timeseries") or (ts.exists() and _sha256(ts) == recorded["timeseries"])
@@ -627,19 +638,21 @@ def _quiet_worker() -> None:
     logging.getLogger("distributed.worker").setLevel(logging.CRITICAL)
 
 
+# Run first in each worker process: Ctrl-C reaches the whole process group, and the workers would
+# print tracebacks of their own; this process stops them instead (text of a module, see
+# distributed.preloading).
+_WORKER_IGNORES_CTRL_C = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+
+
 def _local_cluster(n: int):
-    """A local cluster whose worker processes ignore Ctrl-C: the signal reaches the whole process
-    group, and the workers would print tracebacks of their own; this process stops them instead."""
+    """A local cluster whose worker processes ignore Ctrl-C. (They used to inherit it ignored from this
+    process, which then lost a Ctrl-C pressed while they started: the sweep ran to the end.)"""
     from dask.distributed import LocalCluster
 
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the processes started now
-    try:
-        # The scheduler's HTTP routes on a free loopback port: with the default (8787, taken by any
-        # other sweep on the machine) Dask warns on stderr, over the command's own one-line messages.
-        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
-                            host="127.0.0.1")
-    finally:
-        signal.signal(signal.SIGINT, old)
+    # The scheduler's HTTP routes on a free loopback port: with the default (8787, taken by any
+    # other sweep on the machine) Dask warns on stderr, over the command's own one-line messages.
+    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
+                        host="127.0.0.1", preload=[_WORKER_IGNORES_CTRL_C])
 
 
 def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
@@ -652,14 +665,14 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
     for part in sorted(folder.glob("part-*.parquet")):
         sums = folder / "_checksums" / f"{part.stem}.json"
         try:
-            whole = matches_checksums(part, folder / "_timeseries" / part.name, sums)
+            whole = matches_checksums(part, folder / "_timeseries" / part.name, sums, mf.digest)
             table = pq.read_table(part) if whole else None
         except Exception as e:  # unreadable in any way
             raise SweepError(f"{part}: cannot read it ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
                              f"{resume_fix(folder)}") from None
         if not whole:
-            raise SweepError(f"{part}: does not match its checksum in _checksums/ (damaged, replaced or its "
-                             f"checksum lost); "
+            raise SweepError(f"{part}: does not match its checksum in _checksums/ (damaged, replaced, copied from "
+                             f"another sweep or its checksum lost); "
                              f"{resume_fix(folder)}")
         if "run" not in table.column_names:
             raise SweepError(f"{part}: has no 'run' column (not a part of this sweep); {resume_fix(folder)}")
