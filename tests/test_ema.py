@@ -27,7 +27,7 @@ TINY = """
 name = "tiny exploratory"
 description = "test"
 scenario = "inspection_failure"
-months = 12
+months = 13                   # the scenario's inspection at month 12 acts in month 13
 replicates = 1
 seed = 5
 batch_size = 4
@@ -86,7 +86,7 @@ def test_exploratory_design_shares_futures_and_seeds_across_policies(tmp_path):
     ("reversals = {}", "reversals = { direction = \"up\" }", r"outcomes\.reversals\.direction: 'up' is not allowed \(allowed: 'maximise', 'minimise' or 'info'\)"),
     ("samples = 4", "", r"design\.samples: required for method \"exploratory\""),
     ("method = \"exploratory\"", "method = \"lhs\"", r"uncertainties: only for method = \"exploratory\""),
-    ("month = 3", "month = 30", r"levers\.grant\.events\[0\]\.month: give a month from 0 to 11"),
+    ("month = 3", "month = 30", r"levers\.grant\.events\[0\]\.month: give a month from 0 to 12"),
     ("month = 3", "month = 3\nshare = 0.5", r"levers\.grant\.events\[0\]\.share: unknown key$"),
     ("openness = { low = 0.2, high = 0.8 }", "openness = { low = 0.2, high = 0.8, step = 1 }", r"uncertainties\.openness\.step: unknown key$"),
     ("[outcomes]", "[constants]\nopenness = 3\n[outcomes]", r"constants: parameter 'openness' = 3\.0 is out of range"),
