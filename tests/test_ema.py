@@ -179,6 +179,27 @@ def test_prim_recovers_a_known_box_within_005(tmp_path):
     assert re.search(r"\ba > 0\.(6|7)\d\b", box.sentence) and re.search(r"\bb < 0\.(2|3)\d\b", box.sentence)
 
 
+def test_discover_with_one_setting_few_runs_and_a_declared_direction(tmp_path, capsys):
+    """One varied setting used to crash EMA's feature scoring (a third of one setting is 0), and 10-19
+    runs CART's smallest leaf; an outcome declared to be minimised (failed_trials) is read as
+    "at most" the threshold, as robust reads it."""
+    one = synthetic_sweep(tmp_path / "one", n=200)
+    runs = pd.read_parquet(one / "part-00000.parquet").drop(columns=["b", "c"])
+    runs["hit"] = (runs.a > 0.7).astype(float)
+    runs["failed_trials"] = np.round(10 * runs.a)
+    runs.to_parquet(one / "part-00000.parquet", index=False)
+    (one / "_manifest.json").write_text(json.dumps({"parameters": ["a"], "switches": [], "method": "lhs", "runs": 200}))
+    d = discover_folder(one, "hit")
+    assert d.inputs == ["a"] and abs(d.boxes[0].limits[0]["low"] - 0.7) <= 0.05
+    assert discover_folder(one, "failed_trials", threshold=2).event == "failed_trials is at most 2"
+    assert main(["discover", str(one), "--outcome", "failed_trials", "--threshold", "2"]) == 0
+    assert "failed_trials is at most 2" in capsys.readouterr().out
+    few = synthetic_sweep(tmp_path / "few", n=15)
+    assert main(["discover", str(few), "--outcome", "hit"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "15 runs with a value; scenario discovery needs at least 20" in err
+
+
 def test_discover_command_writes_tables_and_figures(tmp_path, capsys):
     folder = synthetic_sweep(tmp_path / "synthetic")
     assert main(["discover", str(folder), "--outcome", "hit"]) == 0

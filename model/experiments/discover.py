@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..io.experiment import declared_direction
 from ..io.folders import staged
 from .sweep import SweepError, read_sweep
 
@@ -81,7 +82,8 @@ def prepare(folder: Path, outcome: str, threshold: float | None = None) -> tuple
     if threshold is None and not binary:
         raise SweepError(f"--outcome {outcome}: not a 0/1 outcome; give --threshold (or a threshold for it in the "
                          f"experiment's [outcomes] table); its values run from {values.min():.3g} to {values.max():.3g}")
-    minimise = spec.get("direction") == "minimise"
+    # As robust reads it: the experiment's [outcomes] table, else the outcome's declared direction.
+    minimise = (spec.get("direction") or declared_direction(outcome, bool(mf.region))) == "minimise"
     if threshold is None:
         y, event = values.astype(int), PLAIN.get(outcome, f"{outcome} is 1")
     elif minimise:
@@ -164,10 +166,15 @@ def discover(x: pd.DataFrame, y: np.ndarray, outcome: str, event: str = "the out
     y = np.asarray(y, dtype=int)
     d = Discovery(outcome, event, unit, int(len(y)), float(y.mean()), list(x.columns),
                   {c: (float(x[c].min()), float(x[c].max())) for c in x.columns})
+    if int(mass_min * len(y)) < 1:  # CART's smallest leaf would hold no run
+        need = int(np.ceil(1 / mass_min - 1e-9))
+        raise SweepError(f"--outcome {outcome}: {len(y)} {unit} with a value; scenario discovery needs at least "
+                         f"{need} (a box must hold at least {mass_min:g} of them)")
     if y.sum() == 0 or y.sum() == len(y):
         raise SweepError(f"--outcome {outcome}: {event} in {'none' if y.sum() == 0 else 'all'} of the {len(y)} "
                          f"{unit}; there is nothing to tell apart (try another --threshold)")
-    scores, _ = feature_scoring.get_ex_feature_scores(x, y, random_state=seed)
+    # EMA's default, a third of the settings, is 0 for one or two: at least one.
+    scores, _ = feature_scoring.get_ex_feature_scores(x, y, random_state=seed, max_features=max(1, round(x.shape[1] / 3)))
     d.features = (scores.iloc[:, 0].rename("score").rename_axis("setting").reset_index()
                   .sort_values("score", ascending=False, ignore_index=True))
     # PRIM on the settings that matter most: on noisy runs it otherwise peels every setting a little.
@@ -192,10 +199,17 @@ def discover(x: pd.DataFrame, y: np.ndarray, outcome: str, event: str = "the out
                             .assign(box=k, step=np.arange(len(t)), chosen=np.arange(len(t)) == i))
     d.trajectories = pd.concat(trajectories, ignore_index=True)[["box", "step", "coverage", "density", "mass",
                                                                   "res_dim", "chosen"]]
-    c = cart.CART(x, y, mass_min=mass_min)
+    # EMA's CART reads a leaf's feature index (-2) as a setting: with one setting that fails, so a
+    # constant one is added, never split on, and left out of the table.
+    one = x.shape[1] == 1
+    c = cart.CART(x.assign(**{PAD: 0.0}) if one else x, y, mass_min=mass_min)
     c.build_tree()
     d.cart = _cart_table(c)
+    d.cart = d.cart[d.cart.setting != PAD].reset_index(drop=True) if one else d.cart
     return d
+
+
+PAD = "(constant)"
 
 
 def _cart_table(c) -> pd.DataFrame:
