@@ -5,6 +5,7 @@ known box) and the robustness of levers. Small and short: properties, never the 
 from __future__ import annotations
 
 import json
+import shutil
 import re
 from pathlib import Path
 
@@ -250,6 +251,45 @@ def test_discover_on_a_real_exploratory_sweep(tmp_path, capsys):
 
 
 # --- 4. robustness of levers ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tiny")
+    exp = load_experiment(write(tmp, TINY))
+    return exp, make_sweep(exp, tmp / "sweep")
+
+
+@pytest.mark.parametrize("key,value,says", [
+    ("outcome_specs.public_value.threshold", "high", "outcome_specs.public_value.threshold: 'high' is not a number"),
+    ("outcome_specs.public_value.direction", "sideways", "direction: 'sideways' (allowed: maximise, minimise, info)"),
+    ("outcome_specs.nonexistent", {"direction": "maximise"}, "outcome_specs: 'nonexistent' is not a column"),
+    ("levers", ["bogus"], "levers: 'bogus' is not a column of the runs"),
+    ("futures", 0, "futures: 0 does not divide"),
+    ("futures", 2, "futures: 2 does not match the runs"),
+    ("futures", 8, "futures: 8 does not match the runs"),
+])
+def test_a_hand_edited_manifest_is_refused_by_readers_and_written_again_on_resume(tiny_sweep, tmp_path, capsys,
+                                                                                    key, value, says):
+    """robust and discover used to give tracebacks or a wrong table (policies mixed up) on an edited
+    manifest; the resume, which said there was nothing to do, now writes it again."""
+    from model.experiments.sweep import Store, read_sweep
+    exp, src = tiny_sweep
+    out = shutil.copytree(src, tmp_path / "out")
+    mf = json.loads((out / "_manifest.json").read_text())
+    *path, last = key.split(".")
+    target = mf
+    for k in path:
+        target = target[k]
+    target[last] = value
+    (out / "_manifest.json").write_text(json.dumps(mf))
+    for args in (["robust", str(out)], ["discover", str(out), "--outcome", "public_value"]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and says in err and "--resume` writes it again" in err, err
+    store = Store(out, exp)
+    assert store.check(resume=True) == ([], False) and store.repaired == ["_manifest.json"]
+    assert len(read_sweep(out)[1]) == exp.n_runs
+
 
 def test_regret_and_satisficing_on_a_finished_sweep(tmp_path, capsys):
     # a long lever name: the printed table must still tell the policies apart

@@ -92,6 +92,12 @@ class SweepManifest(Shape):
     drawn: list[str] | None = None  # the rows' drawn.* columns; None: a folder from before they were kept
 
 
+# The manifest's keys that readers rely on (robust, discover, --analyse).
+READER_KEYS = ("runs", "points", "replicates", "method", "parameters", "switches", "bounds", "levels", "second_order",
+               "region", "calibration", "levers", "futures", "outcome_specs")
+DIRECTIONS = ("maximise", "minimise", "info")
+
+
 def resume_fix(folder: Path, what: str = "runs damaged parts again and moves stray ones aside") -> str:
     """The command that repairs a sweep folder, for the errors that name a damaged file."""
     return f"`innovation-sim sweep EXPERIMENT --out {folder} --resume` {what}"
@@ -295,9 +301,14 @@ class Store:
         state = "missing"
         if path.exists():
             try:
-                return read_manifest(self.folder)
+                old = read_manifest(self.folder)
             except SweepError as e:  # damaged: written again as if lost, the batches checked as then
                 state, why = "damaged", str(e)
+            else:
+                edited = self._edited(old)
+                if not edited:
+                    return old
+                state, why = "damaged", f"{path}: {edited} differs from the experiment's (edited?)"
         if copy.is_file():
             try:
                 same = copy.read_text(encoding="utf-8-sig") == self.exp.path.read_text(encoding="utf-8-sig")
@@ -319,6 +330,15 @@ class Store:
         elif state == "damaged":
             raise SweepError(why)
         return read_manifest(self.folder)
+
+    def _edited(self, old: SweepManifest) -> str | None:
+        """The first key the readers use on which a manifest of this experiment (same digest) differs
+        from what the experiment writes: a hand-edited manifest is written again, not resumed as done."""
+        if old.digest != self.digest:
+            return None  # another experiment: refused by check()
+        now = json.loads(json.dumps(self.manifest(), default=str))
+        was = json.loads(old.model_dump_json())
+        return next((k for k in READER_KEYS if k in was and k in now and was[k] != now[k]), None)
 
     def _batches_made_by_this_experiment(self) -> bool:
         """Whether every batch on disk records this experiment's digest (the same text of the
@@ -691,7 +711,44 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise SweepError(f"{folder}: its parts have different columns ({str(e).splitlines()[0]}); "
                          f"{resume_fix(folder)}") from None
+    problem = _manifest_problem(mf, df)
+    if problem:
+        raise SweepError(f"{folder / '_manifest.json'}: {problem} (damaged or edited); "
+                         f"{resume_fix(folder, 'writes it again from _experiment.toml')}")
     return mf, df.sort_values("run").reset_index(drop=True)
+
+
+def _manifest_problem(mf: SweepManifest, runs: pd.DataFrame) -> str | None:
+    """What in a sweep's manifest its runs contradict (the keys robust and discover read), or None."""
+    columns = set(runs.columns)
+    for key in ("parameters", "switches", "levers"):
+        missing = [n for n in getattr(mf, key) if n not in columns]
+        if missing:
+            return f"{key}: {missing[0]!r} is not a column of the runs"
+    for name, spec in mf.outcome_specs.items():
+        if name not in columns:
+            return f"outcome_specs: {name!r} is not a column of the runs"
+        direction, threshold = spec.get("direction"), spec.get("threshold")
+        if direction is not None and direction not in DIRECTIONS:
+            return f"outcome_specs.{name}.direction: {direction!r} (allowed: {', '.join(DIRECTIONS)})"
+        finite = isinstance(threshold, (int, float)) and not isinstance(threshold, bool) and np.isfinite(threshold)
+        if threshold is not None and not finite:
+            return f"outcome_specs.{name}.threshold: {threshold!r} is not a number"
+    points = int(runs["point"].max()) + 1 if "point" in columns and len(runs) else 0
+    if mf.method == "exploratory" and (mf.futures < 1 or points % mf.futures):
+        return f"futures: {mf.futures} does not divide the sweep's {points} design points into policies"
+    # Each policy sets every lever one way; each future is the same for every policy.
+    for key, names, group in (("levers", mf.levers, runs["point"] // max(mf.futures, 1)),
+                              ("uncertainties", getattr(mf, "uncertainties", None) or [], runs["point"] % max(mf.futures, 1))):
+        names = [n for n in names if n in columns]
+        if mf.method == "exploratory" and names:
+            mixed = runs.groupby(group)[names].nunique(dropna=False).gt(1).any()
+            if mixed.any():
+                return f"futures: {mf.futures} does not match the runs ({mixed.idxmax()} varies within a " \
+                       f"{'policy' if key == 'levers' else 'future'})"
+    if mf.points is not None and "point" in columns and mf.points != points:
+        return f"points: {mf.points}, but the runs have {points}"
+    return None
 
 
 def read_runs(folder: Path) -> pd.DataFrame:
