@@ -303,15 +303,15 @@ def test_a_fitted_locality_scenario_batches_each_replicates_draw_as_run_one_by_o
     (tmp_path / "post.csv").write_text("trigger_rate,proof_threshold,weight\n0.2,0.6,0.5\n2.5,0.9,0.5\n")
     (tmp_path / "fit.toml").write_text(f'extends = "{SHIPPED / "knowsley.toml"}"\nname = "Fit"\n'
                                        'description = "A fitted locality."\nposterior = "post.csv"\n')
-    s = load(tmp_path / "fit.toml").with_overrides(60)
+    s = load(tmp_path / "fit.toml").with_overrides(61)
     seeds = replicate_seeds(5, 10)
     alone = [run_replicate(s, k, seed) for k, seed in enumerate(seeds)]
     ts = pd.concat([a[0] for a in alone], ignore_index=True)
     for workers in (1, 2):
         assert run_ensemble(s, 10, 5, workers=workers, progress=False)[0].equals(ts)
-    app = run_replicates(EnsembleSpec("A", s), seeds, 60)
+    app = run_replicates(EnsembleSpec("A", s), seeds, 61)
     assert app.drop(columns="replicate").equals(ts.drop(columns="replicate"))
-    unfitted = run_ensemble(load("knowsley").with_overrides(60), 10, 5, workers=1, progress=False)[0]
+    unfitted = run_ensemble(load("knowsley").with_overrides(61), 10, 5, workers=1, progress=False)[0]
     assert not unfitted.equals(ts)  # the draws matter: the test can fail
 
 

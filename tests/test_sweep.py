@@ -87,11 +87,11 @@ def test_grid_design_and_seeds(tmp_path):
     (('method = "grid"', 'method = "factorial"'), r"design.method: 'factorial' is not allowed"),
     (("replicates = 3", "replicates = 0"), r"replicates: 0 is out of range"),
     (('scenario = "baseline"', 'scenario = "baselne"'), r"scenario: baselne: no such scenario file \(did you mean 'baseline'\?\)"),
-    (("month = 3", "month = 99"), r"switches.inspection.events\[0\].month: give a month from 0 to 36"),
+    (("month = 3", "month = 99"), r"switches.inspection.events\[0\].month: give a month from 0 to 35"),
     (("seed = 4", "seed = 4\nbogus = 1"), r"bogus: unknown key"),
     (("leader_drive = [0.2, 0.8]", '"effects.nowhere.leader_drive" = [0.1, 0.2]'),
      r"parameters.effects.nowhere.leader_drive: unknown group 'nowhere'"),
-    (("month = 3", 'date = "2001"'), r"events\[0\].month: give a month from 0 to 36 \(a switched event takes 'month', not 'date'\)"),
+    (("month = 3", 'date = "2001"'), r"events\[0\].month: give a month from 0 to 35 \(a switched event takes 'month', not 'date'\)"),
     (('levels = [0, 1]', 'levels = [0, 2]'), None),  # fine for an inspection; a hold (below) has no size
     (('levels = [0, 1]\n', 'levels = [0, 2]\n[[switches.inspection.events]]\nmonth = 4\nkind = "hold"\n'
       'field = "education"\n'), r"switches.inspection.levels: 2 would scale events\[0\], a hold, which has no size"),
