@@ -495,7 +495,9 @@ def cmd_sweep(args) -> int:
             res = analyse(Path(args.analyse))
             print(f"Analysed {res['runs']} runs ({res['errors']} with errors); method {res['method']}.")
             for outcome, rows in res["outcomes"].items():
-                if res["method"] == "sobol":
+                if rows and rows[0].get("note"):
+                    print(f"\n{outcome}: {rows[0]['note']}")
+                elif res["method"] == "sobol":
                     top = sorted(rows, key=lambda r: -r["ST"])[:10]
                     print(f"\n{outcome}: Sobol total (first-order) index, 95% conf.")
                     for r in top:
@@ -822,6 +824,9 @@ def cmd_robust(args) -> int:
 
     try:
         folder = Path(args.experiment)
+        if folder.is_dir() and args.out:
+            raise BadInput(f"--out {args.out}: only with an experiment to run (the sweep's folder); the robustness of "
+                           f"the finished sweep in {folder} is written to {folder / '_robust'}")
         if not folder.is_dir():  # an experiment to run first (resumable, like a sweep)
             exp = load_experiment(args.experiment)
             if exp.method != "exploratory":

@@ -272,7 +272,11 @@ leader_drive = {low = 0.2, high = 0.8}
     assert r.returncode == 0, r.stderr
     idx = pd.read_csv(tmp_path / "s" / "_analysis" / "indices.csv")
     assert {"outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"} <= set(idx.columns)
-    assert len(idx) == 4 and np.isfinite(idx.ST).all()
+    assert len(idx) == 4 and np.isfinite(idx[idx.outcome == "public_value"].ST).all()
+    # No run reaches embedding in 48 months here: undefined, not "no influence" (it read 0.0 +/- 0.0)
+    const = idx[idx.outcome == "reached_embedding"]
+    assert const.ST.isna().all() and const.note.str.contains("same in every run").all()
+    assert "reached_embedding: the outcome is the same in every run: no index" in r.stdout
     assert (tmp_path / "s" / "_analysis" / "indices_public_value.png").exists()
     assert "ST" in r.stdout
 
@@ -281,7 +285,8 @@ leader_drive = {low = 0.2, high = 0.8}
     r = sim("sweep", "--analyse", tmp_path / "m")
     assert r.returncode == 0, r.stderr
     idx = pd.read_csv(tmp_path / "m" / "_analysis" / "indices.csv")
-    assert {"mu_star", "mu_star_conf", "sigma"} <= set(idx.columns) and (idx.mu_star >= 0).all()
+    assert {"mu_star", "mu_star_conf", "sigma"} <= set(idx.columns) and (idx.mu_star.dropna() >= 0).all()
+    assert idx[idx.outcome == "public_value"].mu_star.notna().all() and idx[idx.outcome == "reached_embedding"].mu_star.isna().all()
 
     # a design or manifest that does not fit the runs: one line, and no half-written _analysis/
     # (they gave SALib tracebacks, or quietly wrong indices, and left _analysis/ half-written)
@@ -295,7 +300,7 @@ leader_drive = {low = 0.2, high = 0.8}
     mf = json.loads((bad / "_manifest.json").read_text())
     for key, value, message in (("method", "morris", r"method 'morris' \(second_order False\) does not fit 64"),
                                 ("second_order", True, r"method 'sobol' \(second_order True\) does not fit 64"),
-                                ("parameters", ["nosuch", "leader_drive"], r"parameters: 'nosuch' is not a setting")):
+                                ("parameters", ["nosuch", "leader_drive"], r"parameters: 'nosuch' is not a (setting|column)")):
         (bad / "_manifest.json").write_text(json.dumps({**mf, key: value}))
         with pytest.raises(SweepError, match=r"_manifest.json: " + message):
             analyse(bad)

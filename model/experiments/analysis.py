@@ -44,7 +44,7 @@ def analyse(folder: Path, seed: int = 1) -> dict:
         # into a hidden folder swapped in whole: a failure leaves no half-written _analysis/
         with staged(folder / "_analysis", None) as out_dir, warnings.catch_warnings(), \
                 np.errstate(divide="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)  # a constant outcome: its indices are NaN, said in the table
+            warnings.simplefilter("ignore", RuntimeWarning)  # a constant outcome: its indices are NaN, said in the table (note)
             return _analyse(manifest, runs, design, out_dir, seed)
     except (ValueError, RuntimeError, KeyError, IndexError) as e:  # SALib on a manifest that does not fit the runs
         raise SweepError(f"{folder / '_manifest.json'}: the {manifest.method} analysis cannot use it "
@@ -110,6 +110,11 @@ def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, 
                               "sigma": si["sigma"]})
         else:  # grid or lhs: the mean outcome at each point
             t = design.assign(**{col: Y})
+        if manifest.method in ("sobol", "morris"):
+            constant = bool(np.nanmax(Y) == np.nanmin(Y)) if np.isfinite(Y).any() else True
+            if constant:  # no variance to share out: its indices are undefined, not 0 ("no influence")
+                t.loc[:, [c for c in t.columns if c != "parameter"]] = np.nan
+            t["note"] = "the outcome is the same in every run: no index" if constant else ""
         t.insert(0, "outcome", col)
         tables.append(t)
         result["outcomes"][col] = t.drop(columns="outcome").to_dict(orient="records")
