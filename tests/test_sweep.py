@@ -417,6 +417,20 @@ def test_ctrl_c_while_the_local_cluster_starts_is_not_lost(tmp_path):
     assert "Traceback" not in r.stderr and not (tmp_path / "out").exists()
 
 
+def test_a_second_sweep_into_a_folder_being_written_is_refused(tmp_path):
+    """Two sweeps started at the same moment both found the folder empty; the second overwrote the
+    first's batches and both said Done. One writes at a time; the lock goes with the first."""
+    from model.experiments.sweep import SweepError, one_writer
+    out = tmp_path / "out"
+    with one_writer(out):
+        with pytest.raises(SweepError, match=f"--out {out}: another innovation-sim command is writing there now"):
+            with one_writer(out):
+                pass
+    with one_writer(out):  # free again, and nothing left beside the folder
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_every_reader_refuses_an_unfinished_sweep(written, tmp_path, capsys):
     exp, src = written
     out = shutil.copytree(src, tmp_path / "out")

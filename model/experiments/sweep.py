@@ -510,9 +510,48 @@ def _task(exp: Experiment, b: int, runs: list[int]):
     return b, rows, series, time.perf_counter() - t
 
 
+@contextmanager
+def one_writer(out: Path):
+    """Hold ``out`` for this process while it writes: a second sweep into the same folder (started at
+    the same moment, both seeing it empty) is refused instead of overwriting the first's batches.
+    An advisory lock (flock) beside the folder, released when the process ends, however it ends."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    out = Path(out)
+    lock = out.parent / f".{out.name}.innovation-sim-lock"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError as e:
+        raise SweepError(f"--out {out}: cannot write there ({_reason(e)}); nothing was written") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise SweepError(f"--out {out}: another innovation-sim command is writing there now; wait for it, "
+                             f"or choose another folder") from None
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
 def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, progress: bool | None = None, in_flight: int | None = None,
               stats: dict | None = None, client=None) -> Path:
+    """Run every missing batch of ``exp`` into ``out`` (one sweep at a time: ``one_writer``). Returns ``out``."""
+    with one_writer(out):
+        return _run_sweep(exp, out, workers, scheduler, resume, progress, in_flight, stats, client)
+
+
+def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler: str | None = None,
+               resume: bool = False, progress: bool | None = None, in_flight: int | None = None,
+               stats: dict | None = None, client=None) -> Path:
     """Run every missing batch of ``exp`` into ``out``. Returns ``out``.
 
     ``client``, if given, is an open Dask client to use and leave open (see ``cluster``: several
