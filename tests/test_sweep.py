@@ -92,6 +92,8 @@ def test_grid_design_and_seeds(tmp_path):
     (("leader_drive = [0.2, 0.8]", '"effects.nowhere.leader_drive" = [0.1, 0.2]'),
      r"parameters.effects.nowhere.leader_drive: unknown group 'nowhere'"),
     (("month = 3", 'date = "2001"'), r"events\[0\].month: give a month from 0 to 35 \(a switched event takes 'month', not 'date'\)"),
+    (("leader_drive = [0.2, 0.8]", "leader_drive = [0.2, 0.2, 0.8]"), r"parameters.leader_drive: 0.2 is given twice"),
+    (("levels = [0, 1]", "levels = [1, 1.0]"), r"switches.inspection.levels: 1 is given twice"),
     (('levels = [0, 1]', 'levels = [0, 2]'), None),  # fine for an inspection; a hold (below) has no size
     (('levels = [0, 1]\n', 'levels = [0, 2]\n[[switches.inspection.events]]\nmonth = 4\nkind = "hold"\n'
       'field = "education"\n'), r"switches.inspection.levels: 2 would scale events\[0\], a hold, which has no size"),
@@ -439,6 +441,19 @@ def test_every_reader_refuses_an_unfinished_sweep(written, tmp_path, capsys):
         err = _refused(capsys, out, args)
         assert f"{out}: {exp.n_runs - 5} of {exp.n_runs} runs done; finish first with `innovation-sim sweep EXPERIMENT " \
                f"--out {out} --resume` (EXPERIMENT: the file that started it; a copy is {out / '_experiment.toml'})" in err
+
+
+def test_readers_name_a_missing_folder_and_an_out_under_a_file_before_any_work(written, tmp_path, capsys):
+    exp, src = written
+    for args in READERS:  # robust takes a folder or an experiment file to run
+        assert main([a.format(tmp_path / "nowhere") for a in args]) == 2
+        said = "no such experiment file" if args[0] == "robust" else "no such folder"
+        assert f"{tmp_path / 'nowhere'}: {said}" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("keep")
+    assert main(["discover", str(src), "--outcome", "reached_embedding", "--out", str(tmp_path / "afile" / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {tmp_path / 'afile' / 'sub'}: {tmp_path / 'afile'} is a file, not a folder" in err
+    assert (tmp_path / "afile").read_text() == "keep"
 
 
 def test_a_folder_of_other_files_is_not_offered_resume(tmp_path, capsys):

@@ -106,6 +106,8 @@ def resume_fix(folder: Path, what: str = "runs damaged parts again and moves str
 def read_manifest(folder: Path) -> SweepManifest:
     """The sweep folder's _manifest.json, checked key by key: the one reader every command uses."""
     path = Path(folder) / "_manifest.json"
+    if not Path(folder).is_dir():
+        raise SweepError(f"{folder}: no such folder (give the folder a sweep wrote)")
     if not path.exists():
         raise SweepError(f"{folder}: not a sweep folder (no _manifest.json)")
     try:

@@ -353,6 +353,7 @@ def load_experiment(source: str | Path) -> Experiment:
                 raise ScenarioError(f"{where}: parameters.{key}: a grid needs a list of levels, e.g. [0.2, 0.5, 0.8]")
             for v in spec:
                 check_value(p, v, f"{where}: parameters.{key}")
+            _distinct(spec, f"{where}: parameters.{key}")
             levels_by_name[key] = [float(v) for v in spec]
             b = (float(min(spec)), float(max(spec)))
         else:
@@ -423,6 +424,14 @@ def design_param(key: str, scenario: Scenario, where: str, section: str) -> Para
     return p
 
 
+def _distinct(levels: list, where: str) -> None:
+    """A level given twice runs the same design point or policy twice under two names."""
+    seen = [float(v) for v in levels]
+    twice = next((v for i, v in enumerate(seen) if v in seen[:i]), None)
+    if twice is not None:
+        raise ScenarioError(f"{where}: {twice:g} is given twice (allowed: distinct levels)")
+
+
 def _switch_events(sw: SwitchModel, key: str, scenario: Scenario, where: str) -> list[Shock]:
     """A switched timeline's shocks, each checked against the scenario (month, field, magnitude x level)."""
     evs = []
@@ -438,6 +447,7 @@ def _switch_events(sw: SwitchModel, key: str, scenario: Scenario, where: str) ->
             evs.append(e.shock(e.month, target))
         except ValueError as err:
             raise ScenarioError(f"{where}: {k}: {err}") from None
+    _distinct(sw.levels, f"{where}: {key}.levels")
     for level in sw.levels:  # a level scales every magnitude of the switch's timeline
         for i, e in enumerate(evs):
             if e.kind == "hold" and level not in (0, 1):
@@ -518,6 +528,7 @@ def _exploratory(m: ExperimentModel, raw: dict, path: Path, scenario: Scenario, 
             raise ScenarioError(f"{where}: levers.{key}: give the options as a list of levels, e.g. [{p.default}, {p.high}]")
         for v in spec:
             check_value(p, v, f"{where}: levers.{key}")
+        _distinct(spec, f"{where}: levers.{key}")
         names.append(key)
         bounds.append((float(min(spec)), float(max(spec))))
         levels.append([float(v) for v in spec])

@@ -19,6 +19,10 @@ def check_replaceable(out: Path, marker: str | None, flag: str = "--out") -> Non
     above it would be deleted by the swap."""
     out = Path(out)
     if not out.exists():
+        above = next((a for a in out.parents if a.exists()), None)
+        if above is not None and not above.is_dir():  # discovered the hard way after the work, before
+            raise FileExistsError(errno.EEXIST, f"{flag} {out}: {above} is a file, not a folder; choose a folder "
+                                                f"for the results")
         return
     if not out.is_dir():
         raise FileExistsError(errno.EEXIST, f"{flag} {out}: is a file, not a folder; choose a folder for the results")
@@ -35,8 +39,11 @@ def staged(out: Path, marker: str | None) -> Iterator[Path]:
     command, which holds ``marker``, is removed), on any error or interrupt it is removed and
     ``out`` is left as it was. Any other existing folder is refused (``check_replaceable``)."""
     check_replaceable(out, marker)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    except OSError as e:  # named by the folder asked for, not by a temporary one
+        raise OSError(e.errno, f"{e.strerror or e}: {out}") from None
     try:
         yield tmp
         if out.exists():

@@ -540,7 +540,7 @@ def read_toml(path: Path) -> dict:
         if not path.is_file():
             if not path.exists():
                 raise FileNotFoundError
-            raise ScenarioError(f"{path}: not a regular file (a scenario is a .toml text file)")
+            raise ScenarioError(f"{path}: not a regular file (scenarios, experiments and calibrations are .toml text files)")
         with open(path, "rb") as f:
             data = f.read(limit + 1)
         if len(data) > limit:
