@@ -823,3 +823,27 @@ def test_the_progress_bar_takes_the_terminal_width_from_shutil(monkeypatch):
         bar.update(4)
     last = out.getvalue().strip("\n").split("\r")[-1]
     assert len(last) == 50 and "4/4" in last
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal of 0 x 0")
+def test_a_terminal_that_reports_no_size_still_shows_the_progress_bar(tmp_path):
+    """Under `script`, or a pseudo-terminal whose size was never set, tqdm found no rows for a bar and
+    hid it; the rows come from shutil too (24 when the terminal says 0)."""
+    import pty
+    main_fd, term = pty.openpty()  # a new pseudo-terminal reports 0 x 0
+    proc = subprocess.Popen([sys.executable, "-m", "model.cli", "run", "baseline", "--replicates", "20", "--steps", "24",
+                             "--no-figures", "--workers", "1", "--out", str(tmp_path / "o")],
+                            stdin=term, stdout=term, stderr=term, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(term)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:  # the command closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main_fd)
+    assert proc.wait(timeout=120) == 0, seen
+    assert b"20/20" in seen, seen

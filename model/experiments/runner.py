@@ -41,8 +41,11 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int) -> tuple[pd.Dat
 
 def progress_bar(**kw) -> tqdm:
     """A tqdm bar as wide as the terminal: tqdm asks the terminal itself, and a terminal that
-    reports a width of 0 (some remote sessions) got no bar at all; shutil falls back to 80."""
-    kw.setdefault("ncols", shutil.get_terminal_size().columns)
+    reports a size of 0 x 0 (some remote sessions, `script`) got no bar at all (no room for it, by
+    tqdm's count of rows); shutil falls back to 80 x 24."""
+    size = shutil.get_terminal_size()
+    kw.setdefault("ncols", size.columns)
+    kw.setdefault("nrows", size.lines)
     return tqdm(**kw)
 
 
