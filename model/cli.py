@@ -1174,9 +1174,12 @@ class _Interrupt:
 
 
 def main(argv: list[str] | None = None) -> int:
-    before, restore = set(_CLAIMS), None
+    before, restore, restore_term = set(_CLAIMS), None, None
     if threading.current_thread() is threading.main_thread():
         restore, _Interrupt.count = signal.signal(signal.SIGINT, _Interrupt.handler), 0
+        # SIGTERM (`timeout`, a cluster's scheduler at the end of a job's time) stops as Ctrl-C does:
+        # finished work kept, one line saying how to resume.
+        restore_term = signal.signal(signal.SIGTERM, _Interrupt.handler)
     args = _parser().parse_args(argv)
     if args.command in ("compare", "brief") and len(args.scenarios) < 2:
         print(f"innovation-sim {args.command}: error: give at least two scenarios", file=sys.stderr)
@@ -1203,6 +1206,8 @@ def main(argv: list[str] | None = None) -> int:
             _CLAIMS[folder].release()
         if restore is not None:
             signal.signal(signal.SIGINT, restore)
+        if restore_term is not None:
+            signal.signal(signal.SIGTERM, restore_term)
 
 
 if __name__ == "__main__":

@@ -164,8 +164,10 @@ def test_a_failing_run_is_recorded_not_dropped(tmp_path):
     assert df[df.point != 2].error.isna().all()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_interrupt_then_resume_equals_uninterrupted(reference, tmp_path, sig):
+    """Ctrl-C, a kill, and SIGTERM (`timeout`, a cluster scheduler at the end of a job), which stops as
+    Ctrl-C does: the finished batches kept, one line saying how to resume."""
     exp, ref = reference
     path = write(tmp_path, SMALL.replace("months = 36", "months = 36\n").replace("batch_size = 5", "batch_size = 2"))
     out = tmp_path / "out"
@@ -177,6 +179,9 @@ def test_interrupt_then_resume_equals_uninterrupted(reference, tmp_path, sig):
         time.sleep(0.05)
     os.killpg(proc.pid, sig)  # the driver and its workers, as Ctrl-C or a kill would
     proc.wait(timeout=60)
+    if sig != signal.SIGKILL:
+        err = proc.stderr.read().decode()
+        assert proc.returncode == 130 and "finished batches are kept" in err and "Traceback" not in err, err
     parts = list(out.glob("part-*.parquet"))
     assert 3 <= len(parts) < 12, "interrupted mid-way"
     assert not list(out.glob("*.tmp"))  or sig == signal.SIGKILL  # a clean interrupt leaves no temporary file
