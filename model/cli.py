@@ -801,6 +801,11 @@ def cmd_discover(args) -> int:
     except SweepError as e:
         raise BadInput(str(e)) from None
     print(f"Scenario discovery on {d.runs} {d.unit} of {folder}: {d.event} in {d.base_rate:.0%} of them.\n")
+    if not d.boxes:  # the whole space won: nothing restricted
+        hint = (f"the whole sweep is already {d.base_rate:.0%} dense, at least --min-density {args.min_density:g}; "
+                f"raise it to look for denser boxes") if d.base_rate >= args.min_density else "try a lower --min-density"
+        print(f"No box: no condition on at most {args.max_dims} settings picks out {d.unit} where {d.event} "
+              f"({hint})\n")
     for b in d.boxes:
         print(f"Box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f} ({b.runs} {d.unit})")
         for lim in b.limits:

@@ -201,6 +201,20 @@ def test_discover_with_one_setting_few_runs_and_a_declared_direction(tmp_path, c
     assert err.count("\n") == 1 and "15 runs with a value; scenario discovery needs at least 20" in err
 
 
+def test_discover_says_when_no_condition_picks_anything_out(tmp_path, capsys):
+    """An outcome in 85% of runs, unrelated to the settings, and --min-density 0.8: the whole sweep
+    won and was printed as a box "where anything"; now it says there is no box, and why."""
+    folder = synthetic_sweep(tmp_path / "noise", n=300)
+    runs = pd.read_parquet(folder / "part-00000.parquet")
+    runs["hit"] = (np.random.default_rng(3).random(len(runs)) < 0.85).astype(float)
+    runs.to_parquet(folder / "part-00000.parquet", index=False)
+    assert main(["discover", str(folder), "--outcome", "hit"]) == 0
+    out = capsys.readouterr().out
+    assert "No box:" in out and re.search(r"already 8\d% dense", out) and "where anything" not in out
+    assert pd.read_csv(folder / "_discover" / "hit" / "boxes.csv").empty
+    assert (folder / "_discover" / "hit" / "figures" / "peeling_trajectory.png").stat().st_size > 0
+
+
 def test_discover_command_writes_tables_and_figures(tmp_path, capsys):
     folder = synthetic_sweep(tmp_path / "synthetic")
     assert main(["discover", str(folder), "--outcome", "hit"]) == 0

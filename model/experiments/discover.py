@@ -193,12 +193,16 @@ def discover(x: pd.DataFrame, y: np.ndarray, outcome: str, event: str = "the out
             break
         b = Box(k, float(row.coverage), float(row.density), float(row.mass), int(row.n),
                 _limits(box.box_lims[i], p.box_init), "", i)
+        found = bool(b.limits)  # else the whole space: no condition narrows the outcome ("where anything")
+        trajectories.append(t[["coverage", "density", "mass", "res_dim"]].astype(float)
+                            .assign(box=k, step=np.arange(len(t)), chosen=(np.arange(len(t)) == i) & found))
+        if not found:  # its trajectory is still drawn: what PRIM tried
+            break
         b.sentence = sentence(b, d)
         d.boxes.append(b)
-        trajectories.append(t[["coverage", "density", "mass", "res_dim"]].astype(float)
-                            .assign(box=k, step=np.arange(len(t)), chosen=np.arange(len(t)) == i))
     d.trajectories = pd.concat(trajectories, ignore_index=True)[["box", "step", "coverage", "density", "mass",
-                                                                  "res_dim", "chosen"]]
+                                                                  "res_dim", "chosen"]] if trajectories else \
+        pd.DataFrame(columns=["box", "step", "coverage", "density", "mass", "res_dim", "chosen"])
     # EMA's CART reads a leaf's feature index (-2) as a setting: with one setting that fails, so a
     # constant one is added, never split on, and left out of the table.
     one = x.shape[1] == 1
