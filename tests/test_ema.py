@@ -281,6 +281,7 @@ def tiny_sweep(tmp_path_factory):
     ("futures", 0, "futures: 0 does not divide"),
     ("futures", 2, "futures: 2 does not match the runs"),
     ("futures", 8, "futures: 8 does not match the runs"),
+    ("runs", 0, "runs: 0 (allowed: 1 or more"),
 ])
 def test_a_hand_edited_manifest_is_refused_by_readers_and_written_again_on_resume(tiny_sweep, tmp_path, capsys,
                                                                                     key, value, says):

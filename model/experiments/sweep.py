@@ -722,6 +722,9 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
     appear exactly once, so damaged or incomplete results are refused, never analysed."""
     folder = Path(folder)
     mf = read_manifest(folder)
+    if mf.runs < 1:
+        raise SweepError(f"{folder / '_manifest.json'}: runs: {mf.runs} (allowed: 1 or more; damaged or edited); "
+                         f"{resume_fix(folder, 'writes it again from _experiment.toml')}")
     tables, where = [], {}  # run -> the part holding it
     for part in sorted(folder.glob("part-*.parquet")):
         sums = folder / "_checksums" / f"{part.stem}.json"
