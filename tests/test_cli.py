@@ -196,6 +196,8 @@ BAD = {
     "toml_date": (BASE + '[[events]]\ndate = 2001-03-01\nkind = "crisis"\n',
                   r'events\[0\].date: must be text in quotes, e.g. "2001-03", got the TOML date 2001-03-01$'),
     "months_true": (BASE + "months = true\n", r"months: must be a number, not true$"),
+    "unquoted_month": (BASE + '[[events]]\ndate = 2001-03\nkind = "crisis"\n',
+                       r'invalid TOML: .*\(at line 5, column 12\); a year and month is written in quotes, e.g. date = "2001-03"$'),
     "month_at_end": (BASE + "months = 24\n[[events]]\nmonth = 24\nkind = \"crisis\"\n", r"events\[0\].month: 24 is beyond the run \(allowed: 0 to 23"),
     "unknown_field": (BASE + '[[events]]\nmonth = 3\nkind = "crisis"\nfield = "educaton"\n', r"events\[0\].field: unknown field 'educaton' \(did you mean 'education'\?\)"),
     "unknown_kind": (BASE + '[[events]]\nmonth = 3\nkind = "earthquake"\n', r"events\[0\].kind: 'earthquake' is not allowed \(allowed: .*underperformance"),

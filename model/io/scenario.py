@@ -46,6 +46,7 @@ import functools
 import hashlib
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -557,9 +558,19 @@ def read_toml(path: Path) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         # tomllib's message ends with "(at line L, column C)"
-        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+        raise ScenarioError(f"{path}: invalid TOML: {e}{_toml_hint(text, e)}") from None
     except RecursionError:
         raise ScenarioError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
+
+
+def _toml_hint(text: str, e: tomllib.TOMLDecodeError) -> str:
+    """A hint for the slip TOML's message does not explain: a year and month without quotes."""
+    lines, at = text.splitlines(), re.search(r"at line (\d+)", str(e))  # 3.12's error has no lineno
+    n = int(at.group(1)) if at else 0
+    line = lines[n - 1] if 0 < n <= len(lines) else ""
+    if re.match(r"\s*\w+\s*=\s*\d{4}-\d{1,2}\s*(#.*)?$", line):
+        return '; a year and month is written in quotes, e.g. date = "2001-03"'
+    return ""
 
 
 def extends_roots(top: Path) -> list[Path]:
