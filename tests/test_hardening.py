@@ -693,6 +693,25 @@ def test_ctrl_c_twice_on_a_compare_exits_at_once_with_the_clean_message(tmp_path
     assert not out.exists()
 
 
+def test_sigterm_stops_a_compare_with_workers_as_ctrl_c_does(tmp_path):
+    """SIGTERM (timeout, a cluster scheduler) to the command alone: it ends its workers with SIGTERM
+    too, which forked workers must not take for an interrupt of their task (the command then hung)."""
+    out = tmp_path / "o"
+    proc = subprocess.Popen([sys.executable, "-m", "model.cli", "compare", "baseline", "inspection_failure",
+                             "--replicates", "4000", "--workers", "2", "--no-figures", "--out", str(out)],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    time.sleep(4)  # past start-up, workers busy
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("compare still running 60 s after SIGTERM")
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == "innovation-sim: interrupted; nothing was written" and not out.exists()
+
+
 def test_the_app_on_a_busy_port_says_so_before_printing_its_address(capsys):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -76,8 +76,12 @@ def _collect(results: Iterable, sizes: list[int], pbar: tqdm) -> list:
 
 def _ignore_interrupt() -> None:
     """In a worker: Ctrl-C reaches the whole process group, and a worker killed by it mid-reply
-    left the pool's result pipe half-written, so the parent hung at exit; only the parent stops."""
+    left the pool's result pipe half-written, so the parent hung at exit; only the parent stops.
+    SIGTERM, which the parent sends to end its workers, ends them: a forked worker would otherwise
+    keep the parent's handler (cli.main: SIGTERM stops as Ctrl-C does), take it as an interrupt of
+    its task and wait for the next one, and the parent would hang."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
