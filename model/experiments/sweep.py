@@ -701,19 +701,48 @@ def _quiet_worker() -> None:
 
 # Run first in each worker process: Ctrl-C reaches the whole process group, and the workers would
 # print tracebacks of their own; this process stops them instead (text of a module, see
-# distributed.preloading).
+# distributed.preloading): for a worker started again later, since _WORKER_SITE acts only at start.
 _WORKER_IGNORES_CTRL_C = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+# A folder put first on the PYTHONPATH of the workers started with the cluster: its sitecustomize
+# ignores Ctrl-C before anything is imported (the preload comes after numpy and Dask).
+_WORKER_SITE = Path(__file__).with_name("_worker_site")
 
 
 def _local_cluster(n: int):
-    """A local cluster whose worker processes ignore Ctrl-C. (They used to inherit it ignored from this
-    process, which then lost a Ctrl-C pressed while they started: the sweep ran to the end.)"""
+    """A local cluster whose worker processes ignore Ctrl-C from their first instruction. A Ctrl-C or
+    SIGTERM while it starts is held until it has (an interrupt inside Dask's start left a half-made
+    cluster, closed at exit with tracebacks), then the cluster is closed and the interrupt raised.
+    (The workers used to inherit Ctrl-C ignored from this process, which then lost one pressed
+    while they started: the sweep ran to the end.)"""
+    import threading
+
     from dask.distributed import LocalCluster
 
-    # The scheduler's HTTP routes on a free loopback port: with the default (8787, taken by any
-    # other sweep on the machine) Dask warns on stderr, over the command's own one-line messages.
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
-                        host="127.0.0.1", preload=[_WORKER_IGNORES_CTRL_C])
+    pressed: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
+    handlers = {sig: signal.signal(sig, lambda signum, frame: pressed.append(signum)) for sig in held}
+    path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(_WORKER_SITE), path) if p)
+    try:
+        # The scheduler's HTTP routes on a free loopback port: with the default (8787, taken by any
+        # other sweep on the machine) Dask warns on stderr, over the command's own one-line messages.
+        local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
+                             host="127.0.0.1", preload=[_WORKER_IGNORES_CTRL_C])
+    except Exception:
+        if pressed:  # workers ended by the same signal: the interrupt, not Dask's complaint
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        if path is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = path
+    if pressed:
+        _close(local)
+        raise KeyboardInterrupt
+    return local
 
 
 def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
