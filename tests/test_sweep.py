@@ -444,6 +444,36 @@ def test_ctrl_c_while_the_local_cluster_starts_stops_cleanly(tmp_path, sig):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_second_sweep_into_a_folder_being_written_is_refused(tmp_path):
+    """Two sweeps started at the same moment both found the folder empty; the second overwrote the
+    first's batches and both said Done. One writes at a time; the lock goes with the first."""
+    from model.experiments.sweep import SweepError, one_writer
+    out = tmp_path / "out"
+    with one_writer(out):
+        with pytest.raises(SweepError, match=f"--out {out}: another innovation-sim command is writing there now"):
+            with one_writer(out):
+                pass
+    with one_writer(out):  # free again, and nothing left beside the folder
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_older_manifest_without_the_newer_keys_resumes_as_it_is(written, tmp_path):
+    """A manifest from before outcome_specs and points were recorded is not "edited", and the same
+    experiment with a comment added (same digest) resumes it: nothing rewritten, nothing refused."""
+    from model.experiments.sweep import Store
+    exp, src = written
+    out = shutil.copytree(src, tmp_path / "out")
+    mf = json.loads((out / "_manifest.json").read_text())
+    for key in ("outcome_specs", "points"):
+        mf.pop(key)
+    (out / "_manifest.json").write_text(json.dumps(mf))
+    commented = load_experiment(write(tmp_path, SMALL + "# a comment added since\n", "commented.toml"))
+    store = Store(out, commented)
+    assert store.check(resume=True) == ([], False) and store.repaired == []
+    assert json.loads((out / "_manifest.json").read_text()) == mf
+
+
 def test_every_reader_refuses_an_unfinished_sweep(written, tmp_path, capsys):
     exp, src = written
     out = shutil.copytree(src, tmp_path / "out")

@@ -307,10 +307,14 @@ class Store:
             except SweepError as e:  # damaged: written again as if lost, the batches checked as then
                 state, why = "damaged", str(e)
             else:
-                edited = self._edited(old)
+                edited = self._edited(path)
                 if not edited:
                     return old
-                state, why = "damaged", f"{path}: {edited} differs from the experiment's (edited?)"
+                # Same digest, so the same experiment: written again from it, its provenance kept.
+                self._rewrite(path, {**self.manifest(), "provenance": json.loads(path.read_text()).get("provenance"),
+                                     "rebuilt": f"on resume: {edited} differed from the experiment's (edited?)"},
+                              "edited")
+                return read_manifest(self.folder)
         if copy.is_file():
             try:
                 same = copy.read_text(encoding="utf-8-sig") == self.exp.path.read_text(encoding="utf-8-sig")
@@ -323,23 +327,27 @@ class Store:
                 raise SweepError(f"{self.folder}: its _manifest.json is {state}, and its batches do not record that "
                                  f"this experiment made them (its scenario or the code may have changed since); "
                                  f"restore the manifest from a copy, or run the sweep again into another --out")
-            try:
-                _write_json(path, {**self.manifest(), "rebuilt": "from _experiment.toml on resume; the provenance "
-                                   "is of the resume, not of the batches kept"})
-            except OSError as e:
-                raise SweepError(f"{path}: {state}, and cannot be written again ({_reason(e)}); cannot resume") from None
-            self.repaired.append(path.name)
+            self._rewrite(path, {**self.manifest(), "rebuilt": "from _experiment.toml on resume; the provenance "
+                                 "is of the resume, not of the batches kept"}, state)
         elif state == "damaged":
             raise SweepError(why)
         return read_manifest(self.folder)
 
-    def _edited(self, old: SweepManifest) -> str | None:
+    def _rewrite(self, path: Path, data: dict, state: str) -> None:
+        try:
+            _write_json(path, data)
+        except OSError as e:
+            raise SweepError(f"{path}: {state}, and cannot be written again ({_reason(e)}); cannot resume") from None
+        self.repaired.append(path.name)
+
+    def _edited(self, path: Path) -> str | None:
         """The first key the readers use on which a manifest of this experiment (same digest) differs
-        from what the experiment writes: a hand-edited manifest is written again, not resumed as done."""
-        if old.digest != self.digest:
+        from what the experiment writes: a hand-edited manifest is written again, not resumed as done.
+        Only keys the file has: one from before a key existed is not edited."""
+        was = json.loads(path.read_text())  # read_manifest has checked it
+        if was.get("digest") != self.digest:
             return None  # another experiment: refused by check()
         now = json.loads(json.dumps(self.manifest(), default=str))
-        was = json.loads(old.model_dump_json())
         return next((k for k in READER_KEYS if k in was and k in now and was[k] != now[k]), None)
 
     def _batches_made_by_this_experiment(self) -> bool:
