@@ -458,6 +458,21 @@ def test_a_second_sweep_into_a_folder_being_written_is_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+
+def test_a_file_system_without_locks_does_not_stop_a_sweep(tmp_path, monkeypatch):
+    """ENOLCK (NFS without lockd) or EOPNOTSUPP is not "another command is writing": no lock, go on."""
+    import errno
+    import fcntl
+    from model.experiments.sweep import one_writer
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with one_writer(tmp_path / "out"):
+        with one_writer(tmp_path / "out"):
+            pass
+
+
 def test_an_older_manifest_without_the_newer_keys_resumes_as_it_is(written, tmp_path):
     """A manifest from before outcome_specs and points were recorded is not "edited", and the same
     experiment with a comment added (same digest) resumes it: nothing rewritten, nothing refused."""

@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 from ..io import manifest
+from ..io.folders import LOCK_SUFFIX
 from ..io.scenario import ScenarioError, load
 
 SKIP = {manifest.MANIFEST, ".innovation-sim-writing", "_timing.json"}  # _timing.json: a calibration's clock
@@ -157,7 +158,8 @@ def compare(a: Path, b: Path) -> tuple[list[str], list[str]]:
     """(files equal, files that differ or exist on one side only), by relative path."""
     def files(root: Path) -> set[str]:
         return {p.relative_to(root).as_posix() for p in root.rglob("*")
-                if p.is_file() and p.name not in SKIP and p.relative_to(root).parts[0] not in LATER}
+                if p.is_file() and p.name not in SKIP and not p.name.endswith(LOCK_SUFFIX)
+                and p.relative_to(root).parts[0] not in LATER}
     fa, fb = files(a), files(b)
     same, differ = [], []
     for rel in sorted(fa | fb):

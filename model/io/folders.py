@@ -12,6 +12,10 @@ from pathlib import Path
 from typing import Iterator
 
 
+# The advisory lock a sweep holds beside its folder while it writes (experiments/sweep.py one_writer).
+LOCK_SUFFIX = ".innovation-sim-lock"
+
+
 def check_replaceable(out: Path, marker: str | None, flag: str = "--out") -> None:
     """Refuse (FileExistsError, one line) to replace ``out`` unless it is absent, empty, or an
     earlier output of the same command (it holds ``marker``; None: a folder only this command
