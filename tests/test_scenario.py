@@ -55,11 +55,30 @@ def test_an_error_in_an_inherited_file_names_that_file_and_its_own_index(tmp_pat
                    '[[events]]\nmonth = 6\nkind = "crisi"\n')
     with pytest.raises(ScenarioError, match=f"^{re.escape(str(own))}: events\\[1\\]\\.kind"):
         load(own)
+    late = tmp_path / "late.toml"  # timing: the inherited event is blamed where it is, by its own index
+    late.write_text('extends = "base3.toml"\nmonths = 3\n')
+    (tmp_path / "base3.toml").write_text(head + '[[events]]\nmonth = 1\nkind = "crisis"\n[[events]]\nmonth = 3\n'
+                                         'kind = "crisis"\n')
+    with pytest.raises(ScenarioError, match=f"^{re.escape(str(tmp_path / 'base3.toml'))}: events\\[1\\]\\.month: 3 "
+                                            f"is not within the run"):
+        load(late)
+    child = tmp_path / "child6.toml"  # and the scenario's own event by its own index
+    child.write_text('extends = "base3.toml"\nmonths = 12\n[[events]]\nmonth = 30\nkind = "crisis"\n')
+    with pytest.raises(ScenarioError, match=f"^{re.escape(str(child))}: events\\[0\\]\\.month: 30 is not within"):
+        load(child)
     (tmp_path / "folder").mkdir()
     bad = tmp_path / "bad.toml"
     bad.write_text('extends = "folder"\n')
     with pytest.raises(ScenarioError, match=r"bad\.toml: extends: 'folder' is not a scenario file"):
         load(bad)
+
+
+def test_typographic_spaces_and_joiners_are_text_not_control_characters(tmp_path):
+    """Only control characters (a terminal escape, NUL) are refused in a name: a no-break space before
+    a colon (French typography), a soft hyphen or a joiner were refused as "control characters"."""
+    f = tmp_path / "lille.toml"
+    f.write_text('extends = "baseline"\nname = "Lille\u00a0: le cas"\ndescription = "Un\u00adcas\u200d sur deux"\n')
+    assert load(f).name == "Lille\u00a0: le cas"
 
 
 def test_dates_are_months_from_start_year(tmp_path):

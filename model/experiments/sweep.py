@@ -87,6 +87,7 @@ class SweepManifest(Shape):
     region: bool = False
     calibration: dict[str, dict] = {}
     levers: list[str] = []
+    uncertainties: list[str] = []
     futures: int = 0
     outcome_specs: dict[str, dict] = {}
     drawn: list[str] | None = None  # the rows' drawn.* columns; None: a folder from before they were kept
@@ -94,7 +95,7 @@ class SweepManifest(Shape):
 
 # The manifest's keys that readers rely on (robust, discover, --analyse).
 READER_KEYS = ("runs", "points", "replicates", "method", "parameters", "switches", "bounds", "levels", "second_order",
-               "region", "calibration", "levers", "futures", "outcome_specs")
+               "region", "calibration", "levers", "uncertainties", "futures", "outcome_specs")
 DIRECTIONS = ("maximise", "minimise", "info")
 
 
@@ -835,7 +836,7 @@ def _manifest_problem(mf: SweepManifest, runs: pd.DataFrame) -> str | None:
         return f"futures: {mf.futures} does not divide the sweep's {points} design points into policies"
     # Each policy sets every lever one way; each future is the same for every policy.
     for key, names, group in (("levers", mf.levers, runs["point"] // max(mf.futures, 1)),
-                              ("uncertainties", getattr(mf, "uncertainties", None) or [], runs["point"] % max(mf.futures, 1))):
+                              ("uncertainties", mf.uncertainties, runs["point"] % max(mf.futures, 1))):
         names = [n for n in names if n in columns]
         if mf.method == "exploratory" and names:
             mixed = runs.groupby(group)[names].nunique(dropna=False).gt(1).any()

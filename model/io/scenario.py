@@ -48,6 +48,7 @@ import math
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -165,7 +166,8 @@ class ScenarioModel(BaseModel):
         longest = 200 if info.field_name == "name" else 10_000  # a name titles figures and lists
         if len(v) > longest:
             raise ValueError(f"is {len(v)} characters long (allowed: up to {longest})")
-        if any(not c.isprintable() and (info.field_name == "name" or c not in "\n\t") for c in v):
+        # Control characters (a terminal escape, NUL) only: a no-break space or a joiner is text.
+        if any(unicodedata.category(c) == "Cc" and (info.field_name == "name" or c not in "\n\t") for c in v):
             raise ValueError("holds a control character (allowed: printable text"
                              f"{', new lines and tabs' if info.field_name == 'description' else ''})")
         return v
@@ -635,8 +637,9 @@ def _raw_chain(path: Path) -> list[tuple[Path, dict]]:
 
 def _shipped_fallback(parent: Path, ext: str) -> Path:
     """``extends = "baseline.toml"`` (or ``"baseline"``) in a scenario copied out of scenarios/:
-    a bare name with no such file beside it means the shipped scenario of that name."""
-    if _exists(parent) or Path(ext).name != ext:
+    a bare name with no such file beside it (a folder of that name does not count) means the
+    shipped scenario of that name."""
+    if Path(ext).name != ext or parent.is_file() or (_exists(parent) and not parent.is_dir()):
         return parent
     for name in (ext, ext + ".toml"):
         if _exists(SHIPPED / name) and (SHIPPED / name).is_file():
@@ -703,8 +706,24 @@ def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> Non
                                 f"(allowed: {_span(s)}, from {src})")
     for key, e in timed:  # an event acts in the step after its month: one at the last month never would
         if e.month >= s.months:
-            raise ScenarioError(f"{where}: {key}.month: {_when(e.month, s)} is beyond the run "
-                                f"(allowed: {_span(s, s.months - 1)}, from {src})")
+            file, key = _event_origin(s, key, where)
+            raise ScenarioError(f"{file}: {key}.month: {_when(e.month, s)} is not within the run (an event acts "
+                                f"in the month after it; allowed: {_span(s, s.months - 1)}, from {src})")
+
+
+def _event_origin(s: Scenario, key: str, where: str) -> tuple[str, str]:
+    """(the file, the key) of a merged event key ("events[3]"), as the file of the extends chain that
+    holds it has it; worked out only for an error, from the files (``where`` if they cannot be read)."""
+    region = key.startswith("region.")
+    try:
+        chain = _raw_chain(Path(s.path)) if s.path is not None else None
+    except ScenarioError:
+        chain = None
+    if chain is None:
+        return where, key
+    new_key, file = _event_key(chain, str(chain[-1][0]), int(key.rsplit("[", 1)[1].rstrip("]")), region)
+    top = where if file == str(chain[-1][0]) else file
+    return top, new_key
 
 
 def _date(month: int, start_year: int) -> str:
