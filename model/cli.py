@@ -585,14 +585,18 @@ def cmd_calibrate(args) -> int:
         raise BadInput(f"{e}; {finish}") from None
     except SweepError as e:
         raise BadInput(str(e)) from None
-    if summary.get("already_finished"):
+    done = summary.get("already_finished")
+    if done:
         print(f"{out}: already finished; nothing to do (--force runs it again)")
-    else:
+    # Written after summary.json: a calibration stopped between them gets them on --resume.
+    if not done or not all((out / f).is_file() for f in ("marginals.png", "pairs.png", "epsilon.png")):
         from .viz.abc import abc_figures  # matplotlib: only once there is something to draw
         abc_figures(cal, out)
         if cal.null:
             abc_figures(cal.null_model(), out / "null")
-        command = {"name": "calibrate", "experiment": str(Path(cal.path).resolve()), "predictive": args.predictive}
+    if not done or not (out / manifest.MANIFEST).is_file():
+        command = {"name": "calibrate", "experiment": str(Path(cal.path).resolve()),
+                   "predictive": (summary.get("predictive") or {}).get("runs")}  # as run, default or not
         manifest.write(out, manifest.build(command, [manifest.file_entry(cal.path, "calibration"),
                                                      *manifest.scenario_inputs(cal.scenario)],
                                            manifest.calibration_seeds(cal.seed)))

@@ -442,6 +442,10 @@ def test_cli_calibrate_interrupt_resume_and_finished(reference, tmp_path):
                                   pd.read_parquet(out_ref / "particles.parquet"))
     r = sim("reproduce", out)  # the re-run's clock aside, every file the same
     assert r.returncode == 0 and "Identical: all" in r.stdout and "timings aside" in r.stdout, r.stdout + r.stderr
+    for name in ("manifest.json", "pairs.png"):  # as a stop just after summary.json leaves it
+        (out / name).unlink()
+    r = sim("calibrate", small, "--out", out, "--resume")
+    assert r.returncode == 0 and (out / "manifest.json").is_file() and (out / "pairs.png").is_file(), r.stderr
     r = sim("reproduce", out / "gen_00")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and f"reproduce {out.resolve()}" in r.stderr, r.stderr
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
@@ -460,6 +464,19 @@ def test_cli_calibrate_interrupt_resume_and_finished(reference, tmp_path):
     r = sim("calibrate", bad, "--out", tmp_path / "bad")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "summaries.public_value.scale" in r.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_reproduce_leaves_out_the_predictive_runs_of_an_earlier_size(tmp_path):
+    """`calibrate --resume --predictive 8` on a finished calibration keeps the runs of the earlier
+    size beside the new ones; the manifest re-runs only the size its summary names."""
+    from model.experiments.reproduce import earlier_predictive
+    (tmp_path / "null").mkdir()
+    for folder in (tmp_path, tmp_path / "null"):
+        (folder / "_calibration.json").write_text("{}")
+        for name in ("predictive-7-16", "predictive-7-8"):
+            (folder / name).mkdir()
+    (tmp_path / "summary.json").write_text(json.dumps({"predictive": {"runs": 8, "folder": "predictive-7-8"}}))
+    assert earlier_predictive(tmp_path) == ["predictive-7-16", "null/predictive-7-16"]
 
 
 def test_cli_summary_text_names_every_part(reference):

@@ -154,12 +154,26 @@ def _calibration_part(folder: Path) -> None:
                              f"ANOTHER` and compare particles.parquet")
 
 
-def compare(a: Path, b: Path) -> tuple[list[str], list[str]]:
-    """(files equal, files that differ or exist on one side only), by relative path."""
+def earlier_predictive(folder: Path) -> list[str]:
+    """A calibration's folders of posterior predictive runs other than the one its summary.json names
+    (an earlier --predictive N on the finished calibration): not part of what its manifest re-runs."""
+    try:  # the full model's and the null's predictive runs share the size and seed, so the name
+        named = (json.loads((Path(folder) / "summary.json").read_text()).get("predictive") or {}).get("folder")
+    except (OSError, ValueError, AttributeError):
+        named = None
+    return [p.relative_to(folder).as_posix() for sub in (Path(folder), Path(folder) / "null")
+            if (sub / CALIBRATION).exists() for p in sorted(sub.glob("predictive-*")) if p.is_dir() and p.name != named]
+
+
+def compare(a: Path, b: Path, leave_out: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """(files equal, files that differ or exist on one side only), by relative path; ``leave_out``:
+    folders (relative to ``a``) not compared."""
+    skip = tuple(f"{d}/" for d in leave_out or [])
+
     def files(root: Path) -> set[str]:
-        return {p.relative_to(root).as_posix() for p in root.rglob("*")
+        return {rel for p in root.rglob("*") for rel in [p.relative_to(root).as_posix()]
                 if p.is_file() and p.name not in SKIP and not p.name.endswith(LOCK_SUFFIX)
-                and p.relative_to(root).parts[0] not in LATER}
+                and p.relative_to(root).parts[0] not in LATER and not rel.startswith(skip)}
     fa, fb = files(a), files(b)
     same, differ = [], []
     for rel in sorted(fa | fb):
@@ -225,8 +239,9 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
         if r.returncode not in ok_codes or not out.is_dir():
             last = (r.stderr.strip().splitlines() or ["no message"])[-1]
             raise ReproduceError(f"the re-run of {folder} failed: {last}")
-        same, differ = compare(folder, out)
-        left_out = not_compared(folder)
+        earlier = earlier_predictive(folder) if mf["command"]["name"] == "calibrate" else []
+        same, differ = compare(folder, out, earlier)
+        left_out = not_compared(folder) + [f"{d}/ (an earlier --predictive)" for d in earlier]
         if left_out:
             echo("not compared: " + ", ".join(left_out))
         if keep is not None:  # checked before the re-run: absent or an empty folder
