@@ -834,8 +834,9 @@ def cmd_robust(args) -> int:
     try:
         folder = Path(args.experiment)
         if folder.is_dir() and args.out:
-            raise BadInput(f"--out {args.out}: only with an experiment to run (the sweep's folder); the robustness of "
-                           f"the finished sweep in {folder} is written to {folder / '_robust'}")
+            raise BadInput(f"--out {args.out}: names where an experiment's sweep is run, so it is only for an "
+                           f"experiment file; the robustness of the finished sweep in {folder} is written to "
+                           f"{folder / '_robust'}")
         if not folder.is_dir():  # an experiment to run first (resumable, like a sweep)
             exp = load_experiment(args.experiment)
             if exp.method != "exploratory":

@@ -326,7 +326,7 @@ def test_regret_and_satisficing_on_a_finished_sweep(tmp_path, capsys):
     assert np.allclose(sat, (pv.to_numpy() >= 0).mean(axis=0))
     assert s[s.outcome == "reversals"].satisficing.isna().all()  # no threshold given
     assert main(["robust", str(folder), "--out", str(tmp_path / "elsewhere")]) == 2  # was silently ignored
-    assert "only with an experiment to run" in capsys.readouterr().err and not (tmp_path / "elsewhere").exists()
+    assert "only for an experiment file" in capsys.readouterr().err and not (tmp_path / "elsewhere").exists()
     assert main(["robust", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "Most robust for public_value: [" in out and "satisficing" in out

@@ -111,10 +111,12 @@ def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, 
         else:  # grid or lhs: the mean outcome at each point
             t = design.assign(**{col: Y})
         if manifest.method in ("sobol", "morris"):
-            constant = bool(np.nanmax(Y) == np.nanmin(Y)) if np.isfinite(Y).any() else True
+            valued = np.isfinite(Y).any()
+            constant = not valued or bool(np.nanmax(Y) == np.nanmin(Y))
             if constant:  # no variance to share out: its indices are undefined, not 0 ("no influence")
                 t.loc[:, [c for c in t.columns if c != "parameter"]] = np.nan
-            t["note"] = "the outcome is the same in every run: no index" if constant else ""
+            t["note"] = ("" if not constant else "the outcome is the same in every run: no index" if valued
+                         else "no run has a value of the outcome: no index")
         t.insert(0, "outcome", col)
         tables.append(t)
         result["outcomes"][col] = t.drop(columns="outcome").to_dict(orient="records")

@@ -81,7 +81,7 @@ from ..core.parameters import REGION_PARAMS, REGISTRY, Param
 from . import limits
 from .scenario import SHIPPED as SHIPPED_SCENARIOS
 from .scenario import (MAX_MAGNITUDE, STRICT, EventModel, Float, Int, Scenario, ScenarioError, did_you_mean, explain,
-                       first_line, load, read_toml, region_name_problem)
+                       first_line, load, offset_span, read_toml, region_name_problem)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "experiments"
 
@@ -269,8 +269,7 @@ def param_spec(name: str) -> Param | None:
     parts = name.split(".")
     if parts[0] == "region":
         return REGION_PARAMS[parts[1]]
-    p = REGISTRY[parts[2]]
-    span = p.high - p.low
+    p, span = REGISTRY[parts[2]], offset_span(parts[2])
     return Param(name, 0.0, -span, span, p.unit, f"offset of {parts[2]} for {parts[1]}", "", "region")
 
 

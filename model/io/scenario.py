@@ -411,12 +411,24 @@ def _override_region(s: Scenario, name: str, value, where: str) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ScenarioError(f"{where}: {name}: must be a finite number, got {value!r}")
-    width = REGISTRY[parts[2]].high - REGISTRY[parts[2]].low  # region_name_problem: a setting of the registry
-    if not -width <= value <= width:
-        raise ScenarioError(f"{where}: {name}: {value!r} is out of range (allowed: -{width:g} to {width:g}, the "
-                            f"parameter's range)")
+    problem = offset_problem(parts[2], value)  # region_name_problem: a setting of the registry
+    if problem:
+        raise ScenarioError(f"{where}: {name}: {problem}")
     for g in parts[1].split("+"):  # g1+g2: the same offset for several groups
         s.region.effects.setdefault(g, {})[parts[2]] = float(value)
+
+
+def offset_span(name: str) -> float:
+    """How far a group's offset of a registry setting may go either way: the setting's range (more
+    only clips; experiment.param_spec bounds a design's offsets the same way)."""
+    p = REGISTRY[name]
+    return p.high - p.low
+
+
+def offset_problem(name: str, value: float) -> str | None:
+    span = offset_span(name)
+    return None if -span <= value <= span else f"{value!r} is out of range (allowed: -{span:g} to {span:g}, the " \
+                                                 f"parameter's range)"
 
 
 def did_you_mean(name: str, options) -> str:
@@ -959,10 +971,9 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str, chain) -> Regi
                 raise ScenarioError(f"{where}: region.effects.{group}.{name}: unknown parameter{did_you_mean(name, REGISTRY)}")
             if not math.isfinite(value):
                 raise ScenarioError(f"{where}: region.effects.{group}.{name}: must be a finite number, got {value!r}")
-            width = REGISTRY[name].high - REGISTRY[name].low  # an offset beyond the range only clips
-            if not -width <= value <= width:
-                raise ScenarioError(f"{where}: region.effects.{group}.{name}: {value!r} is out of range "
-                                    f"(allowed: -{width:g} to {width:g}, the parameter's range)")
+            problem = offset_problem(name, value)
+            if problem:
+                raise ScenarioError(f"{where}: region.effects.{group}.{name}: {problem}")
     events = []
     for i, e in enumerate(r.events):
         key, file = _event_key(chain, where, i, region=True)
