@@ -536,8 +536,8 @@ def cmd_sweep(args) -> int:
             return 130
         except SweepStopped as e:
             raise BadInput(f"{e}; {finish}") from None
-        print(f"Done: {resume_summary(start, stats)}. Read with pandas.read_parquet('{out}'); "
-              f"analyse with: innovation-sim sweep --analyse {out}")
+        analyse = f"innovation-sim robust {out}" if exp.method == "exploratory" else f"innovation-sim sweep --analyse {out}"
+        print(f"Done: {resume_summary(start, stats)}. Read with pandas.read_parquet('{out}'); analyse with: {analyse}")
         return 0
     except SweepError as e:
         raise BadInput(str(e)) from None
