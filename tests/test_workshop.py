@@ -913,3 +913,45 @@ def test_copying_a_neighbours_proven_idea_needs_no_luck_of_access(room):
     room.advance()
     texts = [t for o in room.outcomes if o["table"] == "Red" for t in o["results"]]
     assert any("copied a peer's idea" in t for t in texts), texts
+
+
+def test_the_facilitators_double_clicks_end_one_round_and_fire_one_shock_and_a_lost_server_is_said(tmp_path,
+                                                                                                   playwright):
+    """Audit, session 20: two clicks on "End this round" 100-500 ms apart ended two rounds (the second
+    carried the round the page had just shown), a double-click on Fire queued the shock twice, and a
+    choice locked in while the server was down still read "Locked in" (an uncaught error) and was lost."""
+    server = Server(tmp_path)
+    try:
+        browser = launch(playwright)
+        ctx = offline(browser.new_context())
+        fac, table = ctx.new_page(), ctx.new_page()
+        errors = []
+        for pg in (fac, table):
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+        fac.goto(f"{server.url}/f/{server.facilitator}")
+        fac.wait_for_selector("#region table")
+        table.goto(server.url + "/")
+        table.fill("input[name=code]", server.code)
+        table.fill("input[name=table]", "Ash")
+        table.click("#join button")
+        table.wait_for_url("**/table/Ash")
+        _wait_round(table, 1)
+        fac.click("#fire")
+        fac.click("#fire", force=True)  # force: the second lands even on a button just turned off
+        fac.wait_for_selector("#timeline li.pending")
+        fac.click("#advance")
+        time.sleep(0.3)  # the page shows round 2 by now; a second click used to end it too
+        fac.click("#advance", force=True)
+        fac.wait_for_function("() => document.getElementById('round').textContent.startsWith('Round 2')")
+        time.sleep(0.5)
+        saved = server.saved()
+        assert len(saved["played"]) == 1 and len(saved["played"][0]["shocks"]) == 1, saved["played"]
+        _wait_round(table, 2)
+        server.kill()
+        table.click("#levers button[type=submit]")
+        table.wait_for_function("() => /cannot be reached/.test(document.getElementById('choice-msg').textContent)",
+                                timeout=15_000)
+        assert not errors, errors
+        browser.close()
+    finally:
+        server.stop()

@@ -362,7 +362,12 @@ async function poll(url, render){
   }
 }
 async function post(url, body){
-  const r = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body || {})});
+  let r;
+  try {
+    r = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body || {})});
+  } catch (e) {  // the server is down or the network gone: said, not an uncaught error and a stale "done"
+    return {ok: false, status: 0, data: {error: 'not saved: the server cannot be reached; try again in a moment'}};
+  }
   let data = {}; try { data = await r.json(); } catch (e) {}
   return {ok: r.ok, status: r.status, data: data};
 }
@@ -402,8 +407,9 @@ function bindForm(){
       const key = l.dataset.lever, box = l.querySelector('input');
       if (box.checked) { const sel = l.querySelector('select'); levers.push(sel ? {lever: key, field: sel.value} : {lever: key}); }
     });
-    const res = await post(base + '/choose', {round: parseInt(form.dataset.round), levers: levers});
     const msg = document.getElementById('choice-msg');
+    msg.className = ''; msg.textContent = ' saving…';
+    const res = await post(base + '/choose', {round: parseInt(form.dataset.round), levers: levers});
     msg.className = res.ok ? 'ok' : 'err';
     msg.textContent = res.ok ? ' Locked in for round ' + res.data.round + '.' : ' ' + (res.data.error || ('error ' + res.status));
   });
@@ -413,7 +419,10 @@ poll(base + '/state', render);
 
 FACILITATOR_JS = POLL_JS + """
 const base = __BASE__;
-let deadline = null, openRound = null;
+let deadline = null, openRound = null, endingFrom = null, firing = false;
+// A second click on "End this round" arrived after the page showed the next round and ended that one
+// too: the button stays off from a click until the next round has been open for a moment.
+const SETTLE_MS = 2000;
 function set(id, html){ document.getElementById(id).innerHTML = html; }
 function render(d){
   for (const k of ['region', 'league', 'timeline', 'debrief']) set(k, d[k]);
@@ -422,22 +431,40 @@ function render(d){
   document.getElementById('chosen').textContent = d.finished ? '' : d.chosen;
   document.getElementById('save-error').textContent = d.save_error;
   document.body.dataset.finished = d.finished;
-  document.getElementById('advance').disabled = d.finished;
-  document.getElementById('fire').disabled = d.finished;
+  if (endingFrom !== null && d.open_round !== endingFrom) {
+    const ended = endingFrom;
+    setTimeout(() => { if (endingFrom === ended) { endingFrom = null; buttons(); } }, SETTLE_MS);
+  }
+  finished = d.finished; buttons();
   const sel = document.getElementById('shock-target'), keep = sel.value;
   sel.innerHTML = '<option value="all">everyone</option>' + d.tables.map(t => {
     const o = document.createElement('option'); o.value = t; o.textContent = t; return o.outerHTML; }).join('');
   sel.value = keep || 'all'; if (!sel.value) sel.value = 'all';
   deadline = d.deadline;
 }
+let finished = false;
+function buttons(){
+  document.getElementById('advance').disabled = finished || endingFrom !== null;
+  document.getElementById('fire').disabled = finished || firing;
+}
 async function act(action, body){
   const res = await post(base + '/' + action, body);
   document.getElementById('msg').textContent = res.ok ? '' : (res.data.error || ('error ' + res.status));
+  return res;
 }
-document.getElementById('advance').addEventListener('click', () => act('advance', {round: openRound}));
+document.getElementById('advance').addEventListener('click', async () => {
+  if (endingFrom !== null) return;
+  endingFrom = openRound; buttons();
+  const res = await act('advance', {round: openRound});
+  if (!res.ok) { endingFrom = null; buttons(); }
+});
 document.getElementById('end').addEventListener('click', () => { if (confirm('End the workshop now?')) act('end'); });
-document.getElementById('fire').addEventListener('click', () => act('shock', {
-  kind: document.getElementById('shock-kind').value, target: document.getElementById('shock-target').value}));
+document.getElementById('fire').addEventListener('click', async () => {  // a double-click fired the shock twice
+  if (firing) return;
+  firing = true; buttons();
+  await act('shock', {kind: document.getElementById('shock-kind').value, target: document.getElementById('shock-target').value});
+  setTimeout(() => { firing = false; buttons(); }, 1500);
+});
 setInterval(() => {
   const t = document.getElementById('timer');
   t.textContent = deadline ? 'round ends in ' + Math.max(0, Math.round(deadline - Date.now() / 1000)) + ' s' : '';
