@@ -692,7 +692,11 @@ def cmd_workshop(args) -> int:
     _check_port(args.port, host, "a workshop", 8770)
     settings = Settings(scenario=args.scenario, seed=args.seed, places=args.places, rounds=args.rounds,
                         round_months=args.round_months, timer=args.timer, ensemble=args.ensemble)
+    if args.save is not None and not args.save.strip():
+        raise BadInput("--save: empty; give a state file, or leave --save out for workshop-<scenario>.json")
     save = Path(args.save or f"workshop-{Path(args.scenario).stem}.json")
+    if save.is_dir():
+        raise BadInput(f"--save {save}: is a folder; give a file (a folder/name.json)")
     try:
         if save.exists():
             room = Room.load(save)

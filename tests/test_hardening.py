@@ -866,3 +866,16 @@ def test_a_terminal_that_reports_no_size_still_shows_the_progress_bar(tmp_path):
     os.close(main_fd)
     assert proc.wait(timeout=120) == 0, seen
     assert b"20/20" in seen, seen
+
+
+def test_ctrl_c_reaches_the_apps_drawing_process_without_a_traceback():
+    """The app draws figures in a spawned process; Ctrl-C to the process group made it print its own
+    traceback as the app stopped (audit, session 20)."""
+    code = ("import time\nfrom model.app.draw import _executor\n_executor().submit(int, 1).result()\n"
+            "try:\n    time.sleep(30)\nexcept KeyboardInterrupt:\n    pass\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(4)  # the drawing process is up and idle
+    os.killpg(proc.pid, signal.SIGINT)
+    err = proc.communicate(timeout=30)[1]
+    assert proc.returncode == 0 and "Traceback" not in err, err

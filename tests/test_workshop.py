@@ -352,6 +352,9 @@ def test_cli_help_and_one_line_errors(tmp_path):
         r = sim("workshop", *args, "--save", tmp_path / "s.json", cwd=tmp_path, timeout=60)
         lines = r.stderr.strip().splitlines()
         assert r.returncode == 2 and len(lines) == 1 and re.search(pattern, lines[0]), r.stderr
+    for save, said in (("", "--save: empty; give a state file"), (str(tmp_path), "is a folder; give a file")):
+        r = sim("workshop", "--save", save, cwd=tmp_path, timeout=60)  # "" was the default file; a folder: "mv"
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and said in r.stderr, r.stderr
     bad = tmp_path / "bad.json"
     bad.write_text("{oops")
     r = sim("workshop", "--save", bad, cwd=tmp_path, timeout=60)
