@@ -104,6 +104,11 @@ def resume_fix(folder: Path, what: str = "runs damaged parts again and moves str
     return f"`innovation-sim sweep EXPERIMENT --out {folder} --resume` {what}"
 
 
+def manifest_fix(folder: Path) -> str:
+    """The command that writes a damaged or edited manifest again (Store._manifest_or_rebuilt)."""
+    return resume_fix(folder, "writes it again from _experiment.toml")
+
+
 def read_manifest(folder: Path) -> SweepManifest:
     """The sweep folder's _manifest.json, checked key by key: the one reader every command uses."""
     path = Path(folder) / "_manifest.json"
@@ -112,8 +117,7 @@ def read_manifest(folder: Path) -> SweepManifest:
     if not path.exists():
         raise SweepError(f"{folder}: not a sweep folder (no _manifest.json)")
     try:
-        return load(path, SweepManifest, "the sweep's manifest is damaged: "
-                                         + resume_fix(folder, "writes it again from _experiment.toml"))
+        return load(path, SweepManifest, "the sweep's manifest is damaged: " + manifest_fix(folder))
     except JsonFileError as e:
         raise SweepError(str(e)) from None
 
@@ -308,11 +312,15 @@ class Store:
             except SweepError as e:  # damaged: written again as if lost, the batches checked as then
                 state, why = "damaged", str(e)
             else:
-                edited = self._edited(path)
+                was = json.loads(path.read_text())  # read_manifest has checked it
+                if was.get("digest") != self.digest:
+                    return old  # another experiment: refused by check()
+                now = self.manifest()
+                edited = _edited(was, now)
                 if not edited:
                     return old
                 # Same digest, so the same experiment: written again from it, its provenance kept.
-                self._rewrite(path, {**self.manifest(), "provenance": json.loads(path.read_text()).get("provenance"),
+                self._rewrite(path, {**now, "provenance": was.get("provenance"),
                                      "rebuilt": f"on resume: {edited} differed from the experiment's (edited?)"},
                               "edited")
                 return read_manifest(self.folder)
@@ -340,16 +348,6 @@ class Store:
         except OSError as e:
             raise SweepError(f"{path}: {state}, and cannot be written again ({_reason(e)}); cannot resume") from None
         self.repaired.append(path.name)
-
-    def _edited(self, path: Path) -> str | None:
-        """The first key the readers use on which a manifest of this experiment (same digest) differs
-        from what the experiment writes: a hand-edited manifest is written again, not resumed as done.
-        Only keys the file has: one from before a key existed is not edited."""
-        was = json.loads(path.read_text())  # read_manifest has checked it
-        if was.get("digest") != self.digest:
-            return None  # another experiment: refused by check()
-        now = json.loads(json.dumps(self.manifest(), default=str))
-        return next((k for k in READER_KEYS if k in was and k in now and was[k] != now[k]), None)
 
     def _batches_made_by_this_experiment(self) -> bool:
         """Whether every batch on disk records this experiment's digest (the same text of the
@@ -473,6 +471,14 @@ class Store:
                 t.unlink(missing_ok=True)
             raise SweepWriteError(f"--out {self.folder}: cannot write batch {b} ({_reason(e)}); the {self.kept()} "
                                   f"batches finished before it are kept") from None
+
+
+def _edited(was: dict, now: dict) -> str | None:
+    """The first key the readers use on which a manifest on disk (``was``) differs from what its
+    experiment writes (``now``, same digest): a hand-edited manifest is written again, not resumed as
+    done. Only keys the file has: one from before a key existed is not edited."""
+    now = json.loads(json.dumps(now, default=str))  # as it would read back (tuples as lists)
+    return next((k for k in READER_KEYS if k in was and k in now and was[k] != now[k]), None)
 
 
 def matches_checksums(part: Path, ts: Path, sums: Path, digest: str | None = None) -> bool:
@@ -777,7 +783,7 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
     mf = read_manifest(folder)
     if mf.runs < 1:
         raise SweepError(f"{folder / '_manifest.json'}: runs: {mf.runs} (allowed: 1 or more; damaged or edited); "
-                         f"{resume_fix(folder, 'writes it again from _experiment.toml')}")
+                         f"{manifest_fix(folder)}")
     tables, where = [], {}  # run -> the part holding it
     for part in sorted(folder.glob("part-*.parquet")):
         sums = folder / "_checksums" / f"{part.stem}.json"
@@ -810,8 +816,7 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
                          f"{resume_fix(folder)}") from None
     problem = _manifest_problem(mf, df)
     if problem:
-        raise SweepError(f"{folder / '_manifest.json'}: {problem} (damaged or edited); "
-                         f"{resume_fix(folder, 'writes it again from _experiment.toml')}")
+        raise SweepError(f"{folder / '_manifest.json'}: {problem} (damaged or edited); {manifest_fix(folder)}")
     return mf, df.sort_values("run").reset_index(drop=True)
 
 
@@ -832,19 +837,19 @@ def _manifest_problem(mf: SweepManifest, runs: pd.DataFrame) -> str | None:
         if threshold is not None and not finite:
             return f"outcome_specs.{name}.threshold: {threshold!r} is not a number"
     points = int(runs["point"].max()) + 1 if "point" in columns and len(runs) else 0
-    if mf.method == "exploratory" and (mf.futures < 1 or points % mf.futures):
-        return f"futures: {mf.futures} does not divide the sweep's {points} design points into policies"
-    # Each policy sets every lever one way; each future is the same for every policy.
-    for key, names, group in (("levers", mf.levers, runs["point"] // max(mf.futures, 1)),
-                              ("uncertainties", mf.uncertainties, runs["point"] % max(mf.futures, 1))):
-        names = [n for n in names if n in columns]
-        if mf.method == "exploratory" and names:
-            mixed = runs.groupby(group)[names].nunique(dropna=False).gt(1).any()
-            if mixed.any():
-                return f"futures: {mf.futures} does not match the runs ({mixed.idxmax()} varies within a " \
-                       f"{'policy' if key == 'levers' else 'future'})"
     if mf.points is not None and "point" in columns and mf.points != points:
         return f"points: {mf.points}, but the runs have {points}"
+    if mf.method != "exploratory":
+        return None
+    if mf.futures < 1 or points % mf.futures:
+        return f"futures: {mf.futures} does not divide the sweep's {points} design points into policies"
+    # Each policy sets every lever one way; each future is the same for every policy.
+    for what, names, group in (("policy", mf.levers, runs["point"] // mf.futures),
+                               ("future", mf.uncertainties, runs["point"] % mf.futures)):
+        names = [n for n in names if n in columns]
+        mixed = runs.groupby(group)[names].nunique(dropna=False).gt(1).any() if names else pd.Series(dtype=bool)
+        if mixed.any():
+            return f"futures: {mf.futures} does not match the runs ({mixed.idxmax()} varies within a {what})"
     return None
 
 
