@@ -11,6 +11,8 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from ..experiments.runner import worker_ignores_interrupt
+
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
@@ -20,19 +22,12 @@ def _call(name: str, args: tuple):
     return getattr(figures, name)(*args)
 
 
-def _ignore_interrupt() -> None:
-    """In the drawing process: Ctrl-C reaches the whole process group, and this process printed a
-    traceback of its own as the app stopped; the app ends it."""
-    import signal
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _executor() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_ignore_interrupt)
+                                        initializer=worker_ignores_interrupt)
         return _pool
 
 

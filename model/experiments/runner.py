@@ -56,7 +56,7 @@ def map_tasks(task, tasks: list, workers: int, bar: dict, sizes: list[int] | Non
     with progress_bar(**bar) as pbar:
         if workers <= 1:
             return _collect(map(task, tasks), sizes, pbar)
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupt)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_ignores_interrupt)
         try:
             out = _collect(pool.map(task, tasks, chunksize=chunksize), sizes, pbar)
         except BaseException:
@@ -74,9 +74,10 @@ def _collect(results: Iterable, sizes: list[int], pbar: tqdm) -> list:
     return out
 
 
-def _ignore_interrupt() -> None:
-    """In a worker: Ctrl-C reaches the whole process group, and a worker killed by it mid-reply
-    left the pool's result pipe half-written, so the parent hung at exit; only the parent stops.
+def worker_ignores_interrupt() -> None:
+    """In a worker process (the runs' pool; the app's drawing process): Ctrl-C reaches the whole
+    process group, and a worker killed by it mid-reply left the pool's result pipe half-written, so
+    the parent hung at exit (the drawing process printed a traceback); only the parent stops.
     SIGTERM, which the parent sends to end its workers, ends them: a forked worker would otherwise
     keep the parent's handler (cli.main: SIGTERM stops as Ctrl-C does), take it as an interrupt of
     its task and wait for the next one, and the parent would hang."""
