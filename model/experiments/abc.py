@@ -65,7 +65,7 @@ from scipy.special import logsumexp
 
 from ..io.calibration import Calibration, PriorBox, load_calibration
 from ..io.experiment import Experiment
-from ..io.folders import write_atomic
+from ..io.folders import CALIBRATION_MARKER, write_atomic
 from ..io.manifest import version
 from ..io.scenario import ScenarioError
 from .sweep import SweepError, SweepStopped, cluster, read_runs, run_sweep
@@ -75,7 +75,6 @@ PROPOSALS, RUNS, PREDICTIVE, BOOTSTRAP, INSIDE = 0, 1, 2, 3, 4
 INSIDE_DRAWS = 100_000  # Z's Monte Carlo error: about 1% of Z at Z = 0.08
 IDENTIFIED = 0.5  # posterior sd / prior sd below this: the data say something about the setting
 MAX_ROUNDS = 1000  # kernel draws again for proposals outside the prior's box, at most this often
-MARKER = "_calibration.json"
 
 
 class CalibrationError(SweepError):
@@ -461,11 +460,11 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CalibrationError(f"--out {out}: is a file, not a folder; choose a folder for the results")
-    marker = out / MARKER
+    marker = out / CALIBRATION_MARKER
     if not (out.exists() and any(out.iterdir())):
         return "new"
     if not marker.exists():
-        raise CalibrationError(f"--out {out}: holds other files (no {MARKER}); choose another folder")
+        raise CalibrationError(f"--out {out}: holds other files (no {CALIBRATION_MARKER}); choose another folder")
     if force:
         return "new"
     finished = (out / "summary.json").exists()
@@ -531,7 +530,7 @@ def _check_extension(out: Path, cal: Calibration, nothing_ok: bool = False) -> N
 
 # An extended folder keeps these (its generations and their sweeps, the null model's folder) and
 # loses everything written from its last generation, to write it again.
-KEPT_ON_EXTENSION = (MARKER, "particles.parquet", "_timing.json", "null")
+KEPT_ON_EXTENSION = (CALIBRATION_MARKER, "particles.parquet", "_timing.json", "null")
 
 
 def claim_folder(out: Path, cal: Calibration, state: str) -> None:
@@ -541,7 +540,7 @@ def claim_folder(out: Path, cal: Calibration, state: str) -> None:
         return
     extended_from = None
     if state == "extend":  # keep the generations; drop what was written from them (summary first), and say so
-        extended_from = json.loads((out / MARKER).read_text()).get("digest")
+        extended_from = json.loads((out / CALIBRATION_MARKER).read_text()).get("digest")
         (out / "summary.json").unlink(missing_ok=True)
         for item in sorted(out.iterdir()):
             if item.name not in KEPT_ON_EXTENSION and not item.name.startswith("gen_"):
@@ -554,16 +553,16 @@ def claim_folder(out: Path, cal: Calibration, state: str) -> None:
               "fit_digest": cal.fit_digest(), "seed": cal.seed, "version": version()}
     if extended_from:
         marker["extended_from"] = extended_from
-    write_json(out / MARKER, marker)
+    write_json(out / CALIBRATION_MARKER, marker)
 
 
 def calibration_of(folder: Path) -> Calibration:
     """The calibration a folder was made by, from the file its marker names (checked by digest)."""
-    marker = Path(folder) / MARKER
+    marker = Path(folder) / CALIBRATION_MARKER
     try:
         info = json.loads(marker.read_text())
     except (OSError, ValueError):
-        raise CalibrationError(f"{folder}: not a calibration folder (no readable {MARKER})") from None
+        raise CalibrationError(f"{folder}: not a calibration folder (no readable {CALIBRATION_MARKER})") from None
     try:
         cal = load_calibration(info["experiment"])
     except ScenarioError as e:

@@ -27,11 +27,10 @@ import tempfile
 from pathlib import Path
 
 from ..io import manifest
-from ..io.folders import LOCK_SUFFIX
+from ..io.folders import CALIBRATION_MARKER, LOCK_SUFFIX
 from ..io.scenario import ScenarioError, load
 
 SKIP = {manifest.MANIFEST, ".innovation-sim-writing", "_timing.json"}  # _timing.json: a calibration's clock
-CALIBRATION = "_calibration.json"  # the marker of a calibration folder (model/experiments/abc.py)
 # What a calibration records of the clock: the same fit takes another time.
 CLOCK_KEYS = {"wall_seconds", "wall_seconds_this_call"}
 # Folders that commands reading a finished folder add to it later: not the re-run command's outputs.
@@ -124,9 +123,9 @@ def _normalised(path: Path) -> bytes:
         d = json.loads(data)
         d.pop("provenance", None)
         return json.dumps(d, sort_keys=True).encode()
-    if path.name == "summary.json" and (path.parent / CALIBRATION).exists():
+    if path.name == "summary.json" and (path.parent / CALIBRATION_MARKER).exists():
         return json.dumps(_without_clock(json.loads(data)), sort_keys=True).encode()
-    if path.name == "generations.csv" and (path.parent / CALIBRATION).exists():
+    if path.name == "generations.csv" and (path.parent / CALIBRATION_MARKER).exists():
         table = [line.split(b",") for line in data.splitlines()]
         clock = table[0].index(b"wall_seconds") if table and b"wall_seconds" in table[0] else None
         return b"\n".join(b",".join(c for k, c in enumerate(row) if k != clock) for row in table)
@@ -145,12 +144,12 @@ def _calibration_part(folder: Path) -> None:
     """Refuse a folder inside a calibration (a generation, the null model, predictive runs), naming the
     calibration to reproduce instead, and a calibration written before calibrate recorded provenance."""
     root = folder.resolve()
-    while (root.parent / CALIBRATION).exists():
+    while (root.parent / CALIBRATION_MARKER).exists():
         root = root.parent
     if root != folder.resolve():
         raise ReproduceError(f"{folder}: part of the calibration in {root}; reproduce that: "
                              f"innovation-sim reproduce {root}")
-    if (folder / CALIBRATION).exists() and not (folder / manifest.MANIFEST).exists():
+    if (folder / CALIBRATION_MARKER).exists() and not (folder / manifest.MANIFEST).exists():
         raise ReproduceError(f"{folder}: a calibration written before calibrate recorded provenance (no "
                              f"manifest.json); run it again with `innovation-sim calibrate EXPERIMENT --out "
                              f"ANOTHER` and compare particles.parquet")
@@ -164,7 +163,8 @@ def earlier_predictive(folder: Path) -> list[str]:
     except (OSError, ValueError, AttributeError):
         named = None
     return [p.relative_to(folder).as_posix() for sub in (Path(folder), Path(folder) / "null")
-            if (sub / CALIBRATION).exists() for p in sorted(sub.glob("predictive-*")) if p.is_dir() and p.name != named]
+            if (sub / CALIBRATION_MARKER).exists()
+            for p in sorted(sub.glob("predictive-*")) if p.is_dir() and p.name != named]
 
 
 def compare(a: Path, b: Path, leave_out: list[str] | None = None) -> tuple[list[str], list[str]]:

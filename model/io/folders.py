@@ -14,6 +14,8 @@ from typing import Iterator
 
 # The advisory lock a sweep holds beside its folder while it writes (experiments/sweep.py one_writer).
 LOCK_SUFFIX = ".innovation-sim-lock"
+# The file that marks a calibration's folder (experiments/abc.py; reproduce reads it too).
+CALIBRATION_MARKER = "_calibration.json"
 
 
 def check_replaceable(out: Path, marker: str | None, flag: str = "--out") -> None:
