@@ -79,9 +79,8 @@ from ..core.events import SIGNED_KINDS, Shock
 from ..core.outcomes import LOCALITY_OUTCOMES, REGION_OUTCOMES, outcome_columns
 from ..core.parameters import REGION_PARAMS, REGISTRY, Param
 from . import limits
-from .scenario import SHIPPED as SHIPPED_SCENARIOS
 from .scenario import (MAX_MAGNITUDE, STRICT, EventModel, Float, Int, Scenario, ScenarioError, did_you_mean, explain,
-                       first_line, load, offset_span, read_toml, region_name_problem)
+                       first_line, load, offset_span, read_toml, region_name_problem, shipped_by_name)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "experiments"
 
@@ -397,9 +396,9 @@ def base_scenario(path: Path, scenario: str, months: int | None, constants: dict
     since a fit starts from the scenario's own values, never from an earlier fit's draws."""
     where = str(path)
     scen_path = Path(scenario)
-    bare = scenario == scen_path.name and scen_path.suffix == "" and _exists(SHIPPED_SCENARIOS / f"{scenario}.toml")
-    if not bare and not scen_path.is_absolute() and _exists(path.parent / scen_path):  # a bare shipped name wins,
-        scen_path = path.parent / scen_path  # as for `run` (scenario.resolve_path)
+    # A bare shipped name wins over a file or folder of that name beside the experiment, as for `run`.
+    if not shipped_by_name(scenario) and not scen_path.is_absolute() and _exists(path.parent / scen_path):
+        scen_path = path.parent / scen_path
     try:
         out = load(scen_path if _exists(scen_path) else scenario)
         if months is not None:

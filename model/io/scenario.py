@@ -733,9 +733,8 @@ def _event_origin(s: Scenario, key: str, where: str) -> tuple[str, str]:
         chain = None
     if chain is None:
         return where, key
-    new_key, file = _event_key(chain, str(chain[-1][0]), int(key.rsplit("[", 1)[1].rstrip("]")), region)
-    top = where if file == str(chain[-1][0]) else file
-    return top, new_key
+    own_key, file = _event_key(chain, where, int(key.rsplit("[", 1)[1].rstrip("]")), region)
+    return file, own_key
 
 
 def _date(month: int, start_year: int) -> str:
@@ -983,15 +982,24 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str, chain) -> Regi
     return RegionSpec(params, dict(r.spread), {g: dict(v) for g, v in r.effects.items()}, events)
 
 
+def shipped_by_name(source: str | Path) -> Path | None:
+    """The shipped scenario a bare name ("baseline": no folder, no suffix) means, or None: it wins
+    over a folder or file of that name where the command runs (an output folder `--out baseline`)."""
+    p = Path(source)
+    shipped = SHIPPED / f"{p.name}.toml"
+    return shipped if str(source) == p.name and p.suffix == "" and _exists(shipped) else None
+
+
 def resolve_path(source: str | Path) -> Path:
     """A path as given, else a shipped scenario by name (with or without .toml). A bare shipped name
     ("baseline") is the shipped scenario even where the working folder holds something of that name
     (an output folder `--out baseline`, a stray file): give ./baseline for that."""
+    bare = shipped_by_name(source)
+    if bare is not None:
+        return bare
     p = Path(source)
     name = p.name if p.suffix == ".toml" else p.name + ".toml"
     shipped = SHIPPED / name
-    if str(source) == p.name and p.suffix == "" and _exists(shipped):
-        return shipped
     if _exists(p):
         return p
     if len(p.parts) == 1 and _exists(shipped):
