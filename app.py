@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+import threading
 import time
 import warnings
 from dataclasses import replace
@@ -103,8 +104,8 @@ show_help = solara.reactive(False)
 page_token = solara.reactive(None)  # this page's identity (see SAVED)
 
 # The run of each browser session (solara's session cookie), so that a page reload finds it again.
-# A page owns the workshop it shows (``owner``): an older page's play loop stops when a newer page
-# of the same session takes it over.
+# A page owns the workshop it drives (``owner``, see ``take``): when another page of the same session
+# takes it over, the older page's play loop stops and it says so.
 SAVED: dict[str, tuple[Settings, Workshop | RegionWorkshop, bool]] = {}
 MAX_SAVED = 50
 
@@ -123,6 +124,37 @@ def save_session() -> None:
         SAVED[sid] = (settings.value, workshop.value, presenter.value)
         while len(SAVED) > MAX_SAVED:
             SAVED.pop(next(iter(SAVED)))
+
+
+MOVED = ("This run is now driven from another tab of this browser; this tab has paused and may show an "
+         "older month. Press Play or Step here to drive it from this tab again.")
+
+
+def moved_away() -> None:
+    """Another page of this session took the run over (see ``take``): stop and say so."""
+    playing.set(False)
+    notice.set(("warning", MOVED))
+
+
+def take(ws) -> None:
+    """This page drives ``ws`` from now on. A reload or a second tab of the same browser session
+    finds the same run (SAVED); the page that drove it before stops its play loop and says why,
+    instead of going stale silently while another tab moves the run on."""
+    if ws is None:
+        return
+    before = getattr(ws, "owner", None)
+    release = getattr(ws, "release", None)
+    ws.owner = page_token.value
+    ws.release = in_this_session(moved_away)
+    if notice.value is not None and notice.value[1] == MOVED:
+        notice.set(None)
+    if before is not None and before is not page_token.value and release is not None:
+        # in a thread of its own: the other page re-renders in its own context, not inside this render
+        threading.Thread(target=release, name="release-run", daemon=True).start()
+
+
+def owns(ws) -> bool:
+    return ws is not None and getattr(ws, "owner", None) is page_token.value
 
 
 def in_this_session(fn):
@@ -187,7 +219,7 @@ def rebuild(new: Settings, note: str | None = None) -> bool:
     if old is not None:
         old.stop_ensemble()
         history.set((*history.value[-4:], (settings.value, old)))
-    ws.owner = page_token.value
+    take(ws)
     settings.set(new)
     workshop.set(ws)
     pending.set(None)
@@ -210,7 +242,7 @@ def undo() -> None:
     *rest, (old_settings, old_ws) = history.value
     playing.set(False)
     history.set(tuple(rest))
-    old_ws.owner = page_token.value
+    take(old_ws)
     settings.set(old_settings)
     workshop.set(old_ws)
     pending.set(None)
@@ -377,8 +409,8 @@ def RunControls(compact: bool = False):
                 continue
             unwatched_since = None
             w = workshop.value
-            if w is None or getattr(w, "owner", None) is not page_token.value:
-                playing.set(False)  # another page of this session took the run over
+            if not owns(w):  # another page of this session took the run over (take)
+                moved_away()
                 break
             end = w.primary.months
             n = max(1, min(draw_every.value, end - w.month if w.month < end else draw_every.value))
@@ -399,6 +431,7 @@ def RunControls(compact: bool = False):
 
     def step():
         if workshop.value is not None:
+            take(workshop.value)
             timed_step(workshop.value)
 
     @guarded
@@ -408,9 +441,17 @@ def RunControls(compact: bool = False):
 
     failed = ws is None or ws.error is not None
 
+    @guarded
+
+    def play():
+        if not playing.value and not owns(workshop.value):
+            take(workshop.value)
+            force_update()  # this tab may show an older month: redraw at the run's own
+        playing.set(not playing.value)
+
     def buttons():
         solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
-                      color="primary", on_click=lambda: playing.set(not playing.value), disabled=failed,
+                      color="primary", on_click=play, disabled=failed,
                       classes=["btn-play"])
         solara.Button("Step", icon_name="mdi-step-forward", on_click=step, disabled=playing.value or failed,
                       classes=["btn-step"])
@@ -517,6 +558,7 @@ def ShockPanel(compact: bool = False):
         w = workshop.value
         if w is None:
             return
+        take(w)
         if w.is_region:
             ok, msg = w.shock(label, shock_field.value, shock_role.value, shock_group.value)
         else:
@@ -581,6 +623,7 @@ def EnsemblePanel(compact: bool = False):
         w = workshop.value
         if w is None:
             return
+        take(w)
         w.run_ensemble(ensemble_size.value, in_this_session(lambda: ensemble_tick.set(ensemble_tick.value + 1)))
         ensemble_tick.set(ensemble_tick.value + 1)
 
@@ -1052,7 +1095,7 @@ def Page():
     def start():
         page_token.set(token)
         if workshop.value is None and initial is not None:
-            initial.owner = token
+            take(initial)
             settings.set(initial_settings)
             presenter.set(initial_big)
             workshop.set(initial)

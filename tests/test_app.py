@@ -375,6 +375,27 @@ def test_a_tab_closed_while_playing_stops_its_play_loop(server, context):
     assert idle < 0.1, f"the server still uses {idle:.0%} of a core after the tab closed (playing: {busy:.0%})"
 
 
+def test_a_second_tab_takes_the_run_over_and_the_first_says_so(page, context):
+    """Two tabs of one browser share its solara session and so its run (a reload finds it again).
+    The tab that drives the run last owns it; the other pauses and says so instead of going stale
+    silently, and Step there takes the run back, at the run's own month."""
+    step(page, 3)
+    second = context.new_page()
+    try:
+        second.goto(page.url)
+        second.wait_for_selector(".panel-timeline svg", timeout=20000)
+        wait_month(second, 3)  # the same run, where the first tab left it
+        notice(page, "warning", "driven from another tab")  # the first tab is told at once
+        step(second, 2)
+        assert month(page) == 3  # the first tab shows an older month, and says so above
+        page.click(".btn-step")  # takes the run back: month 5 + 1, not 3 + 1
+        wait_month(page, 6)
+        notice(second, "warning", "driven from another tab")
+        assert not any("driven from another tab" in t for t in page.locator(".notice-warning").all_inner_texts())
+    finally:
+        second.close()
+
+
 def test_play_advances_the_month_and_pause_stops_it(page, shots):
     page.locator(".speed button", has_text="fast").click()
     page.click(".btn-play")
