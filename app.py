@@ -261,6 +261,8 @@ def timed_step(ws: Workshop) -> bool:
 
 
 CSS = """
+.connection-lost { position: fixed; top: 0; left: 0; right: 0; z-index: 10000; background: #b71c1c; color: #fff;
+  padding: 12px 18px; font-size: 1.05rem; box-shadow: 0 2px 8px rgba(0,0,0,.4); }
 .panel { padding: 10px 14px !important; }
 .panel svg { display: block; max-width: 100%; height: auto; }
 .triangles { display: flex; flex-wrap: wrap; gap: 10px; }
@@ -779,6 +781,42 @@ module.exports = {
 """
 
 
+_CONNECTION_TEMPLATE = """
+<template>
+  <div class="connection-watch" :data-status="status"><div v-if="lost" class="connection-lost" role="alert">
+    &#9888; The app has lost its server (it was stopped or restarted, or the network dropped): nothing on
+    this page responds until it is back. If it does not come back by itself, start the app again and
+    reload this page.
+  </div></div>
+</template>
+<script>
+module.exports = {
+  data() { return {lost: false, since: null, timer: null, status: ''}; },
+  mounted() {
+    // solara's own "Server disconnected" overlay does not show with Vuetify 3 (its v-overlay is
+    // bound with Vuetify 2's :value), so the page looked alive while nothing answered.
+    this.timer = setInterval(() => {
+      const d = window.solara && window.solara.debug;
+      const status = d ? d.connectionStatus : undefined;
+      this.status = String(status);
+      // undefined until the connection first changes (this page was drawn over a live one)
+      if (status === undefined || status === 'connected') { this.since = null; this.lost = false; return; }
+      this.since = this.since || Date.now();
+      this.lost = Date.now() - this.since > 2000;  // a brief reconnect is not worth a banner
+    }, 500);
+  },
+  destroyed() { clearInterval(this.timer); }
+}
+</script>
+"""
+
+
+class ConnectionWatch(ipyvue.VueTemplate):
+    """A banner, drawn in the browser alone, while the page has no connection to its server."""
+
+    template = traitlets.Unicode(_CONNECTION_TEMPLATE).tag(sync=True)
+
+
 class DownloadWidget(ipyvue.VueTemplate):
     """A download button. (solara.FileDownload renders no button with ipyvuetify 3: its template's
     child widget is never mounted.) A click bumps ``request``; Python answers with ``payload`` =
@@ -1112,6 +1150,7 @@ def Page():
     solara.Style(CSS + (PRESENTER_CSS if big else ""))
     # Own layout, not solara's AppLayout: with Vuetify 3 its sidebar drawer (width "min-content")
     # covers the page instead of pushing it aside.
+    ConnectionWatch.element()
     with solara.Div(classes=["topbar"]):
         solara.Text(TITLE, classes=["title"])
         solara.Switch(label="Projector view", value=presenter, on_value=lambda v: (presenter.set(v), save_session()),

@@ -161,10 +161,8 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """`innovation-sim app` on a free port, as a user starts it; stopped at the end."""
-    folder = tmp_path_factory.mktemp("app-server")
+def _start_app(folder: Path) -> Server:
+    """`innovation-sim app` on a free port, as a user starts it, logging into ``folder``."""
     port = _free_port()
     log = folder / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
@@ -177,14 +175,24 @@ def server(tmp_path_factory):
                                 cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     wait_until_serving(proc, url, log, "the app")
-    srv = Server(url, proc, log, time.perf_counter() - t0)
-    yield srv
+    return Server(url, proc, log, time.perf_counter() - t0)
+
+
+def _stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """`innovation-sim app` on a free port, as a user starts it; stopped at the end."""
+    srv = _start_app(tmp_path_factory.mktemp("app-server"))
+    yield srv
+    _stop(srv.proc)
 
 
 @pytest.fixture(scope="session")
@@ -394,6 +402,24 @@ def test_a_second_tab_takes_the_run_over_and_the_first_says_so(page, context):
         assert not any("driven from another tab" in t for t in page.locator(".notice-warning").all_inner_texts())
     finally:
         second.close()
+
+
+def test_a_page_whose_server_stopped_says_so(context, tmp_path):
+    """A stopped or restarted server left the page looking alive while nothing answered (solara's
+    own overlay does not show with Vuetify 3): the page must say so within a few seconds."""
+    srv = _start_app(tmp_path)
+    pg = context.new_page()
+    try:
+        pg.goto(srv.url)
+        pg.wait_for_selector(".panel-timeline svg", timeout=20000)
+        pg.wait_for_timeout(3000)
+        expect(pg.locator(".connection-lost")).to_have_count(0)  # no false alarm while connected
+        _stop(srv.proc)
+        expect(pg.locator(".connection-lost")).to_contain_text("lost its server", timeout=15000)
+    finally:
+        pg.close()
+        if srv.proc.poll() is None:
+            _stop(srv.proc)
 
 
 def test_play_advances_the_month_and_pause_stops_it(page, shots):
