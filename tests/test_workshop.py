@@ -958,3 +958,43 @@ def test_the_facilitators_double_clicks_end_one_round_and_fire_one_shock_and_a_l
         browser.close()
     finally:
         server.stop()
+
+
+def test_a_tablemates_newer_choice_shows_in_the_ticks_unless_this_device_is_mid_choice(tmp_path, playwright):
+    """Audit, session 20: two devices at one table; one locked in a choice and the other's ticks
+    stayed as they were, so its next "Lock in" quietly undid the tablemate's choice. The ticks now
+    follow the locked-in choice, except on a device whose own unsaved ticks they would wipe."""
+    server = Server(tmp_path)
+    try:
+        browser = launch(playwright)
+        a, b = (offline(browser.new_context()).new_page() for _ in range(2))
+        errors = []
+        for pg in (a, b):
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+        a.goto(server.url + "/")
+        a.fill("input[name=code]", server.code)
+        a.fill("input[name=table]", "Ash")
+        a.click("#join button")
+        a.wait_for_url("**/table/Ash")
+        pin = server.saved()["tables"][0]["pin"]
+        b.goto(server.url + "/")
+        b.fill("input[name=code]", server.code)
+        b.fill("input[name=table]", "Ash")
+        b.fill("input[name=pin]", pin)
+        b.click("#join button")
+        b.wait_for_url("**/table/Ash")
+        _wait_round(b, 1)
+        box = "#levers .lever[data-lever='{}'] input[type=checkbox]"
+        assert not b.locator(box.format("share")).is_checked()
+        _choose(a, {"share": None})
+        b.wait_for_function("s => document.querySelector(s).checked", arg=box.format("share"), timeout=15_000)
+        b.locator(box.format("new_leader")).set_checked(True)  # b is choosing: its ticks are its own
+        _choose(a, {"share": None, "seek_grant": "education"})
+        b.wait_for_function("() => /Seek a grant|grant/i.test(document.getElementById('status').textContent)",
+                            timeout=15_000)
+        assert b.locator(box.format("new_leader")).is_checked()
+        assert not b.locator(box.format("seek_grant")).is_checked()
+        assert not errors, errors
+        browser.close()
+    finally:
+        server.stop()

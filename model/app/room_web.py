@@ -385,14 +385,20 @@ document.getElementById('join').addEventListener('submit', async ev => {
 TABLE_JS = POLL_JS + """
 const TABLE = __TABLE__;
 const base = '/api/table/' + encodeURIComponent(TABLE);
-let formRound = null, curveField = '0';
+let formRound = null, formHtml = null, touched = false, curveField = '0';
 function set(id, html){ document.getElementById(id).innerHTML = html; }
 function render(d){
   for (const k of ['head', 'results', 'triangles', 'timeline', 'curves', 'neighbours', 'debrief']) set(k, d[k]);
   set('status', d.note);
   document.body.dataset.round = d.round; document.body.dataset.status = d.status;
   const form = document.getElementById('levers');
-  if (formRound !== d.round || !form || d.finished) { set('form', d.form); formRound = d.round; bindForm(); }
+  // A tablemate's newer choice redraws the ticks too, unless this device is in the middle of its own
+  // (ticked something it has not locked in yet): then the status line above says what is locked in.
+  if (formRound !== d.round || !form || d.finished || (!touched && formHtml !== d.form)) {
+    const msg = document.getElementById('choice-msg'), keep = formRound === d.round && msg ? [msg.className, msg.textContent] : null;
+    set('form', d.form); formRound = d.round; formHtml = d.form; touched = false; bindForm();
+    if (keep) { const m = document.getElementById('choice-msg'); m.className = keep[0]; m.textContent = keep[1]; }
+  }
   const pick = document.getElementById('curve-field');
   if (pick) { pick.value = curveField; showCurve(); pick.addEventListener('change', () => { curveField = pick.value; showCurve(); }); }
 }
@@ -400,6 +406,7 @@ function showCurve(){ document.querySelectorAll('.curve').forEach(c => c.hidden 
 function bindForm(){
   const form = document.getElementById('levers');
   if (!form) return;
+  form.addEventListener('change', () => { touched = true; });
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     const levers = [];
@@ -407,11 +414,12 @@ function bindForm(){
       const key = l.dataset.lever, box = l.querySelector('input');
       if (box.checked) { const sel = l.querySelector('select'); levers.push(sel ? {lever: key, field: sel.value} : {lever: key}); }
     });
-    const msg = document.getElementById('choice-msg');
-    msg.className = ''; msg.textContent = ' saving…';
+    // looked up again after the wait: the form may have been redrawn meanwhile (its message is kept)
+    const say = (cls, text) => { const m = document.getElementById('choice-msg'); if (m) { m.className = cls; m.textContent = text; } };
+    say('', ' saving…');
     const res = await post(base + '/choose', {round: parseInt(form.dataset.round), levers: levers});
-    msg.className = res.ok ? 'ok' : 'err';
-    msg.textContent = res.ok ? ' Locked in for round ' + res.data.round + '.' : ' ' + (res.data.error || ('error ' + res.status));
+    if (res.ok) touched = false;  // what is ticked is what is locked in: a tablemate's next choice may redraw it
+    say(res.ok ? 'ok' : 'err', res.ok ? ' Locked in for round ' + res.data.round + '.' : ' ' + (res.data.error || ('error ' + res.status)));
   });
 }
 poll(base + '/state', render);
