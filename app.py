@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+import os
 import threading
 import time
 import warnings
@@ -82,7 +83,8 @@ def force_update() -> None:
 
 
 # --- per-session state (solara scopes module-level reactives to each browser session) -----------
-settings = solara.reactive(Settings())
+# the scenario the app opens on: `innovation-sim app SCENARIO` (checked there) passes it in
+settings = solara.reactive(Settings(scenario=os.environ.get("INNOVATION_SIM_APP_SCENARIO") or "baseline"))
 workshop: solara.Reactive[Workshop | None] = solara.reactive(None)
 playing = solara.reactive(False)
 speed = solara.reactive("normal")

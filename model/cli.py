@@ -650,17 +650,25 @@ def _check_port(port: int, host: str, server: str, fallback: int) -> None:
                        f"choose another, e.g. --port {port + 1 if port < 65535 else fallback}")
 
 
+APP_SCENARIO_ENV = "INNOVATION_SIM_APP_SCENARIO"  # the scenario app.py opens on (a shipped name or a path)
+
+
 def cmd_app(args) -> int:
     """Start the workshop app (app.py at the repository root) with solara, on 127.0.0.1 only."""
+    from .io.scenario import load, resolve_path, shipped_by_name
+    load(args.scenario)  # a bad scenario is one line here, not an error page in the browser
     _check_port(args.port, "127.0.0.1", "the app", 8765)
     if importlib.util.find_spec("solara") is None:
         raise BadInput("the app needs solara: pip install -e '.[app]' (or run `make run` once)")
+    # the app resolves names itself; a file is passed by its absolute path (the server's folder may differ)
+    opening = args.scenario if shipped_by_name(args.scenario) is not None else str(resolve_path(args.scenario).resolve())
     app = Path(__file__).resolve().parent.parent / "app.py"
     if not app.exists():
         raise BadInput(f"{app}: not found; run the app from a source checkout of innovation-sim")
     # Serve solara's front-end from the solara-assets package (no CDN), send no telemetry and do
     # not ask PyPI for a newer solara (--no-check-version): the app works offline.
-    env = {**os.environ, "SOLARA_ASSETS_PROXY": "True", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    env = {**os.environ, "SOLARA_ASSETS_PROXY": "True", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+           APP_SCENARIO_ENV: opening}
     cmd = [sys.executable, "-m", "solara", "run", str(app), "--host", "127.0.0.1", "--port", str(args.port),
            "--production", "--no-check-version", "--open" if args.open else "--no-open"]
     print(f"innovation-sim app: http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
@@ -718,7 +726,9 @@ def cmd_workshop(args) -> int:
     print(f"innovation-sim workshop: {room.scenario.name}, {room.region.n} places, {s.rounds} rounds of "
           f"{s.round_months} months, seed {s.seed}", flush=True)
     if resumed:
-        print(f"  Resumed from {save}: round {room.round} of {s.rounds}, {len(room.tables)} tables", flush=True)
+        where = (f"ended after round {len(room.played)}" if room.ended else f"all {s.rounds} rounds played"
+                 if room.finished else f"round {room.round} of {s.rounds}")
+        print(f"  Resumed from {save}: {where}, {len(room.tables)} tables", flush=True)
         # Options given now that differ from the saved game's: the saved game wins (its rounds replay).
         default = Settings()
         ignored = [f"--{k.replace('_', '-')} {getattr(args, k)}" for k in
@@ -1137,6 +1147,9 @@ def _parser() -> argparse.ArgumentParser:
                          description="Start the interactive workshop app (app.py, built on Mesa and solara): "
                                      "play a scenario month by month, shock it live, compare two runs, and "
                                      "download the data and figures. Serves on 127.0.0.1 only and works offline.")
+    app.add_argument("scenario", nargs="?", default="baseline", metavar="SCENARIO",
+                     help="the scenario it opens on: a shipped name or a .toml file (default: baseline); "
+                          "another can be picked in the app")
     app.add_argument("--port", type=int, default=8765, metavar="N", help="port to serve on (default 8765)")
     app.add_argument("--no-open", dest="open", action="store_false", help="do not open a browser window")
     app.set_defaults(func=cmd_app)

@@ -161,7 +161,7 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def _start_app(folder: Path) -> Server:
+def _start_app(folder: Path, *extra: str) -> Server:
     """`innovation-sim app` on a free port, as a user starts it, logging into ``folder``."""
     port = _free_port()
     log = folder / "server.log"
@@ -171,7 +171,7 @@ def _start_app(folder: Path) -> Server:
     env.update(SOLARA_ASSETS_CDN="http://127.0.0.1:9/npm/", PYTHONUNBUFFERED="1")
     t0 = time.perf_counter()
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "model.cli", "app", "--port", str(port), "--no-open"],
+        proc = subprocess.Popen([sys.executable, "-m", "model.cli", "app", *extra, "--port", str(port), "--no-open"],
                                 cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     wait_until_serving(proc, url, log, "the app")
@@ -404,14 +404,16 @@ def test_a_second_tab_takes_the_run_over_and_the_first_says_so(page, context):
         second.close()
 
 
-def test_a_page_whose_server_stopped_says_so(context, tmp_path):
-    """A stopped or restarted server left the page looking alive while nothing answered (solara's
-    own overlay does not show with Vuetify 3): the page must say so within a few seconds."""
-    srv = _start_app(tmp_path)
+def test_the_app_opens_on_a_scenario_and_a_page_whose_server_stopped_says_so(context, tmp_path):
+    """`innovation-sim app gouda` opens on Gouda (it was refused as an unknown argument). A stopped or
+    restarted server left the page looking alive while nothing answered (solara's own overlay does
+    not show with Vuetify 3): the page must say so within a few seconds."""
+    srv = _start_app(tmp_path, "gouda")
     pg = context.new_page()
     try:
         pg.goto(srv.url)
         pg.wait_for_selector(".panel-timeline svg", timeout=20000)
+        expect(pg.locator(".run-title").first).to_contain_text("Gouda network")
         pg.wait_for_timeout(3000)
         expect(pg.locator(".connection-lost")).to_have_count(0)  # no false alarm while connected
         _stop(srv.proc)

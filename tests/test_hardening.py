@@ -722,6 +722,17 @@ def test_the_app_on_a_busy_port_says_so_before_printing_its_address(capsys):
     one_line(err, f"--port {port}: already in use")
 
 
+def test_the_app_refuses_a_bad_scenario_in_one_line_before_starting(capsys, tmp_path):
+    code, out, err = main("app", "no_such_scenario", "--no-open", capsys=capsys)
+    assert code == 2 and "http://" not in out
+    one_line(err, "no_such_scenario: no such scenario file")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\ndescription = "y"\n[parameters]\nopenness = 7\n')
+    code, out, err = main("app", str(bad), "--no-open", capsys=capsys)
+    assert code == 2 and "http://" not in out
+    one_line(err, "openness")
+
+
 # --- fuzz: scenario files and command lines, in this process ----------------------------------
 
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402

@@ -998,3 +998,18 @@ def test_a_tablemates_newer_choice_shows_in_the_ticks_unless_this_device_is_mid_
         browser.close()
     finally:
         server.stop()
+
+
+def test_a_finished_workshop_resumes_saying_it_is_finished(tmp_path):
+    """Audit, session 20: resuming a finished workshop printed "round 9 of 8"."""
+    room = Room(Settings(rounds=2, ensemble=4))
+    room.advance()
+    room.advance()
+    assert room.finished
+    room.save(tmp_path / "state.json")
+    server = Server(tmp_path)
+    try:
+        assert "Resumed from" in server.out and "all 2 rounds played" in server.out, server.out
+        assert "round 3 of 2" not in server.out
+    finally:
+        server.stop()
