@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -155,6 +157,52 @@ def test_reproduce_without_a_manifest_is_one_line(tmp_path, capsys):
     assert main(["reproduce", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no manifest.json" in err
+
+
+def test_reproduce_of_no_folder_a_file_or_dotdot_says_what_it_is(run_folder, tmp_path, capsys):
+    """Audit, session 21: a missing path or a file got "no manifest.json", and `reproduce ..` named
+    its re-run's folder ".." and failed."""
+    assert main(["reproduce", str(tmp_path / "nope")]) == 2
+    assert "nope: no such folder" in capsys.readouterr().err
+    (tmp_path / "brief.html").write_text("<html></html>")
+    assert main(["reproduce", str(tmp_path / "brief.html")]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a results folder" in err and "How to reproduce" in err
+    inside = run_folder / "sub"
+    inside.mkdir(exist_ok=True)
+    try:
+        assert main(["reproduce", str(inside / "..")]) == 0
+        assert "Identical" in capsys.readouterr().out
+    finally:
+        inside.rmdir()
+
+
+def test_an_interrupted_reproduce_leaves_no_worker_running(tmp_path):
+    """Audit, session 21: an interrupted `reproduce` killed its re-run 0.25 s later, and the re-run's
+    pool workers ran on for good (parent 1, hundreds of MB each)."""
+    out = tmp_path / "cmp"
+    assert main(["compare", "baseline", "inspection_failure", "--replicates", "4", "--steps", "24",
+                 "--no-figures", "--workers", "2", "--out", str(out)]) == 0
+    mf = json.loads((out / "manifest.json").read_text())
+    mf["command"]["replicates"], mf["command"]["steps"] = 4000, 120
+    (out / "manifest.json").write_text(json.dumps(mf))  # a re-run long enough to interrupt
+    proc = subprocess.Popen([sys.executable, "-m", "model.cli", "reproduce", "--anyway", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def rerun_processes() -> list[str]:
+        ps = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout
+        return [line for line in ps.splitlines() if "innovation-sim-reproduce-" in line and str(tmp_path) not in line]
+
+    deadline = time.monotonic() + 60
+    while len(rerun_processes()) < 2 and time.monotonic() < deadline:  # the re-run and its workers
+        time.sleep(0.2)
+    assert rerun_processes(), ("the re-run never started", proc.poll())
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)  # to `reproduce` alone, as `timeout -s INT` or a scheduler does
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    time.sleep(2)
+    assert not rerun_processes(), rerun_processes()
 
 
 def test_a_calibration_from_before_provenance_is_one_line_saying_what_to_do(tmp_path, capsys):

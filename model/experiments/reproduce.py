@@ -18,9 +18,12 @@ null model) is refused, naming the calibration to reproduce instead.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -207,9 +210,41 @@ def _resolved_changed(mf: dict, folder: Path) -> list[str]:
     return [] if now == recorded[0] else [f"{path.name} differs from the scenario the run recorded (edited since?)"]
 
 
+STOP_GRACE_S = 60  # an interrupted re-run's time to stop its own workers before they are killed
+
+
+def _rerun(cmd: list[str]) -> subprocess.CompletedProcess:
+    """Run ``cmd`` in a process group of its own. Interrupted (Ctrl-C, or SIGTERM, which the command
+    line turns into the same), the re-run is asked to stop as Ctrl-C would ask it, given time to end
+    its worker processes, and only then is the group killed: subprocess.run's own clean-up killed
+    the re-run after 0.25 s and left its workers running for good."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            cwd=manifest.ROOT, start_new_session=True)
+    try:
+        _, err = proc.communicate()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.communicate(timeout=STOP_GRACE_S)
+        except BaseException:  # too slow, or interrupted again: end the whole group now
+            pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, None, err)
+
+
 def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo=print) -> int:
     """Re-run ``folder``'s command and compare. 0: identical; 1: differs; ReproduceError: refused."""
     folder = Path(folder)
+    if not folder.exists():
+        raise ReproduceError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        hint = (" (a brief says how to make it again under 'How to reproduce')"
+                if folder.suffix.lower() in (".html", ".pdf") else "")
+        raise ReproduceError(f"{folder}: is a file, not a results folder{hint}")
     _calibration_part(folder)
     try:
         mf = manifest.read(folder)
@@ -228,15 +263,14 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
     for p in problems:
         echo(f"note: {p}")
     work = Path(tempfile.mkdtemp(prefix="innovation-sim-reproduce-"))
-    out = work / folder.name
+    out = work / Path(os.path.abspath(folder)).name  # `reproduce ..`: named after the folder, not ".."
     try:
         argv = command_argv(mf, folder.resolve(), out)
         i = argv.index("--out")
         echo(f"Re-running: innovation-sim {' '.join(argv[:i] + argv[i + 2:])}", flush=True)
         # From the source tree of the code checked above: `-m` looks in the working folder first,
         # which may hold another checkout's model/ (the re-run would then be of other code).
-        r = subprocess.run([sys.executable, "-m", "model.cli", *argv], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True, cwd=manifest.ROOT)
+        r = _rerun([sys.executable, "-m", "model.cli", *argv])
         ok_codes = (0, 1) if mf["command"]["name"] == "validate" else (0,)  # validate: 1 = a check failed
         if r.returncode not in ok_codes or not out.is_dir():
             last = (r.stderr.strip().splitlines() or ["no message"])[-1]
