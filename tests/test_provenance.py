@@ -180,7 +180,7 @@ def test_reproduce_of_no_folder_a_file_or_dotdot_says_what_it_is(run_folder, tmp
 def test_an_interrupted_reproduce_leaves_no_worker_running(tmp_path):
     """Audit, session 21: an interrupted `reproduce` killed its re-run 0.25 s later, and the re-run's
     pool workers ran on for good (parent 1, hundreds of MB each)."""
-    out = tmp_path / "cmp"
+    out = tmp_path / f"interrupted-{os.getpid()}"  # a name no other test's re-run has (pytest -n)
     assert main(["compare", "baseline", "inspection_failure", "--replicates", "4", "--steps", "24",
                  "--no-figures", "--workers", "2", "--out", str(out)]) == 0
     mf = json.loads((out / "manifest.json").read_text())
@@ -191,7 +191,7 @@ def test_an_interrupted_reproduce_leaves_no_worker_running(tmp_path):
 
     def rerun_processes() -> list[str]:
         ps = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout
-        return [line for line in ps.splitlines() if "innovation-sim-reproduce-" in line and str(tmp_path) not in line]
+        return [line for line in ps.splitlines() if "innovation-sim-reproduce-" in line and f"/{out.name} " in line]
 
     deadline = time.monotonic() + 60
     while len(rerun_processes()) < 2 and time.monotonic() < deadline:  # the re-run and its workers
