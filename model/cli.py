@@ -11,6 +11,7 @@ complete.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import importlib.util
 import json
@@ -24,6 +25,8 @@ import tempfile
 import threading
 import time
 import tomllib
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -705,10 +708,30 @@ def cmd_workshop(args) -> int:
     save = Path(args.save or f"workshop-{Path(args.scenario).stem}.json")
     if save.is_dir():
         raise BadInput(f"--save {save}: is a folder; give a file (a folder/name.json)")
+    from .io.folders import Busy, one_writer
+    from .io.scenario import resolve_path, shipped_by_name
+    if shipped_by_name(args.scenario) is None:  # a file: saved by its full path, so a resume from any folder finds it
+        with contextlib.suppress(ScenarioError, OSError):
+            settings = replace(settings, scenario=str(resolve_path(args.scenario).resolve()))
+    held = ExitStack()
+    try:  # one server per state file: a second one resumed it too, and each overwrote the other's rounds
+        held.enter_context(one_writer(save))
+    except Busy:
+        raise BadInput(f"--save {save}: another workshop server is using this file now; stop it first, or give "
+                       f"another --save file") from None
+    except OSError as e:
+        raise BadInput(f"--save {save}: cannot write there ({e.strerror or e}); choose another file") from None
+    with held:
+        return _workshop(args, settings, save, host)
+
+
+def _workshop(args, settings, save: Path, host: str) -> int:
+    from .app.room import Room, RoomError, Settings
     try:
         if save.exists():
             room = Room.load(save)
-            if Path(room.settings.scenario).stem != Path(args.scenario).stem:
+            was = room.settings.scenario  # a file's full path since session 21; before, as it was typed
+            if (was != settings.scenario) if Path(was).is_absolute() else (Path(was).stem != Path(args.scenario).stem):
                 raise BadInput(f"--save {save}: holds a workshop of {room.settings.scenario}, not {args.scenario}; "
                                f"give another --save file, or move it aside")
             resumed = True

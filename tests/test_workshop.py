@@ -1013,3 +1013,25 @@ def test_a_finished_workshop_resumes_saying_it_is_finished(tmp_path):
         assert "round 3 of 2" not in server.out
     finally:
         server.stop()
+
+
+def test_one_server_per_state_file_and_a_scenario_file_is_saved_by_its_full_path(tmp_path, monkeypatch):
+    """Audit, session 21: a second server on the same --save resumed it too, and each overwrote the
+    other's rounds; a workshop of a scenario file given by a relative path could not be resumed from
+    another folder (and the advice was to move the game aside)."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "myreg.toml").write_text(
+        'extends = "workshop_region"\nname = "My region"\ndescription = "A copy for the test."\n')
+    server = Server(tmp_path, "mine/myreg.toml")
+    try:
+        r = sim("workshop", "mine/myreg.toml", "--save", server.state, "--port", free_port(), cwd=tmp_path,
+                timeout=60)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+        assert "another workshop server is using this file now" in r.stderr
+        assert server.saved()["settings"]["scenario"] == str((tmp_path / "mine" / "myreg.toml").resolve())
+    finally:
+        server.stop()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert Room.load(server.state).scenario.name == "My region"

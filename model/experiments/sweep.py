@@ -45,7 +45,8 @@ from ..core.events import Shock
 from ..core.outcomes import outcome_columns
 from ..core.region import Region
 from ..io.experiment import Experiment
-from ..io.folders import LOCK_SUFFIX, write_atomic
+from ..io import folders
+from ..io.folders import write_atomic
 from ..io import manifest
 from ..io.jsonfile import JsonFileError, Shape, load
 from ..io.manifest import version
@@ -529,48 +530,18 @@ def _task(exp: Experiment, b: int, runs: list[int]):
 
 @contextmanager
 def one_writer(out: Path):
-    """Hold ``out`` for this process while it writes: a second sweep into the same folder (started at
-    the same moment, both seeing it empty) is refused instead of overwriting the first's batches.
-    An advisory lock (flock) beside the folder, released when the process ends, however it ends; on
-    a file system without locks (some NFS, FUSE), no lock."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        yield
-        return
-    out = Path(out)
-    lock = out.parent / f".{out.name}{LOCK_SUFFIX}"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+    """``io.folders.one_writer`` for a sweep's ``--out``: a second sweep into the same folder is
+    refused in one line instead of overwriting the first's batches."""
+    held = ExitStack()
+    try:  # only taking the lock is this function's to explain: errors of the sweep itself pass through
+        held.enter_context(folders.one_writer(out))
+    except folders.Busy:
+        raise SweepError(f"--out {out}: another innovation-sim command is writing there now; wait for it, "
+                         f"or choose another folder") from None
     except OSError as e:
         raise SweepError(f"--out {out}: cannot write there ({_reason(e)}); nothing was written") from None
-    fd = None
-    for _ in range(10):  # the file locked must still be the one named: a holder unlinks it as it ends
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise SweepError(f"--out {out}: another innovation-sim command is writing there now; wait for it, "
-                             f"or choose another folder") from None
-        except OSError:  # no locks here (ENOLCK, EOPNOTSUPP...) or no lock file: go on without
-            if fd is not None:
-                os.close(fd)
-            fd = None
-            break
-        try:
-            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
-                break
-        except FileNotFoundError:
-            pass
-        os.close(fd)
-        fd = None
-    try:
+    with held:
         yield
-    finally:
-        if fd is not None:
-            lock.unlink(missing_ok=True)
-            os.close(fd)
 
 
 def run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler: str | None = None,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 
-# The advisory lock a sweep holds beside its folder while it writes (experiments/sweep.py one_writer).
+# The advisory lock a sweep or a workshop holds beside what it writes (``one_writer``).
 LOCK_SUFFIX = ".innovation-sim-lock"
 # The file that marks a calibration's folder (experiments/abc.py; reproduce reads it too).
 CALIBRATION_MARKER = "_calibration.json"
@@ -75,3 +75,50 @@ def write_atomic(path: Path, text: str, private: bool = False) -> None:
     else:
         tmp.write_text(text)
     os.replace(tmp, path)
+
+
+class Busy(Exception):
+    """Another process holds the lock of ``one_writer``."""
+
+
+@contextmanager
+def one_writer(out: Path) -> Iterator[None]:
+    """Hold ``out`` (a folder or a file) for this process while it writes: a second writer (started at
+    the same moment, both seeing it empty, or a second workshop server on one save file) is refused
+    (``Busy``) instead of overwriting the first's work. An advisory lock (flock) in a hidden file
+    beside it, released when the process ends, however it ends; on a file system without locks
+    (some NFS, FUSE), no lock. OSError if the folder beside it cannot be made."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    out = Path(out)
+    lock = out.parent / f".{out.name}{LOCK_SUFFIX}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = None
+    for _ in range(10):  # the file locked must still be the one named: a holder unlinks it as it ends
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise Busy(str(out)) from None
+        except OSError:  # no locks here (ENOLCK, EOPNOTSUPP...) or no lock file: go on without
+            if fd is not None:
+                os.close(fd)
+            fd = None
+            break
+        try:
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+        fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            lock.unlink(missing_ok=True)
+            os.close(fd)
