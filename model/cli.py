@@ -522,6 +522,7 @@ def cmd_sweep(args) -> int:
         if args.workers is not None:
             _positive(args.workers, "--workers")
         out = Path(args.out) if args.out else Path("runs") / f"sweep-{Path(args.experiment).stem}"
+        _resume_note(args.resume, out, "sweep")
         workers = args.workers if args.scheduler else _fit_sweep_workers(exp, args)
         print(f"{exp.name}: {exp.n_points} design points x {exp.replicates} replicates = {exp.n_runs} runs "
               f"of {exp.scenario.months} months -> {out}/", flush=True)
@@ -556,6 +557,15 @@ def _fit_sweep_workers(exp, args) -> int:
     return workers
 
 
+def _resume_note(resume: bool, out: Path, what: str) -> None:
+    """--resume on a folder that holds nothing starts there (so one job script serves the first run and
+    every later one), but says so: a typo in the folder's name would otherwise start an hour's work
+    again without a word."""
+    if resume and not (out.is_dir() and any(out.iterdir())):
+        print(f"innovation-sim: note: --resume: {out} holds nothing yet, so the {what} starts there from the "
+              f"beginning (check the folder's name if you meant to finish one)", file=sys.stderr, flush=True)
+
+
 def cmd_calibrate(args) -> int:
     """Sequential ABC (model/experiments/abc.py): a generation at a time, each a resumable sweep."""
     from .experiments.abc import calibrate
@@ -567,6 +577,7 @@ def cmd_calibrate(args) -> int:
         raise BadInput("--resume and --force: give one (--resume finishes the calibration in --out, --force "
                        "starts it again)")
     out = Path(args.out) if args.out else Path("calibrations") / Path(args.experiment).stem
+    _resume_note(args.resume, out, "calibration")
     _writable_folder(out, "--out")  # before a cluster starts
     tasks = -(-cal.population * cal.replicates // cal.batch_size)
     workers, note = (args.workers, None) if args.scheduler else plan_workers(
@@ -581,6 +592,9 @@ def cmd_calibrate(args) -> int:
         summary = calibrate(cal, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
                             force=args.force, predictive=args.predictive, report=_report_generation)
     except KeyboardInterrupt:
+        if not out.is_dir():
+            print("innovation-sim: interrupted before the calibration started; nothing was written", file=sys.stderr)
+            return 130
         print(f"innovation-sim: interrupted; the finished generations and batches are kept in {out}/; {finish}",
               file=sys.stderr)
         return 130
@@ -1110,7 +1124,7 @@ def _parser() -> argparse.ArgumentParser:
     ca.add_argument("--scheduler", type=_scheduler, metavar="ADDRESS", help="use an existing Dask cluster, e.g. tcp://host:8786")
     ca.add_argument("--resume", action="store_true", help="finish an interrupted calibration in --out (a finished one: nothing to do), or go on from its generations with a file that differs only in max_generations or p_acc_min")
     ca.add_argument("--force", action="store_true", help="start again in --out, deleting the calibration there")
-    ca.add_argument("--predictive", type=_count(), metavar="N",
+    ca.add_argument("--predictive", type=_count(limits.RUNS), metavar="N",
                     help="then N posterior predictive runs on fresh seeds: the share within each summary's band "
                          "(coverage.csv; default with a [null] section: the population size)")
     ca.set_defaults(func=cmd_calibrate)

@@ -390,12 +390,40 @@ def test_a_setting_that_cannot_act_is_not_identified(recovered):
      r"null.constants.diversion_cost: 3.0 is out of range"),
     (("[abc]", "[abcd]"), r"abc: required key is missing"),
     (("seed = 7", "seed = 7\nbogus = 1"), r"bogus: unknown key"),
+    # audit, session 21: each of these was fitted without a word
+    (("[summaries.public_value]\nobserved = -0.17", "[summaries.max_phase]\nobserved = 7"),
+     r"summaries.max_phase.observed: 7 is out of range \(allowed: 0 to 4: no run can give a mean outside it\)"),
+    (("[summaries.public_value]\nobserved = -0.17", "[summaries.failed_trials]\nobserved = -1"),
+     r"summaries.failed_trials.observed: -1 is out of range \(allowed: at least 0"),
+    (("diversion_cost = { low = 0.0, high = 0.5 }", "diversion_cost = { low = 0.0, high = 0.5 }\n"
+                                                     "trigger_rate = { low = 1.0, high = 5.0 }"),
+     r"prior.trigger_rate: also in \[constants\]; a setting is either fixed or fitted"),
 ])
 def test_bad_calibration_files_give_one_line(tmp_path, patch, pattern):
     path = variant(tmp_path, patch)
     with pytest.raises(ScenarioError, match=pattern) as e:
         load_calibration(path)
     assert "\n" not in str(e.value) and str(e.value).startswith(str(path))
+
+
+@pytest.mark.parametrize("extra,pattern", [
+    ('"effects.london.leader_drive" = { low = -0.3, high = 0.3 }',
+     r"prior.effects.london.leader_drive: sets leader_drive for london, as "
+     r"prior.effects.london\+east_midlands\+south_west.leader_drive does"),
+    ('"effects.fire+fire.central_pressure" = { low = -0.3, high = 0.3 }', r"names a group twice"),
+    ('"effects.south_west+london+east_midlands.leader_drive" = { low = -0.3, high = 0.3 }', r"give each group once"),
+])
+def test_a_group_of_places_is_fitted_by_one_prior_entry(tmp_path, extra, pattern):
+    """Audit, session 21: two entries for the same group's offset were both reported as fitted, but
+    the later overwrote the earlier for the places they share."""
+    text = (SHIPPED / "calibrate_england_abc.toml").read_text()
+    anchor = '"effects.fire.central_pressure" = { low = -0.3, high = 0.3 }'
+    assert anchor in text
+    path = tmp_path / "cal.toml"
+    path.write_text(text.replace(anchor, anchor + "\n" + extra))
+    with pytest.raises(ScenarioError, match=pattern) as e:
+        load_calibration(path)
+    assert "\n" not in str(e.value)
 
 
 def test_shipped_england_calibration_loads():
@@ -653,3 +681,39 @@ def test_the_england_report_counts_an_errored_run_as_outside_and_reads_the_named
     (tmp_path / "summary.json").write_text("{}")
     with pytest.raises(SystemExit, match="expected one posterior predictive folder, found"):
         report.predictive_runs(tmp_path)
+
+
+def test_resume_of_an_empty_folder_says_so_and_a_huge_predictive_is_refused_before_the_fit(tmp_path, capsys,
+                                                                                            monkeypatch):
+    """Audit, session 21: `--resume` with a mistyped folder started an hour's calibration again
+    without a word (and an interrupt then said batches were kept in a folder never made);
+    `--predictive 99999999999` ran the whole fit, then failed with a traceback."""
+    from model import cli
+    import model.experiments.abc as abc
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(abc, "calibrate", stop)
+    out = tmp_path / "typo"
+    assert cli.main(["calibrate", str(SMALL), "--out", str(out), "--resume", "--workers", "1"]) == 130
+    err = capsys.readouterr().err
+    assert f"--resume: {out} holds nothing yet, so the calibration starts there from the beginning" in err
+    assert "interrupted before the calibration started; nothing was written" in err and not out.exists()
+    with pytest.raises(SystemExit) as e:  # argparse's own exit, one line
+        cli.main(["calibrate", str(SMALL), "--out", str(out), "--predictive", "99999999999"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--predictive: 99,999,999,999 is above the limit" in err
+
+
+def test_reproduce_reports_a_damaged_json_file_of_a_calibration_as_differing(reference, tmp_path):
+    """Audit, session 21: a damaged summary.json or generation manifest was a JSONDecodeError traceback."""
+    from model.experiments.reproduce import compare
+    folder, _ = reference
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (copy / "summary.json").write_text("{not json")
+    (copy / "gen_00" / "_manifest.json").write_text("{")
+    same, differ = compare(folder, copy)
+    assert {"summary.json", "gen_00/_manifest.json"} <= set(differ) and same

@@ -18,46 +18,56 @@ from .lifecycle import Phase
 from .survey import CATEGORIES, SURVEY_GROUPS
 
 
+INF = float("inf")
+SHARE, PHASE, COUNT = (0.0, 1.0), (0.0, float(Phase.EMBEDDING)), (0.0, INF)
+
+
 @dataclass(frozen=True)
 class Outcome:
     name: str
     kind: Literal["scalar", "per field"]
     description: str
     direction: Literal["maximise", "minimise", "info"] = "info"
+    bounds: tuple[float, float] = (-INF, INF)  # the values a run (and so a mean of runs) can take
 
 
 LOCALITY_OUTCOMES: tuple[Outcome, ...] = (
     Outcome("public_value", "scalar", "Public value created, summed over fields (performance-years).", "maximise"),
-    Outcome("reached_embedding", "scalar", "1 if any field reached embedding at any time, else 0.", "maximise"),
-    Outcome("fields_embedded", "scalar", "Fields embedded at the end of the run.", "maximise"),
-    Outcome("max_phase", "scalar", "Furthest phase any field reached (0-4).", "maximise"),
-    Outcome("locality_phase", "scalar", "The locality's phase at the end: its leading innovation's (004:274).", "maximise"),
-    Outcome("reversals", "scalar", "Backward phase transitions, summed over fields.", "minimise"),
-    Outcome("failed_trials", "scalar", "Trials abandoned or failed, summed over fields.", "minimise"),
-    Outcome("months_to_first_trigger", "scalar", "Month any field first left latent (NaN if none did).", "minimise"),
+    Outcome("reached_embedding", "scalar", "1 if any field reached embedding at any time, else 0.", "maximise", SHARE),
+    Outcome("fields_embedded", "scalar", "Fields embedded at the end of the run.", "maximise", COUNT),
+    Outcome("max_phase", "scalar", "Furthest phase any field reached (0-4).", "maximise", PHASE),
+    Outcome("locality_phase", "scalar", "The locality's phase at the end: its leading innovation's (004:274).", "maximise",
+            PHASE),
+    Outcome("reversals", "scalar", "Backward phase transitions, summed over fields.", "minimise", COUNT),
+    Outcome("failed_trials", "scalar", "Trials abandoned or failed, summed over fields.", "minimise", COUNT),
+    Outcome("months_to_first_trigger", "scalar", "Month any field first left latent (NaN if none did).", "minimise",
+            COUNT),
     Outcome("public_value", "per field", "Public value created in the field (performance-years).", "maximise"),
-    Outcome("max_phase", "per field", "Furthest phase the field reached (0-4).", "maximise"),
+    Outcome("max_phase", "per field", "Furthest phase the field reached (0-4).", "maximise", PHASE),
 )
 
 # A region run's outcomes: the survey's answers at the survey month (003:267), 'a great deal' in
 # the groups of 003:284, and diffusion between places (means over fields; months_to_majority and
 # adapted_share average only the fields that got there, NaN if none did).
 REGION_OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("share_a_great_deal", "scalar", "Share of places answering 'a great deal' at the survey month (003:267)."),
-    Outcome("share_some", "scalar", "Share of places answering 'some' at the survey month (003:267)."),
-    Outcome("share_hardly_any", "scalar", "Share of places answering 'hardly any' at the survey month (003:267)."),
+    Outcome("share_a_great_deal", "scalar", "Share of places answering 'a great deal' at the survey month (003:267).",
+            bounds=SHARE),
+    Outcome("share_some", "scalar", "Share of places answering 'some' at the survey month (003:267).", bounds=SHARE),
+    Outcome("share_hardly_any", "scalar", "Share of places answering 'hardly any' at the survey month (003:267).",
+            bounds=SHARE),
     *(Outcome(f"great_deal__{g}", "scalar", f"Share of {g.replace('_', ' ')} places answering 'a great deal' "
-                                            f"at the survey month (003:284).") for g in SURVEY_GROUPS),
+                                            f"at the survey month (003:284).", bounds=SHARE) for g in SURVEY_GROUPS),
     Outcome("share_innovating_start", "scalar", "Share of places with a field out of latent in the 24 months "
-            "before month 0 (the burn-in; 67% in the 2000 study, 003:281)."),
+            "before month 0 (the burn-in; 67% in the 2000 study, 003:281).", bounds=SHARE),
     Outcome("answer_performance_corr", "scalar", "Correlation across places between the survey answer and the "
-            "mean performance of the place's fields at the survey month (none found, 003:262, 282)."),
+            "mean performance of the place's fields at the survey month (none found, 003:262, 282).", bounds=(-1.0, 1.0)),
     Outcome("public_value", "scalar", "Public value per place at the end, summed over fields.", "maximise"),
     Outcome("adopted_share", "scalar", "Share of places that mainstreamed a field's innovation, mean over fields.",
-            "maximise"),
+            "maximise", SHARE),
     Outcome("months_to_majority", "scalar", "Months from the first adopter to a majority, mean over fields that got there.",
-            "minimise"),
-    Outcome("adapted_share", "scalar", "Share of adoptions that adapted an idea from elsewhere, mean over fields."),
+            "minimise", COUNT),
+    Outcome("adapted_share", "scalar", "Share of adoptions that adapted an idea from elsewhere, mean over fields.",
+            bounds=SHARE),
 )
 
 
@@ -72,6 +82,14 @@ def columns(outcomes: tuple[Outcome, ...], fields) -> list[str]:
     for f in fields:
         cols += [f"{o.name}__{slug(f)}" for o in outcomes if o.kind == "per field"]
     return cols
+
+
+def column_bounds(column: str, region: bool = False) -> tuple[float, float]:
+    """The values a column of ``outcome_columns`` can take (its outcome's ``bounds``)."""
+    outcomes = REGION_OUTCOMES if region else LOCALITY_OUTCOMES
+    scalar = next((o for o in outcomes if o.kind == "scalar" and o.name == column), None)
+    field = next((o for o in outcomes if o.kind == "per field" and column.startswith(o.name + "__")), None)
+    return (scalar or field).bounds if (scalar or field) else (-INF, INF)
 
 
 def outcome_columns(fields, region: bool = False) -> list[str]:

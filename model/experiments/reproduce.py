@@ -122,12 +122,16 @@ def changed_inputs(mf: dict) -> list[str]:
 def _normalised(path: Path) -> bytes:
     """A file's bytes, without what legitimately differs between two runs of the same command."""
     data = path.read_bytes()
-    if path.name == "_manifest.json":  # a sweep's: its provenance records when and where
-        d = json.loads(data)
-        d.pop("provenance", None)
-        return json.dumps(d, sort_keys=True).encode()
-    if path.name == "summary.json" and (path.parent / CALIBRATION_MARKER).exists():
-        return json.dumps(_without_clock(json.loads(data)), sort_keys=True).encode()
+    try:
+        if path.name == "_manifest.json":  # a sweep's: its provenance records when and where
+            d = json.loads(data)
+            if isinstance(d, dict):
+                d.pop("provenance", None)
+            return json.dumps(d, sort_keys=True).encode()
+        if path.name == "summary.json" and (path.parent / CALIBRATION_MARKER).exists():
+            return json.dumps(_without_clock(json.loads(data)), sort_keys=True).encode()
+    except ValueError:  # damaged: compared as it is, so it is reported as differing (not a traceback)
+        return data
     if path.name == "generations.csv" and (path.parent / CALIBRATION_MARKER).exists():
         table = [line.split(b",") for line in data.splitlines()]
         clock = table[0].index(b"wall_seconds") if table and b"wall_seconds" in table[0] else None

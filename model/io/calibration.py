@@ -47,7 +47,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..core.outcomes import outcome_columns
+from ..core.outcomes import column_bounds, outcome_columns
 from . import limits
 from .experiment import base_scenario, check_value, design_param, resolve_file
 from .scenario import STRICT, Float, Int, Scenario, ScenarioError, did_you_mean, explain, read_toml
@@ -190,6 +190,10 @@ def load_calibration(source: str | Path) -> Calibration:
         m = CalibrationModel.model_validate(raw)
     except ValidationError as e:
         raise ScenarioError(f"{where}: {_explain(e.errors()[0], raw)}") from None
+    both = sorted(set(m.prior) & set(m.constants))
+    if both:  # sweeps refuse this too: the prior would silently win over the constant
+        raise ScenarioError(f"{where}: prior.{both[0]}: also in [constants]; a setting is either fixed or fitted")
+    _one_entry_per_group(list(m.prior), where)
     scenario = base_scenario(path, m.scenario, m.months, m.constants, fitting=True)
     prior = [_prior_box(key, spec, scenario, where) for key, spec in m.prior.items()]
     summaries = _summaries(m, scenario, where)
@@ -225,6 +229,26 @@ def _explain(err: dict, raw: dict) -> str:
     return explain({**err, "loc": loc}, raw)
 
 
+def _one_entry_per_group(keys: list[str], where: str) -> None:
+    """An offset of a group of places (``effects.A+B.setting``) names each group once across the prior:
+    where two entries share a group, the later overwrote the earlier there and the earlier was
+    reported as fitted where it did nothing."""
+    earlier: list[tuple[str, str, set[str]]] = []  # (setting, key, groups)
+    for key in keys:
+        parts = key.split(".")
+        if len(parts) != 3 or parts[0] != "effects":
+            continue
+        groups = parts[1].split("+")
+        if len(set(groups)) < len(groups):
+            raise ScenarioError(f"{where}: prior.{key}: names a group twice; give each group once")
+        for setting, other, other_groups in earlier:
+            if setting == parts[2] and other_groups & set(groups):
+                shared = ", ".join(sorted(other_groups & set(groups)))
+                raise ScenarioError(f"{where}: prior.{key}: sets {setting} for {shared}, as prior.{other} does; "
+                                    f"a place's offset comes from one entry, so give each group once")
+        earlier.append((parts[2], key, set(groups)))
+
+
 def _prior_box(key: str, spec: PriorModel, scenario: Scenario, where: str) -> PriorBox:
     """A prior box checked against the registry: a known setting, inside its allowed range."""
     p = design_param(key, scenario, where, "prior")
@@ -244,6 +268,11 @@ def _summaries(m: CalibrationModel, scenario: Scenario, where: str) -> list[Summ
         if key not in known:
             raise ScenarioError(f"{where}: summaries.{key}: unknown outcome{did_you_mean(key, known)} "
                                 f"(allowed: {', '.join(known)})")
+        lo, hi = column_bounds(key, scenario.region is not None)
+        if not lo <= s.observed <= hi:  # a typo such as 43 for 0.43 was fitted, as far as it could be
+            allowed = f"at least {lo:g}" if hi == float("inf") else f"{lo:g} to {hi:g}"
+            raise ScenarioError(f"{where}: summaries.{key}.observed: {s.observed:g} is out of range (allowed: "
+                                f"{allowed}: no run can give a mean outside it)")
         out.append(SummarySpec(key, s.observed, s.scale, s.band, s.source))
     return out
 
