@@ -67,6 +67,17 @@ def _parse_sets(items: list[str]) -> dict:
     return out
 
 
+def _replaced_by_set(sources: list[str], sets: list[str]) -> list[str]:
+    """What each scenario sets itself that a --set replaces ("open's own openness = 0.9")."""
+    overrides = _parse_sets(sets)
+    out = []
+    for src in sources if overrides else ():
+        own = load(src).parameters
+        out += [f"{Path(src).stem}'s own {k} = {own[k]:g}" if isinstance(own[k], float) else
+                f"{Path(src).stem}'s own {k} = {own[k]}" for k in overrides if k in own and own[k] != overrides[k]]
+    return out
+
+
 def _scenario(source: str, steps: int | None, sets: list[str]) -> Scenario:
     s = load(source)
     overrides = _parse_sets(sets)
@@ -310,6 +321,9 @@ def _comparison(args, most: int | None = None):
         raise BadInput(f"{args.command}: at most {most} scenarios fit in a brief of four pages, got "
                        f"{len(args.scenarios)}; use `innovation-sim compare` for more")
     scenarios = [_scenario(src, args.steps, args.set) for src in args.scenarios]
+    args.replaced = _replaced_by_set(args.scenarios, args.set)
+    for line in args.replaced:  # a --set that cancels a scenario's own change is easy to miss
+        print(f"innovation-sim: note: --set replaces {line}, which therefore does not act here", file=sys.stderr)
     for src, s in zip(args.scenarios, scenarios):
         if s.region is not None:
             raise BadInput(f"{args.command}: {src} is a region scenario; run it with `innovation-sim run {src}` "
@@ -399,6 +413,9 @@ def cmd_brief(args) -> int:
     from .io.manifest import commit
     from .viz import brief  # matplotlib: imported only by the commands that draw
 
+    if args.replicates is not None and args.replicates < 2:  # one run gives an "interval" of one value
+        raise BadInput(f"--replicates {args.replicates}: a brief's intervals need at least 2 paired runs "
+                       f"(allowed: 2 to {limits.REPLICATES.value():,}; {DEFAULT_REPLICATES} or more for a meeting)")
     run = _comparison(args, most=brief.MAX_SCENARIOS)
     out, made = _brief_file(args.out, args.scenarios)
     runs = ["--replicates", str(args.replicates), "--seed", str(args.seed)] \
@@ -408,9 +425,17 @@ def cmd_brief(args) -> int:
     try:
         c = run()
         repro = brief.Reproduce(version(), commit(), command_line, shlex.join(["innovation-sim", "compare", *args.scenarios, *runs]),
-                                c.seed, c.replicates, c.months, time.strftime("%Y-%m-%d %H:%M"))
+                                c.seed, c.replicates, c.months, time.strftime("%Y-%m-%d %H:%M"),
+                                settings=tuple(args.set), replaced=tuple(args.replaced))
         html, pdf_note = brief.write(c, out, args.question, caveats.read(), repro, pdf=not args.no_pdf)
     except BaseException as e:
+        written = out.exists() and out.stat().st_size > 0
+        if isinstance(e, KeyboardInterrupt) and written:  # the HTML was complete; its PDF was being printed
+            print(f"innovation-sim: interrupted while printing the PDF; the HTML brief is complete: {out} "
+                  f"(print it from a browser, or run the command again with another --out for the PDF)", file=sys.stderr)
+            return 130
+        if not written:
+            out.unlink(missing_ok=True)  # the empty file that held the name for this brief
         for folder in reversed(made):  # made for this brief and still empty: give them back
             try:
                 folder.rmdir()
@@ -441,15 +466,26 @@ def _brief_file(requested: str | None, scenarios: list[str]) -> tuple[Path, list
         raise BadInput(f"--out {out}: is a folder; give a file name ending in .html")
     if out.suffix.lower() not in (".html", ".htm"):
         raise BadInput(f"--out {out}: a brief is an HTML file; give a name ending in .html (the PDF goes beside it)")
-    for existing in (out, out.with_suffix(".pdf")):
+    for existing in (out, out.with_suffix(".pdf")) if requested else ():
         if existing.exists():  # as run and compare refuse a used folder: a brief is not overwritten
             raise BadInput(f"--out {out}: {existing} already exists; choose another name or move it aside")
     made = [p for p in reversed(out.parents) if not p.exists()]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        probe = out.with_name(f".{out.name}.partial")
-        probe.touch()
-        probe.unlink()
+        # The name is held from now (an empty file, made only if absent): two briefs started in the same
+        # second, or given the same --out, each passed the check above and the later overwrote the other.
+        first = out
+        for k in range(2, 1000):
+            try:
+                if out.with_suffix(".pdf").exists():
+                    raise FileExistsError(out)
+                os.close(os.open(out, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                break
+            except FileExistsError:
+                if requested:
+                    raise BadInput(f"--out {out}: already exists (another brief is being written to it); "
+                                   f"choose another name") from None
+                out = first.with_name(f"{first.stem}-{k}{first.suffix}")
     except OSError as e:
         for folder in reversed(made):
             if folder.is_dir() and not any(folder.iterdir()):

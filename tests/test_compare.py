@@ -7,6 +7,10 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +23,7 @@ from model.experiments.compare import (ALL_FIELDS, bootstrap_interval, fmt_diff,
                                        setting_differences)
 from model.experiments.runner import run_ensemble
 from model.io.scenario import SHIPPED, load
-from clihelp import sim  # tests/ is on the path (conftest.py)
+from clihelp import ROOT, sim  # tests/ is on the path (conftest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -281,3 +285,39 @@ def test_what_the_model_cannot_say_is_read_from_the_docs(tmp_path):
     text = _cannot_say(c)
     assert "checked against 2 claims" in text and "1 agree" in text and "Grants matter less" in text and "**" not in text
 
+
+
+def test_a_brief_shows_its_set_values_and_what_they_replace_and_needs_two_runs(tmp_path, capsys):
+    """Audit, session 21: --set appeared only in the brief's command line, though here it cancels the
+    very change the what-if makes; one run gave a "90% interval +0.83 to +0.83"."""
+    (tmp_path / "open.toml").write_text('extends = "baseline"\nname = "Open"\ndescription = "More open."\n'
+                                        '[parameters]\nopenness = 0.9\n')
+    out = tmp_path / "b.html"
+    assert main(["brief", "baseline", str(tmp_path / "open.toml"), "--set", "openness=0.5", "--replicates", "2",
+                 "--steps", "12", "--no-pdf", "--workers", "1", "--out", str(out)]) == 0
+    assert "--set replaces open's own openness = 0.9, which therefore does not act here" in capsys.readouterr().err
+    text = out.read_text()
+    assert "Changed for every scenario of this brief" in text and "<code>openness=0.5</code>" in text
+    assert "open&#x27;s own openness = 0.9, which therefore does not act in this brief" in text
+    assert main(["brief", "baseline", "inspection_failure", "--replicates", "1", "--out", str(tmp_path / "c.html")]) == 2
+    assert "a brief's intervals need at least 2 paired runs" in capsys.readouterr().err
+    assert not (tmp_path / "c.html").exists()
+
+
+def test_briefs_started_in_the_same_second_keep_every_brief(tmp_path):
+    """Audit, session 21: two briefs with the same default name (the same second) or the same --out both
+    passed the check for an existing file, and the later silently replaced the other."""
+    args = [sys.executable, "-m", "model.cli", "brief", "baseline", "inspection_failure", "--replicates", "2",
+            "--steps", "24", "--no-pdf", "--workers", "1"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([*args, "--seed", str(s)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for s in (11, 12, 13)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), results
+    seeds = sorted(re.search(r"master seed (\d+)", f.read_text()).group(1) for f in (tmp_path / "runs").glob("*.html"))
+    assert seeds == ["11", "12", "13"]
+    same = [subprocess.Popen([*args, "--seed", str(s), "--out", "x.html"], cwd=tmp_path, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in (21, 22)]
+    results = [p.communicate(timeout=120) for p in same]
+    assert sorted(p.returncode for p in same) == [0, 2], results
+    assert any("x.html" in err and "already exists" in err for _, err in results)

@@ -46,6 +46,8 @@ class Reproduce:
     replicates: int
     months: int
     generated: str
+    settings: tuple[str, ...] = ()  # --set NAME=VALUE, as given: for every scenario of the brief
+    replaced: tuple[str, ...] = ()  # what a scenario set itself that a --set replaced
 
 
 # ----------------------------------------------------------------------------- figures
@@ -191,6 +193,19 @@ def default_question(c: Comparison) -> str:
             f"compared with “{d[c.baseline]}”?")
 
 
+def _sets(repro: Reproduce) -> str:
+    """The --set values the command gave, which hold for every scenario (a brief used to show them
+    only in its command line, though they can cancel the very change a scenario makes)."""
+    if not repro.settings:
+        return ""
+    text = ("<p><b>Changed for every scenario of this brief</b> (<code>--set</code>): "
+            + ", ".join(f"<code>{_e(x)}</code>" for x in repro.settings) + ".")
+    if repro.replaced:
+        text += (" This replaces what a scenario sets itself: " + "; ".join(_e(x) for x in repro.replaced)
+                 + ", which therefore does not act in this brief.")
+    return text + "</p>"
+
+
 def _differs(c: Comparison) -> str:
     rows = setting_differences(c.scenarios)
     d = c.display()
@@ -324,7 +339,7 @@ def render(c: Comparison, question: str | None, caveats: Caveats, repro: Reprodu
         f"<h1>What if? {_e(' vs '.join(d[n] for n in names))}</h1>",
         f"<p class=sub>innovation-sim brief · {c.replicates} paired runs per scenario × {c.months} months · {_e(repro.generated)}</p>",
         f"<h2>1. The question</h2><p class=question>{_e(question or default_question(c))}</p><ul>{scen}</ul>",
-        f"<h2>2. What differs between the scenarios</h2>{_differs(c)}",
+        f"<h2>2. What differs between the scenarios</h2>{_differs(c)}{_sets(repro)}",
         f"<h2>3. Headline differences (B − A, {CONFIDENCE:.0%} interval)</h2>{_headline(c)}",
         _img(difference_figure(c), "paired differences with intervals", "diff"),
         "<h2>4. Value curves and the chance of reaching each phase</h2>",
@@ -363,7 +378,8 @@ def print_pdf(html_path: Path, pdf_path: Path) -> tuple[bool, str]:
     if exe is None:
         where = os.environ.get(CHROMIUM_ENV) or "/usr/bin/chromium"
         return False, f"PDF skipped: chromium not found at {where} (on Debian: apt-get install chromium)"
-    with tempfile.TemporaryDirectory(prefix="innovation-sim-chromium-") as profile:
+    # ignore_cleanup_errors: interrupted, chromium may still be writing its profile as it is removed
+    with tempfile.TemporaryDirectory(prefix="innovation-sim-chromium-", ignore_cleanup_errors=True) as profile:
         tmp = pdf_path.with_name(f".{pdf_path.name}.partial")
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -378,6 +394,9 @@ def print_pdf(html_path: Path, pdf_path: Path) -> tuple[bool, str]:
             return False, f"PDF skipped: chromium did not finish within {PDF_TIMEOUT_S} s"
         except OSError as e:
             return False, f"PDF skipped: chromium could not start ({e.strerror or e})"
+        except BaseException:  # interrupted: no half-printed PDF left beside the brief
+            tmp.unlink(missing_ok=True)
+            raise
         if r.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
             tmp.unlink(missing_ok=True)
             last = next((line for line in reversed(r.stderr.splitlines()) if line.strip()), "no message")
