@@ -152,3 +152,32 @@ def test_validate_will_not_write_into_another_command_s_folder(tmp_path, capsys)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "holds the output of `innovation-sim run`" in err
     assert (run / "manifest.json").read_text() == before and not (run / "validation.md").exists()
+
+
+def test_a_report_replaces_the_earlier_figures_keeps_other_files_and_survives_an_interrupt(tmp_path):
+    """Audit, session 21: a report of fewer checks left the earlier report's other figures beside it,
+    and an interrupt while drawing left half a folder of new figures under "nothing was written"."""
+    from model.experiments.validation import write_report
+
+    def draw(ids, stop=False):
+        def make(stage):
+            (stage / "validation").mkdir()
+            for i in ids:
+                (stage / "validation" / f"check_{i:02d}.png").write_text(f"new {i}")
+                if stop:
+                    raise KeyboardInterrupt
+            return {i: f"validation/check_{i:02d}.png" for i in ids}
+        return make
+
+    (tmp_path / "validation" / "session9").mkdir(parents=True)
+    (tmp_path / "validation" / "session9" / "diag.py").write_text("kept")
+    write_report(tmp_path, lambda figs: f"report of {sorted(figs)}", draw([2, 3]))
+    write_report(tmp_path, lambda figs: f"report of {sorted(figs)}", draw([1]))
+    assert sorted(p.name for p in (tmp_path / "validation").glob("check_*.png")) == ["check_01.png"]
+    assert (tmp_path / "validation" / "session9" / "diag.py").read_text() == "kept"
+    assert (tmp_path / "validation.md").read_text() == "report of [1]"
+    with pytest.raises(KeyboardInterrupt):
+        write_report(tmp_path, lambda figs: "never", draw([4, 5], stop=True))
+    assert (tmp_path / "validation.md").read_text() == "report of [1]"
+    assert sorted(p.name for p in (tmp_path / "validation").glob("check_*.png")) == ["check_01.png"]
+    assert not list(tmp_path.glob(".validate-*"))

@@ -13,6 +13,9 @@ where docs/ODD.md records why the model disagrees with its source: strict, like 
 from __future__ import annotations
 
 import functools
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -926,6 +929,33 @@ def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = N
     return "\n".join(lines)
 
 
+def write_report(folder: Path, report_for: Callable[[dict[int, str]], str],
+                 draw: Callable[[Path], dict[int, str]] | None) -> dict[int, str]:
+    """validation.md and its figures (validation/), made in a hidden folder beside them and then put
+    in place: an earlier report's figures are replaced whole, not mixed with the new ones (a report of
+    fewer checks left the others' old figures behind), and an interrupt while drawing leaves the
+    earlier report as it was. Returns the figures (check id -> path relative to ``folder``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".validate-", dir=folder))
+    try:
+        figs = draw(stage) if draw is not None else {}
+        (stage / "validation.md").write_text(report_for(figs))
+        # validation/ may hold more than figures (docs/validation/ keeps each session's diagnostics):
+        # only the check figures are the report's, so only they are replaced or removed
+        place = folder / "validation"
+        place.mkdir(exist_ok=True)
+        new = {Path(rel).name for rel in figs.values()}
+        for stale in place.glob("check_*.png"):
+            if stale.name not in new:
+                stale.unlink()
+        for name in sorted(new):
+            os.replace(stage / "validation" / name, place / name)
+        os.replace(stage / "validation.md", folder / "validation.md")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return figs
+
+
 def command(quick: bool, out: str | None, only: list[int] | None,
             draw: Callable[[list, Path], dict[int, str]] | None = None) -> int:
     """`innovation-sim validate`: run the checks, print the table, write validation.md (with the
@@ -947,8 +977,7 @@ def command(quick: bool, out: str | None, only: list[int] | None,
     print(f"\n{summary(results)} ({seconds:.0f} s)")
     if out:
         folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        figs = draw(results, folder) if draw is not None else {}
-        (folder / "validation.md").write_text(report(results, quick, seconds, figs))
+        figs = write_report(folder, report_for=lambda f: report(results, quick, seconds, f),
+                            draw=(lambda stage: draw(results, stage)) if draw is not None else None)
         print(f"Report: {folder / 'validation.md'} ({len(figs)} figures in {folder / 'validation'})")
     return 1 if any(is_error(c, r) for c, r, _ in results) else 0
