@@ -717,3 +717,19 @@ def test_reproduce_reports_a_damaged_json_file_of_a_calibration_as_differing(ref
     (copy / "gen_00" / "_manifest.json").write_text("{")
     same, differ = compare(folder, copy)
     assert {"summary.json", "gen_00/_manifest.json"} <= set(differ) and same
+
+
+def test_a_predictive_file_that_contradicts_the_summary_is_made_again_on_resume(reference, client, tmp_path):
+    """Audit, session 21: `--resume --predictive 8` interrupted after the full model's predictive.csv
+    was written left 8 rows against a summary of 16, and a later --resume called the folder finished."""
+    out, summary = reference
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    before = {p: (copy / p).read_bytes() for p in ("predictive.csv", "coverage.csv", "null/predictive.csv")}
+    cal = load_calibration(SMALL)
+    posterior_predictive(copy, 8, cal.seed, client=client, calibration=cal, progress=False)  # then "interrupted"
+    assert len(pd.read_csv(copy / "predictive.csv")) == 8 != summary["predictive"]["runs"]
+    again = calibrate(cal, copy, resume=True, client=client, progress=False)
+    assert not again.get("already_finished") and again["predictive"]["runs"] == summary["predictive"]["runs"]
+    assert {p: (copy / p).read_bytes() for p in before} == before  # made again from the same runs: identical
+    assert calibrate(cal, copy, resume=True, client=client, progress=False).get("already_finished")

@@ -358,7 +358,7 @@ def sweep_simulator(cal: Calibration, folder: Path, client, progress: bool | Non
 
 
 # The sweep's own advice for a damaged folder (restore it, or run `innovation-sim sweep` again).
-_SWEEP_ADVICE = ("restore", "innovation-sim sweep", "run the sweep again")
+_SWEEP_ADVICE = ("restore", "innovation-sim sweep", "run the sweep again", "cannot resume")
 
 
 def _generation_fix(message: str, gen: Path, g: int) -> str:
@@ -367,7 +367,8 @@ def _generation_fix(message: str, gen: Path, g: int) -> str:
     if not any(a in message for a in _SWEEP_ADVICE):
         return message
     head = message.split("; ")[0]
-    return (f"{head}; generation {g}'s runs are damaged: remove {gen} and --resume to run them again "
+    what = "were made for another calibration" if "cannot resume" in message else "are damaged"
+    return (f"{head}; generation {g}'s runs {what}: remove {gen} and --resume to run them again "
             f"(the same seeds give the same particles)")
 
 
@@ -451,6 +452,12 @@ def _summary_problem(summary) -> str | None:
     return None
 
 
+# Without its record the folder cannot be shown to be this calibration's, so its generations cannot be
+# trusted for a resume; --force would delete them, so it is the last resort, not the advice.
+_MARKER_FIX = ("restore it from a copy to keep the generations, or run the calibration into another --out "
+               "(--force here deletes every generation in the folder)")
+
+
 def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing_ok: bool = False) -> str:
     """What the output folder holds, writing nothing: "new", "resume", "finished" or "extend" (the
     generations of a calibration that differs from this one only in its stopping rule or words, to
@@ -471,9 +478,9 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
     try:
         old = json.loads(marker.read_text())
     except (OSError, ValueError) as e:
-        raise CalibrationError(f"{marker}: unreadable ({type(e).__name__}); start again with --force") from None
+        raise CalibrationError(f"{marker}: unreadable ({type(e).__name__}); {_MARKER_FIX}") from None
     if not isinstance(old, dict):
-        raise CalibrationError(f"{marker}: not a calibration's record (a JSON object); start again with --force")
+        raise CalibrationError(f"{marker}: not a calibration's record (a JSON object); {_MARKER_FIX}")
     extends = old.get("digest") != cal.digest() and _fit_digest(old) == cal.fit_digest()
     if extends:  # refused here, with its reason, if --resume could not go on from it either
         _check_extension(out, cal, nothing_ok)
@@ -764,6 +771,21 @@ def fit_model(cal: Calibration, folder: Path, client, progress: bool | None = No
     return write_outputs(cal, folder)
 
 
+def _predictive_stale(out: Path, runs: int | None, with_null: bool) -> bool:
+    """Whether predictive.csv (or the null's) no longer holds the ``runs`` rows summary.json was made
+    from: a `--resume --predictive N` interrupted after writing the full model's left the folder
+    contradicting itself, and a later `--resume` called it finished."""
+    if not runs:
+        return False
+    for folder in (out, out / "null") if with_null else (out,):
+        try:
+            if len(pd.read_csv(folder / "predictive.csv")) != runs:
+                return True
+        except (OSError, ValueError):  # missing, empty or damaged: made again from its runs
+            return True
+    return False
+
+
 def _results_missing(out: Path, cal: Calibration, null: Calibration | None) -> bool:
     """Whether a finished folder's particles.parquet (or its null model's) was removed; one that is
     there but damaged is refused with the remedy, not reported as finished."""
@@ -802,9 +824,12 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
         if problem:
             raise CalibrationError(f"{out / 'summary.json'}: {problem}; remove it and --resume to write it "
                                    "again") from None
-        same_predictive = predictive is None or (summary.get("predictive") or {}).get("runs") == predictive
-        if not _results_missing(out, cal, null) and same_predictive:  # else made again below
+        was = (summary.get("predictive") or {}).get("runs")
+        same_predictive = predictive is None or was == predictive
+        stale = _predictive_stale(out, was, null is not None)
+        if not _results_missing(out, cal, null) and same_predictive and not stale:  # else made again below
             return {**summary, "already_finished": True}
+        predictive = predictive or was  # a repair keeps the size the summary was made with
     start = time.perf_counter()
     with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
         claim_folder(out, cal, state)  # only now that the cluster answers: one that cannot start leaves nothing
