@@ -1304,10 +1304,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for folder in set(_CLAIMS) - before:  # reserved by this command, never filled: give it back
             _CLAIMS[folder].release()
-        if restore is not None:
-            signal.signal(signal.SIGINT, restore)
-        if restore_term is not None:
-            signal.signal(signal.SIGTERM, restore_term)
+        if argv is None and restore is not None:
+            # The program's own run (not a call from Python): its outcome is said, and what is left is
+            # the interpreter's exit. A Ctrl-C now (a second, impatient one) only broke an exit hook
+            # with a traceback under the one-line message; SIGTERM ends it at once, without one.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        else:
+            if restore is not None:
+                signal.signal(signal.SIGINT, restore)
+            if restore_term is not None:
+                signal.signal(signal.SIGTERM, restore_term)
 
 
 if __name__ == "__main__":
