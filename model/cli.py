@@ -63,6 +63,8 @@ def _parse_sets(items: list[str]) -> dict:
             value = tomllib.loads(f"v = {raw.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw.strip()
+        if name.strip() in out:  # the later one used to win without a word
+            raise BadInput(f"--set {name.strip()}: given twice; give each setting once")
         out[name.strip()] = value
     return out
 

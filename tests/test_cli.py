@@ -349,3 +349,10 @@ def test_options_are_checked_before_any_work(tmp_path, capsys, args, words):
     assert words.replace("{tmp}", str(tmp_path)) in err and err.count("\n") == 1 and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "b.html"]  # nothing written
     assert (tmp_path / "b.html").read_text() == "an earlier brief"
+
+
+def test_a_setting_given_twice_with_set_is_refused(capsys):
+    """Audit, session 21: `--set openness=0.2 --set openness=0.9` used the later without a word."""
+    assert main(["run", "baseline", "--set", "openness=0.2", "--set", "openness=0.9", "--replicates", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--set openness: given twice" in err

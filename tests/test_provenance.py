@@ -296,3 +296,16 @@ def test_the_ablation_table_carries_a_manifest_that_reruns_it(tmp_path, monkeypa
     assert any(e["path"].endswith("baseline.toml") for e in mf["inputs"])
     argv = command_argv(mf, out, tmp_path / "again")
     assert argv[0] == "validate" and "--ablation" in argv and "--quick" in argv
+
+
+def test_reproduce_without_its_inputs_says_restore_not_anyway(run_folder, tmp_path, capsys):
+    """Audit, session 21: a missing scenario.resolved.toml was refused with "or add --anyway", which
+    then failed too; the reason was cut in the middle of a word."""
+    copy = tmp_path / "copy"
+    shutil.copytree(run_folder, copy)
+    (copy / "scenario.resolved.toml").unlink()
+    for extra in ([], ["--anyway"]):
+        assert main(["reproduce", *extra, str(copy)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "cannot reproduce" in err and "restore it from a copy" in err
+        assert "--anyway" not in err

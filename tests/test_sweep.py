@@ -676,3 +676,17 @@ def test_common_random_numbers_are_refused_for_exploratory_designs(tmp_path):
     assert "common_random_numbers = true" in text
     with pytest.raises(ScenarioError, match=r"design.common_random_numbers: not for method = \"exploratory\""):
         load_experiment(write(tmp_path, text))
+
+
+def test_a_scheduler_without_workers_is_said_not_waited_on_in_silence(capsys):
+    """Audit, session 21: a scheduler with no workers (not started yet, or all lost) made a sweep or a
+    calibration wait with no word."""
+    from dask.distributed import LocalCluster
+
+    from model.experiments.sweep import connect
+
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+        with connect(empty.scheduler_address):
+            pass
+    err = capsys.readouterr().err
+    assert f"--scheduler {empty.scheduler_address} has no workers yet" in err and err.count("\n") == 1

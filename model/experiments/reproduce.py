@@ -200,6 +200,11 @@ def not_compared(folder: Path) -> list[str]:
     return [f"{name}/ (written by {by})" for name, by in LATER.items() if (Path(folder) / name).is_dir()]
 
 
+def _clip(text: str, most: int = 200) -> str:
+    """``text`` cut at a word, not in the middle of one."""
+    return text if len(text) <= most else text[:most].rsplit(" ", 1)[0] + " ..."
+
+
 def _resolved_changed(mf: dict, folder: Path) -> list[str]:
     """A run re-runs from its scenario.resolved.toml: that file must still be the scenario the run
     recorded (the hash of its resolved settings), not one edited or cut short since."""
@@ -210,7 +215,7 @@ def _resolved_changed(mf: dict, folder: Path) -> list[str]:
     try:
         now = manifest.resolved_entry(load(path))["sha256"]
     except (ScenarioError, OSError) as e:
-        return [f"{path.name} no longer loads ({str(e).splitlines()[0][:120]})"]
+        return [f"{path.name} no longer loads ({_clip(str(e).splitlines()[0])})"]
     return [] if now == recorded[0] else [f"{path.name} differs from the scenario the run recorded (edited since?)"]
 
 
@@ -260,6 +265,9 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
         problems += changed_inputs(mf)
     else:
         problems += _resolved_changed(mf, folder)
+    fatal = [p for p in problems if p.endswith(" is missing") or " no longer loads " in p]
+    if fatal:  # --anyway cannot help: the re-run has nothing to start from
+        raise ReproduceError(f"cannot reproduce {folder}: " + "; ".join(fatal) + " (restore it from a copy)")
     if problems and not anyway:
         raise ReproduceError(f"refusing to reproduce {folder}: " + "; ".join(problems) +
                              " (outputs could differ for that reason alone; use the recorded code and packages, "

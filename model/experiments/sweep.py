@@ -30,6 +30,7 @@ import logging
 import os
 import shutil
 import signal
+import sys
 import time
 import traceback
 from concurrent.futures import CancelledError
@@ -663,9 +664,16 @@ def connect(scheduler: str):
     from dask.distributed import Client  # slow to import: see configure_local_workers
 
     try:
-        return Client(scheduler, timeout="10s")
+        client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as e:
         raise SweepError(f"--scheduler {scheduler}: cannot connect ({e})") from None
+    try:
+        if not client.scheduler_info().get("workers"):  # the work would wait, silently, for workers to join
+            print(f"innovation-sim: note: --scheduler {scheduler} has no workers yet; the runs wait until some "
+                  f"join (start them with: dask worker {scheduler})", file=sys.stderr, flush=True)
+    except (OSError, TimeoutError):
+        pass
+    return client
 
 
 @contextmanager
