@@ -733,3 +733,17 @@ def test_a_predictive_file_that_contradicts_the_summary_is_made_again_on_resume(
     assert not again.get("already_finished") and again["predictive"]["runs"] == summary["predictive"]["runs"]
     assert {p: (copy / p).read_bytes() for p in before} == before  # made again from the same runs: identical
     assert calibrate(cal, copy, resume=True, client=client, progress=False).get("already_finished")
+
+
+def test_an_interrupted_calibration_finishes_under_a_file_that_differs_only_in_its_words(reference, client, tmp_path):
+    """Audit, session 21: with only its description edited, a calibration stopped after its last
+    generation could not be finished ("nothing to extend")."""
+    out, _ = reference
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (copy / "summary.json").unlink()
+    edited = variant(tmp_path, ('description = "Test fixture:', 'description = "Edited words. Test fixture:'))
+    summary = calibrate(load_calibration(edited), copy, resume=True, client=client, progress=False)
+    assert not summary.get("already_finished")
+    assert (copy / "particles.parquet").read_bytes() == (out / "particles.parquet").read_bytes()
+    assert (copy / "posterior.csv").read_bytes() == (out / "posterior.csv").read_bytes()

@@ -527,7 +527,9 @@ def _check_extension(out: Path, cal: Calibration, nothing_ok: bool = False) -> N
                                f"{f'; generation {early} is below it' if early is not None else ''}); "
                                f"cannot extend it (--force starts again)")
     reason = stop_reason(gens, cal)
-    if reason and not nothing_ok:
+    # Unfinished (no summary.json), it is finished from its generations with no new one: what a file
+    # that differs only in its words (name, description) asks of an interrupted calibration.
+    if reason and not nothing_ok and (out / "summary.json").exists():
         raise CalibrationError(f"--out {out}: nothing to extend: {cal.path.name} stops after its {n} generations "
                                f"too ({reason})")
     if (out / f"gen_{n:02d}").exists():
