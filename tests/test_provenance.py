@@ -309,3 +309,22 @@ def test_reproduce_without_its_inputs_says_restore_not_anyway(run_folder, tmp_pa
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "cannot reproduce" in err and "restore it from a copy" in err
         assert "--anyway" not in err
+
+
+def test_reproduce_names_a_hand_edited_seed_and_sets_aside_files_the_command_never_made(run_folder, tmp_path,
+                                                                                        capsys):
+    """Audit, session 21: an edited command.seed re-ran with it and reported "7 of 7 files differ" (the
+    model looked irreproducible); a notes.txt or a brief saved in a run folder made it "Different"."""
+    copy = tmp_path / "copy"
+    shutil.copytree(run_folder, copy)
+    (copy / "notes.txt").write_text("my notes")
+    assert main(["reproduce", str(copy)]) == 0
+    out = capsys.readouterr().out
+    assert "not compared (not made by the command; added to the folder since?): notes.txt" in out
+    assert "Identical" in out
+    mf = json.loads((copy / "manifest.json").read_text())
+    mf["command"]["seed"] = mf["seeds"]["master_seed"] + 1
+    (copy / "manifest.json").write_text(json.dumps(mf))
+    assert main(["reproduce", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "command.seed 8 and seeds.master_seed 7 disagree" in err

@@ -77,6 +77,10 @@ def _checked_command(mf: dict, folder: Path) -> dict:
         elif not ok(c[key]):
             shown = json.dumps(c[key], default=str)
             raise ReproduceError(f"{folder}: manifest.json: command.{key}: {shown[:80]} is not {allowed}")
+    recorded = (mf.get("seeds") or {}).get("master_seed") if isinstance(mf.get("seeds"), dict) else None
+    if c.get("seed") is not None and recorded is not None and recorded != c["seed"]:  # one was edited by hand
+        raise ReproduceError(f"{folder}: manifest.json: command.seed {c['seed']} and seeds.master_seed {recorded} "
+                             f"disagree (edited since?); restore the manifest from a copy")
     return c
 
 
@@ -289,6 +293,13 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
             raise ReproduceError(f"the re-run of {folder} failed: {last}")
         earlier = earlier_predictive(folder) if mf["command"]["name"] == "calibrate" else []
         same, differ = compare(folder, out, earlier)
+        if not problems:  # the same code and command: what the re-run did not make, the command never made
+            extra = [d for d in differ if d.endswith(" (only in the original)")]
+            if extra:
+                echo("not compared (not made by the command; added to the folder since?): "
+                     + ", ".join(d.removesuffix(" (only in the original)") for d in extra[:10])
+                     + (" ..." if len(extra) > 10 else ""))
+                differ = [d for d in differ if d not in extra]
         left_out = not_compared(folder) + [f"{d}/ (an earlier --predictive)" for d in earlier]
         if left_out:
             echo("not compared: " + ", ".join(left_out))
