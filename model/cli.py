@@ -346,8 +346,15 @@ def _comparison(args, most: int | None = None):
         if s.months != scenarios[0].months:
             raise BadInput(f"{src}: runs {s.months} months and {args.scenarios[0]} {scenarios[0].months}; pairs compare "
                            f"at the same month: give --steps N (allowed: 1 to 1200)")
+    # As `run` does: workers that fit in memory beside every scenario's results (brief and compare ran
+    # without the check, and a MemoryError at 4 x 10,000 runs was the first word of it).
+    workers, note = plan_workers(args.workers, args.replicates, worker_bytes(scenarios[0]),
+                                 WORKER + sum(results_bytes(s, args.replicates) for s in scenarios),
+                                 f"{args.command} {' '.join(args.scenarios)}")
+    if note:
+        print(f"innovation-sim: note: {note}", file=sys.stderr, flush=True)
     # run_ensemble looked up here when the runs start (the fuzz tests replace it)
-    return lambda: run_comparison(dict(zip(names, scenarios)), args.replicates, args.seed, workers=args.workers,
+    return lambda: run_comparison(dict(zip(names, scenarios)), args.replicates, args.seed, workers=workers,
                                   run=run_ensemble)
 
 

@@ -205,6 +205,21 @@ def test_region_run_checks_memory_before_it_starts(tmp_path):
     assert (tmp_path / "s" / "timeseries.parquet").exists()
 
 
+def test_compare_and_brief_check_memory_as_run_does(tmp_path):
+    """Audit, session 21: `run` refused what would not fit; compare and brief ran anyway and accepted a
+    malformed INNOVATION_SIM_MEMORY_GB."""
+    for cmd in ("compare", "brief"):
+        r = sim(cmd, "baseline", "inspection_failure", "--replicates", 10, "--out", tmp_path / f"{cmd}.html",
+                env={"INNOVATION_SIM_MEMORY_GB": "0.1"})
+        assert r.returncode == 2 and not r.stdout
+        one_line(r.stderr, f"{cmd} baseline inspection_failure: needs about", "0.1 GB is available")
+        r = sim(cmd, "baseline", "inspection_failure", "--replicates", 10, "--out", tmp_path / f"{cmd}.html",
+                env={"INNOVATION_SIM_MEMORY_GB": "abc"})
+        assert r.returncode == 2
+        one_line(r.stderr, "INNOVATION_SIM_MEMORY_GB='abc': must be a positive number of gigabytes")
+    assert not list(tmp_path.iterdir())
+
+
 def test_sweep_checks_memory_before_anything_is_written(tmp_path):
     exp = tmp_path / "e.toml"
     exp.write_text(SMALL)
