@@ -388,8 +388,11 @@ def test_a_setting_that_cannot_act_is_not_identified(recovered):
      r"null.constants: fixes every setting of \[prior\]"),
     (("constants = { diversion_cost = 0.0 }", "constants = { diversion_cost = 3.0 }"),
      r"null.constants.diversion_cost: 3.0 is out of range"),
-    (("[abc]", "[abcd]"), r"abc: required key is missing"),
+    (("[abc]", "[abcd]"), r"abcd: unknown key \(did you mean 'abc'\?\)"),
     (("seed = 7", "seed = 7\nbogus = 1"), r"bogus: unknown key"),
+    (("seed = 7", "seeds = 7"), r"seeds: unknown key \(did you mean 'seed'\?\)"),  # 'extends', a scenario's key, before
+    (("[prior]", "[priors]"), r"priors: unknown key \(did you mean 'prior'\?\)"),  # "prior: required key is missing"
+    (("population = 16", "populaton = 16"), r"abc.populaton: unknown key \(did you mean 'population'\?\)"),
     # audit, session 21: each of these was fitted without a word
     (("[summaries.public_value]\nobserved = -0.17", "[summaries.max_phase]\nobserved = 7"),
      r"summaries.max_phase.observed: 7 is out of range \(allowed: 0 to 4: no run can give a mean outside it\)"),

@@ -189,7 +189,8 @@ def load_calibration(source: str | Path) -> Calibration:
     try:
         m = CalibrationModel.model_validate(raw)
     except ValidationError as e:
-        raise ScenarioError(f"{where}: {_explain(e.errors()[0], raw)}") from None
+        errors = e.errors()  # a misspelt table ([priors]) explains the "missing" one it leaves: say it first
+        raise ScenarioError(f"{where}: {_explain(next((x for x in errors if x['type'] == 'extra_forbidden'), errors[0]), raw)}") from None
     both = sorted(set(m.prior) & set(m.constants))
     if both:  # sweeps refuse this too: the prior would silently win over the constant
         raise ScenarioError(f"{where}: prior.{both[0]}: also in [constants]; a setting is either fixed or fitted")
@@ -226,7 +227,11 @@ def _explain(err: dict, raw: dict) -> str:
         return f"{where}: {err['input']!r} is out of range (allowed: {word} {bound})"
     if kind == "too_short" and loc[-1:] in (("prior",), ("summaries",), ("constants",)):
         return f"{where}: give at least one entry"
-    return explain({**err, "loc": loc}, raw)
+    return explain({**err, "loc": loc}, raw, _SECTIONS, lambda section, key: "")
+
+
+# The keys each table of a calibration file allows, for "did you mean" (a scenario's were offered).
+_SECTIONS = {(): CalibrationModel.model_fields, ("abc",): AbcModel.model_fields, ("null",): NullModel.model_fields}
 
 
 def _one_entry_per_group(keys: list[str], where: str) -> None:
