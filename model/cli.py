@@ -810,7 +810,8 @@ def _workshop(args, settings, save: Path, host: str) -> int:
     if resumed:
         where = (f"ended after round {len(room.played)}" if room.ended else f"all {s.rounds} rounds played"
                  if room.finished else f"round {room.round} of {s.rounds}")
-        print(f"  Resumed from {save}: {where}, {len(room.tables)} tables", flush=True)
+        n = len(room.tables)
+        print(f"  Resumed from {save}: {where}, {n} table{'' if n == 1 else 's'}", flush=True)
         # Options given now that differ from the saved game's: the saved game wins (its rounds replay).
         default = Settings()
         ignored = [f"--{k.replace('_', '-')} {getattr(args, k)}" for k in
@@ -1290,6 +1291,12 @@ def main(argv: list[str] | None = None) -> int:
         # finished work kept, one line saying how to resume.
         restore_term = signal.signal(signal.SIGTERM, _Interrupt.handler)
     args = _parser().parse_args(argv)
+    for flag in ("out", "keep", "analyse"):  # `--out "$DIR"` with DIR unset: not the default, a mistake
+        value = getattr(args, flag, None)
+        if value is not None and not str(value).strip():
+            print(f"innovation-sim: error: --{flag}: empty; give a folder or file name, or leave --{flag} out",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
     if args.command in ("compare", "brief") and len(args.scenarios) < 2:
         print(f"innovation-sim {args.command}: error: give at least two scenarios", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -356,3 +356,15 @@ def test_a_setting_given_twice_with_set_is_refused(capsys):
     assert main(["run", "baseline", "--set", "openness=0.2", "--set", "openness=0.9", "--replicates", "2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--set openness: given twice" in err
+
+
+@pytest.mark.parametrize("args", [["run", "baseline", "--out", ""], ["sweep", "sobol_top10", "--out", " "],
+                                  ["brief", "baseline", "inspection_failure", "--out", ""],
+                                  ["reproduce", ".", "--keep", ""], ["sweep", "--analyse", ""]])
+def test_an_empty_out_is_refused_not_taken_for_the_default(args, capsys, tmp_path, monkeypatch):
+    """Audit, session 21: `--out "$DIR"` with DIR unset wrote to the default folder."""
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ": empty; give a folder or file name" in err
+    assert not list(tmp_path.iterdir())
