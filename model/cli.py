@@ -651,17 +651,24 @@ def cmd_calibrate(args) -> int:
     if done:
         print(f"{out}: already finished; nothing to do (--force runs it again)")
     # Written after summary.json: a calibration stopped between them gets them on --resume.
-    if not done or not all((out / f).is_file() for f in ("marginals.png", "pairs.png", "epsilon.png")):
-        from .viz.abc import abc_figures  # matplotlib: only once there is something to draw
-        abc_figures(cal, out)
-        if cal.null:
-            abc_figures(cal.null_model(), out / "null")
-    if not done or not (out / manifest.MANIFEST).is_file():
-        command = {"name": "calibrate", "experiment": str(Path(cal.path).resolve()),
-                   "predictive": (summary.get("predictive") or {}).get("runs")}  # as run, default or not
-        manifest.write(out, manifest.build(command, [manifest.file_entry(cal.path, "calibration"),
-                                                     *manifest.scenario_inputs(cal.scenario)],
-                                           manifest.calibration_seeds(cal.seed)))
+    figures = [out / f for f in ("marginals.png", "pairs.png", "epsilon.png")]
+    figures += [out / "null" / f.name for f in figures] if cal.null else []
+    try:
+        if not done or not all(f.is_file() for f in figures):
+            from .viz.abc import abc_figures  # matplotlib: only once there is something to draw
+            abc_figures(cal, out)
+            if cal.null:
+                abc_figures(cal.null_model(), out / "null")
+        if not done or not (out / manifest.MANIFEST).is_file():
+            command = {"name": "calibrate", "experiment": str(Path(cal.path).resolve()),
+                       "predictive": (summary.get("predictive") or {}).get("runs")}  # as run, default or not
+            manifest.write(out, manifest.build(command, [manifest.file_entry(cal.path, "calibration"),
+                                                         *manifest.scenario_inputs(cal.scenario)],
+                                               manifest.calibration_seeds(cal.seed)))
+    except KeyboardInterrupt:  # the results are complete: "nothing was written" would be false
+        print(f"innovation-sim: interrupted while drawing the figures; the results in {out}/ are complete; "
+              f"{finish} to draw them", file=sys.stderr)
+        return 130
     print(_calibration_text(summary, out))
     return 0
 

@@ -750,3 +750,26 @@ def test_an_interrupted_calibration_finishes_under_a_file_that_differs_only_in_i
     assert not summary.get("already_finished")
     assert (copy / "particles.parquet").read_bytes() == (out / "particles.parquet").read_bytes()
     assert (copy / "posterior.csv").read_bytes() == (out / "posterior.csv").read_bytes()
+
+
+def test_an_interrupt_while_drawing_says_the_results_are_complete(reference, tmp_path, capsys, monkeypatch):
+    """Audit, session 21: Ctrl-C while the figures were drawn said "nothing was written" over a finished
+    calibration (only figures and the manifest missing; --resume draws them)."""
+    from model import cli
+    import model.viz.abc as figures
+
+    out, _ = reference
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    for name in ("marginals.png", "pairs.png", "epsilon.png"):  # the full model's drawn, the null's not:
+        (copy / name).write_bytes(b"png")  # its figures count too (they were not looked at)
+        assert not (copy / "null" / name).exists()
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(figures, "abc_figures", stop)
+    assert cli.main(["calibrate", str(SMALL), "--out", str(copy), "--resume"]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "interrupted while drawing the figures; the results in" in err
+    assert "are complete" in err and "--resume to draw them" in err
