@@ -807,7 +807,8 @@ module.exports = {
       this.lost = Date.now() - this.since > 2000;  // a brief reconnect is not worth a banner
     }, 500);
   },
-  destroyed() { clearInterval(this.timer); }
+  unmounted() { clearInterval(this.timer); },  // Vue 3 (the app's front-end)
+  destroyed() { clearInterval(this.timer); }   // Vue 2
 }
 </script>
 """

@@ -348,7 +348,7 @@ def _comparison(args, most: int | None = None):
                            f"at the same month: give --steps N (allowed: 1 to 1200)")
     # As `run` does: workers that fit in memory beside every scenario's results (brief and compare ran
     # without the check, and a MemoryError at 4 x 10,000 runs was the first word of it).
-    workers, note = plan_workers(args.workers, args.replicates, worker_bytes(scenarios[0]),
+    workers, note = plan_workers(args.workers, args.replicates, max(worker_bytes(s) for s in scenarios),
                                  WORKER + sum(results_bytes(s, args.replicates) for s in scenarios),
                                  f"{args.command} {' '.join(args.scenarios)}")
     if note:
@@ -791,13 +791,22 @@ def cmd_workshop(args) -> int:
         return _workshop(args, settings, save, host)
 
 
+def _same_scenario(was: str, given: str) -> bool:
+    """Whether a saved workshop's scenario (a shipped name, a file's full path since session 21, or a
+    path as typed before) is the one given now: the same file, however named; else the same name."""
+    from .io.scenario import resolve_path
+    try:
+        return resolve_path(was).resolve() == resolve_path(given).resolve()
+    except (ScenarioError, OSError):
+        return Path(was).stem == Path(given).stem
+
+
 def _workshop(args, settings, save: Path, host: str) -> int:
     from .app.room import Room, RoomError, Settings
     try:
         if save.exists():
             room = Room.load(save)
-            was = room.settings.scenario  # a file's full path since session 21; before, as it was typed
-            if (was != settings.scenario) if Path(was).is_absolute() else (Path(was).stem != Path(args.scenario).stem):
+            if not _same_scenario(room.settings.scenario, args.scenario):
                 raise BadInput(f"--save {save}: holds a workshop of {room.settings.scenario}, not {args.scenario}; "
                                f"give another --save file, or move it aside")
             resumed = True
@@ -1297,17 +1306,17 @@ def main(argv: list[str] | None = None) -> int:
         # SIGTERM (`timeout`, a cluster's scheduler at the end of a job's time) stops as Ctrl-C does:
         # finished work kept, one line saying how to resume.
         restore_term = signal.signal(signal.SIGTERM, _Interrupt.handler)
-    args = _parser().parse_args(argv)
-    for flag in ("out", "keep", "analyse"):  # `--out "$DIR"` with DIR unset: not the default, a mistake
-        value = getattr(args, flag, None)
-        if value is not None and not str(value).strip():
-            print(f"innovation-sim: error: --{flag}: empty; give a folder or file name, or leave --{flag} out",
-                  file=sys.stderr)
-            return EXIT_BAD_INPUT
-    if args.command in ("compare", "brief") and len(args.scenarios) < 2:
-        print(f"innovation-sim {args.command}: error: give at least two scenarios", file=sys.stderr)
-        return EXIT_BAD_INPUT
     try:
+        args = _parser().parse_args(argv)
+        for flag in ("out", "keep", "analyse"):  # `--out "$DIR"` with DIR unset: not the default, a mistake
+            value = getattr(args, flag, None)
+            if value is not None and not str(value).strip():
+                print(f"innovation-sim: error: --{flag}: empty; give a folder or file name, or leave --{flag} out",
+                      file=sys.stderr)
+                return EXIT_BAD_INPUT
+        if args.command in ("compare", "brief") and len(args.scenarios) < 2:
+            print(f"innovation-sim {args.command}: error: give at least two scenarios", file=sys.stderr)
+            return EXIT_BAD_INPUT
         return args.func(args)
     except (ScenarioError, BadInput, limits.LimitError, ResourceError) as e:
         print(f"innovation-sim: error: {e}", file=sys.stderr)

@@ -773,3 +773,25 @@ def test_an_interrupt_while_drawing_says_the_results_are_complete(reference, tmp
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "interrupted while drawing the figures; the results in" in err
     assert "are complete" in err and "--resume to draw them" in err
+
+
+def test_a_generation_that_cannot_be_written_is_not_blamed_on_another_calibration(tmp_path):
+    """Review, session 21: a full disk ("cannot be written again (...); cannot resume") was reported as a
+    generation of another calibration, with the advice to delete its finished runs."""
+    from model.experiments.abc import _generation_fix
+    from model.viz.abc import _save
+
+    gen = tmp_path / "gen_03"
+    disk = f"{gen}/_manifest.json: outdated, and cannot be written again (no space left on device); cannot resume"
+    assert _generation_fix(disk, gen, 3) == disk
+    foreign = f"{gen}: was made by a different experiment definition (digest a != b); cannot resume"
+    assert "were made for another calibration: remove" in _generation_fix(foreign, gen, 3)
+
+    class Cut:  # a figure whose drawing is interrupted half way through the file
+        def savefig(self, path, **kw):
+            Path(path).write_bytes(b"\x89PNG cut")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _save(Cut(), tmp_path / "pairs.png")
+    assert not (tmp_path / "pairs.png").exists()  # so --resume draws it again

@@ -368,3 +368,21 @@ def test_an_empty_out_is_refused_not_taken_for_the_default(args, capsys, tmp_pat
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and ": empty; give a folder or file name" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_a_refusal_before_the_command_runs_gives_back_the_signal_handlers():
+    """Review, session 21: an empty --out returned before main()'s clean-up, leaving its Ctrl-C and
+    SIGTERM handlers installed in the calling process."""
+    import signal
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    assert main(["run", "baseline", "--out", ""]) == 2
+    assert main(["compare", "baseline"]) == 2
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_a_workshop_is_the_same_however_its_scenario_is_named():
+    from model.cli import _same_scenario
+    from model.io.scenario import SHIPPED
+    assert _same_scenario(str(SHIPPED / "workshop_region.toml"), "workshop_region")
+    assert _same_scenario("workshop_region", str(SHIPPED / "workshop_region.toml"))
+    assert not _same_scenario("workshop_region", "region_60")

@@ -328,3 +328,19 @@ def test_reproduce_names_a_hand_edited_seed_and_sets_aside_files_the_command_nev
     assert main(["reproduce", str(copy)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "command.seed 8 and seeds.master_seed 7 disagree" in err
+
+
+def test_a_validation_report_from_another_checkout_is_reproduced_with_anyway(tmp_path, capsys):
+    """Review, session 21: validate records the shipped scenarios of the checkout that made it but
+    re-runs with this one's; their paths missing elsewhere must not make the report irreproducible."""
+    out = tmp_path / "val"
+    assert main(["validate", "--quick", "--only", "1", "--out", str(out)]) in (0, 1)
+    mf = json.loads((out / "manifest.json").read_text())
+    for entry in mf["inputs"]:
+        entry["path"] = entry["path"].replace(str(ROOT), "/elsewhere/innovation-sim")
+    (out / "manifest.json").write_text(json.dumps(mf))
+    capsys.readouterr()
+    assert main(["reproduce", str(out)]) == 2
+    assert "--anyway" in capsys.readouterr().err  # refused as before, with the way out
+    assert main(["reproduce", "--anyway", str(out)]) == 0
+    assert "Identical" in capsys.readouterr().out

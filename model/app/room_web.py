@@ -385,7 +385,7 @@ document.getElementById('join').addEventListener('submit', async ev => {
 TABLE_JS = POLL_JS + """
 const TABLE = __TABLE__;
 const base = '/api/table/' + encodeURIComponent(TABLE);
-let formRound = null, formHtml = null, touched = false, curveField = '0';
+let formRound = null, formHtml = null, touched = false, edits = 0, curveField = '0';
 function set(id, html){ document.getElementById(id).innerHTML = html; }
 function render(d){
   for (const k of ['head', 'results', 'triangles', 'timeline', 'curves', 'neighbours', 'debrief']) set(k, d[k]);
@@ -406,7 +406,7 @@ function showCurve(){ document.querySelectorAll('.curve').forEach(c => c.hidden 
 function bindForm(){
   const form = document.getElementById('levers');
   if (!form) return;
-  form.addEventListener('change', () => { touched = true; });
+  form.addEventListener('change', () => { touched = true; edits += 1; });
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     const levers = [];
@@ -417,8 +417,11 @@ function bindForm(){
     // looked up again after the wait: the form may have been redrawn meanwhile (its message is kept)
     const say = (cls, text) => { const m = document.getElementById('choice-msg'); if (m) { m.className = cls; m.textContent = text; } };
     say('', ' saving…');
+    const before = edits;
     const res = await post(base + '/choose', {round: parseInt(form.dataset.round), levers: levers});
-    if (res.ok) touched = false;  // what is ticked is what is locked in: a tablemate's next choice may redraw it
+    // what is ticked is what is locked in (unless ticked again while it was saving): a tablemate's next
+    // choice may redraw it
+    if (res.ok && edits === before) touched = false;
     say(res.ok ? 'ok' : 'err', res.ok ? ' Locked in for round ' + res.data.round + '.' : ' ' + (res.data.error || ('error ' + res.status)));
   });
 }

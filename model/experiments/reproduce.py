@@ -236,6 +236,7 @@ def _rerun(cmd: list[str]) -> subprocess.CompletedProcess:
     try:
         _, err = proc.communicate()
     except BaseException:
+        print("innovation-sim: stopping the re-run and its workers ...", file=sys.stderr, flush=True)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -269,7 +270,10 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
         problems += changed_inputs(mf)
     else:
         problems += _resolved_changed(mf, folder)
-    fatal = [p for p in problems if p.endswith(" is missing") or " no longer loads " in p]
+    # Fatal only for what the re-run reads: validate lists the shipped scenarios of the checkout that
+    # made it, and re-runs with this checkout's, so a report from another clone can still be re-run.
+    reads_inputs = mf["command"]["name"] != "validate"
+    fatal = [p for p in problems if (reads_inputs and p.endswith(" is missing")) or " no longer loads " in p]
     if fatal:  # --anyway cannot help: the re-run has nothing to start from
         raise ReproduceError(f"cannot reproduce {folder}: " + "; ".join(fatal) + " (restore it from a copy)")
     if problems and not anyway:

@@ -4,6 +4,7 @@ population, seaborn) and epsilon.png (tolerance and acceptance per generation)."
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +16,14 @@ import pandas as pd  # noqa: E402
 
 from ..experiments.abc import posterior, read_particles, replay  # noqa: E402
 from ..io.calibration import Calibration  # noqa: E402
+
+
+def _save(fig, path: Path, **kw) -> None:
+    """Written whole or not at all: an interrupted drawing left a cut PNG that `--resume`, seeing the
+    file, never drew again."""
+    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
+    fig.savefig(tmp, **kw)
+    os.replace(tmp, path)
 
 
 def abc_figures(cal: Calibration, folder: Path) -> list[Path]:
@@ -57,7 +66,7 @@ def _marginals(cal: Calibration, table: pd.DataFrame, gens, path: Path) -> Path:
     fig.suptitle(f"{cal.name} [{cal.model}]: population per generation over the prior box (dotted: prior)",
                  fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    _save(fig, path, dpi=110)
     plt.close(fig)
     return path
 
@@ -81,7 +90,7 @@ def _pairs(cal: Calibration, pop: pd.DataFrame, path: Path) -> Path:
                 if i != j:
                     ax.set_ylim(*box[grid.y_vars[i]])
     grid.figure.suptitle(f"Final population ({len(pop)} particles, weighted)", fontsize=9, y=1.02)
-    grid.figure.savefig(path, dpi=100, bbox_inches="tight")
+    _save(grid.figure, path, dpi=100, bbox_inches="tight")
     plt.close(grid.figure)
     return path
 
@@ -103,6 +112,6 @@ def _epsilon(gens, path: Path, cal: Calibration) -> Path:
     ax.legend(lines, [h.get_label() for h in lines], fontsize=7, loc="upper right")
     ax.set_title(f"{cal.name} [{cal.model}]", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    _save(fig, path, dpi=110)
     plt.close(fig)
     return path
