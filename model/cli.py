@@ -69,23 +69,21 @@ def _parse_sets(items: list[str]) -> dict:
     return out
 
 
-def _replaced_by_set(sources: list[str], sets: list[str]) -> list[str]:
-    """What each scenario sets itself that a --set replaces ("open's own openness = 0.9")."""
-    overrides = _parse_sets(sets)
-    out = []
-    for src in sources if overrides else ():
-        own = load(src).parameters
-        out += [f"{Path(src).stem}'s own {k} = {own[k]:g}" if isinstance(own[k], float) else
-                f"{Path(src).stem}'s own {k} = {own[k]}" for k in overrides if k in own and own[k] != overrides[k]]
-    return out
+def _replaced_by_set(source: str, own: Scenario, overrides: dict) -> list[str]:
+    """What a scenario (``own``: as loaded, before --set) sets itself that a --set replaces
+    ("open's own openness = 0.9")."""
+    def shown(v):
+        return f"{v:g}" if isinstance(v, float) else v
+    return [f"{Path(source).stem}'s own {k} = {shown(own.parameters[k])}" for k in overrides
+            if k in own.parameters and own.parameters[k] != overrides[k]]
+
+
+def _overridden(s: Scenario, steps: int | None, overrides: dict) -> Scenario:
+    return s.with_overrides(months=steps, parameters=overrides) if steps is not None or overrides else s
 
 
 def _scenario(source: str, steps: int | None, sets: list[str]) -> Scenario:
-    s = load(source)
-    overrides = _parse_sets(sets)
-    if steps is not None or overrides:
-        s = s.with_overrides(months=steps, parameters=overrides)
-    return s
+    return _overridden(load(source), steps, _parse_sets(sets))
 
 
 def _out_dir(requested: str | None, default_name: str) -> Path:
@@ -322,8 +320,9 @@ def _comparison(args, most: int | None = None):
     if most is not None and len(args.scenarios) > most:
         raise BadInput(f"{args.command}: at most {most} scenarios fit in a brief of four pages, got "
                        f"{len(args.scenarios)}; use `innovation-sim compare` for more")
-    scenarios = [_scenario(src, args.steps, args.set) for src in args.scenarios]
-    args.replaced = _replaced_by_set(args.scenarios, args.set)
+    loaded, overrides = [load(src) for src in args.scenarios], _parse_sets(args.set)
+    scenarios = [_overridden(s, args.steps, overrides) for s in loaded]
+    args.replaced = [line for src, s in zip(args.scenarios, loaded) for line in _replaced_by_set(src, s, overrides)]
     for line in args.replaced:  # a --set that cancels a scenario's own change is easy to miss
         print(f"innovation-sim: note: --set replaces {line}, which therefore does not act here", file=sys.stderr)
     for src, s in zip(args.scenarios, scenarios):
@@ -764,7 +763,7 @@ def cmd_workshop(args) -> int:
     """A participatory workshop: tables steer places of a small region from their own devices."""
     if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
         raise BadInput("the workshop needs the app's packages: pip install -e '.[app]' (or run `make run` once)")
-    from .app.room import Room, RoomError, Settings
+    from .app.room import Settings
     host = "0.0.0.0" if args.lan else "127.0.0.1"
     _check_port(args.port, host, "a workshop", 8770)
     settings = Settings(scenario=args.scenario, seed=args.seed, places=args.places, rounds=args.rounds,
