@@ -50,7 +50,8 @@ from pydantic import BaseModel, Field, ValidationError
 from ..core.outcomes import column_bounds, outcome_columns
 from . import limits
 from .experiment import base_scenario, check_value, design_param, resolve_file
-from .scenario import STRICT, Float, Int, Scenario, ScenarioError, did_you_mean, explain, read_toml
+from .scenario import (STRICT, Float, Int, Scenario, ScenarioError, did_you_mean, explain, offset_groups, read_toml,
+                       shared_groups)
 
 
 class AbcModel(BaseModel):
@@ -238,20 +239,19 @@ def _one_entry_per_group(keys: list[str], where: str) -> None:
     """An offset of a group of places (``effects.A+B.setting``) names each group once across the prior:
     where two entries share a group, the later overwrote the earlier there and the earlier was
     reported as fitted where it did nothing."""
-    earlier: list[tuple[str, str, set[str]]] = []  # (setting, key, groups)
-    for key in keys:
-        parts = key.split(".")
-        if len(parts) != 3 or parts[0] != "effects":
+    for i, key in enumerate(keys):
+        offset = offset_groups(key)
+        if offset is None:
             continue
-        groups = parts[1].split("+")
+        setting, groups = offset
         if len(set(groups)) < len(groups):
             raise ScenarioError(f"{where}: prior.{key}: names a group twice; give each group once")
-        for setting, other, other_groups in earlier:
-            if setting == parts[2] and other_groups & set(groups):
-                shared = ", ".join(sorted(other_groups & set(groups)))
-                raise ScenarioError(f"{where}: prior.{key}: sets {setting} for {shared}, as prior.{other} does; "
-                                    f"a place's offset comes from one entry, so give each group once")
-        earlier.append((parts[2], key, set(groups)))
+        for other in keys[:i]:
+            shared = shared_groups(key, other)
+            if shared:
+                raise ScenarioError(f"{where}: prior.{key}: sets {setting} for {', '.join(sorted(shared))}, as "
+                                    f"prior.{other} does; a place's offset comes from one entry, so give each "
+                                    f"group once")
 
 
 def _prior_box(key: str, spec: PriorModel, scenario: Scenario, where: str) -> PriorBox:

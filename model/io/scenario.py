@@ -305,18 +305,23 @@ class Scenario:
         return out
 
 
+def offset_groups(name: str) -> tuple[str, list[str]] | None:
+    """(setting, groups as written) of a group offset ``effects.<g1>[+<g2>...].<setting>``, else None."""
+    parts = name.split(".")
+    return (parts[2], parts[1].split("+")) if len(parts) == 3 and parts[0] == "effects" else None
+
+
+def shared_groups(a: str, b: str) -> set[str]:
+    """The groups for which two names set the same offset (none unless both are offsets of one setting)."""
+    oa, ob = offset_groups(a), offset_groups(b)
+    return set(oa[1]) & set(ob[1]) if oa and ob and oa[0] == ob[0] else set()
+
+
 def _is_fixed(name: str, fixed) -> bool:
     """Whether a posterior's setting is fixed by these names: itself, or, for an offset fitted for
     several groups at once (effects.a+b.x), the same offset set for any of its groups (as
     ``_not_drawn`` reads the files), so a what-if or a design on one group is not drawn over."""
-    if name in fixed:
-        return True
-    parts = name.split(".")
-    if parts[0] != "effects" or len(parts) != 3:
-        return False
-    groups = set(parts[1].split("+"))
-    return any(len(q := f.split(".")) == 3 and q[0] == "effects" and q[2] == parts[2] and groups & set(q[1].split("+"))
-               for f in fixed)
+    return name in fixed or any(shared_groups(name, f) for f in fixed)
 
 
 POSTERIOR_STREAM = 7919  # spawn key of the posterior draw: a stream apart from the run's own
