@@ -795,3 +795,4 @@ def test_a_generation_that_cannot_be_written_is_not_blamed_on_another_calibratio
     with pytest.raises(KeyboardInterrupt):
         _save(Cut(), tmp_path / "pairs.png")
     assert not (tmp_path / "pairs.png").exists()  # so --resume draws it again
+    assert not list(tmp_path.glob(".pairs.png*"))  # and no temporary file is left beside it

@@ -60,21 +60,33 @@ def staged(out: Path, marker: str | None) -> Iterator[Path]:
         raise
 
 
-def write_atomic(path: Path, text: str, private: bool = False) -> None:
-    """Write ``text`` to a hidden temporary file beside ``path``, then rename it into place: a crash
-    mid-write leaves the old file (or none), never a half-written one. The temporary name carries
-    the process id, so two processes writing the same file do not share one. ``private``: readable
-    and writable by the owner only (0600) from the moment it exists, for files holding secrets."""
+@contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """A hidden temporary path beside ``path`` to write to, renamed into place when the block ends
+    and removed if it fails or is interrupted: a crash mid-write leaves the old file (or none),
+    never a half-written one. The temporary name carries the process id, so two processes writing
+    the same file do not share one."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if private:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # O_CREAT's mode is masked by the umask; an existing file keeps its own
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-    else:
-        tmp.write_text(text)
-    os.replace(tmp, path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, text: str, private: bool = False) -> None:
+    """Write ``text`` whole or not at all (``written_whole``). ``private``: readable and writable by
+    the owner only (0600) from the moment it exists, for files holding secrets."""
+    with written_whole(path) as tmp:
+        if private:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # O_CREAT's mode is masked by the umask; an existing file keeps its own
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+        else:
+            tmp.write_text(text)
 
 
 class Busy(Exception):

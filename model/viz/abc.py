@@ -4,7 +4,6 @@ population, seaborn) and epsilon.png (tolerance and acceptance per generation)."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -16,14 +15,14 @@ import pandas as pd  # noqa: E402
 
 from ..experiments.abc import posterior, read_particles, replay  # noqa: E402
 from ..io.calibration import Calibration  # noqa: E402
+from ..io.folders import written_whole  # noqa: E402
 
 
 def _save(fig, path: Path, **kw) -> None:
     """Written whole or not at all: an interrupted drawing left a cut PNG that `--resume`, seeing the
     file, never drew again."""
-    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
-    fig.savefig(tmp, **kw)
-    os.replace(tmp, path)
+    with written_whole(path) as tmp:
+        fig.savefig(tmp, format=path.suffix.lstrip("."), **kw)  # the temporary name's suffix is .tmp
 
 
 def abc_figures(cal: Calibration, folder: Path) -> list[Path]:
