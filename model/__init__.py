@@ -12,26 +12,37 @@ experiment files) <- experiments/ (ensembles, sweeps, validation) <- viz/ (figur
 (the workshop app's state), with cli.py on top. This module is the public facade.
 """
 
-from .core.agents import AuthorityAgent, CapacityAgent, ValueAgent
-from .core.events import KINDS as SHOCK_KINDS
-from .core.events import Event, Shock
-from .core.lifecycle import PHASE_NAMES, Phase
-from .core.locality import DEFAULT_FIELDS, Locality
-from .core.outcomes import Outcome
-from .core.parameters import REGION_PARAMS, REGISTRY, ParameterError
-from .core.region import Region
+import importlib
 
-_IO = ("Scenario", "ScenarioError", "from_scenario", "load")
+# Each public name and the module that holds it. Imported on first use (PEP 562), so that
+# `import model` is instant: the `innovation-sim` command starts in model/launch.py, which must
+# catch a Ctrl-C during the 1-2 s of numpy, pandas and mesa imports, and pydantic's schemas add
+# about 0.3 s for users of the core alone.
+_WHERE = {
+    "AuthorityAgent": "core.agents", "CapacityAgent": "core.agents", "ValueAgent": "core.agents",
+    "SHOCK_KINDS": ("core.events", "KINDS"), "Event": "core.events", "Shock": "core.events",
+    "PHASE_NAMES": "core.lifecycle", "Phase": "core.lifecycle",
+    "DEFAULT_FIELDS": "core.locality", "Locality": "core.locality",
+    "Outcome": "core.outcomes",
+    "REGION_PARAMS": "core.parameters", "REGISTRY": "core.parameters", "ParameterError": "core.parameters",
+    "Region": "core.region",
+    "Scenario": "io.scenario", "ScenarioError": "io.scenario", "from_scenario": "io.scenario", "load": "io.scenario",
+}
 
 
 def __getattr__(name: str):
-    """``model.from_scenario``, ``model.load``, ``model.Scenario``, ``model.ScenarioError``: the
-    scenario files (model/io/scenario.py), imported on first use, since pydantic's schemas add
-    about 0.3 s to ``import model`` for users of the core alone."""
-    if name in _IO:
-        from .io import scenario
-        return getattr(scenario, name)
-    raise AttributeError(f"module 'model' has no attribute '{name}'")
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'model' has no attribute '{name}'")
+    module, attr = where if isinstance(where, tuple) else (where, name)
+    value = getattr(importlib.import_module(f".{module}", __name__), attr)
+    globals()[name] = value  # the next lookup is an ordinary one
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "Locality", "Region", "Shock", "SHOCK_KINDS", "Event", "Phase", "PHASE_NAMES", "DEFAULT_FIELDS",

@@ -905,3 +905,22 @@ def test_ctrl_c_reaches_the_apps_drawing_process_without_a_traceback():
     os.killpg(proc.pid, signal.SIGINT)
     err = proc.communicate(timeout=30)[1]
     assert proc.returncode == 0 and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_while_the_command_starts_is_one_line_not_an_import_traceback(tmp_path, sig):
+    """The installed `innovation-sim` spends 1-2 s importing numpy, pandas and mesa; a Ctrl-C (or
+    SIGTERM) then used to print an import traceback. model/launch.py guards those imports."""
+    exe = Path(sys.executable).parent / "innovation-sim"
+    if not exe.exists():
+        pytest.skip("innovation-sim is not installed beside this interpreter")
+    for delay in (0.15, 0.4, 0.8):
+        proc = subprocess.Popen([str(exe), "run", "baseline", "--replicates", "5000", "--out", str(tmp_path / "o")],
+                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, (delay, err)
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, (delay, err)
+        assert len(err.strip().splitlines()) == 1 and "interrupted" in err, (delay, err)
+        assert not (tmp_path / "o").exists()
