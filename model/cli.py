@@ -37,7 +37,7 @@ from .core.parameters import REGION_PARAMS, REGISTRY, markdown_table, region_mar
 from .experiments.region_run import run_region_ensemble, summarise_region, survey_table
 from .experiments.resources import DASK_WORKER, WORKER, ResourceError, plan_workers, results_bytes, worker_bytes
 from .experiments.runner import run_ensemble, summarise
-from .experiments.validation import CHECKS, FULL, QUICK, command
+from .experiments.validation import CHECKS, FULL, QUICK, Kept, command
 from .io import limits, manifest
 from .io.experiment import load_experiment
 from .io.folders import check_replaceable
@@ -858,18 +858,42 @@ def cmd_validate(args) -> int:
             raise BadInput(f"--only {i}: no such check (checks: {', '.join(map(str, sorted(known)))})")
     if args.ablation and args.only:
         raise BadInput("--only: the ablation table runs every arm; use --only without --ablation")
+    if args.ablation and args.resume:
+        raise BadInput("--resume: the ablation table (about a minute) is not kept part-way; run it again without --resume")
     if args.out:
         _writable_folder(Path(args.out), "--out")
         _not_another_commands(Path(args.out))
     if args.ablation:
         return _ablation(args)
     from .viz.validation import figures  # matplotlib: imported only by the commands that draw
-    code = command(args.quick, args.out, args.only, draw=figures)
+    kept = Kept(_validate_partial(args.out), reuse=args.resume)
+    if args.resume and not any(kept.folder.glob("check_*.pickle")):
+        print(f"innovation-sim: note: --resume: no interrupted validation kept in {kept.folder}, so every check "
+              f"runs", file=sys.stderr, flush=True)
+    try:
+        code = command(args.quick, args.out, args.only, draw=figures, kept=kept)
+    except KeyboardInterrupt:
+        n = kept.count()
+        print(f"innovation-sim: interrupted; " + (
+            f"{n} finished check{'s' if n != 1 else ''} kept in {kept.folder}: run the same command with --resume to "
+            f"finish without running {'them' if n != 1 else 'it'} again" if n else "no check had finished"),
+            file=sys.stderr)
+        return 130
+    kept.discard()
     if args.out:
         n = QUICK if args.quick else FULL
         _validation_manifest(Path(args.out), {"name": "validate", "quick": args.quick, "only": args.only},
                              1000, n, "every arm of every check", "validation.py")
     return code
+
+
+def _validate_partial(out: str | None) -> Path:
+    """Where `validate` keeps each finished check until its report is written: beside the report,
+    or in the user's cache without --out."""
+    if out:
+        return Path(out) / ".validate-partial"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "innovation-sim" / "validate-partial"
 
 
 def _not_another_commands(out: Path) -> None:
@@ -1196,6 +1220,9 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--quick", action="store_true", help="small ensembles (40 runs per arm) for a fast check")
     va.add_argument("--out", metavar="DIR", help="also write DIR/validation.md")
     va.add_argument("--only", type=int, nargs="+", metavar="ID", help="run only these checks")
+    va.add_argument("--resume", action="store_true",
+                    help="finish an interrupted validation: the checks it finished (kept beside DIR, or in your "
+                         "cache without --out) are not run again")
     va.add_argument("--ablation", action="store_true",
                     help="instead of the checks, the ablation table: what each corner, flow, link layer and "
                          "mechanism contributes (800 fresh runs per arm, seeds 6000+; DIR/ablation.md with --out)")

@@ -181,3 +181,50 @@ def test_a_report_replaces_the_earlier_figures_keeps_other_files_and_survives_an
     assert (tmp_path / "validation.md").read_text() == "report of [1]"
     assert sorted(p.name for p in (tmp_path / "validation").glob("check_*.png")) == ["check_01.png"]
     assert not list(tmp_path.glob(".validate-*"))
+
+
+def test_an_interrupted_validation_keeps_its_finished_checks_and_resume_gives_the_same_report(tmp_path, capsys,
+                                                                                            monkeypatch):
+    """Audit, session 21: an interrupt discarded every finished check. Now each is kept as it finishes
+    and --resume runs only the rest; the report is the one an uninterrupted run writes."""
+    import re
+
+    from model.cli import main
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    assert main(["validate", "--quick", "--only", "1", "12", "--out", str(whole)]) in (0, 1)
+    twelve = next(c for c in v.CHECKS if c.id == 12)
+    real, calls = twelve.fn, []
+
+    def interrupted(n):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(twelve, "fn", interrupted)
+    capsys.readouterr()
+    assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part)]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1 finished check kept in" in err and "--resume" in err, err
+    assert not (part / "validation.md").exists()
+
+    one = next(c for c in v.CHECKS if c.id == 1)
+    monkeypatch.setattr(one, "fn", lambda n: calls.append(1))  # must not run again
+    monkeypatch.setattr(twelve, "fn", real)
+    assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part), "--resume"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert not calls and "(kept from the interrupted run)" in out
+    assert not (part / ".validate-partial").exists()  # the report holds them now
+    same = lambda p: re.sub(r"; \d+ s\. Reproduce", "; Reproduce", (p / "validation.md").read_text())  # noqa: E731
+    assert same(part) == same(whole)
+    for png in (whole / "validation").glob("check_*.png"):
+        assert (part / "validation" / png.name).read_bytes() == png.read_bytes()
+
+    # a kept result of other code (or of another ensemble size) is not used
+    monkeypatch.setattr(one, "fn", lambda n: calls.append(1) or v.Result("s", "e", True))
+    monkeypatch.setattr(twelve, "fn", interrupted)
+    assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part)]) == 130
+    assert (part / ".validate-partial" / "check_01.pickle").exists() and calls == [1]
+    monkeypatch.setattr(v.Kept, "key", lambda self, quick: {"code": "other"})
+    monkeypatch.setattr(twelve, "fn", real)
+    capsys.readouterr()
+    assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part), "--resume"]) in (0, 1)
+    assert calls == [1, 1] and "kept from" not in capsys.readouterr().out

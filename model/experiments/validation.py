@@ -12,8 +12,10 @@ where docs/ODD.md records why the model disagrees with its source: strict, like 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import pickle
 import shutil
 import tempfile
 import time
@@ -860,17 +862,80 @@ CHECKS.sort(key=lambda c: c.id)
 QUICK, FULL = 40, 200  # ensemble sizes: --quick (CI) and the full report
 
 
-def run_all(quick: bool, only: list[int] | None = None, progress: bool = True) -> list[tuple[Check, Result, float]]:
+class Kept:
+    """Each finished check's result, kept in ``folder`` as it finishes, so that an interrupted
+    `validate` can be finished (`--resume`) without running its finished checks again. A kept result
+    is used only if it was made by the same code with the same ensemble size and seeds (the checks
+    are deterministic, so it is the result a re-run would give); anything else, or a damaged file,
+    is run again."""
+
+    def __init__(self, folder: Path, reuse: bool):
+        self.folder, self.reuse, self.used, self.written = Path(folder), reuse, 0, []
+        self._key = None
+
+    def key(self, quick: bool) -> dict:
+        if self._key is None:
+            from ..io.manifest import code_digest
+            self._key = {"code": code_digest(), "seed_base": SEED_BASE}
+        return {**self._key, "runs": QUICK if quick else FULL}
+
+    def path(self, c: Check) -> Path:
+        return self.folder / f"check_{c.id:02d}.pickle"
+
+    def get(self, c: Check, quick: bool) -> tuple[Result, float] | None:
+        if not self.reuse:
+            return None
+        try:
+            with open(self.path(c), "rb") as f:
+                kept = pickle.load(f)
+            if kept["key"] != {**self.key(quick), "check": c.id}:
+                return None
+            result, seconds = kept["result"], float(kept["seconds"])
+            if not isinstance(result, Result):
+                return None
+        except Exception:  # none kept, or damaged (a crash can only leave a missing file, but a disk can do worse)
+            return None
+        self.used += 1
+        self.written.append(self.path(c))
+        return result, seconds
+
+    def put(self, c: Check, quick: bool, result: Result, seconds: float) -> None:
+        from ..io.folders import written_whole
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with written_whole(self.path(c)) as tmp, open(tmp, "wb") as f:
+            pickle.dump({"key": {**self.key(quick), "check": c.id}, "result": result, "seconds": seconds}, f)
+        self.written.append(self.path(c))
+
+    def count(self) -> int:
+        return len(self.written)
+
+    def discard(self) -> None:
+        """The run finished: its kept results are in its report. Only this run's files go (another
+        `validate` may be keeping its own beside them)."""
+        for p in self.written:
+            p.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
+
+
+def run_all(quick: bool, only: list[int] | None = None, progress: bool = True,
+            kept: Kept | None = None) -> list[tuple[Check, Result, float]]:
     n = QUICK if quick else FULL
     out = []
     for c in CHECKS:
         if only and c.id not in only:
             continue
-        t = time.perf_counter()
-        r = c.fn(n)
-        out.append((c, r, time.perf_counter() - t))
+        got = kept.get(c, quick) if kept is not None else None
+        again = " (kept from the interrupted run)" if got is not None else ""
+        if got is None:
+            t = time.perf_counter()
+            r = c.fn(n)
+            got = (r, time.perf_counter() - t)
+            if kept is not None:
+                kept.put(c, quick, *got)
+        out.append((c, *got))
         if progress:
-            print(f"  [{c.id:>2}] {status(c, r):<7} {c.claim}", flush=True)
+            print(f"  [{c.id:>2}] {status(c, got[0]):<7} {c.claim}{again}", flush=True)
     return out
 
 
@@ -957,7 +1022,7 @@ def write_report(folder: Path, report_for: Callable[[dict[int, str]], str],
 
 
 def command(quick: bool, out: str | None, only: list[int] | None,
-            draw: Callable[[list, Path], dict[int, str]] | None = None) -> int:
+            draw: Callable[[list, Path], dict[int, str]] | None = None, kept: Kept | None = None) -> int:
     """`innovation-sim validate`: run the checks, print the table, write validation.md (with the
     figures ``draw(results, folder)`` makes: ``model.viz.validation.figures``) if asked. Exit code
     1 if any check failed, did not discriminate, or passed while marked as a known disagreement."""
@@ -965,8 +1030,9 @@ def command(quick: bool, out: str | None, only: list[int] | None,
     print(f"Validation: {len(CHECKS) if not only else len(only)} checks, {n} runs per arm"
           f"{' (quick)' if quick else ''}", flush=True)
     t = time.perf_counter()
-    results = run_all(quick, only)
-    seconds = time.perf_counter() - t
+    results = run_all(quick, only, kept=kept)
+    # with checks kept from an interrupted run: their own times, as if run in one go
+    seconds = sum(dt for *_, dt in results) if kept is not None and kept.used else time.perf_counter() - t
     print()
     for c, r, dt in results:
         known = f" [{c.known_disagreement}]" if c.known_disagreement else ""
