@@ -47,10 +47,10 @@ PERVASIVE_DRIVE = 0.75  # leadership drive needed for pervasive embedding (004:2
 # alignment reaches embedding's maturity and embedding holds it (validation-plan Addendum 17; 0.4 before).
 MAINSTREAM_MATURITY = float(lc.MATURITY[Phase.EMBEDDING] - lc.MATURITY[Phase.MAINSTREAMING])
 # Pressure authorises change: "the external pressures that authorise change" are the authority
-# corner itself (004:46-48). Weight of the field's pressure in authority agents' own contribution;
+# corner itself (004:50-52). Weight of the field's pressure in authority agents' own contribution;
 # assumption (value).
 PRESSURE_AUTHORISES = 0.3
-VISIBLE_VALUE = 0.5  # share of authority's inflow that is visible value for the public (004:57-60)
+VISIBLE_VALUE = 0.5  # share of authority's inflow that is visible value for the public (004:60-64)
 SCALE_RISK = 1.0  # at scale an innovation delivers 0-2 times its pilot's promise (004:139-141); assumption
 CULTURE_RETENTION = 0.25  # culture fades this much slower than it is built (000:1216); assumption
 # Knock-out arms (validation nulls and the ablation table, docs/validation-plan.md): each names a
@@ -763,7 +763,7 @@ class Engine:
         auth, cap, val = g["auth"], g["cap"], g["val"]
         flow = self.flow_matrix @ a.x
         visible, pressure, performance = self._field_views()
-        # Authority hears value through its links and through visible value for the public (004:57-60).
+        # Authority hears value through its links and through visible value for the public (004:60-64).
         if "flow_va" in self.knockouts:
             visible = 0.0
         flow[auth] = (1 - VISIBLE_VALUE) * flow[auth] + VISIBLE_VALUE * visible
@@ -775,7 +775,7 @@ class Engine:
         cap_slack = st.cap_room * (1.0 - stretch[g["cap_place"]])
         slack[cap] = cap_slack
         own = self.own_a.copy()
-        # pressure authorises change (004:46-48); the knock-out drops that term only (7.2)
+        # pressure authorises change (004:50-52); the knock-out drops that term only (7.2)
         own[auth] = g["auth_own"] + (0.0 if "pressure_enables" in self.knockouts else PRESSURE_AUTHORISES * pressure)
         own[cap] = np.cbrt(g["cap_skill"] * (0.5 + 0.5 * self._culture(cap)) * cap_slack)
         own[val] = performance * g["val_voice"]

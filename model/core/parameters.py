@@ -212,7 +212,8 @@ _add("complacency_rate", 0.03, 0.0, 1.0, "per month", G, "004:21-23; 000:1430",
 _add("balance_threshold", 0.6, 0.0, 1.0, "ratio", G, "004:196-210",
      "Weakest corner / strongest corner needed for sustainable embedding.")
 _add("spillover_strength", 0.03, 0.0, 1.0, "per month", G, "004:3-8; 000:1305",
-     "Monthly trigger chance added to a latent field per embedded field it is linked to.")
+     "Monthly trigger chance an embedded field adds to another field, times the two fields' cross-link "
+     "density (ODD 7.9; 0.03-0.08 in the default locality, so about 0.002 a month per embedded field).")
 _add("overstretch_threshold", 2, 1, 8, "projects", G, "003:532-533",
      "Concurrent innovating fields a locality can carry before capacity is overstretched.", int)
 _add("overstretch_penalty", 0.25, 0.0, 1.0, "fraction", G, "003:532-533",
@@ -246,7 +247,7 @@ _add("flow_gain", 1.4, 0.5, 3.0, "multiplier", G, "assumption",
 _add("culture_rate", 1 / 36, 0.0, 0.5, "per month", G, "000:229, 1216, 1289",
      "How fast staff openness moves towards the drive of the field's strongest leader (leaders "
      "build culture over about three years); it fades four times slower when they go.")
-_add("pressure_enables", 1.0, 0.0, 3.0, "multiplier", G, "000:217, 405; 004:46-48",
+_add("pressure_enables", 1.0, 0.0, 3.0, "multiplier", G, "000:217, 405; 004:50-52",
      "How much pressure and recognised underperformance speed every later phase (trial progress, "
      "handover, alignment), not only trigger change; pressure also authorises leaders, with a fixed "
      "weight of 0.3.")
@@ -275,9 +276,9 @@ _add("sharers", 0.6, 0.0, 1.0, "share", G, "003:670",
      "Share of places with mechanisms to share their innovations (60%, 003:670).")
 _add("example_strength", 0.02, 0.0, 1.0, "per month", G, "003:344; value calibrated per scenario (England 2006: 0.381)",
      "Monthly trigger hazard added by full exposure to examples elsewhere.")
-_add("face_degree", 6.0, 0.0, 50.0, "links", G, "003:673, 727 (regional network meetings); assumption (value)",
+_add("face_degree", 6.0, 0.0, 50.0, "links", G, "003:673, 710 (regional network meetings); assumption (value)",
      "Mean face-to-face contacts of a place within its English region.")
-_add("written_degree", 10.0, 0.0, 100.0, "links", G, "003:672, 140; assumption (value)",
+_add("written_degree", 10.0, 0.0, 100.0, "links", G, "003:672, 711; assumption (value)",
      "Mean written contacts (websites, publications) of a place with places of its own type, nationwide.")
 _add("written_weight", 0.3, 0.0, 1.0, "weight", G, "003:672 (face-to-face strongest); assumption (value)",
      "Strength of a written channel relative to a face-to-face one (1).")
@@ -290,7 +291,7 @@ _add("access_limited", 1, 0, 2, "rule", G, "003:347, 657 (only a quarter can acc
      "best idea on show (before December 2026).", int)
 _add("dissemination_cost", 0.02, 0.0, 0.5, "slack per adopter", G, "003:718; assumption (value)",
      "Staff slack an innovator loses per peer it is helping adopt (Beacons are reimbursed).")
-_add("beacon_scheme", 1, 0, 1, "on/off", G, "003:718, 136-137",
+_add("beacon_scheme", 1, 0, 1, "on/off", G, "003:717-718, 722",
      "Beacon scheme: each year the leading innovators become Beacons for two years.", int)
 _add("beacon_awards", 12, 0, 100, "per year", G, "003:718; assumption (value)",
      "Beacon awards a year.", int)
@@ -299,7 +300,7 @@ _add("beacon_by_field", 0, 0, 1, "on/off", G, "000:250-252, 708, 1484 (awards fo
      "Beacon status is awarded for a field (a theme), shared evenly among the fields each year, to the "
      "places with most public value in it; the Beacon shows that field only (1). 0 = awarded to the "
      "places with most fields mainstreamed, which show every proven field.", int)
-_add("beacon_reach", 0.05, 0.0, 1.0, "weight", G, "003:718, 136; assumption (value)",
+_add("beacon_reach", 0.05, 0.0, 1.0, "weight", G, "003:706, 718; assumption (value)",
      "Face-to-face showcase link from a Beacon to every other place (open days, visits).")
 _add("intermediaries", 1.0, 0.0, 5.0, "multiplier", G, "003:716-720 (IDeA, LGA, regional centres)",
      "Support for intermediaries and spread: scales every channel between places.")

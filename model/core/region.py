@@ -316,7 +316,7 @@ class Region(mesa.Model):
         by_field = bool(rp["beacon_by_field"])
         beacon_lf = self.beacons()
         shown = (e.phase >= Phase.MAINSTREAMING) & (self.sharer[:, None] | beacon_lf)
-        # Channels from j to i; Beacons reach everyone face to face (003:718, 136): a place's
+        # Channels from j to i; Beacons reach everyone face to face (003:706, 718): a place's
         # showcase is a link in every field, a field's Beacon's (by_field) a term in that field only.
         w, rows, starts, seen_by = self._with_beacons(np.zeros(L, bool) if by_field else beacon_lf[:, 0])
         strength = w @ shown.astype(float)
