@@ -924,3 +924,21 @@ def test_an_interrupt_while_the_command_starts_is_one_line_not_an_import_traceba
         assert "Traceback" not in err and "KeyboardInterrupt" not in err, (delay, err)
         assert len(err.strip().splitlines()) == 1 and "interrupted" in err, (delay, err)
         assert not (tmp_path / "o").exists()
+
+
+def test_progress_when_the_output_is_not_a_terminal_is_a_line_a_minute_not_nothing(tmp_path):
+    """Audit, session 21: on a cluster (stderr a log file) tqdm hid its bar and a sweep of hours
+    printed nothing until its end. Now a plain line every INNOVATION_SIM_PROGRESS_SECONDS (60);
+    work shorter than that prints nothing, as before."""
+    r = sim("run", "baseline", "--replicates", "300", "--no-figures", "--out", tmp_path / "a",
+            env={"INNOVATION_SIM_PROGRESS_SECONDS": "1"})
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines, "no progress line"
+    for line in lines:
+        assert re.fullmatch(r"Baseline: [\d,]+/300 runs \(\d+%\), \d\d:\d\d elapsed, about \d\d:\d\d left", line), line
+    r = sim("run", "baseline", "--replicates", "20", "--no-figures", "--out", tmp_path / "b")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    r = sim("run", "baseline", "--replicates", "20", "--out", tmp_path / "c", env={"INNOVATION_SIM_PROGRESS_SECONDS": "0"})
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "INNOVATION_SIM_PROGRESS_SECONDS='0'" in r.stderr
+    assert not (tmp_path / "c").exists()

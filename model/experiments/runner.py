@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Iterable
 
@@ -18,6 +20,7 @@ from tqdm import tqdm
 
 from ..core.lifecycle import PHASE_NAMES
 from ..core.locality import Ensemble
+from ..io import limits
 from ..io.scenario import Scenario
 
 
@@ -42,11 +45,59 @@ def run_replicate(scenario: Scenario, replicate: int, seed: int) -> tuple[pd.Dat
 def progress_bar(**kw) -> tqdm:
     """A tqdm bar as wide as the terminal: tqdm asks the terminal itself, and a terminal that
     reports a size of 0 x 0 (some remote sessions, `script`) got no bar at all (no room for it, by
-    tqdm's count of rows); shutil falls back to 80 x 24."""
+    tqdm's count of rows); shutil falls back to 80 x 24. Where a bar would be hidden because the
+    output is not a terminal (``disable=None``: a cluster job's log, a pipe), a line of progress
+    every INNOVATION_SIM_PROGRESS_SECONDS (60) instead: work of a few seconds prints nothing."""
+    if kw.get("disable", False) is None and not _is_terminal(sys.stderr):
+        return LogLines(every=limits.PROGRESS_SECONDS.value(), **kw)
     size = shutil.get_terminal_size()
     kw.setdefault("ncols", size.columns)
     kw.setdefault("nrows", size.lines)
     return tqdm(**kw)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
+class LogLines:
+    """The part of tqdm's interface the commands use (update, close, a context), writing a plain
+    line such as ``baseline: 1200/5000 runs (24%), 2:05 elapsed, about 6:35 left`` at most every
+    ``every`` seconds, for logs read later rather than watched."""
+
+    def __init__(self, every: float, total: int | None = None, initial: int = 0, desc: str = "", unit: str = "it",
+                 **_ignored):
+        self.every, self.total, self.n, self.initial = every, total, initial, initial
+        self.desc, self.unit = desc, unit
+        self.start = self.last = time.monotonic()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            print(self.line(now - self.start), file=sys.stderr, flush=True)
+
+    def line(self, elapsed: float) -> str:
+        clock = lambda s: tqdm.format_interval(s)  # noqa: E731  (h:mm:ss)
+        done = f"{self.n:,}/{self.total:,} {self.unit}s ({self.n / self.total:.0%})" if self.total else f"{self.n:,} {self.unit}s"
+        left = ""
+        if self.total and self.n > self.initial:
+            rate = (self.n - self.initial) / max(elapsed, 1e-9)
+            left = f", about {clock((self.total - self.n) / rate)} left"
+        return f"{self.desc}: {done}, {clock(elapsed)} elapsed{left}"
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def map_tasks(task, tasks: list, workers: int, bar: dict, sizes: list[int] | None = None, chunksize: int = 1) -> list:

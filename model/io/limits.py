@@ -58,5 +58,7 @@ REPLICATES = Limit("replicates", 10_000, "INNOVATION_SIM_MAX_REPLICATES", "repli
 RUNS = Limit("runs", 1_000_000, "INNOVATION_SIM_MAX_RUNS", "runs per sweep")
 FILE_BYTES = Limit("file_bytes", 1_000_000, "INNOVATION_SIM_MAX_FILE_BYTES", "bytes per scenario or experiment file")
 EXTENDS = Limit("extends", 32, "INNOVATION_SIM_MAX_EXTENDS", "files in an extends chain")
+PROGRESS_SECONDS = Limit("progress_seconds", 60, "INNOVATION_SIM_PROGRESS_SECONDS",
+                         "seconds between progress lines when the output is not a terminal")
 # Folders an ``extends`` may reach besides the scenario's own folder tree and the shipped scenarios/
 EXTENDS_ROOTS_ENV = "INNOVATION_SIM_EXTENDS_ROOTS"
