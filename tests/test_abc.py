@@ -796,3 +796,17 @@ def test_a_generation_that_cannot_be_written_is_not_blamed_on_another_calibratio
         _save(Cut(), tmp_path / "pairs.png")
     assert not (tmp_path / "pairs.png").exists()  # so --resume draws it again
     assert not list(tmp_path.glob(".pairs.png*"))  # and no temporary file is left beside it
+
+
+def test_a_whole_number_setting_is_reported_as_the_runs_used_it():
+    """Audit, session 21: region.burn_in (a whole number of months) is fitted as a continuous value and
+    rounded when run, but its median and intervals were reported unrounded (e.g. 37.6 months)."""
+    base = load_calibration(SMALL)
+    cal = dataclasses.replace(base, prior=[PriorBox("region.burn_in", 12.0, 120.0), PriorBox("trigger_rate", 0.1, 3.0)])
+    pop = pd.DataFrame({"region.burn_in": [37.6, 40.2, 41.4, 55.5], "trigger_rate": [0.51, 0.52, 0.53, 0.54],
+                        "weight": [0.25, 0.25, 0.25, 0.25]})
+    s = parameter_summary(cal, pop)
+    burn = s["region.burn_in"]
+    assert burn["median"] == 40 and type(burn["median"]) is int
+    assert all(type(v) is int for v in burn["ci50"] + burn["ci90"]) and burn["ci90"] == [38, 56]
+    assert s["trigger_rate"]["median"] == pytest.approx(0.52) and type(s["trigger_rate"]["median"]) is float

@@ -64,7 +64,7 @@ import pyarrow.parquet as pq
 from scipy.special import logsumexp
 
 from ..io.calibration import Calibration, PriorBox, load_calibration
-from ..io.experiment import Experiment
+from ..io.experiment import Experiment, param_spec
 from ..io.folders import CALIBRATION_MARKER, write_atomic
 from ..io.manifest import version
 from ..io.scenario import ScenarioError
@@ -613,10 +613,14 @@ def parameter_summary(cal: Calibration, pop: pd.DataFrame) -> dict:
     out = {}
     for j, p in enumerate(cal.prior):
         x = pop[p.name].to_numpy(float)
+        spec = param_spec(p.name)
+        if spec is not None and spec.kind is int:  # fitted as continuous, run rounded: report what ran
+            x = np.rint(x)
         q = weighted_quantile(x, w, [0.05, 0.25, 0.5, 0.75, 0.95])
         ratio = float(sd[j] / space.sd[j])
-        out[p.name] = {"prior": {"low": p.low, "high": p.high, "scale": p.scale}, "median": float(q[2]),
-                       "ci50": [float(q[1]), float(q[3])], "ci90": [float(q[0]), float(q[4])],
+        num = int if spec is not None and spec.kind is int else float
+        out[p.name] = {"prior": {"low": p.low, "high": p.high, "scale": p.scale}, "median": num(q[2]),
+                       "ci50": [num(q[1]), num(q[3])], "ci90": [num(q[0]), num(q[4])],
                        "posterior_sd": float(sd[j]), "prior_sd": float(space.sd[j]),
                        "contraction": ratio, "identified": bool(ratio < IDENTIFIED)}
     return out
