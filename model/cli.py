@@ -290,7 +290,7 @@ def _run_region(s: Scenario, args, out: Path) -> int:
         tables["timeseries"].to_parquet(tmp / "timeseries.parquet", index=False)
         for name in ("aggregates", "survey", "diffusion", "adoption", "places", "events"):
             tables[name].to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
-        if s.posterior is not None:  # each replicate's settings, drawn from the calibration
+        if s.drawn_names():  # each replicate's settings, drawn from the calibration
             tables["settings"].to_csv(tmp / "settings.csv", index=False, float_format="%.6g")
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
         _write_resolved(s, args, tmp)
@@ -300,7 +300,7 @@ def _run_region(s: Scenario, args, out: Path) -> int:
     n = summary["survey"]["all"]["places"]
     print(f"{s.name}: {args.replicates} runs x {n} places x {s.months} months, seed {args.seed} "
           f"({time.perf_counter() - t:.0f} s)\n")
-    if s.posterior is not None:
+    if s.drawn_names():  # (a teaching region lists every posterior setting in not_drawn: nothing is drawn)
         print(f"Each run's settings drawn from the calibration's posterior ({s.posterior.name}, settings.csv): "
               f"the ranges carry parameter uncertainty as well as run-to-run noise.")
     print(f"At the survey (month {summary['survey_month']}):")

@@ -564,3 +564,15 @@ def test_public_value_counts_from_month_0_after_a_burn_in():
     assert (r.engine.public_value == 0).all()
     assert np.array_equal(r.engine.performance0, r.engine.performance)
     assert (r.engine.improvement > 0).any()  # the burn-in did run: places improved before month 0
+
+
+def test_a_teaching_region_that_keeps_every_posterior_setting_does_not_claim_draws(tmp_path):
+    """README audit, session 22: region_60 lists every posterior setting in not_drawn (it keeps the
+    earlier point fit), yet `run` said each run's settings were drawn from the posterior and wrote
+    a settings.csv with no settings in it."""
+    from test_cli import sim
+    out = tmp_path / "out"
+    r = sim("run", "region_60", "--replicates", 1, "--steps", 78, "--no-figures", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert "drawn from the calibration's posterior" not in r.stdout
+    assert not (out / "settings.csv").exists()
