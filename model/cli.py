@@ -948,6 +948,9 @@ def cmd_discover(args) -> int:
               f"({hint})\n")
     for b in d.boxes:
         print(f"Box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f} ({b.runs} {d.unit})")
+        if b.density < args.min_density:  # the fallback of discover._pick: say it is one
+            print(f"  (below --min-density {args.min_density:g}: no box of at most {args.max_dims} setting{'s' * (args.max_dims != 1)} was that "
+                  f"dense, so this is the densest found; try a lower --min-density or more --max-dims)")
         for lim in b.limits:
             print(f"  {lim['name']:<28} {lim['low']:>8.3g} to {lim['high']:.3g}")
         print(f"  {b.sentence}\n")
@@ -1237,7 +1240,8 @@ def _parser() -> argparse.ArgumentParser:
     di.add_argument("--threshold", type=float, metavar="X",
                     help="for an outcome that is not 0/1: it happens when at least X (at most, if it is to be minimised)")
     di.add_argument("--min-density", type=float, default=0.8, metavar="D",
-                    help="pick on the peeling trajectory the box with most coverage among those at least this dense (default 0.8)")
+                    help="pick on the peeling trajectory the box with most coverage among those at least this dense "
+                         "(default 0.8); if none is, the densest, and it says so")
     di.add_argument("--boxes", type=_count(), default=3, metavar="N", help="at most N boxes (default 3)")
     di.add_argument("--max-dims", type=_count(), default=3, metavar="K",
                     help="a box restricts at most K settings (default 3), so it can be read")

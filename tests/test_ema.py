@@ -220,6 +220,12 @@ def test_discover_command_writes_tables_and_figures(tmp_path, capsys):
     assert main(["discover", str(folder), "--outcome", "hit"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"Box 1: coverage [01]\.\d\d, density [01]\.\d\d", out) and "In " in out
+    density = float(re.search(r"Box 1: coverage [01]\.\d\d, density ([01]\.\d\d)", out).group(1))
+    assert density >= 0.8 and "below --min-density" not in out.split("Box 2")[0]
+    # a box below --min-density is the fallback, and says so (README audit, session 22)
+    assert main(["discover", str(folder), "--outcome", "hit", "--min-density", "1", "--boxes", "1", "--max-dims", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "(below --min-density 1: no box of at most 1 setting was that dense, so this is the densest found" in out
     res = folder / "_discover" / "hit"
     for f in ("boxes.csv", "trajectory.csv", "feature_scores.csv", "cart_boxes.csv", "discovery.json",
               "figures/peeling_trajectory.png", "figures/boxes.png", "figures/feature_scores.png"):
@@ -357,3 +363,33 @@ def test_robust_refuses_a_design_without_levers(tmp_path, capsys):
     assert main(["robust", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "robust needs method = \"exploratory\"" in err
+
+
+def test_robust_says_when_regret_would_pick_another_policy_than_the_threshold():
+    """README audit, session 22: at a threshold of 0 on public value the do-nothing policy came out
+    "most robust" (at least 0 in 93% of futures) though it falls furthest behind the best policy in
+    each future; the report now says that the two criteria disagree, and which policy regret picks."""
+    from model.experiments.robust import sentences
+
+    summary = pd.DataFrame({"policy_label": ["nothing", "leader"], "outcome": "public_value",
+                            "direction": "maximise", "threshold": 0.0, "mean": [0.50, 0.72],
+                            "mean_regret": [0.443, 0.219], "max_regret": [2.51, 2.46], "satisficing": [0.93, 0.89]})
+    said = sentences(summary)
+    assert said[0].startswith("Most robust for public_value: [nothing]")
+    assert said[-1].startswith("The two criteria disagree for public_value: by regret alone [leader]")
+    assert "89% against 93%" in said[-1]
+    agree = sentences(summary.assign(satisficing=[0.80, 0.89]))
+    assert agree[0].startswith("Most robust for public_value: [leader]") and not any("disagree" in x for x in agree)
+    assert not any("disagree" in x for x in sentences(summary.assign(threshold=np.nan)))
+
+
+def test_discover_counts_runs_not_futures_when_policies_share_the_futures(tmp_path, capsys):
+    """README audit, session 22: on robust_inspection's folder (100 futures x 4 policies) discover
+    spoke of "400 futures"; a row there is a policy in a future, a run."""
+    from model.experiments.discover import discover_folder
+    exp = load_experiment(write(tmp_path, TINY.replace("samples = 4", "samples = 6")))
+    folder = make_sweep(exp, tmp_path / "sweep")
+    d = discover_folder(folder, "public_value", None)
+    assert d.unit == "runs" and d.runs == len(read_runs(folder)) == exp.n_runs
+    assert main(["discover", str(folder), "--outcome", "public_value"]) == 0
+    assert f"Scenario discovery on {exp.n_runs} runs of" in capsys.readouterr().out

@@ -94,7 +94,8 @@ def prepare(folder: Path, outcome: str, threshold: float | None = None) -> tuple
     x = x.loc[:, x.nunique() > 1]  # a setting that never varies cannot bound a box
     if x.shape[1] == 0:
         raise SweepError(f"{folder}: no setting varies in this sweep; nothing to discover")
-    unit = "futures" if mf.method == "exploratory" else "runs"
+    # a run is a future only when each future ran once under one policy (with levers it is a policy in a future)
+    unit = "futures" if mf.method == "exploratory" and not mf.levers and mf.replicates == 1 else "runs"
     return x, y, {"event": event, "unit": unit, "inputs": list(x.columns)}
 
 

@@ -96,6 +96,15 @@ def sentences(summary: pd.DataFrame) -> list[str]:
                 good = f"{outcome} is {word} {r.threshold:g} in {r.satisficing:.0%} of futures; "
             out.append(f"{lead} for {outcome}: [{r.policy_label}]: {good}it is behind the best policy of the same future by "
                        f"{r.mean_regret:.3g} on average and {r.max_regret:.3g} at worst (mean {outcome} {r.mean:.3g}).")
+        if has_thr:  # the threshold ranks first; say so when regret would pick another policy
+            top, by_regret = t.iloc[0], t.sort_values(["max_regret", "mean_regret"], kind="stable").iloc[0]
+            if (by_regret.max_regret, by_regret.mean_regret) < (top.max_regret, top.mean_regret):
+                out.append(f"The two criteria disagree for {outcome}: by regret alone [{by_regret.policy_label}] is the "
+                           f"most robust (behind the best by {by_regret.mean_regret:.3g} on average and "
+                           f"{by_regret.max_regret:.3g} at worst, against {top.mean_regret:.3g} and {top.max_regret:.3g}), "
+                           f"but it meets the threshold in fewer futures ({by_regret.satisficing:.0%} against "
+                           f"{top.satisficing:.0%}); which to prefer depends on whether missing the threshold or "
+                           f"falling short of the best matters more.")
     return out
 
 
