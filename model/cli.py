@@ -584,7 +584,12 @@ def cmd_sweep(args) -> int:
             return 130
         except SweepStopped as e:
             raise BadInput(f"{e}; {finish}") from None
-        analyse = f"innovation-sim robust {out}" if exp.method == "exploratory" else f"innovation-sim sweep --analyse {out}"
+        if exp.method != "exploratory":
+            analyse = f"innovation-sim sweep --analyse {out}"
+        elif exp.levers:  # policies to compare across futures
+            analyse = f"innovation-sim robust {out}"
+        else:  # futures only: under which conditions does an outcome happen?
+            analyse = f"innovation-sim discover {out} --outcome NAME"
         print(f"Done: {resume_summary(start, stats)}. Read with pandas.read_parquet('{out}'); analyse with: {analyse}")
         return 0
     except SweepError as e:
@@ -1145,12 +1150,16 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"innovation-sim {version()}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(p, out: bool = True):
+    def common(p, out: bool = True, own_run_table: bool = False):
+        # `run` reads a scenario's [run] table (a region: 4 replicates; a resolved scenario: its seed);
+        # compare and brief run every scenario on the command line's, so that they share seeds
+        dflt = (lambda n: f"the scenario's [run] table, else {n}") if own_run_table else str
         p.add_argument("--steps", type=int, metavar="N", help="months to simulate (default: the scenario's, usually 120)")
         p.add_argument("--replicates", type=_count(limits.REPLICATES), metavar="R",
-                       help=f"how many runs of each scenario (default {DEFAULT_REPLICATES}); more runs, narrower uncertainty")
+                       help=f"how many runs of each scenario (default {dflt(DEFAULT_REPLICATES)}); more runs, "
+                            f"narrower uncertainty")
         p.add_argument("--seed", type=_seed, metavar="S",
-                       help="random seed (default 1): the same seed gives exactly the same results")
+                       help=f"random seed (default {dflt(1)}): the same seed gives exactly the same results")
         p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="change one setting for this run, e.g. --set openness=0.7 (repeatable; "
                             "see `innovation-sim params`)")
@@ -1163,7 +1172,7 @@ def _parser() -> argparse.ArgumentParser:
                          description="Run one scenario many times (in parallel) and write timeseries.csv, "
                                      "events.csv, summary.json, scenario.resolved.toml and figures/ to a folder.")
     run.add_argument("scenario", metavar="SCENARIO", help="a shipped scenario's name (see `innovation-sim scenarios`) or a .toml file")
-    common(run)
+    common(run, own_run_table=True)
     run.set_defaults(func=cmd_run)
 
     cmp_ = sub.add_parser("compare", help="run several scenarios side by side",

@@ -393,3 +393,13 @@ def test_discover_counts_runs_not_futures_when_policies_share_the_futures(tmp_pa
     assert d.unit == "runs" and d.runs == len(read_runs(folder)) == exp.n_runs
     assert main(["discover", str(folder), "--outcome", "public_value"]) == 0
     assert f"Scenario discovery on {exp.n_runs} runs of" in capsys.readouterr().out
+
+
+def test_a_sweep_of_futures_without_levers_points_at_discover_not_robust(tmp_path):
+    """README audit, session 22: `sweep discover_embedding` (no levers) ended with "analyse with:
+    innovation-sim robust ...", which then printed an empty table of regret 0."""
+    from clihelp import sim
+    text = TINY.split("[levers]")[0].replace("samples = 4", "samples = 3") + "[outcomes]\npublic_value = { threshold = 0.0 }\n"
+    r = sim("sweep", write(tmp_path, text), "--out", tmp_path / "out", "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    assert f"analyse with: innovation-sim discover {tmp_path / 'out'} --outcome NAME" in r.stdout
