@@ -228,3 +228,16 @@ def test_an_interrupted_validation_keeps_its_finished_checks_and_resume_gives_th
     capsys.readouterr()
     assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part), "--resume"]) in (0, 1)
     assert calls == [1, 1] and "kept from" not in capsys.readouterr().out
+
+
+def test_a_validation_whose_finished_checks_cannot_be_kept_still_runs(tmp_path, capsys, monkeypatch):
+    """Keeping finished checks (for --resume) is a convenience: a cache folder that cannot be made
+    (a read-only home; here a file in its way) gives a note, not a failed validation."""
+    from model.cli import main
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert main(["validate", "--quick", "--only", "1"]) in (0, 1)
+    captured = capsys.readouterr()
+    assert "[ 1] pass" in captured.out
+    assert captured.err.count("\n") == 1 and "note: cannot keep finished checks in" in captured.err

@@ -17,6 +17,7 @@ import functools
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -871,7 +872,7 @@ class Kept:
 
     def __init__(self, folder: Path, reuse: bool):
         self.folder, self.reuse, self.used, self.written = Path(folder), reuse, 0, []
-        self._key = None
+        self._key, self.unwritable = None, False
 
     def key(self, quick: bool) -> dict:
         if self._key is None:
@@ -901,9 +902,17 @@ class Kept:
 
     def put(self, c: Check, quick: bool, result: Result, seconds: float) -> None:
         from ..io.folders import written_whole
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with written_whole(self.path(c)) as tmp, open(tmp, "wb") as f:
-            pickle.dump({"key": {**self.key(quick), "check": c.id}, "result": result, "seconds": seconds}, f)
+        if self.unwritable:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with written_whole(self.path(c)) as tmp, open(tmp, "wb") as f:
+                pickle.dump({"key": {**self.key(quick), "check": c.id}, "result": result, "seconds": seconds}, f)
+        except OSError as e:  # a read-only home or a full disk must not stop the validation itself
+            self.unwritable = True
+            print(f"innovation-sim: note: cannot keep finished checks in {self.folder} ({e.strerror or e}); "
+                  f"an interrupt will lose them", file=sys.stderr, flush=True)
+            return
         self.written.append(self.path(c))
 
     def count(self) -> int:
