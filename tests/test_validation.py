@@ -241,3 +241,19 @@ def test_a_validation_whose_finished_checks_cannot_be_kept_still_runs(tmp_path, 
     captured = capsys.readouterr()
     assert "[ 1] pass" in captured.out
     assert captured.err.count("\n") == 1 and "note: cannot keep finished checks in" in captured.err
+
+
+def test_a_kept_check_is_not_used_after_a_shipped_scenario_changed(tmp_path, monkeypatch):
+    """Check 14 runs the UK cases' files: a result kept before one of them was edited is stale."""
+    import model.io.scenario as scen
+    shipped = tmp_path / "scenarios"
+    shipped.mkdir()
+    (shipped / "a.toml").write_text("name = 'a'\n")
+    monkeypatch.setattr(scen, "SHIPPED", shipped)
+    c = next(c for c in v.CHECKS if c.id == 1)
+    kept = v.Kept(tmp_path / "kept", reuse=True)
+    kept.put(c, True, v.Result("s", "e", True), 1.0)
+    assert v.Kept(tmp_path / "kept", reuse=True).get(c, True) is not None
+    (shipped / "a.toml").write_text("name = 'b'\n")
+    assert v.Kept(tmp_path / "kept", reuse=True).get(c, True) is None
+    assert v.Kept(tmp_path / "kept", reuse=True).get(c, False) is None  # another ensemble size

@@ -706,6 +706,7 @@ def _quiet_worker() -> None:
     a lost worker, and is reported there in one line."""
     logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
     logging.getLogger("distributed.worker").setLevel(logging.CRITICAL)
+    logging.getLogger("distributed.batched").setLevel(logging.WARNING)
 
 
 # Run first in each worker process: Ctrl-C reaches the whole process group, and the workers would
@@ -727,6 +728,10 @@ def _local_cluster(n: int):
 
     from dask.distributed import LocalCluster
 
+    # A comm of this cluster cut as it closes (an interrupt mid-transfer) is logged at INFO with its
+    # traceback, after LocalCluster has put back the log levels it lowered while it ran: in about
+    # 1 of 8 interrupted sweeps, 11 lines of CommClosedError over the command's one-line message.
+    logging.getLogger("distributed.batched").setLevel(logging.WARNING)
     pressed: list[int] = []
     held = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
     handlers = {sig: signal.signal(sig, lambda signum, frame: pressed.append(signum)) for sig in held}

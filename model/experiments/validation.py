@@ -875,9 +875,11 @@ class Kept:
         self._key, self.unwritable = None, False
 
     def key(self, quick: bool) -> dict:
-        if self._key is None:
-            from ..io.manifest import code_digest
-            self._key = {"code": code_digest(), "seed_base": SEED_BASE}
+        if self._key is None:  # the code and the shipped scenarios (and posteriors) the checks run
+            from ..io.manifest import code_digest, sha256_file
+            from ..io.scenario import SHIPPED
+            inputs = {p.relative_to(SHIPPED).as_posix(): sha256_file(p) for p in sorted(SHIPPED.rglob("*")) if p.is_file()}
+            self._key = {"code": code_digest(), "scenarios": inputs, "seed_base": SEED_BASE}
         return {**self._key, "runs": QUICK if quick else FULL}
 
     def path(self, c: Check) -> Path:
