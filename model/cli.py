@@ -893,12 +893,17 @@ def cmd_validate(args) -> int:
 
 
 def _validate_partial(out: str | None) -> Path:
-    """Where `validate` keeps each finished check until its report is written: beside the report,
-    or in the user's cache without --out."""
+    """Where `validate` keeps each finished check until its report is written: inside --out (in
+    .validate-partial/), or in the user's cache without it (the temporary folder if there is no home)."""
     if out:
         return Path(out) / ".validate-partial"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "innovation-sim" / "validate-partial"
+    cache = os.environ.get("XDG_CACHE_HOME")
+    if not cache:
+        try:
+            cache = Path.home() / ".cache"
+        except (RuntimeError, KeyError):  # no HOME and no passwd entry (`env -i`, some containers)
+            cache = Path(tempfile.gettempdir()) / f"innovation-sim-{os.getuid()}"
+    return Path(cache) / "innovation-sim" / "validate-partial"
 
 
 def _not_another_commands(out: Path) -> None:
@@ -954,8 +959,9 @@ def cmd_discover(args) -> int:
     for b in d.boxes:
         print(f"Box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f} ({b.runs} {d.unit})")
         if b.density < args.min_density:  # the fallback of discover._pick: say it is one
-            print(f"  (below --min-density {args.min_density:g}: no box of at most {args.max_dims} setting{'s' * (args.max_dims != 1)} was that "
-                  f"dense, so this is the densest found; try a lower --min-density or more --max-dims)")
+            print(f"  (below --min-density {args.min_density:g}: no box of at most {args.max_dims} setting"
+                  f"{'s' * (args.max_dims != 1)} holding a fifth of the cases was that dense, so this is the densest "
+                  f"of them; try a lower --min-density or more --max-dims)")
         for lim in b.limits:
             print(f"  {lim['name']:<28} {lim['low']:>8.3g} to {lim['high']:.3g}")
         print(f"  {b.sentence}\n")
@@ -1233,8 +1239,8 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--out", metavar="DIR", help="also write DIR/validation.md")
     va.add_argument("--only", type=int, nargs="+", metavar="ID", help="run only these checks")
     va.add_argument("--resume", action="store_true",
-                    help="finish an interrupted validation: the checks it finished (kept beside DIR, or in your "
-                         "cache without --out) are not run again")
+                    help="finish an interrupted validation: the checks it finished (kept in DIR/.validate-partial, "
+                         "or in your cache without --out) are not run again")
     va.add_argument("--ablation", action="store_true",
                     help="instead of the checks, the ablation table: what each corner, flow, link layer and "
                          "mechanism contributes (800 fresh runs per arm, seeds 6000+; DIR/ablation.md with --out)")
@@ -1347,6 +1353,7 @@ def main(argv: list[str] | None = None) -> int:
         restore_term = signal.signal(signal.SIGTERM, _Interrupt.handler)
     try:
         args = _parser().parse_args(argv)
+        limits.PROGRESS_SECONDS.value()  # a bad value refused before any work, on a terminal too
         for flag in ("out", "keep", "analyse"):  # `--out "$DIR"` with DIR unset: not the default, a mistake
             value = getattr(args, flag, None)
             if value is not None and not str(value).strip():

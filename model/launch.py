@@ -11,7 +11,7 @@ import signal
 import sys
 
 
-class _Stop(Exception):
+class _Stop(BaseException):  # as KeyboardInterrupt: an `except Exception` in an import must not swallow it
     pass
 
 

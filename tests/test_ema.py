@@ -225,7 +225,7 @@ def test_discover_command_writes_tables_and_figures(tmp_path, capsys):
     # a box below --min-density is the fallback, and says so (README audit, session 22)
     assert main(["discover", str(folder), "--outcome", "hit", "--min-density", "1", "--boxes", "1", "--max-dims", "1"]) == 0
     out = capsys.readouterr().out
-    assert "(below --min-density 1: no box of at most 1 setting was that dense, so this is the densest found" in out
+    assert "(below --min-density 1: no box of at most 1 setting holding a fifth of the cases was that dense, so this is the densest of them" in out
     res = folder / "_discover" / "hit"
     for f in ("boxes.csv", "trajectory.csv", "feature_scores.csv", "cart_boxes.csv", "discovery.json",
               "figures/peeling_trajectory.png", "figures/boxes.png", "figures/feature_scores.png"):

@@ -930,15 +930,19 @@ def test_progress_when_the_output_is_not_a_terminal_is_a_line_a_minute_not_nothi
     """Audit, session 21: on a cluster (stderr a log file) tqdm hid its bar and a sweep of hours
     printed nothing until its end. Now a plain line every INNOVATION_SIM_PROGRESS_SECONDS (60);
     work shorter than that prints nothing, as before."""
-    r = sim("run", "baseline", "--replicates", "300", "--no-figures", "--out", tmp_path / "a",
+    r = sim("run", "baseline", "--replicates", "2000", "--steps", "48", "--no-figures", "--out", tmp_path / "a",
             env={"INNOVATION_SIM_PROGRESS_SECONDS": "1"})
     assert r.returncode == 0, r.stderr
     lines = r.stderr.strip().splitlines()
     assert lines, "no progress line"
-    for line in lines:
-        assert re.fullmatch(r"Baseline: [\d,]+/300 runs \(\d+%\), \d\d:\d\d elapsed, about \d\d:\d\d left", line), line
+    for line in lines[:-1]:
+        assert re.fullmatch(r"Baseline: [\d,]+/2,000 runs \(\d+%\), \d\d:\d\d elapsed, about \d\d:\d\d left", line), line
+    assert re.fullmatch(r"Baseline: 2,000/2,000 runs \(100%\), \d\d:\d\d elapsed", lines[-1]), lines[-1]
     r = sim("run", "baseline", "--replicates", "20", "--no-figures", "--out", tmp_path / "b")
     assert r.returncode == 0 and r.stderr == "", r.stderr
     r = sim("run", "baseline", "--replicates", "20", "--out", tmp_path / "c", env={"INNOVATION_SIM_PROGRESS_SECONDS": "0"})
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "INNOVATION_SIM_PROGRESS_SECONDS='0'" in r.stderr
     assert not (tmp_path / "c").exists()
+    # refused before any work: a sweep used to have made its folder (and then asked for --resume)
+    r = sim("sweep", "grid_leadership", "--out", tmp_path / "s", env={"INNOVATION_SIM_PROGRESS_SECONDS": "x"})
+    assert r.returncode == 2 and "INNOVATION_SIM_PROGRESS_SECONDS='x'" in r.stderr and not (tmp_path / "s").exists()

@@ -1,6 +1,8 @@
 """The validation command's bookkeeping (exit codes, the strict known-disagreement marker) and the
 statistics of checks 5 and 7."""
 
+import tempfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -222,7 +224,7 @@ def test_an_interrupted_validation_keeps_its_finished_checks_and_resume_gives_th
     monkeypatch.setattr(one, "fn", lambda n: calls.append(1) or v.Result("s", "e", True))
     monkeypatch.setattr(twelve, "fn", interrupted)
     assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part)]) == 130
-    assert (part / ".validate-partial" / "check_01.pickle").exists() and calls == [1]
+    assert len(list((part / ".validate-partial").glob("*/check_01.pickle"))) == 1 and calls == [1]
     monkeypatch.setattr(v.Kept, "key", lambda self, quick: {"code": "other"})
     monkeypatch.setattr(twelve, "fn", real)
     capsys.readouterr()
@@ -257,3 +259,33 @@ def test_a_kept_check_is_not_used_after_a_shipped_scenario_changed(tmp_path, mon
     (shipped / "a.toml").write_text("name = 'b'\n")
     assert v.Kept(tmp_path / "kept", reuse=True).get(c, True) is None
     assert v.Kept(tmp_path / "kept", reuse=True).get(c, False) is None  # another ensemble size
+
+
+def test_a_quick_validation_does_not_overwrite_or_discard_an_interrupted_full_one(tmp_path):
+    """Review, session 22: every kept file was check_NN.pickle in one cache folder, so a --quick run
+    (or one of other code) overwrote an interrupted full run's files and deleted them as it finished."""
+    c = next(c for c in v.CHECKS if c.id == 1)
+    full = v.Kept(tmp_path, reuse=True)
+    full.put(c, False, v.Result("full", "e", True), 1.0)
+    quick = v.Kept(tmp_path, reuse=True)
+    assert quick.get(c, True) is None
+    quick.put(c, True, v.Result("quick", "e", True), 1.0)
+    quick.discard()
+    kept = v.Kept(tmp_path, reuse=True).get(c, False)
+    assert kept is not None and kept[0].statistic == "full"
+
+
+def test_validate_without_a_home_keeps_its_checks_in_the_temporary_folder(monkeypatch):
+    """Review, session 22: with no HOME and no passwd entry Path.home() raises RuntimeError, and
+    validate (which never needed a home) stopped with a traceback."""
+    import pathlib
+
+    from model import cli
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(pathlib.Path, "home", staticmethod(no_home))
+    where = cli._validate_partial(None)
+    assert str(where).startswith(tempfile.gettempdir()) and where.name == "validate-partial"

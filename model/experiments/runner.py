@@ -10,8 +10,10 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Iterable
 
 import numpy as np
@@ -73,25 +75,30 @@ class LogLines:
         self.every, self.total, self.n, self.initial = every, total, initial, initial
         self.desc, self.unit = desc, unit
         self.start = self.last = time.monotonic()
+        self.said: int | None = None  # the count the last line gave
 
     def update(self, n: int = 1) -> None:
         self.n += n
         now = time.monotonic()
         if now - self.last >= self.every:
-            self.last = now
+            self.last, self.said = now, self.n
             print(self.line(now - self.start), file=sys.stderr, flush=True)
 
     def line(self, elapsed: float) -> str:
         clock = lambda s: tqdm.format_interval(s)  # noqa: E731  (h:mm:ss)
         done = f"{self.n:,}/{self.total:,} {self.unit}s ({self.n / self.total:.0%})" if self.total else f"{self.n:,} {self.unit}s"
         left = ""
-        if self.total and self.n > self.initial:
+        if self.total and self.initial < self.n < self.total:
             rate = (self.n - self.initial) / max(elapsed, 1e-9)
             left = f", about {clock((self.total - self.n) / rate)} left"
         return f"{self.desc}: {done}, {clock(elapsed)} elapsed{left}"
 
     def close(self) -> None:
-        pass
+        """Work that printed progress ends with a line of where it stopped (its end, or an interrupt);
+        work shorter than ``every`` prints nothing."""
+        if self.said is not None and self.said != self.n:
+            self.said = self.n
+            print(self.line(time.monotonic() - self.start), file=sys.stderr, flush=True)
 
     def __enter__(self):
         return self
@@ -109,7 +116,9 @@ def map_tasks(task, tasks: list, workers: int, bar: dict, sizes: list[int] | Non
             return _collect(map(task, tasks), sizes, pbar)
         pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_ignores_interrupt)
         try:
-            out = _collect(pool.map(task, tasks, chunksize=chunksize), sizes, pbar)
+            with _signals_held():  # the workers are forked here
+                results = pool.map(task, tasks, chunksize=chunksize)
+            out = _collect(results, sizes, pbar)
         except BaseException:
             _stop(pool)
             raise
@@ -125,6 +134,22 @@ def _collect(results: Iterable, sizes: list[int], pbar: tqdm) -> list:
     return out
 
 
+@contextmanager
+def _signals_held():
+    """Ctrl-C and SIGTERM held while the pool forks its workers, and delivered after: one that came
+    during a fork ran its handler inside the fork's own hooks (logging's lock release), whose
+    exceptions Python ignores, so the interrupt was lost and the command ran to its end (2 of 66
+    timed signals in a review). The workers unblock them first thing (worker_ignores_interrupt)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def worker_ignores_interrupt() -> None:
     """In a worker process (the runs' pool; the app's drawing process): Ctrl-C reaches the whole
     process group, and a worker killed by it mid-reply left the pool's result pipe half-written, so
@@ -134,6 +159,8 @@ def worker_ignores_interrupt() -> None:
     its task and wait for the next one, and the parent would hang."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them (_signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

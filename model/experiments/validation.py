@@ -879,17 +879,24 @@ class Kept:
             from ..io.manifest import code_digest, sha256_file
             from ..io.scenario import SHIPPED
             inputs = {p.relative_to(SHIPPED).as_posix(): sha256_file(p) for p in sorted(SHIPPED.rglob("*")) if p.is_file()}
-            self._key = {"code": code_digest(), "scenarios": inputs, "seed_base": SEED_BASE}
+            import platform
+
+            from ..io.manifest import packages
+            self._key = {"code": code_digest(), "scenarios": inputs, "seed_base": SEED_BASE,
+                         "python": platform.python_version(), "packages": packages()}
         return {**self._key, "runs": QUICK if quick else FULL}
 
-    def path(self, c: Check) -> Path:
-        return self.folder / f"check_{c.id:02d}.pickle"
+    def path(self, c: Check, quick: bool) -> Path:
+        """One folder per key: a --quick run, or a run of other code, keeps and discards its own
+        files, never an interrupted run's (a run of the same key keeps the same results)."""
+        from ..io.manifest import sha256_json
+        return self.folder / sha256_json(self.key(quick))[:12] / f"check_{c.id:02d}.pickle"
 
     def get(self, c: Check, quick: bool) -> tuple[Result, float] | None:
         if not self.reuse:
             return None
         try:
-            with open(self.path(c), "rb") as f:
+            with open(self.path(c, quick), "rb") as f:
                 kept = pickle.load(f)
             if kept["key"] != {**self.key(quick), "check": c.id}:
                 return None
@@ -899,7 +906,7 @@ class Kept:
         except Exception:  # none kept, or damaged (a crash can only leave a missing file, but a disk can do worse)
             return None
         self.used += 1
-        self.written.append(self.path(c))
+        self.written.append(self.path(c, quick))
         return result, seconds
 
     def put(self, c: Check, quick: bool, result: Result, seconds: float) -> None:
@@ -907,15 +914,15 @@ class Kept:
         if self.unwritable:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with written_whole(self.path(c)) as tmp, open(tmp, "wb") as f:
+            self.path(c, quick).parent.mkdir(parents=True, exist_ok=True)
+            with written_whole(self.path(c, quick)) as tmp, open(tmp, "wb") as f:
                 pickle.dump({"key": {**self.key(quick), "check": c.id}, "result": result, "seconds": seconds}, f)
         except OSError as e:  # a read-only home or a full disk must not stop the validation itself
             self.unwritable = True
             print(f"innovation-sim: note: cannot keep finished checks in {self.folder} ({e.strerror or e}); "
                   f"an interrupt will lose them", file=sys.stderr, flush=True)
             return
-        self.written.append(self.path(c))
+        self.written.append(self.path(c, quick))
 
     def count(self) -> int:
         return len(self.written)
@@ -925,8 +932,9 @@ class Kept:
         `validate` may be keeping its own beside them)."""
         for p in self.written:
             p.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            self.folder.rmdir()
+        for folder in [*{p.parent for p in self.written}, self.folder]:  # each only if now empty, deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def run_all(quick: bool, only: list[int] | None = None, progress: bool = True,

@@ -8,6 +8,9 @@ variable for a real cluster.
       experiment file
     files in an ``extends`` chain  32          INNOVATION_SIM_MAX_EXTENDS
 
+Not a limit but read the same way: seconds between progress lines when the output is not a
+terminal (a cluster job's log), 60, INNOVATION_SIM_PROGRESS_SECONDS.
+
 A seed is a whole number from 0 to 2**63 - 1 (it is written back into TOML files, whose integers
 are 64-bit). Memory is checked separately, before a region run or a sweep starts
 (model/experiments/resources.py).
