@@ -1336,16 +1336,27 @@ class _Interrupt:
     is ignored, so it cannot cut the clean-up short (workers left running, a traceback); a third
     stops even the clean-up."""
     count = 0
+    signum: int | None = None  # the first: SIGTERM's exit code is 143, Ctrl-C's 130 (128 + the signal)
 
     @classmethod
     def handler(cls, signum, frame):
         cls.count += 1
+        if cls.signum is None:
+            cls.signum = signum
         if cls.count != 2:
             raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
+    code = _main(argv)
+    if code == 130 and _Interrupt.signum == signal.SIGTERM:  # as a shell reports a command ended by it
+        return 143
+    return code
+
+
+def _main(argv: list[str] | None) -> int:
     before, restore, restore_term = set(_CLAIMS), None, None
+    _Interrupt.signum = None
     if threading.current_thread() is threading.main_thread():
         restore, _Interrupt.count = signal.signal(signal.SIGINT, _Interrupt.handler), 0
         # SIGTERM (`timeout`, a cluster's scheduler at the end of a job's time) stops as Ctrl-C does:

@@ -26,7 +26,7 @@ def main() -> int:
         pending = signal.sigpending() & _HELD
     if pending:  # left pending and held: the process ends without acting on it
         print("innovation-sim: interrupted while starting; nothing was done", file=sys.stderr)
-        return 130
+        return 143 if pending == {signal.SIGTERM} else 130  # 128 + the signal, as a shell reports it
     signal.pthread_sigmask(signal.SIG_SETMASK, before)
     return command()
 

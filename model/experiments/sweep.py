@@ -743,9 +743,9 @@ def _local_cluster(n: int):
         local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                              host="127.0.0.1", preload=[_WORKER_IGNORES_CTRL_C])
     except Exception:
-        if pressed:  # workers ended by the same signal: the interrupt, not Dask's complaint
-            raise KeyboardInterrupt from None
-        raise
+        if not pressed:
+            raise
+        local = None  # workers ended by the same signal: the interrupt, not Dask's complaint
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -754,8 +754,11 @@ def _local_cluster(n: int):
         else:
             os.environ["PYTHONPATH"] = path
     if pressed:
-        _close(local)
-        raise KeyboardInterrupt
+        if local is not None:
+            _close(local)
+        # delivered to the handler it was held from (the command's says which signal: 130 or 143)
+        signal.raise_signal(pressed[0])
+        raise KeyboardInterrupt  # a handler that did not raise (ignored, or a second Ctrl-C) still stops here
     return local
 
 
