@@ -17,17 +17,19 @@ _HELD = {signal.SIGINT, signal.SIGTERM}
 
 
 def main() -> int:
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    masks = hasattr(signal, "pthread_sigmask") and hasattr(signal, "sigpending")  # not on Windows
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if masks else None
     try:
         from .cli import main as command
-    except KeyboardInterrupt:  # (cannot come while held; kept for a platform without signal masks)
-        pending = _HELD
+    except KeyboardInterrupt:  # only without signal masks: a Ctrl-C raised in the imports
+        pending = {signal.SIGINT}
     else:
-        pending = signal.sigpending() & _HELD
+        pending = signal.sigpending() & _HELD if masks else set()
     if pending:  # left pending and held: the process ends without acting on it
         print("innovation-sim: interrupted while starting; nothing was done", file=sys.stderr)
         return 143 if pending == {signal.SIGTERM} else 130  # 128 + the signal, as a shell reports it
-    signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    if masks:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
     return command()
 
 
