@@ -541,6 +541,8 @@ def cmd_sweep(args) -> int:
             from .experiments.analysis import analyse  # matplotlib and SALib: only for --analyse
             res = analyse(Path(args.analyse))
             print(f"Analysed {res['runs']} runs ({res['errors']} with errors); method {res['method']}.")
+            if res.get("note"):
+                print(f"Note: {res['note']}.")
             for outcome, rows in res["outcomes"].items():
                 if rows and rows[0].get("note"):
                     print(f"\n{outcome}: {rows[0]['note']}")
@@ -554,6 +556,8 @@ def cmd_sweep(args) -> int:
                     print(f"\n{outcome}: Morris mu* (sigma)")
                     for r in top:
                         print(f"  {r['parameter']:<30} mu* {r['mu_star']:7.3f} +/- {r['mu_star_conf']:.3f}   sigma {r['sigma']:7.3f}")
+            if res.get("second_order"):
+                print(f"\nSecond-order indices (S2) of every pair: {Path(args.analyse) / '_analysis' / 'second_order.csv'}")
             cal = res.get("calibration")
             if cal:
                 print(f"\nCalibration: {cal['accepted']} of {cal['points']} points within every band.")

@@ -22,7 +22,7 @@ import pytest
 from model.cli import main
 from model.io.experiment import SHIPPED, load_experiment
 from model.io.scenario import ScenarioError
-from model.experiments.sweep import run_sweep
+from model.experiments.sweep import read_runs, run_sweep
 from clihelp import make_sweep, sim  # tests/ is on the path (conftest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -690,3 +690,52 @@ def test_a_scheduler_without_workers_is_said_not_waited_on_in_silence(capsys):
             pass
     err = capsys.readouterr().err
     assert f"--scheduler {empty.scheduler_address} has no workers yet" in err and err.count("\n") == 1
+
+
+def test_second_order_indices_are_reported_and_points_with_failed_runs_are_named(tmp_path, monkeypatch):
+    """Audit, session 22: second_order = true paid for 2D + 2 points a sample and the analysis threw
+    S2 away; and a point with some failed replicates was averaged over the rest without a word."""
+    from SALib.analyze import sobol
+
+    import model.experiments.analysis as an
+    from model.experiments.analysis import per_point
+    exp = load_experiment(write(tmp_path, """
+name = "tiny sobol 2"
+description = "t"
+scenario = "inspection_failure"
+months = 24
+seed = 3
+replicates = 2
+batch_size = 16
+[design]
+method = "sobol"
+samples = 8
+second_order = true
+[parameters]
+trigger_rate = {low = 0.1, high = 1.0}
+leader_drive = {low = 0.2, high = 0.8}
+openness = {low = 0.3, high = 0.9}
+""", "sob2.toml"))
+    folder = make_sweep(exp, tmp_path / "s2")
+    res = an.analyse(folder)
+    s2 = pd.read_csv(folder / "_analysis" / "second_order.csv")
+    assert len(s2[s2.outcome == "public_value"]) == 3  # every pair once
+    Y = per_point(read_runs(folder), exp.n_points)["public_value"].to_numpy()
+    si = sobol.analyze(exp.problem, Y, calc_second_order=True, seed=1)
+    row = s2[(s2.outcome == "public_value") & (s2.parameter_1 == "trigger_rate") & (s2.parameter_2 == "leader_drive")]
+    assert float(row.S2.iloc[0]) == pytest.approx(si["S2"][0, 1], abs=1e-12)
+    assert "note" not in res
+
+    real = an.read_sweep
+
+    def one_failed(f):
+        mf, runs = real(f)
+        runs = runs.copy()
+        runs.loc[runs.index[1], "error"] = "boom"  # one replicate of one point
+        return mf, runs
+
+    monkeypatch.setattr(an, "read_sweep", one_failed)
+    res = an.analyse(folder)
+    point = int(read_runs(folder).point.iloc[1])
+    assert res["points_with_failed_runs"] == [point]
+    assert res["note"].startswith("1 design point(s) averaged over fewer replicates because runs failed")

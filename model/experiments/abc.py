@@ -622,6 +622,7 @@ def parameter_summary(cal: Calibration, pop: pd.DataFrame) -> dict:
         out[p.name] = {"prior": {"low": p.low, "high": p.high, "scale": p.scale}, "median": num(q[2]),
                        "ci50": [num(q[1]), num(q[3])], "ci90": [num(q[0]), num(q[4])],
                        "posterior_sd": float(sd[j]), "prior_sd": float(space.sd[j]),
+                       "sd_scale": "natural log" if p.scale == "log" else "the setting's own",
                        "contraction": ratio, "identified": bool(ratio < IDENTIFIED)}
     return out
 

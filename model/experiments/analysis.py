@@ -93,6 +93,14 @@ def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, 
     y = per_point(runs, manifest.points or len(design), (*analysed, *(k for k in targets if k not in analysed)))
     result: dict = {"method": manifest.method, "runs": int(len(runs)), "errors": int(runs.error.notna().sum()),
                     "outcomes": {}}
+    # A point with some failed runs is averaged over the replicates left: with common random numbers it
+    # then rests on other seeds than every other point. Said, with the points, not averaged away silently.
+    fewer = runs[runs.error.notna()].groupby("point").size()
+    if len(fewer):
+        result["points_with_failed_runs"] = [int(i) for i in fewer.index]
+        result["note"] = (f"{len(fewer)} design point(s) averaged over fewer replicates because runs failed "
+                          f"(first: point {int(fewer.index[0])}); their outcomes rest on other seeds than the rest")
+    second = []
     tables = []
     for col, label in analysed.items():
         Y = y[col].to_numpy()
@@ -102,6 +110,10 @@ def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, 
             si = sobol.analyze(problem, Y, calc_second_order=manifest.second_order, seed=seed)
             t = pd.DataFrame({"parameter": names, "S1": si["S1"], "S1_conf": si["S1_conf"],
                               "ST": si["ST"], "ST_conf": si["ST_conf"]})
+            if manifest.second_order:  # the design paid for them (2D + 2 points a sample): reported
+                second += [{"outcome": col, "parameter_1": names[i], "parameter_2": names[j],
+                            "S2": float(si["S2"][i, j]), "S2_conf": float(si["S2_conf"][i, j])}
+                           for i in range(len(names)) for j in range(i + 1, len(names))]
         elif manifest.method == "morris":
             from SALib.analyze import morris
             X = design[names].to_numpy()
@@ -124,6 +136,9 @@ def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, 
             _indices_figure(t, manifest.method, label, out_dir / f"indices_{col}.png")
     pd.concat(tables, ignore_index=True).to_csv(out_dir / "indices.csv" if manifest.method in ("sobol", "morris")
                                                 else out_dir / "points.csv", index=False)
+    if second:
+        pd.DataFrame(second).to_csv(out_dir / "second_order.csv", index=False)
+        result["second_order"] = second
     _panels(design, y, names + manifest.switches, out_dir / "outcome_vs_parameter.png", analysed)
     if targets:
         result["calibration"] = calibrate(design, y, names, targets, out_dir)
