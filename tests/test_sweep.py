@@ -739,3 +739,27 @@ openness = {low = 0.3, high = 0.9}
     point = int(read_runs(folder).point.iloc[1])
     assert res["points_with_failed_runs"] == [point]
     assert res["note"].startswith("1 design point(s) averaged over fewer replicates because runs failed")
+
+
+def test_morris_effects_of_a_whole_number_setting_use_the_step_the_runs_took():
+    """Audit, session 22: a run rounds a whole-number setting, so on [1, 3] with 4 levels the grid's
+    step of 2/3 of the range was a step of 1 (half the range), and SALib, which divides by the grid's
+    step, understated mu* and sigma by a quarter. Outcome = 2 x the rounded setting + openness: the
+    setting's true effect is 2 per unit, 4 per range; SALib says 3."""
+    from SALib.analyze import morris
+    from SALib.sample import morris as morris_sample
+
+    from model.experiments.analysis import elementary_effects, whole_number_effects
+    names, bounds = ["overstretch_threshold", "openness"], [[1, 3], [0.2, 0.8]]
+    problem = {"num_vars": 2, "names": names, "bounds": bounds}
+    X = morris_sample.sample(problem, 20, num_levels=4, seed=3)
+    Y = 2 * np.rint(X[:, 0]) + X[:, 1]
+    salib = morris.analyze(problem, X, Y, num_levels=4, seed=1)
+    assert salib["mu_star"][0] == pytest.approx(3.0)  # the bias
+    fixed = whole_number_effects(X, Y, names, bounds, seed=1)
+    assert set(fixed) == {0}  # openness is continuous: SALib's own numbers stand
+    mu_star, conf, sigma = fixed[0]
+    assert mu_star == pytest.approx(4.0) and sigma == pytest.approx(0.0, abs=1e-12) and conf == pytest.approx(0.0, abs=1e-12)
+    # the same formula on a setting that is not rounded gives SALib's effects
+    ee = elementary_effects(X, Y, 1, bounds, rounded=False)
+    assert np.abs(ee).mean() == pytest.approx(salib["mu_star"][1]) and ee.std(ddof=1) == pytest.approx(salib["sigma"][1])
