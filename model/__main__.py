@@ -35,5 +35,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _guarded() -> int:
+    """`python -m model | head`: the reader has what it wanted (a traceback used to follow)."""
+    import os
+    import sys
+    try:
+        return main()
+    except BrokenPipeError:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush cannot fail again
+        except (OSError, ValueError):
+            pass
+        return 141  # as a shell reports a command ended by SIGPIPE
+    except KeyboardInterrupt:
+        print("python -m model: interrupted", file=sys.stderr)
+        return 130
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(_guarded())

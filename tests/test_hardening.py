@@ -645,12 +645,14 @@ def test_an_experiment_key_in_the_wrong_place_says_where_it_goes(tmp_path, chang
         load_experiment(exp)
 
 
-def test_output_piped_into_head_ends_quietly():
-    """`params | head`: the reader has gone (here before the first write) and that is not an error."""
+@pytest.mark.parametrize("command", [["model.cli", "params"], ["model", "--months", "6"]])
+def test_output_piped_into_head_ends_quietly(command):
+    """`params | head` and `python -m model | head`: the reader has gone (here before the first
+    write) and that is not an error (the second printed a traceback until session 22)."""
     r, w = os.pipe()
     os.close(r)
     try:
-        proc = subprocess.run([sys.executable, "-m", "model.cli", "params"], stdout=w, stderr=subprocess.PIPE,
+        proc = subprocess.run([sys.executable, "-m", *command], stdout=w, stderr=subprocess.PIPE,
                               text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     finally:
         os.close(w)
