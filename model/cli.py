@@ -876,7 +876,7 @@ def cmd_validate(args) -> int:
         return _ablation(args)
     from .viz.validation import figures  # matplotlib: imported only by the commands that draw
     kept = Kept(_validate_partial(args.out), reuse=args.resume)
-    if args.resume and not any(kept.folder.glob("check_*.pickle")):
+    if args.resume and not kept.holds(args.quick):
         print(f"innovation-sim: note: --resume: no interrupted validation kept in {kept.folder}, so every check "
               f"runs", file=sys.stderr, flush=True)
     try:

@@ -212,8 +212,9 @@ def test_an_interrupted_validation_keeps_its_finished_checks_and_resume_gives_th
     monkeypatch.setattr(one, "fn", lambda n: calls.append(1))  # must not run again
     monkeypatch.setattr(twelve, "fn", real)
     assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part), "--resume"]) in (0, 1)
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert not calls and "(kept from the interrupted run)" in out
+    assert "no interrupted validation kept" not in err  # the note looked in the wrong folder
     assert not (part / ".validate-partial").exists()  # the report holds them now
     same = lambda p: re.sub(r"; \d+ s\. Reproduce", "; Reproduce", (p / "validation.md").read_text())  # noqa: E731
     assert same(part) == same(whole)

@@ -876,21 +876,28 @@ class Kept:
 
     def key(self, quick: bool) -> dict:
         if self._key is None:  # the code and the shipped scenarios (and posteriors) the checks run
-            from ..io.manifest import code_digest, sha256_file
-            from ..io.scenario import SHIPPED
-            inputs = {p.relative_to(SHIPPED).as_posix(): sha256_file(p) for p in sorted(SHIPPED.rglob("*")) if p.is_file()}
             import platform
 
-            from ..io.manifest import packages
+            from ..io.manifest import code_digest, packages, sha256_file
+            from ..io.scenario import SHIPPED
+            inputs = {p.relative_to(SHIPPED).as_posix(): sha256_file(p) for p in sorted(SHIPPED.rglob("*")) if p.is_file()}
             self._key = {"code": code_digest(), "scenarios": inputs, "seed_base": SEED_BASE,
                          "python": platform.python_version(), "packages": packages()}
         return {**self._key, "runs": QUICK if quick else FULL}
 
-    def path(self, c: Check, quick: bool) -> Path:
+    @functools.cache
+    def keyed(self, quick: bool) -> Path:
         """One folder per key: a --quick run, or a run of other code, keeps and discards its own
         files, never an interrupted run's (a run of the same key keeps the same results)."""
         from ..io.manifest import sha256_json
-        return self.folder / sha256_json(self.key(quick))[:12] / f"check_{c.id:02d}.pickle"
+        return self.folder / sha256_json(self.key(quick))[:12]
+
+    def path(self, c: Check, quick: bool) -> Path:
+        return self.keyed(quick) / f"check_{c.id:02d}.pickle"
+
+    def holds(self, quick: bool) -> bool:
+        """Whether an interrupted run of this key kept any check (what --resume can use)."""
+        return any(self.keyed(quick).glob("check_*.pickle"))
 
     def get(self, c: Check, quick: bool) -> tuple[Result, float] | None:
         if not self.reuse:
