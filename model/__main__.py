@@ -36,17 +36,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _guarded() -> int:
-    """`python -m model | head`: the reader has what it wanted (a traceback used to follow)."""
-    import os
+    """`python -m model | head` ends quietly (a traceback used to follow), as `innovation-sim` does."""
     import sys
     try:
         return main()
     except BrokenPipeError:
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush cannot fail again
-        except (OSError, ValueError):
-            pass
-        return 141  # as a shell reports a command ended by SIGPIPE
+        from .cli import reader_gone  # (only then: the command line's imports are not this one's)
+        return reader_gone()
     except KeyboardInterrupt:
         print("python -m model: interrupted", file=sys.stderr)
         return 130

@@ -53,6 +53,16 @@ class BadInput(Exception):
     pass
 
 
+def reader_gone() -> int:
+    """For output piped into a reader that has gone (`... | head`): the reader has what it wanted,
+    which is not an error. The exit code a shell reports for SIGPIPE."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush cannot fail again
+    except (OSError, ValueError):  # stdout is not a file (captured in a test)
+        pass
+    return 141
+
+
 def _parse_sets(items: list[str]) -> dict:
     out = {}
     for item in items or []:
@@ -1382,12 +1392,8 @@ def _main(argv: list[str] | None) -> int:
     except (ScenarioError, BadInput, limits.LimitError, ResourceError) as e:
         print(f"innovation-sim: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BrokenPipeError:  # `innovation-sim params | head`: the reader has what it wanted
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush cannot fail again
-        except (OSError, ValueError):  # stdout is not a file (captured in a test)
-            pass
-        return 141  # as a shell reports a command ended by SIGPIPE
+    except BrokenPipeError:  # `innovation-sim params | head`
+        return reader_gone()
     except OSError as e:  # a file that could not be read or written, outside the cases handled above
         print(f"innovation-sim: error: {_reason(e)}; nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT
