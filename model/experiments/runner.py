@@ -85,7 +85,7 @@ class LogLines:
             print(self.line(now - self.start), file=sys.stderr, flush=True)
 
     def line(self, elapsed: float) -> str:
-        clock = lambda s: tqdm.format_interval(s)  # noqa: E731  (h:mm:ss)
+        clock = tqdm.format_interval  # mm:ss, or h:mm:ss
         done = f"{self.n:,}/{self.total:,} {self.unit}s ({self.n / self.total:.0%})" if self.total else f"{self.n:,} {self.unit}s"
         left = ""
         if self.total and self.initial < self.n < self.total:
