@@ -2,13 +2,15 @@
 removing the rule, or turning its effect the wrong way, fails a test here (a mutation audit of
 session 23 found these rules guarded only by inequalities a constant satisfies, or not at all)."""
 
+import copy
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import Locality
+from model import Locality, Shock
 from model.core import engine as eng
 from model.core import lifecycle as lc
 from model.core import triangle as tri
@@ -254,3 +256,46 @@ def test_agents_aim_at_the_same_targets_whatever_phase_their_field_is_in():
         e._flows(e._phases().stretch, e._standing())
     assert np.array_equal(a.engine.agents.x, b.engine.agents.x)
     assert not np.array_equal(a.engine.agents.x, x0)  # the flows did move the agents
+
+
+def test_the_pressure_enables_knock_out_lowers_authority_by_pressures_share_only():
+    """ODD 7.2: the knock-out drops pressure's term of authority (004:50-52) and nothing else: on
+    twins under real pressure, one flows sub-step leaves authority's agents lower and every other
+    agent where it is."""
+    a = Locality(seed=3, efficiency_pressure=0.7, member_pressure=0.5, central_pressure=0.6).run_for(6).engine
+    b = copy.deepcopy(a)  # the same place in the same month; only the knock-out differs
+    b.knockouts = a.knockouts | {"pressure_enables"}
+    for e in (a, b):
+        e.refresh()
+        e._flows(e._phases().stretch, e._standing())
+    auth = a._groups["auth"]
+    assert a._field_views()[1].max() > 0.1  # the pressure authority's agents feel
+    gap = a.agents.x - b.agents.x
+    assert (gap[auth][a.agents.alive[auth]] > 0).all()
+    rest = np.ones(len(gap), dtype=bool)
+    rest[auth] = False
+    assert np.array_equal(a.agents.x[rest], b.agents.x[rest])
+
+
+@pytest.mark.parametrize("kind", ["crisis", "budget_cut"])
+def test_a_shock_costs_performance_and_is_kept_apart_from_the_innovations_value(kind):
+    """7.12 and validation-plan Addendum 18: a crisis drops performance at once, a budget cut lowers
+    its base; what each takes is recorded (shock_shown), so realised value is net of it."""
+    a = Locality(seed=2, events=push())
+    b = Locality(seed=2, events=push() + [Shock(6, kind, field="education")])
+    a.run_for(12)
+    b.run_for(12)
+    f = _education(a)
+    assert b.engine.performance[0, f] < a.engine.performance[0, f] - 0.01
+    assert b.engine.shock_shown[0, f] < -0.01 and a.engine.shock_shown[0, f] == 0.0
+
+
+def test_a_copied_locality_runs_on_exactly_as_the_original():
+    """Twins for what-ifs and the tests above: copy.deepcopy of a locality mid-run (its agent view
+    used to recurse without end) continues bit for bit as the original does."""
+    m = Locality(seed=1, events=push()).run_for(5)
+    c = copy.deepcopy(m)
+    m.run_for(7)
+    c.run_for(7)
+    assert np.array_equal(c.engine.agents.x, m.engine.agents.x)
+    assert np.array_equal(c.engine.performance, m.engine.performance)

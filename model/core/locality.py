@@ -145,6 +145,8 @@ class AgentView:
         self._engine = engine
 
     def __getattr__(self, name: str):
+        if name.startswith("_"):  # copy and pickle ask for dunders before _engine is set: no recursion
+            raise AttributeError(name)
         return getattr(self._engine.agents, name)
 
     @property
