@@ -235,6 +235,14 @@ def test_a_bad_posterior_file_is_one_line(tmp_path, csv, says):
     assert "\n" not in str(e.value) and "post.csv" in str(e.value)
 
 
+def test_huge_posterior_weights_are_relative_not_an_overflow(tmp_path):
+    """Weights are relative: two of 1e308 (their sum overflows a float) draw each particle half the
+    time, as weights of 1 and 1 would (the sum's overflow used to end in a traceback)."""
+    s = _posterior_scenario(tmp_path, "trigger_rate,weight\n0.2,1e308\n0.4,1e308\n")
+    draws = [s.for_replicate(seed)[1]["trigger_rate"] for seed in range(200)]
+    assert 0.35 < draws.count(0.2) / 200 < 0.65
+
+
 def test_a_whole_number_setting_drawn_from_a_posterior_is_rounded(tmp_path):
     s = _posterior_scenario(tmp_path, "region.burn_in,weight\n47.3,1\n")
     run, drawn = s.for_replicate(1)

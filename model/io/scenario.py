@@ -371,8 +371,9 @@ def _read_posterior(path: Path, stamp: int) -> tuple[tuple[str, ...], np.ndarray
         row, col = bad[0]
         raise ScenarioError(f"{path}: row {row + 1}, column {names[col]!r}: {df[names[col]].iloc[row]!r} is not a "
                             f"finite number (settings must be numbers)")
-    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+    if not (np.isfinite(w).all() and (w >= 0).all() and w.max() > 0):
         raise ScenarioError(f"{path}: column 'weight': weights must be finite, non-negative and not all zero")
+    w = w / w.max()  # weights are relative: scaled first, huge ones (1e308) cannot overflow the sum
     return names, values, w / w.sum()
 
 
