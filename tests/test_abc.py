@@ -810,3 +810,30 @@ def test_a_whole_number_setting_is_reported_as_the_runs_used_it():
     assert burn["median"] == 40 and type(burn["median"]) is int
     assert all(type(v) is int for v in burn["ci50"] + burn["ci90"]) and burn["ci90"] == [38, 56]
     assert s["trigger_rate"]["median"] == pytest.approx(0.52) and type(s["trigger_rate"]["median"]) is float
+
+
+def test_a_finished_calibration_writes_its_lost_tables_again_and_force_spares_other_files(reference, client,
+                                                                                             tmp_path):
+    """--resume of a finished folder whose posterior.csv is gone, or whose generations.csv is cut
+    short, writes them again from the particles (it used to say "already finished" over a missing
+    posterior); --force refuses to delete files a calibration does not write, naming them."""
+    from model.experiments.abc import CalibrationError
+    out_ref, _ = reference
+    cal = load_calibration(SMALL)
+    out = tmp_path / "cal"
+    shutil.copytree(out_ref, out)
+    (out / "posterior.csv").unlink()
+    text = (out / "null" / "generations.csv").read_text()
+    (out / "null" / "generations.csv").write_text(text.splitlines()[0][:7])
+    summary = calibrate(cal, out, client=client, resume=True, progress=False)
+    assert not summary.get("already_finished")
+    for name in ("posterior.csv", "null/generations.csv"):
+        assert (out / name).read_text() == (out_ref / name).read_text()
+    again = calibrate(cal, out, client=client, resume=True, progress=False)
+    assert again.get("already_finished")
+    (out / "my_notes.txt").write_text("mine")
+    (out / "my_analysis").mkdir()
+    with pytest.raises(CalibrationError, match=r"--force would delete files a calibration does not write "
+                                               r"\(my_analysis/, my_notes.txt\)"):
+        calibrate(cal, out, client=client, force=True, progress=False)
+    assert (out / "my_notes.txt").read_text() == "mine" and (out / "posterior.csv").exists()

@@ -474,6 +474,11 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
     if not marker.exists():
         raise CalibrationError(f"--out {out}: holds other files (no {CALIBRATION_MARKER}); choose another folder")
     if force:
+        others = sorted(item.name + ("/" if item.is_dir() else "") for item in out.iterdir() if not _written_here(item.name))
+        if others:
+            shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+            raise CalibrationError(f"--out {out}: --force would delete files a calibration does not write ({shown}); "
+                                   f"move them out, or choose another folder")
         return "new"
     finished = (out / "summary.json").exists()
     try:
@@ -498,6 +503,16 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
                                f"{cal.digest()}); cannot resume (--force starts again; a calibration that "
                                f"differs only in max_generations or p_acc_min can extend it)")
     return "finished" if finished else "resume"
+
+
+# What a calibration writes in its folder (and --force may delete): anything else is somebody's work.
+_WRITTEN = {CALIBRATION_MARKER, "particles.parquet", "_timing.json", "null", "summary.json", "posterior.csv",
+            "generations.csv", "coverage.csv", "predictive.csv", "predictive", "model_choice.json", "manifest.json",
+            "epsilon.png", "marginals.png", "pairs.png"}
+
+
+def _written_here(name: str) -> bool:
+    return name in _WRITTEN or name.startswith(("gen_", "predictive-", ".")) or name.endswith(".tmp")
 
 
 def _fit_digest(marker: dict) -> str | None:
@@ -795,14 +810,27 @@ def _predictive_stale(out: Path, runs: int | None, with_null: bool) -> bool:
 
 
 def _results_missing(out: Path, cal: Calibration, null: Calibration | None) -> bool:
-    """Whether a finished folder's particles.parquet (or its null model's) was removed; one that is
-    there but damaged is refused with the remedy, not reported as finished."""
+    """Whether a finished folder's particles.parquet (or its null model's) was removed, or the tables
+    written from it (posterior.csv, generations.csv) are gone or damaged: they are written again from
+    the particles. A particles.parquet that is there but damaged is refused with the remedy, not
+    reported as finished."""
     missing = False
     for folder, c in ((out, cal), (out / "null", null)):
         if c is not None:
             missing |= not (folder / "particles.parquet").exists()
             read_particles(folder, c)
+            missing |= not _table_ok(folder / "posterior.csv", ("weight", *c.names), c.n_alpha)
+            missing |= not _table_ok(folder / "generations.csv", ("generation", "epsilon"), 1)
     return missing
+
+
+def _table_ok(path: Path, columns: tuple[str, ...], rows: int) -> bool:
+    """A written table is there, readable, with its columns and at least ``rows`` rows."""
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return set(columns) <= set(df.columns) and len(df) >= rows
 
 
 def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler: str | None = None,
