@@ -364,13 +364,32 @@ def test_every_reader_refuses_a_replaced_part(written, tmp_path, capsys, checksu
     """A part copied over another: runs 5-9 missing, 0-4 twice. Analysed, it would count 24 runs."""
     exp, src = written
     out = shutil.copytree(src, tmp_path / "out")
-    if not checksums:
+    if not checksums:  # a folder from before checksums: none kept, and its manifest does not say it keeps them
         shutil.rmtree(out / "_checksums")
+        mf = json.loads((out / "_manifest.json").read_text())
+        del mf["checksums"]
+        (out / "_manifest.json").write_text(json.dumps(mf))
     shutil.copy(out / "part-00000.parquet", out / "part-00001.parquet")
     for args in READERS:
         err = _refused(capsys, out, args)
         assert f"{out / 'part-00001.parquet'}: " in err and f"--out {out} --resume` runs damaged parts again" in err
         assert ("does not match its checksum" if checksums else "holds run 0 (also in part-00000.parquet)") in err
+
+
+def test_a_folder_that_lost_its_checksums_is_refused_and_run_again(written, tmp_path, capsys):
+    """A folder whose manifest says it keeps checksums, with _checksums/ gone: its parts may be
+    anybody's (a part copied in from another sweep would pass as whole), so every reader refuses
+    them and a resume runs them again (it used to take such a folder for one from before checksums)."""
+    from model.experiments.sweep import Store
+    exp, src = written
+    out = shutil.copytree(src, tmp_path / "out")
+    shutil.rmtree(out / "_checksums")
+    for args in READERS:
+        err = _refused(capsys, out, args)
+        assert f"{out / 'part-00000.parquet'}: does not match its checksum" in err
+    store = Store(out, exp)
+    todo, fresh = store.check(resume=True)
+    assert todo == list(range(store.n_batches)) and not fresh
 
 
 def test_a_whole_batch_of_another_sweep_is_refused_and_run_again(written, tmp_path, capsys):

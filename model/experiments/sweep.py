@@ -93,6 +93,7 @@ class SweepManifest(Shape):
     futures: int = 0
     outcome_specs: dict[str, dict] = {}
     drawn: list[str] | None = None  # the rows' drawn.* columns; None: a folder from before they were kept
+    checksums: bool = False  # every batch keeps a checksum file (folders made since session 23 say so)
 
 
 # The manifest's keys that readers rely on (robust, discover, --analyse).
@@ -228,6 +229,7 @@ class Store:
         self.kept_failed = 0  # runs with an error among the batches kept
         self.repaired: list[str] = []  # files of the folder found damaged on resume and written again
         self.set_aside: list[str] = []  # part files that are no batch of this sweep, moved to _stray/
+        self.checksums_required = True  # False only for a folder from before its manifest said so
 
     def ts_part(self, b: int) -> Path:
         return self.folder / "_timeseries" / f"part-{b:05d}.parquet"
@@ -257,6 +259,7 @@ class Store:
                 "uncertainties": e.uncertainties, "levers": e.levers, "futures": e.n_futures,
                 "policies": e.n_policies, "outcome_specs": e.outcome_specs,
                 "drawn": [n for n in self.schema.names if n.startswith("drawn.")],
+                "checksums": True,  # every batch has its checksum file: a missing one is a lost or swapped file
                 "provenance": manifest.build({"name": "sweep", "experiment": str(e.path.resolve())},
                                              manifest.experiment_inputs(e), manifest.sweep_seeds(e))}
 
@@ -289,6 +292,7 @@ class Store:
             # A folder begun before rows kept their posterior draws is finished in its own columns,
             # not thrown away as damaged.
             kept = set(old.drawn or ())
+            self.checksums_required = old.checksums
             self.schema = pa.schema([f for f in self.schema if not f.name.startswith("drawn.") or f.name in kept])
             try:
                 for sub in (self.folder, self.folder / "_timeseries", self.folder / "_checksums"):
@@ -435,7 +439,7 @@ class Store:
     def _verify(self, b: int) -> bool:
         p, ts = self.part(b), self.ts_part(b)
         try:
-            if not matches_checksums(p, ts, self.checksums(b), self.digest):
+            if not matches_checksums(p, ts, self.checksums(b), self.digest, self.checksums_required):
                 return False
             table = pq.read_table(p)  # every page decoded, not just the footer
             if table.schema.names != self.schema.names or table.column("run").to_pylist() != self.batch_runs(b):
@@ -483,14 +487,15 @@ def _edited(was: dict, now: dict) -> str | None:
     return next((k for k in READER_KEYS if k in was and k in now and was[k] != now[k]), None)
 
 
-def matches_checksums(part: Path, ts: Path, sums: Path, digest: str | None = None) -> bool:
+def matches_checksums(part: Path, ts: Path, sums: Path, digest: str | None = None, required: bool = True) -> bool:
     """Whether a batch's rows (and time series) have the SHA-256 recorded when they were written,
     by the experiment of ``digest`` (a batch copied in from another sweep is whole, but not this
-    sweep's); True for a batch without a checksum file only in a folder from before checksums (none
-    has one): a batch's checksum is written before the batch, so elsewhere a missing one means a
-    lost or swapped file. May raise on a file that cannot be read."""
+    sweep's). A batch's checksum is written before the batch, so a missing one means a lost or
+    swapped file; only in a folder from before checksums (``required`` False: its manifest does not
+    say it keeps them, and no batch has one) is a batch without one taken on trust. May raise on a
+    file that cannot be read."""
     if not sums.exists():
-        return not any(sums.parent.glob("part-*.json"))
+        return not required and not any(sums.parent.glob("part-*.json"))
     recorded = json.loads(sums.read_text())
     if digest is not None and recorded.get("digest", digest) != digest:
         return False
@@ -775,7 +780,7 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
     for part in sorted(folder.glob("part-*.parquet")):
         sums = folder / "_checksums" / f"{part.stem}.json"
         try:
-            whole = matches_checksums(part, folder / "_timeseries" / part.name, sums, mf.digest)
+            whole = matches_checksums(part, folder / "_timeseries" / part.name, sums, mf.digest, mf.checksums)
             table = pq.read_table(part) if whole else None
         except Exception as e:  # unreadable in any way
             raise SweepError(f"{part}: cannot read it ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
