@@ -199,6 +199,19 @@ def test_resume_refuses_a_different_experiment(reference, tmp_path):
     run_sweep(exp, out, workers=1, progress=False)
     r = sim("sweep", write(tmp_path, SMALL.replace("seed = 4", "seed = 5")), "--out", out, "--resume")
     assert r.returncode == 2 and "different experiment definition" in r.stderr
+    assert f"resume with the file that made it (its copy: {out / '_experiment.toml'})" in r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+def test_a_manifest_with_an_unknown_method_is_refused_by_the_readers(written, tmp_path, capsys):
+    """A hand-edited method ("magic") is no design the analysis knows: refused in one line."""
+    exp, src = written
+    out = shutil.copytree(src, tmp_path / "out")
+    mf = json.loads((out / "_manifest.json").read_text())
+    mf["method"] = "magic"
+    (out / "_manifest.json").write_text(json.dumps(mf))
+    for args in READERS:
+        assert "method" in _refused(capsys, out, args)
 
 
 def _free_port() -> int:

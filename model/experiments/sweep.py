@@ -36,6 +36,7 @@ import traceback
 from concurrent.futures import CancelledError
 from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ class SweepManifest(Shape):
     """A sweep's _manifest.json as written by ``Store.manifest`` (the keys its readers use; a folder
     made by hand for a test may give only the first four)."""
     runs: int
-    method: str
+    method: Literal["grid", "lhs", "sobol", "morris", "exploratory", "given"]  # given: a calibration's generation
     parameters: list[str]
     switches: list[str] = []
     digest: str | None = None
@@ -288,7 +289,9 @@ class Store:
             old = self._manifest_or_rebuilt()
             if old.digest != self.digest:
                 raise SweepError(f"{self.folder}: was made by a different experiment definition "
-                                 f"(digest {old.digest} != {self.digest}); cannot resume")
+                                 f"(digest {old.digest} != {self.digest}); cannot resume it with this file: "
+                                 f"resume with the file that made it (its copy: {self.folder / '_experiment.toml'}) "
+                                 f"or run into another --out")
             # A folder begun before rows kept their posterior draws is finished in its own columns,
             # not thrown away as damaged.
             kept = set(old.drawn or ())
