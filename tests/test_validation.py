@@ -290,3 +290,23 @@ def test_validate_without_a_home_keeps_its_checks_in_the_temporary_folder(monkey
     monkeypatch.setattr(pathlib.Path, "home", staticmethod(no_home))
     where = cli._validate_partial(None)
     assert str(where).startswith(tempfile.gettempdir()) and where.name == "validate-partial"
+
+
+def test_the_checks_reversal_and_complacency_statistics_on_a_quick_ensemble():
+    """Checks 5 and 8 measured, not only their helpers (a mutation audit found the rules behind them
+    guarded by nothing else): on the quick ensemble (40 runs, the checks' seeds) the weakest third of
+    the triangle falls back clearly more often than the strongest, and not when the reversal rule is
+    blind to the triangle; and an embedded field left without pressure nearly always falls back,
+    against well under two thirds under high pressure, while without complacency the calm field
+    falls back far less."""
+    n = v.QUICK
+    ts = v.ensemble(n, events=v.push()).timeseries()
+    _, counts = v.adequacy_gap(ts)
+    assert all(counts.get(p, 0) > 0 for p in ("design & discovery", "mobilisation", "mainstreaming"))
+    risk = v.reversal_relative_risk(ts)
+    mean = float(ts[ts.phase > 0].adequacy.mean())
+    blind = v.reversal_relative_risk(v.ensemble(n, events=v.push(), fixed_adequacy=mean).timeseries())
+    assert risk > 1.3 and blind < 1.15 and risk - blind > 0.3
+    calm, pressed = v._fell_back(n, **v.CALM), v._fell_back(n, **v.HIGH)
+    assert calm > 0.9 and pressed < 0.6
+    assert v._fell_back(n, complacency_rate=0.0, **v.CALM) < calm - 0.3
