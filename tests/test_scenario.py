@@ -228,6 +228,7 @@ def test_a_posterior_scenario_draws_each_replicates_settings_by_weight(tmp_path)
     ("trigger_rate,distance\n0.2,1\n", "needs a 'weight' column"),
     ("trigger_rate,weight\n0.2,-1\n", "weights must be finite, non-negative"),
     ("trigger_rate,weight\n9.0,1\n", "out of range"),
+    ("trigger_rate,weight\n,1\n", r"row 1, column 'trigger_rate': an empty cell \(or nan\) is not a finite number"),
 ])
 def test_a_bad_posterior_file_is_one_line(tmp_path, csv, says):
     with pytest.raises(ScenarioError, match=says) as e:

@@ -369,7 +369,9 @@ def _read_posterior(path: Path, stamp: int) -> tuple[tuple[str, ...], np.ndarray
     bad = np.argwhere(~np.isfinite(values))
     if len(bad):
         row, col = bad[0]
-        raise ScenarioError(f"{path}: row {row + 1}, column {names[col]!r}: {df[names[col]].iloc[row]!r} is not a "
+        raw = df[names[col]].iloc[row]
+        shown = "an empty cell (or nan)" if pd.isna(raw) else repr(raw if isinstance(raw, str) else float(raw))
+        raise ScenarioError(f"{path}: row {row + 1}, column {names[col]!r}: {shown} is not a "
                             f"finite number (settings must be numbers)")
     if not (np.isfinite(w).all() and (w >= 0).all() and w.max() > 0):
         raise ScenarioError(f"{path}: column 'weight': weights must be finite, non-negative and not all zero")
