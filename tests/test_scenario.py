@@ -446,3 +446,20 @@ def test_every_toml_example_in_the_readme_loads(tmp_path):
             load(path)
             kinds.append("scenario")
     assert {"scenario", "calibration", "experiment", "region"} <= set(kinds)
+
+
+def test_wrong_kinds_of_file_are_named_for_what_they_are(tmp_path):
+    """A folder given as a posterior or as a manifest, a file given as a sweep folder: each is said
+    as what it is, not as missing (audit)."""
+    from model.experiments.sweep import SweepError, read_manifest
+    from model.io import manifest
+    (tmp_path / "post.csv").mkdir()
+    (tmp_path / "small.toml").write_text(f'extends = "{SHIPPED / "region_60.toml"}"\nname = "S"\ndescription = "S"\n'
+                                         f'posterior = "post.csv"\n')
+    with pytest.raises(ScenarioError, match=r"posterior: .*post.csv is a folder; give a calibration's posterior.csv"):
+        load(tmp_path / "small.toml")
+    (tmp_path / "run" / "manifest.json").mkdir(parents=True)
+    with pytest.raises(manifest.ManifestError, match=r"manifest.json: is not a file"):
+        manifest.read(tmp_path / "run")
+    with pytest.raises(SweepError, match=r"small.toml: a file, not a folder"):
+        read_manifest(tmp_path / "small.toml")

@@ -117,7 +117,8 @@ def read_manifest(folder: Path) -> SweepManifest:
     """The sweep folder's _manifest.json, checked key by key: the one reader every command uses."""
     path = Path(folder) / "_manifest.json"
     if not Path(folder).is_dir():
-        raise SweepError(f"{folder}: no such folder (give the folder a sweep wrote)")
+        raise SweepError(f"{folder}: {'a file, not a folder' if Path(folder).exists() else 'no such folder'} "
+                         f"(give the folder a sweep wrote)")
     if not path.exists():
         raise SweepError(f"{folder}: not a sweep folder (no _manifest.json)")
     try:

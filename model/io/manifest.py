@@ -249,6 +249,8 @@ def read(folder: Path) -> dict:
                 raise ManifestError(f"{p}: has no provenance (written before innovation-sim recorded it); "
                                     f"cannot reproduce")
             return prov.model_dump()
+    if (folder / MANIFEST).exists():
+        raise ManifestError(f"{folder / MANIFEST}: is not a file (a folder?); cannot reproduce (restore it from a copy)")
     raise ManifestError(f"{folder}: no manifest.json (not a run, sweep or validation folder, or written before "
                         f"innovation-sim recorded provenance)")
 

@@ -856,7 +856,8 @@ def _posterior_path(name: str | None, chain, where: str) -> Path | None:
             if outside:
                 raise ScenarioError(f"{where}: posterior: {name!r} {outside}")
             if not p.is_file():
-                raise ScenarioError(f"{where}: posterior: no such file {p}")
+                raise ScenarioError(f"{where}: posterior: {p} is a folder; give a calibration's posterior.csv"
+                                    if p.is_dir() else f"{where}: posterior: no such file {p}")
             return p
     return None
 
