@@ -304,8 +304,9 @@ def test_pages_render_for_every_screen(room):
 
 # ============================================================================ core hooks
 def test_core_hooks_leave_runs_that_do_not_use_them_unchanged():
-    """Engine.start_trial / fall_back / reseed and Region.shield / set_sharer / reseed_futures: a run
-    that never calls them is the run it always was (tests/test_region.py pins the numbers)."""
+    """Region.shield / set_sharer called so that they should change nothing (a shield in the past, a
+    sharer set to what it is) leave the run bit for bit the run without them. (No recorded numbers
+    pin a run that never calls the hooks: that is the twin here.)"""
     s = load("workshop_region")
     a, b = s.build(3), s.build(3)
     b.shield(0, 0, -5)  # a shield in the past changes nothing
