@@ -224,6 +224,13 @@ def test_a_calibration_that_hit_its_budget_extends_to_what_a_longer_one_gives(re
     assert cal.digest() != short.digest() and cal.fit_digest() == short.fit_digest()
     with pytest.raises(Exception, match="extends .*add --resume to go on"):
         calibrate(cal, ext, client=client, progress=False)
+    notes = tmp_path / "notes"  # somebody's file in the folder: going on would delete it, so refused
+    shutil.copytree(out, notes)
+    (notes / "confirm_2014.txt").write_text("a recheck's output")
+    with pytest.raises(Exception, match=r"going on from its generations would delete files a calibration does not "
+                                        r"write \(confirm_2014.txt\)"):
+        calibrate(cal, notes, client=client, resume=True, progress=False)
+    assert (notes / "confirm_2014.txt").exists()
     half = tmp_path / "half"
     shutil.copytree(out, half)
     (half / "gen_02").mkdir()
@@ -833,7 +840,9 @@ def test_a_finished_calibration_writes_its_lost_tables_again_and_force_spares_ot
     assert again.get("already_finished")
     (out / "my_notes.txt").write_text("mine")
     (out / "my_analysis").mkdir()
+    (out / ".git").mkdir()
+    (out / "null" / "recheck-8").mkdir()
     with pytest.raises(CalibrationError, match=r"--force would delete files a calibration does not write "
-                                               r"\(my_analysis/, my_notes.txt\)"):
+                                               r"\(.git/, my_analysis/, my_notes.txt, null/recheck-8/\)"):
         calibrate(cal, out, client=client, force=True, progress=False)
     assert (out / "my_notes.txt").read_text() == "mine" and (out / "posterior.csv").exists()

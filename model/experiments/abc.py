@@ -474,11 +474,7 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
     if not marker.exists():
         raise CalibrationError(f"--out {out}: holds other files (no {CALIBRATION_MARKER}); choose another folder")
     if force:
-        others = sorted(item.name + ("/" if item.is_dir() else "") for item in out.iterdir() if not _written_here(item.name))
-        if others:
-            shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-            raise CalibrationError(f"--out {out}: --force would delete files a calibration does not write ({shown}); "
-                                   f"move them out, or choose another folder")
+        _spare_others(out, "--force would delete")
         return "new"
     finished = (out / "summary.json").exists()
     try:
@@ -497,6 +493,7 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
             "an unfinished calibration; add --resume to finish it, or --force to start again"
         raise CalibrationError(f"--out {out}: already holds {what}, or choose another folder")
     if extends:
+        _spare_others(out, "going on from its generations would delete")
         return "extend"  # only the stopping rule (or the words) changed: go on from its generations
     if old.get("digest") != cal.digest():
         raise CalibrationError(f"--out {out}: was made by a different calibration (digest {old.get('digest')} != "
@@ -512,7 +509,19 @@ _WRITTEN = {CALIBRATION_MARKER, "particles.parquet", "_timing.json", "null", "su
 
 
 def _written_here(name: str) -> bool:
-    return name in _WRITTEN or name.startswith(("gen_", "predictive-", ".")) or name.endswith(".tmp")
+    return name in _WRITTEN or name.startswith(("gen_", "predictive-")) or (name.startswith(".") and name.endswith(".tmp"))
+
+
+def _spare_others(out: Path, would: str) -> None:
+    """Refuse to empty a calibration folder (and its null model's) that holds files a calibration
+    does not write: somebody's notes, or the project's rechecks (recheck-N/, several-GxR/)."""
+    others = [f"{prefix}{item.name}{'/' if item.is_dir() else ''}"
+              for folder, prefix in ((out, ""), (out / "null", "null/")) if folder.is_dir()
+              for item in sorted(folder.iterdir()) if not _written_here(item.name)]
+    if others:
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        raise CalibrationError(f"--out {out}: {would} files a calibration does not write ({shown}); "
+                               f"move them out, or choose another folder")
 
 
 def _fit_digest(marker: dict) -> str | None:
@@ -819,7 +828,7 @@ def _results_missing(out: Path, cal: Calibration, null: Calibration | None) -> b
         if c is not None:
             missing |= not (folder / "particles.parquet").exists()
             read_particles(folder, c)
-            missing |= not _table_ok(folder / "posterior.csv", ("weight", *c.names), c.n_alpha)
+            missing |= not _table_ok(folder / "posterior.csv", ("weight", *c.names), len(posterior(folder, c)))
             missing |= not _table_ok(folder / "generations.csv", ("generation", "epsilon"), 1)
     return missing
 

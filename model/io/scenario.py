@@ -375,7 +375,8 @@ def _read_posterior(path: Path, stamp: int) -> tuple[tuple[str, ...], np.ndarray
                             f"finite number (settings must be numbers)")
     if not (np.isfinite(w).all() and (w >= 0).all() and w.max() > 0):
         raise ScenarioError(f"{path}: column 'weight': weights must be finite, non-negative and not all zero")
-    w = w / w.max()  # weights are relative: scaled first, huge ones (1e308) cannot overflow the sum
+    if not np.isfinite(w.sum()):  # weights are relative: huge ones (1e308) are scaled before they are summed
+        w = w / w.max()
     return names, values, w / w.sum()
 
 
