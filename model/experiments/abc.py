@@ -826,7 +826,9 @@ def _results_missing(out: Path, cal: Calibration, null: Calibration | None) -> b
     missing = False
     for folder, c in ((out, cal), (out / "null", null)):
         if c is not None:
-            missing |= not (folder / "particles.parquet").exists()
+            if not (folder / "particles.parquet").exists():
+                missing = True
+                continue
             read_particles(folder, c)
             missing |= not _table_ok(folder / "posterior.csv", ("weight", *c.names), len(posterior(folder, c)))
             missing |= not _table_ok(folder / "generations.csv", ("generation", "epsilon"), 1)
