@@ -403,6 +403,9 @@ def test_a_folder_that_lost_its_checksums_is_refused_and_run_again(written, tmp_
     store = Store(out, exp)
     todo, fresh = store.check(resume=True)
     assert todo == list(range(store.n_batches)) and not fresh
+    run_sweep(exp, out, workers=1, resume=True, progress=False)  # run again: the same rows, now checked
+    pd.testing.assert_frame_equal(read_runs(out).sort_values("run").reset_index(drop=True),
+                                  read_runs(src).sort_values("run").reset_index(drop=True))
 
 
 def test_a_whole_batch_of_another_sweep_is_refused_and_run_again(written, tmp_path, capsys):
