@@ -375,7 +375,9 @@ def _read_posterior(path: Path, stamp: int) -> tuple[tuple[str, ...], np.ndarray
                             f"finite number (settings must be numbers)")
     if not (np.isfinite(w).all() and (w >= 0).all() and w.max() > 0):
         raise ScenarioError(f"{path}: column 'weight': weights must be finite, non-negative and not all zero")
-    if not np.isfinite(w.sum()):  # weights are relative: huge ones (1e308) are scaled before they are summed
+    with np.errstate(over="ignore"):  # weights are relative: huge ones (1e308) are scaled before they are summed
+        overflows = not np.isfinite(w.sum())
+    if overflows:
         w = w / w.max()
     return names, values, w / w.sum()
 
