@@ -1,0 +1,110 @@
+"""The region's and the shocks' rules each do what ODD 10.2-10.3 and 7.12 say, asserted so that
+removing a rule or turning it the wrong way fails a test here (a mutation audit of session 23 found
+these guarded by nothing: followers, the 2000 study's recall window, inspection shields, the fund's
+choice of field, the Beacons' ranking, a region event's share, examples pulling triggers, and a
+new leader's drive scaled by the shock's size)."""
+
+import copy
+
+import numpy as np
+import pytest
+
+from model import Locality, Shock
+from model.core.lifecycle import Phase
+from model.core.locality import Ensemble
+from model.core.region import RegionEvent
+from test_region import small
+
+
+def test_followers_start_at_their_own_slower_rate_and_feel_examples_more():
+    """10.2: a follower triggers at follower_own_rate times its own rate and is pulled by examples
+    follower_pull times as strongly as a leader is."""
+    r = small(1, **{"region.spread_scale": 0.0, "region.followers": 0.5}).build(2)
+    e, rp = r.engine, r.rp
+    rates = np.array([e.params[i]["trigger_rate"] for i in range(r.n)])
+    lead, follow = rates[~r.follower], rates[r.follower]
+    assert r.follower.any() and (~r.follower).any()
+    assert np.allclose(follow / np.median(lead), rp["follower_own_rate"])  # offsets aside: groups share a rate
+    r2 = small(24, **{"region.example_strength": 0.8, "region.followers": 0.5}).build(3).run_for(12)
+    r2.engine.phase[:15, 0] = Phase.MAINSTREAMING  # examples on show (sharers among them)
+    r2.sharer[:15] = True
+    twin = copy.deepcopy(r2)
+    twin.rp = {**twin.rp, "follower_pull": r2.rp["follower_pull"] * 2}
+    r2._peer_step()
+    twin._peer_step()
+    a, b = r2.engine.peer_pull, twin.engine.peer_pull
+    assert a[r2.follower].max() > 0
+    assert np.allclose(b[r2.follower], 2 * a[r2.follower]) and np.array_equal(b[~r2.follower], a[~r2.follower])
+
+
+def test_the_2000_level_counts_places_innovating_in_the_last_two_years_not_only_now():
+    """003:281: 'innovation in the previous two years': a place whose field fell back to latent in
+    the burn-in's last 24 months still counts at the start."""
+    r = small(1, **{"region.burn_in": 60}).build(4)
+    now = (r.engine.phase >= Phase.DESIGN).any(axis=1).mean()
+    assert r.outcomes()["share_innovating_start"] > now
+
+
+def test_a_shielded_field_is_skipped_by_an_inspection_round():
+    """10.3 (workshop lever): a shield keeps a failing field out of the inspection's shock."""
+    r = small(24).build(5)
+    e = r.engine
+    e.performance[:2, :] = 0.9
+    e.performance[:2, 1] = 0.0  # field 1 fails in places 0 and 1
+    r.shield(0, 1, 100)
+    before = e.recognition[:2, 1].copy()
+    r._inspection_round()
+    assert e.recognition[1, 1] > before[1] and e.recognition[0, 1] == before[0]
+
+
+def test_the_innovation_fund_goes_to_each_winners_worst_field():
+    r = small(24, **{"region.fund_share": 1.0}).build(6)
+    e = r.engine
+    e.performance[:, :] = 0.8
+    e.performance[:, 3] = 0.2
+    funded = e.funding.copy()
+    r._fund_round()
+    gained = e.funding > funded
+    assert gained[:, 3].all() and not gained[:, [0, 1, 2, 4]].any()
+
+
+def test_beacons_go_to_the_places_with_most_fields_mainstreamed():
+    r = small(24, **{"region.beacon_awards": 1, "region.beacon_by_field": 0}).build(7)
+    e = r.engine
+    e.phase[:, :] = Phase.LATENT
+    e.phase[2, :2] = Phase.MAINSTREAMING  # place 2: two fields
+    e.phase[5, :1] = Phase.EMBEDDING  # place 5: one
+    r._beacon_round()
+    assert r.beacon_until[2] > r.steps and r.beacon_until[5] < r.steps
+
+
+def test_a_region_event_hits_its_share_of_places():
+    r = small(24).build(8)
+    hit = []
+    for share in (0.25, 1.0):
+        twin = copy.deepcopy(r)
+        twin._region_event(RegionEvent(Shock(0, "crisis", field=twin.fields[0]), share=share))
+        hit.append(float((twin.engine.performance[:, 0] < r.engine.performance[:, 0]).mean()))
+    assert 0.1 < hit[0] < 0.45 and hit[1] > 0.9
+
+
+def test_examples_elsewhere_pull_latent_fields_into_design():
+    """004:3-8, 003:344: an example's pull is part of the trigger's chance."""
+    a = Ensemble(list(range(60))).engine
+    b = copy.deepcopy(a)
+    b.peer_pull[:] = 0.3
+    a.month()
+    b.month()
+    assert (b.phase >= Phase.DESIGN).sum() > (a.phase >= Phase.DESIGN).sum() + 10
+
+
+def test_a_new_leaders_drive_scales_with_the_shocks_magnitude():
+    """7.12: leader_arrival's magnitude scales the newcomer's drive (new_leader_drive x magnitude)."""
+    drives = []
+    for mag in (0.5, 1.0):
+        m = Locality(seed=3, events=[Shock(0, "leader_arrival", role="chief_executive", magnitude=mag)])
+        m.run_for(1)
+        e = m.engine
+        chief = np.flatnonzero(e.agents.alive & (e.agents.tenure <= 1) & (e.agents.drive > 0))
+        drives.append(float(e.agents.drive[chief].max()))
+    assert drives[0] == pytest.approx(0.5 * drives[1], rel=0.05)
