@@ -108,3 +108,13 @@ def test_a_new_leaders_drive_scales_with_the_shocks_magnitude():
         chief = np.flatnonzero(e.agents.alive & (e.agents.tenure <= 1) & (e.agents.drive > 0))
         drives.append(float(e.agents.drive[chief].max()))
     assert drives[0] == pytest.approx(0.5 * drives[1], rel=0.05)
+
+
+def test_an_outside_leader_brings_an_appetite_for_risk():
+    """7.12: an outsider arrives with risk appetite at least NEWCOMER_RISK (000:1287)."""
+    from model.core.engine import NEWCOMER_RISK
+    m = Locality(seed=3, risk_appetite=0.05)
+    e = m.engine
+    e.apply_shock(Shock(0, "leader_arrival", role="chief_executive"))
+    new = np.flatnonzero(e.agents.alive & (e.agents.tenure == 0))
+    assert len(new) == 1 and e.agents.risk[new[0]] >= NEWCOMER_RISK > 0.05
