@@ -118,3 +118,41 @@ def test_an_outside_leader_brings_an_appetite_for_risk():
     e.apply_shock(Shock(0, "leader_arrival", role="chief_executive"))
     new = np.flatnonzero(e.agents.alive & (e.agents.tenure == 0))
     assert len(new) == 1 and e.agents.risk[new[0]] >= NEWCOMER_RISK > 0.05
+
+
+def _shocked(*shocks: Shock):
+    """A baseline locality's engine before and after ``shocks`` applied now."""
+    e = Locality(seed=5).engine
+    before = copy.deepcopy(e)
+    for s in shocks:
+        e.apply_shock(s)
+    return before, e
+
+
+def test_a_partnership_changes_the_flows_the_agents_use():
+    """7.12: a partnership strengthens the field's links in its layer, and the flows follow them."""
+    from model.core.events import LINK_LAYERS
+    for layer in LINK_LAYERS:
+        before, after = _shocked(Shock(0, "partnership", field="education", layer=layer, magnitude=0.5))
+        before.refresh()
+        after.refresh()  # the flows are rebuilt from the links where they changed
+        assert (after.flow_matrix != before.flow_matrix).nnz > 0, layer
+
+
+def test_a_grant_that_ends_takes_its_money_away():
+    _, e = _shocked(Shock(0, "funding_start", field="education", magnitude=0.4))
+    f = e.field_index("education")
+    during = e.funding[0, f]
+    e.apply_shock(Shock(0, "funding_end", field="education", magnitude=0.4))
+    assert during == pytest.approx(0.4) and e.funding[0, f] == pytest.approx(0.0)
+
+
+def test_a_failed_inspection_is_external_pressure_and_a_crisis_raises_members_and_communitys():
+    """7.12: underperformance adds the inspection's pressure (003:260-261); a crisis raises member and
+    community pressure in the field it hits."""
+    before, e = _shocked(Shock(0, "underperformance", field="education", magnitude=0.6))
+    f = e.field_index("education")
+    assert e.inspection[0, f] > before.inspection[0, f]
+    before, e = _shocked(Shock(0, "crisis", field="education", magnitude=0.6))
+    for k in ("member_pressure", "community_pressure"):
+        assert e.pressures[k][0, f] > before.pressures[k][0, f]
