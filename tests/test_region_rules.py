@@ -156,3 +156,45 @@ def test_a_failed_inspection_is_external_pressure_and_a_crisis_raises_members_an
     before, e = _shocked(Shock(0, "crisis", field="education", magnitude=0.6))
     for k in ("member_pressure", "community_pressure"):
         assert e.pressures[k][0, f] > before.pressures[k][0, f]
+
+
+def test_a_budget_cut_takes_slack_away():
+    before, e = _shocked(Shock(0, "budget_cut", field="education", magnitude=0.5))
+    f = e.field_index("education")
+    assert e.cut[0, f] > before.cut[0, f]
+
+
+def test_a_timed_pressure_returns_to_where_it_was_even_if_the_rise_was_capped():
+    """7.12: a pressure raised for a while falls back by what it actually rose (capped at 1), to the
+    level it had, not below it."""
+    m = Locality(seed=5, member_pressure=0.9, events=[Shock(0, "member_pressure", magnitude=0.5, duration=3)])
+    e = m.engine
+    f = 0
+    m.run_for(1)
+    assert e.pressures["member_pressure"][0, f] == pytest.approx(1.0)
+    m.run_for(5)
+    assert e.pressures["member_pressure"][0, f] == pytest.approx(0.9)
+
+
+def test_a_hold_ends_when_its_time_is_up():
+    m = Locality(seed=5, events=[Shock(0, "hold", field="education", duration=4)])
+    e, f = m.engine, m.engine.field_index("education")
+    m.run_for(1)
+    assert e.held[0, f] == 1
+    m.run_for(5)
+    assert e.held[0, f] == 0
+
+
+def test_the_survey_is_read_at_the_month_asked_and_its_outcomes_are_its_answers():
+    """The survey's table at a month is that month's answers (not the last month's), and the
+    outcomes a sweep records are read from it ('a great deal' by group; the 2000 level)."""
+    r = small(30, trigger_rate=2.0).build(9).run_for(30)
+    early, late = r.survey(5).set_index("group"), r.survey(29).set_index("group")
+    assert early.loc["all", "hardly any"] > late.loc["all", "hardly any"]  # places start as months pass
+    out = r.outcomes()
+    sv = r.survey().set_index("group")
+    for g in ("fire", "north_west"):
+        if g in sv.index:
+            assert out[f"great_deal__{g}"] == sv.loc[g, "a great deal"]
+            assert sv.loc[g, "a great deal"] != sv.loc[g, "some"]
+    assert out["share_innovating_start"] == float(r.innovated_before.mean())
