@@ -198,3 +198,24 @@ def test_the_survey_is_read_at_the_month_asked_and_its_outcomes_are_its_answers(
             assert out[f"great_deal__{g}"] == sv.loc[g, "a great deal"]
             assert sv.loc[g, "a great deal"] != sv.loc[g, "some"]
     assert out["share_innovating_start"] == float(r.innovated_before.mean())
+
+
+def test_an_elections_magnitude_scales_the_chance_of_a_new_leader():
+    """7.12: an election replaces the political leader with election_turnover x magnitude."""
+    def replaced(mag):
+        e = Ensemble(list(range(200)), election_turnover=0.5).engine
+        logs = e.apply_cells(Shock(0, "election", magnitude=mag), np.arange(200), np.zeros(200, dtype=int), "x")
+        return sum("replaced" in text for text in logs.values()) / 200
+    none, half, full = replaced(0.0), replaced(1.0), replaced(2.0)
+    assert none == 0.0 and 0.35 < half < 0.65 and full > 0.9
+
+
+def test_a_place_adopts_a_field_when_it_first_reaches_mainstreaming():
+    """10.4: adoption (the diffusion curves) is first reaching mainstreaming, not mobilisation."""
+    r = small(40, trigger_rate=2.0, proof_threshold=0.3).build(10)
+    seen_main = np.zeros_like(r.adopted_first, dtype=bool)
+    for _ in range(40):
+        r.run_for(1)
+        seen_main |= r.engine.phase >= Phase.MAINSTREAMING
+        assert np.array_equal(r.adopted_first >= 0, seen_main)
+    assert seen_main.any()
