@@ -219,3 +219,14 @@ def test_a_place_adopts_a_field_when_it_first_reaches_mainstreaming():
         seen_main |= r.engine.phase >= Phase.MAINSTREAMING
         assert np.array_equal(r.adopted_first >= 0, seen_main)
     assert seen_main.any()
+
+
+def test_a_crisis_pressure_wears_off_after_a_year():
+    """7.12: a crisis raises member and community pressure for CRISIS_MONTHS unless it says otherwise."""
+    from model.core.engine import CRISIS_MONTHS
+    m = Locality(seed=5, member_pressure=0.3, events=[Shock(0, "crisis", field="education", magnitude=0.6)])
+    e, f = m.engine, m.engine.field_index("education")
+    m.run_for(1)
+    assert e.pressures["member_pressure"][0, f] > 0.3
+    m.run_for(CRISIS_MONTHS + 1)
+    assert e.pressures["member_pressure"][0, f] == pytest.approx(0.3)
