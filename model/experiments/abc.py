@@ -829,8 +829,8 @@ def _results_missing(out: Path, cal: Calibration, null: Calibration | None) -> b
             if not (folder / "particles.parquet").exists():
                 missing = True
                 continue
-            read_particles(folder, c)
-            missing |= not _table_ok(folder / "posterior.csv", ("weight", *c.names), len(posterior(folder, c)))
+            final = posterior(folder, c)  # reads (and so checks) particles.parquet, as read_particles does
+            missing |= not _table_ok(folder / "posterior.csv", ("weight", *c.names), len(final))
             missing |= not _table_ok(folder / "generations.csv", ("generation", "epsilon"), 1)
     return missing
 
