@@ -11,6 +11,7 @@ import pytest
 
 from model import Locality, Shock
 from model.core.lifecycle import Phase
+from model.core.network import ROLE_CODE
 from model.core.locality import Ensemble
 from model.core.region import RegionEvent
 from test_region import small
@@ -230,3 +231,36 @@ def test_a_crisis_pressure_wears_off_after_a_year():
     assert e.pressures["member_pressure"][0, f] > 0.3
     m.run_for(CRISIS_MONTHS + 1)
     assert e.pressures["member_pressure"][0, f] == pytest.approx(0.3)
+
+
+def test_leaders_change_each_may_at_their_rates_in_the_burn_in_too():
+    """England ABC plan Addendum 26: each May a share chief_executive_turnover of places gets an
+    outside chief executive and a share election_rate holds an election; the burn-in's too."""
+    r = small(30, **{"region.chief_executive_turnover": 0.5, "region.election_rate": 1.0}).build(6).run_for(30)
+    ev = r.events()
+    arrivals = ev[ev.kind == "region:leader_arrival"]
+    assert sorted(set(ev[ev.kind == "region:election"].step)) == sorted(set(arrivals.step)) == [5, 17, 29]
+    counts = arrivals.detail.str.split().str[0].astype(int) / r.n
+    assert all(0.3 < c < 0.7 for c in counts)
+    b = small(12, **{"region.chief_executive_turnover": 1.0, "region.burn_in": 12}).build(7)
+    a = b.engine.agents
+    chiefs = a.alive & (a.role == ROLE_CODE["chief_executive"])
+    assert chiefs.sum() == b.n and (a.tenure[chiefs] < 12).all()  # every one arrived in the burn-in's May
+    still = small(12, **{"region.burn_in": 12}).build(7).engine.agents
+    assert (still.tenure[still.alive & (still.role == ROLE_CODE["chief_executive"])] >= 12).all()
+
+
+def test_changing_leaders_is_reproducible_and_off_draws_nothing(monkeypatch):
+    """Same seed, same region with leaders changing; at 0 (the default) the region runs as if the
+    rule did not exist, its own stream untouched, so every earlier result stands."""
+    from model.core.region import Region
+
+    def digest(**p):
+        r = small(18, **{"region.burn_in": 12, **p}).build(8).run_for(18)
+        return r.engine.phase.tobytes() + r.engine.performance.tobytes(), r.rng.random()
+    on = {"region.chief_executive_turnover": 0.3, "region.election_rate": 0.5}
+    assert digest(**on) == digest(**on)
+    assert digest(**on) != digest()
+    default = digest()
+    monkeypatch.setattr(Region, "_leaders_change", lambda self, month, log=True: None)
+    assert digest() == default

@@ -317,12 +317,20 @@ _add("fund_size", 1.0, 0.0, 5.0, "magnitude", G, "003:640-644; assumption (value
 _add("burn_in", 0, 0, 240, "months", G, "003:281 (67% innovating by 2000); assumption (value)",
      "Months the places run before month 0, without the central levers, so that they start where "
      "their own history has taken them rather than all latent.", int)
+_add("chief_executive_turnover", 0.0, 0.0, 1.0, "chance a year", G, "000:1287 (outsiders brought in), 003:282; "
+     "England ABC plan Addendum 26; assumption (value)",
+     "Each May, each place's chief executive leaves with this chance and an outsider arrives (a leader_arrival "
+     "shock, magnitude 1), in the burn-in too. 0 = leaders never change unless an event says so.")
+_add("election_rate", 0.0, 0.0, 1.0, "chance a year", G, "003:282 (changes of political control); "
+     "England ABC plan Addendum 26; assumption (value)",
+     "Each May, each place holds an election with this chance (an election shock, magnitude 1), in the "
+     "burn-in too. 0 = no elections unless an event says so.")
 _add("survey_month", 77, 0, 1200, "month", G, "003:267, 783 (survey June 2006)",
      "Month of the survey the region is compared with (default June 2006 from January 2000).", int)
 
 # Settings added after results were recorded whose default is the earlier model exactly: a digest
 # (Scenario.identity) leaves them out at their default, so recorded folders stay resumable.
-ADDED_AT_DEFAULT = {"region": {"beacon_by_field"}, "parameters": set()}
+ADDED_AT_DEFAULT = {"region": {"beacon_by_field", "chief_executive_turnover", "election_rate"}, "parameters": set()}
 
 REGISTRY: dict[str, Param] = {p.name: p for p in _P if p.group != "region"}  # a locality's parameters
 REGION_PARAMS: dict[str, Param] = {p.name: p for p in _P if p.group == "region"}  # a region's settings

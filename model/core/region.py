@@ -22,7 +22,7 @@ Beacon scheme) or timed region events (any locality shock, applied to a share of
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import mesa
@@ -58,6 +58,7 @@ REGIONS = {
     "south_east":               (7, 55, 0, 0, 12, 9),
     "south_west":               (6, 35, 0, 0, 9, 8),
 }
+LEADERS_MONTH = 4  # May, from January: local elections (assumption: appointments at the same time)
 RECALL_MONTHS = 24  # "innovation in the previous two years" (the 2000 study, 003:281)
 RESEED_STREAM = 104729  # spawn key of reseed_futures(): streams apart from any run's own
 GROUPS = (*TYPES, *REGIONS)  # what [region.effects.<group>] and a region event's group may name
@@ -252,6 +253,7 @@ class Region(mesa.Model):
         for m in range(months):
             self._peer_step()
             e.step()
+            self._leaders_change(m - months, log=False)
             if months - m <= RECALL_MONTHS:
                 recent |= (e.phase >= Phase.DESIGN).any(axis=1)
         e.steps = 0
@@ -272,6 +274,7 @@ class Region(mesa.Model):
         place takes its month in the one engine, and its own shocks of that month act."""
         self._peer_step()
         self.engine.month()
+        self._leaders_change(self.engine.steps - 1)
         self._record()  # after the places' own shocks of the month, as in 0.1
 
     def set_peer_links(self, face: np.ndarray | None = None, written: np.ndarray | None = None) -> None:
@@ -385,6 +388,26 @@ class Region(mesa.Model):
         chosen = idx[self.rng.random(len(idx)) < ev.share]
         self.engine.apply_shock(ev.shock, chosen)
         self._log(-1, f"region:{ev.shock.kind}", f"{len(chosen)} places, magnitude={ev.shock.magnitude:g}")
+
+    def _leaders_change(self, month: int, log: bool = True) -> None:
+        """At the end of each May (``month`` counts from January of month 0, negative in the
+        burn-in), chief executives leave and outsiders arrive (000:1287) and elections are held
+        (003:282), each place with its setting's chance a year, in the burn-in too (England ABC plan
+        Addendum 26). Once a year, not month by month: a change of leaders re-derives the batch's
+        structure, about 70 ms for England. Draws nothing when both are 0 (a region without them
+        runs exactly as before)."""
+        if month % 12 != LEADERS_MONTH:
+            return
+        for name, shock in (("chief_executive_turnover", Shock(0, "leader_arrival", role="chief_executive")),
+                            ("election_rate", Shock(0, "election"))):
+            p = self.rp[name]
+            if p <= 0:
+                continue
+            chosen = np.flatnonzero(self.rng.random(self.n) < p)
+            if len(chosen):
+                self.engine.apply_shock(replace(shock, month=max(month, 0)), chosen)
+                if log:
+                    self._log(-1, f"region:{shock.kind}", f"{len(chosen)} places")
 
     def _inspection_round(self) -> None:
         """Inspection (CPA, 003:260-261): a field below the threshold fails and gets the shock."""
