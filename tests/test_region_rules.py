@@ -12,6 +12,7 @@ import pytest
 from model import Locality, Shock
 from model.core.lifecycle import Phase
 from model.core.network import ROLE_CODE
+from model.core.survey import classify
 from model.core.locality import Ensemble
 from model.core.region import RegionEvent
 from test_region import small
@@ -264,3 +265,19 @@ def test_changing_leaders_is_reproducible_and_off_draws_nothing(monkeypatch):
     default = digest()
     monkeypatch.setattr(Region, "_leaders_change", lambda self, month, log=True: None)
     assert digest() == default
+
+
+def test_changes_of_control_are_counted_over_the_years_before_the_survey():
+    """003:282: the count behind control_change_corr is the elections that replaced the leader (not
+    every election), in the ten years before the month asked; the answers are read at that month."""
+    r = small(30, **{"region.election_rate": 1.0, "election_turnover": 0.5}).build(9).run_for(30)
+    ev = r.place_events()
+    replaced = ev[(ev.kind == "shock:election") & ev.detail.str.contains("replaced")]
+    assert 0 < len(replaced) < 3 * r.n  # three Mays; about half replace the leader
+    assert sum(len(p) for _, p in r.control_changes) == len(replaced)
+    count = np.bincount(replaced.place, minlength=r.n).astype(float)
+    answers = classify(r._records[30][0]).astype(float)
+    assert r.control_change_corr(30) == pytest.approx(np.corrcoef(answers, count)[0, 1])
+    last = np.bincount(replaced[replaced.step == 29].place, minlength=r.n).astype(float)
+    assert r.control_change_corr(30, years=1) == pytest.approx(np.corrcoef(answers, last)[0, 1])
+    assert np.isnan(small(12).build(9).run_for(12).control_change_corr())  # no elections, nothing to relate

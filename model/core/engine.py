@@ -1176,8 +1176,9 @@ class Engine:
         self._chunk_at = DRAW_CHUNK  # the next month draws a fresh chunk from the new streams
 
     # ------------------------------------------------------------------ shocks
-    def apply_shock(self, shock: Shock, places: np.ndarray | None = None) -> None:
-        """Apply ``shock`` now to ``places`` (default: every place), on its field or every field."""
+    def apply_shock(self, shock: Shock, places: np.ndarray | None = None) -> dict[int, str]:
+        """Apply ``shock`` now to ``places`` (default: every place), on its field or every field.
+        Returns the per-place details of a structural shock (who arrived, an election's outcome)."""
         places = np.arange(self.P) if places is None else np.asarray(places, dtype=np.int64)
         if shock.field is None:
             fs = np.arange(self.F)
@@ -1191,6 +1192,7 @@ class Engine:
             d = details.get(int(p))  # an election's outcome is its whole detail
             text = detail if d is None else d if shock.kind == "election" else f"{d}, {detail}"
             self.log.row(self.steps, int(p), label, f"shock:{shock.kind}", text)
+        return details
 
     def apply_cells(self, shock: Shock, pl: np.ndarray, fl: np.ndarray, label: str) -> dict[int, str]:
         """The effect of ``shock`` on the (place, field) cells; returns per-place details of

@@ -190,6 +190,7 @@ class Region(mesa.Model):
         self.link_rng: np.random.Generator | None = None  # per-source access draws (access_limited 2)
         self.best_shown = np.zeros((L, F))  # the best idea on show to each place, adapted (_peer_step)
         self.shielded_until = np.full((L, F), -1)  # (place, field) skipped by inspections up to this month: shield()
+        self.control_changes: list[tuple[int, np.ndarray]] = []  # (month, places): elections that replaced the leader
         self.innovated_before = self._burn_in(rp["burn_in"])
         self.adopted_first = np.full((L, F), -1)  # month each place first reached mainstreaming
         self.adapted = np.zeros((L, F), dtype=bool)  # whether that innovation was an adaptation
@@ -405,7 +406,9 @@ class Region(mesa.Model):
                 continue
             chosen = np.flatnonzero(self.rng.random(self.n) < p)
             if len(chosen):
-                self.engine.apply_shock(replace(shock, month=max(month, 0)), chosen)
+                details = self.engine.apply_shock(replace(shock, month=max(month, 0)), chosen)
+                if shock.kind == "election":
+                    self.control_changes.append((month, np.array([q for q, d in details.items() if "replaced" in d], dtype=int)))
                 if log:
                     self._log(-1, f"region:{shock.kind}", f"{len(chosen)} places")
 
@@ -567,6 +570,21 @@ class Region(mesa.Model):
         if cat.std() == 0 or perf.std() == 0:
             return float("nan")
         return float(np.corrcoef(cat, perf)[0, 1])
+
+    def control_change_corr(self, month: int | None = None, years: int = 10) -> float:
+        """Pearson correlation across places of the answer code (0-2) at ``month`` (default: the
+        survey month) with the number of elections that replaced the leader in the ``years`` before
+        it, burn-in included as far as it reaches (003:282: no relationship); NaN if either is
+        constant (no elections: ``election_rate`` 0)."""
+        month = self._recorded_month(month)
+        count = np.zeros(self.n)
+        for m, places in self.control_changes:
+            if month - 12 * years <= m < month:  # a change at the end of month m shows from record m + 1
+                np.add.at(count, places, 1)
+        cat = classify(self._records[month][0]).astype(float)
+        if cat.std() == 0 or count.std() == 0:
+            return float("nan")
+        return float(np.corrcoef(cat, count)[0, 1])
 
     def adoption(self) -> pd.DataFrame:
         """Adoption curves: per step and field, the share of places that have mainstreamed it."""
