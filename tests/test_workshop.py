@@ -251,6 +251,16 @@ def test_a_corrupt_state_file_gives_one_line_naming_it(tmp_path):
         assert path.read_text() == text  # never touched
 
 
+def test_a_state_file_that_is_not_utf8_text_says_so_and_where(tmp_path):
+    """Audit: it said "'utf-8' codec can't decode byte 0xff in position 12: invalid start byte"."""
+    path = tmp_path / "state.json"
+    path.write_bytes(b'{"format": "\xff"}')
+    with pytest.raises(RoomError) as e:
+        Room.load(path)
+    assert str(e.value) == (f"{path}: cannot be read (not UTF-8 text (byte 12)); move it aside "
+                            f"(e.g. mv {path} {path}.bad) to start a new workshop")
+
+
 def test_bad_settings_say_which_and_what_is_allowed():
     for settings, pattern in ((Settings(rounds=0), r"--rounds: 0 is out of range \(allowed: 1 to 40\)"),
                               (Settings(round_months=4), r"--round-months: 4 is not allowed"),

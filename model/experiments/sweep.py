@@ -53,6 +53,7 @@ from ..io import manifest
 from ..io.jsonfile import JsonFileError, Shape, load
 from ..io.manifest import version
 from ..io.scenario import Scenario
+from ..io.unreadable import why_unreadable
 from .runner import progress_bar
 
 
@@ -845,7 +846,7 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
             whole = matches_checksums(part, folder / "_timeseries" / part.name, sums, mf.digest, mf.checksums)
             table = pq.read_table(part) if whole else None
         except Exception as e:  # unreadable in any way
-            raise SweepError(f"{part}: cannot read it ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+            raise SweepError(f"{part}: cannot read it ({why_unreadable(e, 'Parquet file')}); "
                              f"{resume_fix(folder)}") from None
         if not whole:
             raise SweepError(f"{part}: does not match its checksum in _checksums/ (damaged, replaced, copied from "
@@ -918,7 +919,7 @@ def read_design(folder: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path).sort_values("point")
     except Exception as e:  # unreadable in any way
-        raise SweepError(f"{path}: cannot read the design ({type(e).__name__}); "
+        raise SweepError(f"{path}: cannot read the design ({why_unreadable(e, 'Parquet file')}); "
                          f"{resume_fix(folder, 'writes it again')}") from None
 
 
