@@ -782,11 +782,15 @@ def cmd_workshop(args) -> int:
     """A participatory workshop: tables steer places of a small region from their own devices."""
     if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
         raise BadInput("the workshop needs the app's packages: pip install -e '.[app]' (or run `make run` once)")
-    from .app.room import Settings
-    host = "0.0.0.0" if args.lan else "127.0.0.1"
-    _check_port(args.port, host, "a workshop", 8770)
+    from .app.room import RoomError, Settings
     settings = Settings(scenario=args.scenario, seed=args.seed, places=args.places, rounds=args.rounds,
                         round_months=args.round_months, timer=args.timer, ensemble=args.ensemble)
+    try:  # refused before anything, as other options are: on a resume it was only "ignored" (the saved game's won)
+        settings.check()
+    except RoomError as e:
+        raise BadInput(str(e)) from None
+    host = "0.0.0.0" if args.lan else "127.0.0.1"
+    _check_port(args.port, host, "a workshop", 8770)
     if args.save is not None and not args.save.strip():
         raise BadInput("--save: empty; give a state file, or leave --save out for workshop-<scenario>.json")
     save = Path(args.save or f"workshop-{Path(args.scenario).stem}.json")

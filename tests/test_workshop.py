@@ -373,6 +373,18 @@ def test_cli_help_and_one_line_errors(tmp_path):
     assert bad.read_text() == "{oops"
 
 
+@pytest.mark.parametrize("args, said", [(["--rounds", "0"], "--rounds: 0 is out of range (allowed: 1 to 40)"),
+                                         (["--timer", "-5"], "--timer: -5 is out of range (allowed: 0 to 3600")])
+def test_an_out_of_range_option_is_refused_on_a_resume_too(tmp_path, args, said):
+    """Audit: on a resume an impossible value (--rounds 0) was "ignored" and the server started anyway."""
+    save = tmp_path / "s.json"
+    Room(Settings()).save(save)
+    before = save.read_bytes()
+    r = sim("workshop", *args, "--save", save, "--port", free_port(), cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and r.stderr.startswith(f"innovation-sim: error: {said}"), r.stderr
+    assert r.stdout == "" and save.read_bytes() == before
+
+
 def test_cli_port_in_use_and_lan_address(tmp_path):
     import socket
     with socket.socket() as busy:
