@@ -66,7 +66,7 @@ from scipy.special import logsumexp
 from ..io.calibration import Calibration, PriorBox, load_calibration
 from ..io.experiment import Experiment, param_spec
 from ..io.folders import CALIBRATION_MARKER, write_atomic
-from ..io.manifest import version
+from ..io.manifest import version, warn_if_newer
 from ..io.scenario import ScenarioError
 from ..io.unreadable import why_unreadable
 from .sweep import SweepError, SweepStopped, cluster, read_runs, run_sweep
@@ -484,6 +484,7 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
         raise CalibrationError(f"{marker}: unreadable ({why_unreadable(e, 'JSON file')}); {_MARKER_FIX}") from None
     if not isinstance(old, dict):
         raise CalibrationError(f"{marker}: not a calibration's record (a JSON object); {_MARKER_FIX}")
+    warn_if_newer(out, old.get("version"))
     extends = old.get("digest") != cal.digest() and _fit_digest(old) == cal.fit_digest()
     if extends:  # refused here, with its reason, if --resume could not go on from it either
         _check_extension(out, cal, nothing_ok)
@@ -598,6 +599,8 @@ def calibration_of(folder: Path) -> Calibration:
         info = json.loads(marker.read_text())
     except (OSError, ValueError):
         raise CalibrationError(f"{folder}: not a calibration folder (no readable {CALIBRATION_MARKER})") from None
+    if isinstance(info, dict):
+        warn_if_newer(folder, info.get("version"))
     try:
         cal = load_calibration(info["experiment"])
     except ScenarioError as e:

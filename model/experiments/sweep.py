@@ -123,9 +123,11 @@ def read_manifest(folder: Path) -> SweepManifest:
     if not path.exists():
         raise SweepError(f"{folder}: not a sweep folder (no _manifest.json)")
     try:
-        return load(path, SweepManifest, "the sweep's manifest is damaged: " + manifest_fix(folder))
+        mf = load(path, SweepManifest, "the sweep's manifest is damaged: " + manifest_fix(folder))
     except JsonFileError as e:
         raise SweepError(str(e)) from None
+    manifest.warn_if_newer(folder, (mf.model_extra or {}).get("version"))
+    return mf
 
 
 def _lost(e: BaseException, out: Path, kept: int, client) -> WorkersLost:
