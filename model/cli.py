@@ -782,11 +782,15 @@ def cmd_workshop(args) -> int:
     """A participatory workshop: tables steer places of a small region from their own devices."""
     if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
         raise BadInput("the workshop needs the app's packages: pip install -e '.[app]' (or run `make run` once)")
-    from .app.room import Settings
-    host = "0.0.0.0" if args.lan else "127.0.0.1"
-    _check_port(args.port, host, "a workshop", 8770)
+    from .app.room import RoomError, Settings
     settings = Settings(scenario=args.scenario, seed=args.seed, places=args.places, rounds=args.rounds,
                         round_months=args.round_months, timer=args.timer, ensemble=args.ensemble)
+    try:  # refused before anything, as other options are: on a resume it was only "ignored" (the saved game's won)
+        settings.check()
+    except RoomError as e:
+        raise BadInput(str(e)) from None
+    host = "0.0.0.0" if args.lan else "127.0.0.1"
+    _check_port(args.port, host, "a workshop", 8770)
     if args.save is not None and not args.save.strip():
         raise BadInput("--save: empty; give a state file, or leave --save out for workshop-<scenario>.json")
     save = Path(args.save or f"workshop-{Path(args.scenario).stem}.json")
@@ -881,7 +885,7 @@ def cmd_validate(args) -> int:
         raise BadInput("--resume: the ablation table (about a minute) is not kept part-way; run it again without --resume")
     if args.out:
         _writable_folder(Path(args.out), "--out")
-        _not_another_commands(Path(args.out))
+        _not_another_commands(Path(args.out), args.ablation)
     if args.ablation:
         return _ablation(args)
     from .viz.validation import figures  # matplotlib: imported only by the commands that draw
@@ -920,18 +924,24 @@ def _validate_partial(out: str | None) -> Path:
     return Path(cache) / "innovation-sim" / "validate-partial"
 
 
-def _not_another_commands(out: Path) -> None:
+def _not_another_commands(out: Path, ablation: bool) -> None:
     """validate --out may write beside other files (docs/ holds the ODD), but not into the output
-    folder of another command: its manifest.json would be replaced and it could not be reproduced."""
+    folder of another command: its manifest.json would be replaced and it could not be reproduced.
+    The checks' report and the ablation table count as two commands: each writes manifest.json."""
     if (out / "_manifest.json").exists():
         raise BadInput(f"--out {out}: is a sweep folder; choose another folder for the report")
     try:
-        name = json.loads((out / "manifest.json").read_text())["command"]["name"]
-    except (OSError, ValueError, KeyError, TypeError):
+        command = json.loads((out / "manifest.json").read_text())["command"]
+        name, was_ablation = command["name"], command.get("ablation") is True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return  # none (or not one of ours): nothing to protect
     if name != "validate":
         raise BadInput(f"--out {out}: holds the output of `innovation-sim {name}` (its manifest.json); "
                        f"choose another folder for the report")
+    if was_ablation != ablation:
+        held, given = ("validate --ablation", "validate") if was_ablation else ("validate", "validate --ablation")
+        raise BadInput(f"--out {out}: holds the output of `innovation-sim {held}` (its manifest.json, which "
+                       f"`{given}` would replace: it could no longer be reproduced); choose another folder")
 
 
 def _validation_manifest(folder: Path, command: dict, first: int, n: int, who: str, module: str) -> None:

@@ -426,6 +426,46 @@ def test_a_damaged_design_is_written_again_on_resume_and_named_by_the_analysis(f
     assert code == 0 and "Analysed 8 runs" in stdout, err
 
 
+@pytest.mark.parametrize("damage, words", [
+    ("design", "_design.parquet: cannot read the design (not a Parquet file or damaged)"),
+    ("part", "part-00001.parquet: cannot read it (not a Parquet file or damaged)"),
+    ("manifest", "_manifest.json: unreadable (not UTF-8 text (byte 27))"),
+])
+def test_a_damaged_results_file_is_said_in_plain_words_not_by_its_exception(finished, tmp_path, capsys, damage, words):
+    """Audit: a damaged results file was named by the reader's exception (ArrowInvalid,
+    UnicodeDecodeError), which says nothing to the person who has to fix it."""
+    _, src, _ = finished
+    out = shutil.copytree(src, tmp_path / "out")
+    if damage == "design":
+        (out / "_design.parquet").write_text("garbage\n")
+    elif damage == "part":  # a folder from before checksums: the part itself is what is read
+        shutil.rmtree(out / "_checksums")
+        _from_before_checksums(out)
+        (out / "part-00001.parquet").write_text("garbage\n")
+    else:
+        (out / "_manifest.json").write_bytes(b'{"runs": 8, "method": "grid\xff"}')
+    code, _, err = main("sweep", "--analyse", out, capsys=capsys)
+    assert code == 2
+    line = one_line(err, f"{out}{os.sep}{words}", "--resume")
+    assert not re.search(r"[a-z](Error|Invalid|Exception)\b", line), line
+
+
+def test_a_folder_made_by_a_newer_version_is_read_with_a_one_line_warning(finished, tmp_path):
+    """Audit: a folder whose manifest says a newer innovation-sim made it was read without a word."""
+    from model.io.manifest import version
+    exp, src, _ = finished
+    out = shutil.copytree(src, tmp_path / "out")
+    r = sim("sweep", "--analyse", out)
+    assert r.returncode == 0 and r.stderr == "", r.stderr  # made by this version: nothing to say
+    mf = json.loads((out / "_manifest.json").read_text())
+    (out / "_manifest.json").write_text(json.dumps({**mf, "version": "9.9.9"}))
+    for args in (["sweep", "--analyse", out], ["sweep", exp, "--out", out, "--resume", "--workers", 1]):
+        r = sim(*args)
+        assert r.returncode == 0, r.stderr  # still read: refusing would help no one
+        one_line(r.stderr, f"innovation-sim: warning: {out}: made by innovation-sim 9.9.9, newer than this one "
+                           f"({version()})")
+
+
 def test_a_lost_manifest_is_written_again_on_resume_from_the_folder_s_own_experiment(finished, tmp_path, capsys):
     exp, src, reference = finished
     out = shutil.copytree(src, tmp_path / "out")

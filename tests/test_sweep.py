@@ -654,6 +654,58 @@ def test_a_lost_scheduler_is_one_line_keeps_the_batches_and_resume_finishes(regi
     pd.testing.assert_frame_equal(got, ref)
 
 
+# The CLI with its batch writes wrapped: after the second batch the scheduler is killed and the lost
+# connection shows up in one of the ways a race under load lets it (see each case).
+_STAGED = """
+import os, signal, sys, time
+from dask.distributed import default_client
+from distributed.comm.core import CommClosedError
+import model.experiments.sweep as sw
+from model.cli import main
+
+how, pid = sys.argv[1], int(sys.argv[2])
+write = sw.Store.write
+
+def closed():
+    raise CommClosedError("Comm already closed.")
+
+def staged(self, b, rows, series):
+    write(self, b, rows, series)
+    if len(list(self.folder.glob("part-*.parquet"))) != 2:
+        return
+    os.kill(pid, signal.SIGKILL)
+    client = default_client()
+    if how == "callback":
+        client.loop.add_callback(closed)
+    else:
+        deadline = time.time() + 120
+        while client.status != "closed" and time.time() < deadline:
+            time.sleep(0.1)
+
+sw.Store.write = staged
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+@pytest.mark.parametrize("how", [
+    "callback",  # a batch submitted in the instant the connection closed: Dask raises in its event loop
+    "gave_up",  # the driver was slow (a write under load) until the client gave up reconnecting
+])
+def test_a_lost_scheduler_is_one_line_however_it_shows_up(region_reference, tmp_path, how):
+    """Under CPU load the lost-scheduler test once printed a Dask traceback instead of one line."""
+    exp, _ = region_reference
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with dask_cluster(1) as (address, sched):
+        r = subprocess.run([sys.executable, "-c", _STAGED, how, str(sched.pid), "sweep", str(exp.path),
+                            "--scheduler", address, "--out", str(out)], env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "the connection to the Dask scheduler was lost" in r.stderr and "--resume" in r.stderr, r.stderr
+    assert len(list(out.glob("part-*.parquet"))) >= 2
+
+
 def test_common_random_numbers_give_a_placebo_no_effect(tmp_path):
     """With common_random_numbers, replicate r has one seed at every design point, so a setting that
     cannot change a run (election_turnover in a scenario without elections) gets a Morris mu* of

@@ -1,6 +1,7 @@
 """The validation command's bookkeeping (exit codes, the strict known-disagreement marker) and the
 statistics of checks 5 and 7."""
 
+import json
 import tempfile
 
 import numpy as np
@@ -154,6 +155,30 @@ def test_validate_will_not_write_into_another_command_s_folder(tmp_path, capsys)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "holds the output of `innovation-sim run`" in err
     assert (run / "manifest.json").read_text() == before and not (run / "validation.md").exists()
+
+
+def test_the_checks_and_the_ablation_table_do_not_replace_each_other_s_manifest(tmp_path, capsys):
+    """Audit: `validate --out DIR` then `validate --ablation --out DIR` (or the other way) replaced the
+    first's manifest.json, so the first report could no longer be reproduced."""
+    from model.cli import main
+    checks = tmp_path / "checks"
+    assert main(["validate", "--quick", "--only", "1", "--out", str(checks)]) in (0, 1)
+    ablation = tmp_path / "ablation"
+    ablation.mkdir()
+    mf = json.loads((checks / "manifest.json").read_text())
+    (ablation / "manifest.json").write_text(json.dumps({**mf, "command": {**mf["command"], "ablation": True,
+                                                                           "only": None}}))
+    (ablation / "ablation.md").write_text("# Ablation table\n")
+    capsys.readouterr()
+    for folder, args, held in ((checks, ["--ablation"], "`innovation-sim validate`"),
+                               (ablation, ["--only", "1"], "`innovation-sim validate --ablation`")):
+        before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        assert main(["validate", "--quick", *args, "--out", str(folder)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--out {folder}: holds the output of {held}" in err, err
+        assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+    assert main(["validate", "--quick", "--only", "1", "--out", str(checks)]) in (0, 1)  # its own: written again
+    assert "Report:" in capsys.readouterr().out
 
 
 def test_a_report_replaces_the_earlier_figures_keeps_other_files_and_survives_an_interrupt(tmp_path):

@@ -251,6 +251,16 @@ def test_a_corrupt_state_file_gives_one_line_naming_it(tmp_path):
         assert path.read_text() == text  # never touched
 
 
+def test_a_state_file_that_is_not_utf8_text_says_so_and_where(tmp_path):
+    """Audit: it said "'utf-8' codec can't decode byte 0xff in position 12: invalid start byte"."""
+    path = tmp_path / "state.json"
+    path.write_bytes(b'{"format": "\xff"}')
+    with pytest.raises(RoomError) as e:
+        Room.load(path)
+    assert str(e.value) == (f"{path}: cannot be read (not UTF-8 text (byte 12)); move it aside "
+                            f"(e.g. mv {path} {path}.bad) to start a new workshop")
+
+
 def test_bad_settings_say_which_and_what_is_allowed():
     for settings, pattern in ((Settings(rounds=0), r"--rounds: 0 is out of range \(allowed: 1 to 40\)"),
                               (Settings(round_months=4), r"--round-months: 4 is not allowed"),
@@ -361,6 +371,18 @@ def test_cli_help_and_one_line_errors(tmp_path):
     r = sim("workshop", "--save", bad, cwd=tmp_path, timeout=60)
     assert r.returncode == 2 and "bad.json: not a workshop state file" in r.stderr and "move it aside" in r.stderr
     assert bad.read_text() == "{oops"
+
+
+@pytest.mark.parametrize("args, said", [(["--rounds", "0"], "--rounds: 0 is out of range (allowed: 1 to 40)"),
+                                         (["--timer", "-5"], "--timer: -5 is out of range (allowed: 0 to 3600")])
+def test_an_out_of_range_option_is_refused_on_a_resume_too(tmp_path, args, said):
+    """Audit: on a resume an impossible value (--rounds 0) was "ignored" and the server started anyway."""
+    save = tmp_path / "s.json"
+    Room(Settings()).save(save)
+    before = save.read_bytes()
+    r = sim("workshop", *args, "--save", save, "--port", free_port(), cwd=tmp_path, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and r.stderr.startswith(f"innovation-sim: error: {said}"), r.stderr
+    assert r.stdout == "" and save.read_bytes() == before
 
 
 def test_cli_port_in_use_and_lan_address(tmp_path):

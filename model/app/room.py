@@ -40,6 +40,7 @@ from ..core.region import Region, RegionSpec
 from ..io.folders import write_atomic
 from ..io.manifest import model_digest
 from ..io.scenario import Scenario, ScenarioError, load
+from ..io.unreadable import why_unreadable
 
 FORMAT = "innovation-sim workshop"
 FORMAT_VERSION = 1
@@ -630,7 +631,7 @@ class Room:
         except json.JSONDecodeError as e:
             raise RoomError(f"{path}: not a workshop state file (JSON error at line {e.lineno}); {aside}") from None
         except (OSError, UnicodeDecodeError) as e:
-            raise RoomError(f"{path}: cannot be read ({getattr(e, 'strerror', None) or e}); {aside}") from None
+            raise RoomError(f"{path}: cannot be read ({why_unreadable(e, 'workshop state file')}); {aside}") from None
         if not isinstance(data, dict):
             raise RoomError(f"{path}: not a workshop state file; {aside}")
         try:

@@ -66,8 +66,9 @@ from scipy.special import logsumexp
 from ..io.calibration import Calibration, PriorBox, load_calibration
 from ..io.experiment import Experiment, param_spec
 from ..io.folders import CALIBRATION_MARKER, write_atomic
-from ..io.manifest import version
+from ..io.manifest import version, warn_if_newer
 from ..io.scenario import ScenarioError
+from ..io.unreadable import why_unreadable
 from .sweep import SweepError, SweepStopped, cluster, read_runs, run_sweep
 
 # Spawn-key namespaces under the calibration's seed: each use of randomness has its own streams.
@@ -262,7 +263,7 @@ def read_particles(folder: Path, cal: Calibration) -> pd.DataFrame:
     try:
         df = pq.read_table(path).to_pandas()
     except Exception as e:
-        raise CalibrationError(f"{path}: cannot read ({type(e).__name__}); {REBUILD}") from None
+        raise CalibrationError(f"{path}: cannot read ({why_unreadable(e, 'Parquet file')}); {REBUILD}") from None
     if list(df.columns) != columns(cal):
         raise CalibrationError(f"{path}: columns differ from the calibration's; {REBUILD}")
     return df
@@ -480,9 +481,10 @@ def check_folder(out: Path, cal: Calibration, resume: bool, force: bool, nothing
     try:
         old = json.loads(marker.read_text())
     except (OSError, ValueError) as e:
-        raise CalibrationError(f"{marker}: unreadable ({type(e).__name__}); {_MARKER_FIX}") from None
+        raise CalibrationError(f"{marker}: unreadable ({why_unreadable(e, 'JSON file')}); {_MARKER_FIX}") from None
     if not isinstance(old, dict):
         raise CalibrationError(f"{marker}: not a calibration's record (a JSON object); {_MARKER_FIX}")
+    warn_if_newer(out, old.get("version"))
     extends = old.get("digest") != cal.digest() and _fit_digest(old) == cal.fit_digest()
     if extends:  # refused here, with its reason, if --resume could not go on from it either
         _check_extension(out, cal, nothing_ok)
@@ -597,6 +599,8 @@ def calibration_of(folder: Path) -> Calibration:
         info = json.loads(marker.read_text())
     except (OSError, ValueError):
         raise CalibrationError(f"{folder}: not a calibration folder (no readable {CALIBRATION_MARKER})") from None
+    if isinstance(info, dict):
+        warn_if_newer(folder, info.get("version"))
     try:
         cal = load_calibration(info["experiment"])
     except ScenarioError as e:
@@ -867,7 +871,7 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
             summary = json.loads((out / "summary.json").read_text())
             problem = _summary_problem(summary)
         except (OSError, ValueError) as e:
-            problem = f"unreadable ({type(e).__name__})"
+            problem = f"unreadable ({why_unreadable(e, 'JSON file')})"
         if problem:
             raise CalibrationError(f"{out / 'summary.json'}: {problem}; remove it and --resume to write it "
                                    "again") from None

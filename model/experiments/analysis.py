@@ -48,7 +48,7 @@ def analyse(folder: Path, seed: int = 1) -> dict:
             return _analyse(manifest, runs, design, out_dir, seed)
     except (ValueError, RuntimeError, KeyError, IndexError) as e:  # SALib on a manifest that does not fit the runs
         raise SweepError(f"{folder / '_manifest.json'}: the {manifest.method} analysis cannot use it "
-                         f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); restore it from a copy, "
+                         f"({str(e).splitlines()[0] if str(e).strip() else 'it does not fit the runs'}); restore it from a copy, "
                          f"or run the sweep again into another --out") from None
 
 

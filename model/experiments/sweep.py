@@ -34,7 +34,7 @@ import sys
 import time
 import traceback
 from concurrent.futures import CancelledError
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +53,7 @@ from ..io import manifest
 from ..io.jsonfile import JsonFileError, Shape, load
 from ..io.manifest import version
 from ..io.scenario import Scenario
+from ..io.unreadable import why_unreadable
 from .runner import progress_bar
 
 
@@ -122,9 +123,11 @@ def read_manifest(folder: Path) -> SweepManifest:
     if not path.exists():
         raise SweepError(f"{folder}: not a sweep folder (no _manifest.json)")
     try:
-        return load(path, SweepManifest, "the sweep's manifest is damaged: " + manifest_fix(folder))
+        mf = load(path, SweepManifest, "the sweep's manifest is damaged: " + manifest_fix(folder))
     except JsonFileError as e:
         raise SweepError(str(e)) from None
+    manifest.warn_if_newer(folder, (mf.model_extra or {}).get("version"))
+    return mf
 
 
 def _lost(e: BaseException, out: Path, kept: int, client) -> WorkersLost:
@@ -136,9 +139,74 @@ def _lost(e: BaseException, out: Path, kept: int, client) -> WorkersLost:
                "--workers or a smaller batch_size)")
     elif client.status != "running":
         why = "the connection to the Dask scheduler was lost"
+    elif isinstance(e, CancelledError):
+        why = "the Dask workers were lost (the cluster cancelled the batches)"
     else:
-        why = f"the Dask workers were lost ({type(e).__name__})"
+        why = "the Dask workers were lost (a connection to the cluster failed or timed out)"
     return WorkersLost(f"--out {out}: {why}; the {kept} batches finished before are kept")
+
+
+@contextmanager
+def _as_lost(out: Path, store: "Store", client):
+    """Around each call to the cluster: whatever a lost worker or scheduler makes Dask raise, and
+    wherever it shows up (a result, a submission to a client that has given up reconnecting, a
+    release), becomes one WorkersLost. A cluster still connected that raises something else is a
+    bug, and passes through."""
+    from dask.distributed import KilledWorker
+
+    try:
+        yield
+    except (KilledWorker, CancelledError, OSError, TimeoutError) as e:
+        raise _lost(e, out, store.kept(), client) from None
+    except Exception as e:
+        if client.status == "running":
+            raise
+        raise _lost(e, out, store.kept(), client) from None
+
+
+# The driver's loggers that print tracebacks when the scheduler goes away: the client's own, its
+# comms and error wrappers ("distributed"), and its event loop's, where a batch submitted in the
+# instant the connection closed fails in a callback (a CommClosedError traceback under
+# "tornado.application", seen under load); a task destroyed at exit is reported under "asyncio".
+CLIENT_LOGS = ("distributed", "distributed.client", "tornado", "tornado.application", "asyncio")
+
+
+@contextmanager
+def quiet_client_logs(names: tuple[str, ...] = CLIENT_LOGS):
+    """These loggers silenced while a Dask client is used. If the cluster is lost they stay silenced:
+    the client's thread can still report its failed reconnection after the command has said, in
+    one line, that the scheduler was lost."""
+    logs = [logging.getLogger(name) for name in names]
+    old = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    except WorkersLost:
+        raise
+    except BaseException:
+        _restore(logs, old)
+        raise
+    _restore(logs, old)
+
+
+def _restore(logs: list[logging.Logger], levels: list[int]) -> None:
+    for log, level in zip(logs, levels):
+        log.setLevel(level)
+
+
+@contextmanager
+def _using(client):
+    """``with client``, whose close is best effort: a client whose scheduler is gone can fail to
+    close (a timeout, Dask's own check of its state), which must not replace the sweep's message."""
+    client.__enter__()
+    try:
+        yield client
+    finally:
+        try:
+            client.__exit__(None, None, None)
+        except Exception:
+            pass
 
 
 def _reason(e: OSError) -> str:
@@ -603,35 +671,39 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
             store.create()
         bar = progress_bar(total=total, initial=done_runs, unit="run", desc=exp.name,
                    disable=None if progress is None else not progress, smoothing=0.05)
-        with ExitStack() as stack, client if own else nullcontext(client):
-            n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
+        with ExitStack() as stack:
+            # A lost scheduler is reported in one line below, not also by the client's logs (all of
+            # Dask's, for a remote one: a local cluster's own scheduler and nannies may still warn).
+            stack.enter_context(quiet_client_logs(CLIENT_LOGS if client.cluster is None else ("distributed.client",)))
+            if own:
+                stack.enter_context(_using(client))
+            with _as_lost(out, store, client):
+                n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
+                # The experiment as a task, not scattered data: if the workers holding it die, the
+                # scheduler computes it again instead of cancelling every batch that needs it.
+                exp_future = client.submit(_hold, exp, pure=False)
             limit = in_flight or 2 * n_workers  # bounded: the driver holds at most this many batches
-            # The experiment as a task, not scattered data: if the workers holding it die, the
-            # scheduler computes it again instead of cancelling every batch that needs it.
-            exp_future = client.submit(_hold, exp, pure=False)
-            # A lost scheduler is reported in one line below, not also by the client's own log.
-            stack.enter_context(_log_level("distributed.client", logging.CRITICAL))
             queue = list(todo)
             futures = as_completed()
             t0, compute, n_done = time.perf_counter(), 0.0, 0
             for _ in range(min(limit, len(queue))):
                 b = queue.pop(0)
-                futures.add(client.submit(_task, exp_future, b, store.batch_runs(b), pure=False))
+                with _as_lost(out, store, client):
+                    futures.add(client.submit(_task, exp_future, b, store.batch_runs(b), pure=False))
             for fut in futures:
-                try:
+                with _as_lost(out, store, client):
                     b, rows, series, elapsed = fut.result()
-                except (KilledWorker, CancelledError, OSError, TimeoutError) as e:
-                    raise _lost(e, out, store.kept(), client) from None
                 compute += elapsed
                 n_done += len(rows)
                 counts["runs"] += len(rows)
                 counts["failed"] += sum(r.get("error") is not None for r in rows)
                 store.write(b, rows, series)
-                fut.release()
                 bar.update(len(rows))
-                if queue:
-                    nb = queue.pop(0)
-                    futures.add(client.submit(_task, exp_future, nb, store.batch_runs(nb), pure=False))
+                with _as_lost(out, store, client):
+                    fut.release()
+                    if queue:
+                        nb = queue.pop(0)
+                        futures.add(client.submit(_task, exp_future, nb, store.batch_runs(nb), pure=False))
             if stats is not None:
                 stats.update(workers=n_workers, wall=time.perf_counter() - t0, compute=compute, **counts)
     finally:
@@ -642,17 +714,6 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
         if local is not None:
             _close(local)
     return out
-
-
-@contextmanager
-def _log_level(name: str, level: int):
-    log = logging.getLogger(name)
-    old = log.level
-    log.setLevel(level)
-    try:
-        yield
-    finally:
-        log.setLevel(old)
 
 
 def _close(local) -> None:
@@ -692,7 +753,7 @@ def cluster(workers: int | None = None, scheduler: str | None = None):
     The cluster is started and the client opened once rather than once per sweep (about 2 s and
     0.5 s each); both are closed when the block ends."""
     if scheduler:
-        with connect(scheduler) as client:
+        with _using(connect(scheduler)) as client:
             yield client
         return
     from dask.distributed import Client
@@ -787,7 +848,7 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
             whole = matches_checksums(part, folder / "_timeseries" / part.name, sums, mf.digest, mf.checksums)
             table = pq.read_table(part) if whole else None
         except Exception as e:  # unreadable in any way
-            raise SweepError(f"{part}: cannot read it ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+            raise SweepError(f"{part}: cannot read it ({why_unreadable(e, 'Parquet file')}); "
                              f"{resume_fix(folder)}") from None
         if not whole:
             raise SweepError(f"{part}: does not match its checksum in _checksums/ (damaged, replaced, copied from "
@@ -860,7 +921,7 @@ def read_design(folder: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path).sort_values("point")
     except Exception as e:  # unreadable in any way
-        raise SweepError(f"{path}: cannot read the design ({type(e).__name__}); "
+        raise SweepError(f"{path}: cannot read the design ({why_unreadable(e, 'Parquet file')}); "
                          f"{resume_fix(folder, 'writes it again')}") from None
 
 

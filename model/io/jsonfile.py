@@ -10,6 +10,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .unreadable import why_unreadable
+
 
 class JsonFileError(ValueError):
     """A JSON file that cannot be read or has the wrong shape; one line."""
@@ -31,7 +33,7 @@ def load(path: Path, model: type[M], fix: str) -> M:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise JsonFileError(f"{path}: unreadable ({type(e).__name__}); {fix}") from None
+        raise JsonFileError(f"{path}: unreadable ({why_unreadable(e, 'JSON file')}); {fix}") from None
     try:
         return model.model_validate_json(text)
     except ValidationError as e:

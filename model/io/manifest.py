@@ -46,6 +46,36 @@ def version() -> str:
         return "unknown"
 
 
+def _release(text: object) -> tuple[int, ...] | None:
+    """The numbers of a version ("1.2.0rc1" -> (1, 2)), trailing zeros dropped; None if it has none."""
+    m = re.match(r"\s*v?(\d+(?:\.\d+)*)", text) if isinstance(text, str) else None
+    if m is None:
+        return None
+    parts = [int(x) for x in m.group(1).split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+_NOTED: set[Path] = set()  # folders already warned about in this process
+
+
+def warn_if_newer(folder: Path, made_by: object) -> None:
+    """One line on stderr if ``folder`` was made by a newer innovation-sim than this one: it may hold
+    settings or files this version does not know, but reading it is still useful, so it is read.
+    Once per folder (and the folders inside it, a calibration's generations) in a process."""
+    was, now = _release(made_by), _release(version())
+    if was is None or now is None or was <= now:
+        return
+    where = Path(folder).resolve()
+    if where in _NOTED or any(p in _NOTED for p in where.parents):
+        return
+    _NOTED.add(where)
+    print(f"innovation-sim: warning: {folder}: made by innovation-sim {made_by}, newer than this one ({version()}); "
+          f"anything it added is not understood here; to be sure, read it with innovation-sim {made_by}",
+          file=sys.stderr, flush=True)
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -245,6 +275,8 @@ def read(folder: Path) -> dict:
             except JsonFileError as e:
                 raise ManifestError(str(e)) from None
             prov = data.provenance if isinstance(data, SweepProvenance) else data
+            if prov is not None:
+                warn_if_newer(folder, (prov.model_dump().get("project") or {}).get("version"))
             if prov is None or prov.command is None:
                 raise ManifestError(f"{p}: has no provenance (written before innovation-sim recorded it); "
                                     f"cannot reproduce")

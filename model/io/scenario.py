@@ -63,6 +63,7 @@ from ..core.locality import DEFAULT_FIELDS, Locality
 from ..core.parameters import ADDED_AT_DEFAULT, REGION_PARAMS, REGISTRY, ParameterError, resolve
 from ..core.region import GROUPS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
 from . import limits
+from .unreadable import why_unreadable
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_MONTHS = 1200
@@ -345,7 +346,7 @@ def read_posterior(path: Path) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]
     try:
         stamp = Path(path).stat().st_mtime_ns
     except OSError as e:
-        raise ScenarioError(f"{path}: cannot read the posterior ({type(e).__name__}: {e})".splitlines()[0]) from None
+        raise ScenarioError(f"{path}: cannot read the posterior ({why_unreadable(e, 'CSV table')})") from None
     return _read_posterior(Path(path), stamp)
 
 
@@ -354,7 +355,7 @@ def _read_posterior(path: Path, stamp: int) -> tuple[tuple[str, ...], np.ndarray
     try:
         df = pd.read_csv(path)
     except (OSError, ValueError) as e:
-        raise ScenarioError(f"{path}: cannot read the posterior ({type(e).__name__}: {e})".splitlines()[0]) from None
+        raise ScenarioError(f"{path}: cannot read the posterior ({why_unreadable(e, 'CSV table', detail=True)})") from None
     names = tuple(c for c in df.columns if c in REGISTRY or c.startswith(("region.", "effects.")))
     if "weight" not in df.columns or not names or df.empty:
         raise ScenarioError(f"{path}: not a posterior: needs a 'weight' column and at least one setting column")
