@@ -235,20 +235,26 @@ def test_a_crisis_pressure_wears_off_after_a_year():
 
 
 def test_leaders_change_each_may_at_their_rates_in_the_burn_in_too():
-    """England ABC plan Addendum 26: each May a share chief_executive_turnover of places gets an
-    outside chief executive and a share election_rate holds an election; the burn-in's too."""
+    """England ABC plan Addendum 26: each May (month 4, 16, ...: after that step, as a shock dated
+    then) a share chief_executive_turnover of places gets an outside chief executive and a share
+    election_rate holds an election; the burn-in's Mays too."""
     r = small(30, **{"region.chief_executive_turnover": 0.5, "region.election_rate": 1.0}).build(6).run_for(30)
     ev = r.events()
     arrivals = ev[ev.kind == "region:leader_arrival"]
-    assert sorted(set(ev[ev.kind == "region:election"].step)) == sorted(set(arrivals.step)) == [5, 17, 29]
+    assert sorted(set(ev[ev.kind == "region:election"].step)) == sorted(set(arrivals.step)) == [4, 16, 28]
+    assert sorted(set(r.place_events().query("kind == 'shock:election'").step)) == [4, 16, 28]
     counts = arrivals.detail.str.split().str[0].astype(int) / r.n
     assert all(0.3 < c < 0.7 for c in counts)
-    b = small(12, **{"region.chief_executive_turnover": 1.0, "region.burn_in": 12}).build(7)
+    # A 14-month burn-in runs November 1998 to December 1999: its May (month -8) is after its 6th
+    # step, so each chief executive arriving then has served the 8 months left before month 0.
+    b = small(12, **{"region.chief_executive_turnover": 1.0, "region.election_rate": 1.0,
+                     "election_turnover": 1.0, "region.burn_in": 14}).build(7)
     a = b.engine.agents
     chiefs = a.alive & (a.role == ROLE_CODE["chief_executive"])
-    assert chiefs.sum() == b.n and (a.tenure[chiefs] < 12).all()  # every one arrived in the burn-in's May
-    still = small(12, **{"region.burn_in": 12}).build(7).engine.agents
-    assert (still.tenure[still.alive & (still.role == ROLE_CODE["chief_executive"])] >= 12).all()
+    assert chiefs.sum() == b.n and (a.tenure[chiefs] == 8).all()
+    assert [m for m, _ in b.control_changes] == [-8] and len(b.control_changes[0][1]) == b.n
+    still = small(12, **{"region.burn_in": 14}).build(7).engine.agents
+    assert (still.tenure[still.alive & (still.role == ROLE_CODE["chief_executive"])] >= 14).all()
 
 
 def test_changing_leaders_is_reproducible_and_off_draws_nothing(monkeypatch):
@@ -278,6 +284,9 @@ def test_changes_of_control_are_counted_over_the_years_before_the_survey():
     count = np.bincount(replaced.place, minlength=r.n).astype(float)
     answers = classify(r._records[30][0]).astype(float)
     assert r.control_change_corr(30) == pytest.approx(np.corrcoef(answers, count)[0, 1])
-    last = np.bincount(replaced[replaced.step == 29].place, minlength=r.n).astype(float)
-    assert r.control_change_corr(30, years=1) == pytest.approx(np.corrcoef(answers, last)[0, 1])
+    def only(step):  # the correlation of the answers at a record with one May's changes
+        at = classify(r._records[step if step == 28 else 27][0]).astype(float)
+        return np.corrcoef(at, np.bincount(replaced[replaced.step == step].place, minlength=r.n))[0, 1]
+    assert r.control_change_corr(28, years=1) == pytest.approx(only(28))  # month 28's own changes count
+    assert r.control_change_corr(27, years=1) == pytest.approx(only(16))  # twelve months back, not thirteen
     assert np.isnan(small(12).build(9).run_for(12).control_change_corr())  # no elections, nothing to relate

@@ -254,7 +254,7 @@ class Region(mesa.Model):
         for m in range(months):
             self._peer_step()
             e.step()
-            self._leaders_change(m - months, log=False)
+            self._leaders_change(m + 1 - months, log=False)  # after step m + 1 of the burn-in's months
             if months - m <= RECALL_MONTHS:
                 recent |= (e.phase >= Phase.DESIGN).any(axis=1)
         e.steps = 0
@@ -275,7 +275,7 @@ class Region(mesa.Model):
         place takes its month in the one engine, and its own shocks of that month act."""
         self._peer_step()
         self.engine.month()
-        self._leaders_change(self.engine.steps - 1)
+        self._leaders_change(self.engine.steps)  # month m: after step m, as a shock dated m (section 3)
         self._record()  # after the places' own shocks of the month, as in 0.1
 
     def set_peer_links(self, face: np.ndarray | None = None, written: np.ndarray | None = None) -> None:
@@ -392,7 +392,7 @@ class Region(mesa.Model):
 
     def _leaders_change(self, month: int, log: bool = True) -> None:
         """At the end of each May (``month`` counts from January of month 0, negative in the
-        burn-in), chief executives leave and outsiders arrive (000:1287) and elections are held
+        burn-in; month m acts after step m and shows from record m, as a shock dated m), chief executives leave and outsiders arrive (000:1287) and elections are held
         (003:282), each place with its setting's chance a year, in the burn-in too (England ABC plan
         Addendum 26). Once a year, not month by month: a change of leaders re-derives the batch's
         structure, about 70 ms for England. Draws nothing when both are 0 (a region without them
@@ -573,13 +573,14 @@ class Region(mesa.Model):
 
     def control_change_corr(self, month: int | None = None, years: int = 10) -> float:
         """Pearson correlation across places of the answer code (0-2) at ``month`` (default: the
-        survey month) with the number of elections that replaced the leader in the ``years`` before
+        survey month) with the number of elections that replaced the leader in the ``years`` up to
         it, burn-in included as far as it reaches (003:282: no relationship); NaN if either is
-        constant (no elections: ``election_rate`` 0)."""
+        constant (no elections: ``election_rate`` 0). Only the yearly elections of ``election_rate``
+        count, not elections a scenario or region event schedules."""
         month = self._recorded_month(month)
         count = np.zeros(self.n)
         for m, places in self.control_changes:
-            if month - 12 * years <= m < month:  # a change at the end of month m shows from record m + 1
+            if month - 12 * years < m <= month:  # a change at month m shows from record m on
                 np.add.at(count, places, 1)
         cat = classify(self._records[month][0]).astype(float)
         if cat.std() == 0 or count.std() == 0:
