@@ -198,6 +198,10 @@ class Region(mesa.Model):
         self.event_log: list[PlaceEvent] = []
         self._scheduled: list = []
         self._record()
+        self._schedule_levers(spec, rp)
+
+    def _schedule_levers(self, spec: RegionSpec, rp: dict) -> None:
+        """The region events at their months, and the central levers' rounds."""
         for ev in spec.events:
             self._schedule(ev.shock.month, self._region_event, ev)
         for on, start, interval, fn in (
