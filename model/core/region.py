@@ -395,10 +395,10 @@ class Region(mesa.Model):
         self._log(-1, f"region:{ev.shock.kind}", f"{len(chosen)} places, magnitude={ev.shock.magnitude:g}")
 
     def _leaders_change(self, month: int, log: bool = True) -> None:
-        """At the end of each May (``month`` counts from January of month 0, negative in the
-        burn-in; month m acts after step m and shows from record m, as a shock dated m), chief executives leave and outsiders arrive (000:1287) and elections are held
-        (003:282), each place with its setting's chance a year, in the burn-in too (England ABC plan
-        Addendum 26). Once a year, not month by month: a change of leaders re-derives the batch's
+        """At the end of each May (``month`` counts from January of month 0, negative in the burn-in;
+        month m acts after step m and shows from record m, as a shock dated m), chief executives leave
+        and outsiders arrive (000:1287) and elections are held (003:282), each place with its
+        setting's chance a year, in the burn-in too (England ABC plan Addendum 26). Once a year, not month by month: a change of leaders re-derives the batch's
         structure, about 70 ms for England. Draws nothing when both are 0 (a region without them
         runs exactly as before)."""
         if month % 12 != LEADERS_MONTH:
@@ -569,11 +569,16 @@ class Region(mesa.Model):
         """Pearson correlation across places of the answer code (0-2) with the mean performance of
         the place's fields, at ``month`` (default: the survey month); NaN if either is constant."""
         month = self._recorded_month(month)
+        return self._answer_corr(month, self._records[month][1].mean(axis=1))
+
+    def _answer_corr(self, month: int, values: np.ndarray) -> float:
+        """Pearson correlation across places of the answer code at record ``month`` with ``values``;
+        NaN if either is constant."""
         cat = classify(self._records[month][0]).astype(float)
-        perf = self._records[month][1].mean(axis=1).astype(float)
-        if cat.std() == 0 or perf.std() == 0:
+        values = np.asarray(values, dtype=float)
+        if cat.std() == 0 or values.std() == 0:
             return float("nan")
-        return float(np.corrcoef(cat, perf)[0, 1])
+        return float(np.corrcoef(cat, values)[0, 1])
 
     def control_change_corr(self, month: int | None = None, years: int = 10) -> float:
         """Pearson correlation across places of the answer code (0-2) at ``month`` (default: the
@@ -585,11 +590,8 @@ class Region(mesa.Model):
         count = np.zeros(self.n)
         for m, places in self.control_changes:
             if month - 12 * years < m <= month:  # a change at month m shows from record m on
-                np.add.at(count, places, 1)
-        cat = classify(self._records[month][0]).astype(float)
-        if cat.std() == 0 or count.std() == 0:
-            return float("nan")
-        return float(np.corrcoef(cat, count)[0, 1])
+                count[places] += 1  # a place is replaced at most once in an election
+        return self._answer_corr(month, count)
 
     def adoption(self) -> pd.DataFrame:
         """Adoption curves: per step and field, the share of places that have mainstreamed it."""
