@@ -170,8 +170,8 @@ def main(folder: str, into: str | None = None) -> None:
     (out / "report.json").write_text(json.dumps(report, indent=2))
     for name in ("summary.json", "generations.csv", "posterior.csv", "coverage.csv", "predictive.csv",
                  "model_choice.json", "marginals.png", "pairs.png", "epsilon.png"):
-        if (folder / name).exists():
-            shutil.copy(folder / name, out / name)
+        if (folder / name).exists() and (folder / name).resolve() != (out / name).resolve():
+            shutil.copy(folder / name, out / name)  # a run written into this folder is not copied onto itself
     null = out / "null"
     if (folder / "null").exists():
         null.mkdir(exist_ok=True)
