@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import importlib.util
 import json
 import math
@@ -42,6 +41,7 @@ from .io import limits, manifest
 from .io.experiment import load_experiment
 from .io.folders import check_replaceable
 from .io.manifest import version
+from .io.unreadable import os_reason
 from .io.scenario import SHIPPED as SHIPPED_SCENARIOS
 from .io.scenario import Scenario, ScenarioError, load, shipped
 
@@ -130,8 +130,7 @@ class _Claim:
 
 
 def _reason(e: OSError) -> str:
-    what = e.strerror or errno.errorcode.get(e.errno or 0, "") or str(e)
-    return f"{what}: {e.filename}" if e.filename else what
+    return os_reason(e, with_file=True)
 
 
 def _writable_folder(folder: Path, option: str) -> None:

@@ -23,7 +23,6 @@ one line, keeping the batches already finished.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import logging
@@ -53,7 +52,7 @@ from ..io import manifest
 from ..io.jsonfile import JsonFileError, Shape, load
 from ..io.manifest import version
 from ..io.scenario import Scenario
-from ..io.unreadable import why_unreadable
+from ..io.unreadable import os_reason, why_unreadable
 from .runner import progress_bar
 
 
@@ -209,10 +208,6 @@ def _using(client):
             pass
 
 
-def _reason(e: OSError) -> str:
-    return e.strerror or errno.errorcode.get(e.errno or 0, "") or str(e)
-
-
 def run_point(scenario: Scenario, params: dict, events: list[Shock], seed: int, where: str = "design point",
               drawn: dict | None = None):
     """One run: the scenario with these settings and extra shocks, built with ``seed`` and run to its
@@ -347,7 +342,7 @@ class Store:
         try:
             holds = self.folder.exists() and any(self.folder.iterdir())
         except OSError as e:
-            raise SweepError(f"--out {self.folder}: cannot read the folder ({_reason(e)})") from None
+            raise SweepError(f"--out {self.folder}: cannot read the folder ({os_reason(e)})") from None
         if holds:
             if not any((self.folder / f).exists() for f in ("_manifest.json", "_experiment.toml")):
                 raise SweepError(f"--out {self.folder}: already holds other files (not a sweep folder); "
@@ -371,7 +366,7 @@ class Store:
                     for stale in sub.glob(".*.tmp"):  # a batch cut off mid-write
                         stale.unlink()
             except OSError as e:
-                raise SweepError(f"--out {self.folder}: cannot tidy the folder ({_reason(e)}); cannot resume") from None
+                raise SweepError(f"--out {self.folder}: cannot tidy the folder ({os_reason(e)}); cannot resume") from None
             self._check_design()
             self._set_aside_strays()
             done = {b for b in range(self.n_batches) if self._valid_part(b)}
@@ -424,7 +419,7 @@ class Store:
         try:
             _write_json(path, data)
         except OSError as e:
-            raise SweepError(f"{path}: {state}, and cannot be written again ({_reason(e)}); cannot resume") from None
+            raise SweepError(f"{path}: {state}, and cannot be written again ({os_reason(e)}); cannot resume") from None
         self.repaired.append(path.name)
 
     def _batches_made_by_this_experiment(self) -> bool:
@@ -453,7 +448,7 @@ class Store:
             else:
                 for p in self.folder.iterdir() if self.folder.is_dir() else []:
                     shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
-            raise SweepError(f"--out {self.folder}: cannot write there ({_reason(e)}); nothing was written") from None
+            raise SweepError(f"--out {self.folder}: cannot write there ({os_reason(e)}); nothing was written") from None
 
     def design(self) -> pd.DataFrame:
         """One row per design point: what _design.parquet holds."""
@@ -476,7 +471,7 @@ class Store:
         try:
             self.write_design()
         except OSError as e:
-            raise SweepError(f"{path}: damaged, and cannot be written again ({_reason(e)}); cannot resume") from None
+            raise SweepError(f"{path}: damaged, and cannot be written again ({os_reason(e)}); cannot resume") from None
         self.repaired.append(path.name)
 
     def _set_aside_strays(self) -> None:
@@ -492,7 +487,7 @@ class Store:
                         os.replace(p, dest)
                     except OSError as e:
                         raise SweepError(f"{p}: not a batch of this sweep, and cannot be moved aside "
-                                         f"({_reason(e)}); move it out of the folder and resume again") from None
+                                         f"({os_reason(e)}); move it out of the folder and resume again") from None
                     self.set_aside.append(str(p.relative_to(self.folder)))
 
     def _valid_part(self, b: int) -> bool:
@@ -547,7 +542,7 @@ class Store:
         except OSError as e:
             for t in tmps:
                 t.unlink(missing_ok=True)
-            raise SweepWriteError(f"--out {self.folder}: cannot write batch {b} ({_reason(e)}); the {self.kept()} "
+            raise SweepWriteError(f"--out {self.folder}: cannot write batch {b} ({os_reason(e)}); the {self.kept()} "
                                   f"batches finished before it are kept") from None
 
 
@@ -617,7 +612,7 @@ def one_writer(out: Path):
         raise SweepError(f"--out {out}: another innovation-sim command is writing there now; wait for it, "
                          f"or choose another folder") from None
     except OSError as e:
-        raise SweepError(f"--out {out}: cannot write there ({_reason(e)}); nothing was written") from None
+        raise SweepError(f"--out {out}: cannot write there ({os_reason(e)}); nothing was written") from None
     with held:
         yield
 

@@ -1,4 +1,4 @@
-"""Why a file could not be read, in plain words for a one-line error: the class name of the exception
+"""Why a file could not be read or written, in plain words for a one-line error: the class name of the exception
 (UnicodeDecodeError, ArrowInvalid, JSONDecodeError) means nothing to the person who has to fix the
 file, its position in the file does."""
 
@@ -7,6 +7,13 @@ from __future__ import annotations
 import errno
 import json
 import tomllib
+
+
+def os_reason(e: OSError, with_file: bool = False) -> str:
+    """The system's reason an operation on a file failed ("Permission denied", "No space left on
+    device"), its errno's name if it gave no words; ``with_file``: followed by the file it named."""
+    what = e.strerror or errno.errorcode.get(e.errno or 0, "") or str(e)
+    return f"{what}: {e.filename}" if with_file and e.filename else what
 
 
 def why_unreadable(e: BaseException, kind: str, detail: bool = False) -> str:
@@ -23,7 +30,7 @@ def why_unreadable(e: BaseException, kind: str, detail: bool = False) -> str:
     if isinstance(e, MemoryError):
         return "too large to read in the memory there is"
     if isinstance(e, OSError) and (e.strerror or e.errno):  # the system's reason: permission, missing...
-        return e.strerror or errno.errorcode.get(e.errno or 0, "") or "cannot be read"
+        return os_reason(e) or "cannot be read"
     # A reader's complaint about the content (pyarrow's "magic bytes not found", a CSV parser's or an
     # OSError without errno from a damaged page): the file is not what it should be.
     said = str(e).splitlines()[0].strip() if detail and str(e).strip() else ""
