@@ -69,6 +69,23 @@ def test_bad_settings_give_one_line_messages_not_exceptions(tmp_path):
     assert parse_setting(" n_residents = 40 ") == ("n_residents", 40)
 
 
+def test_an_error_inside_the_model_is_said_in_plain_words_and_logged(monkeypatch, caplog):
+    """Trainers see what happened and what to do, not Python's class name; the log keeps the trace."""
+    ws, err = Workshop.build(Settings())
+    assert err is None
+
+    def broken(self):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(type(ws.primary), "step", broken)  # the run's step, which steps the model
+    with caplog.at_level("ERROR", logger="innovation_sim.app"):
+        assert ws.step() is False
+    assert ws.error.startswith("The simulation stopped at month 0: an error inside the model, not in your settings")
+    assert "ZeroDivisionError" not in ws.error and "\n" not in ws.error
+    assert "ZeroDivisionError" in caplog.text  # the details are kept for whoever fixes it
+    assert ws.step() is False  # stays stopped until Reset
+
+
 def test_sliders_come_from_the_registry():
     from model.app.state import slider_specs
     specs = slider_specs(load("gouda"), {"openness": 0.9})

@@ -24,6 +24,7 @@ from ..core.locality import Ensemble
 from ..experiments.compare import ALL_FIELDS, paired_table, sentences
 from ..experiments.runner import replicate_seeds, summarise
 from ..io.scenario import Scenario
+from .words import internal_error
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -150,7 +151,7 @@ class EnsembleJob:
             self.result = self._summarise(frames)
         except Exception as e:  # never a stack trace in the page; the log keeps it
             log.exception("the ensemble failed")
-            self.error = f"The {self.n} runs could not be completed ({type(e).__name__}: {e})."
+            self.error = f"The {self.n} runs could not be completed: {internal_error(e)}."
         finally:
             self.seconds = time.perf_counter() - self.started
             self.progress = 1.0

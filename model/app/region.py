@@ -30,7 +30,7 @@ from ..core.survey import CATEGORIES, SURVEY, SURVEY_GROUPS, classify
 from ..io.scenario import Scenario, ScenarioError
 from ..viz.svg import REGION_LABELS, TYPE_LABELS, RegionGrid, region_grid_svg
 from .state import ALL, RunBase, Settings, Workshop, combination_notes, month_label, scenario_with, shock_target
-from .words import SHOCK_MEANINGS
+from .words import SHOCK_MEANINGS, internal_error
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -221,7 +221,7 @@ class RegionWorkshop:
                     self.primary.step()
             except Exception as e:
                 log.exception("region step failed")
-                self.error = (f"The simulation stopped at month {self.month}: {type(e).__name__}: {e}. "
+                self.error = (f"The simulation stopped at month {self.month}: {internal_error(e)}. "
                               "Press Reset or change a setting to start again.")
                 return False
         return True
@@ -325,7 +325,7 @@ def build_workshop(settings: Settings) -> tuple[Workshop | RegionWorkshop | None
         return None, str(e)
     except Exception as e:  # never a stack trace in the page; the log keeps it
         log.exception("loading the scenario failed")
-        return None, f"Could not load the scenario ({type(e).__name__}: {e})."
+        return None, f"Could not load the scenario: {internal_error(e)}."
     if s.region is None:
         return Workshop.build(settings)
     try:
@@ -334,4 +334,4 @@ def build_workshop(settings: Settings) -> tuple[Workshop | RegionWorkshop | None
         return None, str(e)
     except Exception as e:
         log.exception("building the region failed")
-        return None, f"Could not build the region with these settings ({type(e).__name__}: {e})."
+        return None, f"Could not build the region with these settings: {internal_error(e)}."

@@ -36,7 +36,7 @@ from ..viz.debrief import render as render_debrief
 from ..viz.svg import A_COLOUR, B_COLOUR, NetworkLayout, network_svg
 from . import draw
 from .ensemble import EnsembleJob, EnsembleSpec
-from .words import shock_message
+from .words import internal_error, shock_message
 
 log = logging.getLogger("innovation_sim.app")
 
@@ -401,7 +401,7 @@ class Workshop:
             return None, str(e)
         except Exception as e:  # never a stack trace in the page; the log keeps it
             log.exception("building the locality failed")
-            return None, f"Could not build the locality with these settings ({type(e).__name__}: {e})."
+            return None, f"Could not build the locality with these settings: {internal_error(e)}."
 
     # -- time --------------------------------------------------------------------------------
     @property
@@ -430,7 +430,7 @@ class Workshop:
                         r.step()
             except Exception as e:
                 log.exception("step failed")
-                self.error = (f"The simulation stopped at month {self.month}: {type(e).__name__}: {e}. "
+                self.error = (f"The simulation stopped at month {self.month}: {internal_error(e)}. "
                               "Press Reset or change a setting to start again.")
                 return False
         return True

@@ -23,6 +23,15 @@ SHOCK_MEANINGS: dict[str, str] = {
               "the community rises for a year (an assumption of the model)",
 }
 
+def internal_error(e: BaseException) -> str:
+    """What the page says of an error inside the model or the app (not in the user's settings, which
+    are refused in their own words): plain words, not Python's class name. The log keeps the details."""
+    if isinstance(e, MemoryError):
+        return "the computer ran out of memory; try fewer runs or a shorter run"
+    return ("an error inside the model, not in your settings (the details are in the log of the "
+            "terminal that started the app; please report it with the scenario and seed)")
+
+
 ROLE_WORDS = {"chief_executive": "the chief executive", "political_leader": "the political leader",
               "director": "the director"}
 
