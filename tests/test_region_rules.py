@@ -12,6 +12,7 @@ import pytest
 from model import Locality, Shock
 from model.core.lifecycle import Phase
 from model.core.network import ROLE_CODE
+from model.core.parameters import REGISTRY
 from model.core.survey import classify
 from model.core.locality import Ensemble
 from model.core.region import RegionEvent
@@ -290,3 +291,25 @@ def test_changes_of_control_are_counted_over_the_years_before_the_survey():
     assert r.control_change_corr(28, years=1) == pytest.approx(only(28))  # month 28's own changes count
     assert r.control_change_corr(27, years=1) == pytest.approx(only(16))  # twelve months back, not thirteen
     assert np.isnan(small(12).build(9).run_for(12).control_change_corr())  # no elections, nothing to relate
+
+
+def test_arrivals_can_keep_their_groups_leader_drive():
+    """England ABC plan Addendum 30: with arrivals_keep_group_drive an outsider's drive carries the
+    place's group offsets of leader_drive (clipped to its range); off (the default), every arrival has
+    new_leader_drive, and the incumbents are the same either way."""
+    eff = {"region.spread_scale": 0.0, "effects.north_west.leader_drive": 0.2, "effects.london.leader_drive": -0.3}
+    s = small(1, **eff)
+    off, on = s.build(2), small(1, **eff, **{"region.arrivals_keep_group_drive": 1}).build(2)
+
+    def get(r, k):
+        return np.array([r.engine.params[i][k] for i in range(r.n)])
+
+    base = s.parameters.get("leader_drive", REGISTRY["leader_drive"].default)
+    arrival = REGISTRY["new_leader_drive"].default
+    assert np.allclose(get(off, "new_leader_drive"), arrival)
+    assert np.array_equal(get(on, "leader_drive"), get(off, "leader_drive"))
+    offsets = get(off, "leader_drive") - base  # each place's groups' offsets, kind and region summed
+    assert np.allclose(get(on, "new_leader_drive"), np.clip(arrival + offsets, 0.0, 1.0))
+    assert np.allclose(get(on, "new_leader_drive")[on.regions == "north_west"], 1.0)  # 0.9 + 0.2, clipped
+    london = on.regions == "london"
+    assert london.any() and np.allclose(offsets[london], -0.3) and np.allclose(get(on, "new_leader_drive")[london], 0.6)

@@ -325,12 +325,17 @@ _add("election_rate", 0.0, 0.0, 1.0, "chance a year", G, "003:282 (changes of po
      "England ABC plan Addendum 26; assumption (value)",
      "Each May, each place holds an election with this chance (an election shock, magnitude 1), in the "
      "burn-in too. 0 = no elections unless an event says so.")
+_add("arrivals_keep_group_drive", 0, 0, 1, "on/off", G, "003:284 (groups differ), 000:1287 (outsiders); "
+     "England ABC plan Addendum 30; assumption",
+     "An outsider arriving as a leader has the place's group offsets of leader_drive on new_leader_drive too "
+     "(1): places recruit leaders like their incumbents. 0 = every arrival has new_leader_drive.", int)
 _add("survey_month", 77, 0, 1200, "month", G, "003:267, 783 (survey June 2006)",
      "Month of the survey the region is compared with (default June 2006 from January 2000).", int)
 
 # Settings added after results were recorded whose default is the earlier model exactly: a digest
 # (Scenario.identity) leaves them out at their default, so recorded folders stay resumable.
-ADDED_AT_DEFAULT = {"region": {"beacon_by_field", "chief_executive_turnover", "election_rate"}, "parameters": set()}
+ADDED_AT_DEFAULT = {"region": {"beacon_by_field", "chief_executive_turnover", "election_rate",
+                               "arrivals_keep_group_drive"}, "parameters": set()}
 
 REGISTRY: dict[str, Param] = {p.name: p for p in _P if p.group != "region"}  # a locality's parameters
 REGION_PARAMS: dict[str, Param] = {p.name: p for p in _P if p.group == "region"}  # a region's settings

@@ -224,6 +224,8 @@ class Region(mesa.Model):
         for group in (self.kinds[i], self.regions[i]):
             for k, d in spec.effects.get(group, {}).items():
                 own[k] = value(k) + d
+                if k == "leader_drive" and rp["arrivals_keep_group_drive"]:  # arrivals like the incumbents
+                    own["new_leader_drive"] = value("new_leader_drive") + d
         for j, k in enumerate(names):
             own[k] = value(k) + rp["spread_scale"] * spec.spread[k] * z[j]
         if self.follower[i]:
