@@ -297,7 +297,8 @@ def test_arrivals_can_keep_their_groups_leader_drive():
     """England ABC plan Addendum 30: with arrivals_keep_group_drive an outsider's drive carries the
     place's group offsets of leader_drive (clipped to its range); off (the default), every arrival has
     new_leader_drive, and the incumbents are the same either way."""
-    eff = {"region.spread_scale": 0.0, "effects.north_west.leader_drive": 0.2, "effects.london.leader_drive": -0.3}
+    eff = {"region.spread_scale": 0.0, "effects.north_west.leader_drive": 0.2, "effects.london.leader_drive": -0.3,
+           "effects.fire.leader_drive": -0.1}  # a kind's offset adds to a region's
     s = small(1, **eff)
     off, on = s.build(2), small(1, **eff, **{"region.arrivals_keep_group_drive": 1}).build(2)
 
@@ -311,5 +312,8 @@ def test_arrivals_can_keep_their_groups_leader_drive():
     offsets = get(off, "leader_drive") - base  # each place's groups' offsets, kind and region summed
     assert np.allclose(get(on, "new_leader_drive"), np.clip(arrival + offsets, 0.0, 1.0))
     assert np.allclose(get(on, "new_leader_drive")[on.regions == "north_west"], 1.0)  # 0.9 + 0.2, clipped
-    london = on.regions == "london"
+    london = (on.regions == "london") & (on.kinds != "fire")
     assert london.any() and np.allclose(offsets[london], -0.3) and np.allclose(get(on, "new_leader_drive")[london], 0.6)
+    plain = [g for g in set(on.regions) if "leader_drive" not in s.region.effects.get(g, {})]
+    fire = (on.kinds == "fire") & np.isin(on.regions, plain)  # only the kind's offset
+    assert fire.any() and np.allclose(get(on, "new_leader_drive")[fire], 0.8)  # 0.9 - 0.1

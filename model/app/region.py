@@ -334,4 +334,4 @@ def build_workshop(settings: Settings) -> tuple[Workshop | RegionWorkshop | None
         return None, str(e)
     except Exception as e:
         log.exception("building the region failed")
-        return None, f"Could not build the region with these settings: {internal_error(e)}."
+        return None, f"Could not build the region: {internal_error(e)}."

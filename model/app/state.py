@@ -401,7 +401,7 @@ class Workshop:
             return None, str(e)
         except Exception as e:  # never a stack trace in the page; the log keeps it
             log.exception("building the locality failed")
-            return None, f"Could not build the locality with these settings: {internal_error(e)}."
+            return None, f"Could not build the locality: {internal_error(e)}."
 
     # -- time --------------------------------------------------------------------------------
     @property

@@ -701,24 +701,30 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
                         futures.add(client.submit(_task, exp_future, nb, store.batch_runs(nb), pure=False))
             if stats is not None:
                 stats.update(workers=n_workers, wall=time.perf_counter() - t0, compute=compute, **counts)
+    except BaseException:
+        stopping = True
+        raise
+    else:
+        stopping = False
     finally:
         if bar is not None:
             bar.close()
         if stats is not None:
             stats.update(**counts)  # also when interrupted or stopped by a failed write
         if local is not None:
-            _close(local)
+            _close(local, stopping)
     return out
 
 
-def _close(local) -> None:
+def _close(local, stopping: bool = False) -> None:
     """Stop a local cluster, best effort: workers that hang (stopped, swapping) must not replace the
-    command's one-line message with a shutdown traceback; their processes die with this one. When
-    the sweep is stopping (an interrupt or an error on its way out), the cluster's own loggers stay
-    silenced: a worker ended by SIGTERM, its nanny (in this process) logs the cancelled call that
-    would unregister it as the scheduler closes, a traceback over the one-line message (CI, 1 in
-    about 20 SIGTERMs)."""
-    if sys.exc_info()[0] is not None:
+    command's one-line message with a shutdown traceback; their processes die with this one.
+    ``stopping`` (an interrupt or an error on its way out): the cluster's loggers are silenced, and
+    stay so for the rest of the process (the command ends; a script that goes on after an error
+    gets Dask's warnings back only by setting their levels): a worker ended by SIGTERM, its nanny
+    (in this process) logs the cancelled call that would unregister it as the scheduler closes, a
+    traceback over the one-line message (a CI failure; 1 in 30 interrupted sweeps under load)."""
+    if stopping:
         for name in CLIENT_LOGS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
@@ -762,12 +768,14 @@ def cluster(workers: int | None = None, scheduler: str | None = None):
 
     configure_local_workers()
     local = _local_cluster(workers or os.cpu_count() or 1)
+    stopping = True
     try:
         with Client(local) as client:
             client.run(_quiet_worker)
             yield client
+        stopping = False
     finally:
-        _close(local)
+        _close(local, stopping)
 
 
 def _quiet_worker() -> None:
@@ -827,7 +835,7 @@ def _local_cluster(n: int):
             os.environ["PYTHONPATH"] = path
     if pressed:
         if local is not None:
-            _close(local)
+            _close(local, stopping=True)
         # delivered to the handler it was held from (the command's says which signal: 130 or 143)
         signal.raise_signal(pressed[0])
         raise KeyboardInterrupt  # a handler that did not raise (ignored, or a second Ctrl-C) still stops here

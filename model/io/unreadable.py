@@ -30,7 +30,7 @@ def why_unreadable(e: BaseException, kind: str, detail: bool = False) -> str:
     if isinstance(e, MemoryError):
         return "too large to read in the memory there is"
     if isinstance(e, OSError) and (e.strerror or e.errno):  # the system's reason: permission, missing...
-        return os_reason(e) or "cannot be read"
+        return e.strerror or errno.errorcode.get(e.errno or 0, "") or "cannot be read"
     # A reader's complaint about the content (pyarrow's "magic bytes not found", a CSV parser's or an
     # OSError without errno from a damaged page): the file is not what it should be.
     said = str(e).splitlines()[0].strip() if detail and str(e).strip() else ""
