@@ -41,9 +41,9 @@ from .io import limits, manifest
 from .io.experiment import load_experiment
 from .io.folders import check_replaceable
 from .io.manifest import version
-from .io.unreadable import os_reason
 from .io.scenario import SHIPPED as SHIPPED_SCENARIOS
 from .io.scenario import Scenario, ScenarioError, load, shipped
+from .io.unreadable import os_reason
 
 EXIT_BAD_INPUT = 2
 DEFAULT_REPLICATES = 50

@@ -653,6 +653,7 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
     local = None
     bar = None
     own = client is None  # a client given by the caller stays open
+    stopping = True  # until the sweep has finished: an interrupt or error on its way out
     try:
         if own and scheduler:
             client = connect(scheduler)
@@ -701,10 +702,6 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
                         futures.add(client.submit(_task, exp_future, nb, store.batch_runs(nb), pure=False))
             if stats is not None:
                 stats.update(workers=n_workers, wall=time.perf_counter() - t0, compute=compute, **counts)
-    except BaseException:
-        stopping = True
-        raise
-    else:
         stopping = False
     finally:
         if bar is not None:

@@ -248,13 +248,18 @@ class Experiment:
         row = self.points[point]
         params = {}
         for name, value in zip(self.names, row):
-            p = param_spec(name)
-            params[name] = int(round(value)) if p.kind is int else float(value)
+            params[name] = as_run(name, value)
         events = []
         for name, level in zip(self.switch_names, row[len(self.names):]):
             if level != 0:
                 events += [e.scaled(float(level)) for e in self.switch_events[name]]
         return params, events
+
+
+def as_run(name: str, value: float) -> int | float:
+    """A sampled value of a design parameter as a run uses it: whole-number settings rounded."""
+    p = param_spec(name)
+    return int(round(value)) if p is not None and p.kind is int else float(value)
 
 
 def param_spec(name: str) -> Param | None:

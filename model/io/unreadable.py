@@ -1,6 +1,6 @@
-"""Why a file could not be read or written, in plain words for a one-line error: the class name of the exception
-(UnicodeDecodeError, ArrowInvalid, JSONDecodeError) means nothing to the person who has to fix the
-file, its position in the file does."""
+"""Why a file could not be read or written, in plain words for a one-line error: the class name of
+the exception (UnicodeDecodeError, ArrowInvalid, JSONDecodeError) means nothing to the person who has
+to fix the file, its position in the file (or the system's reason) does."""
 
 from __future__ import annotations
 

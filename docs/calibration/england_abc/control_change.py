@@ -15,7 +15,7 @@ import pandas as pd
 
 from model.core.engine import Engine
 from model.experiments.abc import calibration_of, generator, posterior
-from model.io.experiment import param_spec
+from model.io.experiment import as_run
 
 BAND = 0.1
 _arrival = Engine.leader_arrival
@@ -40,17 +40,11 @@ def one(job):
     return {"seed": seed, "arm": "null" if null else "arm", "r": r.control_change_corr(), "changes": changes}
 
 
-def _as_run(name: str, value: float):
-    """A particle's value as the calibration's sweeps ran it: whole-number settings rounded."""
-    spec = param_spec(name)
-    return int(round(value)) if spec is not None and spec.kind is int else float(value)
-
-
 def main(folder: str, out: str, n: int = 160, seed0: int = 4411) -> None:
     cal = calibration_of(Path(folder))
     pop = posterior(Path(folder), cal)
     pick = generator(seed0, 29).choice(len(pop), size=n, p=pop.weight.to_numpy(float))
-    draws = [{name: _as_run(name, v) for name, v in zip(cal.names, pop[cal.names].to_numpy(float)[k])} for k in pick]
+    draws = [{name: as_run(name, v) for name, v in zip(cal.names, pop[cal.names].to_numpy(float)[k])} for k in pick]
     jobs = [(folder, draws[i], seed0 + i, null) for null in (False, True) for i in range(n)]
     with Pool(2) as pool:
         df = pd.DataFrame(pool.map(one, jobs, chunksize=2))

@@ -14,8 +14,9 @@ from multiprocessing import Pool
 import numpy as np
 import pandas as pd
 
-from spread import _as_run, _scenario  # noqa: E402  (this folder)
+from spread import _scenario  # this folder
 from model.core.outcomes import region_outcomes
+from model.io.experiment import as_run
 from model.io.scenario import read_posterior
 
 THREE = ("london", "east_midlands", "south_west")
@@ -45,7 +46,7 @@ def main(source: str, out: str, seed0: int = 4600, k: int = 16, r: int = 4) -> N
     _, post = _scenario(source)
     names, values, weights = read_posterior(post)
     pick = np.random.default_rng(seed0).choice(len(values), size=k, p=np.asarray(weights) / np.sum(weights))
-    jobs = [(source, {n: _as_run(n, v) for n, v in zip(names, values[p])}, seed0 + i * r + j, arm)
+    jobs = [(source, {n: as_run(n, v) for n, v in zip(names, values[p])}, seed0 + i * r + j, arm)
             for arm in ARMS for i, p in enumerate(pick) for j in range(r)]
     with Pool(2) as pool:
         df = pd.DataFrame(pool.map(one, jobs, chunksize=2))

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from model.core.outcomes import region_outcomes
-from model.io.experiment import param_spec
+from model.io.experiment import as_run
 from model.io.scenario import load
 from model.io.scenario import read_posterior
 
-SHARES = {"share_a_great_deal": (0.43, 0.06), "share_some": (0.52, 0.06), "share_hardly_any": (0.02, 0.03)}
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "calibration" / "england_abc"))
+from report import SHARES  # noqa: E402  criterion 1's bands, as report.py judges them
 
 
 def _scenario(source: str):
@@ -27,11 +28,6 @@ def _scenario(source: str):
         return s, s.posterior
     from model.experiments.abc import calibration_of
     return calibration_of(Path(source)).scenario, Path(source) / "posterior.csv"
-
-
-def _as_run(name: str, value: float):
-    spec = param_spec(name)
-    return int(round(value)) if spec is not None and spec.kind is int else float(value)
 
 
 def one(job):
@@ -49,7 +45,7 @@ def main(source: str, out: str, seed0: int = 4600, k: int = 16, r: int = 8) -> N
     _, post = _scenario(source)
     names, values, weights = read_posterior(post)
     pick = np.random.default_rng(seed0).choice(len(values), size=k, p=np.asarray(weights) / np.sum(weights))
-    jobs = [(source, {n: _as_run(n, v) for n, v in zip(names, values[p])}, seed0 + i * r + j)
+    jobs = [(source, {n: as_run(n, v) for n, v in zip(names, values[p])}, seed0 + i * r + j)
             for i, p in enumerate(pick) for j in range(r)]
     with Pool(2) as pool:
         df = pd.DataFrame(pool.map(one, jobs, chunksize=2))
