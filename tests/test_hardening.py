@@ -919,6 +919,27 @@ def test_the_progress_bar_takes_the_terminal_width_from_shutil(monkeypatch):
     assert len(last) == 50 and "4/4" in last
 
 
+def test_a_long_experiment_name_leaves_the_progress_bar_its_count(monkeypatch):
+    """tqdm cuts the line at the terminal's width: a 125-character experiment name in 80 columns
+    showed the name and nothing else, whatever the progress."""
+    import io
+    import os
+    import shutil
+
+    from model.experiments.runner import progress_bar
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a, **k: os.terminal_size((80, 24)))
+    out = io.StringIO()
+    name = "Calibrate England 2006 by ABC-SMC with leaders changing and arrivals like their group's incumbents"
+    with progress_bar(total=160, desc=name, unit="run", file=out) as bar:
+        bar.update(120)
+    last = out.getvalue().strip("\n").split("\r")[-1]
+    assert "120/160" in last and last.startswith("Calibrate England") and "…" in last, last
+    short = io.StringIO()
+    with progress_bar(total=4, desc="baseline", file=short) as bar:
+        bar.update(4)
+    assert short.getvalue().strip("\n").split("\r")[-1].startswith("baseline: 100%")
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal of 0 x 0")
 def test_a_terminal_that_reports_no_size_still_shows_the_progress_bar(tmp_path):
     """Under `script`, or a pseudo-terminal whose size was never set, tqdm found no rows for a bar and

@@ -55,7 +55,18 @@ def progress_bar(**kw) -> tqdm:
     size = shutil.get_terminal_size()
     kw.setdefault("ncols", size.columns)
     kw.setdefault("nrows", size.lines)
+    kw["desc"] = _fit(kw.get("desc") or "", kw["ncols"] - BAR_ROOM)
     return tqdm(**kw)
+
+
+BAR_ROOM = 45  # the count, percentage and times tqdm needs beside the label ("120/160 runs [...]")
+
+
+def _fit(label: str, room: int) -> str:
+    """A label cut to ``room`` characters (at least 12) with an ellipsis: tqdm cuts the whole line at
+    the terminal's width, so a long experiment name left a line of name and no count."""
+    room = max(room, 12)
+    return label if len(label) <= room else label[:room - 1].rstrip() + "…"
 
 
 def _is_terminal(stream) -> bool:
