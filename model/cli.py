@@ -697,6 +697,17 @@ def _report_generation(g, cal) -> None:
           f"ESS {g.ess:.1f}", flush=True)
 
 
+def _predictive_text(pred: dict) -> str:
+    cov = ", ".join(f"{c['summary']} {c['within']:.0%}{_share_range(c)}" for c in pred["coverage"])
+    return f"Posterior predictive ({pred['runs']} runs, fresh seeds): within the bands (90% interval): {cov}"
+
+
+def _share_range(c: dict) -> str:
+    """' [85-94%]' for a coverage row with an interval; '' for one written before intervals were."""
+    lo, hi = c.get("within_low"), c.get("within_high")
+    return f" [{lo:.0%}-{hi:.0%}]" if lo is not None and hi is not None and lo == lo and hi == hi else ""
+
+
 def _calibration_text(summary: dict, out: Path) -> str:
     """The end of `calibrate`: per model, generations, runs, epsilon, each setting's median [90%]."""
     lines = []
@@ -712,10 +723,8 @@ def _calibration_text(summary: dict, out: Path) -> str:
             lines.append(f"  {name[:34]:<34} {p['median']:>9.3g}  {ci:<22} {p['contraction']:>11.2f}  "
                          f"{'yes' if p['identified'] else 'no'}")
         lines.append(f"  ESS {s['ess']:.1f} of {s['settings']['n_alpha']} particles; {folder}/posterior.csv")
-    pred = summary.get("predictive")
-    if pred:
-        cov = ", ".join(f"{c['summary']} {c['within']:.0%}" for c in pred["coverage"])
-        lines += ["", f"Posterior predictive ({pred['runs']} runs, fresh seeds): within the bands: {cov}"]
+    if summary.get("predictive"):
+        lines += ["", _predictive_text(summary["predictive"])]
     mc = summary.get("model_choice")
     if mc:
         f, n = mc["models"]["full"], mc["models"]["null"]

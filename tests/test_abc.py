@@ -308,6 +308,26 @@ def test_reference_outputs_and_model_choice(reference):
     assert mc["null_minus_full"]["mean_distance"]["ci90"][0] > 0
     cov = pd.read_csv(out / "coverage.csv")
     assert cov.summary.tolist() == ["public_value", "all (jointly)"] and cov.within.between(0, 1).all()
+    assert (cov.within_low <= cov.within).all() and (cov.within <= cov.within_high).all()
+
+
+def test_predictive_coverage_carries_its_sampling_interval():
+    """Two predictive sets of 160 regions at 0.83 and 0.78 within the bands (Addendum 30's): their 90%
+    intervals overlap and each contains 0.8, and an interval narrows with more runs."""
+    from model.cli import _predictive_text
+    from model.experiments.abc import share_interval
+    a = share_interval(np.arange(160) < 133)
+    b = share_interval(np.arange(160) < 125)
+    assert a["within"] == pytest.approx(0.831, abs=1e-3) and b["within"] == pytest.approx(0.781, abs=1e-3)
+    assert a["within_low"] < b["within_high"] and a["within_low"] < 0.8 < b["within_high"]
+    assert a["within_low"] == pytest.approx(0.777, abs=2e-3) and a["within_high"] == pytest.approx(0.874, abs=2e-3)
+    wide = share_interval(np.arange(1600) < 1330)
+    assert wide["within_high"] - wide["within_low"] < (a["within_high"] - a["within_low"]) / 2.5
+    assert share_interval(np.ones(10, bool))["within_high"] == 1.0 and share_interval(np.ones(10, bool))["within_low"] < 0.85
+    text = _predictive_text({"runs": 160, "coverage": [{"summary": "share_some", **a},
+                                                      {"summary": "written_before_intervals", "within": 0.5}]})
+    assert "share_some 83% [78%-87%]" in text and "written_before_intervals 50%," not in text
+    assert "written_before_intervals 50%" in text
 
 
 def test_model_choice_names_the_closer_model_either_way():

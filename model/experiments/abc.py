@@ -62,6 +62,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy.special import logsumexp
+from scipy.stats import binomtest
 
 from ..io.calibration import Calibration, PriorBox, load_calibration
 from ..io.experiment import Experiment, param_spec
@@ -695,7 +696,9 @@ def write_outputs(cal: Calibration, folder: Path) -> dict:
 # Posterior predictive checks and model choice.
 
 def coverage(runs: pd.DataFrame, cal: Calibration) -> pd.DataFrame:
-    """Per summary, the share of runs within observed +/- band; last row: within every band at once."""
+    """Per summary, the share of runs within observed +/- band, with its 90% (Wilson) interval; last
+    row: within every band at once. The interval says how far two predictive sets can differ by chance
+    (0.83 and 0.78 of 160 regions overlap: ODD section 8)."""
     rows, joint = [], np.ones(len(runs), dtype=bool)
     for s in cal.summaries:
         v = runs[s.name].to_numpy(float)
@@ -703,10 +706,18 @@ def coverage(runs: pd.DataFrame, cal: Calibration) -> pd.DataFrame:
         joint &= within
         rows.append({"summary": s.name, "observed": s.observed, "band": s.band, "low": s.observed - s.band,
                      "high": s.observed + s.band, "mean": float(np.nanmean(v)) if np.isfinite(v).any() else np.nan,
-                     "within": float(within.mean()) if len(v) else np.nan})
+                     **share_interval(within)})
     rows.append({"summary": "all (jointly)", "observed": np.nan, "band": np.nan, "low": np.nan, "high": np.nan,
-                 "mean": np.nan, "within": float(joint.mean()) if len(runs) else np.nan})
+                 "mean": np.nan, **share_interval(joint)})
     return pd.DataFrame(rows)
+
+
+def share_interval(hits: np.ndarray, level: float = 0.9) -> dict:
+    """The share of True in ``hits`` and its Wilson interval (``within``, ``within_low``, ``within_high``)."""
+    if not len(hits):
+        return {"within": np.nan, "within_low": np.nan, "within_high": np.nan}
+    ci = binomtest(int(hits.sum()), len(hits)).proportion_ci(confidence_level=level, method="wilson")
+    return {"within": float(hits.mean()), "within_low": float(ci.low), "within_high": float(ci.high)}
 
 
 def predictive_experiment(cal: Calibration, x: np.ndarray, seed: int, n: int) -> Experiment:
