@@ -19,7 +19,7 @@ def main(folder: str, out: str, seed: int = 2014, n: int = 160) -> None:
     pick = generator(seed, PREDICTIVE, 0).choice(len(pop), size=n, p=pop.weight.to_numpy(float))
     exp = predictive_experiment(cal, pop[cal.names].to_numpy(float)[pick], seed, n)
     with cluster(2) as client:
-        run_sweep(exp, Path(out), client=client, resume=True, progress=True)
+        run_sweep(exp, Path(out), client=client, resume=True, progress=None)  # a bar on a terminal, log lines in a file
     runs = read_runs(Path(out))
     runs = runs[runs.error.isna()]
     inside = within_all_bands(runs)
