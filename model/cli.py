@@ -699,7 +699,8 @@ def _report_generation(g, cal) -> None:
 
 def _predictive_text(pred: dict) -> str:
     cov = ", ".join(f"{c['summary']} {c['within']:.0%}{_share_range(c)}" for c in pred["coverage"])
-    return f"Posterior predictive ({pred['runs']} runs, fresh seeds): within the bands (90% interval): {cov}"
+    what = " (90% interval)" if any(_share_range(c) for c in pred["coverage"]) else ""
+    return f"Posterior predictive ({pred['runs']} runs, fresh seeds): within the bands{what}: {cov}"
 
 
 def _share_range(c: dict) -> str:

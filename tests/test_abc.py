@@ -325,9 +325,12 @@ def test_predictive_coverage_carries_its_sampling_interval():
     assert wide["within_high"] - wide["within_low"] < (a["within_high"] - a["within_low"]) / 2.5
     assert share_interval(np.ones(10, bool))["within_high"] == 1.0 and share_interval(np.ones(10, bool))["within_low"] < 0.85
     text = _predictive_text({"runs": 160, "coverage": [{"summary": "share_some", **a},
+                                                      {"summary": "no_runs", **share_interval(np.zeros(0, bool))},
                                                       {"summary": "written_before_intervals", "within": 0.5}]})
-    assert "share_some 83% [78%-87%]" in text and "written_before_intervals 50%," not in text
-    assert "written_before_intervals 50%" in text
+    assert "within the bands (90% interval): share_some 83% [78%-87%], no_runs nan%, " in text
+    assert text.endswith("written_before_intervals 50%")
+    old = _predictive_text({"runs": 160, "coverage": [{"summary": "written_before_intervals", "within": 0.5}]})
+    assert old.endswith("within the bands: written_before_intervals 50%")
 
 
 def test_model_choice_names_the_closer_model_either_way():

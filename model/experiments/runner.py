@@ -29,6 +29,7 @@ from ..io.scenario import Scenario
 BATCH_MIN = 8  # replicates below this many per worker run in this process: starting workers costs more
 BATCH_MAX = 200  # replicates in one batch, to bound its memory (about 0.1 MB per replicate-month)
 BATCHES_PER_WORKER = 4  # a few batches each keep both the progress bar and the load even
+BAR_ROOM = 55  # what tqdm needs beside a label: count, bar, elapsed<left, rate ("1200/5760 runs [5:00:07<19:00:26, 15.01s/run]")
 
 
 def replicate_seeds(seed: int, replicates: int) -> list[int]:
@@ -53,13 +54,12 @@ def progress_bar(**kw) -> tqdm:
     if kw.get("disable", False) is None and not _is_terminal(sys.stderr):
         return LogLines(every=limits.PROGRESS_SECONDS.value(), **kw)
     size = shutil.get_terminal_size()
-    kw.setdefault("ncols", size.columns)
-    kw.setdefault("nrows", size.lines)
+    if kw.get("ncols") is None:
+        kw["ncols"] = size.columns
+    if kw.get("nrows") is None:
+        kw["nrows"] = size.lines
     kw["desc"] = _fit(kw.get("desc") or "", kw["ncols"] - BAR_ROOM)
     return tqdm(**kw)
-
-
-BAR_ROOM = 45  # the count, percentage and times tqdm needs beside the label ("120/160 runs [...]")
 
 
 def _fit(label: str, room: int) -> str:
