@@ -892,6 +892,8 @@ def cmd_validate(args) -> int:
         raise BadInput("--only: the ablation table runs every arm; use --only without --ablation")
     if args.ablation and args.resume:
         raise BadInput("--resume: the ablation table (about a minute) is not kept part-way; run it again without --resume")
+    if args.replicate is not None:
+        _replicate_seeds(args)
     if args.out:
         _writable_folder(Path(args.out), "--out")
         _not_another_commands(Path(args.out), args.ablation)
@@ -903,7 +905,7 @@ def cmd_validate(args) -> int:
         print(f"innovation-sim: note: --resume: no interrupted validation kept in {kept.folder}, so every check "
               f"runs", file=sys.stderr, flush=True)
     try:
-        code = command(args.quick, args.out, args.only, draw=figures, kept=kept)
+        code = command(args.quick, args.out, args.only, draw=figures, kept=kept, replicate=args.replicate)
     except KeyboardInterrupt:
         n = kept.count()
         print(f"innovation-sim: interrupted; " + (
@@ -914,9 +916,24 @@ def cmd_validate(args) -> int:
     kept.discard()
     if args.out:
         n = QUICK if args.quick else FULL
-        _validation_manifest(Path(args.out), {"name": "validate", "quick": args.quick, "only": args.only},
+        _validation_manifest(Path(args.out), {"name": "validate", "quick": args.quick, "only": args.only,
+                                              "replicate": args.replicate},
                              1000, n, "every arm of every check", "validation.py")
     return code
+
+
+def _replicate_seeds(args) -> None:
+    """--replicate BASE: a block of seeds that does not overlap the checks' own, nor reach past the
+    largest seed numpy takes."""
+    from .experiments.validation import FULL, QUICK, SEED_BASE
+    n, base = QUICK if args.quick else FULL, args.replicate
+    if args.ablation:
+        raise BadInput("--replicate: the ablation table runs on its own fresh seeds; use --replicate without --ablation")
+    if base < SEED_BASE + n and SEED_BASE < base + n:
+        raise BadInput(f"--replicate {base}: seeds {base}-{base + n - 1} overlap the checks' own {SEED_BASE}-"
+                       f"{SEED_BASE + n - 1}; give a block that does not (e.g. {SEED_BASE + FULL})")
+    if base + n - 1 > limits.MAX_SEED:
+        raise BadInput(f"--replicate {base}: its {n} seeds would pass the largest seed, {limits.MAX_SEED}")
 
 
 def _validate_partial(out: str | None) -> Path:
@@ -1271,6 +1288,9 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("--quick", action="store_true", help="small ensembles (40 runs per arm) for a fast check")
     va.add_argument("--out", metavar="DIR", help="also write DIR/validation.md")
     va.add_argument("--only", type=int, nargs="+", metavar="ID", help="run only these checks")
+    va.add_argument("--replicate", type=_seed, metavar="BASE",
+                    help="also run the checks on seeds BASE onwards and show each verdict beside the registered one "
+                         "(how far it depends on its seeds; the exit code is the registered seeds'), e.g. 1200")
     va.add_argument("--resume", action="store_true",
                     help="finish an interrupted validation: the checks it finished (kept in DIR/.validate-partial, "
                          "or in your cache without --out) are not run again")

@@ -298,6 +298,27 @@ def test_the_ablation_table_carries_a_manifest_that_reruns_it(tmp_path, monkeypa
     assert argv[0] == "validate" and "--ablation" in argv and "--quick" in argv
 
 
+def test_a_replicated_validation_records_its_block_and_reproduce_reruns_it(tmp_path, monkeypatch, capsys):
+    """`validate --replicate BASE --out DIR` records the block, and reproduce re-runs it with it; a block
+    overlapping the checks' own seeds is refused in one line."""
+    import model.experiments.validation as v
+    from model.experiments.reproduce import command_argv
+    fake = v.Check(1, "claim", "000:1", lambda n: v.Result(f"from {v.SEED_BASE}", "exp", True, null_passed=False))
+    monkeypatch.setattr(v, "CHECKS", [fake])
+    out = tmp_path / "val"
+    assert main(["validate", "--quick", "--replicate", "1200", "--out", str(out)]) == 0
+    mf = manifest.read(out)
+    assert mf["command"]["replicate"] == 1200 and "| pass: from 1200 |" in (out / "validation.md").read_text()
+    argv = command_argv(mf, out, tmp_path / "again")
+    assert argv[argv.index("--replicate") + 1] == "1200"
+    capsys.readouterr()
+    for given, words in ((["--replicate", "1100"], "seeds 1100-1299 overlap the checks' own 1000-1199"),
+                         (["--ablation", "--replicate", "1300"], "--replicate: the ablation table runs on its own")):
+        assert main(["validate", *given]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and words in err, err
+
+
 def test_reproduce_without_its_inputs_says_restore_not_anyway(run_folder, tmp_path, capsys):
     """Audit, session 21: a missing scenario.resolved.toml was refused with "or add --anyway", which
     then failed too; the reason was cut in the middle of a word."""

@@ -31,6 +31,39 @@ def test_exit_code_counts_failures_and_unexpected_passes(monkeypatch, capsys, tm
     assert status in (tmp_path / "validation.md").read_text()
 
 
+def _seed_bound(id):
+    """A check that passes on the checks' own seeds only, and says which block it ran on."""
+    return v.Check(id, f"claim {id}", "000:1", lambda n: v.Result(f"first seed {v.seeds(n)[0]}", "expected",
+                                                                 v.SEED_BASE == 1000, null_passed=False))
+
+
+def test_a_replicate_block_shows_each_verdict_beside_and_leaves_the_exit_code_to_the_checks_seeds(
+        monkeypatch, capsys, tmp_path):
+    """`validate --replicate BASE` runs every check again on seeds BASE onwards: its verdicts are
+    shown beside the registered ones and counted in a sentence, but the exit code is the registered
+    seeds' alone; a check whose verdict depends on its seeds is named."""
+    monkeypatch.setattr(v, "CHECKS", [_seed_bound(1), _fake(2, True)])
+    assert v.command(quick=True, out=str(tmp_path), only=None, replicate=1200) == 0
+    out = capsys.readouterr().out
+    assert "first seed 1000" in out and "on seeds 1200-1239: FAIL: first seed 1200" in out
+    assert "1 of 2 verdicts the same; check 1 differs: its verdict depends on the seeds" in out
+    md = (tmp_path / "validation.md").read_text()
+    assert "| result | on seeds 1200-1239 |" in md and "| pass | FAIL: first seed 1200 |" in md
+    assert "--replicate 1200 --out DIR" in md and v.SEED_BASE == 1000  # the checks' own block again
+    monkeypatch.setattr(v, "CHECKS", [_fake(2, True)])
+    assert v.command(quick=True, out=None, only=None, replicate=1200) == 0
+    assert "1 of 1 verdicts the same" in capsys.readouterr().out
+
+
+def test_a_replicate_keeps_its_finished_checks_apart_from_the_registered_ones(tmp_path):
+    """An interrupted `validate --replicate` resumes each block from its own kept results."""
+    kept = v.Kept(tmp_path, reuse=True)
+    own = kept.keyed(True)
+    with v.on_seeds(1200):
+        assert kept.keyed(True) != own and kept.key(True)["seed_base"] == 1200
+    assert kept.keyed(True) == own and kept.key(True)["seed_base"] == 1000
+
+
 def test_check6_lowering_leaves_the_control_untouched_and_lowers_the_corner():
     """Check 6's knock-out arm: lowering a corner and then restoring it leaves a run that was never
     lowered untouched; a lowered corner settles about 0.1 lower."""

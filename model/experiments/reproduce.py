@@ -59,7 +59,8 @@ _FIELDS = {
                                  False)},
     "validate": {"quick": (*_BOOL, False), "ablation": (*_BOOL, False),
                  "only": (lambda v: v is None or isinstance(v, list) and all(_INT[0](x) for x in v),
-                          "a list of check numbers", False)},
+                          "a list of check numbers", False),
+                 "replicate": (lambda v: v is None or _INT[0](v) and v >= 0, "a seed or null", False)},
 }
 
 
@@ -104,7 +105,8 @@ def command_argv(mf: dict, folder: Path, out: Path) -> list[str]:
     if c["name"] == "validate":
         return ["validate", "--out", str(out)] + (["--quick"] if c.get("quick") else []) + (
             ["--ablation"] if c.get("ablation") else []) + (
-            ["--only", *map(str, c["only"])] if c.get("only") else [])
+            ["--only", *map(str, c["only"])] if c.get("only") else []) + (
+            ["--replicate", str(c["replicate"])] if c.get("replicate") is not None else [])
     raise AssertionError(c["name"])  # _checked_command admits only the commands above
 
 

@@ -50,6 +50,17 @@ def seeds(n: int, base: int | None = None) -> range:
     return range(base, base + n)
 
 
+@contextlib.contextmanager
+def on_seeds(base: int):
+    """Every check on the block of seeds starting at ``base`` instead of the checks' own (a replicate)."""
+    global SEED_BASE
+    before, SEED_BASE = SEED_BASE, base
+    try:
+        yield
+    finally:
+        SEED_BASE = before
+
+
 def run(seed: int, months: int = 120, **kw) -> Locality:
     return Locality(seed=seed, **kw).run_for(months)
 
@@ -881,14 +892,17 @@ class Kept:
             from ..io.manifest import code_digest, packages, sha256_file
             from ..io.scenario import SHIPPED
             inputs = {p.relative_to(SHIPPED).as_posix(): sha256_file(p) for p in sorted(SHIPPED.rglob("*")) if p.is_file()}
-            self._key = {"code": code_digest(), "scenarios": inputs, "seed_base": SEED_BASE,
+            self._key = {"code": code_digest(), "scenarios": inputs,
                          "python": platform.python_version(), "packages": packages()}
-        return {**self._key, "runs": QUICK if quick else FULL}
+        return {**self._key, "seed_base": SEED_BASE, "runs": QUICK if quick else FULL}
+
+    def keyed(self, quick: bool) -> Path:
+        """One folder per key: a --quick run, a replicate's seeds, or a run of other code keeps and
+        discards its own files, never an interrupted run's (a run of the same key keeps the same results)."""
+        return self._keyed(quick, SEED_BASE)
 
     @functools.cache
-    def keyed(self, quick: bool) -> Path:
-        """One folder per key: a --quick run, or a run of other code, keeps and discards its own
-        files, never an interrupted run's (a run of the same key keeps the same results)."""
+    def _keyed(self, quick: bool, base: int) -> Path:
         from ..io.manifest import sha256_json
         return self.folder / sha256_json(self.key(quick))[:12]
 
@@ -965,9 +979,43 @@ def run_all(quick: bool, only: list[int] | None = None, progress: bool = True,
     return out
 
 
-def table(results, figures: dict[int, str] | None = None) -> str:
-    rows = ["| id | claim | source | measured | expected | null arm (must fail) | result |",
-            "|---|---|---|---|---|---|---|"]
+@dataclass
+class Replicate:
+    """The same checks run again on another block of seeds (``validate --replicate BASE``): whether
+    each verdict holds beyond the seeds it was registered on. It does not decide the run."""
+
+    base: int
+    n: int
+    results: list  # (Check, Result, seconds), in the order of the main run's
+
+    @property
+    def label(self) -> str:
+        return f"seeds {self.base}-{self.base + self.n - 1}"
+
+    def differing(self, results) -> list[int]:
+        """The checks whose verdict on these seeds is not the one on the checks' own."""
+        return [c.id for (c, r, _), (_, r2, _) in zip(results, self.results) if status(c, r) != status(c, r2)]
+
+    def sentence(self, results) -> str:
+        differ = self.differing(results)
+        text = (f"On a replicate block ({self.label}; checks 15 and 17: regions from {self.base}), which does not "
+                f"decide the run: {len(results) - len(differ)} of {len(results)} verdicts the same")
+        return text + (f"; check{'s' if len(differ) > 1 else ''} {', '.join(map(str, differ))} "
+                       f"{'differ' if len(differ) > 1 else 'differs'}: {'their verdicts depend' if len(differ) > 1 else 'its verdict depends'} "
+                       f"on the seeds" if differ else "")
+
+
+def run_replicate(quick: bool, only: list[int] | None, base: int, kept: "Kept | None" = None) -> Replicate:
+    n = QUICK if quick else FULL
+    with on_seeds(base):
+        return Replicate(base, n, run_all(quick, only, kept=kept))
+
+
+def table(results, figures: dict[int, str] | None = None, replicate: Replicate | None = None) -> str:
+    extra = f" on {replicate.label} |" if replicate else ""
+    rows = ["| id | claim | source | measured | expected | null arm (must fail) | result |" + extra,
+            "|---|---|---|---|---|---|---|" + ("---|" if replicate else "")]
+    again = {c.id: (c, r) for c, r, _ in replicate.results} if replicate else {}
     for c, r, _ in results:
         mark = status(c, r)
         mark = f"**{mark}**" if is_error(c, r) else mark
@@ -975,7 +1023,11 @@ def table(results, figures: dict[int, str] | None = None) -> str:
             mark += f" ({c.known_disagreement})"
         fig = f" ([figure]({figures[c.id]}))" if figures and c.id in figures else ""
         null = f"{r.null}: {_null_word(r.null_passed)}" if r.null else ""
-        rows.append(f"| {c.id} | {c.claim} | {c.source} | {r.statistic}{fig} | {r.expected} | {null} | {mark} |")
+        row = f"| {c.id} | {c.claim} | {c.source} | {r.statistic}{fig} | {r.expected} | {null} | {mark} |"
+        if c.id in again:
+            c2, r2 = again[c.id]
+            row += f" {status(c2, r2)}: {r2.statistic} |"
+        rows.append(row)
     return "\n".join(rows)
 
 
@@ -995,14 +1047,16 @@ def summary(results) -> str:
                    if count("XPASS") else "")
 
 
-def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = None) -> str:
+def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = None,
+           replicate: Replicate | None = None) -> str:
     n = QUICK if quick else FULL
+    again = f" --replicate {replicate.base}" if replicate else ""
     lines = [
         "# Validation report", "",
         f"innovation-sim {version()}; ensembles of {n} runs per arm, seeds {SEED_BASE}-{SEED_BASE + n - 1} "
         f"(checks 15 and 17: {4 if quick else 12} regions, seeds {SEED_BASE}-{SEED_BASE + (3 if quick else 11)}); "
-        f"{seconds:.0f} s. Reproduce with `innovation-sim validate{' --quick' if quick else ''} --out DIR`.", "",
-        summary(results) + ". "
+        f"{seconds:.0f} s. Reproduce with `innovation-sim validate{' --quick' if quick else ''}{again} --out DIR`.", "",
+        summary(results) + ". " + (replicate.sentence(results) + ". " if replicate else "") +
         "Each check's ensemble, seeds and threshold are in `model/experiments/validation.py`; thresholds follow "
         "the claim, not the result, and were written with each check's null arm before the model they test "
         "(docs/validation-plan.md), except checks 5 and 7, re-posed after earlier runs (Addendum 3; docs/ODD.md "
@@ -1010,7 +1064,7 @@ def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = N
         "criterion. A failing check is a disagreement between the model and its "
         "source, discussed in docs/ODD.md section 8, not a test to bend; a check marked as a known "
         "disagreement reports \"disagrees (known)\" and does not fail the run, and fails it if it passes.", "",
-        table(results, figs), "",
+        table(results, figs, replicate), "",
     ]
     for c, r, _ in results:
         if figs and c.id in figs:
@@ -1048,28 +1102,37 @@ def write_report(folder: Path, report_for: Callable[[dict[int, str]], str],
 
 
 def command(quick: bool, out: str | None, only: list[int] | None,
-            draw: Callable[[list, Path], dict[int, str]] | None = None, kept: Kept | None = None) -> int:
+            draw: Callable[[list, Path], dict[int, str]] | None = None, kept: Kept | None = None,
+            replicate: int | None = None) -> int:
     """`innovation-sim validate`: run the checks, print the table, write validation.md (with the
     figures ``draw(results, folder)`` makes: ``model.viz.validation.figures``) if asked. Exit code
-    1 if any check failed, did not discriminate, or passed while marked as a known disagreement."""
+    1 if any check failed, did not discriminate, or passed while marked as a known disagreement.
+    ``replicate``: run them again on seeds from there and show each verdict beside (not in the exit code)."""
     n = QUICK if quick else FULL
     print(f"Validation: {len(CHECKS) if not only else len(only)} checks, {n} runs per arm"
           f"{' (quick)' if quick else ''}", flush=True)
     t = time.perf_counter()
     results = run_all(quick, only, kept=kept)
+    again = None
+    if replicate is not None:
+        print(f"Again on seeds {replicate}-{replicate + n - 1} (a replicate):", flush=True)
+        again = run_replicate(quick, only, replicate, kept)
     # with checks kept from an interrupted run: their own times, as if run in one go
-    seconds = sum(dt for *_, dt in results) if kept is not None and kept.used else time.perf_counter() - t
+    timed = results + (again.results if again else [])
+    seconds = sum(dt for *_, dt in timed) if kept is not None and kept.used else time.perf_counter() - t
     print()
-    for c, r, dt in results:
+    for k, (c, r, dt) in enumerate(results):
         known = f" [{c.known_disagreement}]" if c.known_disagreement else ""
         print(f"[{c.id:>2}] {status(c, r):<7} {c.claim} ({c.source}){known}\n        measured: {r.statistic}"
               + (f"\n        expected: {r.expected}" if r.expected else "")
               + (f"\n        null:     {r.null} ({_null_word(r.null_passed, loud=True)})"
-                 if r.null else ""))
-    print(f"\n{summary(results)} ({seconds:.0f} s)")
+                 if r.null else "")
+              + (f"\n        on {again.label}: {status(c, again.results[k][1])}: {again.results[k][1].statistic}"
+                 if again else ""))
+    print(f"\n{summary(results)} ({seconds:.0f} s)" + (f"\n{again.sentence(results)}" if again else ""))
     if out:
         folder = Path(out)
-        figs = write_report(folder, report_for=lambda f: report(results, quick, seconds, f),
+        figs = write_report(folder, report_for=lambda f: report(results, quick, seconds, f, again),
                             draw=(lambda stage: draw(results, stage)) if draw is not None else None)
         print(f"Report: {folder / 'validation.md'} ({len(figs)} figures in {folder / 'validation'})")
     return 1 if any(is_error(c, r) for c, r, _ in results) else 0
