@@ -284,6 +284,14 @@ def test_what_the_model_cannot_say_is_read_from_the_docs(tmp_path):
     assert [(ch.id, ch.result) for ch in c.checks] == [("1", "pass"), ("2", "FAIL")]  # the report's bold dropped
     text = _cannot_say(c)
     assert "checked against 2 claims" in text and "1 agree" in text and "Grants matter less" in text and "**" not in text
+    # a report made with --replicate has the other seeds' verdicts in a last column: not the result
+    (tmp_path / "validation.md").write_text(
+        "# Validation report\n\n1 passed, 1 failed.\n\n"
+        "| id | claim | source | measured | expected | result | on seeds 1200-1399 |\n|---|---|---|---|---|---|---|\n"
+        "| 1 | Leaders matter | 004:1 | 0.5 | > 0.1 | pass | FAIL: 0.05 (a) |\n"
+        "| 2 | Grants matter less | 003:2 | 0.0 | > 0.1 | **FAIL** | pass: 0.2 |\n")
+    assert [(ch.id, ch.result) for ch in caveats.read(tmp_path).checks] == [("1", "pass"), ("2", "FAIL")]
+    assert [ch.result for ch in shipped.checks].count("pass") == int(shipped.summary.split()[0])
 
 
 

@@ -65,16 +65,19 @@ def bullets(text: str) -> list[str]:
 def validation_table(text: str) -> tuple[str | None, str | None, list[Check]]:
     """(report line, summary line, checks) from docs/validation.md as `innovation-sim validate`
     writes it: a title, a line on the runs, a summary line, then a table id | claim | source |
-    measured | expected | result."""
+    measured | expected | ... | result, and with --replicate a last column of the verdicts on other
+    seeds (not the result)."""
     lines = [line.strip() for line in text.splitlines()]
     prose = [line for line in lines if line and not line.startswith(("#", "|", "!"))]
     report = prose[0] if prose else None
     summary = next((line.split(".")[0] for line in prose if re.match(r"^\d+ passed", line)), None)
-    checks = []
+    checks, at = [], -1
     for line in lines:
         cells = [c.strip() for c in line.strip("|").split("|")] if line.startswith("|") else []
+        if cells[:1] == ["id"] and "result" in cells:  # counted from the end: "|x| < 0.1" splits a cell
+            at = cells.index("result") - len(cells)
         if len(cells) >= 6 and cells[0].isdigit():
-            result = re.sub(r"\s*\([^()]*\)$", "", cells[-1]).replace("**", "")  # the report bolds a failure
+            result = re.sub(r"\s*\([^()]*\)$", "", cells[at]).replace("**", "")  # the report bolds a failure
             checks.append(Check(cells[0], cells[1], cells[2], result))
     return report, summary, checks
 
