@@ -916,9 +916,10 @@ def cmd_validate(args) -> int:
     kept.discard()
     if args.out:
         n = QUICK if args.quick else FULL
+        also = "" if args.replicate is None else f"; a replicate, seeds {args.replicate} to {args.replicate + n - 1} (--replicate)"
         _validation_manifest(Path(args.out), {"name": "validate", "quick": args.quick, "only": args.only,
                                               "replicate": args.replicate},
-                             1000, n, "every arm of every check", "validation.py")
+                             1000, n, "every arm of every check", "validation.py", also)
     return code
 
 
@@ -933,7 +934,8 @@ def _replicate_seeds(args) -> None:
         raise BadInput(f"--replicate {base}: seeds {base}-{base + n - 1} overlap the checks' own {SEED_BASE}-"
                        f"{SEED_BASE + n - 1}; give a block that does not (e.g. {SEED_BASE + FULL})")
     if base + n - 1 > limits.MAX_SEED:
-        raise BadInput(f"--replicate {base}: its {n} seeds would pass the largest seed, {limits.MAX_SEED}")
+        raise BadInput(f"--replicate {base}: its {n} seeds would pass the largest seed; give a BASE from 0 to "
+                       f"{limits.MAX_SEED - n + 1}")
 
 
 def _validate_partial(out: str | None) -> Path:
@@ -970,10 +972,10 @@ def _not_another_commands(out: Path, ablation: bool) -> None:
                        f"`{given}` would replace: it could no longer be reproduced); choose another folder")
 
 
-def _validation_manifest(folder: Path, command: dict, first: int, n: int, who: str, module: str) -> None:
+def _validation_manifest(folder: Path, command: dict, first: int, n: int, who: str, module: str, also: str = "") -> None:
     """Provenance of a validation or ablation report: the shipped scenarios and the fixed seeds."""
     seeds = {"master_seed": None, "seeds": [first, first + n - 1],
-             "how": f"{who} runs seeds {first} to {first + n - 1} (Locality(seed=s)); see model/experiments/{module}"}
+             "how": f"{who} runs seeds {first} to {first + n - 1} (Locality(seed=s)){also}; see model/experiments/{module}"}
     inputs = [manifest.file_entry(p, "shipped scenario") for p in sorted(SHIPPED_SCENARIOS.glob("*.toml"))]
     manifest.write(folder, manifest.build(command, inputs, seeds))
 

@@ -291,6 +291,10 @@ def test_what_the_model_cannot_say_is_read_from_the_docs(tmp_path):
         "| 1 | Leaders matter | 004:1 | 0.5 | > 0.1 | pass | FAIL: 0.05 (a) |\n"
         "| 2 | Grants matter less | 003:2 | 0.0 | > 0.1 | **FAIL** | pass: 0.2 |\n")
     assert [(ch.id, ch.result) for ch in caveats.read(tmp_path).checks] == [("1", "pass"), ("2", "FAIL")]
+    (tmp_path / "validation.md").write_text(  # as the report writes a bar inside a cell: escaped
+        "| id | claim | source | measured | expected | result | on seeds 1200-1399 |\n|---|---|---|---|---|---|---|\n"
+        "| 1 | Leaders matter | 004:1 | r 0.05 | \\|r\\| < 0.1 | pass | FAIL: \\|r\\| 0.2 |\n")
+    assert [(ch.id, ch.result) for ch in caveats.read(tmp_path).checks] == [("1", "pass")]
     assert [ch.result for ch in shipped.checks].count("pass") == int(shipped.summary.split()[0])
 
 

@@ -309,6 +309,7 @@ def test_a_replicated_validation_records_its_block_and_reproduce_reruns_it(tmp_p
     assert main(["validate", "--quick", "--replicate", "1200", "--out", str(out)]) == 0
     mf = manifest.read(out)
     assert mf["command"]["replicate"] == 1200 and "| pass: from 1200 |" in (out / "validation.md").read_text()
+    assert "seeds 1200 to 1239 (--replicate)" in mf["seeds"]["how"]
     argv = command_argv(mf, out, tmp_path / "again")
     assert argv[argv.index("--replicate") + 1] == "1200"
     capsys.readouterr()

@@ -33,7 +33,7 @@ def test_exit_code_counts_failures_and_unexpected_passes(monkeypatch, capsys, tm
 
 def _seed_bound(id):
     """A check that passes on the checks' own seeds only, and says which block it ran on."""
-    return v.Check(id, f"claim {id}", "000:1", lambda n: v.Result(f"first seed {v.seeds(n)[0]}", "expected",
+    return v.Check(id, f"claim {id}", "000:1", lambda n: v.Result(f"first seed {v.seeds(n)[0]} (|r| 0.1)", "|r| < 0.2",
                                                                  v.SEED_BASE == 1000, null_passed=False))
 
 
@@ -45,11 +45,14 @@ def test_a_replicate_block_shows_each_verdict_beside_and_leaves_the_exit_code_to
     monkeypatch.setattr(v, "CHECKS", [_seed_bound(1), _fake(2, True)])
     assert v.command(quick=True, out=str(tmp_path), only=None, replicate=1200) == 0
     out = capsys.readouterr().out
-    assert "first seed 1000" in out and "on seeds 1200-1239: FAIL: first seed 1200" in out
+    assert "first seed 1000" in out and "on seeds 1200-1239: FAIL: first seed 1200 (|r| 0.1)" in out
     assert "1 of 2 verdicts the same; check 1 differs: its verdict depends on the seeds" in out
     md = (tmp_path / "validation.md").read_text()
-    assert "| result | on seeds 1200-1239 |" in md and "| pass | FAIL: first seed 1200 |" in md
+    assert "| result | on seeds 1200-1239 |" in md and "| \\|r\\| < 0.2 |" in md  # a bar in a cell is escaped
+    assert "| pass | FAIL: first seed 1200 (\\|r\\| 0.1) |" in md
     assert "--replicate 1200 --out DIR" in md and v.SEED_BASE == 1000  # the checks' own block again
+    from model.io.caveats import validation_table
+    assert [(ch.id, ch.result) for ch in validation_table(md)[2]] == [("1", "pass"), ("2", "pass")]
     monkeypatch.setattr(v, "CHECKS", [_fake(2, True)])
     assert v.command(quick=True, out=None, only=None, replicate=1200) == 0
     assert "1 of 1 verdicts the same" in capsys.readouterr().out

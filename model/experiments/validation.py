@@ -885,7 +885,7 @@ class Kept:
         self.folder, self.reuse, self.used, self.written = Path(folder), reuse, 0, []
         self._key, self.unwritable = None, False
 
-    def key(self, quick: bool) -> dict:
+    def key(self, quick: bool, base: int | None = None) -> dict:
         if self._key is None:  # the code and the shipped scenarios (and posteriors) the checks run
             import platform
 
@@ -894,7 +894,7 @@ class Kept:
             inputs = {p.relative_to(SHIPPED).as_posix(): sha256_file(p) for p in sorted(SHIPPED.rglob("*")) if p.is_file()}
             self._key = {"code": code_digest(), "scenarios": inputs,
                          "python": platform.python_version(), "packages": packages()}
-        return {**self._key, "seed_base": SEED_BASE, "runs": QUICK if quick else FULL}
+        return {**self._key, "seed_base": SEED_BASE if base is None else base, "runs": QUICK if quick else FULL}
 
     def keyed(self, quick: bool) -> Path:
         """One folder per key: a --quick run, a replicate's seeds, or a run of other code keeps and
@@ -904,7 +904,7 @@ class Kept:
     @functools.cache
     def _keyed(self, quick: bool, base: int) -> Path:
         from ..io.manifest import sha256_json
-        return self.folder / sha256_json(self.key(quick))[:12]
+        return self.folder / sha256_json(self.key(quick, base))[:12]
 
     def path(self, c: Check, quick: bool) -> Path:
         return self.keyed(quick) / f"check_{c.id:02d}.pickle"
@@ -998,7 +998,8 @@ class Replicate:
 
     def sentence(self, results) -> str:
         differ = self.differing(results)
-        text = (f"On a replicate block ({self.label}; checks 15 and 17: regions from {self.base}), which does not "
+        regions = f"; checks 15 and 17: regions from {self.base}" if {15, 17} & {c.id for c, *_ in results} else ""
+        text = (f"On a replicate block ({self.label}{regions}), which does not "
                 f"decide the run: {len(results) - len(differ)} of {len(results)} verdicts the same")
         return text + (f"; check{'s' if len(differ) > 1 else ''} {', '.join(map(str, differ))} "
                        f"{'differ' if len(differ) > 1 else 'differs'}: {'their verdicts depend' if len(differ) > 1 else 'its verdict depends'} "
@@ -1023,11 +1024,11 @@ def table(results, figures: dict[int, str] | None = None, replicate: Replicate |
             mark += f" ({c.known_disagreement})"
         fig = f" ([figure]({figures[c.id]}))" if figures and c.id in figures else ""
         null = f"{r.null}: {_null_word(r.null_passed)}" if r.null else ""
-        row = f"| {c.id} | {c.claim} | {c.source} | {r.statistic}{fig} | {r.expected} | {null} | {mark} |"
+        cells = [c.id, c.claim, c.source, f"{r.statistic}{fig}", r.expected, null, mark]
         if c.id in again:
             c2, r2 = again[c.id]
-            row += f" {status(c2, r2)}: {r2.statistic} |"
-        rows.append(row)
+            cells.append(f"{status(c2, r2)}: {r2.statistic}")
+        rows.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")  # "|x| < 0.1" stays one cell
     return "\n".join(rows)
 
 
@@ -1050,7 +1051,9 @@ def summary(results) -> str:
 def report(results, quick: bool, seconds: float, figs: dict[int, str] | None = None,
            replicate: Replicate | None = None) -> str:
     n = QUICK if quick else FULL
-    again = f" --replicate {replicate.base}" if replicate else ""
+    ids = [c.id for c, *_ in results]
+    again = (f" --only {' '.join(map(str, ids))}" if len(ids) < len(CHECKS) else "") + (
+        f" --replicate {replicate.base}" if replicate else "")
     lines = [
         "# Validation report", "",
         f"innovation-sim {version()}; ensembles of {n} runs per arm, seeds {SEED_BASE}-{SEED_BASE + n - 1} "

@@ -73,8 +73,11 @@ def validation_table(text: str) -> tuple[str | None, str | None, list[Check]]:
     summary = next((line.split(".")[0] for line in prose if re.match(r"^\d+ passed", line)), None)
     checks, at = [], -1
     for line in lines:
-        cells = [c.strip() for c in line.strip("|").split("|")] if line.startswith("|") else []
-        if cells[:1] == ["id"] and "result" in cells:  # counted from the end: "|x| < 0.1" splits a cell
+        # cells split at unescaped bars (the report escapes the bars of "|x| < 0.1"); reports before
+        # session 26 did not, so the result is counted from the end, where no such bar can shift it
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip("|"))] \
+            if line.startswith("|") else []
+        if cells[:1] == ["id"] and "result" in cells:
             at = cells.index("result") - len(cells)
         if len(cells) >= 6 and cells[0].isdigit():
             result = re.sub(r"\s*\([^()]*\)$", "", cells[at]).replace("**", "")  # the report bolds a failure
