@@ -287,7 +287,7 @@ def test_an_interrupted_validation_keeps_its_finished_checks_and_resume_gives_th
     monkeypatch.setattr(twelve, "fn", interrupted)
     assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part)]) == 130
     assert len(list((part / ".validate-partial").glob("*/check_01.pickle"))) == 1 and calls == [1]
-    monkeypatch.setattr(v.Kept, "key", lambda self, quick: {"code": "other"})
+    monkeypatch.setattr(v.Kept, "key", lambda self, quick, base=None: {"code": "other"})
     monkeypatch.setattr(twelve, "fn", real)
     capsys.readouterr()
     assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part), "--resume"]) in (0, 1)
