@@ -635,6 +635,9 @@ def cmd_calibrate(args) -> int:
     from .io.calibration import load_calibration
 
     cal = load_calibration(args.experiment)
+    if args.confirm is not None and args.confirm == cal.seed:  # said before any fitting, not hours later
+        raise BadInput(f"--confirm {args.confirm}: that is the calibration's own seed, whose predictive set is the "
+                       f"first one; give another seed")
     if args.resume and args.force:
         raise BadInput("--resume and --force: give one (--resume finishes the calibration in --out, --force "
                        "starts it again)")
@@ -687,6 +690,26 @@ def cmd_calibrate(args) -> int:
               f"{finish} to draw them", file=sys.stderr)
         return 130
     print(_calibration_text(summary, out))
+    return 0 if args.confirm is None else _confirm(args, cal, out, summary, workers)
+
+
+def _confirm(args, cal, out: Path, summary: dict, workers: int | None) -> int:
+    """`calibrate ... --confirm SEED`: a second posterior predictive set on seeds of SEED."""
+    from .experiments.abc import second_predictive
+    from .experiments.sweep import SweepError
+    n = args.predictive or (summary.get("predictive") or {}).get("runs") or cal.population
+    print(f"\nA second predictive set: {n} runs on fresh seeds of {args.confirm}", flush=True)
+    try:
+        cov = second_predictive(out, cal, n, args.confirm, workers=workers, scheduler=args.scheduler)
+    except KeyboardInterrupt:
+        print(f"innovation-sim: interrupted; the second predictive set's finished runs are kept in "
+              f"{out}/predictive-{args.confirm}-{n}/; run the same command to finish it", file=sys.stderr)
+        return 130
+    except SweepError as e:
+        raise BadInput(str(e)) from None
+    print(_predictive_text({"runs": n, "coverage": cov.to_dict(orient="records")},
+                           f"Second predictive set ({n} runs, fresh seeds of {args.confirm})"))
+    print(f"Rows in {out}/confirm-{args.confirm}-{n}.csv, coverage in {out}/coverage-{args.confirm}-{n}.csv")
     return 0
 
 
@@ -697,10 +720,11 @@ def _report_generation(g, cal) -> None:
           f"ESS {g.ess:.1f}", flush=True)
 
 
-def _predictive_text(pred: dict) -> str:
+def _predictive_text(pred: dict, label: str = "") -> str:
     cov = ", ".join(f"{c['summary']} {c['within']:.0%}{_share_range(c)}" for c in pred["coverage"])
     what = " (90% interval)" if any(_share_range(c) for c in pred["coverage"]) else ""
-    return f"Posterior predictive ({pred['runs']} runs, fresh seeds): within the bands{what}: {cov}"
+    label = label or f"Posterior predictive ({pred['runs']} runs, fresh seeds)"
+    return f"{label}: within the bands{what}: {cov}"
 
 
 def _share_range(c: dict) -> str:
@@ -1282,6 +1306,10 @@ def _parser() -> argparse.ArgumentParser:
     ca.add_argument("--predictive", type=_count(limits.RUNS), metavar="N",
                     help="then N posterior predictive runs on fresh seeds: the share within each summary's band "
                          "(coverage.csv; default with a [null] section: the population size)")
+    ca.add_argument("--confirm", type=_seed, metavar="SEED",
+                    help="then a second predictive set on fresh seeds of SEED (not the calibration's): the coverage "
+                         "on regions the fit was neither fitted to nor first judged on (confirm-SEED-N.csv, "
+                         "coverage-SEED-N.csv; N from --predictive, else the first set's size)")
     ca.set_defaults(func=cmd_calibrate)
 
     va = sub.add_parser("validate", help="check the model against what the source reports say",

@@ -311,6 +311,37 @@ def test_reference_outputs_and_model_choice(reference):
     assert (cov.within_low <= cov.within).all() and (cov.within <= cov.within_high).all()
 
 
+def test_a_second_predictive_set_runs_on_other_seeds_and_is_reproducible(reference, client, capsys):
+    """`calibrate ... --confirm SEED`: a finished calibration's coverage on a second set of fresh
+    seeds, beside the first set's files (not over them), the same on a second call; the calibration's
+    own seed, or a folder with no finished calibration, is refused in one line."""
+    from model.cli import main
+    from model.experiments.abc import CalibrationError, _written_here, second_predictive
+    out, summary = reference
+    cal = load_calibration(SMALL)
+    first = (out / "predictive.csv").read_bytes()
+    cov = second_predictive(out, cal, 16, 3, client=client, progress=False)
+    rows = pd.read_csv(out / "confirm-3-16.csv")
+    assert len(rows) == 16 and cov.summary.tolist() == ["public_value", "all (jointly)"]
+    assert (cov.within_low <= cov.within).all() and (cov.within <= cov.within_high).all()
+    assert (out / "predictive.csv").read_bytes() == first  # the first set is untouched
+    one = pd.read_csv(out / "predictive.csv")
+    assert not np.allclose(rows.public_value.to_numpy(), one.public_value.to_numpy())  # other seeds, other draws
+    again = (out / "confirm-3-16.csv").read_bytes()
+    second_predictive(out, cal, 16, 3, client=client, progress=False)
+    assert (out / "confirm-3-16.csv").read_bytes() == again
+    assert _written_here("confirm-3-16.csv") and _written_here("coverage-3-16.csv")  # --force may remove them
+    with pytest.raises(CalibrationError, match="the calibration's own seed"):
+        second_predictive(out, cal, 16, cal.seed, client=client)
+    with pytest.raises(CalibrationError, match="no finished calibration"):
+        second_predictive(out / "nowhere", cal, 16, 3, client=client)
+    capsys.readouterr()
+    assert main(["calibrate", str(SMALL), "--out", str(out / "x"), "--confirm", str(cal.seed)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--confirm {cal.seed}: that is the calibration's own seed" in err
+    assert not (out / "x").exists()
+
+
 def test_predictive_coverage_carries_its_sampling_interval():
     """Two predictive sets of 160 regions at 0.83 and 0.78 within the bands (Addendum 30's): their 90%
     intervals overlap and each contains 0.8, and an interval narrows with more runs."""

@@ -512,7 +512,8 @@ _WRITTEN = {CALIBRATION_MARKER, "particles.parquet", "_timing.json", "null", "su
 
 
 def _written_here(name: str) -> bool:
-    return name in _WRITTEN or name.startswith(("gen_", "predictive-")) or (name.startswith(".") and name.endswith(".tmp"))
+    return name in _WRITTEN or name.startswith(("gen_", "predictive-", "confirm-", "coverage-")) or \
+        (name.startswith(".") and name.endswith(".tmp"))
 
 
 def _spare_others(out: Path, would: str) -> None:
@@ -728,12 +729,13 @@ def predictive_experiment(cal: Calibration, x: np.ndarray, seed: int, n: int) ->
 
 def posterior_predictive(result_folder: Path, n: int, seed: int, workers: int | None = None,
                          scheduler: str | None = None, calibration: Calibration | None = None,
-                         progress: bool | None = None, client=None) -> pd.DataFrame:
+                         progress: bool | None = None, client=None,
+                         tables: tuple[str, str] = ("predictive.csv", "coverage.csv")) -> pd.DataFrame:
     """Draw n particles from the final weighted population (generator of (seed, PREDICTIVE, 0)) and run
     each once on fresh seeds of (seed, PREDICTIVE, 1), in result_folder/predictive-<seed>-<n>/ (a
     resumable sweep). Returns one row per run: draw, the particle's generation and index, settings,
-    summaries, distance, error; writes it to predictive.csv and coverage() to coverage.csv. Runs on
-    ``client`` if given (an open Dask client), else on a local cluster of ``workers`` or ``scheduler``."""
+    summaries, distance, error; writes it and coverage() to ``tables`` (predictive.csv, coverage.csv).
+    Runs on ``client`` if given (an open Dask client), else on a local cluster of ``workers`` or ``scheduler``."""
     folder = Path(result_folder)
     cal = calibration or calibration_of(folder)
     pop = posterior(folder, cal)
@@ -750,9 +752,26 @@ def posterior_predictive(result_folder: Path, n: int, seed: int, workers: int | 
     df[names] = runs[names].to_numpy(float)
     df["distance"] = observed_distances(df[names].to_numpy(float), cal)
     df["error"] = runs.error.to_numpy(object)
-    df.to_csv(folder / "predictive.csv", index=False)
-    coverage(df, cal).to_csv(folder / "coverage.csv", index=False)
+    df.to_csv(folder / tables[0], index=False)
+    coverage(df, cal).to_csv(folder / tables[1], index=False)
     return df
+
+
+def second_predictive(out: Path, cal: Calibration, n: int, seed: int, workers: int | None = None,
+                      scheduler: str | None = None, progress: bool | None = None, client=None) -> pd.DataFrame:
+    """A second posterior predictive set of a finished calibration, drawn and run on seeds of ``seed``
+    (not the calibration's own): the check of a fit's coverage on regions it was neither fitted to
+    nor first judged on. Its runs are in out/predictive-<seed>-<n>/ (resumable), its rows in
+    confirm-<seed>-<n>.csv and its coverage in coverage-<seed>-<n>.csv. Returns the coverage table."""
+    if seed == cal.seed:
+        raise CalibrationError(f"--confirm {seed}: that is the calibration's own seed, whose predictive set is the "
+                               f"first one; give another seed")
+    if not (Path(out) / "summary.json").is_file():
+        raise CalibrationError(f"--confirm: {out} holds no finished calibration (no summary.json); finish it first "
+                               f"(--resume)")
+    posterior_predictive(out, n, seed, workers, scheduler, calibration=cal, progress=progress, client=client,
+                         tables=(f"confirm-{seed}-{n}.csv", f"coverage-{seed}-{n}.csv"))
+    return pd.read_csv(Path(out) / f"coverage-{seed}-{n}.csv")
 
 
 def _per_run(df: pd.DataFrame, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
