@@ -642,6 +642,8 @@ def cmd_calibrate(args) -> int:
         raise BadInput("--resume and --force: give one (--resume finishes the calibration in --out, --force "
                        "starts it again)")
     out = Path(args.out) if args.out else Path("calibrations") / Path(args.experiment).stem
+    if args.confirm is not None and not args.force and (out / "summary.json").is_file():
+        args.resume = True  # a second predictive set of a finished calibration, not a request to fit it again
     _resume_note(args.resume, out, "calibration")
     _writable_folder(out, "--out")  # before a cluster starts
     tasks = -(-cal.population * cal.replicates // cal.batch_size)

@@ -311,7 +311,7 @@ def test_reference_outputs_and_model_choice(reference):
     assert (cov.within_low <= cov.within).all() and (cov.within <= cov.within_high).all()
 
 
-def test_a_second_predictive_set_runs_on_other_seeds_and_is_reproducible(reference, client, capsys):
+def test_a_second_predictive_set_runs_on_other_seeds_and_is_reproducible(reference, client, capsys, tmp_path):
     """`calibrate ... --confirm SEED`: a finished calibration's coverage on a second set of fresh
     seeds, beside the first set's files (not over them), the same on a second call; the calibration's
     own seed, or a folder with no finished calibration, is refused in one line."""
@@ -336,6 +336,12 @@ def test_a_second_predictive_set_runs_on_other_seeds_and_is_reproducible(referen
     with pytest.raises(CalibrationError, match="no finished calibration"):
         second_predictive(out / "nowhere", cal, 16, 3, client=client)
     capsys.readouterr()
+    copy = tmp_path / "copy"  # the command draws figures and a manifest: not into the module's folder
+    shutil.copytree(out, copy)
+    assert main(["calibrate", str(SMALL), "--out", str(copy), "--confirm", "3", "--workers", "1"]) == 0  # no --resume needed
+    said = capsys.readouterr().out
+    assert "Second predictive set (16 runs, fresh seeds of 3): within the bands (90% interval): public_value" in said
+    assert (copy / "confirm-3-16.csv").read_bytes() == again
     assert main(["calibrate", str(SMALL), "--out", str(out / "x"), "--confirm", str(cal.seed)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"--confirm {cal.seed}: that is the calibration's own seed" in err
