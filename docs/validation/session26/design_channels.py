@@ -1,0 +1,31 @@
+"""Through which channel does authority act in design? (session 26, a diagnostic after design_margin.py;
+nothing changed.) Check 6's losses on 1000 fresh seeds (10000-10999) at the baseline, with the model as
+it is and with the authority-to-capacity flow cut (`flow_ac`: authority no longer feeds capacity along
+links), and with every phase needing the corners equally (`flat_needs`, check 6's null). If authority
+matters in design mostly by creating capacity (004:115-126: it "generate[s] increased organisational
+capacity"), cutting the flow removes most of its loss. Expectation (before running): it removes about
+half.
+
+    python docs/validation/session26/design_channels.py > docs/validation/session26/design_channels.txt
+"""
+import numpy as np
+
+from design_margin import progress
+
+
+def main() -> None:
+    rng = np.random.default_rng(26)
+    print("arm | loss A / C / V in design (runs) | A minus C, 90% bootstrap interval")
+    for label, kw in (("as it is", {}), ("flow_ac cut", {"knockouts": ("flow_ac",)}),
+                      ("flat_needs", {"knockouts": ("flat_needs",)})):
+        p = progress(10000, 1000, **kw)
+        loss = p[0] - p[1:]
+        d = loss[0] - loss[1]
+        boot = np.array([d[rng.integers(0, len(d), len(d))].mean() for _ in range(4000)])
+        lo, hi = np.percentile(boot, [5, 95])
+        print(f"{label} | {loss[0].mean():.3f} / {loss[1].mean():.3f} / {loss[2].mean():.3f} ({len(d)}) | "
+              f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]", flush=True)
+
+
+if __name__ == "__main__":
+    main()
