@@ -934,8 +934,10 @@ def cmd_validate(args) -> int:
         code = command(args.quick, args.out, args.only, draw=figures, kept=kept, replicate=args.replicate)
     except KeyboardInterrupt:
         n = kept.count()
+        again = kept.count(args.replicate) if args.replicate is not None else 0
         print(f"innovation-sim: interrupted; " + (
-            f"{n} finished check{'s' if n != 1 else ''} kept in {kept.folder}: run the same command with --resume to "
+            f"{n} finished check{'s' if n != 1 else ''}{f' ({again} of them on the replicate seeds)' if again else ''} "
+            f"kept in {kept.folder}: run the same command with --resume to "
             f"finish without running {'them' if n != 1 else 'it'} again" if n else "no check had finished"),
             file=sys.stderr)
         return 130

@@ -58,13 +58,25 @@ def test_a_replicate_block_shows_each_verdict_beside_and_leaves_the_exit_code_to
     assert "1 of 1 verdicts the same" in capsys.readouterr().out
 
 
-def test_a_replicate_keeps_its_finished_checks_apart_from_the_registered_ones(tmp_path):
-    """An interrupted `validate --replicate` resumes each block from its own kept results."""
+def test_a_replicate_keeps_its_finished_checks_apart_from_the_registered_ones(tmp_path, monkeypatch, capsys):
+    """An interrupted `validate --replicate` resumes each block from its own kept results, and says how
+    many of the kept checks are the replicate's (17 checks could be "20 finished checks kept")."""
     kept = v.Kept(tmp_path, reuse=True)
     own = kept.keyed(True)
     with v.on_seeds(1200):
         assert kept.keyed(True) != own and kept.key(True)["seed_base"] == 1200
     assert kept.keyed(True) == own and kept.key(True)["seed_base"] == 1000
+    from model.cli import main
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def stop(n):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(v, "CHECKS", [_fake(1, True), _fake(2, True), v.Check(3, "claim 3", "000:1",
+                        lambda n: _fake(3, True).fn(n) if v.SEED_BASE == 1000 else stop(n))])
+    assert main(["validate", "--quick", "--replicate", "1200", "--out", str(tmp_path / "out")]) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "5 finished checks (2 of them on the replicate seeds) kept in" in err, err
 
 
 def test_check6_lowering_leaves_the_control_untouched_and_lowers_the_corner():

@@ -883,6 +883,7 @@ class Kept:
 
     def __init__(self, folder: Path, reuse: bool):
         self.folder, self.reuse, self.used, self.written = Path(folder), reuse, 0, []
+        self.bases: list[int] = []  # the block of seeds of each entry of ``written``
         self._key, self.unwritable = None, False
 
     def key(self, quick: bool, base: int | None = None) -> dict:
@@ -928,6 +929,7 @@ class Kept:
             return None
         self.used += 1
         self.written.append(self.path(c, quick))
+        self.bases.append(SEED_BASE)
         return result, seconds
 
     def put(self, c: Check, quick: bool, result: Result, seconds: float) -> None:
@@ -944,9 +946,11 @@ class Kept:
                   f"an interrupt will lose them", file=sys.stderr, flush=True)
             return
         self.written.append(self.path(c, quick))
+        self.bases.append(SEED_BASE)
 
-    def count(self) -> int:
-        return len(self.written)
+    def count(self, base: int | None = None) -> int:
+        """Checks kept by this run (on the block of seeds from ``base`` only, if given)."""
+        return len(self.written) if base is None else self.bases.count(base)
 
     def discard(self) -> None:
         """The run finished: its kept results are in its report. Only this run's files go (another
