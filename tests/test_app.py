@@ -599,11 +599,14 @@ def test_bad_input_shows_a_message_and_the_app_keeps_running(page, shots, tmp_pa
     # a valid setting and a valid custom scenario file both work
     typed.fill("openness = 0.8")
     typed.press("Enter")
-    expect(page.locator(".param-openness")).to_contain_text("(pending)")  # not applied yet
+    # While solara redraws the settings card the old label can stand beside the new one for a moment
+    # (a strict-mode failure under CI's load, session 26): counts are retried, a strict read is not.
+    label = lambda words: page.locator(".param-openness", has_text=words)  # noqa: E731
+    expect(label("(pending)")).to_have_count(1)  # not applied yet
     assert month(page) == 3
     page.click(".btn-apply")
     wait_month(page, 0)
-    expect(page.locator(".param-openness")).to_contain_text("(changed)")
+    expect(label("(changed)")).to_have_count(1)
     # Undo restores the run as it was, at month 3. On a loaded machine a click can land while
     # solara is still redrawing the settings card and be lost (the notice and month stay as they
     # were, the button is still there): click again then, as a user would; a click that worked
@@ -616,7 +619,8 @@ def test_bad_input_shows_a_message_and_the_app_keeps_running(page, shots, tmp_pa
         except PlaywrightTimeout:
             continue
     wait_month(page, 3)
-    expect(page.locator(".param-openness")).not_to_contain_text("(changed)")
+    expect(label("(changed)")).to_have_count(0)
+    expect(label("= ")).to_have_count(1)
     good = tmp_path / "good.toml"
     baseline = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
     good.write_text(f'name = "Workshop test"\ndescription = "Baseline with open staff."\n'
