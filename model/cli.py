@@ -630,14 +630,16 @@ def _resume_note(resume: bool, out: Path, what: str) -> None:
 
 def cmd_calibrate(args) -> int:
     """Sequential ABC (model/experiments/abc.py): a generation at a time, each a resumable sweep."""
-    from .experiments.abc import calibrate
+    from .experiments.abc import CalibrationError, calibrate, refuse_own_seed
     from .experiments.sweep import SweepError, SweepStopped
     from .io.calibration import load_calibration
 
     cal = load_calibration(args.experiment)
-    if args.confirm is not None and args.confirm == cal.seed:  # said before any fitting, not hours later
-        raise BadInput(f"--confirm {args.confirm}: that is the calibration's own seed, whose predictive set is the "
-                       f"first one; give another seed")
+    if args.confirm is not None:
+        try:
+            refuse_own_seed(cal, args.confirm)  # said before any fitting, not hours later
+        except CalibrationError as e:
+            raise BadInput(str(e)) from None
     if args.resume and args.force:
         raise BadInput("--resume and --force: give one (--resume finishes the calibration in --out, --force "
                        "starts it again)")

@@ -401,8 +401,8 @@ class Region(mesa.Model):
         month m acts after step m and shows from record m, as a shock dated m), chief executives leave
         and outsiders arrive (000:1287) and elections are held (003:282), each place with its
         setting's chance a year, in the burn-in too (England ABC plan Addendum 26). Once a year, not
-        month by month: a change of leaders re-derives the batch's structure, about 70 ms for England. Draws nothing when both are 0 (a region without them
-        runs exactly as before)."""
+        month by month: a change of leaders re-derives the batch's structure, about 70 ms for England.
+        Draws nothing when both are 0 (a region without them runs exactly as before)."""
         if month % 12 != LEADERS_MONTH:
             return
         for name, shock in (("chief_executive_turnover", Shock(0, "leader_arrival", role="chief_executive")),

@@ -757,15 +757,20 @@ def posterior_predictive(result_folder: Path, n: int, seed: int, workers: int | 
     return df
 
 
+def refuse_own_seed(cal: Calibration, seed: int) -> None:
+    """A second predictive set on the calibration's own seed would be its first set again."""
+    if seed == cal.seed:
+        raise CalibrationError(f"--confirm {seed}: that is the calibration's own seed, whose predictive set is the "
+                               f"first one; give another seed")
+
+
 def second_predictive(out: Path, cal: Calibration, n: int, seed: int, workers: int | None = None,
                       scheduler: str | None = None, progress: bool | None = None, client=None) -> pd.DataFrame:
     """A second posterior predictive set of a finished calibration, drawn and run on seeds of ``seed``
     (not the calibration's own): the check of a fit's coverage on regions it was neither fitted to
     nor first judged on. Its runs are in out/predictive-<seed>-<n>/ (resumable), its rows in
     confirm-<seed>-<n>.csv and its coverage in coverage-<seed>-<n>.csv. Returns the coverage table."""
-    if seed == cal.seed:
-        raise CalibrationError(f"--confirm {seed}: that is the calibration's own seed, whose predictive set is the "
-                               f"first one; give another seed")
+    refuse_own_seed(cal, seed)
     if not (Path(out) / "summary.json").is_file():
         raise CalibrationError(f"--confirm: {out} holds no finished calibration (no summary.json); finish it first "
                                f"(--resume)")

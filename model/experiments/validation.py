@@ -433,12 +433,23 @@ def phase_sensitivity(n: int, phase: int, after: int = 24, delta: float = 0.1, m
                       **kw) -> tuple[np.ndarray, int]:
     """Loss of progress (check 6) when each corner A, C, V is lowered by ``delta`` on entering
     ``phase``: mean progress of the control minus that of the lowered arm, over the runs that enter
-    it within ``months``. Progress is +1 if the field's next move within ``after`` months is
-    forward, -1 if backward, 0 if it stays (``progress_after`` for one run).
+    it within ``months`` (``phase_progress``), and how many runs that is."""
+    progress = phase_progress(n, phase, after, delta, months, **kw)
+    if not progress.shape[1]:
+        return np.zeros(3), 0
+    return (progress[0] - progress[1:]).mean(axis=1), progress.shape[1]
 
-    The four arms (control, A, C, V lowered) are ensembles on the same seeds stepped together: a
-    replicate is identical in all four until its field enters the phase (common random numbers),
-    so differences between arms are the corner's effect, not luck."""
+
+def phase_progress(n: int, phase: int, after: int = 24, delta: float = 0.1, months: int = 120,
+                   **kw) -> np.ndarray:
+    """Progress of the pushed field in each of four arms (control, A, C, V lowered by ``delta`` on
+    entering ``phase``), for the runs that enter it within ``months``: (4, runs). Progress is +1 if
+    the field's next move within ``after`` months is forward, -1 if backward, 0 if it stays
+    (``progress_after`` for one run).
+
+    The four arms are ensembles on the same seeds stepped together: a replicate is identical in all
+    four until its field enters the phase (common random numbers), so differences between arms are
+    the corner's effect, not luck."""
     arms = [Ensemble(list(seeds(n)), events=push(), **kw) for _ in range(4)]
     f = arms[0].engine.field_index(FIELD)
     entered = np.full(n, -1)
@@ -458,10 +469,7 @@ def phase_sensitivity(n: int, phase: int, after: int = 24, delta: float = 0.1, m
         progress[watching & ~moved & (step - entered >= after)] = 0.0
         if (entered < 0).sum() == 0 and not np.isnan(progress).any():
             break
-    runs = entered >= 0
-    if not runs.any():
-        return np.zeros(3), 0
-    return (progress[0, runs] - progress[1:, runs]).mean(axis=1), int(runs.sum())
+    return progress[:, entered >= 0]
 
 
 def _balance_table(n: int, **kw) -> tuple[dict, bool, str]:

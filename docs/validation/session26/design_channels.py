@@ -10,7 +10,7 @@ half.
 """
 import numpy as np
 
-from design_margin import progress
+from design_margin import margin, progress
 
 
 def main() -> None:
@@ -18,11 +18,7 @@ def main() -> None:
     print("arm | loss A / C / V in design (runs) | A minus C, 90% bootstrap interval")
     for label, kw in (("as it is", {}), ("flow_ac cut", {"knockouts": ("flow_ac",)}),
                       ("flat_needs", {"knockouts": ("flat_needs",)})):
-        p = progress(10000, 1000, **kw)
-        loss = p[0] - p[1:]
-        d = loss[0] - loss[1]
-        boot = np.array([d[rng.integers(0, len(d), len(d))].mean() for _ in range(4000)])
-        lo, hi = np.percentile(boot, [5, 95])
+        loss, d, lo, hi, _ = margin(progress(10000, 1000, **kw), rng)
         print(f"{label} | {loss[0].mean():.3f} / {loss[1].mean():.3f} / {loss[2].mean():.3f} ({len(d)}) | "
               f"{d.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]", flush=True)
 
