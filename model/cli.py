@@ -644,8 +644,10 @@ def cmd_calibrate(args) -> int:
         raise BadInput("--resume and --force: give one (--resume finishes the calibration in --out, --force "
                        "starts it again)")
     out = Path(args.out) if args.out else Path("calibrations") / Path(args.experiment).stem
+    first_predictive = args.predictive
     if args.confirm is not None and not args.force and (out / "summary.json").is_file():
         args.resume = True  # a second predictive set of a finished calibration, not a request to fit it again
+        first_predictive = None  # --predictive sizes the second set; the first stays as summary.json has it
     _resume_note(args.resume, out, "calibration")
     _writable_folder(out, "--out")  # before a cluster starts
     tasks = -(-cal.population * cal.replicates // cal.batch_size)
@@ -659,7 +661,7 @@ def cmd_calibrate(args) -> int:
     finish = f"finish with: innovation-sim calibrate {args.experiment} --out {out} --resume"
     try:
         summary = calibrate(cal, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
-                            force=args.force, predictive=args.predictive, report=_report_generation)
+                            force=args.force, predictive=first_predictive, report=_report_generation)
     except KeyboardInterrupt:
         if not out.is_dir():
             print("innovation-sim: interrupted before the calibration started; nothing was written", file=sys.stderr)
@@ -685,7 +687,8 @@ def cmd_calibrate(args) -> int:
                 abc_figures(cal.null_model(), out / "null")
         if not done or not (out / manifest.MANIFEST).is_file():
             command = {"name": "calibrate", "experiment": str(Path(cal.path).resolve()),
-                       "predictive": (summary.get("predictive") or {}).get("runs")}  # as run, default or not
+                       "predictive": (summary.get("predictive") or {}).get("runs"),  # as run, default or not
+                       **({"confirm": sets} if (sets := _confirm_sets(out)) else {})}  # kept over a re-made first set
             manifest.write(out, manifest.build(command, [manifest.file_entry(cal.path, "calibration"),
                                                          *manifest.scenario_inputs(cal.scenario)],
                                                manifest.calibration_seeds(cal.seed)))
@@ -695,6 +698,16 @@ def cmd_calibrate(args) -> int:
         return 130
     print(_calibration_text(summary, out))
     return 0 if args.confirm is None else _confirm(args, cal, out, summary, workers)
+
+
+def _confirm_sets(out: Path) -> list[list[int]]:
+    """[seed, runs] of each finished second predictive set in a calibration folder (confirm-SEED-N.csv)."""
+    sets = []
+    for f in sorted(Path(out).glob("confirm-*-*.csv")):
+        seed, _, runs = f.stem.removeprefix("confirm-").partition("-")
+        if seed.isdigit() and runs.isdigit():
+            sets.append([int(seed), int(runs)])
+    return sets
 
 
 def _confirm(args, cal, out: Path, summary: dict, workers: int | None) -> int:
@@ -714,6 +727,7 @@ def _confirm(args, cal, out: Path, summary: dict, workers: int | None) -> int:
     print(_predictive_text({"runs": n, "coverage": cov.to_dict(orient="records")},
                            f"Second predictive set ({n} runs, fresh seeds of {args.confirm})"))
     print(f"Rows in {out}/confirm-{args.confirm}-{n}.csv, coverage in {out}/coverage-{args.confirm}-{n}.csv")
+    manifest.add_confirm(out, args.confirm, n)  # so `reproduce` makes this set again too
     return 0
 
 

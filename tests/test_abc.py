@@ -342,6 +342,13 @@ def test_a_second_predictive_set_runs_on_other_seeds_and_is_reproducible(referen
     said = capsys.readouterr().out
     assert "Second predictive set (16 runs, fresh seeds of 3): within the bands (90% interval): public_value" in said
     assert (copy / "confirm-3-16.csv").read_bytes() == again
+    assert json.loads((copy / "manifest.json").read_text())["command"]["confirm"] == [[3, 16]]  # for reproduce
+    summary_before = (copy / "summary.json").read_bytes()
+    assert main(["calibrate", str(SMALL), "--out", str(copy), "--confirm", "4", "--predictive", "8",
+                 "--workers", "1"]) == 0  # --predictive sizes the second set only
+    assert len(pd.read_csv(copy / "confirm-4-8.csv")) == 8 and not (copy / "predictive-7-8").exists()
+    assert (copy / "summary.json").read_bytes() == summary_before and (copy / "predictive.csv").read_bytes() == first
+    assert json.loads((copy / "manifest.json").read_text())["command"]["confirm"] == [[3, 16], [4, 8]]
     assert main(["calibrate", str(SMALL), "--out", str(out / "x"), "--confirm", str(cal.seed)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"--confirm {cal.seed}: that is the calibration's own seed" in err
@@ -538,8 +545,12 @@ def test_cli_calibrate_interrupt_resume_and_finished(reference, tmp_path):
     assert {"marginals.png", "pairs.png", "epsilon.png", "posterior.csv"} <= {p.name for p in out.iterdir()}
     pd.testing.assert_frame_equal(pd.read_parquet(out / "particles.parquet"),
                                   pd.read_parquet(out_ref / "particles.parquet"))
-    r = sim("reproduce", out)  # the re-run's clock aside, every file the same
+    r = sim("calibrate", small, "--out", out, "--confirm", "5", "--predictive", "4", "--workers", "1")
+    assert r.returncode == 0 and (out / "confirm-5-4.csv").is_file(), r.stderr
+    assert json.loads((out / "manifest.json").read_text())["command"]["confirm"] == [[5, 4]]
+    r = sim("reproduce", out)  # the re-run's clock aside, every file the same, the second set too
     assert r.returncode == 0 and "Identical: all" in r.stdout and "timings aside" in r.stdout, r.stdout + r.stderr
+    assert "Then: innovation-sim calibrate" in r.stdout and "not compared" not in r.stdout, r.stdout
     for name in ("manifest.json", "pairs.png"):  # as a stop just after summary.json leaves it
         (out / name).unlink()
     r = sim("calibrate", small, "--out", out, "--resume")
@@ -575,6 +586,9 @@ def test_reproduce_leaves_out_the_predictive_runs_of_an_earlier_size(tmp_path):
             (folder / name).mkdir()
     (tmp_path / "summary.json").write_text(json.dumps({"predictive": {"runs": 8, "folder": "predictive-7-8"}}))
     assert earlier_predictive(tmp_path) == ["predictive-7-16", "null/predictive-7-16"]
+    (tmp_path / "predictive-3-16").mkdir()  # a second set (--confirm 3) the manifest records: re-run, compared
+    assert earlier_predictive(tmp_path, [[3, 16]]) == ["predictive-7-16", "null/predictive-7-16"]
+    assert earlier_predictive(tmp_path)[0] == "predictive-3-16"
 
 
 def test_cli_summary_text_names_every_part(reference):

@@ -56,7 +56,10 @@ _FIELDS = {
     "sweep": {"experiment": (lambda v: isinstance(v, str) and v != "", "the experiment's path", True)},
     "calibrate": {"experiment": (lambda v: isinstance(v, str) and v != "", "the calibration file's path", True),
                   "predictive": (lambda v: v is None or _INT[0](v) and v > 0, "a positive whole number or null",
-                                 False)},
+                                 False),
+                  "confirm": (lambda v: isinstance(v, list) and all(
+                      isinstance(x, list) and len(x) == 2 and all(_INT[0](y) and y >= 0 for y in x) for x in v),
+                      "a list of [seed, runs] pairs", False)},
     "validate": {"quick": (*_BOOL, False), "ablation": (*_BOOL, False),
                  "only": (lambda v: v is None or isinstance(v, list) and all(_INT[0](x) for x in v),
                           "a list of check numbers", False),
@@ -108,6 +111,15 @@ def command_argv(mf: dict, folder: Path, out: Path) -> list[str]:
             ["--only", *map(str, c["only"])] if c.get("only") else []) + (
             ["--replicate", str(c["replicate"])] if c.get("replicate") is not None else [])
     raise AssertionError(c["name"])  # _checked_command admits only the commands above
+
+
+def follow_up_argv(mf: dict, folder: Path, out: Path) -> list[list[str]]:
+    """Commands run on ``out`` after the first: a calibration's second predictive sets (--confirm)."""
+    c = _checked_command(mf, folder)
+    if c["name"] != "calibrate":
+        return []
+    return [["calibrate", c["experiment"], "--out", str(out), "--confirm", str(seed), "--predictive", str(runs)]
+            for seed, runs in c.get("confirm") or []]
 
 
 def changed_inputs(mf: dict) -> list[str]:
@@ -168,16 +180,18 @@ def _calibration_part(folder: Path) -> None:
                              f"ANOTHER` and compare particles.parquet")
 
 
-def earlier_predictive(folder: Path) -> list[str]:
+def earlier_predictive(folder: Path, confirmed: list | None = None) -> list[str]:
     """A calibration's folders of posterior predictive runs other than the one its summary.json names
-    (an earlier --predictive N on the finished calibration): not part of what its manifest re-runs."""
+    and those of the second sets its manifest records (``confirmed``: [seed, runs] pairs): an earlier
+    --predictive N on the finished calibration, not part of what its manifest re-runs."""
     try:  # the full model's and the null's predictive runs share the size and seed, so the name
         named = (json.loads((Path(folder) / "summary.json").read_text()).get("predictive") or {}).get("folder")
     except (OSError, ValueError, AttributeError):
         named = None
     return [p.relative_to(folder).as_posix() for sub in (Path(folder), Path(folder) / "null")
             if (sub / CALIBRATION_MARKER).exists()
-            for p in sorted(sub.glob("predictive-*")) if p.is_dir() and p.name != named]
+            for p in sorted(sub.glob("predictive-*")) if p.is_dir() and p.name != named
+            and not (sub == Path(folder) and p.name in {f"predictive-{s}-{n}" for s, n in confirmed or []})]
 
 
 def compare(a: Path, b: Path, leave_out: list[str] | None = None) -> tuple[list[str], list[str]]:
@@ -294,10 +308,16 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
         # which may hold another checkout's model/ (the re-run would then be of other code).
         r = _rerun([sys.executable, "-m", "model.cli", *argv])
         ok_codes = (0, 1) if mf["command"]["name"] == "validate" else (0,)  # validate: 1 = a check failed
+        for more in follow_up_argv(mf, folder.resolve(), out):
+            if r.returncode not in ok_codes:
+                break
+            echo(f"Then: innovation-sim {' '.join(more[:2] + more[4:])}", flush=True)
+            r = _rerun([sys.executable, "-m", "model.cli", *more])
         if r.returncode not in ok_codes or not out.is_dir():
             last = (r.stderr.strip().splitlines() or ["no message"])[-1]
             raise ReproduceError(f"the re-run of {folder} failed: {last}")
-        earlier = earlier_predictive(folder) if mf["command"]["name"] == "calibrate" else []
+        earlier = earlier_predictive(folder, mf["command"].get("confirm")) if mf["command"]["name"] == "calibrate" \
+            else []
         same, differ = compare(folder, out, earlier)
         if not problems:  # the same code and command: what the re-run did not make, the command never made
             extra = [d for d in differ if d.endswith(" (only in the original)")]

@@ -218,6 +218,20 @@ def write(folder: Path, manifest: dict) -> Path:
     return path
 
 
+def add_confirm(folder: Path, seed: int, runs: int) -> None:
+    """Record a calibration's second predictive set (`calibrate --confirm SEED`, N runs) in its
+    manifest's command, once, so `reproduce` re-runs it after the fit. A folder without a manifest
+    (written before provenance was recorded) is left as it is."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return
+    data = json.loads(path.read_text())
+    sets = data["command"].setdefault("confirm", [])
+    if [seed, runs] not in sets:
+        sets.append([seed, runs])
+        write(folder, data)
+
+
 class ManifestError(ValueError):
     """A folder without a readable manifest; one line."""
 
