@@ -927,6 +927,8 @@ def _workshop(args, settings, save: Path, host: str) -> int:
 
 def cmd_validate(args) -> int:
     known = {c.id for c in CHECKS}
+    if args.only:  # `--only 1,2 3`: each argument a list; once each, in the order given
+        args.only = list(dict.fromkeys(i for part in args.only for i in part))
     for i in args.only or []:
         if i not in known:
             raise BadInput(f"--only {i}: no such check (checks: {', '.join(map(str, sorted(known)))})")
@@ -939,6 +941,10 @@ def cmd_validate(args) -> int:
     if args.out:
         _writable_folder(Path(args.out), "--out")
         _not_another_commands(Path(args.out), args.ablation)
+        report = Path(args.out) / ("ablation.md" if args.ablation else "validation.md")
+        if report.exists() and not args.force:  # a finished report is work: not replaced without a word
+            raise BadInput(f"--out {args.out}: already holds a finished report ({report.name}); add --force to "
+                           f"replace it, or choose another folder")
     if args.ablation:
         return _ablation(args)
     from .viz.validation import figures  # matplotlib: imported only by the commands that draw
@@ -1224,6 +1230,11 @@ def _seed(text: str) -> int:
     return n
 
 
+def _ids(text: str) -> list[int]:
+    """Check numbers: one, or several separated by commas (`--only 1,2 3` is 1, 2 and 3)."""
+    return [_whole(part) for part in text.split(",") if part.strip()] or [_whole(text)]
+
+
 def _port_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -1337,7 +1348,8 @@ def _parser() -> argparse.ArgumentParser:
                                     "measured on a fixed-seed ensemble) and print a table; exit code 1 if any fails.")
     va.add_argument("--quick", action="store_true", help="small ensembles (40 runs per arm) for a fast check")
     va.add_argument("--out", metavar="DIR", help="also write DIR/validation.md")
-    va.add_argument("--only", type=int, nargs="+", metavar="ID", help="run only these checks")
+    va.add_argument("--only", type=_ids, nargs="+", metavar="ID", help="run only these checks (1 2 3 or 1,2,3)")
+    va.add_argument("--force", action="store_true", help="replace the report already in --out")
     va.add_argument("--replicate", type=_seed, metavar="BASE",
                     help="also run the checks on seeds BASE onwards and show each verdict beside the registered one "
                          "(how far it depends on its seeds; the exit code is the registered seeds'), e.g. 1200")

@@ -225,7 +225,12 @@ def test_the_checks_and_the_ablation_table_do_not_replace_each_other_s_manifest(
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and f"--out {folder}: holds the output of {held}" in err, err
         assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
-    assert main(["validate", "--quick", "--only", "1", "--out", str(checks)]) in (0, 1)  # its own: written again
+    before = {p.name: p.read_bytes() for p in checks.iterdir() if p.is_file()}
+    assert main(["validate", "--quick", "--only", "1,2", "--out", str(checks)]) == 2  # a finished report is work
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already holds a finished report (validation.md); add --force" in err, err
+    assert {p.name: p.read_bytes() for p in checks.iterdir() if p.is_file()} == before
+    assert main(["validate", "--quick", "--only", "1", "--out", str(checks), "--force"]) in (0, 1)  # its own: replaced
     assert "Report:" in capsys.readouterr().out
 
 
@@ -297,12 +302,12 @@ def test_an_interrupted_validation_keeps_its_finished_checks_and_resume_gives_th
     # a kept result of other code (or of another ensemble size) is not used
     monkeypatch.setattr(one, "fn", lambda n: calls.append(1) or v.Result("s", "e", True))
     monkeypatch.setattr(twelve, "fn", interrupted)
-    assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part)]) == 130
+    assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part), "--force"]) == 130
     assert len(list((part / ".validate-partial").glob("*/check_01.pickle"))) == 1 and calls == [1]
     monkeypatch.setattr(v.Kept, "key", lambda self, quick, base=None: {"code": "other"})
     monkeypatch.setattr(twelve, "fn", real)
     capsys.readouterr()
-    assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part), "--resume"]) in (0, 1)
+    assert main(["validate", "--quick", "--only", "1", "12", "--out", str(part), "--force", "--resume"]) in (0, 1)
     assert calls == [1, 1] and "kept from" not in capsys.readouterr().out
 
 
