@@ -539,6 +539,9 @@ def test_cli_calibrate_interrupt_resume_and_finished(reference, tmp_path):
     assert proc.returncode == 130, err
     assert f"calibrate {small} --out {out} --resume" in err and "Traceback" not in err
     assert not (out / "summary.json").exists()
+    r = sim("reproduce", out)  # user review: it said "written before calibrate recorded provenance"
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "an unfinished calibration" in r.stderr, r.stderr
+    assert f"--out {out} --resume" in r.stderr
     r = sim("calibrate", small, "--out", out, "--resume", "--workers", "1")
     assert r.returncode == 0, r.stderr
     assert "diversion_cost" in r.stdout and "identified" in r.stdout and "ESS" in r.stdout

@@ -258,6 +258,11 @@ def test_an_analysed_sweep_reproduces(tmp_path, capsys):
     assert main(["reproduce", str(out)]) == 0
     text = capsys.readouterr().out
     assert "not compared: _analysis/ (written by sweep --analyse)" in text and "Identical: all " in text
+    (out / "part-00001.parquet").unlink()  # as an interrupted sweep leaves it (user review: it was all re-run)
+    assert main(["reproduce", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot reproduce {out}: 2 of 4 runs done; finish first with" in err, err
+    assert "then reproduce it" in err
 
 
 def test_a_comparison_reproduces_and_refuses_when_a_scenario_file_changed(tmp_path, capsys, monkeypatch):

@@ -425,6 +425,21 @@ def test_a_whole_batch_of_another_sweep_is_refused_and_run_again(written, tmp_pa
     assert todo == [2] and not fresh and not (out / "part-00002.parquet").exists()
 
 
+def test_a_damaged_checksum_record_is_named_as_the_damaged_file_and_a_resume_repairs_it(written, tmp_path, capsys):
+    """User review: an emptied _checksums/part-00001.json was reported as the Parquet part being
+    unreadable, though the part was whole."""
+    from model.experiments.sweep import Store
+    exp, src = written
+    out = shutil.copytree(src, tmp_path / "out")
+    (out / "_checksums" / "part-00001.json").write_text("")
+    for args in READERS:
+        err = _refused(capsys, out, args)
+        assert f"{out / '_checksums' / 'part-00001.json'}: cannot read it (not valid JSON" in err, err
+        assert "part-00001.parquet: cannot read" not in err
+    todo, fresh = Store(out, exp).check(resume=True)
+    assert todo == [1] and not fresh
+
+
 def test_a_damaged_manifest_is_written_again_on_resume_and_keeps_every_batch(written, tmp_path, capsys):
     """As a lost one is: the readers say how (not "run the sweep again"), and the resume keeps the
     finished batches."""
@@ -812,6 +827,12 @@ openness = {low = 0.3, high = 0.9}
     row = s2[(s2.outcome == "public_value") & (s2.parameter_1 == "trigger_rate") & (s2.parameter_2 == "leader_drive")]
     assert float(row.S2.iloc[0]) == pytest.approx(si["S2"][0, 1], abs=1e-12)
     assert "note" not in res
+    # an outcome that never varies has no interaction to measure: undefined, not 0 (user review)
+    same = [o for o, rows in res["outcomes"].items() if all(np.isnan(r["ST"]) for r in rows)]
+    assert same, "the tiny design should leave some outcome constant"
+    flat = s2[s2.outcome.isin(same)]
+    assert len(flat) and flat.S2.isna().all() and (flat.note == "the outcome is the same in every run: no index").all()
+    assert s2[s2.outcome == "public_value"].S2.notna().all()
 
     real = an.read_sweep
 

@@ -104,6 +104,10 @@ def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, 
     tables = []
     for col, label in analysed.items():
         Y = y[col].to_numpy()
+        valued = np.isfinite(Y).any()
+        constant = not valued or bool(np.nanmax(Y) == np.nanmin(Y))
+        why = ("" if not constant else "the outcome is the same in every run: no index" if valued
+               else "no run has a value of the outcome: no index")
         # SALib (optional 'sweep' extra, slow to import) is imported only for the method in use.
         if manifest.method == "sobol":
             from SALib.analyze import sobol
@@ -111,8 +115,10 @@ def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, 
             t = pd.DataFrame({"parameter": names, "S1": si["S1"], "S1_conf": si["S1_conf"],
                               "ST": si["ST"], "ST_conf": si["ST_conf"]})
             if manifest.second_order:  # the design paid for them (2D + 2 points a sample): reported
+                # undefined, not 0 ("no interaction"), when there is no variance to share out
                 second += [{"outcome": col, "parameter_1": names[i], "parameter_2": names[j],
-                            "S2": float(si["S2"][i, j]), "S2_conf": float(si["S2_conf"][i, j])}
+                            "S2": np.nan if constant else float(si["S2"][i, j]),
+                            "S2_conf": np.nan if constant else float(si["S2_conf"][i, j]), "note": why}
                            for i in range(len(names)) for j in range(i + 1, len(names))]
         elif manifest.method == "morris":
             from SALib.analyze import morris
@@ -125,12 +131,9 @@ def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, 
         else:  # grid or lhs: the mean outcome at each point
             t = design.assign(**{col: Y})
         if manifest.method in ("sobol", "morris"):
-            valued = np.isfinite(Y).any()
-            constant = not valued or bool(np.nanmax(Y) == np.nanmin(Y))
             if constant:  # no variance to share out: its indices are undefined, not 0 ("no influence")
                 t.loc[:, [c for c in t.columns if c != "parameter"]] = np.nan
-            t["note"] = ("" if not constant else "the outcome is the same in every run: no index" if valued
-                         else "no run has a value of the outcome: no index")
+            t["note"] = why
         t.insert(0, "outcome", col)
         tables.append(t)
         result["outcomes"][col] = t.drop(columns="outcome").to_dict(orient="records")

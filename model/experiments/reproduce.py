@@ -174,10 +174,27 @@ def _calibration_part(folder: Path) -> None:
     if root != folder.resolve():
         raise ReproduceError(f"{folder}: part of the calibration in {root}; reproduce that: "
                              f"innovation-sim reproduce {root}")
+    if (folder / CALIBRATION_MARKER).exists() and not (folder / "summary.json").exists():
+        raise ReproduceError(f"{folder}: an unfinished calibration (interrupted, or still running); finish it first "
+                             f"with `innovation-sim calibrate EXPERIMENT --out {folder} --resume` (EXPERIMENT: the "
+                             f"calibration file that started it), then reproduce it")
     if (folder / CALIBRATION_MARKER).exists() and not (folder / manifest.MANIFEST).exists():
         raise ReproduceError(f"{folder}: a calibration written before calibrate recorded provenance (no "
                              f"manifest.json); run it again with `innovation-sim calibrate EXPERIMENT --out "
                              f"ANOTHER` and compare particles.parquet")
+
+
+def _finished_sweep(folder: Path) -> None:
+    """Refuse, before re-running anything, a sweep whose runs are not all done: its re-run would be
+    the whole sweep, and every part it had not reached would count as a difference. (A damaged part
+    is not refused: the comparison names it.)"""
+    from .sweep import SweepError, SweepUnfinished, read_sweep
+    try:
+        read_sweep(folder)
+    except SweepUnfinished as e:
+        raise ReproduceError(f"cannot reproduce {e}, then reproduce it") from None
+    except SweepError:
+        pass
 
 
 def earlier_predictive(folder: Path, confirmed: list | None = None) -> list[str]:
@@ -281,6 +298,8 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
     except manifest.ManifestError as e:
         raise ReproduceError(str(e)) from None
     _checked_command(mf, folder)  # a hand-edited record is refused before anything runs
+    if mf["command"]["name"] == "sweep":
+        _finished_sweep(folder)
     problems = manifest.differences(mf)
     if mf["command"]["name"] != "run":  # a run re-runs from the folder's own resolved scenario
         problems += changed_inputs(mf)

@@ -554,6 +554,18 @@ def _edited(was: dict, now: dict) -> str | None:
     return next((k for k in READER_KEYS if k in was and k in now and was[k] != now[k]), None)
 
 
+class SweepUnfinished(SweepError):
+    """A sweep folder whose runs are not all done (interrupted, or still running)."""
+
+
+class DamagedChecksum(ValueError):
+    """A batch's checksum record that cannot be read: the record is damaged, not (necessarily) the batch."""
+
+    def __init__(self, sums: Path, why: Exception):
+        super().__init__(f"{sums}: cannot read it ({why_unreadable(why, 'checksum record')})")
+        self.sums = sums
+
+
 def matches_checksums(part: Path, ts: Path, sums: Path, digest: str | None = None, required: bool = True) -> bool:
     """Whether a batch's rows (and time series) have the SHA-256 recorded when they were written,
     by the experiment of ``digest`` (a batch copied in from another sweep is whole, but not this
@@ -563,7 +575,12 @@ def matches_checksums(part: Path, ts: Path, sums: Path, digest: str | None = Non
     file that cannot be read."""
     if not sums.exists():
         return not required and not any(sums.parent.glob("part-*.json"))
-    recorded = json.loads(sums.read_text())
+    try:
+        recorded = json.loads(sums.read_text())
+        if not isinstance(recorded, dict):
+            raise ValueError("not a checksum record")
+    except (ValueError, UnicodeDecodeError) as e:
+        raise DamagedChecksum(sums, e) from None
     if digest is not None and recorded.get("digest", digest) != digest:
         return False
     if _sha256(part) != recorded.get("part"):
@@ -854,6 +871,8 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
         try:
             whole = matches_checksums(part, folder / "_timeseries" / part.name, sums, mf.digest, mf.checksums)
             table = pq.read_table(part) if whole else None
+        except DamagedChecksum as e:  # the record, not the batch: name the file that is damaged
+            raise SweepError(f"{e}; {resume_fix(folder)}") from None
         except Exception as e:  # unreadable in any way
             raise SweepError(f"{part}: cannot read it ({why_unreadable(e, 'Parquet file')}); "
                              f"{resume_fix(folder)}") from None
@@ -870,7 +889,7 @@ def read_sweep(folder: Path) -> tuple[SweepManifest, pd.DataFrame]:
             where[run] = part
         tables.append(table)
     if len(where) < mf.runs:
-        raise SweepError(f"{folder}: {len(where)} of {mf.runs} runs done; finish first with `innovation-sim "
+        raise SweepUnfinished(f"{folder}: {len(where)} of {mf.runs} runs done; finish first with `innovation-sim "
                          f"{'robust' if mf.method == 'exploratory' else 'sweep'} EXPERIMENT --out {folder} --resume` "
                          f"(EXPERIMENT: the file that started it; a copy is {folder / '_experiment.toml'})")
     try:
