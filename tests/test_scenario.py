@@ -104,7 +104,9 @@ def test_dates_are_months_from_start_year(tmp_path):
     ({"month": 3, "kind": "funding_start", "magnitude": -0.5}, "funding_start takes no sign"),
     ({"month": 3, "kind": "partnership", "layer": "horizontal", "duration": 2}, "'duration' does not apply to partnership"),
     ({"month": "3", "kind": "crisis"}, r"events\[0\]\.month: must be a number, not the text '3' \(write it without quotes\)$"),
-    ({"date": "2002-13", "kind": "crisis"}, r"'2002-13' is not a date \(allowed: a year, 2002, or a year and month, 2002-03\)"),
+    ({"date": "2002-13", "kind": "crisis"}, r"'2002-13' is not a date \(allowed: a year, \"2002\", or a year and month, "
+                                            r"\"2002-03\", in quotes\)"),
+    ({"date": 2002, "kind": "crisis"}, r"events\[0\]\.date: must be text in quotes, e\.g\. \"2002\" or \"2002-03\", got 2002$"),
 ])
 def test_event_errors(tmp_path, event, pattern):
     with pytest.raises(ScenarioError, match=pattern):
@@ -206,6 +208,22 @@ def test_a_posterior_outside_the_allowed_folders_is_not_read(tmp_path):
                                      f'posterior = "/etc/passwd"\n')
     with pytest.raises(ScenarioError, match=r"posterior: '/etc/passwd' is outside the folders a scenario may read from"):
         load(tmp_path / "s.toml")
+
+
+def test_a_copy_of_a_shipped_scenario_with_a_posterior_reads_the_shipped_posterior(tmp_path):
+    """User review: a copy of england_2006.toml (as the README invites for what-ifs) was refused,
+    its posterior "posteriors/england_2006.csv" not beside the copy. Like a bare `extends`, a
+    posterior path with no such file beside the copy means the shipped one; one beside it wins."""
+    import shutil
+    copy = tmp_path / "eng.toml"
+    shutil.copy(SHIPPED / "england_2006.toml", copy)
+    assert load(copy).posterior == (SHIPPED / "posteriors" / "england_2006.csv").resolve()
+    (tmp_path / "posteriors").mkdir()
+    (tmp_path / "posteriors" / "england_2006.csv").write_text(POSTERIOR_CSV)
+    assert load(copy).posterior == (tmp_path / "posteriors" / "england_2006.csv").resolve()
+    copy.write_text(copy.read_text().replace('posterior = "posteriors/england_2006.csv"', 'posterior = "nowhere.csv"'))
+    with pytest.raises(ScenarioError, match=r"posterior: no such file .*nowhere\.csv"):
+        load(copy)
 
 
 def test_a_posterior_scenario_draws_each_replicates_settings_by_weight(tmp_path):

@@ -502,13 +502,15 @@ def explain(err: dict, raw: dict, sections: dict | None = None, elsewhere=None) 
         return f"{where}: must be a table of keys ({header} followed by key = value lines), got {_toml(err.get('input'))}"
     if kind == "string_type" and isinstance(err.get("input"), (datetime.date, datetime.time)):
         return f"{where}: must be text in quotes, e.g. \"2001-03\", got the TOML date {_toml(err.get('input'))}"
+    if kind == "string_type" and loc and loc[-1] in ("date", "survey") and isinstance(err.get("input"), int):
+        return f"{where}: must be text in quotes, e.g. \"{err['input']}\" or \"{err['input']}-03\", got {err['input']}"
     if kind == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
         return f"{where}: {err['input']!r} is not allowed (allowed: {allowed})"
     if kind == "missing":
         return f"{where}: required key is missing"
     if kind == "string_pattern_mismatch" and loc[-1] in ("date", "survey"):
-        return f"{where}: {err.get('input')!r} is not a date (allowed: a year, 2002, or a year and month, 2002-03)"
+        return f"{where}: {err.get('input')!r} is not a date (allowed: a year, \"2002\", or a year and month, \"2002-03\", in quotes)"
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{where}: {err['input']!r} is out of range (allowed: {_allowed(loc, err, sections)})"
     if kind in ("too_short", "too_long"):
@@ -856,6 +858,9 @@ def _posterior_path(name: str | None, chain, where: str) -> Path | None:
     for path, raw in reversed(chain):
         if raw.get("posterior") == name:
             p = (Path(path).parent / name).resolve()
+            shipped = (SHIPPED / name).resolve()
+            if not _exists(p) and not Path(name).is_absolute() and shipped.is_file() and shipped.is_relative_to(SHIPPED):
+                p = shipped  # a copy of a shipped scenario: its posterior is the shipped one (as extends, above)
             outside = _outside(p, extends_roots(Path(chain[-1][0])), "read from")  # extends' rule: no arbitrary files
             if outside:
                 raise ScenarioError(f"{where}: posterior: {name!r} {outside}")
