@@ -44,6 +44,7 @@ from .io.manifest import version
 from .io.scenario import SHIPPED as SHIPPED_SCENARIOS
 from .io.scenario import Scenario, ScenarioError, load, shipped
 from .io.unreadable import os_reason
+from .io.words import counted
 
 EXIT_BAD_INPUT = 2
 DEFAULT_REPLICATES = 50
@@ -262,7 +263,7 @@ def cmd_run(args) -> int:
         _write_manifest(s, args, tmp)
         if not args.no_figures:
             run_figures(ts, ev, tmp / "figures", s.name)
-    print(f"{s.name}: {args.replicates} runs x {s.months} months, seed {args.seed}\n")
+    print(f"{s.name}: {counted(args.replicates, 'run')} x {s.months} months, seed {args.seed}\n")
     print(_summary_table(summary))
     print(f"\nWritten to {out}/")
     return 0
@@ -307,7 +308,7 @@ def _run_region(s: Scenario, args, out: Path) -> int:
         if not args.no_figures:
             region_figures(tables, tmp / "figures", s.name, summary["survey_month"])
     n = summary["survey"]["all"]["places"]
-    print(f"{s.name}: {args.replicates} runs x {n} places x {s.months} months, seed {args.seed} "
+    print(f"{s.name}: {counted(args.replicates, 'run')} x {n} places x {s.months} months, seed {args.seed} "
           f"({time.perf_counter() - t:.0f} s)\n")
     if s.drawn_names():  # (a teaching region lists every posterior setting in not_drawn: nothing is drawn)
         print(f"Each run's settings drawn from the calibration's posterior ({s.posterior.name}, settings.csv): "

@@ -333,3 +333,25 @@ def test_briefs_started_in_the_same_second_keep_every_brief(tmp_path):
     results = [p.communicate(timeout=120) for p in same]
     assert sorted(p.returncode for p in same) == [0, 2], results
     assert any("x.html" in err and "already exists" in err for _, err in results)
+
+
+def test_shares_and_their_difference_in_words_add_up():
+    """User review: "goes from 18% to 21% (+2 points)" for 0.185 -> 0.21 (each figure rounded on its
+    own, half to even). The two shares and their difference are now shown at one precision."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from model.experiments.compare import fmt_points, fmt_shares
+    assert fmt_shares(0.185, 0.21) == ("18.5%", "21.0%", "+2.5") and fmt_shares(0.2, 0.5) == ("20%", "50%", "+30")
+    assert fmt_shares(0.4625, 0.4675) == ("46.25%", "46.75%", "+0.50") and fmt_shares(0.3, 0.3)[2] == "0"
+    assert (fmt_points(0.025), fmt_points(0.03), fmt_points(-0.2), fmt_points(0.005), fmt_points(0)) == \
+        ("+2.5", "+3", "-20", "+0.5", "0")
+
+    @given(st.integers(0, 400), st.integers(0, 400), st.sampled_from([3, 7, 10, 50, 200, 400]))
+    def adds_up(i, j, n):
+        a, b = min(i, n) / n, min(j, n) / n
+        was, now, diff = fmt_shares(a, b)
+        assert abs(float(now[:-1]) - float(was[:-1]) - float(diff)) < 1e-9
+        assert abs(float(diff) - 100 * (b - a)) <= 0.1 + 1e-9  # and close to the truth
+
+    adds_up()

@@ -499,7 +499,7 @@ def test_a_batch_whose_checksum_was_lost_is_refused_and_run_again(finished, tmp_
     assert code == 2
     one_line(err, "part-00001.parquet: does not match its checksum", "checksum lost")
     code, stdout, err = main("sweep", exp, "--out", out, "--resume", "--workers", 1, capsys=capsys)
-    assert code == 0 and "1 damaged batches found and run again" in stdout, err
+    assert code == 0 and "1 damaged batch found and run again" in stdout, err
     pd.testing.assert_frame_equal(pd.read_parquet(out).sort_values("run").reset_index(drop=True), reference)
 
 

@@ -178,11 +178,28 @@ def fmt_value(x: float, sign: bool = True) -> str:
     return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
 
 
+def _whole(pct: float) -> bool:
+    return abs(pct - round(pct)) < 1e-6
+
+
 def fmt_points(x: float) -> str:
-    """A difference of two shares, in percentage points."""
+    """A difference of two shares, in percentage points: whole points when it is whole, else one
+    decimal (200 paired runs give steps of half a point: 18.5% to 21% is +2.5, not "+2")."""
     if x == 0:
         return "0"
-    return f"{100 * x:+.1f}" if abs(100 * x) < 1 else f"{100 * x:+.0f}"  # never a bare "-0"
+    pct = 100 * x
+    return f"{pct:+.0f}" if _whole(pct) and abs(pct) >= 1 else f"{pct:+.1f}"  # never a bare "-0"
+
+
+def fmt_shares(a: float, b: float) -> tuple[str, str, str]:
+    """Two shares in per cent and their difference in points, at one precision, so that the words
+    add up (each rounded on its own, 0.185 -> 0.21 read "18% to 21% (+2 points)"): whole per cent,
+    or as many decimals (up to 2) as the shares need to be exact, else 1; the difference is that of
+    the shares as shown."""
+    d = next((k for k in (0, 1, 2) if _whole(a * 10 ** (k + 2)) and _whole(b * 10 ** (k + 2))), 1)
+    sa, sb = round(100 * a, d), round(100 * b, d)
+    diff = round(sb - sa, d)
+    return f"{sa:.{d}f}%", f"{sb:.{d}f}%", "0" if diff == 0 else f"{diff:+.{d}f}"
 
 
 def fmt_months(x: float) -> str:
@@ -238,8 +255,9 @@ def sentence(rows: pd.DataFrame, field_name: str, a_name: str, b_name: str, repl
     if top.diff_mean == 0:
         parts.append("; the chance of reaching each phase is unchanged")
     else:
-        parts.append(f"; the chance of reaching {phase} goes from {top.a:.0%} to {top.b:.0%} "
-                     f"({fmt_points(top.diff_mean)} points, {_interval_words(top.ci_low, top.ci_high, fmt_points)}"
+        was, now, by_points = fmt_shares(top.a, top.b)
+        parts.append(f"; the chance of reaching {phase} goes from {was} to {now} "
+                     f"({by_points} points, {_interval_words(top.ci_low, top.ci_high, fmt_points)}"
                      f"{'; could be no change' if top.verdict == 'unclear' else ''})")
     m = by[f"months_{top.outcome.split('_', 1)[1]}"] if top.diff_mean else by["months_design"]
     if m.n >= MIN_PAIRS and np.isfinite(m.ci_low):

@@ -48,6 +48,7 @@ from ..core.region import Region
 from ..io.experiment import Experiment
 from ..io import folders
 from ..io.folders import write_atomic
+from ..io.words import counted
 from ..io import manifest
 from ..io.jsonfile import JsonFileError, Shape, load
 from ..io.manifest import version
@@ -966,9 +967,9 @@ def resume_summary(start: float, stats: dict) -> str:
     if stats["kept"]:
         out += f", {stats['kept']} kept from before"
     if stats["damaged"]:
-        out += f" ({stats['damaged']} damaged batches found and run again)"
+        out += f" ({counted(stats['damaged'], 'damaged batch', 'damaged batches')} found and run again)"
     if stats.get("repaired"):
         out += f" ({', '.join(stats['repaired'])} was damaged or missing and written again)"
     if stats.get("set_aside"):
         out += f" ({', '.join(stats['set_aside'])}: no batch of this sweep, moved to _stray/)"
-    return out + f"; {stats['failed']} runs failed" + (" (see the 'error' column)" if stats["failed"] else "")
+    return out + f"; {counted(stats['failed'], 'run')} failed" + (" (see the 'error' column)" if stats["failed"] else "")

@@ -34,6 +34,7 @@ from ..core.parameters import resolve
 from ..core.survey import CATEGORIES, SURVEY
 from ..io.manifest import version
 from ..io.scenario import Scenario, load
+from ..io.words import counted
 from . import compare
 
 FIELD = "education"
@@ -1124,7 +1125,7 @@ def command(quick: bool, out: str | None, only: list[int] | None,
     1 if any check failed, did not discriminate, or passed while marked as a known disagreement.
     ``replicate``: run them again on seeds from there and show each verdict beside (not in the exit code)."""
     n = QUICK if quick else FULL
-    print(f"Validation: {len(CHECKS) if not only else len(only)} checks, {n} runs per arm"
+    print(f"Validation: {counted(len(CHECKS) if not only else len(only), 'check')}, {n} runs per arm"
           f"{' (quick)' if quick else ''}", flush=True)
     t = time.perf_counter()
     results = run_all(quick, only, kept=kept)
@@ -1144,10 +1145,10 @@ def command(quick: bool, out: str | None, only: list[int] | None,
                  if r.null else "")
               + (f"\n        on {again.label}: {status(c, again.results[k][1])}: {again.results[k][1].statistic}"
                  if again else ""))
-    print(f"\n{summary(results)} ({seconds:.0f} s)" + (f"\n{again.sentence(results)}" if again else ""))
+    print(f"\n{summary(results)} ({f'{seconds:.0f} s' if seconds >= 0.5 else 'under a second'})" + (f"\n{again.sentence(results)}" if again else ""))
     if out:
         folder = Path(out)
         figs = write_report(folder, report_for=lambda f: report(results, quick, seconds, f, again),
                             draw=(lambda stage: draw(results, stage)) if draw is not None else None)
-        print(f"Report: {folder / 'validation.md'} ({len(figs)} figures in {folder / 'validation'})")
+        print(f"Report: {folder / 'validation.md'} ({counted(len(figs), 'figure')} in {folder / 'validation'})")
     return 1 if any(is_error(c, r) for c, r, _ in results) else 0
