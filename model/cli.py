@@ -538,6 +538,42 @@ def cmd_params(args) -> int:
     return 0
 
 
+# The columns every sweep part holds besides its outcomes, and a time series part's (_timeseries/).
+SWEEP_COLUMNS = (("run", "the run's number in the sweep (0 to runs - 1)"),
+                 ("point", "the design point (one row of _design.parquet)"),
+                 ("replicate", "the replicate at that point (0 to replicates - 1)"),
+                 ("seed", "the run's seed (from the experiment's seed; see _manifest.json)"),
+                 ("<each swept setting>", "its value at the point, as the design drew it"),
+                 ("<each switch or lever>", "a switched timeline's level at the point: 0 off, 1 as written, 2 doubled..."),
+                 ("drawn.<setting>", "a scenario with a posterior: the value this run drew"),
+                 ("error", "null, or why the run failed (its outcomes are then missing: NaN)"))
+TIMESERIES_COLUMNS = (("run, step, field", "the run, the month and the service field"),
+                      ("phase", "0 latent to 4 embedding"),
+                      ("authority, capacity, value", "the field's three corners (0-1)"),
+                      ("performance, public_value", "the field's performance and public value so far"),
+                      ("(a region)", "its aggregates instead: answers and phases per month"))
+
+
+def cmd_outcomes(args) -> int:
+    """The columns of a sweep's results (and the targets a calibration may name)."""
+    from .core.outcomes import LOCALITY_OUTCOMES, REGION_OUTCOMES
+    groups = (("Every sweep part (part-*.parquet), one row per run", SWEEP_COLUMNS),
+              ("Outcomes of a lone council, as decimals (0/1 outcomes as 0.0/1.0); <field> is the field's name "
+               "in a column name, e.g. public_value__children_s_services",
+               [(o.name if o.kind == "scalar" else f"{o.name}__<field>", o.description) for o in LOCALITY_OUTCOMES]),
+              ("Outcomes of a region (scenarios with a [region] table)",
+               [(o.name, o.description) for o in REGION_OUTCOMES]),
+              ("A time series part (_timeseries/, with [outcomes] timeseries_every = N), one row per run, month "
+               "and field", TIMESERIES_COLUMNS))
+    width = max(len(n) for _, rows in groups for n, _ in rows)
+    for title, rows in groups:
+        print(f"{title}:")
+        for name, what in rows:
+            print(f"  {name.ljust(width)}  {what}")
+        print()
+    return 0
+
+
 def cmd_sweep(args) -> int:
     # Sweeps need the optional 'sweep' extra (pyarrow, dask, SALib): imported only for this command.
     from .experiments.sweep import SweepError, SweepStopped, resume_summary, run_sweep
@@ -715,8 +751,11 @@ def _confirm(args, cal, out: Path, summary: dict, workers: int | None) -> int:
     """`calibrate ... --confirm SEED`: a second posterior predictive set on seeds of SEED."""
     from .experiments.abc import second_predictive
     from .experiments.sweep import SweepError
-    n = args.predictive or (summary.get("predictive") or {}).get("runs") or cal.population
-    print(f"\nA second predictive set: {n} runs on fresh seeds of {args.confirm}", flush=True)
+    first = (summary.get("predictive") or {}).get("runs")
+    n = args.predictive or first or cal.population
+    print(f"\nA second predictive set: {n} runs on fresh seeds of {args.confirm}" if first else
+          f"\nA predictive set on fresh seeds of {args.confirm} (this calibration made none of its own): {n} runs "
+          f"({'--predictive' if args.predictive else 'the population size; --predictive N sets it'})", flush=True)
     try:
         cov = second_predictive(out, cal, n, args.confirm, workers=workers, scheduler=args.scheduler)
     except KeyboardInterrupt:
@@ -1444,6 +1483,12 @@ def _parser() -> argparse.ArgumentParser:
                         description="Every parameter: its name, default, allowed range, unit and meaning.")
     pa.add_argument("--markdown", action="store_true", help="print as a Markdown table with sources")
     pa.set_defaults(func=cmd_params)
+
+    oc = sub.add_parser("outcomes", help="list the columns of a sweep's results (what each outcome means)",
+                        description="The columns of a sweep's Parquet parts and time series: each outcome a run "
+                                    "reports, for a lone council and for a region (the names a calibration's "
+                                    "targets may use).")
+    oc.set_defaults(func=cmd_outcomes)
     return ap
 
 

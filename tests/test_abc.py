@@ -550,6 +550,7 @@ def test_cli_calibrate_interrupt_resume_and_finished(reference, tmp_path):
                                   pd.read_parquet(out_ref / "particles.parquet"))
     r = sim("calibrate", small, "--out", out, "--confirm", "5", "--predictive", "4", "--workers", "1")
     assert r.returncode == 0 and (out / "confirm-5-4.csv").is_file(), r.stderr
+    assert "A predictive set on fresh seeds of 5 (this calibration made none of its own): 4 runs" in r.stdout
     assert json.loads((out / "manifest.json").read_text())["command"]["confirm"] == [[5, 4]]
     r = sim("reproduce", out)  # the re-run's clock aside, every file the same, the second set too
     assert r.returncode == 0 and "Identical: all" in r.stdout and "timings aside" in r.stdout, r.stdout + r.stderr

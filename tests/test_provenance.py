@@ -102,6 +102,15 @@ def test_reproduce_keeps_the_rerun_in_an_empty_folder_given(run_folder, tmp_path
     assert "Identical" in capsys.readouterr().out and (keep / "timeseries.csv").is_file()
 
 
+def test_a_long_reproduce_says_it_is_still_running(run_folder, capsys, monkeypatch):
+    """User review: the re-run's output is not shown, so an hour's reproduce was a silent terminal."""
+    import model.experiments.reproduce as rp
+    monkeypatch.setattr(rp, "HEARTBEAT_S", 0.05)
+    assert main(["reproduce", str(run_folder)]) == 0
+    out, err = capsys.readouterr()
+    assert "Identical" in out and "innovation-sim: reproduce: still re-running (0 min so far" in err, err
+
+
 def test_reproduce_is_byte_identical_and_refuses_when_a_package_differs(run_folder, tmp_path, capsys):
     assert main(["reproduce", str(run_folder)]) == 0
     out = capsys.readouterr().out

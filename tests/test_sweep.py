@@ -871,3 +871,22 @@ def test_morris_effects_of_a_whole_number_setting_use_the_step_the_runs_took():
     # the same formula on a setting that is not rounded gives SALib's effects
     ee = elementary_effects(X, Y, 1, bounds, rounded=False)
     assert np.abs(ee).mean() == pytest.approx(salib["mu_star"][1]) and ee.std(ddof=1) == pytest.approx(salib["sigma"][1])
+
+
+def test_every_column_of_a_sweep_part_is_explained_by_the_outcomes_command(written, capsys):
+    """User review: the Parquet columns were explained only in model/core/outcomes.py. `innovation-sim
+    outcomes` lists them; every column a sweep writes is one of its rows."""
+    import re
+
+    from model.core.outcomes import LOCALITY_OUTCOMES, slug
+    exp, folder = written
+    assert main(["outcomes"]) == 0
+    listed = set(re.findall(r"^  (\S+)", capsys.readouterr().out, re.M))
+    part = pd.read_parquet(sorted(folder.glob("part-*.parquet"))[0])
+    fields = {slug(f) for f in exp.scenario.fields}
+    for col in part.columns:
+        name, _, field = col.partition("__")
+        explained = (col in listed or col in exp.names + exp.switch_names or col.startswith("drawn.")
+                     or (field in fields and f"{name}__<field>" in listed))
+        assert explained, col
+    assert {o.name for o in LOCALITY_OUTCOMES} <= {c.partition("__")[0] for c in listed}

@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ..io import manifest
@@ -257,6 +258,7 @@ def _resolved_changed(mf: dict, folder: Path) -> list[str]:
 
 
 STOP_GRACE_S = 60  # an interrupted re-run's time to stop its own workers before they are killed
+HEARTBEAT_S = 60  # how often a running re-run says it is still running
 
 
 def _rerun(cmd: list[str]) -> subprocess.CompletedProcess:
@@ -266,8 +268,16 @@ def _rerun(cmd: list[str]) -> subprocess.CompletedProcess:
     the re-run after 0.25 s and left its workers running for good."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             cwd=manifest.ROOT, start_new_session=True)
+    start = time.monotonic()
     try:
-        _, err = proc.communicate()
+        while True:  # a line a minute, so that an hour's re-run is not a silent terminal
+            try:
+                _, err = proc.communicate(timeout=HEARTBEAT_S)
+                break
+            except subprocess.TimeoutExpired:
+                minutes = round((time.monotonic() - start) / 60)
+                print(f"innovation-sim: reproduce: still re-running ({minutes} min so far; Ctrl-C stops it)",
+                      file=sys.stderr, flush=True)
     except BaseException:
         print("innovation-sim: stopping the re-run and its workers ...", file=sys.stderr, flush=True)
         with contextlib.suppress(ProcessLookupError):
