@@ -440,6 +440,23 @@ def test_a_damaged_checksum_record_is_named_as_the_damaged_file_and_a_resume_rep
     assert todo == [1] and not fresh
 
 
+def test_a_damaged_experiment_copy_is_written_again_on_resume(written, tmp_path):
+    """User review: a cut _experiment.toml was left as it was by --resume, and later (with the
+    manifest lost too) blocked the resume with "resume with the experiment that made it"."""
+    from model.experiments.sweep import Store
+    exp, src = written
+    out = shutil.copytree(src, tmp_path / "out")
+    copy = out / "_experiment.toml"
+    copy.write_text(copy.read_text()[:40])
+    store = Store(out, exp)
+    todo, fresh = store.check(resume=True)
+    assert todo == [] and not fresh and store.repaired == ["_experiment.toml"]
+    assert copy.read_text() == exp.path.read_text()
+    (out / "_manifest.json").unlink()  # and now a lost manifest is rebuilt from the copy
+    store = Store(out, exp)
+    assert store.check(resume=True) == ([], False) and store.repaired == ["_manifest.json"]
+
+
 def test_a_damaged_manifest_is_written_again_on_resume_and_keeps_every_batch(written, tmp_path, capsys):
     """As a lost one is: the readers say how (not "run the sweep again"), and the resume keeps the
     finished batches."""

@@ -369,6 +369,7 @@ class Store:
             except OSError as e:
                 raise SweepError(f"--out {self.folder}: cannot tidy the folder ({os_reason(e)}); cannot resume") from None
             self._check_design()
+            self._check_experiment_copy()
             self._set_aside_strays()
             done = {b for b in range(self.n_batches) if self._valid_part(b)}
             return [b for b in range(self.n_batches) if b not in done], False
@@ -471,6 +472,23 @@ class Store:
             pass
         try:
             self.write_design()
+        except OSError as e:
+            raise SweepError(f"{path}: damaged, and cannot be written again ({os_reason(e)}); cannot resume") from None
+        self.repaired.append(path.name)
+
+    def _check_experiment_copy(self) -> None:
+        """On resume (the digest matched, so the experiment given made the folder): a damaged or
+        missing _experiment.toml is written again from it, as _design.parquet is; left damaged it
+        would later block the resume of a folder that also lost its manifest."""
+        path = self.folder / "_experiment.toml"
+        text = self.exp.path.read_text(encoding="utf-8-sig")
+        try:
+            if path.read_text(encoding="utf-8-sig") == text:
+                return
+        except (OSError, UnicodeDecodeError):  # unreadable: written again below
+            pass
+        try:
+            write_atomic(path, text)
         except OSError as e:
             raise SweepError(f"{path}: damaged, and cannot be written again ({os_reason(e)}); cannot resume") from None
         self.repaired.append(path.name)
