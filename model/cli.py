@@ -711,7 +711,10 @@ def cmd_calibrate(args) -> int:
     except SweepError as e:
         raise BadInput(str(e)) from None
     done = summary.get("already_finished")
-    if done:
+    if done and summary.get("repaired"):
+        print(f"{out}: already finished; the damaged runs of {', '.join(summary['repaired'])} were run again and "
+              f"give the particles recorded")
+    elif done:
         print(f"{out}: already finished; nothing to do (--force runs it again)")
     # Written after summary.json: a calibration stopped between them gets them on --resume.
     figures = [out / f for f in ("marginals.png", "pairs.png", "epsilon.png")]

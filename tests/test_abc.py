@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.experiments.abc import (Space, calibrate, fit, inside_share, kernel_cov, model_choice, new_weights, parameter_summary, posterior,
+from model.experiments.abc import (Space, calibrate, damaged_generations, fit, inside_share, kernel_cov, model_choice, new_weights, parameter_summary, posterior,
                                    posterior_predictive, read_particles, replay, select, write_particles)
 from model.experiments.sweep import cluster, run_point
 from model.io.calibration import PriorBox, SummarySpec, load_calibration
@@ -924,3 +924,25 @@ def test_a_finished_calibration_writes_its_lost_tables_again_and_force_spares_ot
                                                r"\(.git/, my_analysis/, my_notes.txt, null/recheck-8/\)"):
         calibrate(cal, out, client=client, force=True, progress=False)
     assert (out / "my_notes.txt").read_text() == "mine" and (out / "posterior.csv").exists()
+
+
+def test_a_damaged_generation_of_a_finished_calibration_is_run_again_on_resume(reference, client, tmp_path):
+    """User review: a part of gen_01 cut in half after the calibration finished was never found;
+    `--resume` said "already finished" and the folder could not be read or reproduced. Now the
+    resume runs the damaged batches again and checks they give the particles recorded."""
+    out, _ = reference
+    copy = shutil.copytree(out, tmp_path / "cal")
+    for folder in (copy / "gen_01", copy / "null" / "gen_00"):
+        part = sorted(folder.glob("part-*.parquet"))[0]
+        whole = part.read_bytes()
+        part.write_bytes(whole[:len(whole) // 2])
+    cal = load_calibration(SMALL)
+    assert [g for g, *_ in damaged_generations(cal, copy)] == [1]
+    summary = calibrate(cal, copy, client=client, progress=False, resume=True)
+    assert summary["already_finished"] and summary["repaired"] == [str(copy / "gen_01"), str(copy / "null" / "gen_00")]
+    for folder in ("gen_01", "null/gen_00"):
+        for p in (out / folder).glob("part-*.parquet"):
+            assert (copy / folder / p.name).read_bytes() == p.read_bytes()
+    assert not damaged_generations(cal, copy)
+    again = calibrate(cal, copy, client=client, progress=False, resume=True)
+    assert again["already_finished"] and "repaired" not in again

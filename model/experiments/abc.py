@@ -70,7 +70,7 @@ from ..io.folders import CALIBRATION_MARKER, write_atomic
 from ..io.manifest import version, warn_if_newer
 from ..io.scenario import ScenarioError
 from ..io.unreadable import why_unreadable
-from .sweep import SweepError, SweepStopped, cluster, read_runs, run_sweep
+from .sweep import SweepError, SweepStopped, cluster, read_runs, read_sweep, run_sweep
 
 # Spawn-key namespaces under the calibration's seed: each use of randomness has its own streams.
 PROPOSALS, RUNS, PREDICTIVE, BOOTSTRAP, INSIDE = 0, 1, 2, 3, 4
@@ -362,6 +362,47 @@ def sweep_simulator(cal: Calibration, folder: Path, client, progress: bool | Non
 # The sweep's own advice for a damaged folder (restore it, or run `innovation-sim sweep` again).
 _SWEEP_ADVICE = ("restore", "innovation-sim sweep", "run the sweep again")
 _FOREIGN = "different experiment definition"  # the sweep's words for a folder of another digest
+
+
+def damaged_generations(cal: Calibration, folder: Path) -> list[tuple[int, Path, np.ndarray]]:
+    """(g, its folder, its particles' settings) of each finished generation whose folder of runs
+    is damaged (a part cut, a checksum lost): the particles still hold its results, but the runs
+    behind them could no longer be read or reproduced."""
+    table = read_particles(folder, cal)
+    if not len(table):
+        return []
+    out = []
+    for g in sorted(int(v) for v in table.generation.unique()):
+        gen = Path(folder) / f"gen_{g:02d}"
+        try:
+            read_sweep(gen)
+        except SweepError:
+            rows = table[table.generation == g].sort_values("particle")
+            out.append((g, gen, rows[cal.names].to_numpy(float)))
+    return out
+
+
+def repair_generations(cal: Calibration, folder: Path, damaged, client, progress: bool | None) -> list[str]:
+    """Run the damaged batches of finished generations again (same seeds) and check that they give
+    the particles recorded; returns the folders repaired."""
+    done = []
+    for g, gen, x in damaged:
+        try:
+            run_sweep(generation_experiment(cal, g, x), gen, client=client, resume=True, progress=progress)
+            again = particle_summaries(read_runs(gen), cal, len(x))
+        except SweepStopped:
+            raise
+        except SweepError as e:
+            raise CalibrationError(_generation_fix(str(e), gen, g)) from None
+        names = [s.name for s in cal.summaries]
+        table = read_particles(folder, cal)
+        recorded = table[table.generation == g].sort_values("particle")[names].to_numpy(float)
+        if not np.array_equal(again[names].to_numpy(float), recorded, equal_nan=True):
+            raise CalibrationError(f"{gen}: its runs, made again, do not give the particles recorded in "
+                                   f"{Path(folder) / 'particles.parquet'} (other code or packages?); run the "
+                                   f"calibration again into another --out")
+        done.append(str(gen))
+    return done
 
 
 def _generation_fix(message: str, gen: Path, g: int) -> str:
@@ -901,6 +942,11 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
     # (state "new") loses it with everything else.
     null_state = check_folder(out / "null", null, resume=True, force=False, nothing_ok=True) \
         if null is not None and state != "new" else "new"
+    # Finished generations whose runs were damaged since (a resume runs those batches again).
+    damaged = [] if state == "new" else [(cal, out, damaged_generations(cal, out))] + (
+        [(null, out / "null", damaged_generations(null, out / "null"))] if null is not None and null_state != "new"
+        else [])
+    damaged = [(m, f, d) for m, f, d in damaged if d]
     if state == "finished":
         try:
             summary = json.loads((out / "summary.json").read_text())
@@ -914,11 +960,17 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
         same_predictive = predictive is None or was == predictive
         stale = _predictive_stale(out, was, null is not None)
         if not _results_missing(out, cal, null) and same_predictive and not stale:  # else made again below
-            return {**summary, "already_finished": True}
+            repaired = []
+            if damaged:
+                with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
+                    repaired = [f for m, folder, d in damaged for f in repair_generations(m, folder, d, c, progress)]
+            return {**summary, "already_finished": True, **({"repaired": repaired} if repaired else {})}
         predictive = predictive or was  # a repair keeps the size the summary was made with
     start = time.perf_counter()
     with nullcontext(client) if client is not None else cluster(workers, scheduler) as c:
         claim_folder(out, cal, state)  # only now that the cluster answers: one that cannot start leaves nothing
+        for m, folder, d in damaged:
+            repair_generations(m, folder, d, c, progress)
         summary = fit_model(cal, out, c, progress, report)
         if null is not None:
             claim_folder(out / "null", null, null_state)
