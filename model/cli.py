@@ -617,7 +617,7 @@ def cmd_sweep(args) -> int:
             _positive(args.workers, "--workers")
         out = Path(args.out) if args.out else Path("runs") / f"sweep-{Path(args.experiment).stem}"
         _resume_note(args.resume, out, "sweep")
-        workers = args.workers if args.scheduler else _fit_sweep_workers(exp, args)
+        workers = _scheduler_workers(args) if args.scheduler else _fit_sweep_workers(exp, args)
         print(f"{exp.name}: {exp.n_points} design points x {exp.replicates} replicates = {exp.n_runs} runs "
               f"of {exp.scenario.months} months -> {out}/", flush=True)
         start = time.perf_counter()
@@ -630,7 +630,8 @@ def cmd_sweep(args) -> int:
                 print("innovation-sim: interrupted before the sweep started; nothing was written", file=sys.stderr)
                 return 130
             kept = len(list(out.glob("part-*.parquet")))
-            print(f"innovation-sim: interrupted; {kept} finished batches are kept in {out}/; {finish}", file=sys.stderr)
+            print(f"innovation-sim: interrupted; {counted(kept, 'finished batch', 'finished batches')} "
+                  f"{'is' if kept == 1 else 'are'} kept in {out}/; {finish}", file=sys.stderr)
             return 130
         except SweepStopped as e:
             raise BadInput(f"{e}; {finish}") from None
@@ -644,6 +645,15 @@ def cmd_sweep(args) -> int:
         return 0
     except SweepError as e:
         raise BadInput(str(e)) from None
+
+
+def _scheduler_workers(args) -> int | None:
+    """With --scheduler the cluster's own workers run the job: a --workers given too starts none,
+    which is said rather than passed over (it only sizes the first batches while none has joined)."""
+    if args.workers:
+        print(f"innovation-sim: note: --workers {args.workers} starts no workers with --scheduler: the "
+              f"cluster's own run the job", file=sys.stderr, flush=True)
+    return args.workers
 
 
 def _fit_sweep_workers(exp, args) -> int:
@@ -660,7 +670,7 @@ def _resume_note(resume: bool, out: Path, what: str) -> None:
     """--resume on a folder that holds nothing starts there (so one job script serves the first run and
     every later one), but says so: a typo in the folder's name would otherwise start an hour's work
     again without a word."""
-    if resume and not (out.is_dir() and any(out.iterdir())):
+    if resume and not out.exists() or resume and out.is_dir() and not any(out.iterdir()):  # a file: refused next
         print(f"innovation-sim: note: --resume: {out} holds nothing yet, so the {what} starts there from the "
               f"beginning (check the folder's name if you meant to finish one)", file=sys.stderr, flush=True)
 
@@ -688,7 +698,7 @@ def cmd_calibrate(args) -> int:
     _resume_note(args.resume, out, "calibration")
     _writable_folder(out, "--out")  # before a cluster starts
     tasks = -(-cal.population * cal.replicates // cal.batch_size)
-    workers, note = (args.workers, None) if args.scheduler else plan_workers(
+    workers, note = (_scheduler_workers(args), None) if args.scheduler else plan_workers(
         args.workers, tasks, worker_bytes(cal.scenario, dask=True), DASK_WORKER, f"calibrate {args.experiment}")
     if note:
         print(f"innovation-sim: note: {note}", file=sys.stderr, flush=True)
@@ -1140,7 +1150,7 @@ def cmd_robust(args) -> int:
             if args.workers is not None:
                 _positive(args.workers, "--workers")
             folder = Path(args.out) if args.out else Path("runs") / f"robust-{Path(args.experiment).stem}"
-            workers = args.workers if args.scheduler else _fit_sweep_workers(exp, args)
+            workers = _scheduler_workers(args) if args.scheduler else _fit_sweep_workers(exp, args)
             print(f"{exp.name}: {exp.n_policies} policies x {exp.n_futures} futures x {exp.replicates} replicates "
                   f"= {exp.n_runs} runs of {exp.scenario.months} months -> {folder}/", flush=True)
             start, stats = time.perf_counter(), {}

@@ -304,8 +304,15 @@ def test_validate_fails_a_check_whose_null_arm_passes_too(tmp_path):
                                        r"not a calibration; run it with `innovation-sim sweep grid_leadership`"),
     (["sweep", "calibrate_england_abc"], r"calibrate_england_abc.toml: a calibration \(it has an \[abc\] table\), "
                                          r"not a sweep; run it with `innovation-sim calibrate"),
-    (["calibrate", "calibrate_englnd_abc"], r"no such experiment file \(did you mean 'calibrate_england_abc'\?\)"),
+    (["calibrate", "calibrate_englnd_abc"], r"no such calibration file \(did you mean 'calibrate_england_abc'\?\)"),
     (["calibrate", "calibrate_england_abc", "--predictive", "0"], r"--predictive: must be at least 1"),
+    # user review: a scenario given to sweep read "design: required key is missing"; the shipped list
+    # offered the calibrations to sweep
+    (["sweep", str(ROOT / "scenarios" / "inspection_failure.toml")],
+     r"inspection_failure.toml: a scenario file, not an experiment .*run the scenario with `innovation-sim run "),
+    (["calibrate", str(ROOT / "scenarios" / "baseline.toml")], r"baseline.toml: a scenario file, not a calibration"),
+    (["sweep", "nosuch"], r"nosuch: no such experiment file \(shipped: calibrate_england, calibrate_england_groups, "
+                          r"discover_embedding"),
 ])
 def test_calibrate_bad_input_is_one_line(args, pattern, capsys, tmp_path):
     """`calibrate` (tests/test_abc.py runs it end to end): bad input is one line, exit code 2, and

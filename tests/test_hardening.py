@@ -938,6 +938,11 @@ def test_a_long_experiment_name_leaves_the_progress_bar_its_count(monkeypatch):
     with progress_bar(total=4, desc="baseline", file=short) as bar:
         bar.update(4)
     assert short.getvalue().strip("\n").split("\r")[-1].startswith("baseline: 100%")
+    gen = io.StringIO()  # user review: a calibration's bars read "Small ABC-SMC (tests) [f…" for both models
+    with progress_bar(total=8, desc="Small ABC-SMC calibration (tests) [null] generation 3", file=gen) as bar:
+        bar.update(8)
+    last = gen.getvalue().strip("\n").split("\r")[-1]
+    assert last.startswith("Sma") and "… [null] generation 3: 100%" in last, last
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal of 0 x 0")

@@ -181,7 +181,8 @@ def test_interrupt_then_resume_equals_uninterrupted(reference, tmp_path, sig):
     proc.wait(timeout=60)
     if sig != signal.SIGKILL:
         err = proc.stderr.read().decode()
-        assert proc.returncode == 128 + sig and "finished batches are kept" in err and "Traceback" not in err, err
+        assert proc.returncode == 128 + sig and ("finished batches are kept" in err or "1 finished batch is kept" in err) \
+            and "Traceback" not in err, err
     parts = list(out.glob("part-*.parquet"))
     assert 3 <= len(parts) < 12, "interrupted mid-way"
     assert not list(out.glob("*.tmp"))  or sig == signal.SIGKILL  # a clean interrupt leaves no temporary file

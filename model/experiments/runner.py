@@ -66,7 +66,14 @@ def _fit(label: str, room: int) -> str:
     """A label cut to ``room`` characters (at least 12) with an ellipsis: tqdm cuts the whole line at
     the terminal's width, so a long experiment name left a line of name and no count."""
     room = max(room, 12)
-    return label if len(label) <= room else label[:room - 1].rstrip() + "…"
+    if len(label) <= room:
+        return label
+    # "<name> [full] generation 3": the part that tells bars apart comes last, so keep it and cut the name
+    cut = label.rfind(" [")
+    tail = label[cut:] if cut > 0 else ""
+    if tail and len(tail) <= room - 4:  # at least three letters of the name
+        return label[:room - len(tail) - 1].rstrip() + "…" + tail
+    return label[:room - 1].rstrip() + "…"
 
 
 def _is_terminal(stream) -> bool:

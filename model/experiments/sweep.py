@@ -31,6 +31,7 @@ import shutil
 import signal
 import sys
 import time
+import tomllib
 import traceback
 from concurrent.futures import CancelledError
 from contextlib import ExitStack, contextmanager
@@ -482,10 +483,10 @@ class Store:
         would later block the resume of a folder that also lost its manifest."""
         path = self.folder / "_experiment.toml"
         text = self.exp.path.read_text(encoding="utf-8-sig")
-        try:
-            if path.read_text(encoding="utf-8-sig") == text:
+        try:  # the same settings (a comment added since is no damage)
+            if tomllib.loads(path.read_text(encoding="utf-8-sig")) == tomllib.loads(text):
                 return
-        except (OSError, UnicodeDecodeError):  # unreadable: written again below
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):  # unreadable: written again below
             pass
         try:
             write_atomic(path, text)

@@ -67,6 +67,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -307,6 +308,7 @@ def load_experiment(source: str | Path) -> Experiment:
     path = resolve_file(source)
     where = str(path)
     raw = read_toml(path)
+    refuse_a_scenario(raw, where, source, "sweep")
     if "abc" in raw:  # a calibration (model/io/calibration.py) shares the folder and the name space
         raise ScenarioError(f"{where}: a calibration (it has an [abc] table), not a sweep; run it with "
                             f"`innovation-sim calibrate {source}`")
@@ -623,15 +625,41 @@ def _design(m: ExperimentModel, names, bounds, levels_by_name, switches, where) 
     return morris.sample(problem, n, num_levels=m.design.levels, seed=m.seed)
 
 
-def resolve_file(source: str | Path) -> Path:
+def _is_calibration(path: Path) -> bool:
+    """Whether a shipped file is a calibration (it has an [abc] table), read as text: cheap."""
+    try:
+        return re.search(r"^\[abc\]", path.read_text(encoding="utf-8-sig"), re.M) is not None
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+# Keys only a scenario file has: a file with one of them and no 'scenario' key was given where an
+# experiment (or a calibration) belongs.
+SCENARIO_ONLY = ("extends", "events", "initial_phases", "region", "start_year", "posterior", "fields")
+
+
+def refuse_a_scenario(raw: dict, where: str, source, command: str) -> None:
+    """A scenario file given to sweep or calibrate: said as such, not as its first missing key."""
+    if "scenario" not in raw and any(k in raw for k in SCENARIO_ONLY):
+        kind, tables = ("a calibration", "[abc] and [prior] tables") if command == "calibrate" else \
+            ("an experiment", "a [design] table")
+        raise ScenarioError(f"{where}: a scenario file, not {kind} (which names its scenario = \"...\" and has "
+                            f"{tables}; shipped ones are in experiments/); run the scenario with "
+                            f"`innovation-sim run {source}`")
+
+
+def resolve_file(source: str | Path, calibration: bool = False) -> Path:
+    """An experiment file (a calibration's with ``calibration``): the path given, or a shipped one
+    by name; a name that is neither is refused, listing the shipped files of that kind."""
     p = Path(source)
     if _exists(p):
         return p
     shipped = SHIPPED / (p.name if p.suffix == ".toml" else p.name + ".toml")
     if len(p.parts) == 1 and _exists(shipped):
         return shipped
-    known = sorted(q.stem for q in SHIPPED.glob("*.toml"))
-    raise ScenarioError(f"{source}: no such experiment file{did_you_mean(p.stem, known)} (shipped: {', '.join(known)})")
+    known = sorted(q.stem for q in SHIPPED.glob("*.toml") if _is_calibration(q) == calibration)
+    what = "calibration" if calibration else "experiment"
+    raise ScenarioError(f"{source}: no such {what} file{did_you_mean(p.stem, known)} (shipped: {', '.join(known)})")
 
 
 def _exists(p: Path) -> bool:
