@@ -16,6 +16,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -249,7 +250,11 @@ def cmd_run(args) -> int:
     if args.workers is not None:
         _positive(args.workers, "--workers")
     args.workers = _fit_workers(s, args)
-    out = _out_dir(args.out, Path(args.scenario).stem)
+    stem = Path(args.scenario).stem
+    # a run folder's scenario.resolved.toml run again: named after that folder, not "scenario.resolved"
+    if stem == "scenario.resolved":
+        stem = re.sub(r"-\d{8}-\d{6}(-\d+)?$", "", Path(args.scenario).resolve().parent.name) or stem
+    out = _out_dir(args.out, stem)
     if s.region is not None:
         return _run_region(s, args, out)
     ts, ev = run_ensemble(s, args.replicates, args.seed, workers=args.workers)
@@ -435,7 +440,7 @@ def cmd_brief(args) -> int:
         raise BadInput(f"--replicates {args.replicates}: a brief's intervals need at least 2 paired runs "
                        f"(allowed: 2 to {limits.REPLICATES.value():,}; {DEFAULT_REPLICATES} or more for a meeting)")
     run = _comparison(args, most=brief.MAX_SCENARIOS)
-    out, made = _brief_file(args.out, args.scenarios)
+    out, made = _brief_file(args.out, args.scenarios, pdf=not args.no_pdf)
     runs = ["--replicates", str(args.replicates), "--seed", str(args.seed)] \
         + (["--steps", str(args.steps)] if args.steps is not None else []) + [x for i in args.set for x in ("--set", i)]
     command_line = shlex.join(["innovation-sim", "brief", *args.scenarios, *runs]
@@ -475,16 +480,17 @@ def cmd_brief(args) -> int:
     return 0
 
 
-def _brief_file(requested: str | None, scenarios: list[str]) -> tuple[Path, list[Path]]:
+def _brief_file(requested: str | None, scenarios: list[str], pdf: bool = True) -> tuple[Path, list[Path]]:
     """The brief's HTML file, its folder checked writable before any run; and the folders made
-    for it (to remove if nothing gets written)."""
+    for it (to remove if nothing gets written). ``pdf``: a PDF will be written beside it, so one
+    already there is refused too (with --no-pdf it is not touched)."""
     out = Path(requested) if requested else \
         Path("runs") / f"brief-{_short('-vs-'.join(Path(s).stem for s in scenarios))}-{time.strftime('%Y%m%d-%H%M%S')}.html"
     if out.is_dir():
         raise BadInput(f"--out {out}: is a folder; give a file name ending in .html")
     if out.suffix.lower() not in (".html", ".htm"):
         raise BadInput(f"--out {out}: a brief is an HTML file; give a name ending in .html (the PDF goes beside it)")
-    for existing in (out, out.with_suffix(".pdf")) if requested else ():
+    for existing in (out, *([out.with_suffix(".pdf")] if pdf else [])) if requested else ():
         if existing.exists():  # as run and compare refuse a used folder: a brief is not overwritten
             raise BadInput(f"--out {out}: {existing} already exists; choose another name or move it aside")
     made = [p for p in reversed(out.parents) if not p.exists()]
@@ -495,7 +501,7 @@ def _brief_file(requested: str | None, scenarios: list[str]) -> tuple[Path, list
         first = out
         for k in range(2, 1000):
             try:
-                if out.with_suffix(".pdf").exists():
+                if pdf and out.with_suffix(".pdf").exists():
                     raise FileExistsError(out)
                 os.close(os.open(out, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
                 break

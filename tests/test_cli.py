@@ -393,3 +393,13 @@ def test_a_workshop_is_the_same_however_its_scenario_is_named():
     assert _same_scenario(str(SHIPPED / "workshop_region.toml"), "workshop_region")
     assert _same_scenario("workshop_region", str(SHIPPED / "workshop_region.toml"))
     assert not _same_scenario("workshop_region", "region_60")
+
+
+def test_a_brief_without_a_pdf_is_not_refused_for_a_pdf_it_will_not_write(tmp_path):
+    """User review: `brief --no-pdf --out b.html` was refused because an unrelated b.pdf existed."""
+    from model.cli import BadInput, _brief_file
+    (tmp_path / "b.pdf").write_text("someone else's")
+    with pytest.raises(BadInput, match=r"b.pdf already exists"):
+        _brief_file(str(tmp_path / "b.html"), ["baseline"])
+    out, _ = _brief_file(str(tmp_path / "b.html"), ["baseline"], pdf=False)
+    assert out == tmp_path / "b.html" and (tmp_path / "b.pdf").read_text() == "someone else's"

@@ -126,6 +126,7 @@ def test_reproduce_is_byte_identical_and_refuses_when_a_package_differs(run_fold
     assert main(["reproduce", str(copy)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "refusing to reproduce" in err and "numpy 0.0.1 -> " in err
+    assert "use the recorded code and packages, or add --anyway" in err
 
     ts = copy / "timeseries.csv"
     ts.write_text(ts.read_text().replace("\n", "\n", 1) + "\n")  # a changed output is reported by name
@@ -291,6 +292,7 @@ def test_a_comparison_reproduces_and_refuses_when_a_scenario_file_changed(tmp_pa
     assert main(["reproduce", str(out)]) == 2
     err = capsys.readouterr().err
     assert "refusing to reproduce" in err and "what_if.toml" in err
+    assert "use the recorded inputs, or add --anyway" in err  # user review: it said "code and packages"
 
 
 def test_the_ablation_table_carries_a_manifest_that_reruns_it(tmp_path, monkeypatch):

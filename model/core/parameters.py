@@ -58,7 +58,7 @@ class Param:
         return value
 
     def range_text(self) -> str:
-        return f"{self.low} to {self.high} {self.unit}".strip()
+        return f"{self.low} to {self.high}" + (f", {self.unit}" if self.unit else "")  # "0.0 to 1.0, level 0-1"
 
 
 class ParameterError(ValueError):

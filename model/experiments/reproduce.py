@@ -310,11 +310,10 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
     _checked_command(mf, folder)  # a hand-edited record is refused before anything runs
     if mf["command"]["name"] == "sweep":
         _finished_sweep(folder)
-    problems = manifest.differences(mf)
-    if mf["command"]["name"] != "run":  # a run re-runs from the folder's own resolved scenario
-        problems += changed_inputs(mf)
-    else:
-        problems += _resolved_changed(mf, folder)
+    environment = manifest.differences(mf)
+    # a run re-runs from the folder's own resolved scenario
+    inputs = changed_inputs(mf) if mf["command"]["name"] != "run" else _resolved_changed(mf, folder)
+    problems = environment + inputs
     # Fatal only for what the re-run reads: validate lists the shipped scenarios of the checkout that
     # made it, and re-runs with this checkout's, so a report from another clone can still be re-run.
     reads_inputs = mf["command"]["name"] != "validate"
@@ -322,8 +321,10 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
     if fatal:  # --anyway cannot help: the re-run has nothing to start from
         raise ReproduceError(f"cannot reproduce {folder}: " + "; ".join(fatal) + " (restore it from a copy)")
     if problems and not anyway:
+        use = " and ".join(w for w, yes in (("the recorded code and packages", environment),
+                                            ("the recorded inputs", inputs)) if yes)
         raise ReproduceError(f"refusing to reproduce {folder}: " + "; ".join(problems) +
-                             " (outputs could differ for that reason alone; use the recorded code and packages, "
+                             f" (outputs could differ for that reason alone; use {use}, "
                              "or add --anyway to re-run and report the differences)")
     for p in problems:
         echo(f"note: {p}")

@@ -995,7 +995,8 @@ def _region_spec(m: ScenarioModel, fields: list[str], where: str, chain) -> Regi
     for i, e in enumerate(r.events):
         key, file = _event_key(chain, where, i, region=True)
         if e.group is not None and e.group not in GROUPS:
-            raise ScenarioError(f"{file}: {key}.group: unknown group '{e.group}'{did_you_mean(e.group, GROUPS)}")
+            raise ScenarioError(f"{file}: {key}.group: unknown group '{e.group}'{did_you_mean(e.group, GROUPS)} "
+                                f"(allowed: {', '.join(GROUPS)})")
         events.append(RegionEvent(_shock(e, key, file, m.start_year, fields), e.share, e.group))
     return RegionSpec(params, dict(r.spread), {g: dict(v) for g, v in r.effects.items()}, events)
 
