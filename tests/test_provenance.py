@@ -217,6 +217,10 @@ def test_an_interrupted_reproduce_leaves_no_worker_running(tmp_path):
 
 def test_a_calibration_from_before_provenance_is_one_line_saying_what_to_do(tmp_path, capsys):
     (tmp_path / "_calibration.json").write_text("{}")
+    assert main(["reproduce", str(tmp_path)]) == 2  # no summary.json: not finished
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "an unfinished calibration" in err and f"--out {tmp_path} --resume" in err
+    (tmp_path / "summary.json").write_text("{}")  # finished, before provenance was recorded
     assert main(["reproduce", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "before calibrate recorded provenance" in err and "innovation-sim calibrate" in err
