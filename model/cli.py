@@ -595,6 +595,8 @@ def cmd_sweep(args) -> int:
             print(f"Analysed {res['runs']} runs ({res['errors']} with errors); method {res['method']}.")
             if res.get("note"):
                 print(f"Note: {res['note']}.")
+            if res.get("caution"):
+                print(f"Caution: {res['caution']}.")
             for outcome, rows in res["outcomes"].items():
                 if rows and rows[0].get("note"):
                     print(f"\n{outcome}: {rows[0]['note']}")

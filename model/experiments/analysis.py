@@ -85,6 +85,11 @@ def _consistent(folder: Path, manifest, design: pd.DataFrame, runs: pd.DataFrame
         raise SweepError(f"{where}: levels: {manifest.levels} (allowed: 2 or more); restore it from a copy")
 
 
+# Below this many base samples Sobol indices are rough (the estimators converge slowly; SALib's own
+# examples use N = 1024; the threshold is an assumption): said beside the numbers, not refused.
+SOBOL_SAMPLES_ADVISED = 512
+
+
 def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, seed: int) -> dict:
     names = manifest.parameters
     problem = {"num_vars": len(names), "names": names, "bounds": manifest.bounds}
@@ -100,6 +105,12 @@ def _analyse(manifest, runs: pd.DataFrame, design: pd.DataFrame, out_dir: Path, 
         result["points_with_failed_runs"] = [int(i) for i in fewer.index]
         result["note"] = (f"{len(fewer)} design point(s) averaged over fewer replicates because runs failed "
                           f"(first: point {int(fewer.index[0])}); their outcomes rest on other seeds than the rest")
+    if manifest.method == "sobol":
+        base = len(design) // ((2 * len(names) + 2) if manifest.second_order else (len(names) + 2))
+        if base < SOBOL_SAMPLES_ADVISED:  # SALib's estimators converge slowly: say so beside the numbers
+            result["caution"] = (f"{base} base samples: Sobol indices from fewer than about {SOBOL_SAMPLES_ADVISED} "
+                                 f"are rough; read them with their *_conf intervals (an S1 above its ST, or an "
+                                 f"index below 0 or above 1, is sampling noise); samples = 512 or more for firm ones")
     second = []
     tables = []
     for col, label in analysed.items():
