@@ -909,3 +909,18 @@ def test_every_column_of_a_sweep_part_is_explained_by_the_outcomes_command(writt
                      or (field in fields and f"{name}__<field>" in listed))
         assert explained, col
     assert {o.name for o in LOCALITY_OUTCOMES} <= {c.partition("__")[0] for c in listed}
+
+
+def test_a_resume_after_the_scenario_changed_names_the_scenario_not_the_experiment(tmp_path):
+    """User review: the refusal said "resume with the file that made it" about the very file given,
+    when what had changed was the scenario it names."""
+    from model.experiments.sweep import SweepError, Store
+    scen = write(tmp_path, 'name = "s"\ndescription = "s"\nextends = "baseline.toml"\n[parameters]\nopenness = 0.5\n',
+                 "scen.toml")
+    exp = load_experiment(write(tmp_path, SMALL.replace('scenario = "baseline"', 'scenario = "scen.toml"')))
+    out = make_sweep(exp, tmp_path / "out")
+    scen.write_text(scen.read_text().replace("openness = 0.5", "openness = 0.6"))
+    again = load_experiment(exp.path)
+    with pytest.raises(SweepError, match=r"its experiment file is the one given, but what it resolves to has changed "
+                                         r"since .*its scenario .*scen\.toml"):
+        Store(out, again).check(resume=True)

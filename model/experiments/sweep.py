@@ -353,6 +353,11 @@ class Store:
                 raise SweepError(f"--out {self.folder}: already holds results; add --resume to finish them, "
                                  f"or choose another folder")
             old = self._manifest_or_rebuilt()
+            if old.digest != self.digest and self._same_experiment_text():
+                raise SweepError(f"{self.folder}: its experiment file is the one given, but what it resolves to "
+                                 f"has changed since (digest {old.digest} != {self.digest}): its scenario "
+                                 f"{self.exp.scenario.path or ''}, a file it extends, or the code's defaults; "
+                                 f"restore them to resume, or run into another --out")
             if old.digest != self.digest:
                 raise SweepError(f"{self.folder}: was made by a different experiment definition "
                                  f"(digest {old.digest} != {self.digest}); cannot resume it with this file: "
@@ -375,6 +380,14 @@ class Store:
             done = {b for b in range(self.n_batches) if self._valid_part(b)}
             return [b for b in range(self.n_batches) if b not in done], False
         return list(range(self.n_batches)), True
+
+    def _same_experiment_text(self) -> bool:
+        """Whether the folder's copy of the experiment holds the same settings as the file given."""
+        try:
+            return tomllib.loads((self.folder / "_experiment.toml").read_text(encoding="utf-8-sig")) == \
+                tomllib.loads(self.exp.path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return False
 
     def _manifest_or_rebuilt(self) -> SweepManifest:
         """On resume: the folder's manifest; if it was lost or damaged but the folder's copy of the
