@@ -1098,6 +1098,9 @@ def cmd_discover(args) -> int:
     from .viz.exploratory import discovery_figures
 
     folder = Path(args.folder)
+    if folder.is_file():  # a scenario or experiment given where a finished sweep's folder belongs
+        raise BadInput(f"{folder}: is a file; discover reads a finished sweep's folder (innovation-sim sweep "
+                       f"EXPERIMENT --out DIR, then discover DIR --outcome NAME)")
     if not 0 < args.min_density <= 1:
         raise BadInput(f"--min-density {args.min_density:g}: a box's density is a share; give a number above 0 and at most 1")
     if args.threshold is not None and not math.isfinite(args.threshold):

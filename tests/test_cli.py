@@ -403,3 +403,15 @@ def test_a_brief_without_a_pdf_is_not_refused_for_a_pdf_it_will_not_write(tmp_pa
         _brief_file(str(tmp_path / "b.html"), ["baseline"])
     out, _ = _brief_file(str(tmp_path / "b.html"), ["baseline"], pdf=False)
     assert out == tmp_path / "b.html" and (tmp_path / "b.pdf").read_text() == "someone else's"
+
+
+def test_review_messages_name_what_the_user_wrote(tmp_path, capsys):
+    """User review: an empty field list read as pydantic's words; discover given a scenario file
+    talked about an --out the user never gave."""
+    s = tmp_path / "s.toml"
+    s.write_text('name = "x"\ndescription = "x"\nextends = "baseline.toml"\nfields = []\n')
+    assert main(["run", str(s), "--replicates", "1"]) == 2
+    assert "fields: [] is too short (allowed: at least 1 item)" in capsys.readouterr().err
+    assert main(["discover", str(s), "--outcome", "reached_embedding"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{s}: is a file; discover reads a finished sweep's folder" in err

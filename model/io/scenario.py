@@ -516,6 +516,13 @@ def explain(err: dict, raw: dict, sections: dict | None = None, elsewhere=None) 
     if kind in ("too_short", "too_long"):
         shown = repr(err["input"])
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        ctx = err.get("ctx", {})
+        if kind == "too_short" and "min_length" in ctx:
+            n = ctx["min_length"]
+            return f"{where}: {shown} is too short (allowed: at least {n} item{'s' if n != 1 else ''})"
+        if kind == "too_long" and "max_length" in ctx:
+            n = ctx["max_length"]
+            return f"{where}: {shown} is too long (allowed: at most {n} item{'s' if n != 1 else ''})"
         return f"{where}: {shown} is out of range ({err['msg'].lower()})"
     if kind == "list_type":
         return f"{where}: must be a list, e.g. [0, 1], got {err.get('input')!r}"
@@ -728,7 +735,8 @@ def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> Non
             raise ScenarioError(f"{where}: region.beacon_by_field: 1 cannot be combined with region.access_limited "
                                 f"= 2 (allowed: access_limited 0 or 1 with Beacons by field)")
         if rp["survey_month"] > s.months:
-            raise ScenarioError(f"{where}: region.survey_month: {_when(rp['survey_month'], s)} is beyond the run "
+            key = "region.survey" if s.start_year is not None else "region.survey_month"  # as a file says it
+            raise ScenarioError(f"{where}: {key}: {_when(rp['survey_month'], s)} is beyond the run "
                                 f"(allowed: {_span(s)}, from {src})")
     for key, e in timed:  # an event acts in the step after its month: one at the last month never would
         if e.month >= s.months:
