@@ -272,6 +272,11 @@ def test_an_analysed_sweep_reproduces(tmp_path, capsys):
     assert main(["reproduce", str(out)]) == 0
     text = capsys.readouterr().out
     assert "not compared: _analysis/ (written by sweep --analyse)" in text and "Identical: all " in text
+    exp.rename(tmp_path / "moved.toml")  # user review: the folder's own copy was not mentioned
+    assert main(["reproduce", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"e.toml is missing (restore it from a copy, e.g. {out / '_experiment.toml'}, which holds it)" in err, err
+    (tmp_path / "moved.toml").rename(exp)
     (out / "part-00001.parquet").unlink()  # as an interrupted sweep leaves it (user review: it was all re-run)
     assert main(["reproduce", str(out)]) == 2
     err = capsys.readouterr().err

@@ -185,6 +185,17 @@ def _calibration_part(folder: Path) -> None:
                              f"ANOTHER` and compare particles.parquet")
 
 
+def _copy_here(mf: dict, folder: Path) -> str:
+    """', e.g. DIR/_experiment.toml, which holds it' when a missing input's recorded contents are the
+    sweep folder's own copy of its experiment."""
+    copy = Path(folder) / "_experiment.toml"
+    if not copy.is_file():
+        return ""
+    digest = manifest.sha256_file(copy)
+    missing = [e for e in mf.get("inputs", []) if e.get("path") and not Path(e["path"]).is_file()]
+    return f", e.g. {copy}, which holds it" if any(e.get("sha256") == digest for e in missing) else ""
+
+
 def _finished_sweep(folder: Path) -> None:
     """Refuse, before re-running anything, a sweep whose runs are not all done: its re-run would be
     the whole sweep, and every part it had not reached would count as a difference. (A damaged part
@@ -319,7 +330,8 @@ def reproduce(folder: Path, anyway: bool = False, keep: Path | None = None, echo
     reads_inputs = mf["command"]["name"] != "validate"
     fatal = [p for p in problems if (reads_inputs and p.endswith(" is missing")) or " no longer loads " in p]
     if fatal:  # --anyway cannot help: the re-run has nothing to start from
-        raise ReproduceError(f"cannot reproduce {folder}: " + "; ".join(fatal) + " (restore it from a copy)")
+        raise ReproduceError(f"cannot reproduce {folder}: " + "; ".join(fatal) + f" (restore it from a copy"
+                             f"{_copy_here(mf, folder)})")
     if problems and not anyway:
         use = " and ".join(w for w, yes in (("the recorded code and packages", environment),
                                             ("the recorded inputs", inputs)) if yes)
