@@ -297,6 +297,19 @@ def test_debrief_sets_each_table_against_the_model_alone(room):
     assert {r["table"] for r in rows} == {"Red", "Blue", "Green"} and len(rows) == 3 + 3 + 2
 
 
+def test_a_table_that_pulled_no_lever_gets_no_verdict(room):
+    """Trainer review: a table that chose nothing was told it "beat the model" (or lost to it) by the
+    luck of its one run against the ensemble's band, in front of the room."""
+    _play(room)
+    idle, _ = room.join(room.code, "Idle")
+    room.advance()
+    d = room.debrief()
+    verdict = {r["table"]: r["verdict"] for r in d["rows"]}
+    assert verdict["Idle"] == "pulled no levers" and verdict["Red"] != "pulled no levers"
+    from model.app.room_pages import _pv, debrief_html
+    assert "pulled no levers" in debrief_html(room) and _pv(-0.001) == "+0.00" and _pv(-0.006) == "-0.01"
+
+
 def test_pages_render_for_every_screen(room):
     from model.app import room_pages as pages
     _play(room)
@@ -625,7 +638,8 @@ def test_a_room_of_twelve_plays_eight_rounds_through_a_crash(tmp_path, playwrigh
             verdicts = {rows.nth(i).get_attribute("data-table"): rows.nth(i).get_attribute("data-verdict")
                         for i in range(8)}
             assert set(verdicts) == set(names)
-            assert set(verdicts.values()) <= {"beat the model", "lost to the model", "within the model's range"}
+            assert set(verdicts.values()) <= {"beat the model", "lost to the model", "within the model's range",
+                                      "pulled no levers"}
             for name in names:
                 pg = pages_by_name[name][0]
                 pg.wait_for_selector("#debrief .verdict-row", timeout=30_000)

@@ -55,6 +55,7 @@ MAX_MEMBERS = 12  # participants (devices) per table
 # Words the screens use for others than a table: a shock's target "all", the timeline's and the
 # CSV's "facilitator", the region's "model" for a place no table plays.
 RESERVED_NAMES = ("all", "facilitator", "model")
+SHOWN_PRECISION = 0.005  # public value is shown to two decimals: a smaller margin is not a win or a loss
 MAX_STATE_BYTES = 5_000_000
 RESUME_GRACE = 60  # seconds a timed round has at least after the server restarts
 ENSEMBLE_RUNS = 20
@@ -693,11 +694,15 @@ class Room:
         played = self.public_value(month)
         q10, q50, q90 = np.quantile(alone, [0.1, 0.5, 0.9], axis=0)
         rows = []
+        pulled = {o["table"] for o in self.outcomes if o["levers"]}
         for t in tables:
             p = t.place
             v = float(played[p])
-            verdict = ("beat the model" if v > q90[p] else "lost to the model" if v < q10[p]
-                       else "within the model's range")
+            # A table that pulled no lever is the model's own luck, not a result; and a difference the
+            # page cannot show (under half a hundredth) is no win or loss.
+            verdict = ("pulled no levers" if t.name not in pulled else
+                       "beat the model" if v > q90[p] + SHOWN_PRECISION else
+                       "lost to the model" if v < q10[p] - SHOWN_PRECISION else "within the model's range")
             rows.append({"table": t.name, "place": p, "label": self.place_label(p), "public_value": v,
                          "model_median": float(q50[p]), "model_p10": float(q10[p]), "model_p90": float(q90[p]),
                          "verdict": verdict, "rank": int((alone[:, p] < v).sum())})

@@ -113,7 +113,7 @@ def table_view(room: Room, name: str) -> dict:
         "head": (f"<h1>{escape(name)} <span class='muted'>· {escape(room.place_label(p))}</span></h1>"
                  f"<p class='round'>{escape(round_line(room))}</p>"
                  f"<p><span class='budget'>Budget: <b id='budget'>{budget}</b> lever units</span> "
-                 f"(+{INCOME} a round, at most {BUDGET_CAP}) · public value so far <b>{pv[p]:+.2f}</b> · "
+                 f"(+{INCOME} a round, at most {BUDGET_CAP}) · public value so far <b>{_pv(pv[p])}</b> · "
                  f"table PIN for tablemates: <b class='pin'>{escape(t.pin)}</b> · {len(t.tokens)} device(s)</p>"),
         "status": status, "note": note, "round": room.round, "finished": room.finished,
         "form": "" if room.finished else levers_form(room, name),
@@ -159,7 +159,7 @@ def region_html(room: Room) -> str:
         chosen = "✓" if owner in room.pending else ""
         rows.append(f"<tr class='{'table' if owner else 'model'}'><td>{p + 1}</td><td><b>{escape(owner or 'model')}</b> "
                     f"{chosen}</td><td>{escape(str(room.region.kinds[p]).replace('_', ' '))}</td>{cells}"
-                    f"<td class='num'>{pv[p]:+.2f}</td><td class='num'>{budget}</td></tr>")
+                    f"<td class='num'>{_pv(pv[p])}</td><td class='num'>{budget}</td></tr>")
     return (f"<table class='region'><tr><th>#</th><th>table</th><th>type</th>{head}<th>public value</th>"
             f"<th>budget</th></tr>{''.join(rows)}</table>")
 
@@ -167,7 +167,7 @@ def region_html(room: Room) -> str:
 def league_html(room: Room) -> str:
     rows = "".join(f"<tr class='{'table' if r['table'] else 'model'}'><td>{k + 1}</td><td><b>{escape(r['table'] or 'model')}</b>"
                    f"</td><td>{escape(r['label'])}</td><td>{chip(PHASE_NAMES.index(r['lead']))}</td>"
-                   f"<td class='num'>{r['public_value']:+.2f}</td></tr>"
+                   f"<td class='num'>{_pv(r['public_value'])}</td></tr>"
                    for k, r in enumerate(room.league()))
     return (f"<table class='league'><tr><th>rank</th><th>table</th><th>place</th><th>leading phase</th>"
             f"<th>public value</th></tr>{rows}</table>")
@@ -180,6 +180,11 @@ def timeline_html(room: Room, latest: int = 60) -> str:
     pending = "".join(f"<li class='pending'>next: {escape(SHOCKS[s['kind']][0])} for "
                       f"{escape('everyone' if s['target'] == 'all' else s['target'])}</li>" for s in room.pending_shocks)
     return f"<ul class='timeline-list'>{pending}{rows or '<li class=muted>No decisions yet.</li>'}</ul>"
+
+
+def _pv(x: float) -> str:
+    """Public value to two decimals with its sign, never "-0.00"."""
+    return f"{round(x, 2) + 0.0:+.2f}"
 
 
 def band_svg(row: dict, lo: float, hi: float) -> str:
@@ -198,7 +203,7 @@ def band_svg(row: dict, lo: float, hi: float) -> str:
             f"<line x1='{x(row['model_median']):.1f}' y1='6' x2='{x(row['model_median']):.1f}' y2='28' stroke='#424242' "
             f"stroke-width='2'><title>model alone: median</title></line>"
             f"<circle cx='{x(row['public_value']):.1f}' cy='17' r='6' fill='{colour}'><title>{escape(row['table'])}: "
-            f"{row['public_value']:+.2f}</title></circle></svg>")
+            f"{_pv(row['public_value'])}</title></circle></svg>")
 
 
 def debrief_html(room: Room) -> str:
@@ -210,13 +215,14 @@ def debrief_html(room: Room) -> str:
     pad = 0.05 * (hi - lo or 1)
     rows = "".join(
         f"<tr class='verdict-row' data-table='{escape(r['table'])}' data-verdict='{escape(r['verdict'])}'>"
-        f"<td><b>{escape(r['table'])}</b></td><td>{escape(r['label'])}</td><td class='num'>{r['public_value']:+.2f}</td>"
-        f"<td class='num'>{r['model_median']:+.2f} [{r['model_p10']:+.2f}, {r['model_p90']:+.2f}]</td>"
+        f"<td><b>{escape(r['table'])}</b></td><td>{escape(r['label'])}</td><td class='num'>{_pv(r['public_value'])}</td>"
+        f"<td class='num'>{_pv(r['model_median'])} [{_pv(r['model_p10'])}, {_pv(r['model_p90'])}]</td>"
         f"<td>{band_svg(r, lo - pad, hi + pad)}</td><td class='verdict'>{escape(r['verdict'])}</td></tr>"
         for r in d["rows"])
     return (f"<p>Each table's place after {d['months']} months against {d['runs']} runs of the same region, with the "
             f"same shocks, played by the model alone (grey: the middle 80% of those runs; line: their median; dot: "
-            f"the table). Above the band the table <b>beat the model</b>; below it, it <b>lost to the model</b>.</p>"
+            f"the table). Above the band the table <b>beat the model</b>; below it, it <b>lost to the model</b>; a table "
+            f"that pulled no lever has no verdict: its result is the model's own luck.</p>"
             f"<table class='debrief'><tr><th>table</th><th>place</th><th>public value</th><th>model alone: median "
             f"[10%, 90%]</th><th></th><th>verdict</th></tr>{rows}</table>")
 
@@ -229,9 +235,9 @@ def debrief_row_html(room: Room, name: str) -> str:
     lo = min(r["public_value"], r["model_p10"])
     hi = max(r["public_value"], r["model_p90"])
     pad = 0.1 * (hi - lo or 1)
-    return (f"<div class='verdict-row' data-verdict='{escape(r['verdict'])}'><p>Your public value: <b>{r['public_value']:+.2f}</b>; "
-            f"the same place played by the model alone ({d['runs']} runs): median {r['model_median']:+.2f}, middle 80% "
-            f"{r['model_p10']:+.2f} to {r['model_p90']:+.2f}. <b class='verdict'>You {escape(r['verdict'].replace('within', 'stayed within'))}.</b>"
+    return (f"<div class='verdict-row' data-verdict='{escape(r['verdict'])}'><p>Your public value: <b>{_pv(r['public_value'])}</b>; "
+            f"the same place played by the model alone ({d['runs']} runs): median {_pv(r['model_median'])}, middle 80% "
+            f"{_pv(r['model_p10'])} to {_pv(r['model_p90'])}. <b class='verdict'>You {escape(r['verdict'].replace('within', 'stayed within'))}.</b>"
             f"</p>{band_svg(r, lo - pad, hi + pad)}</div>")
 
 
