@@ -52,7 +52,7 @@ import solara.server.settings as _server_settings
 import solara.server.kernel_context as kernel_context
 import solara.settings
 import traitlets
-from model.app import (A_COLOUR, ALL, ALL_PLACES, B_COLOUR, ENSEMBLE_SIZES, HOW_TO_READ, LEADER_ROLE_LABELS,
+from model.app import (A_COLOUR, ALL, ALL_PLACES, B_COLOUR, ENSEMBLE_SIZES, HOW_TO_READ, LEADER_ROLE_LABELS, MAX_SEED,
                        LIVE_SHOCKS, PHASE_NAMES, SURVEY, RegionWorkshop, ScenarioError, Settings, Workshop,
                        build_workshop, catalogue, catalogue_entry, first_line, fmt_diff, load, parse_setting,
                        reach_svg, slider_specs, survey_svg, timeline_svg, triangle_svg, value_curve_svg)
@@ -474,10 +474,10 @@ def RunControls(compact: bool = False):
         with solara.Row(style={"align-items": "center", "gap": "8px"}):
             solara.Text("Speed")
             solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), dense=True, classes=["speed"])
-        with solara.Row(style={"align-items": "center", "gap": "8px", "margin-top": "6px"}):
-            solara.Text("Draw every")
+        # The unit goes in the label and the row wraps: beside "months" the sidebar hid the "12" button.
+        with solara.Row(style={"align-items": "center", "gap": "8px", "margin-top": "6px", "flex-wrap": "wrap"}):
+            solara.Text("Draw every (months)")
             solara.ToggleButtonsSingle(value=draw_every, values=list(DRAW_EVERY), dense=True, classes=["draw-every"])
-            solara.Text("months", classes=["draw-every-unit"])
 
 
 @solara.component
@@ -509,13 +509,18 @@ def ScenarioPicker(compact: bool = False):
     def set_seed(text):
         try:
             seed = int(str(text).strip())
-            if seed < 0:
+            if not 0 <= seed <= MAX_SEED:  # as the command line: a seed it could not re-run is refused
                 raise ValueError
         except ValueError:
-            notice.set(("error", f"The seed must be a whole number, 0 or more; got '{text}'. The run is unchanged."))
+            notice.set(("error", f"The seed must be a whole number from 0 to {MAX_SEED}; got '{str(text)[:40]}'. "
+                                 f"The run is unchanged."))
             return
         if seed != settings.value.seed:
-            rebuild(replace(settings.value, seed=seed), f"Seed {seed}: restarted at month 0.")
+            waiting = pending.value
+            if rebuild(replace(settings.value, seed=seed), f"Seed {seed}: restarted at month 0.") and waiting:
+                pending.set(waiting)  # changed settings not yet applied stay waiting, and the note says so
+                notice.set(("info", f"Seed {seed}: restarted at month 0. The changed settings still wait for "
+                                    f"\"Apply & restart\"."))
 
     if compact:
         with solara.Row(classes=["strip-group"], style={"align-items": "center"}):
@@ -713,6 +718,8 @@ def SettingsPanel():
             return
         change(name, value)
         set_typed("")
+        if notice.value is not None and notice.value[0] == "error":  # an earlier mistake's message, now stale
+            notice.set(("info", f"{name.replace('_', ' ')} = {value + 0.0:g}: waiting for \"Apply & restart\"."))
 
     @guarded
 
@@ -729,7 +736,7 @@ def SettingsPanel():
                 solara.Button("Apply & restart", on_click=apply, color="primary", classes=["btn-apply"])
                 solara.Button("Discard", on_click=lambda: pending.set(None), text=True, classes=["btn-discard"])
         for spec in specs:
-            value = f"{spec.value:g}" if spec.is_int else f"{spec.value:.3g}"
+            value = f"{spec.value:g}" if spec.is_int else f"{spec.value + 0.0:.3g}"  # never "-0"
             state = ""
             if waiting is not None and waiting.get(spec.name) != applied.get(spec.name):
                 state = " <b class='pending'>(pending)</b>"

@@ -56,8 +56,12 @@ def test_only_the_join_code_lets_a_table_in(room):
     assert t.name == "Red" and t.place == 0 and token in t.tokens
     _, blue = room.join(room.code, "Blue")
     assert blue.place == 1  # each table takes the next free place; the model plays the rest
-    with pytest.raises(Refused, match="already exists"):
+    with pytest.raises(Refused, match="already exists") as e:
         room.join(room.code, "red")  # a tablemate needs the table's PIN
+    assert e.value.status == 409  # not a wrong code: it does not count towards the device's lockout
+    with pytest.raises(Refused, match="wrong PIN for table 'Red'") as e:  # review: it said "give its PIN"
+        room.join(room.code, "red", "0000" if t.pin != "0000" else "1111")
+    assert e.value.status == 403
     mate, again = room.join(room.code, "red", t.pin)
     assert again is t and mate != token and len(t.tokens) == 2
     for bad in ("", "x" * 25, "a/b"):

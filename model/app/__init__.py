@@ -5,6 +5,7 @@ framework; the panels are drawn by model/viz/svg.py."""
 from ..core.lifecycle import PHASE_NAMES
 from ..core.survey import SURVEY
 from ..experiments.compare import fmt_diff
+from ..io.limits import MAX_SEED
 from ..io.scenario import ScenarioError, first_line, load
 from ..viz.svg import A_COLOUR, B_COLOUR, reach_svg, survey_svg, timeline_svg, triangle_svg, value_curve_svg
 from .ensemble import ENSEMBLE_SIZES
@@ -15,7 +16,7 @@ from .words import HOW_TO_READ
 
 __all__ = [
     "A_COLOUR", "ALL", "ALL_PLACES", "B_COLOUR", "ENSEMBLE_SIZES", "HOW_TO_READ", "LEADER_ROLE_LABELS", "LIVE_SHOCKS",
-    "PHASE_NAMES", "SURVEY", "RegionWorkshop", "ScenarioError", "Settings", "Workshop", "build_workshop", "catalogue",
+    "MAX_SEED", "PHASE_NAMES", "SURVEY", "RegionWorkshop", "ScenarioError", "Settings", "Workshop", "build_workshop", "catalogue",
     "catalogue_entry", "first_line", "fmt_diff", "load", "parse_setting", "reach_svg", "slider_specs", "survey_svg",
     "timeline_svg", "triangle_svg", "value_curve_svg",
 ]

@@ -413,9 +413,12 @@ class Room:
             raise Refused(f"table name: '{name}' is taken by the screens (not {', '.join(RESERVED_NAMES)}); choose another", 400)
         existing = next((t for t in self.tables.values() if t.name.casefold() == name.casefold()), None)
         if existing is not None:
-            if pin is None or not secrets.compare_digest(str(pin).strip().encode(), existing.pin.encode()):
+            if pin is None:  # not a wrong code: no try counted against the device (409, not 403)
                 raise Refused(f"table '{existing.name}' already exists: to join it, give its table PIN "
-                              "(on its screen); otherwise choose another name", 403)
+                              "(on its screen); otherwise choose another name", 409)
+            if not secrets.compare_digest(str(pin).strip().encode(), existing.pin.encode()):
+                raise Refused(f"wrong PIN for table '{existing.name}': its PIN is on that table's screen "
+                              "(or ask the facilitator)", 403)
             if len(existing.tokens) >= MAX_MEMBERS:
                 raise Refused(f"table '{existing.name}' is full ({MAX_MEMBERS} devices)", 403)
             t = existing
