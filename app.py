@@ -484,7 +484,9 @@ def RunControls(compact: bool = False):
 def ScenarioPicker(compact: bool = False):
     s = settings.value
     entries = catalogue()
-    items = [{"title": (f"{c.title} ({c.places} places) — " if c.places else f"{c.title} — ") + c.description,
+    # a region's place count, unless its title already says it ("Region of 60 places (60 places)")
+    items = [{"title": (f"{c.title} ({c.places} places) — " if c.places and f"{c.places} places" not in c.title
+                        else f"{c.title} — ") + c.description,
               "value": c.key} for c in entries]
     shipped_key = s.scenario if catalogue_entry(s.scenario) else None
     file_text, set_file_text = solara.use_state("" if shipped_key else s.scenario)

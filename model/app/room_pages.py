@@ -308,5 +308,6 @@ table{border-collapse:collapse;width:100%}td,th{padding:4px 6px;border-bottom:1p
 
 def page(title: str, body: str, script: str) -> str:
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
-            f"content='width=device-width,initial-scale=1'><title>{escape(title)}</title><style>{CSS}</style>"
+            f"content='width=device-width,initial-scale=1'><link rel='icon' href='data:,'>"  # no /favicon.ico 404
+            f"<title>{escape(title)}</title><style>{CSS}</style>"
             f"</head><body>{body}<script>{script}</script></body></html>")

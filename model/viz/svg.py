@@ -417,7 +417,7 @@ def timeline_svg(fields: list[str], phase_hist: np.ndarray, shocks: list[dict], 
                 f"y2='{_f(bottom + 2)}' stroke='#212121' stroke-width='1.5'/>")
     summary = ", ".join(f"{n}: {k}" for n, k in reversals.items() if k)
     body.append(f"<text class='reversal-summary' x='4' y='{_f(34 * fs)}' font-size='{_f(11 * fs)}' "
-                f"fill='#c62828'>&#9660; reversals (a field falling back a phase): "
+                f"fill='{'#c62828' if summary else '#616161'}'>&#9660; reversals (a field falling back a phase): "
                 f"{escape(summary) if summary else 'none yet'}</text>")
     body += _ticks(M, start_year, x, bottom + 2, fs)
     body += _phase_legend(4, H - 6, fs)
