@@ -519,7 +519,7 @@ def ScenarioPicker(compact: bool = False):
             return
         if seed != settings.value.seed:
             waiting = pending.value
-            if rebuild(replace(settings.value, seed=seed), f"Seed {seed}: restarted at month 0.") and waiting:
+            if rebuild(replace(settings.value, seed=seed), f"Seed {seed}: restarted at month 0.") and waiting is not None:
                 pending.set(waiting)  # changed settings not yet applied stay waiting, and the note says so
                 notice.set(("info", f"Seed {seed}: restarted at month 0. The changed settings still wait for "
                                     f"\"Apply & restart\"."))
@@ -702,10 +702,11 @@ def SettingsPanel():
     specs = slider_specs(scenario, overrides)
     typed, set_typed = solara.use_state("")
 
-    def change(name, value):
+    def change(name, value) -> bool:
         if overrides.get(name) == value:
-            return
+            return False
         pending.set(tuple(sorted({**overrides, name: value}.items())))
+        return True
 
     @guarded
 
@@ -718,10 +719,11 @@ def SettingsPanel():
         except ValueError as e:
             notice.set(("error", f"{e}. The run is unchanged."))
             return
-        change(name, value)
+        changed = change(name, value)
         set_typed("")
         if notice.value is not None and notice.value[0] == "error":  # an earlier mistake's message, now stale
-            notice.set(("info", f"{name.replace('_', ' ')} = {value + 0.0:g}: waiting for \"Apply & restart\"."))
+            notice.set(("info", f"{name.replace('_', ' ')} = {value + 0.0:g}: " + (
+                "waiting for \"Apply & restart\"." if changed else "already the value waiting or in use.")))
 
     @guarded
 

@@ -699,10 +699,8 @@ def cmd_calibrate(args) -> int:
         raise BadInput("--resume and --force: give one (--resume finishes the calibration in --out, --force "
                        "starts it again)")
     out = Path(args.out) if args.out else Path("calibrations") / Path(args.experiment).stem
-    first_predictive = args.predictive
     if args.confirm is not None and not args.force and (out / "summary.json").is_file():
         args.resume = True  # a second predictive set of a finished calibration, not a request to fit it again
-        first_predictive = None  # --predictive sizes the second set; the first stays as summary.json has it
     _resume_note(args.resume, out, "calibration")
     _writable_folder(out, "--out")  # before a cluster starts
     tasks = -(-cal.population * cal.replicates // cal.batch_size)
@@ -716,7 +714,8 @@ def cmd_calibrate(args) -> int:
     finish = f"finish with: innovation-sim calibrate {args.experiment} --out {out} --resume"
     try:
         summary = calibrate(cal, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
-                            force=args.force, predictive=first_predictive, report=_report_generation)
+                            force=args.force, predictive=args.predictive, report=_report_generation,
+                            confirm=args.confirm is not None)
     except KeyboardInterrupt:
         if not out.is_dir():
             print("innovation-sim: interrupted before the calibration started; nothing was written", file=sys.stderr)
@@ -788,7 +787,9 @@ def _confirm(args, cal, out: Path, summary: dict, workers: int | None) -> int:
     print(_predictive_text({"runs": n, "coverage": cov.to_dict(orient="records")},
                            f"Second predictive set ({n} runs, fresh seeds of {args.confirm})"))
     print(f"Rows in {out}/confirm-{args.confirm}-{n}.csv, coverage in {out}/coverage-{args.confirm}-{n}.csv")
-    manifest.add_confirm(out, args.confirm, n)  # so `reproduce` makes this set again too
+    if not manifest.add_confirm(out, args.confirm, n):  # so `reproduce` makes this set again too
+        print(f"innovation-sim: note: {out / manifest.MANIFEST} is missing or damaged, so it does not record this "
+              f"set (reproduce will not re-run it); the set itself is complete", file=sys.stderr, flush=True)
     return 0
 
 

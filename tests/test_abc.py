@@ -946,3 +946,18 @@ def test_a_damaged_generation_of_a_finished_calibration_is_run_again_on_resume(r
     assert not damaged_generations(cal, copy)
     again = calibrate(cal, copy, client=client, progress=False, resume=True)
     assert again["already_finished"] and "repaired" not in again
+    shutil.rmtree(copy / "gen_00")  # removed on purpose (disk space): not damage, not run again (review)
+    assert not damaged_generations(cal, copy)
+    assert "repaired" not in calibrate(cal, copy, client=client, progress=False, resume=True)
+    assert not (copy / "gen_00").exists()
+
+
+def test_a_second_set_is_complete_even_when_the_manifest_cannot_record_it(tmp_path):
+    """Review: a damaged manifest.json gave a traceback after the second set had finished."""
+    from model.io.manifest import add_confirm
+    assert not add_confirm(tmp_path, 3, 16)  # none
+    (tmp_path / "manifest.json").write_text("{")
+    assert not add_confirm(tmp_path, 3, 16) and (tmp_path / "manifest.json").read_text() == "{"
+    (tmp_path / "manifest.json").write_text(json.dumps({"command": {"name": "calibrate"}}))
+    assert add_confirm(tmp_path, 3, 16) and add_confirm(tmp_path, 3, 16)
+    assert json.loads((tmp_path / "manifest.json").read_text())["command"]["confirm"] == [[3, 16]]

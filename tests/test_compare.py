@@ -344,6 +344,9 @@ def test_shares_and_their_difference_in_words_add_up():
     from model.experiments.compare import fmt_points, fmt_shares
     assert fmt_shares(0.185, 0.21) == ("18.5%", "21.0%", "+2.5") and fmt_shares(0.2, 0.5) == ("20%", "50%", "+30")
     assert fmt_shares(0.4625, 0.4675) == ("46.25%", "46.75%", "+0.50") and fmt_shares(0.3, 0.3)[2] == "0"
+    assert fmt_shares(300 / 3000, 301 / 3000) == ("10.00%", "10.03%", "+0.03")  # review: read "10.0% to 10.0% (0 points)"
+    from model.experiments.compare import fmt_share_row
+    assert fmt_share_row(0.185, 0.21) == ["18.5%", "21.0%"] and fmt_share_row(0.2, 0.5, 1.0) == ["20%", "50%", "100%"]
     assert (fmt_points(0.025), fmt_points(0.03), fmt_points(-0.2), fmt_points(0.005), fmt_points(0)) == \
         ("+2.5", "+3", "-20", "+0.5", "0")
 
@@ -353,5 +356,6 @@ def test_shares_and_their_difference_in_words_add_up():
         was, now, diff = fmt_shares(a, b)
         assert abs(float(now[:-1]) - float(was[:-1]) - float(diff)) < 1e-9
         assert abs(float(diff) - 100 * (b - a)) <= 0.1 + 1e-9  # and close to the truth
+        assert (diff == "0") == (a == b)  # different shares never read as "0 points"
 
     adds_up()

@@ -388,7 +388,7 @@ def test_a_file_extending_a_calibrated_region_is_blamed_for_its_own_timing(tmp_p
     f.write_text('name = "E5"\ndescription = "England, five years"\nextends = "england_2006"\nmonths = 60\n')
     with pytest.raises(ScenarioError) as e:
         load(f)
-    assert str(e.value).startswith(f"{f}: region.survey: 77 (2006-06) is beyond the run (allowed: 0 to 60")
+    assert str(e.value).startswith(f"{f}: region.survey (or survey_month): 77 (2006-06) is beyond the run (allowed: 0 to 60")
     assert "posterior" not in str(e.value)
 
 
@@ -398,7 +398,7 @@ def test_region_overrides_are_checked():
         s.with_overrides(parameters={"region.councils": 0, "region.fire_authorities": 0})
     with pytest.raises(ScenarioError, match=r"parameter 'region.councils' = -1 is out of range"):
         s.with_overrides(parameters={"region.councils": -1})
-    with pytest.raises(ScenarioError, match=r"region.survey: 77 \(2006-06\) is beyond the run \(allowed: 0 to 70, i.e. 2000-01 to 2005-11, from --steps 70"):
+    with pytest.raises(ScenarioError, match=r"region.survey \(or survey_month\): 77 \(2006-06\) is beyond the run \(allowed: 0 to 70, i.e. 2000-01 to 2005-11, from --steps 70"):
         s.with_overrides(months=70)  # (a region event in 2004 is within 70 months)
     with pytest.raises(ScenarioError, match="unknown parameter 'followers' \\(a region setting: use region.followers\\)"):
         s.with_overrides(parameters={"followers": 0.2})

@@ -221,6 +221,11 @@ def test_a_copy_of_a_shipped_scenario_with_a_posterior_reads_the_shipped_posteri
     (tmp_path / "posteriors").mkdir()
     (tmp_path / "posteriors" / "england_2006.csv").write_text(POSTERIOR_CSV)
     assert load(copy).posterior == (tmp_path / "posteriors" / "england_2006.csv").resolve()
+    what_if = tmp_path / "what_if.toml"  # a what-if naming the same (shipped) posterior again keeps its own values
+    what_if.write_text('name = "w"\ndescription = "w"\nextends = "england_2006.toml"\n'
+                       'posterior = "posteriors/england_2006.csv"\n[parameters]\ntrigger_rate = 0.5\n')
+    (tmp_path / "posteriors" / "england_2006.csv").unlink()
+    assert "trigger_rate" in load(what_if).fixed
     copy.write_text(copy.read_text().replace('posterior = "posteriors/england_2006.csv"', 'posterior = "nowhere.csv"'))
     with pytest.raises(ScenarioError, match=r"posterior: no such file .*nowhere\.csv"):
         load(copy)

@@ -697,12 +697,12 @@ class Room:
         played = self.public_value(month)
         q10, q50, q90 = np.quantile(alone, [0.1, 0.5, 0.9], axis=0)
         rows = []
-        pulled = {o["table"] for o in self.outcomes if o["levers"]}
+        pulled = {name for record in rounds for name, levers in record["choices"].items() if levers}  # as snapshotted
         for t in tables:
             p = t.place
             v = float(played[p])
-            # A table that pulled no lever is the model's own luck, not a result; and a difference the
-            # page cannot show (under half a hundredth) is no win or loss.
+            # A table that pulled no lever made no result of its own (its place moved with the model and its
+            # neighbours); and a difference the page cannot show (under half a hundredth) is no win or loss.
             verdict = ("pulled no levers" if t.name not in pulled else
                        "beat the model" if v > q90[p] + SHOWN_PRECISION else
                        "lost to the model" if v < q10[p] - SHOWN_PRECISION else "within the model's range")

@@ -222,7 +222,7 @@ def debrief_html(room: Room) -> str:
     return (f"<p>Each table's place after {d['months']} months against {d['runs']} runs of the same region, with the "
             f"same shocks, played by the model alone (grey: the middle 80% of those runs; line: their median; dot: "
             f"the table). Above the band the table <b>beat the model</b>; below it, it <b>lost to the model</b>; a table "
-            f"that pulled no lever has no verdict: its result is the model's own luck.</p>"
+            f"that pulled no lever has no verdict: its place moved with the model and its neighbours.</p>"
             f"<table class='debrief'><tr><th>table</th><th>place</th><th>public value</th><th>model alone: median "
             f"[10%, 90%]</th><th></th><th>verdict</th></tr>{rows}</table>")
 

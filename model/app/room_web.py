@@ -147,8 +147,8 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         recent = [t for t in hub.failures.get(ip, []) if time.monotonic() - t < 60]
         hub.failures[ip] = recent
         if len(recent) >= MAX_FAILURES:
-            return JSONResponse({"ok": False, "error": "too many wrong join codes or PINs from this device: wait a "
-                                                      "minute"}, status_code=429)
+            return JSONResponse({"ok": False, "error": "too many wrong join codes or PINs from this network address: "
+                                                      "wait a minute"}, status_code=429)
         try:
             data = await _json(request)
             token, t = room.join(str(data.get("code", "")), str(data.get("table", "")),

@@ -374,6 +374,8 @@ def damaged_generations(cal: Calibration, folder: Path) -> list[tuple[int, Path,
     out = []
     for g in sorted(int(v) for v in table.generation.unique()):
         gen = Path(folder) / f"gen_{g:02d}"
+        if not gen.is_dir():  # removed on purpose (disk space): the particles hold its results
+            continue
         try:
             read_sweep(gen)
         except SweepError:
@@ -927,7 +929,7 @@ def _table_ok(path: Path, columns: tuple[str, ...], rows: int) -> bool:
 def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler: str | None = None,
               resume: bool = False, force: bool = False, predictive: int | None = None,
               progress: bool | None = None, report: Callable[[Generation, Calibration], None] | None = None,
-              client=None) -> dict:
+              client=None, confirm: bool = False) -> dict:
     """Fit ``cal`` into ``out`` (and its null model into out/null) on a local Dask cluster of
     ``workers``, the scheduler at ``scheduler``, or an open Dask ``client``; then, with
     ``predictive`` runs (default: the population size when there is a null model), posterior
@@ -942,11 +944,14 @@ def calibrate(cal: Calibration, out: Path, workers: int | None = None, scheduler
     # (state "new") loses it with everything else.
     null_state = check_folder(out / "null", null, resume=True, force=False, nothing_ok=True) \
         if null is not None and state != "new" else "new"
-    # Finished generations whose runs were damaged since (a resume runs those batches again).
-    damaged = [] if state == "new" else [(cal, out, damaged_generations(cal, out))] + (
+    # Finished generations whose runs were damaged since (a resume runs those batches again). Not when
+    # extending: the earlier generations were made under the other file (their sweeps' digests differ).
+    damaged = [] if state in ("new", "extend") else [(cal, out, damaged_generations(cal, out))] + (
         [(null, out / "null", damaged_generations(null, out / "null"))] if null is not None and null_state != "new"
         else [])
     damaged = [(m, f, d) for m, f, d in damaged if d]
+    if state == "finished" and confirm:  # --predictive sizes the second set (--confirm): the first stays as it is
+        predictive = None
     if state == "finished":
         try:
             summary = json.loads((out / "summary.json").read_text())

@@ -191,13 +191,26 @@ def fmt_points(x: float) -> str:
     return f"{pct:+.0f}" if _whole(pct) and abs(pct) >= 1 else f"{pct:+.1f}"  # never a bare "-0"
 
 
+def share_digits(*shares: float) -> int:
+    """Decimals of per cent that show every share exactly (up to 2), else 1."""
+    return next((k for k in (0, 1, 2) if all(_whole(x * 10 ** (k + 2)) for x in shares)), 1)
+
+
+def fmt_share_row(*shares: float) -> list[str]:
+    """Shares in per cent at one precision (a row of a table: 18.5% beside 21.0%, not 18% beside 21%)."""
+    d = share_digits(*shares)
+    return [f"{round(100 * x, d) + 0.0:.{d}f}%" for x in shares]
+
+
 def fmt_shares(a: float, b: float) -> tuple[str, str, str]:
     """Two shares in per cent and their difference in points, at one precision, so that the words
     add up (each rounded on its own, 0.185 -> 0.21 read "18% to 21% (+2 points)"): whole per cent,
-    or as many decimals (up to 2) as the shares need to be exact, else 1; the difference is that of
-    the shares as shown."""
-    d = next((k for k in (0, 1, 2) if _whole(a * 10 ** (k + 2)) and _whole(b * 10 ** (k + 2))), 1)
-    sa, sb = round(100 * a, d), round(100 * b, d)
+    or as many decimals (up to 2) as the shares need to be exact, else 1 (2 where 1 would show two
+    different shares as equal); the difference is that of the shares as shown."""
+    d = share_digits(a, b)
+    if a != b and round(100 * a, d) == round(100 * b, d):
+        d = 2
+    sa, sb = round(100 * a, d) + 0.0, round(100 * b, d) + 0.0
     diff = round(sb - sa, d)
     return f"{sa:.{d}f}%", f"{sb:.{d}f}%", "0" if diff == 0 else f"{diff:+.{d}f}"
 
@@ -291,7 +304,7 @@ def text_table(table: pd.DataFrame, display: dict[str, str]) -> str:
         for r in rows.to_dict("records"):
             if r["kind"] == "months" and r["n"] == 0:
                 continue
-            a, b = (f"{r['a']:.0%}", f"{r['b']:.0%}") if r["kind"] == "probability" else \
+            a, b = fmt_share_row(r["a"], r["b"]) if r["kind"] == "probability" else \
                 (f"{r['a']:.1f}", f"{r['b']:.1f}") if r["kind"] == "months" else (fmt_value(r["a"]), fmt_value(r["b"]))
             label = r["label"] + (f" (n={r['n']})" if r["kind"] == "months" else "")
             lines.append(f"  {label[:42]:<42} {a:>7} {b:>7}  {fmt_diff(r):<28} "

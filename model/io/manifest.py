@@ -218,18 +218,21 @@ def write(folder: Path, manifest: dict) -> Path:
     return path
 
 
-def add_confirm(folder: Path, seed: int, runs: int) -> None:
+def add_confirm(folder: Path, seed: int, runs: int) -> bool:
     """Record a calibration's second predictive set (`calibrate --confirm SEED`, N runs) in its
-    manifest's command, once, so `reproduce` re-runs it after the fit. A folder without a manifest
-    (written before provenance was recorded) is left as it is."""
+    manifest's command, once, so `reproduce` re-runs it after the fit. False if the manifest is
+    missing (written before provenance was recorded), damaged or cannot be written: the set itself
+    is complete either way."""
     path = Path(folder) / MANIFEST
-    if not path.is_file():
-        return
-    data = json.loads(path.read_text())
-    sets = data["command"].setdefault("confirm", [])
-    if [seed, runs] not in sets:
-        sets.append([seed, runs])
-        write(folder, data)
+    try:
+        data = json.loads(path.read_text())
+        sets = data["command"].setdefault("confirm", [])
+        if [seed, runs] not in sets:
+            sets.append([seed, runs])
+            write(folder, data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return True
 
 
 class ManifestError(ValueError):

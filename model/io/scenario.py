@@ -735,7 +735,8 @@ def _check_event_months(s: Scenario, where: str, flag: str | None = None) -> Non
             raise ScenarioError(f"{where}: region.beacon_by_field: 1 cannot be combined with region.access_limited "
                                 f"= 2 (allowed: access_limited 0 or 1 with Beacons by field)")
         if rp["survey_month"] > s.months:
-            key = "region.survey" if s.start_year is not None else "region.survey_month"  # as a file says it
+            # either key may have set it (a date needs start_year): named as the file may have written it
+            key = "region.survey_month" if s.start_year is None else "region.survey (or survey_month)"
             raise ScenarioError(f"{where}: {key}: {_when(rp['survey_month'], s)} is beyond the run "
                                 f"(allowed: {_span(s)}, from {src})")
     for key, e in timed:  # an event acts in the step after its month: one at the last month never would
@@ -840,7 +841,7 @@ def _not_drawn(names: tuple[str, ...], chain) -> tuple[list[str], list[str]]:
     posterior has its own values replaced by draws (they are where the fit started); a later file
     naming the same posterior again does not make its own values drawn. An offset fitted for several
     groups at once (effects.a+b.x) is kept if a file sets it for any of them."""
-    named = [(i, (Path(path).parent / raw["posterior"]).resolve()) for i, (path, raw) in enumerate(chain)
+    named = [(i, _posterior_file(Path(path), raw["posterior"])) for i, (path, raw) in enumerate(chain)
              if isinstance(raw.get("posterior"), str)]
     last = named[-1][1]
     first = min(i for i, _ in named if all(q == last for k, q in named if k >= i))
@@ -859,16 +860,23 @@ def _not_drawn(names: tuple[str, ...], chain) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(listed)), [name for name in names if _is_fixed(name, later)]
 
 
+def _posterior_file(scenario: Path, name: str) -> Path:
+    """The posterior a scenario file names: beside it; or, with no such file there, the shipped file of
+    that path (a copy of a shipped scenario, as a bare ``extends`` means the shipped scenario)."""
+    p = (scenario.parent / name).resolve()
+    shipped = (SHIPPED / name).resolve()
+    if not _exists(p) and not Path(name).is_absolute() and shipped.is_file() and shipped.is_relative_to(SHIPPED):
+        return shipped
+    return p
+
+
 def _posterior_path(name: str | None, chain, where: str) -> Path | None:
     """The posterior file, relative to the scenario file that names it (the last in the chain)."""
     if name is None:
         return None
     for path, raw in reversed(chain):
         if raw.get("posterior") == name:
-            p = (Path(path).parent / name).resolve()
-            shipped = (SHIPPED / name).resolve()
-            if not _exists(p) and not Path(name).is_absolute() and shipped.is_file() and shipped.is_relative_to(SHIPPED):
-                p = shipped  # a copy of a shipped scenario: its posterior is the shipped one (as extends, above)
+            p = _posterior_file(Path(path), name)
             outside = _outside(p, extends_roots(Path(chain[-1][0])), "read from")  # extends' rule: no arbitrary files
             if outside:
                 raise ScenarioError(f"{where}: posterior: {name!r} {outside}")

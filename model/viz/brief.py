@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.lifecycle import PHASE_NAMES
-from ..experiments.compare import ALL_FIELDS, CONFIDENCE, SAME_WITHIN, SHORT, Comparison, fmt_points, fmt_value, setting_differences
+from ..experiments.compare import (ALL_FIELDS, CONFIDENCE, SAME_WITHIN, SHORT, Comparison, fmt_points, fmt_share_row,
+                                   fmt_value, setting_differences)
 from ..io.caveats import Caveats
 from .plots import plt, save
 
@@ -264,7 +265,7 @@ def _phase_table(c: Comparison) -> str:
         cells = []
         for k in SHORT:
             p = [c.summaries[n]["fields"][f]["p_reach"][PHASE_NAMES[k]] for n in names]
-            cells.append("<td class=num>" + " → ".join(f"{x:.0%}" for x in p) + "</td>")
+            cells.append("<td class=num>" + " → ".join(fmt_share_row(*p)) + "</td>")
         rows.append(f"<tr><td>{_e(f)}</td>{''.join(cells)}</tr>")
     order = " → ".join(_e(d[n]) for n in names)
     return (f"<p>Chance of reaching each phase within {c.months} months ({order}):</p>"
