@@ -1035,8 +1035,9 @@ def CompareSummary():
         rows.append(row + "</tr>")
     note = ("Public value = performance above the starting level, summed over months / 12 (performance-years). "
             "One run is one future: ")
-    note += (f"the last two columns pair {e.n} runs of A and B on the same seeds (public value at month {e.months})."
-             if table else "press \"Run N times\" for the chance that B beats A.")
+    note += (f"the last two columns pair {e.n} runs of A and B on the same seeds (public value at month {e.months}), "
+             f"other futures than the one on screen (seed {ws.settings.seed}), so the run shown can sit outside "
+             f"their interval." if table else "press \"Run N times\" for the chance that B beats A.")
     html = ("<table class='compare-table' style='border-collapse:collapse;width:100%'>" + head + "</tr>"
             + "".join(rows) + f"</table><div class='compare-note'>{_esc(note)}</div>")
     with solara.Card("A against B", classes=["panel", "panel-compare"], margin=0):

@@ -301,6 +301,17 @@ def test_debrief_sets_each_table_against_the_model_alone(room):
     assert {r["table"] for r in rows} == {"Red", "Blue", "Green"} and len(rows) == 3 + 3 + 2
 
 
+def test_a_table_hit_by_a_shock_is_told_so_on_its_page(room):
+    """Trainer review: a crisis fired at one table showed only as a small marker on its value curve."""
+    from model.app.room_pages import table_view
+    red, _ = room.join(room.code, "Red")
+    blue, _ = room.join(room.code, "Blue")
+    room.fire("crisis", "Blue")
+    room.advance()
+    assert "The facilitator's shock that round: " in table_view(room, "Blue")["results"]
+    assert "shock that round" not in table_view(room, "Red")["results"]
+
+
 def test_a_table_that_pulled_no_lever_gets_no_verdict(room):
     """Trainer review: a table that chose nothing was told it "beat the model" (or lost to it) by the
     luck of its one run against the ensemble's band, in front of the room."""

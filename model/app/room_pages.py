@@ -108,6 +108,10 @@ def table_view(room: Room, name: str) -> dict:
     last_results = ("<ul>" + "".join(f"<li>{escape(r)}</li>" for r in results[0]["results"]) + "</ul>"
                     if results and results[0]["results"] else "<p class='muted'>No levers pulled last round.</p>"
                     if results else "<p class='muted'>No round played yet.</p>")
+    if results:  # a facilitator's shock that hit this table is part of what happened to it (trainer review)
+        hit = [e["text"] for e in room.timeline if e["who"] == "facilitator" and e["round"] == results[0]["round"]
+               and e["text"].endswith((" for everyone", f" for {name}"))]
+        last_results += "".join(f"<p class='shock-note'>The facilitator's shock that round: {escape(h)}.</p>" for h in hit)
     pv = room.public_value()
     return {
         "head": (f"<h1>{escape(name)} <span class='muted'>· {escape(room.place_label(p))}</span></h1>"

@@ -423,7 +423,9 @@ function bindForm(){
     // what is ticked is what is locked in (unless ticked again while it was saving): a tablemate's next
     // choice may redraw it
     if (res.ok && edits === before) touched = false;
-    say(res.ok ? 'ok' : 'err', res.ok ? ' Locked in for round ' + res.data.round + '.' : ' ' + (res.data.error || ('error ' + res.status)));
+    // refused: the ticks stay for the table to change, and the message says they are not what is locked in
+    say(res.ok ? 'ok' : 'err', res.ok ? ' Locked in for round ' + res.data.round + '.' : ' ' + (res.data.error || ('error ' + res.status))
+        + ' (not locked in: the line above says what is)');
   });
 }
 poll(base + '/state', render);
