@@ -576,6 +576,8 @@ def ShockPanel(compact: bool = False):
             ok, msg = w.shock(label, shock_field.value, shock_role.value)
         if ok and w.ensemble is not None and w.ensemble_stale():
             msg += " The bands were computed before this shock: run them again to include it."
+        if ok and not playing.value:  # a shock acts in the months that follow (trainer review: at month 120
+            msg += " It acts from the next month: press Play or Step to see it."  # it seemed to do nothing)
         notice.set(("success" if ok else "error", msg))
         if ok and shock_field.value in fields and not w.is_region:
             focus_field.set(shock_field.value)

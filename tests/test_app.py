@@ -460,7 +460,8 @@ def test_shock_button_changes_the_trajectory_and_is_marked_and_downloads_work(pa
     step(page, 6)
     choose(page, ".shock-field", "education")
     page.get_by_role("button", name="Crisis").click()
-    assert "Crisis in education at month 6" in notice(page, "success", "Crisis")
+    said = notice(page, "success", "Crisis")
+    assert "Crisis in education at month 6" in said and "press Play or Step to see it" in said  # paused: said
     step(page, 4)
     expect(page.locator(".panel-value .shock-marker.live")).to_have_count(1)
     expect(page.locator(".panel-timeline .shock-marker.live")).to_have_count(1)
