@@ -518,11 +518,11 @@ def ScenarioPicker(compact: bool = False):
                                  f"The run is unchanged."))
             return
         if seed != settings.value.seed:
-            waiting = pending.value
-            if rebuild(replace(settings.value, seed=seed), f"Seed {seed}: restarted at month 0.") and waiting is not None:
-                pending.set(waiting)  # changed settings not yet applied stay waiting, and the note says so
-                notice.set(("info", f"Seed {seed}: restarted at month 0. The changed settings still wait for "
-                                    f"\"Apply & restart\"."))
+            waiting = pending.value  # changed settings not yet applied stay waiting, and the note says so
+            note = f"Seed {seed}: restarted at month 0." + (
+                "" if waiting is None else " The changed settings still wait for \"Apply & restart\".")
+            if rebuild(replace(settings.value, seed=seed), note) and waiting is not None:
+                pending.set(waiting)
 
     if compact:
         with solara.Row(classes=["strip-group"], style={"align-items": "center"}):

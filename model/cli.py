@@ -678,14 +678,14 @@ def _resume_note(resume: bool, out: Path, what: str) -> None:
     """--resume on a folder that holds nothing starts there (so one job script serves the first run and
     every later one), but says so: a typo in the folder's name would otherwise start an hour's work
     again without a word."""
-    if resume and not out.exists() or resume and out.is_dir() and not any(out.iterdir()):  # a file: refused next
+    if resume and (not out.exists() or out.is_dir() and not any(out.iterdir())):  # a file: refused next
         print(f"innovation-sim: note: --resume: {out} holds nothing yet, so the {what} starts there from the "
               f"beginning (check the folder's name if you meant to finish one)", file=sys.stderr, flush=True)
 
 
 def cmd_calibrate(args) -> int:
     """Sequential ABC (model/experiments/abc.py): a generation at a time, each a resumable sweep."""
-    from .experiments.abc import CalibrationError, calibrate, refuse_own_seed
+    from .experiments.abc import CalibrationError, calibrate, refuse_own_seed, second_sets
     from .experiments.sweep import SweepError, SweepStopped
     from .io.calibration import load_calibration
 
@@ -745,7 +745,7 @@ def cmd_calibrate(args) -> int:
         if not done or not (out / manifest.MANIFEST).is_file():
             command = {"name": "calibrate", "experiment": str(Path(cal.path).resolve()),
                        "predictive": (summary.get("predictive") or {}).get("runs"),  # as run, default or not
-                       **({"confirm": sets} if (sets := _confirm_sets(out)) else {})}  # kept over a re-made first set
+                       **({"confirm": sets} if (sets := second_sets(out)) else {})}  # kept over a re-made first set
             manifest.write(out, manifest.build(command, [manifest.file_entry(cal.path, "calibration"),
                                                          *manifest.scenario_inputs(cal.scenario)],
                                                manifest.calibration_seeds(cal.seed)))
@@ -755,16 +755,6 @@ def cmd_calibrate(args) -> int:
         return 130
     print(_calibration_text(summary, out))
     return 0 if args.confirm is None else _confirm(args, cal, out, summary, workers)
-
-
-def _confirm_sets(out: Path) -> list[list[int]]:
-    """[seed, runs] of each finished second predictive set in a calibration folder (confirm-SEED-N.csv)."""
-    sets = []
-    for f in sorted(Path(out).glob("confirm-*-*.csv")):
-        seed, _, runs = f.stem.removeprefix("confirm-").partition("-")
-        if seed.isdigit() and runs.isdigit():
-            sets.append([int(seed), int(runs)])
-    return sets
 
 
 def _confirm(args, cal, out: Path, summary: dict, workers: int | None) -> int:

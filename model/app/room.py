@@ -315,7 +315,7 @@ class Room:
                         budgets[name] = max(0, budgets[name] - CUT_UNITS)
             if own:
                 who = "everyone" if sh["target"] == "all" else sh["target"]
-                self.timeline.append({"round": rnd, "month": month, "who": "facilitator",
+                self.timeline.append({"round": rnd, "month": month, "who": "facilitator", "target": sh["target"],
                                       "text": f"{SHOCKS[sh['kind']][0]} for {who}"})
         for name, levers in record["choices"].items():
             if name not in places:

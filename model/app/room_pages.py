@@ -110,7 +110,7 @@ def table_view(room: Room, name: str) -> dict:
                     if results else "<p class='muted'>No round played yet.</p>")
     if results:  # a facilitator's shock that hit this table is part of what happened to it (trainer review)
         hit = [e["text"] for e in room.timeline if e["who"] == "facilitator" and e["round"] == results[0]["round"]
-               and e["text"].endswith((" for everyone", f" for {name}"))]
+               and e.get("target") in ("all", name)]
         last_results += "".join(f"<p class='shock-note'>The facilitator's shock that round: {escape(h)}.</p>" for h in hit)
     pv = room.public_value()
     return {

@@ -388,6 +388,8 @@ def repair_generations(cal: Calibration, folder: Path, damaged, client, progress
     """Run the damaged batches of finished generations again (same seeds) and check that they give
     the particles recorded; returns the folders repaired."""
     done = []
+    names = [s.name for s in cal.summaries]
+    table = read_particles(folder, cal)
     for g, gen, x in damaged:
         try:
             run_sweep(generation_experiment(cal, g, x), gen, client=client, resume=True, progress=progress)
@@ -396,8 +398,6 @@ def repair_generations(cal: Calibration, folder: Path, damaged, client, progress
             raise
         except SweepError as e:
             raise CalibrationError(_generation_fix(str(e), gen, g)) from None
-        names = [s.name for s in cal.summaries]
-        table = read_particles(folder, cal)
         recorded = table[table.generation == g].sort_values("particle")[names].to_numpy(float)
         if not np.array_equal(again[names].to_numpy(float), recorded, equal_nan=True):
             raise CalibrationError(f"{gen}: its runs, made again, do not give the particles recorded in "
@@ -820,6 +820,17 @@ def second_predictive(out: Path, cal: Calibration, n: int, seed: int, workers: i
     posterior_predictive(out, n, seed, workers, scheduler, calibration=cal, progress=progress, client=client,
                          tables=(f"confirm-{seed}-{n}.csv", f"coverage-{seed}-{n}.csv"))
     return pd.read_csv(Path(out) / f"coverage-{seed}-{n}.csv")
+
+
+def second_sets(out: Path) -> list[list[int]]:
+    """[seed, runs] of each finished second predictive set in a calibration folder (second_predictive's
+    confirm-SEED-N.csv)."""
+    sets = []
+    for f in sorted(Path(out).glob("confirm-*-*.csv")):
+        seed, _, runs = f.stem.removeprefix("confirm-").partition("-")
+        if seed.isdigit() and runs.isdigit():
+            sets.append([int(seed), int(runs)])
+    return sets
 
 
 def _per_run(df: pd.DataFrame, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:

@@ -196,10 +196,14 @@ def share_digits(*shares: float) -> int:
     return next((k for k in (0, 1, 2) if all(_whole(x * 10 ** (k + 2)) for x in shares)), 1)
 
 
+def _pct(x: float, d: int) -> str:
+    return f"{round(100 * x, d) + 0.0:.{d}f}%"
+
+
 def fmt_share_row(*shares: float) -> list[str]:
     """Shares in per cent at one precision (a row of a table: 18.5% beside 21.0%, not 18% beside 21%)."""
     d = share_digits(*shares)
-    return [f"{round(100 * x, d) + 0.0:.{d}f}%" for x in shares]
+    return [_pct(x, d) for x in shares]
 
 
 def fmt_shares(a: float, b: float) -> tuple[str, str, str]:
@@ -210,9 +214,8 @@ def fmt_shares(a: float, b: float) -> tuple[str, str, str]:
     d = share_digits(a, b)
     if a != b and round(100 * a, d) == round(100 * b, d):
         d = 2
-    sa, sb = round(100 * a, d) + 0.0, round(100 * b, d) + 0.0
-    diff = round(sb - sa, d)
-    return f"{sa:.{d}f}%", f"{sb:.{d}f}%", "0" if diff == 0 else f"{diff:+.{d}f}"
+    diff = round(round(100 * b, d) - round(100 * a, d), d)
+    return _pct(a, d), _pct(b, d), "0" if diff == 0 else f"{diff:+.{d}f}"
 
 
 def fmt_months(x: float) -> str:

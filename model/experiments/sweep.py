@@ -494,15 +494,11 @@ class Store:
         """On resume (the digest matched, so the experiment given made the folder): a damaged or
         missing _experiment.toml is written again from it, as _design.parquet is; left damaged it
         would later block the resume of a folder that also lost its manifest."""
+        if self._same_experiment_text():  # a comment added since is no damage; unreadable is
+            return
         path = self.folder / "_experiment.toml"
-        text = self.exp.path.read_text(encoding="utf-8-sig")
-        try:  # the same settings (a comment added since is no damage)
-            if tomllib.loads(path.read_text(encoding="utf-8-sig")) == tomllib.loads(text):
-                return
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):  # unreadable: written again below
-            pass
         try:
-            write_atomic(path, text)
+            write_atomic(path, self.exp.path.read_text(encoding="utf-8-sig"))
         except OSError as e:
             raise SweepError(f"{path}: damaged, and cannot be written again ({os_reason(e)}); cannot resume") from None
         self.repaired.append(path.name)

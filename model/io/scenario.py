@@ -516,13 +516,10 @@ def explain(err: dict, raw: dict, sections: dict | None = None, elsewhere=None) 
     if kind in ("too_short", "too_long"):
         shown = repr(err["input"])
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
-        ctx = err.get("ctx", {})
-        if kind == "too_short" and "min_length" in ctx:
-            n = ctx["min_length"]
-            return f"{where}: {shown} is too short (allowed: at least {n} item{'s' if n != 1 else ''})"
-        if kind == "too_long" and "max_length" in ctx:
-            n = ctx["max_length"]
-            return f"{where}: {shown} is too long (allowed: at most {n} item{'s' if n != 1 else ''})"
+        word, bound, key = ("short", "at least", "min_length") if kind == "too_short" else ("long", "at most", "max_length")
+        n = err.get("ctx", {}).get(key)
+        if n is not None:
+            return f"{where}: {shown} is too {word} (allowed: {bound} {n} item{'s' if n != 1 else ''})"
         return f"{where}: {shown} is out of range ({err['msg'].lower()})"
     if kind == "list_type":
         return f"{where}: must be a list, e.g. [0, 1], got {err.get('input')!r}"
