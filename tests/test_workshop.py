@@ -1091,3 +1091,20 @@ def test_one_server_per_state_file_and_a_scenario_file_is_saved_by_its_full_path
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     assert Room.load(server.state).scenario.name == "My region"
+
+
+def test_the_facilitator_can_read_a_tables_pin_and_no_table_can(room):
+    """A table whose every screen was closed has nowhere else to read its PIN (trainer review): the facilitator's
+    page lists it, folded away (that page is often on the projector); a table's own state never shows another's."""
+    from model.app.room_web import make_app
+    app = make_app(room)
+    red, r = room.join(room.code, "Red")
+    _, b = room.join(room.code, "Blue")
+    page = _asgi(app, "GET", f"/f/{room.facilitator}")[1].decode()
+    assert "<details class='pins'>" in page and "<details class='pins' open" not in page
+    pins = json.loads(_asgi(app, "GET", f"/api/f/{room.facilitator}/state")[1])["pins"]
+    assert re.search(rf"<b>Red</b>.*?<td class='pin'>{r.pin}</td><td class='num'>1</td>", pins)
+    assert re.search(rf"<b>Blue</b>.*?<td class='pin'>{b.pin}</td>", pins)
+    assert _asgi(app, "GET", f"/api/f/{'x' * 24}/state")[0] == 403
+    mine = _asgi(app, "GET", f"/api/table/{quote('Red')}/state", token=red)
+    assert mine[0] == 200 and b.pin not in json.loads(mine[1])["head"]

@@ -168,6 +168,16 @@ def region_html(room: Room) -> str:
             f"<th>budget</th></tr>{''.join(rows)}</table>")
 
 
+def pins_html(room: Room) -> str:
+    """Each table's PIN, for the facilitator: a table whose every screen was closed cannot read it anywhere else."""
+    if not room.tables:
+        return "<p class='muted'>No table has joined yet.</p>"
+    rows = "".join(f"<tr><td><b>{escape(t.name)}</b></td><td>{escape(room.place_label(t.place))}</td>"
+                   f"<td class='pin'>{escape(t.pin)}</td><td class='num'>{len(t.tokens)}</td></tr>"
+                   for t in room.tables.values())
+    return f"<table class='pins'><tr><th>table</th><th>place</th><th>PIN</th><th>devices</th></tr>{rows}</table>"
+
+
 def league_html(room: Room) -> str:
     rows = "".join(f"<tr class='{'table' if r['table'] else 'model'}'><td>{k + 1}</td><td><b>{escape(r['table'] or 'model')}</b>"
                    f"</td><td>{escape(r['label'])}</td><td>{chip(PHASE_NAMES.index(r['lead']))}</td>"

@@ -225,6 +225,8 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
                 + f"</select></label> <label>for <select id='shock-target'><option value='all'>everyone</option>{targets}"
                 "</select></label> <button class='btn' id='fire'>Fire at the end of this round</button> "
                 "<span id='msg' role='status'></span></p>"
+                "<details class='pins'><summary>Table PINs (for a table whose screens were all closed; "
+                "keep this shut while the page is on a projector)</summary><div id='pins'></div></details>"
                 "<div id='debrief'></div><div class='cols'><section><h2>The region</h2><div id='region'></div>"
                 "<h2>League table of public value</h2><div id='league'></div></section>"
                 "<section><h2>Timeline of decisions</h2><div id='timeline'></div></section></div>")
@@ -246,7 +248,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
             view = {"key": key, "round": pages.round_line(room), "open_round": room.round, "finished": room.finished, "ended": room.ended,
                     "save_error": hub.save_error,
                     "chosen": f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
-                    "tables": list(room.tables), "region": pages.region_html(room), "league": pages.league_html(room),
+                    "tables": list(room.tables), "region": pages.region_html(room), "pins": pages.pins_html(room), "league": pages.league_html(room),
                     "timeline": pages.timeline_html(room),
                     "deadline": room.round_opened + timer if timer and not room.finished else None,
                     "debrief": (pages.debrief_html(room) + f"<p><a class='btn' href='/f/{request.path_params['token']}"
@@ -439,7 +441,7 @@ let deadline = null, openRound = null, endingFrom = null, firing = false;
 const SETTLE_MS = 2000;
 function set(id, html){ document.getElementById(id).innerHTML = html; }
 function render(d){
-  for (const k of ['region', 'league', 'timeline', 'debrief']) set(k, d[k]);
+  for (const k of ['region', 'pins', 'league', 'timeline', 'debrief']) set(k, d[k]);
   openRound = d.open_round;
   document.getElementById('round').textContent = d.round;
   document.getElementById('chosen').textContent = d.finished ? '' : d.chosen;
