@@ -871,6 +871,9 @@ def test_a_generation_that_cannot_be_written_is_not_blamed_on_another_calibratio
     assert _generation_fix(disk, gen, 3) == disk
     foreign = f"{gen}: was made by a different experiment definition (digest a != b); cannot resume"
     assert "were made for another calibration: remove" in _generation_fix(foreign, gen, 3)
+    changed = (f"{gen}: its experiment file is the one given, but what it resolves to has changed since (digest a != b): "
+               f"its scenario x.toml, a file it extends, or the code's defaults; restore them to resume, or run into another --out")
+    assert _generation_fix(changed, gen, 3) == changed  # not "damaged", with advice to delete the finished runs
 
     class Cut:  # a figure whose drawing is interrupted half way through the file
         def savefig(self, path, **kw):

@@ -924,3 +924,19 @@ def test_a_resume_after_the_scenario_changed_names_the_scenario_not_the_experime
     with pytest.raises(SweepError, match=r"its experiment file is the one given, but what it resolves to has changed "
                                          r"since .*its scenario .*scen\.toml"):
         Store(out, again).check(resume=True)
+
+
+def test_an_experiment_copy_written_otherwise_is_replaced_and_not_called_damaged(written, tmp_path):
+    """Second reading: a readable copy that differs from the file given only in what does not change the
+    runs (same digest) was replaced, and reported as "damaged or missing"."""
+    from model.experiments.sweep import Store, resume_summary
+    exp, src = written
+    out = shutil.copytree(src, tmp_path / "out")
+    copy = out / "_experiment.toml"
+    copy.write_text(copy.read_text().replace('description = "test"', 'description = "an older wording"'))
+    store = Store(out, exp)
+    assert store.check(resume=True) == ([], False)
+    assert store.refreshed == ["_experiment.toml"] and store.repaired == []
+    assert copy.read_text() == exp.path.read_text()
+    line = resume_summary(0.0, {"runs": 0, "kept": 24, "damaged": 0, "failed": 0, "refreshed": store.refreshed})
+    assert "_experiment.toml was written otherwise than the file given" in line and "damaged" not in line

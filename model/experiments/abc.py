@@ -362,6 +362,7 @@ def sweep_simulator(cal: Calibration, folder: Path, client, progress: bool | Non
 # The sweep's own advice for a damaged folder (restore it, or run `innovation-sim sweep` again).
 _SWEEP_ADVICE = ("restore", "innovation-sim sweep", "run the sweep again")
 _FOREIGN = "different experiment definition"  # the sweep's words for a folder of another digest
+_CHANGED = "has changed since"  # ... and for one whose experiment resolves otherwise now
 
 
 def damaged_generations(cal: Calibration, folder: Path) -> list[tuple[int, Path, np.ndarray]]:
@@ -411,6 +412,8 @@ def _generation_fix(message: str, gen: Path, g: int) -> str:
     """A generation folder's damage, with the calibration's remedy instead of the sweep's: the
     folder is made again from the calibration's seed alone, so nothing else is lost."""
     if not any(a in message for a in (*_SWEEP_ADVICE, _FOREIGN)):  # a full disk, say, is said as it is
+        return message
+    if _CHANGED in message:  # not damage: the scenario or the code moved under the runs; say so as the sweep does
         return message
     head = message.split("; ")[0]
     what = "were made for another calibration" if _FOREIGN in message else "are damaged"

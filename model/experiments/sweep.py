@@ -295,6 +295,7 @@ class Store:
         self.damaged: list[int] = []  # batches found damaged on resume (run again)
         self.kept_failed = 0  # runs with an error among the batches kept
         self.repaired: list[str] = []  # files of the folder found damaged on resume and written again
+        self.refreshed: list[str] = []  # readable copies written otherwise than the file given (same runs), replaced
         self.set_aside: list[str] = []  # part files that are no batch of this sweep, moved to _stray/
         self.checksums_required = True  # False only for a folder from before its manifest said so
 
@@ -497,11 +498,17 @@ class Store:
         if self._same_experiment_text():  # a comment added since is no damage; unreadable is
             return
         path = self.folder / "_experiment.toml"
+        try:  # readable but written otherwise (a default spelled out): the same runs, so not "damaged"
+            tomllib.loads(path.read_text(encoding="utf-8-sig"))
+            readable = True
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            readable = False
         try:
             write_atomic(path, self.exp.path.read_text(encoding="utf-8-sig"))
         except OSError as e:
-            raise SweepError(f"{path}: damaged, and cannot be written again ({os_reason(e)}); cannot resume") from None
-        self.repaired.append(path.name)
+            raise SweepError(f"{path}: {'out of date' if readable else 'damaged'}, and cannot be written again "
+                             f"({os_reason(e)}); cannot resume") from None
+        (self.refreshed if readable else self.repaired).append(path.name)
 
     def _set_aside_strays(self) -> None:
         """Part files that are no batch of this sweep (a renamed or copied-in file) would make every
@@ -682,14 +689,15 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
     ``stats``, if given, receives: workers, wall (seconds from the first submission to the last
     result), compute (seconds spent inside run_batch on the workers), runs (done now), kept (runs
     kept from before), failed (runs now and kept whose row has an error), damaged (batches found
-    damaged and run again), repaired (files other than batches found damaged and written again).
+    damaged and run again), repaired (files other than batches found damaged and written again),
+    refreshed (readable copies of the experiment written otherwise than the file given, replaced).
     """
     store = Store(out, exp)
     todo, fresh = store.check(resume)
     total = exp.n_runs
     done_runs = total - sum(len(store.batch_runs(b)) for b in todo)
     counts = {"runs": 0, "kept": done_runs, "failed": store.kept_failed, "damaged": len(store.damaged),
-              "repaired": store.repaired, "set_aside": store.set_aside}
+              "repaired": store.repaired, "refreshed": store.refreshed, "set_aside": store.set_aside}
     if stats is not None:
         stats.update(workers=0, wall=0.0, compute=0.0, **counts)
     if not todo:
@@ -998,6 +1006,9 @@ def resume_summary(start: float, stats: dict) -> str:
         out += f" ({counted(stats['damaged'], 'damaged batch', 'damaged batches')} found and run again)"
     if stats.get("repaired"):
         out += f" ({', '.join(stats['repaired'])} was damaged or missing and written again)"
+    if stats.get("refreshed"):
+        out += (f" ({', '.join(stats['refreshed'])} was written otherwise than the file given, to the same runs, "
+                f"and was replaced by it)")
     if stats.get("set_aside"):
         out += f" ({', '.join(stats['set_aside'])}: no batch of this sweep, moved to _stray/)"
     return out + f"; {counted(stats['failed'], 'run')} failed" + (" (see the 'error' column)" if stats["failed"] else "")
