@@ -1016,6 +1016,10 @@ def cmd_validate(args) -> int:
             file=sys.stderr)
         return 130
     kept.discard()
+    for base, k in sorted(kept.others(args.quick).items()) if args.resume else ():  # review: left behind without a word
+        print(f"innovation-sim: note: {counted(k, 'check')} of an interrupted run on seeds from {base} "
+              f"(a replicate) are still kept in {kept.folder}: add --replicate {base} to --resume to use them, "
+              f"or delete that folder", file=sys.stderr)
     if args.out:
         n = QUICK if args.quick else FULL
         also = "" if args.replicate is None else f"; a replicate, seeds {args.replicate} to {args.replicate + n - 1} (--replicate)"

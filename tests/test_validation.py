@@ -388,3 +388,34 @@ def test_the_checks_reversal_and_complacency_statistics_on_a_quick_ensemble():
     calm, pressed = v._fell_back(n, **v.CALM), v._fell_back(n, **v.HIGH)
     assert calm > 0.9 and pressed < 0.6
     assert v._fell_back(n, complacency_rate=0.0, **v.CALM) < calm - 0.3
+
+
+def test_a_resume_without_the_replicate_says_where_the_replicates_kept_checks_are(tmp_path, capsys, monkeypatch):
+    """User review: a run with --replicate interrupted during the replicate, resumed without it, finished its
+    report and left the replicate's kept checks behind without a word."""
+    from model.cli import main
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    twelve = next(c for c in v.CHECKS if c.id == 12)
+    real, calls = twelve.fn, []
+
+    def second_time_interrupted(n):
+        calls.append(n)
+        if len(calls) == 2:  # the replicate's check 12; its check 1 has finished and is kept
+            raise KeyboardInterrupt
+        return real(n)
+
+    monkeypatch.setattr(twelve, "fn", second_time_interrupted)
+    out = tmp_path / "out"
+    assert main(["validate", "--quick", "--only", "1,12", "--replicate", "1200", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert "3 finished checks (1 of them on the replicate seeds)" in err, err
+    assert main(["validate", "--quick", "--only", "1,12", "--out", str(out), "--resume"]) in (0, 1)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1 check of an interrupted run on seeds from 1200" in err, err
+    assert "add --replicate 1200 to --resume" in err and len(calls) == 2  # the main block's 12 was kept
+    assert main(["validate", "--quick", "--only", "1,12", "--replicate", "1200", "--out", str(out), "--resume",
+                 "--force"]) in (0, 1)
+    out_, err = capsys.readouterr()
+    assert len(calls) == 4 and "interrupted run on seeds" not in err  # both 12s ran; the replicate's 1 did not
+    assert out_.count("(kept from the interrupted run)") == 1
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").rglob("check_*.pickle"))

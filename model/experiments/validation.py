@@ -961,6 +961,20 @@ class Kept:
         """Checks kept by this run (on the block of seeds from ``base`` only, if given)."""
         return len(self.written) if base is None else self.bases.count(base)
 
+    def others(self, quick: bool) -> dict[int, int]:
+        """Checks still kept after this run, by the first seed of their block: an interrupted run's replicate
+        that this run (without --replicate, or with another block) did not use. Only this code's count."""
+        code, runs, found = self.key(quick)["code"], QUICK if quick else FULL, {}
+        for p in self.folder.glob("*/check_*.pickle"):
+            try:
+                with open(p, "rb") as f:
+                    key = pickle.load(f)["key"]
+            except Exception:  # damaged: a later --resume runs that check again anyway
+                continue
+            if key.get("code") == code and key.get("runs") == runs and key.get("seed_base") != SEED_BASE:
+                found[int(key["seed_base"])] = found.get(int(key["seed_base"]), 0) + 1
+        return found
+
     def discard(self) -> None:
         """The run finished: its kept results are in its report. Only this run's files go (another
         `validate` may be keeping its own beside them)."""
