@@ -964,6 +964,7 @@ def _workshop(args, settings, save: Path, host: str) -> int:
     print(f"  Participants join at: {join}   code: {room.code}", flush=True)
     if not args.lan:
         print("  (this machine only: add --lan so that phones and laptops on the same network can join)", flush=True)
+    print(f"  Projector screen (code, round, region, league): {join.rstrip('/')}/screen/{room.code}", flush=True)
     print(f"  Facilitator screen (keep this address to yourself): http://{address}:{args.port}/f/{room.facilitator}",
           flush=True)
     print(f"  Saved to {save} after every change; run the same command again to resume. Ctrl-C to stop.", flush=True)

@@ -1108,3 +1108,100 @@ def test_the_facilitator_can_read_a_tables_pin_and_no_table_can(room):
     assert _asgi(app, "GET", f"/api/f/{'x' * 24}/state")[0] == 403
     mine = _asgi(app, "GET", f"/api/table/{quote('Red')}/state", token=red)
     assert mine[0] == 200 and b.pin not in json.loads(mine[1])["head"]
+
+
+def test_a_queued_shock_can_be_withdrawn_and_is_not_queued_twice(room):
+    """Trainer review: a second click queued the same shock again (both applied), and a shock sent to the
+    wrong table could not be taken back."""
+    room.join(room.code, "Red")
+    room.fire("inspection", "Red")
+    with pytest.raises(Refused, match="already queued") as e:
+        room.fire("inspection", "Red")
+    assert e.value.status == 409
+    room.fire("inspection")  # the same kind for everyone is another shock
+    assert room.pending_shocks == [{"kind": "inspection", "target": "Red"}, {"kind": "inspection", "target": "all"}]
+    for bad in (2, -1, "0", True, None):
+        with pytest.raises(Refused, match="no queued shock"):
+            room.withdraw(bad)
+    room.withdraw(0)
+    assert room.pending_shocks == [{"kind": "inspection", "target": "all"}]
+    record = room.advance()
+    assert [s["target"] for s in room.played[-1]["shocks"]] == ["all"] and record is not None
+
+
+def test_places_level_on_the_value_shown_share_a_rank(room):
+    from model.app import room_pages as pages
+    html = pages.league_html(room)  # before any round every place is at +0.00
+    ranks = re.findall(r"<tr class='(?:table|model)'><td>(\d+)</td>", html)
+    assert ranks and set(ranks) == {"1"}, ranks
+    room.advance()
+    shown = re.findall(r"<td>(\d+)</td>.*?<td class='num'>([^<]+)</td></tr>", pages.league_html(room))
+    for k, (rank, value) in enumerate(shown):
+        first = next(i for i, (_, v) in enumerate(shown) if v == value)
+        assert int(rank) == first + 1, shown
+
+
+def test_the_projector_screen_needs_the_code_and_shows_no_secret(room):
+    """Trainer review: the facilitator's page, projected, showed its secret address and the shock queued for
+    one table before the round ended. The room's screen is behind the join code and shows neither."""
+    from model.app.room_web import make_app
+    app = make_app(room, join_url="http://10.0.0.5:8765/")
+    red, t = room.join(room.code, "Red")
+    room.fire("crisis", "Red")
+    assert _asgi(app, "GET", "/screen/WRONG1")[0] == 403
+    assert _asgi(app, "GET", "/api/screen/WRONG1/state")[0] == 403
+    status, page = _asgi(app, "GET", f"/screen/{room.code.lower()}")
+    page = page.decode()
+    assert status == 200 and room.code in page and room.facilitator not in page and t.pin not in page
+    status, body = _asgi(app, "GET", f"/api/screen/{room.code}/state")
+    state = json.loads(body)
+    assert status == 200 and "next:" not in state["timeline"] and t.pin not in json.dumps(state)
+    assert "<b>Red</b>" in state["region"] and "of 1 tables have chosen" in state["chosen"]
+    fac = json.loads(_asgi(app, "GET", f"/api/f/{room.facilitator}/state")[1])
+    assert "next: Crisis for Red" in fac["timeline"] and "withdraw" in fac["timeline"]
+    assert f"/screen/{room.code}" in _asgi(app, "GET", f"/f/{room.facilitator}")[1].decode()
+    assert _asgi(app, "POST", f"/api/f/{room.facilitator}/withdraw", {"index": 0})[0] == 200 and not room.pending_shocks
+
+
+def test_on_a_phone_a_tap_on_a_levers_name_ticks_it_and_a_round_ending_mid_choice_keeps_the_ticks(tmp_path, playwright):
+    """Trainer review on a 375 px phone: a tap on "Stop a project" opened its field's list instead of ticking
+    it; and a round ended by the facilitator while a table was ticking wiped its ticks, so its next "Lock in"
+    locked the carried-over choice into the next round without a word."""
+    server = Server(tmp_path)
+    try:
+        browser = launch(playwright)
+        phone = offline(browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True))
+        table = phone.new_page()
+        errors = []
+        table.on("pageerror", lambda e: errors.append(str(e)))
+        table.goto(server.url + "/")
+        table.fill("input[name=code]", server.code)
+        table.fill("input[name=table]", "Ash")
+        table.tap("#join button")
+        table.wait_for_url("**/table/Ash")
+        _wait_round(table, 1)
+        assert table.evaluate("() => document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+        box = "#levers .lever[data-lever='{}'] input[type=checkbox]"
+        table.tap("#levers .lever[data-lever='stop_project'] .pick b")
+        assert table.locator(box.format("stop_project")).is_checked()
+        size = table.locator(box.format("stop_project")).bounding_box()
+        pick = table.locator("#levers .lever[data-lever='stop_project'] .pick").bounding_box()
+        assert size["width"] >= 20 and pick["height"] >= 40, (size, pick)
+        table.locator("#levers .lever[data-lever='seek_grant'] select").select_option("education")
+        table.tap("#levers .lever[data-lever='seek_grant'] .pick b")
+        urllib.request.urlopen(urllib.request.Request(f"{server.url}/api/f/{server.facilitator}/advance",
+                                                      data=b"{}", method="POST"), timeout=30).read()
+        _wait_round(table, 2)
+        table.wait_for_function("() => /Round 1 ended before these ticks were locked in/.test("
+                                "document.getElementById('choice-msg').textContent)", timeout=15_000)
+        assert table.locator(box.format("stop_project")).is_checked() and table.locator(box.format("seek_grant")).is_checked()
+        assert table.locator("#levers .lever[data-lever='seek_grant'] select").input_value() == "education"
+        assert server.saved()["played"][0]["choices"]["Ash"] == []  # they were not used in round 1
+        table.tap("#levers button[type=submit]")
+        table.wait_for_function("() => /Locked in for round 2/.test(document.getElementById('choice-msg').textContent)",
+                                timeout=15_000)
+        assert {c["lever"] for c in server.saved()["pending"]["Ash"]} == {"stop_project", "seek_grant"}
+        assert not errors, errors
+        browser.close()
+    finally:
+        server.stop()

@@ -400,10 +400,14 @@ class Room:
         return texts, refund
 
     # ------------------------------------------------------------------ participants
-    def join(self, code: str, table: str, pin: str | None = None) -> tuple[str, Table]:
-        """A participant with the join code joins (or creates) a table; returns their token."""
+    def check_code(self, code: str) -> None:
+        """The join code gates joining and the room's projector screen alike."""
         if not secrets.compare_digest(str(code).strip().upper().encode(), self.code.encode()):
             raise Refused("wrong join code: ask the facilitator for the code on the screen", 403)
+
+    def join(self, code: str, table: str, pin: str | None = None) -> tuple[str, Table]:
+        """A participant with the join code joins (or creates) a table; returns their token."""
+        self.check_code(code)
         name = " ".join(str(table).split())
         if not 1 <= len(name) <= MAX_TABLE_NAME or not name.isprintable() or any(c in name for c in "/\\?#%"):
             raise Refused(f"table name: give 1 to {MAX_TABLE_NAME} letters, digits or spaces (no / \\ ? # %)", 400)
@@ -515,7 +519,20 @@ class Room:
             raise Refused(f"shock: no table '{target}'", 400)
         if self.finished:
             raise Refused("the workshop has ended", 409)
-        self.pending_shocks.append({"kind": kind, "target": target})
+        shock = {"kind": kind, "target": target}
+        if shock in self.pending_shocks:  # a second click, or the selects left as they were (trainer review)
+            raise Refused(f"shock: {SHOCKS[kind][0]} for {'everyone' if target == 'all' else target} is already "
+                          f"queued for the end of this round", 409)
+        self.pending_shocks.append(shock)
+        self._changed()
+
+    def withdraw(self, index: int) -> None:
+        """Take back a shock queued for the end of this round (one sent to the wrong table, say)."""
+        if self.finished:
+            raise Refused("the workshop has ended", 409)
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self.pending_shocks):
+            raise Refused(f"shock: no queued shock {index!r} to withdraw ({len(self.pending_shocks)} queued)", 400)
+        del self.pending_shocks[index]
         self._changed()
 
     def advance(self, rnd: int | None = None) -> dict:

@@ -66,10 +66,12 @@ def levers_form(room: Room, name: str) -> str:
                        + "".join(f"<option{' selected' if chosen.get(key) == f else ''}>{escape(f)}</option>"
                                  for f in room.fields) + "</select>")
         cost = f"{lv.cost} unit{'s' if lv.cost != 1 else ''}" if lv.cost else "free, 1 unit back"
-        rows.append(f"<label class='lever' data-lever='{key}'><input type='checkbox' name='{key}'"
-                    f"{' checked' if key in chosen else ''}> <b>{escape(lv.label)}</b> <span class='cost'>{cost}"
-                    f"{' · once' if lv.one_off else ''}</span> {options}<br><small title='{escape(lv.mechanism)}'>"
-                    f"{escape(lv.help)}</small></label>")
+        # The field's select sits outside the label: on a phone a tap on the lever's name opened the
+        # select instead of ticking the box (trainer review).
+        rows.append(f"<div class='lever' data-lever='{key}'><label class='pick'><input type='checkbox' name='{key}'"
+                    f"{' checked' if key in chosen else ''}> <span><b>{escape(lv.label)}</b> <span class='cost'>{cost}"
+                    f"{' · once' if lv.one_off else ''}</span></span></label>{options}<small title='{escape(lv.mechanism)}'>"
+                    f"{escape(lv.help)}</small></div>")
     return (f"<form id='levers' data-round='{room.round}'>{''.join(rows)}"
             f"<button type='submit' class='btn submit'>Lock in these choices for round {room.round}</button>"
             f"<span id='choice-msg' role='status'></span></form>")
@@ -179,20 +181,29 @@ def pins_html(room: Room) -> str:
 
 
 def league_html(room: Room) -> str:
-    rows = "".join(f"<tr class='{'table' if r['table'] else 'model'}'><td>{k + 1}</td><td><b>{escape(r['table'] or 'model')}</b>"
+    league = room.league()
+    shown = [_pv(r["public_value"]) for r in league]
+    # Places level on the value shown share a rank (1, 1, 3): a table ranked below an equal score asked why.
+    rank = [shown.index(v) + 1 for v in shown]
+    rows = "".join(f"<tr class='{'table' if r['table'] else 'model'}'><td>{rank[k]}</td><td><b>{escape(r['table'] or 'model')}</b>"
                    f"</td><td>{escape(r['label'])}</td><td>{chip(PHASE_NAMES.index(r['lead']))}</td>"
-                   f"<td class='num'>{_pv(r['public_value'])}</td></tr>"
-                   for k, r in enumerate(room.league()))
+                   f"<td class='num'>{shown[k]}</td></tr>"
+                   for k, r in enumerate(league))
     return (f"<table class='league'><tr><th>rank</th><th>table</th><th>place</th><th>leading phase</th>"
             f"<th>public value</th></tr>{rows}</table>")
 
 
-def timeline_html(room: Room, latest: int = 60) -> str:
+def timeline_html(room: Room, latest: int = 60, pending_shown: bool = True) -> str:
+    """The decisions so far, newest first; with ``pending_shown`` (the facilitator's own page) the shocks
+    queued for the end of the round head it, each with a button to withdraw it. The projector screen
+    leaves them out: a shock is a surprise until the round ends."""
     items = sorted(room.timeline, key=lambda e: (e["round"], e["who"] != "facilitator"))[-latest:]
     rows = "".join(f"<li><span class='muted'>round {e['round']} · {escape(when(room, e['month']))}</span> "
                    f"<b>{escape(e['who'])}</b>: {escape(e['text'])}</li>" for e in reversed(items))
     pending = "".join(f"<li class='pending'>next: {escape(SHOCKS[s['kind']][0])} for "
-                      f"{escape('everyone' if s['target'] == 'all' else s['target'])}</li>" for s in room.pending_shocks)
+                      f"{escape('everyone' if s['target'] == 'all' else s['target'])} <button class='btn withdraw' "
+                      f"data-i='{i}' aria-label='withdraw this shock'>withdraw</button></li>"
+                      for i, s in enumerate(room.pending_shocks)) if pending_shown else ""
     return f"<ul class='timeline-list'>{pending}{rows or '<li class=muted>No decisions yet.</li>'}</ul>"
 
 
@@ -306,7 +317,13 @@ h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin:1em 0 .3em}.muted{col
 .chip{display:inline-block;padding:1px 7px;border-radius:9px;font-size:.8em;white-space:nowrap}
 .btn{font-size:1em;padding:8px 14px;margin:4px 4px 4px 0;border-radius:6px;border:1px solid #424242;background:#fff;cursor:pointer}
 .btn.primary{background:#08519c;color:#fff;border-color:#08519c}.btn.danger{border-color:#c62828;color:#c62828}
-.lever{display:block;padding:6px 8px;margin:4px 0;border:1px solid #e0e0e0;border-radius:6px}.lever small{color:#616161}
+.lever{display:block;padding:6px 8px;margin:4px 0;border:1px solid #e0e0e0;border-radius:6px}.lever small{color:#616161;display:block}
+.pick{display:flex;align-items:center;gap:10px;min-height:44px;cursor:pointer}.pick input{width:24px;height:24px;flex:none;margin:0}
+select,input:not([type=checkbox]){font-size:16px;min-height:40px;padding:4px 8px;box-sizing:border-box;max-width:100%}
+.lever select{margin:2px 0 4px 34px}.btn{min-height:44px}.btn:disabled{opacity:.4;cursor:default}
+.btn.withdraw{min-height:32px;padding:2px 8px;font-size:.85em;margin-left:6px}
+.chart{overflow-x:auto}@media(max-width:600px){.chart svg{min-width:720px}}
+body[data-status=finished] .levers-h,body[data-status=ended] .levers-h{display:none}
 .cost{color:#08519c;font-size:.9em}.budget{font-size:1.1em}.pin{letter-spacing:.1em}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:8px}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:18px}@media(max-width:800px){.cols{grid-template-columns:1fr}}

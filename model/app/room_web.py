@@ -14,7 +14,9 @@ Who may do what:
 - a participant's device gets its own token (an HttpOnly, SameSite=Strict cookie) bound to one
   table; every table request names the table and is refused if the token is another table's;
 - the facilitator's screen and actions live under ``/f/<facilitator token>``: only that secret
-  URL can end a round, fire a shock or end the workshop.
+  URL can end a round, fire a shock or end the workshop;
+- the projector's screen, ``/screen/<join code>``, shows what the room may see (code, round, region,
+  league, past decisions), not the facilitator's token, the tables' PINs or the shocks queued.
 
 Every change is saved (``Room.save``, atomic) before it is answered, so a crash loses nothing
 that anyone was told had happened; ``innovation-sim workshop`` started again resumes from the file.
@@ -142,13 +144,32 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
                 "<button class='btn primary' type='submit'>Join</button> <span id='msg' class='err' role='alert'></span></form>")
         return HTMLResponse(pages.page("Join the workshop", body, JOIN_JS))
 
-    async def join(request: Request) -> Response:
+    def recent_failures(request: Request) -> tuple[list[float], Response | None]:
+        """This address's wrong codes or PINs in the last minute, and the refusal once there are too many."""
         ip = request.client.host if request.client else "?"
         recent = [t for t in hub.failures.get(ip, []) if time.monotonic() - t < 60]
         hub.failures[ip] = recent
         if len(recent) >= MAX_FAILURES:
-            return JSONResponse({"ok": False, "error": "too many wrong join codes or PINs from this network address: "
-                                                      "wait a minute"}, status_code=429)
+            return recent, JSONResponse({"ok": False, "error": "too many wrong join codes or PINs from this network "
+                                                                "address: wait a minute"}, status_code=429)
+        return recent, None
+
+    def screen_allowed(request: Request) -> Response | None:
+        """The projector screen is behind the join code (in its address), as joining is."""
+        recent, refused = recent_failures(request)
+        if refused is not None:
+            return refused
+        try:
+            room.check_code(request.path_params["code"])
+        except Refused as e:
+            recent.append(time.monotonic())
+            return _refused(e)
+        return None
+
+    async def join(request: Request) -> Response:
+        recent, refused = recent_failures(request)
+        if refused is not None:
+            return refused
         try:
             data = await _json(request)
             token, t = room.join(str(data.get("code", "")), str(data.get("table", "")),
@@ -168,12 +189,14 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
             room.table_for(_token(request), name)
         except Refused:
             return RedirectResponse("/", status_code=303)
+        # The debrief (empty until the end) comes first: on a phone it was four screens down (trainer review).
         body = ("<div id='conn' role='status'></div><div id='head'></div><div id='status' class='status'></div>"
-                "<div class='cols'><section><h2>Your levers this round</h2><div id='form'></div>"
+                "<div id='debrief'></div>"
+                "<div class='cols'><section><h2 class='levers-h'>Your levers this round</h2><div id='form'></div>"
                 "<h2>What your levers did last round</h2><div id='results'></div>"
                 "<h2>Your neighbours</h2><div id='neighbours'></div></section>"
                 "<section><h2>Your triangle, field by field</h2><div id='triangles' class='grid'></div></section></div>"
-                "<div id='debrief'></div><h2>Value curve</h2><div id='curves'></div><h2>Phases</h2><div id='timeline'></div>")
+                "<h2>Value curve</h2><div id='curves' class='chart'></div><h2>Phases</h2><div id='timeline' class='chart'></div>")
         script = TABLE_JS.replace("__TABLE__", json.dumps(name).replace("<", "\\u003c"))
         return HTMLResponse(pages.page(f"{name}: workshop", body, script))
 
@@ -217,7 +240,9 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         targets = "".join(f"<option value='{pages.escape(n)}'>{pages.escape(n)}</option>" for n in room.tables)
         body = ("<div id='conn' role='status'></div><div class='cols'><div>"
                 f"<p class='join'>Join at <b>{pages.escape(join_url)}</b></p><p>code <span class='code' id='code'>"
-                f"{pages.escape(room.code)}</span></p></div><div><p id='round' class='join'></p><p id='timer'></p>"
+                f"{pages.escape(room.code)}</span></p><p class='muted'>For the projector: <a href='/screen/{room.code}' "
+                f"target='_blank'>the room's screen</a> ({pages.escape(join_url.rstrip('/'))}/screen/{room.code}), "
+                f"without this page's secret address, the table PINs or the shocks you queue.</p></div><div><p id='round' class='join'></p><p id='timer'></p>"
                 "<p id='chosen'></p><p id='save-error' class='err' role='alert'></p><button class='btn primary' id='advance'>End this round</button>"
                 "<button class='btn danger' id='end'>End the workshop</button></div></div>"
                 "<p><label>Shock: <select id='shock-kind'>"
@@ -258,6 +283,43 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
             hub.cache[("f", key)] = view
         return JSONResponse(view)
 
+    async def screen_page(request: Request) -> Response:
+        """For the projector: the code, the round, the region and the league, with no secret in its
+        address and no shock queued for the end of the round (trainer review: the facilitator's page,
+        projected, showed its token and a table's coming shock)."""
+        refused = screen_allowed(request)
+        if refused is not None:
+            return HTMLResponse(pages.page("Not allowed", "<p class='err'>wrong join code in this address</p>", ""),
+                                refused.status_code)
+        body = ("<div id='conn' role='status'></div><div class='cols'><div>"
+                f"<p class='join'>Join at <b>{pages.escape(join_url)}</b></p><p>code <span class='code'>"
+                f"{pages.escape(room.code)}</span></p></div><div><p id='round' class='join'></p><p id='timer'></p>"
+                "<p id='chosen'></p></div></div><div id='debrief'></div><div class='cols'><section><h2>The region</h2>"
+                "<div id='region'></div><h2>League table of public value</h2><div id='league'></div></section>"
+                "<section><h2>Timeline of decisions</h2><div id='timeline'></div></section></div>")
+        return HTMLResponse(pages.page("Workshop", body, SCREEN_JS.replace("__BASE__", json.dumps(
+            f"/api/screen/{request.path_params['code']}"))))
+
+    async def screen_state(request: Request) -> Response:
+        refused = screen_allowed(request)
+        if refused is not None:
+            return refused
+        await hub.wait(lambda: str(room.version), request.query_params.get("since"))
+        if room.finished:
+            await hub.debrief_ready()
+        key = str(room.version)
+        view = hub.cache.get(("s", key))
+        if view is None:
+            timer = room.settings.timer
+            view = {"key": key, "round": pages.round_line(room), "finished": room.finished,
+                    "chosen": "" if room.finished else f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
+                    "region": pages.region_html(room), "league": pages.league_html(room),
+                    "timeline": pages.timeline_html(room, pending_shown=False),
+                    "deadline": room.round_opened + timer if timer and not room.finished else None,
+                    "debrief": pages.debrief_html(room) if room.finished else ""}
+            hub.cache[("s", key)] = view
+        return JSONResponse(view)
+
     async def act(request: Request) -> Response:
         try:
             facilitator(request)
@@ -270,6 +332,8 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
             elif action == "shock":
                 data = await _json(request)
                 room.fire(str(data.get("kind")), str(data.get("target", "all")))
+            elif action == "withdraw":
+                room.withdraw((await _json(request)).get("index"))
             elif action == "end":
                 room.end()
             else:
@@ -315,6 +379,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
     routes = [Route("/", join_page), Route("/api/join", join, methods=["POST"]),
               Route("/table/{name}", table_page), Route("/api/table/{name}/state", table_state),
               Route("/api/table/{name}/choose", choose, methods=["POST"]),
+              Route("/screen/{code}", screen_page), Route("/api/screen/{code}/state", screen_state),
               Route("/f/{token}", facilitator_page), Route("/api/f/{token}/state", facilitator_state),
               Route("/api/f/{token}/{action}", act, methods=["POST"]),
               Route("/f/{token}/{what:str}", download)]
@@ -399,11 +464,35 @@ function render(d){
   // (ticked something it has not locked in yet): then the status line above says what is locked in.
   if (formRound !== d.round || !form || d.finished || (!touched && formHtml !== d.form)) {
     const msg = document.getElementById('choice-msg'), keep = formRound === d.round && msg ? [msg.className, msg.textContent] : null;
+    // The round ended under this device's unsaved ticks (trainer review: they vanished and the next
+    // "Lock in" locked the carried-over choice in): they come back, not locked in, and it says so.
+    const lost = form && touched && formRound !== null && formRound !== d.round && !d.finished ? ticks(form) : null;
+    const ended = formRound;
     set('form', d.form); formRound = d.round; formHtml = d.form; touched = false; bindForm();
     if (keep) { const m = document.getElementById('choice-msg'); m.className = keep[0]; m.textContent = keep[1]; }
+    if (lost) {
+      const f = document.getElementById('levers');
+      f.querySelectorAll('.lever').forEach(l => {
+        const t = lost[l.dataset.lever], sel = l.querySelector('select');
+        l.querySelector('input').checked = !!t;
+        if (t && sel && t.field !== null) sel.value = t.field;
+      });
+      touched = true;
+      const m = document.getElementById('choice-msg');
+      m.className = 'err';
+      m.textContent = ' Round ' + ended + ' ended before these ticks were locked in, so they were not used. '
+        + 'Lock them in for round ' + d.round + ', or change them.';
+    }
   }
   const pick = document.getElementById('curve-field');
   if (pick) { pick.value = curveField; showCurve(); pick.addEventListener('change', () => { curveField = pick.value; showCurve(); }); }
+}
+function ticks(form){  // lever -> {field} for each ticked lever of the form
+  const out = {};
+  form.querySelectorAll('.lever').forEach(l => {
+    if (l.querySelector('input').checked) { const sel = l.querySelector('select'); out[l.dataset.lever] = {field: sel ? sel.value : null}; }
+  });
+  return out;
 }
 function showCurve(){ document.querySelectorAll('.curve').forEach(c => c.hidden = c.dataset.field !== curveField); }
 function bindForm(){
@@ -412,11 +501,7 @@ function bindForm(){
   form.addEventListener('change', () => { touched = true; edits += 1; });
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
-    const levers = [];
-    form.querySelectorAll('.lever').forEach(l => {
-      const key = l.dataset.lever, box = l.querySelector('input');
-      if (box.checked) { const sel = l.querySelector('select'); levers.push(sel ? {lever: key, field: sel.value} : {lever: key}); }
-    });
+    const levers = Object.entries(ticks(form)).map(([key, t]) => t.field === null ? {lever: key} : {lever: key, field: t.field});
     // looked up again after the wait: the form may have been redrawn meanwhile (its message is kept)
     const say = (cls, text) => { const m = document.getElementById('choice-msg'); if (m) { m.className = cls; m.textContent = text; } };
     say('', ' saving…');
@@ -431,6 +516,21 @@ function bindForm(){
   });
 }
 poll(base + '/state', render);
+"""
+
+SCREEN_JS = POLL_JS + """
+let deadline = null;
+function render(d){
+  for (const k of ['region', 'league', 'timeline', 'debrief']) document.getElementById(k).innerHTML = d[k];
+  document.getElementById('round').textContent = d.round;
+  document.getElementById('chosen').textContent = d.chosen;
+  deadline = d.deadline;
+}
+setInterval(() => {
+  const t = document.getElementById('timer');
+  t.textContent = deadline ? 'round ends in ' + Math.max(0, Math.round(deadline - Date.now() / 1000)) + ' s' : '';
+}, 500);
+poll(__BASE__ + '/state', render);
 """
 
 FACILITATOR_JS = POLL_JS + """
@@ -462,7 +562,14 @@ let finished = false;
 function buttons(){
   document.getElementById('advance').disabled = finished || endingFrom !== null;
   document.getElementById('fire').disabled = finished || firing;
+  document.getElementById('end').disabled = finished;
 }
+document.getElementById('timeline').addEventListener('click', async ev => {  // withdraw a queued shock
+  const b = ev.target.closest('button.withdraw');
+  if (!b) return;
+  b.disabled = true;
+  await act('withdraw', {index: parseInt(b.dataset.i)});
+});
 async function act(action, body){
   const res = await post(base + '/' + action, body);
   document.getElementById('msg').textContent = res.ok ? '' : (res.data.error || ('error ' + res.status));
