@@ -15,6 +15,7 @@ room_web.py (its server) and `innovation-sim workshop`.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -1184,11 +1185,16 @@ def test_on_a_phone_a_tap_on_a_levers_name_ticks_it_and_a_round_ending_mid_choic
         box = "#levers .lever[data-lever='{}'] input[type=checkbox]"
         table.tap("#levers .lever[data-lever='stop_project'] .pick b")
         assert table.locator(box.format("stop_project")).is_checked()
+        assert table.inner_text("#units") == "Ticked: 0 of your 3 units"  # stopping a project is free
         size = table.locator(box.format("stop_project")).bounding_box()
         pick = table.locator("#levers .lever[data-lever='stop_project'] .pick").bounding_box()
         assert size["width"] >= 20 and pick["height"] >= 40, (size, pick)
         table.locator("#levers .lever[data-lever='seek_grant'] select").select_option("education")
         table.tap("#levers .lever[data-lever='seek_grant'] .pick b")
+        assert table.inner_text("#units") == "Ticked: 1 of your 3 units"
+        table.tap("#levers .lever[data-lever='new_leader'] .pick b")
+        assert table.inner_text("#units") == "Ticked: 4 of your 3 units: too many, untick something"
+        table.tap("#levers .lever[data-lever='new_leader'] .pick b")
         urllib.request.urlopen(urllib.request.Request(f"{server.url}/api/f/{server.facilitator}/advance",
                                                       data=b"{}", method="POST"), timeout=30).read()
         _wait_round(table, 2)
@@ -1205,3 +1211,42 @@ def test_on_a_phone_a_tap_on_a_levers_name_ticks_it_and_a_round_ending_mid_choic
         browser.close()
     finally:
         server.stop()
+
+
+def test_a_table_is_told_which_carried_over_levers_no_longer_fit_its_budget(room):
+    """Trainer review: "you keep Back a trial" while "Share ideas" had gone without a word (the budget fell)."""
+    from model.app import room_pages as pages
+    red, _ = room.join(room.code, "Red")
+    room.choose(red, "Red", 1, [{"lever": "back_trial", "field": "education"}, {"lever": "share"}])
+    room.advance()  # 3 - 3 + 2 = 2 units: the trial (2) still fits, sharing (1) no longer does
+    assert room.effective_choice("Red") == [{"lever": "back_trial", "field": "education"}]
+    assert room.unaffordable("Red") == ([{"lever": "share"}], 2)
+    view = pages.table_view(room, "Red")
+    assert "no longer fits your budget of 2 units, so it is left out" in view["note"], view["note"]
+    assert "Share ideas" in view["note"].split("no longer")[0].split("(one-off levers do not carry over).")[1]
+    assert "data-budget='2'" in view["form"] and "data-cost='2'" in view["form"]
+    room.choose(red, "Red", 2, [{"lever": "share"}])
+    assert room.unaffordable("Red") == ([], 2) and "no longer" not in pages.table_view(room, "Red")["note"]
+
+
+def test_a_table_reads_in_words_which_fields_moved_or_fell_back_last_round(room):
+    """Trainer review: "trial started (quality 0.47)" while the field had fallen back to latent within the round;
+    the fall showed only as a small mark on the phase chart."""
+    from model.app import room_pages as pages
+    from model.core.lifecycle import PHASE_NAMES
+    red, t = room.join(room.code, "Red")
+    for rnd in range(1, 5):
+        room.choose(red, "Red", rnd, [{"lever": "back_trial", "field": "education"}] if rnd % 2 else [])
+        room.advance()
+        rm = room.settings.round_months
+        phase = np.stack([x["phase"][t.place] for x in room.history])[(rnd - 1) * rm: rnd * rm + 1]
+        said = html.unescape(pages.table_view(room, "Red")["results"])
+        for i, f in enumerate(room.fields):
+            path = phase[:, i]
+            steps = [int(path[0])] + [int(b) for a, b in zip(path[:-1], path[1:]) if b != a]
+            if len(steps) > 1:
+                assert f"{f}: {' → '.join(PHASE_NAMES[k] for k in steps)}" in said, (rnd, said)
+            else:
+                assert f"{f}:" not in said
+        assert ("(fell back)" in said) == bool((np.diff(phase, axis=0) < 0).any())
+    assert "Your fields this round" in said or "No field changed phase this round" in said

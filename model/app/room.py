@@ -492,6 +492,15 @@ class Room:
     def effective_choice(self, name: str) -> list[dict]:
         """What table ``name`` plays this round: its choice, else its last one without the one-off
         levers; levers it can no longer afford are dropped from the end."""
+        return self._carried(name)[0]
+
+    def unaffordable(self, name: str) -> tuple[list[dict], int]:
+        """The levers of table ``name``'s choice dropped because they no longer fit its budget (after a
+        budget cut queued for it), and the units it has: its page says why they went."""
+        levers, dropped, units = self._carried(name)
+        return dropped, units
+
+    def _carried(self, name: str) -> tuple[list[dict], list[dict], int]:
         if name in self.pending:
             levers = list(self.pending[name])
         else:
@@ -499,9 +508,10 @@ class Room:
             levers = [lv for lv in last if not LEVERS[lv["lever"]].one_off]
         budget = self.budget.get(name, START_BUDGET)
         cut = sum(CUT_UNITS for s in self.pending_shocks if s["kind"] == "budget_cut" and s["target"] in ("all", name))
-        while levers and choice_cost(levers) > max(0, budget - cut):
-            levers.pop()
-        return levers
+        units, dropped = max(0, budget - cut), []
+        while levers and choice_cost(levers) > units:
+            dropped.insert(0, levers.pop())
+        return levers, dropped, units
 
     # ------------------------------------------------------------------ the facilitator
     def is_facilitator(self, token: str | None) -> bool:

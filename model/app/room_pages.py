@@ -68,11 +68,13 @@ def levers_form(room: Room, name: str) -> str:
         cost = f"{lv.cost} unit{'s' if lv.cost != 1 else ''}" if lv.cost else "free, 1 unit back"
         # The field's select sits outside the label: on a phone a tap on the lever's name opened the
         # select instead of ticking the box (trainer review).
-        rows.append(f"<div class='lever' data-lever='{key}'><label class='pick'><input type='checkbox' name='{key}'"
+        rows.append(f"<div class='lever' data-lever='{key}' data-cost='{lv.cost}'><label class='pick'><input type='checkbox' name='{key}'"
                     f"{' checked' if key in chosen else ''}> <span><b>{escape(lv.label)}</b> <span class='cost'>{cost}"
                     f"{' · once' if lv.one_off else ''}</span></span></label>{options}<small title='{escape(lv.mechanism)}'>"
                     f"{escape(lv.help)}</small></div>")
-    return (f"<form id='levers' data-round='{room.round}'>{''.join(rows)}"
+    budget = room.unaffordable(name)[1]  # what it can spend this round (net of a budget cut queued for it)
+    return (f"<form id='levers' data-round='{room.round}' data-budget='{budget}'>{''.join(rows)}"
+            f"<p id='units' class='units' aria-live='polite'></p>"
             f"<button type='submit' class='btn submit'>Lock in these choices for round {room.round}</button>"
             f"<span id='choice-msg' role='status'></span></form>")
 
@@ -106,10 +108,28 @@ def table_view(room: Room, name: str) -> dict:
     else:
         note = (f"Not chosen yet for round {room.round}: if you do not choose, you keep "
                 f"{_levers_text(pending) if pending else 'no levers'} (one-off levers do not carry over).")
+    dropped, units = room.unaffordable(name) if not room.finished else ([], 0)
+    if dropped:  # trainer review: a carried-over lever went without a reason
+        note += (f" {_levers_text(dropped)} no longer {'fits' if len(dropped) == 1 else 'fit'} your budget of "
+                 f"{units} unit{'s' if units != 1 else ''}, so {'it is' if len(dropped) == 1 else 'they are'} left out.")
     results = [o for o in room.outcomes if o["table"] == name][-1:]
     last_results = ("<ul>" + "".join(f"<li>{escape(r)}</li>" for r in results[0]["results"]) + "</ul>"
                     if results and results[0]["results"] else "<p class='muted'>No levers pulled last round.</p>"
                     if results else "<p class='muted'>No round played yet.</p>")
+    if results:  # what the round did to each field, said in words (trainer review: "trial started" while
+        # the field fell back to latent showed only as a small mark on the phase chart)
+        rm, rnd = room.settings.round_months, results[0]["round"]
+        start, end = (rnd - 1) * rm, min(rnd * rm, len(h) - 1)  # history is month by month from month 0
+        if start < end:
+            moves = []
+            for i, f in enumerate(room.fields):
+                path = phase[start:end + 1, i]
+                steps = [int(path[0])] + [int(b) for a, b in zip(path[:-1], path[1:]) if b != a]
+                if len(steps) > 1:  # every phase it passed through: "latent → design & discovery → latent"
+                    moves.append(f"{f}: {' → '.join(PHASE_NAMES[k] for k in steps)}"
+                                 + (" (fell back)" if (np.diff(steps) < 0).any() else ""))
+            last_results += ("<p class='moves'>Your fields this round: " + escape("; ".join(moves)) + ".</p>"
+                             if moves else "<p class='moves muted'>No field changed phase this round.</p>")
     if results:  # a facilitator's shock that hit this table is part of what happened to it (trainer review)
         hit = [e["text"] for e in room.timeline if e["who"] == "facilitator" and e["round"] == results[0]["round"]
                and e.get("target") in ("all", name)]
@@ -321,6 +341,7 @@ h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.2em;margin:1em 0 .3em}.muted{col
 .pick{display:flex;align-items:center;gap:10px;min-height:44px;cursor:pointer}.pick input{width:24px;height:24px;flex:none;margin:0}
 select,input:not([type=checkbox]){font-size:16px;min-height:40px;padding:4px 8px;box-sizing:border-box;max-width:100%}
 .lever select{margin:2px 0 4px 34px}.btn{min-height:44px}.btn:disabled{opacity:.4;cursor:default}
+.units{margin:6px 0}.units.over{color:#c62828;font-weight:600}
 .btn.withdraw{min-height:32px;padding:2px 8px;font-size:.85em;margin-left:6px}
 .chart{overflow-x:auto}@media(max-width:600px){.chart svg{min-width:720px}}
 body[data-status=finished] .levers-h,body[data-status=ended] .levers-h{display:none}

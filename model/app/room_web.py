@@ -477,7 +477,7 @@ function render(d){
         l.querySelector('input').checked = !!t;
         if (t && sel && t.field !== null) sel.value = t.field;
       });
-      touched = true;
+      touched = true; units(f);
       const m = document.getElementById('choice-msg');
       m.className = 'err';
       m.textContent = ' Round ' + ended + ' ended before these ticks were locked in, so they were not used. '
@@ -495,10 +495,20 @@ function ticks(form){  // lever -> {field} for each ticked lever of the form
   return out;
 }
 function showCurve(){ document.querySelectorAll('.curve').forEach(c => c.hidden = c.dataset.field !== curveField); }
+function units(form){  // what the ticks cost against the budget, said beside the button (trainer review)
+  const el = document.getElementById('units'), budget = parseInt(form.dataset.budget);
+  if (!el) return;
+  let cost = 0;
+  form.querySelectorAll('.lever').forEach(l => { if (l.querySelector('input').checked) cost += parseInt(l.dataset.cost); });
+  el.textContent = 'Ticked: ' + cost + ' of your ' + budget + ' unit' + (budget === 1 ? '' : 's')
+    + (cost > budget ? ': too many, untick something' : '');
+  el.className = 'units' + (cost > budget ? ' over' : '');
+}
 function bindForm(){
   const form = document.getElementById('levers');
   if (!form) return;
-  form.addEventListener('change', () => { touched = true; edits += 1; });
+  units(form);
+  form.addEventListener('change', () => { touched = true; edits += 1; units(form); });
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     const levers = Object.entries(ticks(form)).map(([key, t]) => t.field === null ? {lever: key} : {lever: key, field: t.field});
@@ -512,7 +522,7 @@ function bindForm(){
     if (res.ok && edits === before) touched = false;
     // refused: the ticks stay for the table to change, and the message says they are not what is locked in
     say(res.ok ? 'ok' : 'err', res.ok ? ' Locked in for round ' + res.data.round + '.' : ' ' + (res.data.error || ('error ' + res.status))
-        + ' (not locked in: the line above says what is)');
+        + ' (not locked in: the yellow line at the top of the page says what is)');
   });
 }
 poll(base + '/state', render);
