@@ -269,19 +269,22 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         key = str(room.version)
         view = hub.cache.get(("f", key))
         if view is None:
-            timer = room.settings.timer
-            view = {"key": key, "round": pages.round_line(room), "open_round": room.round, "finished": room.finished, "ended": room.ended,
-                    "save_error": hub.save_error,
+            view = {**room_view(key), "open_round": room.round, "ended": room.ended, "save_error": hub.save_error,
                     "chosen": f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
-                    "tables": list(room.tables), "region": pages.region_html(room), "pins": pages.pins_html(room), "league": pages.league_html(room),
-                    "timeline": pages.timeline_html(room),
-                    "deadline": room.round_opened + timer if timer and not room.finished else None,
+                    "tables": list(room.tables), "pins": pages.pins_html(room), "timeline": pages.timeline_html(room),
                     "debrief": (pages.debrief_html(room) + f"<p><a class='btn' href='/f/{request.path_params['token']}"
                                 "/decisions.csv' download>Download every decision and outcome (CSV)</a> <a class='btn' "
                                 f"href='/f/{request.path_params['token']}/summary' target='_blank'>Printable summary</a></p>")
                     if room.finished else ""}
             hub.cache[("f", key)] = view
         return JSONResponse(view)
+
+    def room_view(key: str) -> dict:
+        """What the facilitator's page and the projector screen both show."""
+        timer = room.settings.timer
+        return {"key": key, "round": pages.round_line(room), "finished": room.finished,
+                "region": pages.region_html(room), "league": pages.league_html(room),
+                "deadline": room.round_opened + timer if timer and not room.finished else None}
 
     async def screen_page(request: Request) -> Response:
         """For the projector: the code, the round, the region and the league, with no secret in its
@@ -310,12 +313,9 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         key = str(room.version)
         view = hub.cache.get(("s", key))
         if view is None:
-            timer = room.settings.timer
-            view = {"key": key, "round": pages.round_line(room), "finished": room.finished,
+            view = {**room_view(key),
                     "chosen": "" if room.finished else f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
-                    "region": pages.region_html(room), "league": pages.league_html(room),
                     "timeline": pages.timeline_html(room, pending_shown=False),
-                    "deadline": room.round_opened + timer if timer and not room.finished else None,
                     "debrief": pages.debrief_html(room) if room.finished else ""}
             hub.cache[("s", key)] = view
         return JSONResponse(view)
