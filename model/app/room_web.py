@@ -263,21 +263,26 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
             facilitator(request)
         except Refused as e:
             return _refused(e)
-        await hub.wait(lambda: str(room.version), request.query_params.get("since"))
-        if room.finished:
-            await hub.debrief_ready()
-        key = str(room.version)
-        view = hub.cache.get(("f", key))
-        if view is None:
-            view = {**room_view(key), "open_round": room.round, "ended": room.ended, "save_error": hub.save_error,
+        return JSONResponse(await room_state(request, "f", lambda key: {
+                    **room_view(key), "open_round": room.round, "ended": room.ended, "save_error": hub.save_error,
                     "chosen": f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
                     "tables": list(room.tables), "pins": pages.pins_html(room), "timeline": pages.timeline_html(room),
                     "debrief": (pages.debrief_html(room) + f"<p><a class='btn' href='/f/{request.path_params['token']}"
                                 "/decisions.csv' download>Download every decision and outcome (CSV)</a> <a class='btn' "
                                 f"href='/f/{request.path_params['token']}/summary' target='_blank'>Printable summary</a></p>")
-                    if room.finished else ""}
-            hub.cache[("f", key)] = view
-        return JSONResponse(view)
+                    if room.finished else ""}))
+
+    async def room_state(request: Request, who: str, build) -> dict:
+        """The facilitator's (``f``) or the projector's (``s``) view once the room changes (a long poll),
+        built once per change however many screens ask."""
+        await hub.wait(lambda: str(room.version), request.query_params.get("since"))
+        if room.finished:
+            await hub.debrief_ready()
+        key = str(room.version)
+        view = hub.cache.get((who, key))
+        if view is None:
+            view = hub.cache[(who, key)] = build(key)
+        return view
 
     def room_view(key: str) -> dict:
         """What the facilitator's page and the projector screen both show."""
@@ -307,18 +312,11 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         refused = screen_allowed(request)
         if refused is not None:
             return refused
-        await hub.wait(lambda: str(room.version), request.query_params.get("since"))
-        if room.finished:
-            await hub.debrief_ready()
-        key = str(room.version)
-        view = hub.cache.get(("s", key))
-        if view is None:
-            view = {**room_view(key),
-                    "chosen": "" if room.finished else f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
-                    "timeline": pages.timeline_html(room, pending_shown=False),
-                    "debrief": pages.debrief_html(room) if room.finished else ""}
-            hub.cache[("s", key)] = view
-        return JSONResponse(view)
+        return JSONResponse(await room_state(request, "s", lambda key: {
+            **room_view(key),
+            "chosen": "" if room.finished else f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
+            "timeline": pages.timeline_html(room, pending_shown=False),
+            "debrief": pages.debrief_html(room) if room.finished else ""}))
 
     async def act(request: Request) -> Response:
         try:
