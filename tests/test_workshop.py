@@ -487,6 +487,17 @@ def _wait_round(page, rnd: int) -> None:
     page.wait_for_function("r => document.body.dataset.round == r", arg=str(rnd), timeout=30_000)
 
 
+def _join(page, server, name: str, pin: str | None = None, tap: bool = False) -> None:
+    """Join (or, with the table's PIN, rejoin) table ``name`` from the join page, as a participant types it."""
+    page.goto(server.url + "/")
+    page.fill("input[name=code]", server.code)
+    page.fill("input[name=table]", name)
+    if pin is not None:
+        page.fill("input[name=pin]", pin)
+    (page.tap if tap else page.click)("#join button")
+    page.wait_for_url(f"**/table/{name}")
+
+
 def _choose(page, levers: dict[str, str | None]) -> None:
     """Tick ``levers`` (lever -> field or None) on a table's page, untick the rest, lock them in."""
     for key in LEVERS:
@@ -990,11 +1001,7 @@ def test_the_facilitators_double_clicks_end_one_round_and_fire_one_shock_and_a_l
             pg.on("pageerror", lambda e: errors.append(str(e)))
         fac.goto(f"{server.url}/f/{server.facilitator}")
         fac.wait_for_selector("#region table")
-        table.goto(server.url + "/")
-        table.fill("input[name=code]", server.code)
-        table.fill("input[name=table]", "Ash")
-        table.click("#join button")
-        table.wait_for_url("**/table/Ash")
+        _join(table, server, "Ash")
         _wait_round(table, 1)
         fac.click("#fire")
         fac.click("#fire", force=True)  # force: the second lands even on a button just turned off
@@ -1028,18 +1035,9 @@ def test_a_tablemates_newer_choice_shows_in_the_ticks_unless_this_device_is_mid_
         errors = []
         for pg in (a, b):
             pg.on("pageerror", lambda e: errors.append(str(e)))
-        a.goto(server.url + "/")
-        a.fill("input[name=code]", server.code)
-        a.fill("input[name=table]", "Ash")
-        a.click("#join button")
-        a.wait_for_url("**/table/Ash")
+        _join(a, server, "Ash")
         pin = server.saved()["tables"][0]["pin"]
-        b.goto(server.url + "/")
-        b.fill("input[name=code]", server.code)
-        b.fill("input[name=table]", "Ash")
-        b.fill("input[name=pin]", pin)
-        b.click("#join button")
-        b.wait_for_url("**/table/Ash")
+        _join(b, server, "Ash", pin)
         _wait_round(b, 1)
         box = "#levers .lever[data-lever='{}'] input[type=checkbox]"
         assert not b.locator(box.format("share")).is_checked()
@@ -1175,11 +1173,7 @@ def test_on_a_phone_a_tap_on_a_levers_name_ticks_it_and_a_round_ending_mid_choic
         table = phone.new_page()
         errors = []
         table.on("pageerror", lambda e: errors.append(str(e)))
-        table.goto(server.url + "/")
-        table.fill("input[name=code]", server.code)
-        table.fill("input[name=table]", "Ash")
-        table.tap("#join button")
-        table.wait_for_url("**/table/Ash")
+        _join(table, server, "Ash", tap=True)
         _wait_round(table, 1)
         assert table.evaluate("() => document.documentElement.scrollWidth") <= 375  # no sideways scrolling
         box = "#levers .lever[data-lever='{}'] input[type=checkbox]"
