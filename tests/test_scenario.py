@@ -486,3 +486,13 @@ def test_wrong_kinds_of_file_are_named_for_what_they_are(tmp_path):
         manifest.read(tmp_path / "run")
     with pytest.raises(SweepError, match=r"small.toml: a file, not a folder"):
         read_manifest(tmp_path / "small.toml")
+
+
+@pytest.mark.parametrize("fields, said", [(["children's services", "children’s services"],
+                                           "both become the column suffix 'children_s_services'"),
+                                          (["a b", "a_b"], "both become the column suffix 'a_b'"),
+                                          (["education", "???"], r"fields\[1\]: '\?\?\?' has no letter or digit")])
+def test_fields_whose_columns_would_collide_are_refused(tmp_path, fields, said):
+    """Review, session 28: a straight and a curly apostrophe ran, then made sweep parts no reader could open."""
+    with pytest.raises(ScenarioError, match=said):
+        load(write(tmp_path, {**BASE, "fields": fields}))

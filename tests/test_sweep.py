@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -940,3 +941,84 @@ def test_an_experiment_copy_written_otherwise_is_replaced_and_not_called_damaged
     assert copy.read_text() == exp.path.read_text()
     line = resume_summary(0.0, {"runs": 0, "kept": 24, "damaged": 0, "failed": 0, "refreshed": store.refreshed})
     assert "_experiment.toml was written otherwise than the file given" in line and "damaged" not in line
+
+
+@pytest.mark.parametrize("name, said", [("point", "a column every sweep writes"), ("seed", "a column every sweep writes"),
+                                        ("error", "a column every sweep writes"), ("public_value", "an outcome column"),
+                                        ("max_phase", "an outcome column"), ("leader_drive", "a setting the design varies"),
+                                        ("drawn.x", "the prefix of the settings drawn")])
+def test_a_timeline_named_like_a_results_column_is_refused_before_anything_is_written(tmp_path, name, said):
+    """Review, session 28: [switches.point] crashed the design with a traceback and left a folder that blocked
+    the next try; [switches.seed] wrote parts that no reader could open, which were then called damaged."""
+    key = f'"{name}"' if "." in name else name
+    exp = write(tmp_path, SMALL.replace("switches.inspection", f"switches.{key}"))
+    out = tmp_path / "out"
+    assert main(["sweep", str(exp), "--out", str(out), "--workers", "1"]) == 2
+    assert not out.exists()
+    with pytest.raises(ScenarioError, match=f"switches.{re.escape(name)}: '{re.escape(name)}' is also {said}"):
+        load_experiment(exp)
+
+
+def test_a_lever_named_like_a_results_column_is_refused(tmp_path):
+    text = """
+name = "x"
+description = "test"
+scenario = "baseline"
+months = 24
+[design]
+method = "exploratory"
+samples = 2
+[uncertainties]
+leader_drive = {}
+[levers.run]
+levels = [0, 1]
+[[levers.run.events]]
+month = 3
+kind = "crisis"
+"""
+    with pytest.raises(ScenarioError, match="levers.run: 'run' is also a column every sweep writes"):
+        load_experiment(write(tmp_path, text))
+
+
+def test_no_setting_is_named_like_a_results_column():
+    """The settings a design may vary share the results' columns with the outcomes: none may take an outcome's name."""
+    from model.core.outcomes import outcome_columns
+    from model.core.parameters import REGISTRY
+    from model.io.experiment import RESULT_COLUMNS
+    taken = set(RESULT_COLUMNS) | set(outcome_columns(["a"], False)) | set(outcome_columns(["a"], True))
+    assert not taken & set(REGISTRY)
+
+
+def test_region_settings_written_as_dotted_keys_are_read_as_the_names_they_spell(tmp_path):
+    """Review, session 28: `region.followers = [...]` unquoted (as `params` spells it) is a nested table in
+    TOML and was refused with "parameters.region.low: required key is missing"."""
+    from model.io.calibration import load_calibration
+    head = 'name = "d"\ndescription = "d"\nscenario = "region_60"\nmonths = 80\nreplicates = 1\n[design]\nmethod = "grid"\n'
+    dotted = load_experiment(write(tmp_path, head + "[parameters]\nregion.followers = [0.2, 0.8]\n"
+                                   "effects.fire.leader_drive = [0.1, 0.2]\n[constants]\nregion.example_strength = 0.3\n",
+                                   "a.toml"))
+    quoted = load_experiment(write(tmp_path, head + '[parameters]\n"region.followers" = [0.2, 0.8]\n'
+                                   '"effects.fire.leader_drive" = [0.1, 0.2]\n[constants]\n"region.example_strength" = 0.3\n',
+                                   "b.toml"))
+    assert dotted.names == quoted.names == ["region.followers", "effects.fire.leader_drive"]
+    assert dotted.digest() == quoted.digest()
+    with pytest.raises(ScenarioError, match=r"parameters.region.followers: given twice"):
+        load_experiment(write(tmp_path, head + '[parameters]\nregion.followers = [0.2, 0.8]\n"region.followers" = [0.1, 0.3]\n',
+                              "c.toml"))
+    cal = (SHIPPED / "calibrate_england_abc.toml").read_text()
+    cal = cal.replace('"region.example_strength" = {', 'region.example_strength = {')
+    cal = cal.replace('"effects.north_west.leader_drive" = {', 'effects.north_west.leader_drive = {')
+    (tmp_path / "cal.toml").write_text(cal)
+    assert {"region.example_strength", "effects.north_west.leader_drive"} <= set(load_calibration(tmp_path / "cal.toml").names)
+
+
+def test_a_region_setting_in_a_scenarios_parameters_says_where_it_goes(tmp_path):
+    from model.io.scenario import load
+    base = 'name = "s"\ndescription = "s"\nextends = "region_60"\n[parameters]\n'
+    (tmp_path / "s.toml").write_text(base + '"region.followers" = 0.5\n')
+    with pytest.raises(ScenarioError, match=r"parameters.region.followers: a region setting, not a locality parameter: "
+                                            r"put it in the \[region\] table as followers = \.\.\."):
+        load(tmp_path / "s.toml")
+    (tmp_path / "s.toml").write_text(base + '"effects.fire.leader_drive" = 0.1\n')
+    with pytest.raises(ScenarioError, match=r"\[region.effects.fire\] leader_drive = \.\.\."):
+        load(tmp_path / "s.toml")

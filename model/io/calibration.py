@@ -49,7 +49,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..core.outcomes import column_bounds, outcome_columns
 from . import limits
-from .experiment import base_scenario, check_value, design_param, refuse_a_scenario, resolve_file
+from .experiment import base_scenario, check_value, design_param, dotted_settings, refuse_a_scenario, resolve_file
 from .scenario import (STRICT, Float, Int, Scenario, ScenarioError, did_you_mean, explain, offset_groups, read_toml,
                        shared_groups)
 
@@ -183,7 +183,7 @@ def load_calibration(source: str | Path) -> Calibration:
     """A calibration file (a shipped name or a path), validated; a one-line ScenarioError otherwise."""
     path = resolve_file(source, calibration=True)
     where = str(path)
-    raw = read_toml(path)
+    raw = dotted_settings(read_toml(path), ("prior", "constants"), str(path))
     refuse_a_scenario(raw, where, source, "calibrate")
     if "design" in raw and "abc" not in raw:  # a sweep's file, from the same folder
         raise ScenarioError(f"{where}: a sweep experiment (it has a [design] table), not a calibration; run it "

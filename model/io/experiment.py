@@ -304,10 +304,37 @@ def _telling(errors: list[dict], raw: dict) -> dict:
     return errors[0]
 
 
+def dotted_settings(raw: dict, tables: tuple[str, ...], where: str) -> dict:
+    """Region settings written as TOML dotted keys (``region.followers = ...`` unquoted, as `params` spells
+    them) read as TOML nested tables, and were refused with a misleading "low: required key is missing"
+    (review, session 28): they are read here as the one name they spell, in each of ``tables``."""
+    def nested(v) -> bool:  # a table of settings, not a switched timeline that happens to be called so
+        return isinstance(v, dict) and not {"levels", "events"} & set(v)
+
+    out = dict(raw)
+    for table in tables:
+        t = raw.get(table)
+        if not isinstance(t, dict) or not any(nested(t.get(k)) for k in ("region", "effects")):
+            continue
+        flat = {k: v for k, v in t.items() if k not in ("region", "effects") or not nested(v)}
+        pairs = [(f"region.{k}", v) for k, v in t["region"].items()] if nested(t.get("region")) else []
+        for g, spec in t["effects"].items() if nested(t.get("effects")) else ():
+            if not isinstance(spec, dict):
+                raise ScenarioError(f"{where}: {table}.effects.{g}: expected effects.<group>.<setting>, e.g. "
+                                    f"effects.fire.leader_drive")
+            pairs += [(f"effects.{g}.{k}", v) for k, v in spec.items()]
+        for name, v in pairs:
+            if name in flat:
+                raise ScenarioError(f"{where}: {table}.{name}: given twice (once quoted, once as dotted keys)")
+            flat[name] = v
+        out[table] = flat
+    return out
+
+
 def load_experiment(source: str | Path) -> Experiment:
     path = resolve_file(source)
     where = str(path)
-    raw = read_toml(path)
+    raw = dotted_settings(read_toml(path), ("parameters", "uncertainties", "levers", "constants"), where)
     refuse_a_scenario(raw, where, source, "sweep")
     if "abc" in raw:  # a calibration (model/io/calibration.py) shares the folder and the name space
         raise ScenarioError(f"{where}: a calibration (it has an [abc] table), not a sweep; run it with "
@@ -382,6 +409,7 @@ def load_experiment(source: str | Path) -> Experiment:
         raise ScenarioError(f"{where}: switches: only for method = \"grid\"")
 
     switch_events = {sname: _switch_events(sw, f"switches.{sname}", scenario, where) for sname, sw in m.switches.items()}
+    _check_columns(names, list(m.switches), "switches", scenario, where)
     calibration, specs = _check_outcomes(m, scenario, where)
     _check_size(m, names, levels_by_name, list(m.switches.values()), where)
     points = _design(m, names, bounds, levels_by_name, list(m.switches.values()), where)
@@ -393,6 +421,25 @@ def load_experiment(source: str | Path) -> Experiment:
         calibration=calibration, raw=raw, outcome_specs=specs,
         common_random_numbers=m.design.common_random_numbers,
     )
+
+
+RESULT_COLUMNS = ("run", "point", "replicate", "seed", "error")  # a sweep part's own columns (sweep._schema)
+
+
+def _check_columns(names: list[str], switch_names: list[str], table: str, scenario: Scenario, where: str) -> None:
+    """A switched timeline's name becomes a column of the results beside the settings, the outcomes and
+    the run's own columns: a name already among them crashed the design or wrote parts no reader could
+    open, and the folder was then called damaged (review, session 28)."""
+    from ..core.outcomes import outcome_columns
+    taken = {c: "a column every sweep writes" for c in RESULT_COLUMNS}
+    taken.update({c: "an outcome column" for c in outcome_columns(scenario.fields, scenario.region is not None)})
+    taken.update({n: "a setting the design varies" for n in names})
+    for n in switch_names:
+        if n in taken or n.startswith("drawn."):
+            what = taken.get(n, "the prefix of the settings drawn from a posterior")
+            raise ScenarioError(f"{where}: {table}.{n}: '{n}' is also {what} in the results; give the timeline "
+                                f"another name (see innovation-sim outcomes)")
+        taken[n] = "another timeline"
 
 
 def base_scenario(path: Path, scenario: str, months: int | None, constants: dict[str, float],
@@ -545,6 +592,7 @@ def _exploratory(m: ExperimentModel, raw: dict, path: Path, scenario: Scenario, 
     if n is None:
         raise ScenarioError(f"{where}: design.samples: required for method \"exploratory\" (how many futures)")
     switch_events = {k: _switch_events(sw, f"levers.{k}", scenario, where) for k, sw in switches.items()}
+    _check_columns(names, list(switches), "levers", scenario, where)
     levels += [[float(v) for v in sw.levels] for sw in switches.values()]
     calibration, specs = _check_outcomes(m, scenario, where)
     n_policies = math.prod(len(v) for v in levels)

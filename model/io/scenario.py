@@ -60,6 +60,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from ..core.events import KINDS, LEADER_ROLES, LINK_LAYERS, Shock
 from ..core.lifecycle import PHASE_NAMES
 from ..core.locality import DEFAULT_FIELDS, Locality
+from ..core.outcomes import slug
 from ..core.parameters import ADDED_AT_DEFAULT, REGION_PARAMS, REGISTRY, ParameterError, resolve
 from ..core.region import GROUPS, REGIONS, TYPES, Region, RegionEvent, RegionSpec
 from . import limits
@@ -477,6 +478,12 @@ def explain(err: dict, raw: dict, sections: dict | None = None, elsewhere=None) 
         options = sections.get(section, {})
         what = "parameter" if section == ("parameters",) else "key"
         hint = (elsewhere or _elsewhere)(section, loc[-1]) or did_you_mean(loc[-1], options)
+        if section == ("parameters",) and str(loc[-1]).startswith(("region.", "effects.")):
+            # `params` lists it so (the spelling of sweeps and --set); a scenario file has a table for it
+            name = str(loc[-1])
+            return (f"{where}: a region setting, not a locality parameter: put it in the [region] table as "
+                    + (f"{name.split('.', 1)[1]} = ..." if name.startswith("region.") else
+                       f"[region.effects.{'.'.join(name.split('.')[1:-1])}] {name.rsplit('.', 1)[1]} = ..."))
         if not hint and section == ("parameters",):
             hint = " (see `innovation-sim params`)"
         return f"{where}: unknown {what}{hint}"
@@ -804,6 +811,18 @@ def load(source: str | Path) -> Scenario:
         if name.strip().lower() == "all" or name != name.strip():
             raise ScenarioError(f"{where}: fields[{i}]: {name!r} is not a field name ('all' means every field in an "
                                 f"event; no spaces at either end)")
+    # A sweep names its columns by the field (public_value__<slug>): two names with one slug (a straight and
+    # a curly apostrophe, copied from a document) made parts no reader could open (review, session 28).
+    slugs: dict[str, str] = {}
+    for i, name in enumerate(fields):
+        s = slug(name)
+        if not s:
+            raise ScenarioError(f"{where}: fields[{i}]: {name!r} has no letter or digit (a sweep's columns are named "
+                                f"after the field)")
+        if s in slugs:
+            raise ScenarioError(f"{where}: fields: {slugs[s]!r} and {name!r} both become the column suffix '{s}' "
+                                f"(e.g. public_value__{s}); rename one")
+        slugs[s] = name
     initial = {name: _phase(name, ph, fields, where) for name, ph in m.initial_phases.items()}
     events = [_shock(e, *_event_key(chain, where, i), m.start_year, fields) for i, e in enumerate(m.events)]
     params = {k: v for k, v in m.parameters.model_dump().items() if v is not None}
