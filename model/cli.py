@@ -393,6 +393,9 @@ def _print_comparison(c) -> None:
 def cmd_compare(args) -> int:
     from .viz.plots import compare_overlay  # matplotlib: imported only by the commands that draw
 
+    if args.replicates is not None and args.replicates < 2:  # review: a "90% interval" of zero width
+        raise BadInput(f"--replicates {args.replicates}: a comparison's intervals need at least 2 paired runs "
+                       f"(allowed: 2 to {limits.REPLICATES.value():,})")
     run = _comparison(args)
     out = _out_dir(args.out, "compare-" + "-vs-".join(Path(src).stem for src in args.scenarios))
     c = run()
@@ -1059,17 +1062,34 @@ def _validate_partial(out: str | None) -> Path:
     return Path(cache) / "innovation-sim" / "validate-partial"
 
 
+def _not_inside_a_sweep(out: Path) -> None:
+    """A sweep folder is one Parquet dataset: anything written inside it but under a name starting with
+    _ or . (as its own _analysis/ and _discover/ are) is read as part of it. `--out sweep/v2` doubled every
+    run in pandas.read_parquet('sweep') without a word (review, session 28)."""
+    out = Path(os.path.abspath(out))
+    for parent in out.parents:
+        if (parent / "_manifest.json").is_file():
+            below = out.relative_to(parent).parts[0]
+            if not below.startswith(("_", ".")):
+                raise BadInput(f"--out {out}: is inside the sweep folder {parent}, whose readers would take it for "
+                               f"part of the sweep; choose a folder outside it (or one named _{below} inside it)")
+            return
+
+
 def _not_another_commands(out: Path, ablation: bool) -> None:
     """validate --out may write beside other files (docs/ holds the ODD), but not into the output
     folder of another command: its manifest.json would be replaced and it could not be reproduced.
     The checks' report and the ablation table count as two commands: each writes manifest.json."""
     if (out / "_manifest.json").exists():
         raise BadInput(f"--out {out}: is a sweep folder; choose another folder for the report")
+    if not (out / "manifest.json").exists():
+        return
     try:
         command = json.loads((out / "manifest.json").read_text())["command"]
         name, was_ablation = command["name"], command.get("ablation") is True
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return  # none (or not one of ours): nothing to protect
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # someone's own file: not replaced (review)
+        raise BadInput(f"--out {out}: holds a manifest.json that is not one of innovation-sim's (or is damaged), which the report's "
+                       f"provenance would replace; choose another folder for the report") from None
     if name != "validate":
         raise BadInput(f"--out {out}: holds the output of `innovation-sim {name}` (its manifest.json); "
                        f"choose another folder for the report")
@@ -1157,6 +1177,7 @@ def cmd_robust(args) -> int:
             if args.workers is not None:
                 _positive(args.workers, "--workers")
             folder = Path(args.out) if args.out else Path("runs") / f"robust-{Path(args.experiment).stem}"
+            _resume_note(args.resume, folder, "sweep")
             workers = _scheduler_workers(args) if args.scheduler else _fit_sweep_workers(exp, args)
             print(f"{exp.name}: {exp.n_policies} policies x {exp.n_futures} futures x {exp.replicates} replicates "
                   f"= {exp.n_runs} runs of {exp.scenario.months} months -> {folder}/", flush=True)
@@ -1555,6 +1576,8 @@ def _main(argv: list[str] | None) -> int:
         if args.command in ("compare", "brief") and len(args.scenarios) < 2:
             print(f"innovation-sim {args.command}: error: give at least two scenarios", file=sys.stderr)
             return EXIT_BAD_INPUT
+        if getattr(args, "out", None):
+            _not_inside_a_sweep(Path(args.out))
         return args.func(args)
     except (ScenarioError, BadInput, limits.LimitError, ResourceError) as e:
         print(f"innovation-sim: error: {e}", file=sys.stderr)

@@ -1045,3 +1045,63 @@ def test_an_interrupt_during_an_import_that_swallows_it_still_stops_the_command(
                        cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert r.returncode == 130 and "ran to its end" not in r.stdout, (r.returncode, r.stdout, r.stderr)
     assert r.stderr == "innovation-sim: interrupted while starting; nothing was done\n"
+
+
+def test_no_output_goes_inside_a_sweep_folder_where_its_readers_would_take_it_for_runs(finished, tmp_path, capsys):
+    """Input review, session 28: `sweep --out outer/v2` made pandas.read_parquet('outer') return every run twice."""
+    exp, src, df = finished
+    outer = shutil.copytree(src, tmp_path / "outer")
+    for args in (("sweep", exp, "--out", outer / "v2", "--workers", 1), ("run", "baseline", "--replicates", 2,
+                 "--steps", 12, "--out", outer / "run"), ("discover", outer, "--outcome", "reached_embedding",
+                 "--out", outer / "disc" / "deeper"), ("validate", "--quick", "--only", 1, "--out", outer / "v")):
+        code, _, err = main(*args, capsys=capsys)
+        assert code == 2, args
+        one_line(err, f"is inside the sweep folder {outer}", "choose a folder outside it")
+    assert sorted(p.name for p in outer.iterdir()) == sorted(p.name for p in src.iterdir())
+    assert len(pd.read_parquet(outer)) == len(df)
+    code, _, err = main("run", "baseline", "--replicates", 2, "--steps", 12, "--out", outer / "_mine", capsys=capsys)
+    assert code == 0, err  # a name the readers skip, as the sweep's own _analysis/ and _discover/
+    assert len(pd.read_parquet(outer)) == len(df)
+
+
+def test_validate_does_not_replace_a_manifest_json_it_did_not_write(tmp_path, capsys):
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "manifest.json").write_text('{"my": "project metadata"}')
+    code, _, err = main("validate", "--quick", "--only", 1, "--out", proj, capsys=capsys)
+    assert code == 2
+    one_line(err, "holds a manifest.json that is not one of innovation-sim's")
+    assert (proj / "manifest.json").read_text() == '{"my": "project metadata"}'
+
+
+def test_compare_refuses_one_run_whose_interval_would_have_no_width(tmp_path, capsys):
+    code, _, err = main("compare", "baseline", "inspection_failure", "--replicates", 1, "--steps", 12,
+                        "--out", tmp_path / "c", capsys=capsys)
+    assert code == 2 and not (tmp_path / "c").exists()
+    one_line(err, "--replicates 1: a comparison's intervals need at least 2 paired runs")
+
+
+def test_an_experiment_or_calibration_given_to_run_is_named_as_such(tmp_path, capsys):
+    """Input review: `run experiments/grid_leadership.toml` said "parameters.leader_drive: must be a number"."""
+    from model.io.experiment import SHIPPED as EXPERIMENTS
+    for given, said in ((EXPERIMENTS / "grid_leadership.toml", "an experiment (it names a scenario and has a [design] "
+                         "table), not a scenario; run it with `innovation-sim sweep"),
+                        (EXPERIMENTS / "robust_inspection.toml", "run it with `innovation-sim robust"),
+                        (EXPERIMENTS / "calibrate_england_abc.toml", "a calibration (it has [abc] and [prior] tables)"),
+                        ("grid_leadership", "grid_leadership is a shipped experiment: run it with `innovation-sim sweep "
+                         "grid_leadership`")):
+        code, _, err = main("run", given, "--replicates", 2, "--out", tmp_path / "r", capsys=capsys)
+        assert code == 2
+        one_line(err, said)
+    code, _, err = main("compare", "baseline", "calibrate_england_abc", capsys=capsys)
+    one_line(err, "run it with `innovation-sim calibrate calibrate_england_abc`")
+
+
+def test_robust_resume_on_an_empty_folder_says_it_starts_from_the_beginning(tmp_path, capsys):
+    """As sweep --resume does: a typo in the folder's name would otherwise start the work again without a word."""
+    from model.io.experiment import SHIPPED as EXPERIMENTS
+    text = (EXPERIMENTS / "robust_inspection.toml").read_text()
+    exp = tmp_path / "rob.toml"
+    exp.write_text(re.sub(r"(?m)^samples = \d+", "samples = 2", text.replace("replicates = 1", "replicates = 1\nmonths = 24")))
+    code, _, err = main("robust", exp, "--out", tmp_path / "typo", "--resume", "--workers", 1, capsys=capsys)
+    assert code == 0 and "holds nothing yet, so the sweep starts there from the beginning" in err, err

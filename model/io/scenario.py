@@ -646,6 +646,7 @@ def _raw_chain(path: Path) -> list[tuple[Path, dict]]:
             raise ScenarioError(f"{top}: extends: a chain of more than {limit} files (allowed: up to {limit}; "
                                 f"raise it with {limits.EXTENDS.env}=N)")
         raw = read_toml(path)
+        _refuse_an_experiment(raw, path)
         replace = raw.get("replace_events", False)
         if not isinstance(replace, bool):  # merging reads it, so it is checked before merging
             raise ScenarioError(f"{path}: replace_events: must be true or false, got {replace!r}")
@@ -777,6 +778,25 @@ def _span(s: Scenario, last: int | None = None) -> str:
     last = s.months if last is None else last
     dates = "" if s.start_year is None else f", i.e. {_date(0, s.start_year)} to {_date(last, s.start_year)}"
     return f"0 to {last}{dates}"
+
+
+def _refuse_an_experiment(raw: dict, path: Path) -> None:
+    """An experiment or a calibration given where a scenario is read (run, compare, extends): said as such,
+    not as its first wrong key ("parameters.leader_drive: must be a number, got [0.2, 0.8]"; review)."""
+    if "abc" in raw and "prior" in raw:
+        raise ScenarioError(f"{path}: a calibration (it has [abc] and [prior] tables), not a scenario; run it with "
+                            f"`innovation-sim calibrate {path}`")
+    if isinstance(raw.get("scenario"), str) and isinstance(raw.get("design"), dict):
+        raise ScenarioError(f"{path}: an experiment (it names a scenario and has a [design] table), not a scenario; "
+                            f"run it with `innovation-sim {_command_for(raw)} {path}`")
+
+
+def _command_for(raw: dict) -> str:
+    """The command that runs an experiment or calibration file."""
+    if "abc" in raw:
+        return "calibrate"
+    design = raw.get("design")
+    return "robust" if isinstance(design, dict) and design.get("method") == "exploratory" else "sweep"
 
 
 def load(source: str | Path) -> Scenario:
@@ -1056,6 +1076,10 @@ def resolve_path(source: str | Path) -> Path:
     if len(p.parts) == 1 and _exists(shipped):
         return shipped
     known = sorted(q.stem for q in SHIPPED.glob("*.toml"))
+    experiment = SHIPPED.parent / "experiments" / name
+    if len(p.parts) == 1 and _exists(experiment):  # a shipped experiment's name, given to run or compare
+        raise ScenarioError(f"{source}: no such scenario file; {p.stem} is a shipped experiment: run it with "
+                            f"`innovation-sim {_command_for(read_toml(experiment))} {p.stem}`")
     raise ScenarioError(f"{source}: no such scenario file{did_you_mean(p.stem, known)} "
                         f"(see `innovation-sim scenarios`)")
 
