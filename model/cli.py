@@ -633,7 +633,7 @@ def cmd_sweep(args) -> int:
               f"of {exp.scenario.months} months -> {out}/", flush=True)
         start = time.perf_counter()
         stats: dict = {}
-        finish = f"finish with: innovation-sim sweep {args.experiment} --out {out} --resume"
+        finish = f"finish with: innovation-sim sweep {args.experiment} --out {out} --resume{_on_scheduler(args)}"
         try:
             run_sweep(exp, out, workers=workers, scheduler=args.scheduler, resume=args.resume, stats=stats)
         except KeyboardInterrupt:
@@ -677,6 +677,11 @@ def _fit_sweep_workers(exp, args) -> int:
     return workers
 
 
+def _on_scheduler(args) -> str:
+    """The --scheduler of a resume hint: without it the rest ran on a local cluster of the head node (review)."""
+    return f" --scheduler {args.scheduler}" if getattr(args, "scheduler", None) else ""
+
+
 def _resume_note(resume: bool, out: Path, what: str) -> None:
     """--resume on a folder that holds nothing starts there (so one job script serves the first run and
     every later one), but says so: a typo in the folder's name would otherwise start an hour's work
@@ -714,7 +719,7 @@ def cmd_calibrate(args) -> int:
     print(f"{cal.name}: ABC-SMC, {cal.population} particles x {cal.replicates} replicates per generation, at most "
           f"{cal.max_generations} generations of {cal.scenario.months} months"
           f"{' (and the null model)' if cal.null else ''} -> {out}/", flush=True)
-    finish = f"finish with: innovation-sim calibrate {args.experiment} --out {out} --resume"
+    finish = f"finish with: innovation-sim calibrate {args.experiment} --out {out} --resume{_on_scheduler(args)}"
     try:
         summary = calibrate(cal, out, workers=workers, scheduler=args.scheduler, resume=args.resume,
                             force=args.force, predictive=args.predictive, report=_report_generation,
@@ -1186,11 +1191,12 @@ def cmd_robust(args) -> int:
                 run_sweep(exp, folder, workers=workers, scheduler=args.scheduler, resume=args.resume, stats=stats)
             except KeyboardInterrupt:
                 print(f"innovation-sim: interrupted; finished batches are kept in {folder}/; finish with: "
-                      f"innovation-sim robust {args.experiment} --out {folder} --resume", file=sys.stderr)
+                      f"innovation-sim robust {args.experiment} --out {folder} --resume{_on_scheduler(args)}",
+                      file=sys.stderr)
                 return 130
             except SweepStopped as e:
                 raise BadInput(f"{e}; finish with: innovation-sim robust {args.experiment} --out {folder} "
-                               f"--resume") from None
+                               f"--resume{_on_scheduler(args)}") from None
             print(f"Done: {resume_summary(start, stats)}.\n")
         res = analyse(folder)
         out = write(res, folder / "_robust", draw=robustness_figure,

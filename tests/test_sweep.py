@@ -681,6 +681,8 @@ def test_a_lost_scheduler_is_one_line_keeps_the_batches_and_resume_finishes(regi
     kept = len(list(out.glob("part-*.parquet")))
     assert proc.returncode == 2, err
     assert len(err.strip().splitlines()) == 1 and "lost" in err and "--resume" in err, err
+    assert f"--resume --scheduler {address}" in err, err  # without it the rest ran on the head node (review)
+    assert f"the Dask scheduler at {address} was lost" in err, err
     assert 2 <= kept < exp.n_runs
     r = sim("sweep", exp.path, "--out", out, "--resume", "--workers", "2")
     assert r.returncode == 0, r.stderr
@@ -736,7 +738,7 @@ def test_a_lost_scheduler_is_one_line_however_it_shows_up(region_reference, tmp_
                            timeout=300)
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert "the connection to the Dask scheduler was lost" in r.stderr and "--resume" in r.stderr, r.stderr
+    assert re.search(r"the connection to the Dask scheduler( at \S+)? was lost", r.stderr) and "--resume" in r.stderr, r.stderr
     assert len(list(out.glob("part-*.parquet"))) >= 2
 
 
@@ -1022,3 +1024,56 @@ def test_a_region_setting_in_a_scenarios_parameters_says_where_it_goes(tmp_path)
     (tmp_path / "s.toml").write_text(base + '"effects.fire.leader_drive" = 0.1\n')
     with pytest.raises(ScenarioError, match=r"\[region.effects.fire\] leader_drive = \.\.\."):
         load(tmp_path / "s.toml")
+
+
+@pytest.mark.parametrize("answer", ["nothing", "http"])
+def test_an_address_where_no_dask_scheduler_answers_is_one_line_not_a_hang(monkeypatch, answer):
+    """Review, session 28: the dashboard's web port (8787 for 8786) held a sweep for ever at its header line,
+    and a web server's "400 Bad Request" ended in a 54-line traceback."""
+    import threading
+
+    import model.experiments.sweep as sw
+    monkeypatch.setattr(sw, "CONNECT_DEADLINE_S", 3)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if answer == "http":
+                conn.recv(1024)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        start = time.monotonic()
+        with pytest.raises(sw.SweepError, match=rf"--scheduler {re.escape(address)}: (no Dask scheduler answered "
+                                                 rf"within 3 s|cannot connect)") as e:
+            sw.connect(address)
+        assert time.monotonic() - start < 30 and "\n" not in str(e.value)
+    finally:
+        server.close()
+        for c in held:
+            c.close()
+
+
+def test_a_scheduler_whose_workers_all_left_is_said_above_the_bar(capsys, monkeypatch):
+    """Review, session 28: with every worker killed mid-sweep the bar froze and nothing was said."""
+    from dask.distributed import LocalCluster
+
+    import model.experiments.sweep as sw
+    monkeypatch.setattr(sw, "NO_WORKERS_NOTE_S", 0.2)
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+        with sw.connect(empty.scheduler_address) as client:
+            capsys.readouterr()
+            with sw._warn_without_workers(client, empty.scheduler_address):
+                time.sleep(1.0)
+    err = capsys.readouterr().err
+    assert err.count(f"--scheduler {empty.scheduler_address} has no workers left") == 1, err  # once, not every look

@@ -30,6 +30,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 import tomllib
 import traceback
@@ -139,7 +140,8 @@ def _lost(e: BaseException, out: Path, kept: int, client) -> WorkersLost:
         why = ("a batch stopped its worker process each time it was tried (out of memory? use fewer "
                "--workers or a smaller batch_size)")
     elif client.status != "running":
-        why = "the connection to the Dask scheduler was lost"
+        address = getattr(getattr(client, "scheduler", None), "address", None)
+        why = f"the connection to the Dask scheduler{f' at {address}' if address else ''} was lost"
     elif isinstance(e, CancelledError):
         why = "the Dask workers were lost (the cluster cancelled the batches)"
     else:
@@ -727,6 +729,8 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
             stack.enter_context(quiet_client_logs(CLIENT_LOGS if client.cluster is None else ("distributed.client",)))
             if own:
                 stack.enter_context(_using(client))
+            if scheduler:
+                stack.enter_context(_warn_without_workers(client, scheduler))
             with _as_lost(out, store, client):
                 n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
                 # The experiment as a task, not scattered data: if the workers holding it die, the
@@ -788,14 +792,70 @@ def _hold(exp: Experiment) -> Experiment:
     return exp
 
 
+CONNECT_DEADLINE_S = 25  # Client's own timeout (10 s) and its retries, then: not a Dask scheduler
+NO_WORKERS_NOTE_S = 10  # how often a sweep on a given scheduler looks for workers left
+
+
+@contextmanager
+def _warn_without_workers(client, scheduler: str):
+    """A sweep on a given scheduler whose workers all died waited for ever under a frozen bar (review,
+    session 28): said once, in a line above the bar, when no worker is left, and again if they come and go."""
+    from tqdm import tqdm
+
+    stop = threading.Event()
+
+    def watch() -> None:
+        said = False
+        while not stop.wait(NO_WORKERS_NOTE_S):
+            try:
+                none = not client.scheduler_info().get("workers")
+            except Exception:  # a lost scheduler is said by the sweep itself
+                return
+            if none and not said:
+                tqdm.write(f"innovation-sim: note: --scheduler {scheduler} has no workers left; the runs wait until "
+                           f"some join (dask worker {scheduler}), or Ctrl-C keeps the finished batches",
+                           file=sys.stderr)
+            said = none
+
+    t = threading.Thread(target=watch, name="innovation-sim-workers", daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
 def connect(scheduler: str):
     """A Dask client of the scheduler at this address, or a one-line SweepError."""
     from dask.distributed import Client  # slow to import: see configure_local_workers
 
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as e:
+    # In a thread with a deadline of its own: an address that answers but is no Dask scheduler (the
+    # dashboard's web port, 8787 for 8786; any web server) held Client() past its own timeout for good,
+    # or failed deep in the protocol with a traceback (review, session 28).
+    made: dict = {}
+
+    def start() -> None:
+        try:
+            made["client"] = Client(scheduler, timeout="10s")
+        except BaseException as e:  # said below, in one line
+            made["error"] = e
+
+    t = threading.Thread(target=start, name="innovation-sim-connect", daemon=True)
+    t.start()
+    t.join(CONNECT_DEADLINE_S)
+    if t.is_alive():
+        raise SweepError(f"--scheduler {scheduler}: no Dask scheduler answered within {CONNECT_DEADLINE_S} s "
+                         f"(something else listens there? a scheduler's own port is 8786 by default, its dashboard's "
+                         f"8787)")
+    e = made.get("error")
+    if isinstance(e, (OSError, TimeoutError)):
         raise SweepError(f"--scheduler {scheduler}: cannot connect ({e})") from None
+    if e is not None:
+        if isinstance(e, KeyboardInterrupt):
+            raise e
+        raise SweepError(f"--scheduler {scheduler}: cannot connect (what answers there is not a Dask scheduler: "
+                         f"{type(e).__name__})") from None
+    client = made["client"]
     try:
         if not client.scheduler_info().get("workers"):  # the work would wait, silently, for workers to join
             print(f"innovation-sim: note: --scheduler {scheduler} has no workers yet; the runs wait until some "
