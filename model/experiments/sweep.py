@@ -805,13 +805,14 @@ def _warn_without_workers(client, scheduler: str):
     stop = threading.Event()
 
     def watch() -> None:
-        said = False
+        said, before = False, False
         while not stop.wait(NO_WORKERS_NOTE_S):
-            try:
-                none = not client.scheduler_info().get("workers")
+            try:  # asked of the scheduler now, not the client's cache, which a lost scheduler empties too
+                none = client.status == "running" and not client.sync(client.scheduler.identity).get("workers")
             except Exception:  # a lost scheduler is said by the sweep itself
                 return
-            if none and not said:
+            none, before = none and before, none  # two looks in a row: not a worker restarting
+            if none and not said and client.status == "running":
                 tqdm.write(f"innovation-sim: note: --scheduler {scheduler} has no workers left; the runs wait until "
                            f"some join (dask worker {scheduler}), or Ctrl-C keeps the finished batches",
                            file=sys.stderr)
