@@ -1244,3 +1244,32 @@ def test_a_table_reads_in_words_which_fields_moved_or_fell_back_last_round(room)
                 assert f"{f}:" not in said
         assert ("(fell back)" in said) == bool((np.diff(phase, axis=0) < 0).any())
     assert "Your fields this round" in said or "No field changed phase this round" in said
+
+
+def test_a_table_that_has_not_played_can_be_removed_and_its_place_goes_back(room, tmp_path):
+    """Trainer review: a misspelt table name at joining held a place for the whole workshop."""
+    from model.app import room_pages as pages
+    from model.app.room_web import make_app
+    red, r = room.join(room.code, "Red")
+    typo, t = room.join(room.code, "Nroth")
+    room.fire("crisis", "Nroth")
+    room.choose(typo, "Nroth", 1, [{"lever": "share"}])
+    assert "data-table='Nroth'" in pages.pins_html(room)
+    app = make_app(room)
+    assert _asgi(app, "POST", f"/api/f/{room.facilitator}/remove", {"table": "Nroth"})[0] == 200
+    assert "Nroth" not in room.tables and "Nroth" not in room.pending and not room.pending_shocks
+    assert all(e["who"] != "Nroth" for e in room.timeline)
+    with pytest.raises(Refused, match="unknown token"):
+        room.table_for(typo)
+    _, north = room.join(room.code, "North")
+    assert north.place == t.place  # the place went back
+    room.advance()
+    with pytest.raises(Refused, match="has played a round") as e:
+        room.remove("Red")
+    assert e.value.status == 409 and "data-table='Red'" not in pages.pins_html(room)
+    with pytest.raises(Refused, match="no table"):
+        room.remove("Nobody")
+    path = tmp_path / "s.json"
+    room.save(path)
+    again = Room.from_json(json.loads(path.read_text()))
+    assert list(again.tables) == ["Red", "North"] and again.public_value().tolist() == room.public_value().tolist()

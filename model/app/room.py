@@ -536,6 +536,25 @@ class Room:
         self.pending_shocks.append(shock)
         self._changed()
 
+    def can_remove(self, name: str) -> bool:
+        """A table no round has played yet (a misspelt name at joining): its place can go back to the model.
+        One that has played is part of every later round's replay, so it stays."""
+        return name in self.tables and not any(name in r["choices"] for r in self.played)
+
+    def remove(self, name: str) -> None:
+        """Take back table ``name``'s place (its devices are sent back to the join page)."""
+        if name not in self.tables:
+            raise Refused(f"no table {name!r}", 400)
+        if not self.can_remove(name):
+            raise Refused(f"table {name!r} has played a round: its choices are part of the workshop, so it stays "
+                          f"(the model plays its place only if its devices stop choosing)", 409)
+        del self.tables[name]
+        self.pending.pop(name, None)
+        self.budget.pop(name, None)
+        self.pending_shocks = [s for s in self.pending_shocks if s["target"] != name]
+        self.timeline = [e for e in self.timeline if e["who"] != name]
+        self._changed()
+
     def withdraw(self, index: int) -> None:
         """Take back a shock queued for the end of this round (one sent to the wrong table, say)."""
         if self.finished:

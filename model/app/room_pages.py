@@ -195,9 +195,13 @@ def pins_html(room: Room) -> str:
     if not room.tables:
         return "<p class='muted'>No table has joined yet.</p>"
     rows = "".join(f"<tr><td><b>{escape(t.name)}</b></td><td>{escape(room.place_label(t.place))}</td>"
-                   f"<td class='pin'>{escape(t.pin)}</td><td class='num'>{len(t.tokens)}</td></tr>"
+                   f"<td class='pin'>{escape(t.pin)}</td><td class='num'>{len(t.tokens)}</td><td>"
+                   + (f"<button class='btn withdraw remove' data-table='{escape(t.name)}'>remove</button>"
+                      if room.can_remove(t.name) and not room.finished else "") + "</td></tr>"
                    for t in room.tables.values())
-    return f"<table class='pins'><tr><th>table</th><th>place</th><th>PIN</th><th>devices</th></tr>{rows}</table>"
+    return (f"<table class='pins'><tr><th>table</th><th>place</th><th>PIN</th><th>devices</th><th></th></tr>{rows}"
+            f"</table><p class='muted'>A table can be removed (a misspelt name, say) until its first round is "
+            f"played; then its choices are part of the workshop.</p>")
 
 
 def league_html(room: Room) -> str:

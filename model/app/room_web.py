@@ -332,6 +332,8 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
                 room.fire(str(data.get("kind")), str(data.get("target", "all")))
             elif action == "withdraw":
                 room.withdraw((await _json(request)).get("index"))
+            elif action == "remove":
+                room.remove(str((await _json(request)).get("table")))
             elif action == "end":
                 room.end()
             else:
@@ -577,6 +579,12 @@ document.getElementById('timeline').addEventListener('click', async ev => {  // 
   if (!b) return;
   b.disabled = true;
   await act('withdraw', {index: parseInt(b.dataset.i)});
+});
+document.getElementById('pins').addEventListener('click', async ev => {  // remove a table that has not played
+  const b = ev.target.closest('button.remove');
+  if (!b || !confirm('Remove table ' + b.dataset.table + '? Its devices go back to the join page.')) return;
+  b.disabled = true;
+  await act('remove', {table: b.dataset.table});
 });
 async function act(action, body){
   const res = await post(base + '/' + action, body);
