@@ -1067,16 +1067,16 @@ def _validate_partial(out: str | None) -> Path:
     return Path(cache) / "innovation-sim" / "validate-partial"
 
 
-def _not_inside_a_sweep(out: Path) -> None:
+def _not_inside_a_sweep(out: Path, option: str = "--out") -> None:
     """A sweep folder is one Parquet dataset: anything written inside it but under a name starting with
     _ or . (as its own _analysis/ and _discover/ are) is read as part of it. `--out sweep/v2` doubled every
     run in pandas.read_parquet('sweep') without a word (review, session 28)."""
-    out = Path(os.path.abspath(out))
+    out = out.resolve()  # through symbolic links: `link/../v2` may land inside a sweep
     for parent in out.parents:
         if (parent / "_manifest.json").is_file():
             below = out.relative_to(parent).parts[0]
             if not below.startswith(("_", ".")):
-                raise BadInput(f"--out {out}: is inside the sweep folder {parent}, whose readers would take it for "
+                raise BadInput(f"{option} {out}: is inside the sweep folder {parent}, whose readers would take it for "
                                f"part of the sweep; choose a folder outside it (or one named _{below} inside it)")
             return
 
@@ -1582,8 +1582,9 @@ def _main(argv: list[str] | None) -> int:
         if args.command in ("compare", "brief") and len(args.scenarios) < 2:
             print(f"innovation-sim {args.command}: error: give at least two scenarios", file=sys.stderr)
             return EXIT_BAD_INPUT
-        if getattr(args, "out", None):
-            _not_inside_a_sweep(Path(args.out))
+        for flag in ("out", "keep"):
+            if getattr(args, flag, None):
+                _not_inside_a_sweep(Path(getattr(args, flag)), f"--{flag}")
         return args.func(args)
     except (ScenarioError, BadInput, limits.LimitError, ResourceError) as e:
         print(f"innovation-sim: error: {e}", file=sys.stderr)

@@ -1057,6 +1057,15 @@ def test_no_output_goes_inside_a_sweep_folder_where_its_readers_would_take_it_fo
         code, _, err = main(*args, capsys=capsys)
         assert code == 2, args
         one_line(err, f"is inside the sweep folder {outer}", "choose a folder outside it")
+    code, _, err = main("reproduce", outer, "--keep", outer / "rerun", capsys=capsys)
+    assert code == 2
+    one_line(err, f"--keep {outer / 'rerun'}: is inside the sweep folder {outer}")
+    (tmp_path / "link").symlink_to(outer / "_sub", target_is_directory=True)
+    (outer / "_sub").mkdir()
+    code, _, err = main("sweep", exp, "--out", tmp_path / "link" / ".." / "v3", "--workers", 1, capsys=capsys)
+    assert code == 2  # through the link, `link/..` is the sweep folder itself
+    one_line(err, f"is inside the sweep folder {outer}")
+    (outer / "_sub").rmdir()
     assert sorted(p.name for p in outer.iterdir()) == sorted(p.name for p in src.iterdir())
     assert len(pd.read_parquet(outer)) == len(df)
     code, _, err = main("run", "baseline", "--replicates", 2, "--steps", 12, "--out", outer / "_mine", capsys=capsys)

@@ -942,7 +942,13 @@ def test_an_experiment_copy_written_otherwise_is_replaced_and_not_called_damaged
     assert store.refreshed == ["_experiment.toml"] and store.repaired == []
     assert copy.read_text() == exp.path.read_text()
     line = resume_summary(0.0, {"runs": 0, "kept": 24, "damaged": 0, "failed": 0, "refreshed": store.refreshed})
-    assert "_experiment.toml was written otherwise than the file given" in line and "damaged" not in line
+    assert "_experiment.toml differed from the file given only in its name or description" in line
+    assert "damaged" not in line
+    for cut in ("", copy.read_text().split("[design]")[0]):  # an emptied or cut copy parses as TOML: still damage
+        copy.write_text(cut)
+        store = Store(out, exp)
+        assert store.check(resume=True) == ([], False)
+        assert store.repaired == ["_experiment.toml"] and store.refreshed == [], repr(cut[:30])
 
 
 @pytest.mark.parametrize("name, said", [("point", "a column every sweep writes"), ("seed", "a column every sweep writes"),
@@ -1070,10 +1076,19 @@ def test_a_scheduler_whose_workers_all_left_is_said_above_the_bar(capsys, monkey
 
     import model.experiments.sweep as sw
     monkeypatch.setattr(sw, "NO_WORKERS_NOTE_S", 0.2)
-    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
-        with sw.connect(empty.scheduler_address) as client:
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        with sw.connect(cluster.scheduler_address) as client:
             capsys.readouterr()
-            with sw._warn_without_workers(client, empty.scheduler_address):
+            with sw._warn_without_workers(client, cluster.scheduler_address):
+                time.sleep(0.7)
+                assert "no workers" not in capsys.readouterr().err  # while one works, nothing is said
+                cluster.scale(0)
+                deadline = time.monotonic() + 10
+                while client.sync(client.scheduler.identity).get("workers") and time.monotonic() < deadline:
+                    time.sleep(0.1)
                 time.sleep(1.0)
-    err = capsys.readouterr().err
-    assert err.count(f"--scheduler {empty.scheduler_address} has no workers left") == 1, err  # once, not every look
+            err = capsys.readouterr().err
+            assert err.count(f"--scheduler {cluster.scheduler_address} has no workers left") == 1, err  # once
+            with sw._warn_without_workers(client, cluster.scheduler_address, had=False):
+                time.sleep(0.8)  # never had any: connect() said "no workers yet", not "left"
+            assert "no workers left" not in capsys.readouterr().err

@@ -491,23 +491,25 @@ class Room:
 
     def effective_choice(self, name: str) -> list[dict]:
         """What table ``name`` plays this round: its choice, else its last one without the one-off
-        levers; levers it can no longer afford are dropped from the end."""
+        levers; levers it can no longer afford (after a budget cut queued for it: the cut comes first)
+        are dropped from the end."""
         return self._carried(name)[0]
 
-    def unaffordable(self, name: str) -> tuple[list[dict], int]:
-        """The levers of table ``name``'s choice dropped because they no longer fit its budget (after a
-        budget cut queued for it), and the units it has: its page says why they went."""
-        levers, dropped, units = self._carried(name)
-        return dropped, units
+    def shown_choice(self, name: str) -> tuple[list[dict], list[dict], int]:
+        """What table ``name``'s page says it plays, the levers dropped as no longer affordable, and its
+        units, all without a budget cut queued for it: a shock is a surprise until the round ends
+        (second reading: the page showed the smaller budget as soon as the cut was queued)."""
+        return self._carried(name, cuts=False)
 
-    def _carried(self, name: str) -> tuple[list[dict], list[dict], int]:
+    def _carried(self, name: str, cuts: bool = True) -> tuple[list[dict], list[dict], int]:
         if name in self.pending:
             levers = list(self.pending[name])
         else:
             last = next((r["choices"][name] for r in reversed(self.played) if name in r["choices"]), [])
             levers = [lv for lv in last if not LEVERS[lv["lever"]].one_off]
         budget = self.budget.get(name, START_BUDGET)
-        cut = sum(CUT_UNITS for s in self.pending_shocks if s["kind"] == "budget_cut" and s["target"] in ("all", name))
+        cut = sum(CUT_UNITS for s in self.pending_shocks if s["kind"] == "budget_cut" and s["target"] in ("all", name)) \
+            if cuts else 0
         units, dropped = max(0, budget - cut), []
         while levers and choice_cost(levers) > units:
             dropped.insert(0, levers.pop())
@@ -543,6 +545,8 @@ class Room:
 
     def remove(self, name: str) -> None:
         """Take back table ``name``'s place (its devices are sent back to the join page)."""
+        if self.finished:
+            raise Refused("the workshop has ended", 409)
         if name not in self.tables:
             raise Refused(f"no table {name!r}", 400)
         if not self.can_remove(name):
@@ -553,15 +557,18 @@ class Room:
         self.budget.pop(name, None)
         self.pending_shocks = [s for s in self.pending_shocks if s["target"] != name]
         self.timeline = [e for e in self.timeline if e["who"] != name]
+        self._debrief = None  # kept by the count of tables, which a remove and a join leave unchanged
         self._changed()
 
-    def withdraw(self, index: int) -> None:
-        """Take back a shock queued for the end of this round (one sent to the wrong table, say)."""
+    def withdraw(self, kind: str, target: str = "all") -> None:
+        """Take back a shock queued for the end of this round (one sent to the wrong table, say). Named by
+        what it is, not by its place in the queue, which a screen showing an older queue would get wrong."""
         if self.finished:
             raise Refused("the workshop has ended", 409)
-        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self.pending_shocks):
-            raise Refused(f"shock: no queued shock {index!r} to withdraw ({len(self.pending_shocks)} queued)", 400)
-        del self.pending_shocks[index]
+        shock = {"kind": kind, "target": target}
+        if shock not in self.pending_shocks:
+            raise Refused(f"shock: no {kind!r} for {target!r} is queued to withdraw", 409)
+        self.pending_shocks.remove(shock)
         self._changed()
 
     def advance(self, rnd: int | None = None) -> dict:

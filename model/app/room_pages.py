@@ -57,7 +57,7 @@ def _place_shocks(room: Room, p: int) -> tuple[list[dict], list[Event]]:
 
 def levers_form(room: Room, name: str) -> str:
     """The levers, with what each does and costs; the table's current choice ticked."""
-    chosen = {lv["lever"]: lv.get("field") for lv in room.effective_choice(name)}
+    chosen = {lv["lever"]: lv.get("field") for lv in room.shown_choice(name)[0]}
     rows = []
     for key, lv in LEVERS.items():
         options = ""
@@ -72,7 +72,7 @@ def levers_form(room: Room, name: str) -> str:
                     f"{' checked' if key in chosen else ''}> <span><b>{escape(lv.label)}</b> <span class='cost'>{cost}"
                     f"{' · once' if lv.one_off else ''}</span></span></label>{options}<small title='{escape(lv.mechanism)}'>"
                     f"{escape(lv.help)}</small></div>")
-    budget = room.unaffordable(name)[1]  # what it can spend this round (net of a budget cut queued for it)
+    budget = room.shown_choice(name)[2]
     return (f"<form id='levers' data-round='{room.round}' data-budget='{budget}'>{''.join(rows)}"
             f"<p id='units' class='units' aria-live='polite'></p>"
             f"<button type='submit' class='btn submit'>Lock in these choices for round {room.round}</button>"
@@ -100,7 +100,7 @@ def table_view(room: Room, name: str) -> dict:
     budget = room.budget.get(name, START_BUDGET)
     status = ("ended" if room.ended else "finished" if room.finished else
               "chosen" if name in room.pending else "open")
-    pending = room.effective_choice(name) if not room.finished else []
+    pending, dropped, units = room.shown_choice(name) if not room.finished else ([], [], 0)
     if room.finished:
         note = "The workshop is over: see how your place did against the model below."
     elif name in room.pending:
@@ -108,7 +108,6 @@ def table_view(room: Room, name: str) -> dict:
     else:
         note = (f"Not chosen yet for round {room.round}: if you do not choose, you keep "
                 f"{_levers_text(pending) if pending else 'no levers'} (one-off levers do not carry over).")
-    dropped, units = room.unaffordable(name) if not room.finished else ([], 0)
     if dropped:  # trainer review: a carried-over lever went without a reason
         note += (f" {_levers_text(dropped)} no longer {'fits' if len(dropped) == 1 else 'fit'} your budget of "
                  f"{units} unit{'s' if units != 1 else ''}, so {'it is' if len(dropped) == 1 else 'they are'} left out.")
@@ -226,8 +225,9 @@ def timeline_html(room: Room, latest: int = 60, pending_shown: bool = True) -> s
                    f"<b>{escape(e['who'])}</b>: {escape(e['text'])}</li>" for e in reversed(items))
     pending = "".join(f"<li class='pending'>next: {escape(SHOCKS[s['kind']][0])} for "
                       f"{escape('everyone' if s['target'] == 'all' else s['target'])} <button class='btn withdraw' "
-                      f"data-i='{i}' aria-label='withdraw this shock'>withdraw</button></li>"
-                      for i, s in enumerate(room.pending_shocks)) if pending_shown else ""
+                      f"data-kind='{escape(s['kind'])}' data-target='{escape(s['target'])}' "
+                      f"aria-label='withdraw this shock'>withdraw</button></li>"
+                      for s in room.pending_shocks) if pending_shown else ""
     return f"<ul class='timeline-list'>{pending}{rows or '<li class=muted>No decisions yet.</li>'}</ul>"
 
 

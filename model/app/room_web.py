@@ -99,7 +99,9 @@ class Hub:
 
 
 def _table_key(room: Room, name: str) -> str:
-    t = room.tables[name]
+    t = room.tables.get(name)
+    if t is None:  # removed by the facilitator while its devices waited: they are answered, and sent to join
+        return "removed"
     return json.dumps([room.round, room.finished, room.ended, room.pending.get(name), len(t.tokens),
                        [s for s in room.pending_shocks if s["target"] in ("all", name)]])
 
@@ -207,6 +209,10 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         except Refused as e:
             return _refused(e)
         await hub.wait(lambda: _table_key(room, name), request.query_params.get("since"))
+        try:  # the table may have been removed while this request waited
+            room.table_for(_token(request), name)
+        except Refused as e:
+            return _refused(e)
         key = _table_key(room, name)
         if room.finished:
             await hub.debrief_ready()
@@ -297,7 +303,8 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         projected, showed its token and a table's coming shock)."""
         refused = screen_allowed(request)
         if refused is not None:
-            return HTMLResponse(pages.page("Not allowed", "<p class='err'>wrong join code in this address</p>", ""),
+            said = json.loads(refused.body).get("error", "not allowed")  # a wrong code, or too many of them
+            return HTMLResponse(pages.page("Not allowed", f"<p class='err'>{pages.escape(said)}</p>", ""),
                                 refused.status_code)
         body = ("<div id='conn' role='status'></div><div class='cols'><div>"
                 f"<p class='join'>Join at <b>{pages.escape(join_url)}</b></p><p>code <span class='code'>"
@@ -331,7 +338,8 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
                 data = await _json(request)
                 room.fire(str(data.get("kind")), str(data.get("target", "all")))
             elif action == "withdraw":
-                room.withdraw((await _json(request)).get("index"))
+                data = await _json(request)
+                room.withdraw(str(data.get("kind")), str(data.get("target", "all")))
             elif action == "remove":
                 room.remove(str((await _json(request)).get("table")))
             elif action == "end":
@@ -578,7 +586,7 @@ document.getElementById('timeline').addEventListener('click', async ev => {  // 
   const b = ev.target.closest('button.withdraw');
   if (!b) return;
   b.disabled = true;
-  await act('withdraw', {index: parseInt(b.dataset.i)});
+  await act('withdraw', {kind: b.dataset.kind, target: b.dataset.target});
 });
 document.getElementById('pins').addEventListener('click', async ev => {  // remove a table that has not played
   const b = ev.target.closest('button.remove');

@@ -297,7 +297,7 @@ class Store:
         self.damaged: list[int] = []  # batches found damaged on resume (run again)
         self.kept_failed = 0  # runs with an error among the batches kept
         self.repaired: list[str] = []  # files of the folder found damaged on resume and written again
-        self.refreshed: list[str] = []  # readable copies written otherwise than the file given (same runs), replaced
+        self.refreshed: list[str] = []  # copies differing from the file given only in name or description, replaced
         self.set_aside: list[str] = []  # part files that are no batch of this sweep, moved to _stray/
         self.checksums_required = True  # False only for a folder from before its manifest said so
 
@@ -500,10 +500,13 @@ class Store:
         if self._same_experiment_text():  # a comment added since is no damage; unreadable is
             return
         path = self.folder / "_experiment.toml"
-        try:  # readable but written otherwise (a default spelled out): the same runs, so not "damaged"
-            tomllib.loads(path.read_text(encoding="utf-8-sig"))
-            readable = True
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        words = ("name", "description")  # what the digest leaves out: a copy that differs only there is no damage
+        try:
+            copy = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+            given = tomllib.loads(self.exp.path.read_text(encoding="utf-8-sig"))
+            readable = {k: v for k, v in copy.items() if k not in words} == {k: v for k, v in given.items()
+                                                                            if k not in words}
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):  # an empty or cut copy parses: see above
             readable = False
         try:
             write_atomic(path, self.exp.path.read_text(encoding="utf-8-sig"))
@@ -729,8 +732,8 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
             stack.enter_context(quiet_client_logs(CLIENT_LOGS if client.cluster is None else ("distributed.client",)))
             if own:
                 stack.enter_context(_using(client))
-            if scheduler:
-                stack.enter_context(_warn_without_workers(client, scheduler))
+            if scheduler and own:  # a client given by the caller (a calibration's) is watched by its cluster()
+                stack.enter_context(_warn_without_workers(client, scheduler, had=bool(client.scheduler_info().get("workers"))))
             with _as_lost(out, store, client):
                 n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
                 # The experiment as a task, not scattered data: if the workers holding it die, the
@@ -797,7 +800,7 @@ NO_WORKERS_NOTE_S = 10  # how often a sweep on a given scheduler looks for worke
 
 
 @contextmanager
-def _warn_without_workers(client, scheduler: str):
+def _warn_without_workers(client, scheduler: str, had: bool = True):
     """A sweep on a given scheduler whose workers all died waited for ever under a frozen bar (review,
     session 28): said once, in a line above the bar, when no worker is left, and again if they come and go."""
     from tqdm import tqdm
@@ -805,12 +808,12 @@ def _warn_without_workers(client, scheduler: str):
     stop = threading.Event()
 
     def watch() -> None:
-        said, before = False, False
+        said, before = not had, not had  # a scheduler that had none at the start: connect() said so
         while not stop.wait(NO_WORKERS_NOTE_S):
             try:  # asked of the scheduler now, not the client's cache, which a lost scheduler empties too
                 none = client.status == "running" and not client.sync(client.scheduler.identity).get("workers")
-            except Exception:  # a lost scheduler is said by the sweep itself
-                return
+            except Exception:  # a lost scheduler is said by the sweep itself; a passing failure: look again
+                continue
             none, before = none and before, none  # two looks in a row: not a worker restarting
             if none and not said and client.status == "running":
                 tqdm.write(f"innovation-sim: note: --scheduler {scheduler} has no workers left; the runs wait until "
@@ -873,7 +876,8 @@ def cluster(workers: int | None = None, scheduler: str | None = None):
     The cluster is started and the client opened once rather than once per sweep (about 2 s and
     0.5 s each); both are closed when the block ends."""
     if scheduler:
-        with _using(connect(scheduler)) as client:
+        with _using(connect(scheduler)) as client, \
+                _warn_without_workers(client, scheduler, had=bool(client.scheduler_info().get("workers"))):
             yield client
         return
     from dask.distributed import Client
@@ -1068,7 +1072,7 @@ def resume_summary(start: float, stats: dict) -> str:
     if stats.get("repaired"):
         out += f" ({', '.join(stats['repaired'])} was damaged or missing and written again)"
     if stats.get("refreshed"):
-        out += (f" ({', '.join(stats['refreshed'])} was written otherwise than the file given, to the same runs, "
+        out += (f" ({', '.join(stats['refreshed'])} differed from the file given only in its name or description, "
                 f"and was replaced by it)")
     if stats.get("set_aside"):
         out += f" ({', '.join(stats['set_aside'])}: no batch of this sweep, moved to _stray/)"
