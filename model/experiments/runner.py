@@ -6,6 +6,8 @@ replicate k is the same whichever process or machine runs it.
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import shutil
 import signal
@@ -188,7 +190,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     hung at exit, 3 tries in 7): closing this end of the pipe once the workers are gone ends that
     wait. Uses two private attributes of ``ProcessPoolExecutor`` (CPython 3.12-3.14)."""
     workers = list((pool._processes or {}).values())  # shutdown() forgets these
-    results = pool._result_queue
+    results, manager = pool._result_queue, pool._executor_manager_thread
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in workers:
         proc.terminate()
@@ -196,6 +198,12 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         proc.join(5)
     if results is not None:
         results._writer.close()
+    # The manager thread closes its wake-up pipe as it ends; Python's exit hook wakes it unlocked, and
+    # one that came in the instant between its check and the close printed "Bad file descriptor" under
+    # the one-line message (1 CI run in many). Waiting for the thread to end closes that window.
+    if manager is not None:
+        with contextlib.suppress(KeyboardInterrupt):
+            manager.join(5)
 
 
 def _bar(scenario: Scenario, replicates: int, progress: bool | None, label: str, unit: str) -> dict:
