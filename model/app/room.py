@@ -261,7 +261,7 @@ class Room:
         self.ended = False
         self.version = 0  # bumped at every change: the web layer's long polls wait on it
         self.round_opened = time.time()
-        self._debrief: tuple[tuple[int, int], dict] | None = None  # (rounds, tables) it was for, the debrief
+        self._debrief: tuple[tuple, dict] | None = None  # (rounds, tables) it was for, the debrief
         self._reset_model()
 
     # ------------------------------------------------------------------ the model and its replay
@@ -557,7 +557,6 @@ class Room:
         self.budget.pop(name, None)
         self.pending_shocks = [s for s in self.pending_shocks if s["target"] != name]
         self.timeline = [e for e in self.timeline if e["who"] != name]
-        self._debrief = None  # kept by the count of tables, which a remove and a join leave unchanged
         self._changed()
 
     def withdraw(self, kind: str, target: str = "all") -> None:
@@ -733,7 +732,8 @@ class Room:
         # The web layer runs this in a worker thread while rounds may end and tables join: work on
         # the rounds and tables as they are now, and keep the result only for that state.
         rounds, tables = list(self.played), list(self.tables.values())
-        key = (len(rounds), len(tables))
+        key = (len(rounds), tuple((t.name, t.place) for t in tables))  # which tables, not how many: one removed
+        # and another joined leave the count as it was
         if self._debrief is not None and self._debrief[0] == key:
             return self._debrief[1]
         t0 = time.perf_counter()

@@ -57,7 +57,8 @@ def _place_shocks(room: Room, p: int) -> tuple[list[dict], list[Event]]:
 
 def levers_form(room: Room, name: str) -> str:
     """The levers, with what each does and costs; the table's current choice ticked."""
-    chosen = {lv["lever"]: lv.get("field") for lv in room.shown_choice(name)[0]}
+    levers, _, budget = room.shown_choice(name)
+    chosen = {lv["lever"]: lv.get("field") for lv in levers}
     rows = []
     for key, lv in LEVERS.items():
         options = ""
@@ -72,7 +73,6 @@ def levers_form(room: Room, name: str) -> str:
                     f"{' checked' if key in chosen else ''}> <span><b>{escape(lv.label)}</b> <span class='cost'>{cost}"
                     f"{' · once' if lv.one_off else ''}</span></span></label>{options}<small title='{escape(lv.mechanism)}'>"
                     f"{escape(lv.help)}</small></div>")
-    budget = room.shown_choice(name)[2]
     return (f"<form id='levers' data-round='{room.round}' data-budget='{budget}'>{''.join(rows)}"
             f"<p id='units' class='units' aria-live='polite'></p>"
             f"<button type='submit' class='btn submit'>Lock in these choices for round {room.round}</button>"
