@@ -146,32 +146,29 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
                 "<button class='btn primary' type='submit'>Join</button> <span id='msg' class='err' role='alert'></span></form>")
         return HTMLResponse(pages.page("Join the workshop", body, JOIN_JS))
 
-    def recent_failures(request: Request) -> tuple[list[float], Response | None]:
-        """This address's wrong codes or PINs in the last minute, and the refusal once there are too many."""
+    def recent_failures(request: Request) -> list[float]:
+        """This address's wrong codes or PINs in the last minute (to add to); Refused once there are too many."""
         ip = request.client.host if request.client else "?"
         recent = [t for t in hub.failures.get(ip, []) if time.monotonic() - t < 60]
         hub.failures[ip] = recent
         if len(recent) >= MAX_FAILURES:
-            return recent, JSONResponse({"ok": False, "error": "too many wrong join codes or PINs from this network "
-                                                                "address: wait a minute"}, status_code=429)
-        return recent, None
+            raise Refused("too many wrong join codes or PINs from this network address: wait a minute", 429)
+        return recent
 
-    def screen_allowed(request: Request) -> Response | None:
-        """The projector screen is behind the join code (in its address), as joining is."""
-        recent, refused = recent_failures(request)
-        if refused is not None:
-            return refused
+    def screen_allowed(request: Request) -> None:
+        """The projector screen is behind the join code (in its address), as joining is: Refused if not."""
+        recent = recent_failures(request)
         try:
             room.check_code(request.path_params["code"])
-        except Refused as e:
+        except Refused:
             recent.append(time.monotonic())
-            return _refused(e)
-        return None
+            raise
 
     async def join(request: Request) -> Response:
-        recent, refused = recent_failures(request)
-        if refused is not None:
-            return refused
+        try:
+            recent = recent_failures(request)
+        except Refused as e:
+            return _refused(e)
         try:
             data = await _json(request)
             token, t = room.join(str(data.get("code", "")), str(data.get("table", "")),
@@ -258,9 +255,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
                 "<span id='msg' role='status'></span></p>"
                 "<details class='pins'><summary>Table PINs (for a table whose screens were all closed; "
                 "keep this shut while the page is on a projector)</summary><div id='pins'></div></details>"
-                "<div id='debrief'></div><div class='cols'><section><h2>The region</h2><div id='region'></div>"
-                "<h2>League table of public value</h2><div id='league'></div></section>"
-                "<section><h2>Timeline of decisions</h2><div id='timeline'></div></section></div>")
+                + ROOM_SECTIONS)
         script = FACILITATOR_JS.replace("__BASE__", json.dumps(f"/api/f/{request.path_params['token']}"))
         return HTMLResponse(pages.page("Workshop: facilitator", body, script))
 
@@ -271,7 +266,6 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
             return _refused(e)
         return JSONResponse(await room_state(request, "f", lambda key: {
                     **room_view(key), "open_round": room.round, "ended": room.ended, "save_error": hub.save_error,
-                    "chosen": f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
                     "tables": list(room.tables), "pins": pages.pins_html(room), "timeline": pages.timeline_html(room),
                     "debrief": (pages.debrief_html(room) + f"<p><a class='btn' href='/f/{request.path_params['token']}"
                                 "/decisions.csv' download>Download every decision and outcome (CSV)</a> <a class='btn' "
@@ -294,6 +288,7 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         """What the facilitator's page and the projector screen both show."""
         timer = room.settings.timer
         return {"key": key, "round": pages.round_line(room), "finished": room.finished,
+                "chosen": "" if room.finished else f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
                 "region": pages.region_html(room), "league": pages.league_html(room),
                 "deadline": room.round_opened + timer if timer and not room.finished else None}
 
@@ -301,27 +296,24 @@ def make_app(room: Room, path: Path | None = None, join_url: str = "") -> Starle
         """For the projector: the code, the round, the region and the league, with no secret in its
         address and no shock queued for the end of the round (trainer review: the facilitator's page,
         projected, showed its token and a table's coming shock)."""
-        refused = screen_allowed(request)
-        if refused is not None:
-            said = json.loads(refused.body).get("error", "not allowed")  # a wrong code, or too many of them
-            return HTMLResponse(pages.page("Not allowed", f"<p class='err'>{pages.escape(said)}</p>", ""),
-                                refused.status_code)
+        try:
+            screen_allowed(request)
+        except Refused as e:  # a wrong code, or too many of them
+            return HTMLResponse(pages.page("Not allowed", f"<p class='err'>{pages.escape(str(e))}</p>", ""), e.status)
         body = ("<div id='conn' role='status'></div><div class='cols'><div>"
                 f"<p class='join'>Join at <b>{pages.escape(join_url)}</b></p><p>code <span class='code'>"
                 f"{pages.escape(room.code)}</span></p></div><div><p id='round' class='join'></p><p id='timer'></p>"
-                "<p id='chosen'></p></div></div><div id='debrief'></div><div class='cols'><section><h2>The region</h2>"
-                "<div id='region'></div><h2>League table of public value</h2><div id='league'></div></section>"
-                "<section><h2>Timeline of decisions</h2><div id='timeline'></div></section></div>")
+                "<p id='chosen'></p></div></div>" + ROOM_SECTIONS)
         return HTMLResponse(pages.page("Workshop", body, SCREEN_JS.replace("__BASE__", json.dumps(
             f"/api/screen/{request.path_params['code']}"))))
 
     async def screen_state(request: Request) -> Response:
-        refused = screen_allowed(request)
-        if refused is not None:
-            return refused
+        try:
+            screen_allowed(request)
+        except Refused as e:
+            return _refused(e)
         return JSONResponse(await room_state(request, "s", lambda key: {
             **room_view(key),
-            "chosen": "" if room.finished else f"{len(room.pending)} of {len(room.tables)} tables have chosen this round",
             "timeline": pages.timeline_html(room, pending_shown=False),
             "debrief": pages.debrief_html(room) if room.finished else ""}))
 
@@ -536,24 +528,33 @@ function bindForm(){
 poll(base + '/state', render);
 """
 
-SCREEN_JS = POLL_JS + """
+# What the facilitator's page and the projector screen both lay out below their heads (room_view fills it).
+ROOM_SECTIONS = ("<div id='debrief'></div><div class='cols'><section><h2>The region</h2><div id='region'></div>"
+                 "<h2>League table of public value</h2><div id='league'></div></section>"
+                 "<section><h2>Timeline of decisions</h2><div id='timeline'></div></section></div>")
+
+# The round's countdown, on the facilitator's page and the projector screen (render sets ``deadline``).
+TIMER_JS = """
 let deadline = null;
+setInterval(() => {
+  const t = document.getElementById('timer');
+  t.textContent = deadline ? 'round ends in ' + Math.max(0, Math.round(deadline - Date.now() / 1000)) + ' s' : '';
+}, 500);
+"""
+
+SCREEN_JS = POLL_JS + TIMER_JS + """
 function render(d){
   for (const k of ['region', 'league', 'timeline', 'debrief']) document.getElementById(k).innerHTML = d[k];
   document.getElementById('round').textContent = d.round;
   document.getElementById('chosen').textContent = d.chosen;
   deadline = d.deadline;
 }
-setInterval(() => {
-  const t = document.getElementById('timer');
-  t.textContent = deadline ? 'round ends in ' + Math.max(0, Math.round(deadline - Date.now() / 1000)) + ' s' : '';
-}, 500);
 poll(__BASE__ + '/state', render);
 """
 
-FACILITATOR_JS = POLL_JS + """
+FACILITATOR_JS = POLL_JS + TIMER_JS + """
 const base = __BASE__;
-let deadline = null, openRound = null, endingFrom = null, firing = false;
+let openRound = null, endingFrom = null, firing = false;
 // A second click on "End this round" arrived after the page showed the next round and ended that one
 // too: the button stays off from a click until the next round has been open for a moment.
 const SETTLE_MS = 2000;
@@ -612,9 +613,5 @@ document.getElementById('fire').addEventListener('click', async () => {  // a do
   await act('shock', {kind: document.getElementById('shock-kind').value, target: document.getElementById('shock-target').value});
   setTimeout(() => { firing = false; buttons(); }, 1500);
 });
-setInterval(() => {
-  const t = document.getElementById('timer');
-  t.textContent = deadline ? 'round ends in ' + Math.max(0, Math.round(deadline - Date.now() / 1000)) + ' s' : '';
-}, 500);
 poll(base + '/state', render);
 """
