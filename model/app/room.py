@@ -239,6 +239,11 @@ def _token() -> str:
     return secrets.token_urlsafe(18)
 
 
+def shock_text(shock: dict) -> str:
+    """'Inspection for everyone' or 'Crisis for Red': a facilitator's shock as every screen names it."""
+    return f"{SHOCKS[shock['kind']][0]} for {'everyone' if shock['target'] == 'all' else shock['target']}"
+
+
 def choice_cost(levers: list[dict]) -> int:
     return sum(LEVERS[lv["lever"]].cost for lv in levers)
 
@@ -314,9 +319,8 @@ class Room:
                     if name in budgets:
                         budgets[name] = max(0, budgets[name] - CUT_UNITS)
             if own:
-                who = "everyone" if sh["target"] == "all" else sh["target"]
                 self.timeline.append({"round": rnd, "month": month, "who": "facilitator", "target": sh["target"],
-                                      "text": f"{SHOCKS[sh['kind']][0]} for {who}"})
+                                      "text": shock_text(sh)})
         for name, levers in record["choices"].items():
             if name not in places:
                 continue
@@ -533,8 +537,7 @@ class Room:
             raise Refused("the workshop has ended", 409)
         shock = {"kind": kind, "target": target}
         if shock in self.pending_shocks:  # a second click, or the selects left as they were (trainer review)
-            raise Refused(f"shock: {SHOCKS[kind][0]} for {'everyone' if target == 'all' else target} is already "
-                          f"queued for the end of this round", 409)
+            raise Refused(f"shock: {shock_text(shock)} is already queued for the end of this round", 409)
         self.pending_shocks.append(shock)
         self._changed()
 

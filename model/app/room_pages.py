@@ -18,7 +18,7 @@ import numpy as np
 from ..core.events import Event
 from ..core.lifecycle import PHASE_NAMES
 from ..viz.svg import PHASE_COLOURS, PHASE_TEXT, timeline_svg, triangle_svg, value_curve_svg
-from .room import BUDGET_CAP, INCOME, LEVERS, SHOCKS, START_BUDGET, Room
+from .room import BUDGET_CAP, INCOME, LEVERS, START_BUDGET, Room, shock_text
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -223,8 +223,7 @@ def timeline_html(room: Room, latest: int = 60, pending_shown: bool = True) -> s
     items = sorted(room.timeline, key=lambda e: (e["round"], e["who"] != "facilitator"))[-latest:]
     rows = "".join(f"<li><span class='muted'>round {e['round']} · {escape(when(room, e['month']))}</span> "
                    f"<b>{escape(e['who'])}</b>: {escape(e['text'])}</li>" for e in reversed(items))
-    pending = "".join(f"<li class='pending'>next: {escape(SHOCKS[s['kind']][0])} for "
-                      f"{escape('everyone' if s['target'] == 'all' else s['target'])} <button class='btn withdraw' "
+    pending = "".join(f"<li class='pending'>next: {escape(shock_text(s))} <button class='btn withdraw' "
                       f"data-kind='{escape(s['kind'])}' data-target='{escape(s['target'])}' "
                       f"aria-label='withdraw this shock'>withdraw</button></li>"
                       for s in room.pending_shocks) if pending_shown else ""
@@ -308,7 +307,7 @@ def decisions_csv(room: Room) -> str:
     if shocks:  # the facilitator's shocks, as rows of their own
         for rnd, s in shocks:
             w.writerow({"round": rnd, "month_start": (rnd - 1) * room.settings.round_months, "table": "facilitator",
-                        "levers": _cell(f"shock: {SHOCKS[s['kind']][0]} for {'everyone' if s['target'] == 'all' else s['target']}")})
+                        "levers": _cell(f"shock: {shock_text(s)}")})
     return out.getvalue()
 
 
@@ -327,8 +326,7 @@ def summary_page(room: Room) -> str:
             f"<h2>League table of public value</h2>{league_html(room)}"
             f"<h2>Decisions</h2>{''.join(per_table)}"
             f"<h2>Facilitator's shocks</h2><ul>"
-            + "".join(f"<li>round {r['round']}: {escape(SHOCKS[s['kind']][0])} for "
-                      f"{escape('everyone' if s['target'] == 'all' else s['target'])}</li>"
+            + "".join(f"<li>round {r['round']}: {escape(shock_text(s))}</li>"
                       for r in room.played for s in r["shocks"]) + "</ul>"
             f"<p class='muted'>Public value: performance above each field's starting level, in performance-years, "
             f"summed over fields. Lever costs and budgets are workshop assumptions (docs/ODD.md, Workshop levers).</p>")
