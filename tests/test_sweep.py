@@ -995,6 +995,11 @@ def test_no_setting_is_named_like_a_results_column():
     from model.io.experiment import RESULT_COLUMNS
     taken = set(RESULT_COLUMNS) | set(outcome_columns(["a"], False)) | set(outcome_columns(["a"], True))
     assert not taken & set(REGISTRY)
+    from model.experiments.sweep import _schema, drawn_columns  # the run's own columns are the schema's
+    exp = load_experiment("sobol_top10_england_posterior")
+    own = [c for c in _schema(exp).names if c not in {*exp.names, *exp.switch_names, *drawn_columns(exp),
+                                                        *outcome_columns(exp.scenario.fields, exp.scenario.region is not None)}]
+    assert own == list(RESULT_COLUMNS)
 
 
 def test_region_settings_written_as_dotted_keys_are_read_as_the_names_they_spell(tmp_path):
@@ -1089,6 +1094,6 @@ def test_a_scheduler_whose_workers_all_left_is_said_above_the_bar(capsys, monkey
                 time.sleep(1.0)
             err = capsys.readouterr().err
             assert err.count(f"--scheduler {cluster.scheduler_address} has no workers left") == 1, err  # once
-            with sw._warn_without_workers(client, cluster.scheduler_address, had=False):
+            with sw._warn_without_workers(client, cluster.scheduler_address):
                 time.sleep(0.8)  # never had any: connect() said "no workers yet", not "left"
             assert "no workers left" not in capsys.readouterr().err

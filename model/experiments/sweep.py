@@ -504,16 +504,16 @@ class Store:
         try:
             copy = tomllib.loads(path.read_text(encoding="utf-8-sig"))
             given = tomllib.loads(self.exp.path.read_text(encoding="utf-8-sig"))
-            readable = {k: v for k, v in copy.items() if k not in words} == {k: v for k, v in given.items()
-                                                                            if k not in words}
+            words_only = {k: v for k, v in copy.items() if k not in words} == {k: v for k, v in given.items()
+                                                                              if k not in words}
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):  # an empty or cut copy parses: see above
-            readable = False
+            words_only = False
         try:
             write_atomic(path, self.exp.path.read_text(encoding="utf-8-sig"))
         except OSError as e:
-            raise SweepError(f"{path}: {'out of date' if readable else 'damaged'}, and cannot be written again "
+            raise SweepError(f"{path}: {'out of date' if words_only else 'damaged'}, and cannot be written again "
                              f"({os_reason(e)}); cannot resume") from None
-        (self.refreshed if readable else self.repaired).append(path.name)
+        (self.refreshed if words_only else self.repaired).append(path.name)
 
     def _set_aside_strays(self) -> None:
         """Part files that are no batch of this sweep (a renamed or copied-in file) would make every
@@ -695,7 +695,7 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
     result), compute (seconds spent inside run_batch on the workers), runs (done now), kept (runs
     kept from before), failed (runs now and kept whose row has an error), damaged (batches found
     damaged and run again), repaired (files other than batches found damaged and written again),
-    refreshed (readable copies of the experiment written otherwise than the file given, replaced).
+    refreshed (copies of the experiment differing from the file given only in name or description, replaced).
     """
     store = Store(out, exp)
     todo, fresh = store.check(resume)
@@ -733,7 +733,7 @@ def _run_sweep(exp: Experiment, out: Path, workers: int | None = None, scheduler
             if own:
                 stack.enter_context(_using(client))
             if scheduler and own:  # a client given by the caller (a calibration's) is watched by its cluster()
-                stack.enter_context(_warn_without_workers(client, scheduler, had=bool(client.scheduler_info().get("workers"))))
+                stack.enter_context(_warn_without_workers(client, scheduler))
             with _as_lost(out, store, client):
                 n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
                 # The experiment as a task, not scattered data: if the workers holding it die, the
@@ -800,15 +800,16 @@ NO_WORKERS_NOTE_S = 10  # how often a sweep on a given scheduler looks for worke
 
 
 @contextmanager
-def _warn_without_workers(client, scheduler: str, had: bool = True):
+def _warn_without_workers(client, scheduler: str):
     """A sweep on a given scheduler whose workers all died waited for ever under a frozen bar (review,
     session 28): said once, in a line above the bar, when no worker is left, and again if they come and go."""
     from tqdm import tqdm
 
     stop = threading.Event()
+    had = bool(client.scheduler_info().get("workers"))  # none at the start: connect() said "no workers yet"
 
     def watch() -> None:
-        said, before = not had, not had  # a scheduler that had none at the start: connect() said so
+        said, before = not had, not had
         while not stop.wait(NO_WORKERS_NOTE_S):
             try:  # asked of the scheduler now, not the client's cache, which a lost scheduler empties too
                 none = client.status == "running" and not client.sync(client.scheduler.identity).get("workers")
@@ -876,8 +877,7 @@ def cluster(workers: int | None = None, scheduler: str | None = None):
     The cluster is started and the client opened once rather than once per sweep (about 2 s and
     0.5 s each); both are closed when the block ends."""
     if scheduler:
-        with _using(connect(scheduler)) as client, \
-                _warn_without_workers(client, scheduler, had=bool(client.scheduler_info().get("workers"))):
+        with _using(connect(scheduler)) as client, _warn_without_workers(client, scheduler):
             yield client
         return
     from dask.distributed import Client

@@ -439,7 +439,6 @@ def _check_columns(names: list[str], switch_names: list[str], table: str, scenar
             what = taken.get(n, "the prefix of the settings drawn from a posterior")
             raise ScenarioError(f"{where}: {table}.{n}: '{n}' is also {what} in the results; give the timeline "
                                 f"another name (see innovation-sim outcomes)")
-        taken[n] = "another timeline"
 
 
 def base_scenario(path: Path, scenario: str, months: int | None, constants: dict[str, float],
